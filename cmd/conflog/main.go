@@ -1,0 +1,92 @@
+// Command conflog is the egress gate, store tool, leak scanner and analyzer of
+// the conflog project: one binary, one verb per job.
+//
+// Output rules, for every verb (after age's cmd/age/tui.go):
+//   - the payload (filtered lines, records, findings) goes to stdout;
+//   - everything else goes to stderr as "conflog: error: …", "conflog: warning: …"
+//     or "conflog: hint: …", lowercase, no final period;
+//   - a hint follows an error whenever the user can act on it;
+//   - all flags are checked before any input is read or any file is written.
+//
+// Exit codes: 0 success; 1 the verb's documented "something found" or failure
+// (scan findings, verify failure); 2 usage error; run exits with the child's
+// code, 128+n when a signal n killed it.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// A command is one verb of the CLI. Each verb lives in its own file, named for it.
+type command struct {
+	name    string
+	summary string // one line, shown in the overview
+	// main runs the verb with the arguments after its name and returns the exit code.
+	main func(c *cli, args []string) int
+}
+
+// commands is the verb table, in the order the overview lists them.
+var commands = []*command{}
+
+// Exit codes shared by the verbs.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// cli carries the process's streams so verbs can be run in-process by tests.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func (c *cli) errorf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "conflog: error: "+format+"\n", args...)
+}
+
+func (c *cli) warningf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "conflog: warning: "+format+"\n", args...)
+}
+
+func (c *cli) hintf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "conflog: hint: "+format+"\n", args...)
+}
+
+func main() {
+	os.Exit(conflogMain(&cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
+}
+
+func conflogMain(c *cli, args []string) int {
+	if len(args) == 0 {
+		usage(c.stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(c.stdout)
+		return exitOK
+	}
+	for _, cmd := range commands {
+		if cmd.name == args[0] {
+			return cmd.main(c, args[1:])
+		}
+	}
+	c.errorf("unknown command %q", args[0])
+	c.hintf("run 'conflog --help' for the list of commands")
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("conflog keeps private data out of logs that leave a compliant boundary.\n\nUsage:\n  conflog <command> [flags] [args]\n\nCommands:\n")
+	for _, cmd := range commands {
+		fmt.Fprintf(&b, "  %-8s %s\n", cmd.name, cmd.summary)
+	}
+	b.WriteString("\nRun 'conflog <command> --help' for a command's flags and examples.\n")
+	b.WriteString("\nExit codes: 0 success, 1 findings or failure, 2 usage error;\n'run' exits with the job's code (128+n when signal n killed it).\n")
+	io.WriteString(w, b.String())
+}
