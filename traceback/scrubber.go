@@ -1,0 +1,172 @@
+package traceback
+
+import (
+	"regexp"
+)
+
+// Options configure a Scrubber. The zero value scrubs every message.
+type Options struct {
+	// Allow names exception and panic types whose message is kept. It is
+	// matched against the whole type name as printed (Python:
+	// "json.decoder.JSONDecodeError"; Go: "main.Code" in "main.Code(3)"),
+	// as if it were anchored with ^(?:…)$. Nil keeps no message.
+	Allow *regexp.Regexp
+
+	// MaxMessageLines, when positive, ends a Python message after that many
+	// continuation lines, so that a program which prints a handled exception
+	// and carries on gets its later prefixed lines through again. Zero, the
+	// default, holds until the trace provably ends (see the package doc):
+	// a longer message whose later line starts with the public prefix would
+	// otherwise pass.
+	MaxMessageLines int
+}
+
+// A Scrubber turns the crash traces of one private stream into public lines.
+// It is a state machine over lines and is not safe for concurrent use: give
+// each stream its own Scrubber.
+type Scrubber struct {
+	allow  *regexp.Regexp
+	maxMsg int
+
+	st       state
+	group    bool // inside a Python exception group
+	afterSep bool // a chain separator was seen; the next header continues the trace
+	keepMsg  bool // the current message belongs to an allowed type
+	msgLines int  // continuation lines of the current message
+	indented int  // indented lines seen while a SyntaxError frame is held
+
+	held   []byte // a standalone `  File "…", line N` line, emitted form
+	out    []byte // the public line being built
+	traces int
+}
+
+type state uint8
+
+const (
+	idle      state = iota
+	pyFrames        // in a Python trace, before its exception line
+	pyMessage       // after a Python exception line: its message and notes
+	pySyntax        // a standalone File line is held, waiting for a SyntaxError
+	goPanic         // after a Go "panic:" or "fatal error:" line
+	goStack         // in a Go goroutine dump
+)
+
+// New returns a Scrubber for one stream.
+func New(opts Options) *Scrubber {
+	s := &Scrubber{maxMsg: opts.MaxMessageLines, out: make([]byte, 0, 256)}
+	if opts.Allow != nil {
+		// Anchor the operator's pattern: "Error" must not allow every type
+		// whose name merely contains it.
+		s.allow = regexp.MustCompile(`^(?:` + opts.Allow.String() + `)$`)
+	}
+	return s
+}
+
+// traceStart marks the first bytes that can open a trace: "Traceback", an
+// indented exception-group header or SyntaxError frame, "The above…",
+// "During…", "panic:", "fatal error:", "goroutine". Any other line outside a
+// trace is rejected by this one look-up, which keeps the common path free.
+var traceStart = [256]bool{'T': true, ' ': true, 'D': true, 'p': true, 'f': true, 'g': true}
+
+// Line feeds one private line of the stream, without its line terminator.
+// emit is called with zero or more public lines: scrubbed, unprefixed, each
+// one line of printable UTF-8 without control bytes. The slice passed to emit
+// is valid only during the call.
+func (s *Scrubber) Line(line []byte, emit func(public []byte)) {
+	if s.st == idle && (len(line) == 0 || !traceStart[line[0]]) {
+		return
+	}
+	switch s.st {
+	case idle:
+		s.idle(line, emit)
+	case pyFrames, pyMessage, pySyntax:
+		s.python(line, emit)
+	case goPanic, goStack:
+		s.golang(line, emit)
+	}
+}
+
+// Flush ends a trace in progress at the end of the stream. A SyntaxError
+// frame still waiting for its exception line is dropped: alone, it is not
+// known to be a trace. Nothing else is pending, since every other public
+// line is emitted as soon as its private line is read.
+func (s *Scrubber) Flush(emit func(public []byte)) {
+	s.reset()
+}
+
+// InMessage reports whether the next line belongs to a Python trace in a
+// position where an unindented line is private content: the exception line
+// or a continuation of its message. While it is true the gate must treat a
+// line that starts with the public prefix as private and give it to Line.
+func (s *Scrubber) InMessage() bool {
+	return s.st == pyFrames || s.st == pyMessage
+}
+
+// Traces reports how many traces were re-emitted so far. A chain of
+// exceptions is one trace; so is a Go panic with its goroutine dump.
+func (s *Scrubber) Traces() int { return s.traces }
+
+func (s *Scrubber) reset() {
+	s.st = idle
+	s.group = false
+	s.afterSep = false
+	s.keepMsg = false
+	s.msgLines = 0
+	s.indented = 0
+	s.held = s.held[:0]
+}
+
+// idle looks for the first line of a trace.
+func (s *Scrubber) idle(l []byte, emit func([]byte)) {
+	switch {
+	case string(l) == pyHeader:
+		s.reset()
+		s.traces++
+		s.st = pyFrames
+		s.emitConst(pyHeader, emit)
+	case isGroupHeader(l):
+		s.reset()
+		s.traces++
+		s.st = pyFrames
+		s.group = true
+		s.emitRaw(l, emit) // spaces, '+' and a constant
+	case string(l) == pyCause || string(l) == pyContext:
+		// A chain whose first exception was never raised has no header:
+		// the separator is the first line that shows it is a trace.
+		s.reset()
+		s.traces++
+		s.st = pyFrames
+		s.afterSep = true
+		s.emitRaw(l, emit)
+	case hasPrefix(l, pyFilePrefix):
+		f, ok := parseFileLine(l)
+		if !ok || f.hasFunc {
+			return
+		}
+		// A SyntaxError in the main script has no header: hold the frame
+		// until a SyntaxError line confirms it, so that a private line which
+		// merely looks like a frame is never made public.
+		s.reset()
+		s.held = s.appendFileLine(s.held[:0], nil, f)
+		s.st = pySyntax
+	case hasPrefix(l, goPanicPrefix), hasPrefix(l, goFatalPrefix), isGoroutineHeader(l):
+		s.reset()
+		s.traces++
+		s.golang(l, emit)
+	}
+}
+
+// emitRaw emits b as it is; b must already be known to be printable.
+func (s *Scrubber) emitRaw(b []byte, emit func([]byte)) {
+	s.out = append(s.out[:0], b...)
+	emit(s.out)
+}
+
+func (s *Scrubber) emitConst(c string, emit func([]byte)) {
+	s.out = append(s.out[:0], c...)
+	emit(s.out)
+}
+
+func hasPrefix(b []byte, p string) bool {
+	return len(b) >= len(p) && string(b[:len(p)]) == p
+}
