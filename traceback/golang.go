@@ -81,12 +81,12 @@ var goConstMessages = map[string]bool{
 func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 	switch {
 	case hasPrefix(l, goPanicPrefix):
-		s.st = goPanic
+		s.st, s.msgLines = goPanic, 0
 		s.out = s.appendPanic(s.out[:0], l[len(goPanicPrefix):])
 		emit(s.out)
 		return
 	case hasPrefix(l, goFatalPrefix):
-		s.st = goPanic
+		s.st, s.msgLines = goPanic, 0
 		s.out = append(s.out[:0], goFatalPrefix...)
 		s.out = appendConstMessage(s.out, l[len(goFatalPrefix):])
 		emit(s.out)
@@ -121,9 +121,14 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 			emit(s.out)
 			return
 		}
-		if l[0] == '\t' {
-			return // continuation of a multi-line panic value
+		// A continuation of a multi-line panic value: tab-indented after a
+		// \n, but unindented after a \r, where the gate also ends a line.
+		// The panic lines end at a blank line or a goroutine header.
+		s.msgLines++
+		if s.maxMsg > 0 && s.msgLines >= s.maxMsg {
+			s.reset()
 		}
+		return
 	}
 	if s.st == goStack {
 		switch {

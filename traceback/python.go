@@ -45,10 +45,10 @@ func (s *Scrubber) python(l []byte, emit func([]byte)) {
 		}
 		if margin, content, ok := cutMargin(l); ok {
 			// Inside a group every line of a sub-exception's trace carries a
-			// "| " margin; a margined line also ends a message.
-			if s.st == pyMessage {
-				s.st, s.keepMsg = pyFrames, false
-			}
+			// "| " margin. So may the continuation lines of its message
+			// (traceback.print_exc margins them, the interpreter's own hook
+			// does not): a margined line is still message unless it is a
+			// header or separator.
 			s.pyContent(margin, content, emit)
 			return
 		}

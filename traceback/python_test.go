@@ -37,7 +37,7 @@ func runPython(t *testing.T, script string, direct bool) []byte {
 	cmd.Env = append(cmd.Environ(), "PYTHONIOENCODING=utf-8:backslashreplace", "PYTHONDONTWRITEBYTECODE=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	if err := cmd.Run(); err == nil && script != "handled.py" {
+	if err := cmd.Run(); err == nil && script != "handled.py" && script != "group_printed.py" {
 		t.Fatalf("python3 %s: exited 0, want a crash", script)
 	}
 	out := stderr.String()
@@ -78,6 +78,11 @@ func TestPythonReal(t *testing.T) {
 			"    | TypeError: [scrubbed]",
 			"    | CanaryError: [scrubbed]",
 			"    +------------------------------------",
+		}},
+		{script: "group_printed.py", traces: 1, want: []string{
+			"  | ExceptionGroup: [scrubbed]", // the count is on the scrubbed last line
+			"    | ValueError: [scrubbed]",
+			"    | TypeError: [scrubbed]",
 		}},
 		{script: "many.py", traces: 1, want: []string{
 			"    +---------------- ... ----------------",

@@ -94,12 +94,13 @@ func (s *Scrubber) Flush(emit func(public []byte)) {
 	s.reset()
 }
 
-// InMessage reports whether the next line belongs to a Python trace in a
-// position where an unindented line is private content: the exception line
-// or a continuation of its message. While it is true the gate must treat a
-// line that starts with the public prefix as private and give it to Line.
+// InMessage reports whether the next line belongs to a trace in a position
+// where an unindented line is private content: a Python exception line or a
+// continuation of its message, or a continuation of a Go panic value. While
+// it is true the gate must treat a line that starts with the public prefix as
+// private and give it to Line.
 func (s *Scrubber) InMessage() bool {
-	return s.st == pyFrames || s.st == pyMessage
+	return s.st == pyFrames || s.st == pyMessage || s.st == goPanic
 }
 
 // Traces reports how many traces were re-emitted so far. A chain of
