@@ -11,7 +11,9 @@
 //
 // # What is kept, what is scrubbed
 //
-// Python (the format of CPython's traceback module, 3.8 to 3.13):
+// Python (the format CPython prints, from its interpreter hook and from the
+// traceback module; real traces tested with python3 on the build machine,
+// 3.12 and 3.13 shapes pinned by unit tests):
 //
 //   - kept: "Traceback (most recent call last):"; frame lines
 //     `  File "PATH", line N, in NAME` (and the SyntaxError form without
@@ -64,29 +66,35 @@
 // those lines, so it asks InMessage before each line and, while it is true,
 // hands even prefixed lines to Line, where they stay private.
 //
-// InMessage is true from the moment a Python trace starts (a "Traceback"
-// header, an exception-group header, a chain separator, a confirmed
-// SyntaxError frame) until the trace provably ends: a new trace header, a
-// chain separator, an exception-group marker while inside a group, or the
-// end of the stream (Flush). Python writes nothing that marks the end of a
-// message: a message may itself hold blank lines, and notes follow it on
-// unindented lines too, so no other rule is safe. The cost is availability,
-// not confidentiality: when a program prints a traceback and carries on (a
-// logged, handled exception), prefixed lines that follow on the same stream
-// are held private until one of the events above. Held lines are not lost:
-// the gate sends them to the private sink and counts them. Options.MaxMessageLines
-// bounds the hold for operators who prefer the other side of that trade.
+// For Python, InMessage is true from the moment a trace starts (a
+// "Traceback" header, an exception-group header, a chain separator) until
+// the trace provably ends: a new trace header or chain separator (which
+// starts the next part), or the end of the stream (Flush). That covers the
+// frames too: the next unindented line there is the exception line, whose
+// message is private. Python writes nothing that marks the end of a message:
+// a message may itself hold blank lines, and notes follow it on unindented
+// lines, so no earlier end is safe.
 //
-// Inside the frames of a trace, before the exception line, InMessage is also
-// true: the next unindented line is the exception line, whose message is
-// private.
+// For Go, InMessage is true after a "panic:" or "fatal error:" line until the
+// blank line or goroutine header that follows the panic lines. The runtime
+// indents the continuation lines of a panic value with a tab after each \n,
+// but not after a \r, where the gate also ends a line.
 //
-// Known limits: a chained exception that was never raised has no traceback
-// header, so its exception line (the first line of that chain) is not
-// recognised and its message continuation lines before the first chain
-// separator are handled by the gate's ordinary prefix rule. A message that
-// reproduces a chain separator or a traceback header line exactly ends the
-// message state early.
+// The cost is availability, not confidentiality: when a program prints a
+// traceback and carries on (a logged, handled exception), prefixed lines that
+// follow on the same stream are held private until one of the events above.
+// Held lines are not lost: the gate sends them to the private sink and counts
+// them. Options.MaxMessageLines bounds the hold for operators who prefer the
+// other side of that trade. Public records written to the gate's own channel
+// (CONFLOG_PUBLIC_FD) are never affected.
+//
+// Known limits, all where a message imitates the format exactly: a chained
+// exception that was never raised has no traceback header, so the first
+// exception line of such a chain is not recognised and its continuation
+// lines, before the first chain separator, fall under the gate's ordinary
+// prefix rule; a message line equal to a chain separator or traceback header
+// ends the message early; a Go error message of the form "pkg.Name(…)" or
+// "(T) 0x…" keeps its first word as if it were the runtime's type.
 //
 // # Resources
 //

@@ -12,7 +12,8 @@ type Options struct {
 	// as if it were anchored with ^(?:…)$. Nil keeps no message.
 	Allow *regexp.Regexp
 
-	// MaxMessageLines, when positive, ends a Python message after that many
+	// MaxMessageLines, when positive, ends a Python message (or a Go panic
+	// value) after that many
 	// continuation lines, so that a program which prints a handled exception
 	// and carries on gets its later prefixed lines through again. Zero, the
 	// default, holds until the trace provably ends (see the package doc):
