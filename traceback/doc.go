@@ -28,6 +28,13 @@
 //     line after it (continuation lines of a multi-line message, __notes__);
 //     source echo lines under a frame; caret and tilde lines.
 //
+// Python's faulthandler dumps (a native crash with PYTHONFAULTHANDLER=1):
+// "Fatal Python error: " with the signal's name ("Segmentation fault",
+// "Aborted", …; a Py_FatalError message, which an extension can format from
+// data, is scrubbed), "Python runtime state:", the "Current thread 0x…" and
+// "Thread 0x…" headers, `  File "PATH", line N in NAME` frames and the
+// "Extension modules:" list are kept.
+//
 // Go (the format of the runtime's printpanics and traceback):
 //
 //   - kept: "panic: " with the value's type where the runtime prints one,
@@ -69,7 +76,8 @@
 // For Python, InMessage is true from the moment a trace starts (a
 // "Traceback" header, an exception-group header, a chain separator) until
 // the trace provably ends: a new trace header or chain separator (which
-// starts the next part), or the end of the stream (Flush). That covers the
+// starts the next part), a faulthandler dump, or the end of the stream
+// (Flush). That covers the
 // frames too: the next unindented line there is the exception line, whose
 // message is private. Python writes nothing that marks the end of a message:
 // a message may itself hold blank lines, and notes follow it on unindented

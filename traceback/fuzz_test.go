@@ -29,7 +29,7 @@ func fuzzTrace(before, msg, after []byte, kind, at uint8) []byte {
 	// Python echoes source lines with their line breaks normalised, so a
 	// source line never holds a \r.
 	source := string(bytes.ReplaceAll(first, []byte("\r"), nil))
-	switch kind % 6 {
+	switch kind % 7 {
 	case 0: // a Python chain
 		b.WriteString("Traceback (most recent call last):\n")
 		b.WriteString(`  File "/home/` + fuzzCanary + `/job.py", line 3, in <module>` + "\n")
@@ -73,6 +73,12 @@ func fuzzTrace(before, msg, after []byte, kind, at uint8) []byte {
 		b.WriteString("goroutine 1 gp=0x1 m=0 mp=0x2 [running]:\n")
 		b.WriteString("main.main()\n\t/home/" + fuzzCanary + "/main.go:3 +0x1 fp=0x1 sp=0x2 pc=0x3\n")
 		b.WriteString("created by main.run in goroutine 1\n\t/root/x.go:9 +0x2\n")
+	case 6: // a faulthandler dump after a message, with an extension's fatal error
+		b.WriteString("Traceback (most recent call last):\nRuntimeError: " + string(first) + "\n")
+		b.WriteString("Fatal Python error: " + string(first) + "\n\n")
+		b.WriteString("Current thread 0x00007f9a2dc23b80 (most recent call first):\n")
+		b.WriteString(`  File "/home/` + fuzzCanary + `/x.py", line 4 in f` + "\n")
+		b.WriteString("Extension modules: torch._C, " + string(first) + " (total: 2)\n")
 	case 5: // a Python trace whose message lines follow a separator-like line
 		b.WriteString("Traceback (most recent call last):\nRuntimeError: " + string(first) + "\n")
 		for _, l := range rest {
@@ -121,12 +127,12 @@ func FuzzScrubber(f *testing.F) {
 			}
 			for _, l := range r.emitted {
 				if strings.Contains(l, "CANARY") {
-					t.Fatalf("kind %d cut %d: emitted line leaks a planted value: %q\nstream:\n%s", kind%6, cut, l, raw)
+					t.Fatalf("kind %d cut %d: emitted line leaks a planted value: %q\nstream:\n%s", kind%7, cut, l, raw)
 				}
 			}
 			for _, l := range r.passed {
 				if strings.Contains(l, "CANARY") {
-					t.Fatalf("kind %d cut %d: passed a private line as public: %q\nstream:\n%s", kind%6, cut, l, raw)
+					t.Fatalf("kind %d cut %d: passed a private line as public: %q\nstream:\n%s", kind%7, cut, l, raw)
 				}
 			}
 		}

@@ -76,6 +76,15 @@ func (s *Scrubber) pyContent(margin, c []byte, emit func([]byte)) {
 		s.emitMargined(margin, c, emit)
 		return
 	}
+	if margin == nil && (hasPrefix(c, pyFatalPrefix) || isThreadHeader(c)) {
+		// The interpreter died while a message was printed or afterwards:
+		// a faulthandler dump starts a new trace.
+		s.reset()
+		s.traces++
+		s.st = pyFault
+		s.fault(c, emit)
+		return
+	}
 	if s.st == pyMessage {
 		s.msgLines++
 		if s.keepMsg {
@@ -253,6 +262,7 @@ func isGroupMarker(l []byte) bool {
 type fileLine struct {
 	path, line, fn []byte
 	hasFunc        bool
+	noComma        bool // faulthandler's `line N in NAME`
 }
 
 func parseFileLine(l []byte) (fileLine, bool) {
@@ -286,15 +296,18 @@ func (s *Scrubber) appendFileLine(dst, margin []byte, f fileLine) []byte {
 	dst = append(append(dst, margin...), pyFilePrefix...)
 	dst = appendPath(dst, f.path)
 	dst = append(append(dst, `", line `...), f.line...)
-	if f.hasFunc {
-		dst = append(dst, ", in "...)
-		if isPyFuncName(f.fn) {
-			dst = append(dst, f.fn...)
-		} else {
-			dst = append(dst, scrubbed...)
-		}
+	if !f.hasFunc {
+		return dst
 	}
-	return dst
+	if f.noComma {
+		dst = append(dst, " in "...)
+	} else {
+		dst = append(dst, ", in "...)
+	}
+	if isPyFuncName(f.fn) {
+		return append(dst, f.fn...)
+	}
+	return append(dst, scrubbed...)
 }
 
 // isPyFuncName accepts a code object's name as CPython prints it: a dotted

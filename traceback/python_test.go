@@ -17,6 +17,8 @@ src = open(p).read()
 exec(compile(src, "/home/CANARY_HOME/job/" + p.rsplit("/", 1)[-1], "exec"), {"__name__": "__main__"})
 `
 
+var pyThreadID = regexp.MustCompile(`^((?:Current t|T)hread )0x[0-9a-f]+`)
+
 // runPython runs a script from testdata/py with the real python3 and returns
 // its stderr. direct runs the file itself instead of through pyRunner.
 func runPython(t *testing.T, script string, direct bool) []byte {
@@ -105,6 +107,11 @@ func TestPythonReal(t *testing.T) {
 			`  File "~/job/gen.py", line 1`,
 			"SyntaxError: [scrubbed]",
 		}},
+		{script: "segfault.py", traces: 1, want: []string{
+			"Fatal Python error: Segmentation fault",
+			`  File "~/job/segfault.py", line 22 in crash`,
+			`  File "~/job/segfault.py", line 14 in wait`,
+		}},
 		{script: "keyerror.py", traces: 1, want: []string{"KeyError: [scrubbed]"}},
 		{script: "handled.py", traces: 1, want: []string{"OSError: [scrubbed]"}},
 		{script: "allowed.py", traces: 1, want: []string{"json.decoder.JSONDecodeError: [scrubbed]", "PublicDetail: [scrubbed]"}},
@@ -128,7 +135,12 @@ func TestPythonReal(t *testing.T) {
 					t.Errorf("missing public line %q in\n%s", w, strings.Join(r.emitted, "\n"))
 				}
 			}
-			checkGolden(t, "py_"+name, r.emitted)
+			// Thread ids change from run to run.
+			golden := make([]string, len(r.emitted))
+			for i, l := range r.emitted {
+				golden[i] = pyThreadID.ReplaceAllString(l, "${1}0xN")
+			}
+			checkGolden(t, "py_"+name, golden)
 			checkEveryCut(t, name, Options{}, raw)
 		})
 	}

@@ -48,6 +48,7 @@ const (
 	pyFrames        // in a Python trace, before its exception line
 	pyMessage       // after a Python exception line: its message and notes
 	pySyntax        // a standalone File line is held, waiting for a SyntaxError
+	pyFault         // in a Python faulthandler dump
 	goPanic         // after a Go "panic:" or "fatal error:" line
 	goStack         // in a Go goroutine dump
 )
@@ -65,9 +66,10 @@ func New(opts Options) *Scrubber {
 
 // traceStart marks the first bytes that can open a trace: "Traceback", an
 // indented exception-group header or SyntaxError frame, "The above…",
-// "During…", "panic:", "fatal error:", "goroutine". Any other line outside a
+// "During…", faulthandler's "Fatal Python error:", "Current thread", "Thread",
+// "Stack", "Timeout", and Go's "panic:", "fatal error:", "goroutine". Any other line outside a
 // trace is rejected by this one look-up, which keeps the common path free.
-var traceStart = [256]bool{'T': true, ' ': true, 'D': true, 'p': true, 'f': true, 'g': true}
+var traceStart = [256]bool{'T': true, ' ': true, 'D': true, 'F': true, 'C': true, 'S': true, 'p': true, 'f': true, 'g': true}
 
 // Line feeds one private line of the stream, without its line terminator.
 // emit is called with zero or more public lines: scrubbed, unprefixed, each
@@ -82,6 +84,8 @@ func (s *Scrubber) Line(line []byte, emit func(public []byte)) {
 		s.idle(line, emit)
 	case pyFrames, pyMessage, pySyntax:
 		s.python(line, emit)
+	case pyFault:
+		s.fault(line, emit)
 	case goPanic, goStack:
 		s.golang(line, emit)
 	}
@@ -151,6 +155,11 @@ func (s *Scrubber) idle(l []byte, emit func([]byte)) {
 		s.reset()
 		s.held = s.appendFileLine(s.held[:0], nil, f)
 		s.st = pySyntax
+	case isFaultStart(l):
+		s.reset()
+		s.traces++
+		s.st = pyFault
+		s.fault(l, emit)
 	case hasPrefix(l, goPanicPrefix), hasPrefix(l, goFatalPrefix), isGoroutineHeader(l):
 		s.reset()
 		s.traces++
