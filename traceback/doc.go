@@ -55,7 +55,10 @@
 //     argument such as a customer id appears there verbatim), goroutine
 //     labels, the fp=/sp=/pc= words of GOTRACEBACK=system.
 //
-// In both languages a home directory in a path (/home/USER, /Users/USER,
+// ANSI escape sequences (Python 3.13 colours tracebacks when FORCE_COLOR or
+// PYTHON_COLORS is set, even into a pipe) are removed before a line is
+// parsed, so a coloured trace is recognised and no sequence reaches a public
+// line. In both languages a home directory in a path (/home/USER, /Users/USER,
 // /root) becomes "~": user names are personal data and say nothing about the
 // crash. A tab is written as four spaces; any other control byte, invalid
 // UTF-8 or C1 control in a kept field is written as \xNN. A kept field longer

@@ -1,6 +1,7 @@
 package traceback
 
 import (
+	"bytes"
 	"regexp"
 )
 
@@ -38,6 +39,7 @@ type Scrubber struct {
 
 	held   []byte // a standalone `  File "…", line N` line, emitted form
 	out    []byte // the public line being built
+	plain  []byte // a line with its ANSI escape sequences removed
 	traces int
 }
 
@@ -76,8 +78,18 @@ var traceStart = [256]bool{'T': true, ' ': true, 'D': true, 'F': true, 'C': true
 // one line of printable UTF-8 without control bytes. The slice passed to emit
 // is valid only during the call.
 func (s *Scrubber) Line(line []byte, emit func(public []byte)) {
-	if s.st == idle && (len(line) == 0 || !traceStart[line[0]]) {
-		return
+	if s.st == idle {
+		if len(line) == 0 {
+			return
+		}
+		if line[0] == esc {
+			line = s.stripANSI(line)
+		}
+		if len(line) == 0 || !traceStart[line[0]] {
+			return
+		}
+	} else if bytes.IndexByte(line, esc) >= 0 {
+		line = s.stripANSI(line)
 	}
 	switch s.st {
 	case idle:
@@ -180,4 +192,56 @@ func (s *Scrubber) emitConst(c string, emit func([]byte)) {
 
 func hasPrefix(b []byte, p string) bool {
 	return len(b) >= len(p) && string(b[:len(p)]) == p
+}
+
+const (
+	esc = 0x1b
+	// maxPlain caps the copy stripANSI makes. Past it the line is cut: every
+	// field kept from a line is far shorter, and a cut line at worst fails
+	// to parse and is dropped.
+	maxPlain = 4 * maxField
+)
+
+// stripANSI returns line without its ANSI escape sequences (CSI "ESC [ … final",
+// OSC "ESC ] … BEL|ESC \", and two-byte "ESC x"): Python 3.13 colours
+// tracebacks when FORCE_COLOR or PYTHON_COLORS is set, even into a pipe.
+func (s *Scrubber) stripANSI(line []byte) []byte {
+	p := s.plain[:0]
+	for i := 0; i < len(line) && len(p) < maxPlain; {
+		c := line[i]
+		if c != esc {
+			p = append(p, c)
+			i++
+			continue
+		}
+		i++
+		if i == len(line) {
+			break
+		}
+		switch line[i] {
+		case '[':
+			i++
+			for i < len(line) && line[i] >= 0x20 && line[i] <= 0x3f {
+				i++
+			}
+			if i < len(line) && line[i] >= 0x40 && line[i] <= 0x7e {
+				i++
+			}
+		case ']':
+			for i++; i < len(line); i++ {
+				if line[i] == 0x07 {
+					i++
+					break
+				}
+				if line[i] == esc && i+1 < len(line) && line[i+1] == '\\' {
+					i += 2
+					break
+				}
+			}
+		default:
+			i++
+		}
+	}
+	s.plain = p
+	return p
 }

@@ -103,9 +103,12 @@ func TestScrubShapes(t *testing.T) {
 			"Traceback (most recent call last):\nValueError: CANARY\nCANARY\nFatal Python error: Segmentation fault\n\nCurrent thread 0x00007f9a2dc23b80 (most recent call first):\n  File \"/srv/x.py\", line 4 in f",
 			[]string{"Traceback (most recent call last):", "ValueError: [scrubbed]", "Fatal Python error: Segmentation fault",
 				"Current thread 0x00007f9a2dc23b80 (most recent call first):", `  File "/srv/x.py", line 4 in f`}},
+		{"python 3.13 colours (FORCE_COLOR) are removed before parsing",
+			"\x1b[1;35mTraceback\x1b[0m (most recent call last):\n  File \x1b[35m\"/home/CANARY/x.py\"\x1b[0m, line \x1b[35m2\x1b[0m, in \x1b[35m<module>\x1b[0m\n    \x1b[31mraise\x1b[0m ValueError(\"CANARY\")\n\x1b[1;35mValueError\x1b[0m: \x1b[35mCANARY\x1b]8;;http://x\x07link\x1b]8;;\x1b\\\x1b[0m\n\x1b[35mSystemLog: CANARY",
+			[]string{"Traceback (most recent call last):", `  File "~/x.py", line 2, in <module>`, "ValueError: [scrubbed]"}},
 		{"control bytes and invalid UTF-8 in a kept path are escaped",
-			"Traceback (most recent call last):\n  File \"/srv/\x1b[2J\xff\u202e\u0085.py\", line 1, in f",
-			[]string{"Traceback (most recent call last):", `  File "/srv/\x1b[2J\xff\xe2\x80\xae\xc2\x85.py", line 1, in f`}},
+			"Traceback (most recent call last):\n  File \"/srv/\x07\x01\xff\u202e\u0085.py\", line 1, in f",
+			[]string{"Traceback (most recent call last):", `  File "/srv/\x07\x01\xff\xe2\x80\xae\xc2\x85.py", line 1, in f`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := scrubLines(Options{}, tc.in)
@@ -194,13 +197,14 @@ func TestMaxMessageLines(t *testing.T) {
 	}
 }
 
-// TestAllowKeepsLinesSeparate: an allowed message never smuggles a line break
-// or escape into a public line, and other types stay scrubbed.
+// TestAllowKeepsLinesSeparate: an allowed message never smuggles a line break,
+// control byte or escape sequence (here an OSC title change) into a public
+// line, and other types stay scrubbed.
 func TestAllowKeepsLinesSeparate(t *testing.T) {
 	in := "Traceback (most recent call last):\nPublicError: a\x1b]0;title\x07b\tc\nsecond \x00 line\n" +
 		"During handling of the above exception, another exception occurred:\nOther: CANARY"
 	got := scrubLines(Options{Allow: regexp.MustCompile(`PublicError`)}, in)
-	want := []string{"Traceback (most recent call last):", `PublicError: a\x1b]0;title\x07b    c`, `second \x00 line`, pyContext, "Other: [scrubbed]"}
+	want := []string{"Traceback (most recent call last):", `PublicError: ab    c`, `second \x00 line`, pyContext, "Other: [scrubbed]"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
