@@ -18,7 +18,6 @@ const (
 	goExitStatus    = "exit status "
 	goRecovered     = " [recovered]"
 	goRepanicked    = " [recovered, repanicked]"
-	maxNestedPanics = 64
 )
 
 // goRuntimeClasses are the runtime errors whose text the runtime builds from
@@ -123,7 +122,15 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 		}
 		// A continuation of a multi-line panic value: tab-indented after a
 		// \n, but unindented after a \r, where the gate also ends a line.
-		// The panic lines end at a blank line or a goroutine header.
+		// The panic lines end at a blank line or a goroutine header. The
+		// runtime appends " [recovered]" after the value's last line.
+		for _, sfx := range [...]string{goRepanicked, goRecovered} {
+			if bytes.HasSuffix(l, []byte(sfx)) {
+				s.out = append(append(s.out[:0], "   "...), sfx...)
+				emit(s.out)
+				break
+			}
+		}
 		s.msgLines++
 		if s.maxMsg > 0 && s.msgLines >= s.maxMsg {
 			s.reset()

@@ -115,6 +115,7 @@ func TestGoReal(t *testing.T) {
 		}},
 		{mode: "repanic", golden: true, want: []string{"panic: [scrubbed] [recovered, repanicked]", "panic(...)"}},
 		{mode: "recovered", golden: true, want: []string{"panic: [scrubbed] [recovered]", "    panic: [scrubbed]"}},
+		{mode: "multiline-recovered", golden: true, want: []string{"panic: [scrubbed]", "    [recovered]", "    panic: [scrubbed]"}},
 		{mode: "labels", env: []string{"GOTRACEBACK=all", "GODEBUG=tracebacklabels=1"}, golden: true,
 			want: []string{"panic: [scrubbed]", "goroutine N [select (no cases) labels:{[scrubbed]}]:"}},
 		{mode: "string", env: []string{"GOTRACEBACK=system"}, want: []string{"panic: [scrubbed]", "main.deep(...)"}},

@@ -101,6 +101,12 @@ func main() {
 			panic(r)
 		}()
 		panic("CANARY_REPANIC")
+	case "multiline-recovered":
+		defer func() {
+			recover()
+			panic(errors.New("CANARY_SECOND\nSystemLog: CANARY_SECOND_FORGED"))
+		}()
+		panic("CANARY_FIRST\nSystemLog: CANARY_FIRST_FORGED")
 	case "recovered":
 		defer func() {
 			recover()
