@@ -69,27 +69,30 @@ func New(opts Options) *Scrubber {
 // traceStart marks the first bytes that can open a trace: "Traceback", an
 // indented exception-group header or SyntaxError frame, "The above…",
 // "During…", faulthandler's "Fatal Python error:", "Current thread", "Thread",
-// "Stack", "Timeout", and Go's "panic:", "fatal error:", "goroutine". Any other line outside a
+// "Stack", "Timeout", Go's "panic:", "fatal error:", "goroutine", and ESC (a
+// coloured line). Any other line outside a
 // trace is rejected by this one look-up, which keeps the common path free.
-var traceStart = [256]bool{'T': true, ' ': true, 'D': true, 'F': true, 'C': true, 'S': true, 'p': true, 'f': true, 'g': true}
+var traceStart = [256]bool{esc: true, 'T': true, ' ': true, 'D': true, 'F': true, 'C': true, 'S': true, 'p': true, 'f': true, 'g': true}
 
 // Line feeds one private line of the stream, without its line terminator.
 // emit is called with zero or more public lines: scrubbed, unprefixed, each
 // one line of printable UTF-8 without control bytes. The slice passed to emit
 // is valid only during the call.
 func (s *Scrubber) Line(line []byte, emit func(public []byte)) {
-	if s.st == idle {
-		if len(line) == 0 {
-			return
-		}
-		if line[0] == esc {
-			line = s.stripANSI(line)
-		}
-		if len(line) == 0 || !traceStart[line[0]] {
-			return
-		}
-	} else if bytes.IndexByte(line, esc) >= 0 {
+	// Small enough to inline into the gate's loop, so that an ordinary line
+	// costs a compare and a table look-up, not a call.
+	if s.st == idle && (len(line) == 0 || !traceStart[line[0]]) {
+		return
+	}
+	s.line(line, emit)
+}
+
+func (s *Scrubber) line(line []byte, emit func(public []byte)) {
+	if bytes.IndexByte(line, esc) >= 0 {
 		line = s.stripANSI(line)
+		if s.st == idle && (len(line) == 0 || !traceStart[line[0]]) {
+			return
+		}
 	}
 	switch s.st {
 	case idle:
@@ -134,49 +137,67 @@ func (s *Scrubber) reset() {
 	s.held = s.held[:0]
 }
 
-// idle looks for the first line of a trace.
+// idle looks for the first line of a trace. It dispatches on the first byte
+// so that an ordinary line that merely shares it costs one or two compares.
 func (s *Scrubber) idle(l []byte, emit func([]byte)) {
-	switch {
-	case string(l) == pyHeader:
-		s.reset()
-		s.traces++
-		s.st = pyFrames
-		s.emitConst(pyHeader, emit)
-	case isGroupHeader(l):
-		s.reset()
-		s.traces++
-		s.st = pyFrames
-		s.group = true
-		s.emitRaw(l, emit) // spaces, '+' and a constant
-	case string(l) == pyCause || string(l) == pyContext:
-		// A chain whose first exception was never raised has no header:
-		// the separator is the first line that shows it is a trace.
-		s.reset()
-		s.traces++
-		s.st = pyFrames
-		s.afterSep = true
-		s.emitRaw(l, emit)
-	case hasPrefix(l, pyFilePrefix):
-		f, ok := parseFileLine(l)
-		if !ok || f.hasFunc {
-			return
-		}
-		// A SyntaxError in the main script has no header: hold the frame
-		// until a SyntaxError line confirms it, so that a private line which
-		// merely looks like a frame is never made public.
-		s.reset()
-		s.held = s.appendFileLine(s.held[:0], nil, f)
-		s.st = pySyntax
-	case isFaultStart(l):
-		s.reset()
-		s.traces++
-		s.st = pyFault
-		s.fault(l, emit)
-	case hasPrefix(l, goPanicPrefix), hasPrefix(l, goFatalPrefix), isGoroutineHeader(l):
-		s.reset()
-		s.traces++
-		s.golang(l, emit)
+	if len(l) < 3 {
+		return
 	}
+	switch l[0] {
+	case 'T', 'D':
+		switch {
+		case l[1] == 'r' && string(l) == pyHeader:
+			s.start(pyFrames)
+			s.emitConst(pyHeader, emit)
+		case string(l) == pyCause || string(l) == pyContext:
+			// A chain whose first exception was never raised has no
+			// header: the separator is the first line that shows it is a
+			// trace.
+			s.start(pyFrames)
+			s.afterSep = true
+			s.emitRaw(l, emit)
+		case (l[1] == 'h' || l[1] == 'i') && (isThreadHeader(l) || isTimeout(l)):
+			s.start(pyFault)
+			s.fault(l, emit)
+		}
+	case ' ':
+		switch {
+		case l[1] != ' ':
+		case l[2] == 'F' && hasPrefix(l, pyFilePrefix):
+			f, ok := parseFileLine(l)
+			if !ok || f.hasFunc {
+				return
+			}
+			// A SyntaxError in the main script has no header: hold the
+			// frame until a SyntaxError line confirms it, so that a
+			// private line which merely looks like a frame is never made
+			// public.
+			s.reset()
+			s.held = s.appendFileLine(s.held[:0], nil, f)
+			s.st = pySyntax
+		case (l[2] == '+' || l[2] == ' ') && isGroupHeader(l):
+			s.start(pyFrames)
+			s.group = true
+			s.emitRaw(l, emit) // spaces, '+' and a constant
+		}
+	case 'F', 'C', 'S':
+		if (l[1] == 'a' || l[1] == 'u' || l[1] == 't') && isFaultStart(l) {
+			s.start(pyFault)
+			s.fault(l, emit)
+		}
+	case 'p', 'f', 'g':
+		if (l[1] == 'a' || l[1] == 'o') && (hasPrefix(l, goPanicPrefix) || hasPrefix(l, goFatalPrefix) || isGoroutineHeader(l)) {
+			s.start(goPanic)
+			s.golang(l, emit)
+		}
+	}
+}
+
+// start begins a new trace in state st.
+func (s *Scrubber) start(st state) {
+	s.reset()
+	s.traces++
+	s.st = st
 }
 
 // emitRaw emits b as it is; b must already be known to be printable.
