@@ -242,20 +242,30 @@ func isGroupHeader(l []byte) bool {
 	return len(t) < len(l) && hasPrefix(t, "+ ") && string(t[2:]) == pyGroupHeader
 }
 
-// isGroupMarker reports the separators between the sub-exceptions of a group:
+// isGroupMarker reports the separators between the sub-exceptions of a group,
+// exactly as traceback.py and the interpreter print them:
 // "+-+---------------- 1 ----------------", "+---------------- ... ----------------"
-// and the closing "+------------------------------------".
+// and the closing "+------------------------------------". Only these exact
+// shapes count: a message line such as "+-1234.56" must stay private.
 func isGroupMarker(l []byte) bool {
 	t := bytes.TrimLeft(l, " ")
-	if !hasPrefix(t, "+-") {
+	if len(t) == len(l) {
 		return false
 	}
-	for _, c := range t {
-		if !(c == ' ' || c == '+' || c == '-' || c == '.' || c >= '0' && c <= '9') {
-			return false
-		}
+	if string(t) == "+------------------------------------" {
+		return true
 	}
-	return true
+	t, _ = bytes.CutPrefix(t, []byte("+-+"))
+	t, _ = bytes.CutPrefix(t, []byte("+"))
+	const dashes = "----------------"
+	n, ok := bytes.CutPrefix(t, []byte(dashes+" "))
+	if !ok {
+		return false
+	}
+	if n, ok = bytes.CutSuffix(n, []byte(" "+dashes)); !ok {
+		return false
+	}
+	return isDigits(n) || string(n) == "..."
 }
 
 // fileLine is a parsed `  File "PATH", line N, in NAME`.

@@ -14,12 +14,11 @@ type Options struct {
 	Allow *regexp.Regexp
 
 	// MaxMessageLines, when positive, ends a Python message (or a Go panic
-	// value) after that many
-	// continuation lines, so that a program which prints a handled exception
-	// and carries on gets its later prefixed lines through again. Zero, the
-	// default, holds until the trace provably ends (see the package doc):
-	// a longer message whose later line starts with the public prefix would
-	// otherwise pass.
+	// value) after that many continuation lines, so that a program which
+	// prints a handled exception and carries on gets its later prefixed
+	// lines through again. Zero, the default, holds until the trace provably
+	// ends (see the package doc): with a bound, a longer message whose later
+	// line starts with the public prefix would pass.
 	MaxMessageLines int
 }
 
@@ -70,8 +69,8 @@ func New(opts Options) *Scrubber {
 // indented exception-group header or SyntaxError frame, "The above…",
 // "During…", faulthandler's "Fatal Python error:", "Current thread", "Thread",
 // "Stack", "Timeout", Go's "panic:", "fatal error:", "goroutine", and ESC (a
-// coloured line). Any other line outside a
-// trace is rejected by this one look-up, which keeps the common path free.
+// coloured line). Any other line outside a trace is rejected by this one
+// look-up, which keeps the common path free.
 var traceStart = [256]bool{esc: true, 'T': true, ' ': true, 'D': true, 'F': true, 'C': true, 'S': true, 'p': true, 'f': true, 'g': true}
 
 // Line feeds one private line of the stream, without its line terminator.
