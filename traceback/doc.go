@@ -112,6 +112,9 @@
 // A Scrubber never blocks and keeps no trace in memory: every public line is
 // produced while its private line is processed, except one held
 // `  File "…", line N` line that may open a SyntaxError report and is
-// emitted only when the exception line confirms it. Memory is therefore a
-// few kilobytes whatever the input, and a truncated trace simply stops.
+// emitted only when the exception line confirms it. It reads at most the
+// first 16 KiB of a line (no line of a real trace is longer; a cut line at
+// worst fails to parse and is dropped) and emits at most 8 KiB per public
+// line, so its memory is a few tens of kilobytes whatever the input, and a
+// truncated trace simply stops.
 package traceback

@@ -51,7 +51,7 @@ func (s *Scrubber) fault(l []byte, emit func([]byte)) {
 		} else {
 			s.out = append(s.out, scrubbed...)
 		}
-		emit(s.out)
+		s.send(emit)
 	case hasPrefix(l, pyRuntimeState) && isLowerWords(l[len(pyRuntimeState):]):
 		s.emitRaw(l, emit)
 	case string(l) == pyStackHeader, isThreadHeader(l), isTimeout(l), pyFaultLines[string(l)]:
@@ -59,13 +59,13 @@ func (s *Scrubber) fault(l []byte, emit func([]byte)) {
 	case hasPrefix(l, pyFilePrefix):
 		if f, ok := parseFaultFrame(l); ok {
 			s.out = s.appendFileLine(s.out[:0], nil, f)
-			emit(s.out)
+			s.send(emit)
 			return
 		}
 		s.reset()
 	case hasPrefix(l, pyExtModules):
 		s.out = appendExtModules(s.out[:0], l[len(pyExtModules):])
-		emit(s.out)
+		s.send(emit)
 	default:
 		s.reset()
 		s.idle(l, emit)

@@ -109,7 +109,7 @@ func FuzzScrubber(f *testing.F) {
 			var r gateResult
 			emit := func(p []byte) {
 				checkPublicLine(t, p)
-				if len(p) > 4*maxField {
+				if len(p) > maxLine+len(cutMark) {
 					t.Fatalf("emitted line of %d bytes exceeds the bound", len(p))
 				}
 				r.emitted = append(r.emitted, string(p))
@@ -122,7 +122,7 @@ func FuzzScrubber(f *testing.F) {
 				s.Line(line, emit)
 			}
 			s.Flush(emit)
-			if cap(s.out) > 8*maxField || cap(s.held) > 8*maxField {
+			if cap(s.out) > 2*maxInput || cap(s.held) > 2*maxInput || cap(s.plain) > 2*maxInput {
 				t.Fatalf("buffers grew to %d and %d bytes", cap(s.out), cap(s.held))
 			}
 			for _, l := range r.emitted {
@@ -155,7 +155,7 @@ func FuzzLine(f *testing.F) {
 		s := New(Options{})
 		emit := func(p []byte) {
 			checkPublicLine(t, p)
-			if len(p) > 4*maxField {
+			if len(p) > maxLine+len(cutMark) {
 				t.Fatalf("emitted line of %d bytes exceeds the bound", len(p))
 			}
 		}
@@ -167,7 +167,7 @@ func FuzzLine(f *testing.F) {
 		if s.InMessage() {
 			t.Fatal("InMessage is true after Flush")
 		}
-		if cap(s.out) > 8*maxField || cap(s.held) > 8*maxField {
+		if cap(s.out) > 2*maxInput || cap(s.held) > 2*maxInput || cap(s.plain) > 2*maxInput {
 			t.Fatalf("buffers grew to %d and %d bytes", cap(s.out), cap(s.held))
 		}
 	})

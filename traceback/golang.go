@@ -82,24 +82,24 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 	case hasPrefix(l, goPanicPrefix):
 		s.st, s.msgLines = goPanic, 0
 		s.out = s.appendPanic(s.out[:0], l[len(goPanicPrefix):])
-		emit(s.out)
+		s.send(emit)
 		return
 	case hasPrefix(l, goFatalPrefix):
 		s.st, s.msgLines = goPanic, 0
 		s.out = append(s.out[:0], goFatalPrefix...)
 		s.out = appendConstMessage(s.out, l[len(goFatalPrefix):])
-		emit(s.out)
+		s.send(emit)
 		return
 	case hasPrefix(l, goSignalPrefix):
 		if s.st != idle {
 			s.out = appendSignal(s.out[:0], l)
-			emit(s.out)
+			s.send(emit)
 		}
 		return
 	case isGoroutineHeader(l):
 		s.st = goStack
 		s.out = appendGoroutineHeader(s.out[:0], l)
-		emit(s.out)
+		s.send(emit)
 		return
 	case string(l) == goRuntimeStack:
 		s.st = goStack
@@ -117,7 +117,7 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 			// panicking.
 			s.out = append(s.out[:0], "    "...)
 			s.out = s.appendPanic(s.out, l[1+len(goPanicPrefix):])
-			emit(s.out)
+			s.send(emit)
 			return
 		}
 		// A continuation of a multi-line panic value: tab-indented after a
@@ -127,7 +127,7 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 		for _, sfx := range [...]string{goRepanicked, goRecovered} {
 			if bytes.HasSuffix(l, []byte(sfx)) {
 				s.out = append(append(s.out[:0], "   "...), sfx...)
-				emit(s.out)
+				s.send(emit)
 				break
 			}
 		}
@@ -142,13 +142,13 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 		case l[0] == '\t':
 			if out, ok := appendGoFileLine(s.out[:0], l[1:]); ok {
 				s.out = out
-				emit(s.out)
+				s.send(emit)
 			}
 			return
 		case hasPrefix(l, goCreatedPrefix):
 			if out, ok := appendCreatedBy(s.out[:0], l); ok {
 				s.out = out
-				emit(s.out)
+				s.send(emit)
 				return
 			}
 		case string(l) == goElided:
@@ -161,7 +161,7 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 		default:
 			if out, ok := appendGoFunc(s.out[:0], l); ok {
 				s.out = out
-				emit(s.out)
+				s.send(emit)
 				return
 			}
 		}

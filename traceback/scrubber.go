@@ -87,6 +87,11 @@ func (s *Scrubber) Line(line []byte, emit func(public []byte)) {
 }
 
 func (s *Scrubber) line(line []byte, emit func(public []byte)) {
+	if len(line) > maxInput {
+		// No line of a real trace is this long; cutting it bounds every
+		// buffer, and a cut line at worst fails to parse and is dropped.
+		line = line[:maxInput]
+	}
 	if bytes.IndexByte(line, esc) >= 0 {
 		line = s.stripANSI(line)
 		if s.st == idle && (len(line) == 0 || !traceStart[line[0]]) {
@@ -199,15 +204,28 @@ func (s *Scrubber) start(st state) {
 	s.st = st
 }
 
+// send emits s.out, cut to maxLine at a rune boundary (s.out is valid UTF-8,
+// so cutting before a rune's first byte keeps it valid).
+func (s *Scrubber) send(emit func([]byte)) {
+	if len(s.out) > maxLine {
+		n := maxLine
+		for n > 0 && s.out[n]&0xc0 == 0x80 {
+			n--
+		}
+		s.out = append(s.out[:n], cutMark...)
+	}
+	emit(s.out)
+}
+
 // emitRaw emits b as it is; b must already be known to be printable.
 func (s *Scrubber) emitRaw(b []byte, emit func([]byte)) {
 	s.out = append(s.out[:0], b...)
-	emit(s.out)
+	s.send(emit)
 }
 
 func (s *Scrubber) emitConst(c string, emit func([]byte)) {
 	s.out = append(s.out[:0], c...)
-	emit(s.out)
+	s.send(emit)
 }
 
 func hasPrefix(b []byte, p string) bool {
@@ -216,10 +234,8 @@ func hasPrefix(b []byte, p string) bool {
 
 const (
 	esc = 0x1b
-	// maxPlain caps the copy stripANSI makes. Past it the line is cut: every
-	// field kept from a line is far shorter, and a cut line at worst fails
-	// to parse and is dropped.
-	maxPlain = 4 * maxField
+	// maxInput caps the part of a line the Scrubber reads.
+	maxInput = 4 * maxField
 )
 
 // stripANSI returns line without its ANSI escape sequences (CSI "ESC [ … final",
@@ -227,7 +243,7 @@ const (
 // tracebacks when FORCE_COLOR or PYTHON_COLORS is set, even into a pipe.
 func (s *Scrubber) stripANSI(line []byte) []byte {
 	p := s.plain[:0]
-	for i := 0; i < len(line) && len(p) < maxPlain; {
+	for i := 0; i < len(line); {
 		c := line[i]
 		if c != esc {
 			p = append(p, c)

@@ -217,8 +217,8 @@ func TestAllowKeepsLinesSeparate(t *testing.T) {
 	}
 }
 
-// TestBoundedMemory feeds huge lines and a huge trace and checks the
-// Scrubber's buffers and every public line stay within the field cap.
+// TestBoundedMemory feeds 1 MiB lines in every position of a trace and checks
+// that the Scrubber's buffers and every public line stay within their caps.
 func TestBoundedMemory(t *testing.T) {
 	s := New(Options{Allow: regexp.MustCompile(`.*`)})
 	long := bytes.Repeat([]byte("a"), 1<<20)
@@ -230,7 +230,17 @@ func TestBoundedMemory(t *testing.T) {
 		append([]byte("  File \"/srv/x\", line 1, in "), long...),
 		append([]byte("ValueError: "), long...),
 		long,
+		append(append([]byte("  File \"/srv/x\", line "), bytes.Repeat([]byte("7"), 1<<20)...), ", in f"...),
+		append(append([]byte("  [Previous line repeated "), bytes.Repeat([]byte("7"), 1<<20)...), " more times]"...),
+		append(bytes.Repeat([]byte(" "), 1<<20), "| ValueError: x"...),
+		[]byte("  + Exception Group Traceback (most recent call last):"),
+		append(bytes.Repeat([]byte(" "), 1<<20), "| KeyError: x"...),
 		append([]byte("panic: main.T("), append(long, ')')...),
+		append(append([]byte("goroutine 1 ["), bytes.Repeat([]byte("a "), 1<<19)...), "]:"...),
+		append(append([]byte("\t/x.go:"), bytes.Repeat([]byte("7"), 1<<20)...), " +0x1"...),
+		append([]byte("exit status "), bytes.Repeat([]byte("7"), 1<<20)...),
+		append(append([]byte("Thread 0x"), bytes.Repeat([]byte("f"), 1<<20)...), " (most recent call first):"...),
+		append(append([]byte("\x1b[1mTraceback (most recent call last):"), long...), "\x1b[0m"...),
 		[]byte("goroutine 1 [running]:"),
 		append(long, "()"...),
 		append(append([]byte("\t/"), long...), ":1 +0x1"...),
@@ -241,11 +251,14 @@ func TestBoundedMemory(t *testing.T) {
 		}
 	}
 	s.Flush(emit)
-	if limit := maxField + 64; longest > limit {
+	if limit := maxLine + len(cutMark); longest > limit {
 		t.Errorf("longest public line %d bytes, want at most %d", longest, limit)
 	}
-	if c := cap(s.out); c > 2*maxField {
+	if c := cap(s.out); c > 2*maxInput {
 		t.Errorf("output buffer grew to %d bytes", c)
+	}
+	if c := cap(s.plain); c > 2*maxInput {
+		t.Errorf("ANSI buffer grew to %d bytes", c)
 	}
 }
 
