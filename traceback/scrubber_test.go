@@ -282,3 +282,31 @@ func TestCommonPathAllocs(t *testing.T) {
 		t.Errorf("Line allocates %.1f times per ordinary line batch, want 0", allocs)
 	}
 }
+
+// TestPublicLinesPass guards the other half of the gate's promise: outside a
+// message, a public line is never held, before, between and after traces.
+func TestPublicLinesPass(t *testing.T) {
+	raw := "SystemLog: 1\n" +
+		"panic: CANARY\n\tCANARY\n\ngoroutine 1 [running]:\nmain.main()\n\t/x.go:1 +0x1\n" +
+		"SystemLog: 2\n" +
+		"goroutine 2 [select]:\nmain.f(...)\n\t/x.go:3 +0x1\n\n" +
+		"SystemLog: 3\n" +
+		"  File \"/srv/x.py\", line 1\n    CANARY\n" +
+		"SystemLog: 4\n" +
+		"Fatal Python error: Aborted\n\nCurrent thread 0x00007f (most recent call first):\n  File \"/srv/x.py\", line 1 in f\n" +
+		"SystemLog: 5\n" +
+		"epoch 3\x1b[0m\n  batch 9\nTrain 1\npanicky\n" +
+		"SystemLog: 6\n"
+	r := runGate(t, New(Options{}), []byte(raw))
+	want := []string{"SystemLog: 1", "SystemLog: 2", "SystemLog: 3", "SystemLog: 4", "SystemLog: 5", "SystemLog: 6"}
+	if !slices.Equal(r.passed, want) {
+		t.Errorf("passed %q, want %q", r.passed, want)
+	}
+	checkNoCanary(t, "public lines", r)
+	// The Go panic with both goroutine dumps (a public line in between
+	// never reaches the Scrubber), and the faulthandler dump; the
+	// unconfirmed SyntaxError frame is not a trace.
+	if r.traces != 2 {
+		t.Errorf("Traces() = %d, want 2", r.traces)
+	}
+}
