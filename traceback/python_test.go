@@ -122,6 +122,9 @@ func TestPythonReal(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			raw := runPython(t, tc.script, tc.direct)
+			if tc.script == "keyerror.py" && !strings.Contains(string(raw), "\xff\xfe\x1b[31m") {
+				t.Fatalf("the program's output holds no raw non-UTF-8 bytes:\n%q", raw)
+			}
 			if !strings.Contains(string(raw), canary) {
 				t.Fatalf("the program's output holds no canary, so this test proves nothing:\n%s", raw)
 			}
