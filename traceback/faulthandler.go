@@ -26,6 +26,12 @@ var pyFaultSignals = map[string]bool{
 	"Illegal instruction":      true,
 }
 
+// pyRuntimeStates are the states Py_FatalError reports.
+var pyRuntimeStates = map[string]bool{
+	"initialized": true, "core initialized": true, "preinitialized": true,
+	"preinitializing": true, "finalizing": true, "unknown": true,
+}
+
 // pyFaultLines are the fixed lines a faulthandler frame list can hold.
 var pyFaultLines = map[string]bool{
 	"  <no Python frame>":         true,
@@ -52,8 +58,17 @@ func (s *Scrubber) fault(l []byte, emit func([]byte)) {
 			s.out = append(s.out, scrubbed...)
 		}
 		s.send(emit)
-	case hasPrefix(l, pyRuntimeState) && isLowerWords(l[len(pyRuntimeState):]):
-		s.emitRaw(l, emit)
+	case hasPrefix(l, pyRuntimeState):
+		// "finalizing (tstate=0x…)" loses its address; anything else that
+		// is not one of CPython's states is dropped.
+		state := l[len(pyRuntimeState):]
+		if hasPrefix(state, "finalizing (tstate=0x") {
+			state = state[:len("finalizing")]
+		}
+		if pyRuntimeStates[string(state)] {
+			s.out = append(append(s.out[:0], pyRuntimeState...), state...)
+			s.send(emit)
+		}
 	case string(l) == pyStackHeader, isThreadHeader(l), isTimeout(l), pyFaultLines[string(l)]:
 		s.emitRaw(l, emit)
 	case hasPrefix(l, pyFilePrefix):
@@ -97,15 +112,6 @@ func isTimeout(l []byte) bool {
 		}
 	}
 	return true
-}
-
-func isLowerWords(b []byte) bool {
-	for _, c := range b {
-		if !(c >= 'a' && c <= 'z' || c == ' ' || c == '-') {
-			return false
-		}
-	}
-	return len(b) > 0
 }
 
 // parseFaultFrame parses `  File "PATH", line N in NAME` (no comma before

@@ -282,23 +282,49 @@ func isHex(b []byte) bool {
 	return true
 }
 
-// appendSignal keeps "[signal SIGSEGV: segmentation violation code=0x1" and
-// drops the fault address and pc: addr can be computed from data.
+// appendSignal keeps "[signal SIGSEGV: segmentation violation code=0x1]",
+// the form runtime.dopanic_m prints, and drops the fault address and pc: an
+// address can be computed from data. Anything else after "[signal " (a line
+// of a panic value split at \r can start so) becomes "[signal [scrubbed]]".
 func appendSignal(dst, l []byte) []byte {
+	dst = append(dst, goSignalPrefix...)
 	rest := l[len(goSignalPrefix):]
-	end := len(rest)
-	if i := bytes.Index(rest, []byte(" addr=")); i >= 0 {
-		end = i
-	} else if i := bytes.IndexByte(rest, ']'); i >= 0 {
-		end = i
+	i := bytes.Index(rest, []byte(" code=0x"))
+	if i < 0 {
+		return append(dst, scrubbed+"]"...)
 	}
-	name := rest[:end]
-	for _, c := range name {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ' ' || c == ':' || c == '=' || c == '-' || c == '_') {
-			return append(append(dst, goSignalPrefix...), scrubbed+"]"...)
+	name, code := rest[:i], rest[i+len(" code=0x"):]
+	if j := bytes.IndexByte(code, ' '); j >= 0 {
+		code = code[:j]
+	}
+	if !isSignalName(name) || !isHex(code) || len(code) > 16 {
+		return append(dst, scrubbed+"]"...)
+	}
+	return append(append(append(append(dst, name...), " code=0x"...), code...), ']')
+}
+
+// isSignalName accepts the runtime's signal table entries, "SIGSEGV:
+// segmentation violation", and the hex number it prints for a signal
+// without a name.
+func isSignalName(b []byte) bool {
+	if h, ok := bytes.CutPrefix(b, []byte("0x")); ok {
+		return isHex(h) && len(h) <= 16
+	}
+	sig, desc, ok := bytes.Cut(b, []byte(": "))
+	if !ok || !hasPrefix(sig, "SIG") || len(sig) > 16 || len(desc) == 0 || len(desc) > 64 {
+		return false
+	}
+	for _, c := range sig[len("SIG"):] {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
 		}
 	}
-	return append(append(append(dst, goSignalPrefix...), name...), ']')
+	for _, c := range desc {
+		if !(c >= 'a' && c <= 'z' || c == ' ' || c == '-' || c == '/') {
+			return false
+		}
+	}
+	return true
 }
 
 // isGoroutineHeader reports "goroutine N [status]:", also with
@@ -315,7 +341,31 @@ func isGoroutineHeader(l []byte) bool {
 	return i > 0 && i < len(rest) && rest[i] == ' ' && bytes.IndexByte(rest, '[') > i
 }
 
-// appendGoroutineHeader keeps "goroutine N [status, N minutes]:", dropping
+// goStatuses are the goroutine states and wait reasons the runtime prints
+// in a goroutine header (gStatusStrings and waitReasonStrings, with older
+// runtimes' names). A status not in the list is scrubbed: the header shape
+// is easy to print by accident, and the words would go out verbatim.
+var goStatuses = map[string]bool{
+	"idle": true, "runnable": true, "running": true, "syscall": true, "waiting": true, "dead": true,
+	"copystack": true, "leaked": true, "preempted": true, "waiting for cgo callback": true,
+	"GC assist marking": true, "IO wait": true, "chan receive (nil chan)": true, "chan send (nil chan)": true,
+	"dumping heap": true, "garbage collection": true, "garbage collection scan": true, "panicwait": true,
+	"select": true, "select (no cases)": true, "GC assist wait": true, "GC sweep wait": true,
+	"GC scavenge wait": true, "chan receive": true, "chan send": true, "finalizer wait": true,
+	"force gc (idle)": true, "GOMAXPROCS updater (idle)": true, "semacquire": true, "sleep": true,
+	"sync.Cond.Wait": true, "sync.Mutex.Lock": true, "sync.RWMutex.RLock": true, "sync.RWMutex.Lock": true,
+	"sync.WaitGroup.Wait": true, "trace reader (blocked)": true, "wait for GC cycle": true,
+	"GC worker (idle)": true, "GC worker (active)": true, "debug call": true, "GC mark termination": true,
+	"stopping the world": true, "flushing proc caches": true, "trace goroutine status": true,
+	"trace proc status": true, "page trace flush": true, "coroutine": true, "GC weak to strong wait": true,
+	"synctest.Run": true, "synctest.Wait": true, "chan receive (durable)": true, "chan send (durable)": true,
+	"select (durable)": true, "sync.WaitGroup.Wait (durable)": true, "cleanup wait": true,
+	"unknown wait reason": true, "timer goroutine (idle)": true, "GC background sweeper wait": true,
+	"???": true,
+}
+
+// appendGoroutineHeader keeps "goroutine N [status, N minutes]:" with a
+// known status and the runtime's own modifiers, dropping GOTRACEBACK=system's
 // gp/m addresses and scrubbing goroutine labels (" labels:{…}"), which a
 // program sets from request data.
 func appendGoroutineHeader(dst, l []byte) []byte {
@@ -328,18 +378,48 @@ func appendGoroutineHeader(dst, l []byte) []byte {
 		status, labels = status[:j], true
 	}
 	dst = append(dst, " ["...)
-	for _, c := range status {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || bytes.IndexByte([]byte(" ,.()-_:"), c) >= 0) {
-			dst = append(dst[:len(dst)-len(" [")], " ["+scrubbed...)
-			status, labels = nil, false
-			break
+	// The status is a known state, then modifiers the runtime appends.
+	end := bytes.IndexByte(status, ',')
+	if end < 0 {
+		end = len(status)
+	}
+	reason := status[:end]
+	var mods []byte
+	for _, m := range [...]string{" (durable)", " (scan)", " (leaked)"} {
+		if r, ok := bytes.CutSuffix(reason, []byte(m)); ok && !goStatuses[string(reason)] {
+			reason, mods = r, append([]byte(m), mods...)
 		}
 	}
-	dst = append(dst, status...)
+	if goStatuses[string(reason)] {
+		dst = append(append(dst, reason...), mods...)
+		for _, m := range bytes.SplitAfter(status[end:], []byte(",")) {
+			m = bytes.TrimSuffix(m, []byte(","))
+			if len(m) > 0 && isGoStatusModifier(m) {
+				dst = append(append(dst, ','), m...)
+			}
+		}
+	} else {
+		dst = append(dst, scrubbed...)
+	}
 	if labels {
 		dst = append(dst, " labels:{"+scrubbed+"}"...)
 	}
 	return append(dst, "]:"...)
+}
+
+// isGoStatusModifier accepts " N minutes", " locked to thread" and
+// " synctest bubble N".
+func isGoStatusModifier(m []byte) bool {
+	if string(m) == " locked to thread" {
+		return true
+	}
+	if n, ok := bytes.CutSuffix(m, []byte(" minutes")); ok && len(n) > 1 && n[0] == ' ' {
+		return isDigits(n[1:]) && len(n) <= 20
+	}
+	if n, ok := bytes.CutPrefix(m, []byte(" synctest bubble ")); ok {
+		return isDigits(n) && len(n) <= 20
+	}
+	return false
 }
 
 // appendGoFunc keeps a frame's function name and replaces its argument list,
