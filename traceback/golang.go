@@ -74,6 +74,9 @@ var goConstMessages = map[string]bool{
 	"panic called with nil argument":                                               true,
 	"runtime: allocation size out of range":                                        true,
 	"invalid memory address or nil pointer dereference":                            true,
+	"fault":                            true,
+	"invalid pointer found on stack":   true,
+	"non-Go code disabled sigaltstack": true,
 }
 
 // golang handles a line of a Go crash: the panic lines, then goroutine dumps.
@@ -191,7 +194,10 @@ func (s *Scrubber) appendPanic(dst, v []byte) []byte {
 		if typ, val, ok := cutTypedValue(v); ok {
 			dst = s.appendTypedValue(dst, v, typ, val)
 		} else {
-			dst = append(dst, scrubbed...)
+			// "interface conversion: …" comes without the "runtime error:"
+			// prefix; so may a program's own message, whose first words are
+			// then kept only if they are one of the runtime's classes.
+			dst = appendConstMessage(dst, v)
 		}
 	}
 	return append(dst, suffix...)
