@@ -4,7 +4,8 @@
 // caused it does not.
 //
 // A Scrubber reads one stream line by line. Lines that are not part of a trace
-// cost one table look-up of their first byte and produce nothing. Lines that
+// cost a table look-up of their first byte (and a compare of the second for
+// the few that share a first byte with a trace's start) and produce nothing. Lines that
 // are part of a trace produce zero or more public lines, each a single line of
 // printable UTF-8 with no control byte, that the egress gate prefixes and
 // sends out. Everything else on the line stays private.
@@ -12,8 +13,8 @@
 // # What is kept, what is scrubbed
 //
 // Python (the format CPython prints, from its interpreter hook and from the
-// traceback module; real traces tested with python3 on the build machine,
-// 3.12 and 3.13 shapes pinned by unit tests):
+// traceback module; real traces tested with the python3 on the build
+// machine, later versions' tilde lines and colours pinned by unit tests):
 //
 //   - kept: "Traceback (most recent call last):"; frame lines
 //     `  File "PATH", line N, in NAME` (and the SyntaxError form without
@@ -80,9 +81,8 @@
 // "Traceback" header, an exception-group header, a chain separator) until
 // the trace provably ends: a new trace header or chain separator (which
 // starts the next part), a faulthandler dump, or the end of the stream
-// (Flush). That covers the
-// frames too: the next unindented line there is the exception line, whose
-// message is private. Python writes nothing that marks the end of a message:
+// (Flush). That covers the frames too: the next unindented line there is the
+// exception line, whose message is private. Python writes nothing that marks the end of a message:
 // a message may itself hold blank lines, and notes follow it on unindented
 // lines, so no earlier end is safe.
 //
@@ -99,13 +99,16 @@
 // other side of that trade. Public records written to the gate's own channel
 // (CONFLOG_PUBLIC_FD) are never affected.
 //
-// Known limits, all where a message imitates the format exactly: a chained
-// exception that was never raised has no traceback header, so the first
-// exception line of such a chain is not recognised and its continuation
-// lines, before the first chain separator, fall under the gate's ordinary
-// prefix rule; a message line equal to a chain separator or traceback header
-// ends the message early; a Go error message of the form "pkg.Name(…)" or
-// "(T) 0x…" keeps its first word as if it were the runtime's type.
+// Known limits. A chained exception that was never raised (the cause in
+// "raise X from ValueError(…)") has no traceback header: its exception line,
+// the chain's first line, is not recognised (nothing is emitted for it), and
+// its continuation lines, before the first chain separator, fall under the
+// gate's ordinary prefix rule. Where a message imitates the format exactly: a
+// message line equal to a chain separator or a trace header ("Traceback …",
+// an exception-group header, "Fatal Python error: …", a faulthandler thread
+// header) ends the message early; a Go error message of the form
+// "pkg.Name(…)" or "(T) 0x…" keeps its first word as if it were the
+// runtime's type name.
 //
 // # Resources
 //
