@@ -13,8 +13,8 @@
 // # What is kept, what is scrubbed
 //
 // Python (the format CPython prints, from its interpreter hook and from the
-// traceback module; real traces tested with the python3 on the build
-// machine, later versions' tilde lines and colours pinned by unit tests):
+// traceback module; real traces tested with CPython 3.11, 3.12 and 3.13, the
+// latter coloured):
 //
 //   - kept: "Traceback (most recent call last):"; frame lines
 //     `  File "PATH", line N, in NAME` (and the SyntaxError form without
