@@ -87,9 +87,12 @@
 // lines, so no earlier end is safe.
 //
 // For Go, InMessage is true after a "panic:" or "fatal error:" line until the
-// blank line or goroutine header that follows the panic lines. The runtime
-// indents the continuation lines of a panic value with a tab after each \n,
-// but not after a \r, where the gate also ends a line.
+// goroutine header (or "runtime stack:") that follows the panic lines. The
+// runtime indents the continuation lines of a panic value with a tab after
+// each \n, but not after a \r, where the gate also ends a line; and "\r\r"
+// in a value makes an empty line, so the blank line before the goroutines
+// does not end the value either. In a goroutine dump a file line is kept only
+// right after a function line, as the runtime prints it.
 //
 // The cost is availability, not confidentiality: when a program prints a
 // traceback and carries on (a logged, handled exception), prefixed lines that

@@ -103,7 +103,10 @@ func isThreadHeader(l []byte) bool {
 // isTimeout reports faulthandler.dump_traceback_later's "Timeout (0:00:05)!".
 func isTimeout(l []byte) bool {
 	d, ok := bytes.CutPrefix(l, []byte(pyTimeoutPrefix))
-	if d, ok = bytes.CutSuffix(d, []byte(")!")); !ok || len(d) == 0 {
+	if !ok {
+		return false
+	}
+	if d, ok = bytes.CutSuffix(d, []byte(")!")); !ok || len(d) == 0 || len(d) > 32 {
 		return false
 	}
 	for _, c := range d {

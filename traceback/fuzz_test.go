@@ -146,6 +146,7 @@ func FuzzLine(f *testing.F) {
 		"Traceback (most recent call last):\n  File \"/home/a/x.py\", line 1, in f\nValueError: x",
 		"panic: main.T(1) [recovered]\n\tpanic: x\n\ngoroutine 1 [running]:\nmain.(*T).M(...)\n\t/x.go:1 +0x1",
 		"  + Exception Group Traceback (most recent call last):\n  | ExceptionGroup: x (1 sub-exception)\n  +-+---------------- 1 ----------------",
+		"SIGQUIT: quit\nPC=0x1\n[originating from goroutine \n[originating from goroutine ]:\n[originating from goroutine 1]:",
 		"fatal error: stack overflow\n\nruntime stack:\nruntime.throw({0x1, 0x2})\n\t/x/panic.go:1 +0x1",
 		"goroutine 1 [running]:\n" + strings.Repeat("x", 5000) + "()\n\t" + strings.Repeat("/\x1b", 3000) + ":1",
 	} {

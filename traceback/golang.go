@@ -14,6 +14,7 @@ const (
 	goSignalPrefix  = "[signal "
 	goCreatedPrefix = "created by "
 	goRuntimeStack  = "runtime stack:"
+	goOriginating   = "[originating from goroutine "
 	goElided        = "...additional frames elided..."
 	goExitStatus    = "exit status "
 	goRecovered     = " [recovered]"
@@ -100,18 +101,26 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 		}
 		return
 	case isGoroutineHeader(l):
-		s.st = goStack
+		s.st, s.goFile = goStack, false
 		s.out = appendGoroutineHeader(s.out[:0], l)
 		s.send(emit)
 		return
 	case string(l) == goRuntimeStack:
-		s.st = goStack
+		s.st, s.goFile = goStack, false
 		s.emitConst(goRuntimeStack, emit)
 		return
-	case len(l) == 0:
-		if s.st == goPanic {
-			s.st = goStack
-		}
+	case hasPrefix(l, "SIG") && isSignalName(l):
+		s.st, s.msgLines = goPanic, 0
+		s.emitRaw(l, emit)
+		return
+	case s.st == goPanic && hasPrefix(l, "PC=0x"):
+		return // the program counter and signal code of a signal dump
+	case isOriginating(l):
+		s.st, s.goFile = goStack, false
+		s.emitRaw(l, emit)
+		return
+	case len(l) == 0 && s.st == goStack:
+		s.goFile = false
 		return
 	}
 	if s.st == goPanic {
@@ -124,9 +133,10 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 			return
 		}
 		// A continuation of a multi-line panic value: tab-indented after a
-		// \n, but unindented after a \r, where the gate also ends a line.
-		// The panic lines end at a blank line or a goroutine header. The
-		// runtime appends " [recovered]" after the value's last line.
+		// \n, but unindented after a \r, where the gate also ends a line,
+		// and empty after "\r\r". So the panic lines end only at the
+		// goroutine header, not at the blank line before it. The runtime
+		// appends " [recovered]" after the value's last line.
 		for _, sfx := range [...]string{goRepanicked, goRecovered} {
 			if bytes.HasSuffix(l, []byte(sfx)) {
 				s.out = append(append(s.out[:0], "   "...), sfx...)
@@ -143,15 +153,19 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 	if s.st == goStack {
 		switch {
 		case l[0] == '\t':
-			if out, ok := appendGoFileLine(s.out[:0], l[1:]); ok {
+			// A file line follows a function line; anywhere else it is not
+			// the runtime's.
+			if out, ok := appendGoFileLine(s.out[:0], l[1:]); ok && s.goFile {
 				s.out = out
 				s.send(emit)
 			}
+			s.goFile = false
 			return
 		case hasPrefix(l, goCreatedPrefix):
 			if out, ok := appendCreatedBy(s.out[:0], l); ok {
 				s.out = out
 				s.send(emit)
+				s.goFile = true
 				return
 			}
 		case string(l) == goElided:
@@ -165,6 +179,7 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 			if out, ok := appendGoFunc(s.out[:0], l); ok {
 				s.out = out
 				s.send(emit)
+				s.goFile = true
 				return
 			}
 		}
@@ -172,6 +187,17 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 	// Not part of a Go crash: the trace is over and this is ordinary output.
 	s.reset()
 	s.idle(l, emit)
+}
+
+// isOriginating reports "[originating from goroutine N]:", which heads the
+// ancestors' frames under GODEBUG=tracebackancestors.
+func isOriginating(l []byte) bool {
+	n, ok := bytes.CutPrefix(l, []byte(goOriginating))
+	if !ok {
+		return false
+	}
+	n, ok = bytes.CutSuffix(n, []byte("]:"))
+	return ok && isDigits(n) && len(n) <= 20
 }
 
 // appendPanic appends "panic: " and the scrubbed form of a panic value.

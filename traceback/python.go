@@ -249,14 +249,17 @@ func isGroupHeader(l []byte) bool {
 // shapes count: a message line such as "+-1234.56" must stay private.
 func isGroupMarker(l []byte) bool {
 	t := bytes.TrimLeft(l, " ")
-	if len(t) == len(l) {
+	if len(t) == len(l) || len(t) == 0 || t[0] != '+' {
 		return false
 	}
 	if string(t) == "+------------------------------------" {
 		return true
 	}
-	t, _ = bytes.CutPrefix(t, []byte("+-+"))
-	t, _ = bytes.CutPrefix(t, []byte("+"))
+	if c, ok := bytes.CutPrefix(t, []byte("+-+")); ok {
+		t = c
+	} else {
+		t = t[1:] // the '+' found above
+	}
 	const dashes = "----------------"
 	n, ok := bytes.CutPrefix(t, []byte(dashes+" "))
 	if !ok {

@@ -35,6 +35,7 @@ type Scrubber struct {
 	keepMsg  bool // the current message belongs to an allowed type
 	msgLines int  // continuation lines of the current message
 	indented int  // indented lines seen while a SyntaxError frame is held
+	goFile   bool // a Go function line was emitted; its file line comes next
 
 	held   []byte // a standalone `  File "…", line N` line, emitted form
 	out    []byte // the public line being built
@@ -138,6 +139,7 @@ func (s *Scrubber) reset() {
 	s.keepMsg = false
 	s.msgLines = 0
 	s.indented = 0
+	s.goFile = false
 	s.held = s.held[:0]
 }
 
@@ -185,9 +187,15 @@ func (s *Scrubber) idle(l []byte, emit func([]byte)) {
 			s.emitRaw(l, emit) // spaces, '+' and a constant
 		}
 	case 'F', 'C', 'S':
-		if (l[1] == 'a' || l[1] == 'u' || l[1] == 't') && isFaultStart(l) {
+		switch {
+		case (l[1] == 'a' || l[1] == 'u' || l[1] == 't') && isFaultStart(l):
 			s.start(pyFault)
 			s.fault(l, emit)
+		case l[1] == 'I' && isSignalName(l):
+			// A Go program killed by SIGQUIT or SIGABRT (GOTRACEBACK=crash)
+			// dumps its goroutines after "SIGQUIT: quit".
+			s.start(goPanic)
+			s.golang(l, emit)
 		}
 	case 'p', 'f', 'g':
 		if (l[1] == 'a' || l[1] == 'o') && (hasPrefix(l, goPanicPrefix) || hasPrefix(l, goFatalPrefix) || isGoroutineHeader(l)) {
