@@ -39,7 +39,8 @@
 // Go (the format of the runtime's printpanics and traceback):
 //
 //   - kept: "panic: " with the value's type where the runtime prints one,
-//     "(T) 0x…" and "T(…)" (the value itself becomes "[scrubbed]"); the
+//     "(T) 0x…", "T(…)" and the %#v form "T{…}" (the value itself becomes
+//     "[scrubbed]"); the
 //     class of a runtime error from a fixed list ("runtime error: index out
 //     of range [scrubbed]": the indices can be data); "[recovered]",
 //     "[recovered, repanicked]" and nested "panic: " lines; "fatal error: "

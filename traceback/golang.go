@@ -247,10 +247,12 @@ func appendConstMessage(dst, msg []byte) []byte {
 	return append(dst, scrubbed...)
 }
 
-// cutTypedValue recognises the two forms in which the runtime prints a value
-// with its type: "(T) 0xADDR" for a value it cannot print, and "T(VALUE)" for
-// a named type with a basic kind ("main.Code(3)", `main.Name("x")`). T must be
-// a package-qualified Go type name, which an error message rarely is.
+// cutTypedValue recognises the forms in which a value is printed with its
+// type: the runtime's "(T) 0xADDR" for a value it cannot print and "T(VALUE)"
+// for a named type with a basic kind ("main.Code(3)", `main.Name("x")`), and
+// the "%#v" form "T{FIELDS}" that programs and test frameworks pass to panic
+// ("main.MyErr{Code:3}"). T must be a package-qualified Go type name, which
+// an error message rarely is.
 func cutTypedValue(v []byte) (typ, val []byte, ok bool) {
 	if len(v) > 0 && v[0] == '(' {
 		i := bytes.Index(v, []byte(") 0x"))
@@ -259,8 +261,15 @@ func cutTypedValue(v []byte) (typ, val []byte, ok bool) {
 		}
 		return v[1:i], v[i+len(") "):], true
 	}
-	i := bytes.IndexByte(v, '(')
-	if i <= 0 || v[len(v)-1] != ')' || !isGoTypeName(v[:i], false) || bytes.IndexByte(v[:i], '.') < 0 {
+	i := bytes.IndexAny(v, "({")
+	if i <= 0 || !isGoTypeName(v[:i], false) || bytes.IndexByte(v[:i], '.') < 0 {
+		return nil, nil, false
+	}
+	closer := byte(')')
+	if v[i] == '{' {
+		closer = '}'
+	}
+	if v[len(v)-1] != closer {
 		return nil, nil, false
 	}
 	return v[:i], v[i+1 : len(v)-1], true
@@ -275,13 +284,13 @@ func (s *Scrubber) appendTypedValue(dst, v, typ, val []byte) []byte {
 		}
 		return append(dst, scrubbed...)
 	}
-	dst = append(append(dst, typ...), '(')
+	dst = append(append(dst, typ...), v[len(typ)]) // '(' or '{'
 	if keep {
 		dst = appendKept(dst, val)
 	} else {
 		dst = append(dst, scrubbed...)
 	}
-	return append(dst, ')')
+	return append(dst, v[len(v)-1])
 }
 
 // isGoTypeName accepts a type string as the runtime prints it: a qualified
