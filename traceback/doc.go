@@ -40,9 +40,9 @@
 //
 //   - kept: "panic: " with the value's type where the runtime prints one,
 //     "(T) 0x…", "T(…)" and the %#v form "T{…}" (the value itself becomes
-//     "[scrubbed]"); the
-//     class of a runtime error from a fixed list ("runtime error: index out
-//     of range [scrubbed]": the indices can be data); "[recovered]",
+//     "[scrubbed]"); the class of a runtime error from a fixed list
+//     ("runtime error: index out of range [scrubbed]": the indices can be
+//     data); "[recovered]",
 //     "[recovered, repanicked]" and nested "panic: " lines; "fatal error: "
 //     with the runtime's own constant messages (a fixed list of strings that
 //     exist in the runtime's source, so they carry no data; any other
