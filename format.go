@@ -37,6 +37,8 @@ type state struct {
 	prefix      []byte   // text: the dotted group path of the next key
 	prefixQuote int      // how many group names in prefix need quoting
 	groups      []string // the open groups, for ReplaceAttr (only when it is set)
+	depth       int      // how deep attr is in groups
+	nGroups     int      // how many groups the record has opened
 }
 
 // statePool recycles states and their buffers: the common path allocates
@@ -249,6 +251,14 @@ func (s *state) attr(a slog.Attr) bool {
 		if len(attrs) == 0 {
 			return false
 		}
+		if s.depth >= maxGroupDepth || s.nGroups >= maxGroups {
+			s.key(a.Key)
+			s.str("!ERROR:too many groups")
+			return true
+		}
+		s.depth++
+		s.nGroups++
+		defer func() { s.depth-- }()
 		pos, sep := len(s.buf), s.sep
 		if a.Key != "" {
 			s.openGroup(a.Key)
@@ -294,6 +304,15 @@ func sourceGroup(src *slog.Source) slog.Value {
 	}
 	return slog.GroupValue(as...)
 }
+
+// maxGroupDepth and maxGroups bound the groups of one record. A ReplaceAttr
+// that turns each attribute into a group (or a Source, which JSON encodes as
+// a group) would otherwise recurse until the stack overflows, or for ever,
+// as it does with slog: a log call must return.
+const (
+	maxGroupDepth = 64
+	maxGroups     = 1024
+)
 
 // maxResolve bounds LogValue chains, as slog.Value.Resolve does.
 const maxResolve = 100
@@ -544,8 +563,8 @@ func byteSlice(x any) ([]byte, bool) {
 }
 
 // needsQuoting reports whether slog's text format quotes s: when it is empty
-// or holds a space, '=', '"', a control byte, DEL, invalid UTF-8, or a
-// non-printing or space rune. Quoting (strconv.Quote) then escapes every
+// or holds a space, '=', '"', a control byte, invalid UTF-8, or a
+// non-printing or space rune — and, unlike slog, DEL (0x7f), a control byte. Quoting (strconv.Quote) then escapes every
 // such byte, which is what keeps a text record on one line.
 func needsQuoting(s string) bool {
 	if s == "" {
@@ -573,13 +592,14 @@ const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s escaped as the inside of a JSON string, with
 // slog's escapes: '"', '\\', every byte below 0x20 (so '\n' and '\r' can
-// never end a line), U+2028 and U+2029; invalid UTF-8 becomes U+FFFD.
+// never end a line), U+2028 and U+2029; invalid UTF-8 becomes U+FFFD. Unlike
+// slog it also escapes DEL (0x7f), a control byte.
 func appendJSONString(buf []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b >= ' ' && b != '"' && b != '\\' {
+			if b >= ' ' && b != '"' && b != '\\' && b != 0x7f {
 				i++
 				continue
 			}
