@@ -84,7 +84,7 @@ func (s *state) end() {
 		s.buf = append(s.buf, '}')
 	}
 	s.buf = append(s.buf, '\n')
-	if !s.public && strings.HasPrefix(string(s.buf), s.h.c.prefix) {
+	if p := s.h.c.prefix; !s.public && len(s.buf) >= len(p) && string(s.buf[:len(p)]) == p {
 		s.buf = append(s.buf, 0)
 		copy(s.buf[1:], s.buf)
 		s.buf[0] = s.h.c.guard

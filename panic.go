@@ -38,14 +38,16 @@ func logPanic(logger *slog.Logger, r any) {
 		function, at string
 	}
 	var list []frame
-	afterPanic := false
 	for {
 		f, more := frames.Next()
-		// Frames up to runtime.gopanic are the panic machinery.
-		if f.Function == "runtime.gopanic" {
-			afterPanic = true
+		switch {
+		case f.Function == "runtime.gopanic":
+			// Frames above it are the deferred call's, not the panic's.
 			list = list[:0]
-		} else if !strings.HasPrefix(f.Function, "runtime.") || afterPanic {
+		case strings.HasPrefix(f.Function, "runtime."):
+			// The runtime's own frames (panicdivide, sigpanic, goexit...)
+			// say nothing about the job.
+		default:
 			list = append(list, frame{f.Function, fmt.Sprintf("%s:%d", f.File, f.Line)})
 		}
 		if !more {
