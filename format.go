@@ -220,6 +220,17 @@ func (s *state) closeGroup(name string, write bool) {
 
 // attr encodes a, and reports whether it wrote anything.
 func (s *state) attr(a slog.Attr) bool {
+	// The common case first: a plain value (no LogValuer, error, marker,
+	// Source or group can hide in these kinds) and no ReplaceAttr.
+	switch a.Value.Kind() {
+	case slog.KindAny, slog.KindLogValuer, slog.KindGroup:
+	default:
+		if s.h.c.replace == nil {
+			s.key(a.Key)
+			s.value(a.Value)
+			return true
+		}
+	}
 	if isMarker(a) {
 		return false // never printed, never shown to ReplaceAttr
 	}
