@@ -160,12 +160,14 @@ func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {
 	if h.route != nil {
 		h2.route = h.route.WithAttrs(withoutMarkers(as))
 	}
+	opened := false
+	var groupPrefix string
+	var prefixQuote int
 	for i := range h2.pre {
 		s := newState(h2, i == 1)
 		s.buf = append(s.buf, h.pre[i]...)
 		s.sep = len(s.buf) > 0 && !(h.c.json && s.buf[len(s.buf)-1] == '{')
 		s.enterGroups(h.nOpen)
-		pos := len(s.buf)
 		s.openPending(h.nOpen)
 		appended := false
 		for _, a := range as {
@@ -175,15 +177,14 @@ func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {
 		}
 		if appended {
 			h2.pre[i] = slices.Clone(s.buf)
-			if i == 0 {
-				h2.groupPrefix = string(s.prefix)
-				h2.prefixQuote = s.prefixQuote
-				h2.nOpen = len(h2.groups)
-			}
-		} else {
-			s.buf = s.buf[:pos]
+			opened = true
+			groupPrefix, prefixQuote = string(s.prefix), s.prefixQuote
 		}
 		s.free()
+	}
+	// Only now: both passes must start from h's groups.
+	if opened {
+		h2.groupPrefix, h2.prefixQuote, h2.nOpen = groupPrefix, prefixQuote, len(h2.groups)
 	}
 	return h2
 }

@@ -35,6 +35,8 @@ type slogCase struct {
 	with  []slog.Attr
 	group string
 	msg   string
+	// groupFirst applies WithGroup before WithAttrs.
+	groupFirst bool
 }
 
 type textMarshaler struct{ s string }
@@ -74,6 +76,9 @@ var slogCases = []slogCase{
 			slog.Group("", slog.Int("inlined", 3)), slog.Group("empty"), slog.Int("c", 4)}},
 	{name: "group with quoting", msg: "gq", group: "a b", attrs: []slog.Attr{slog.Int("c d", 1), slog.Group("e=f", slog.Int("g", 2))}},
 	{name: "empty group record", msg: "e", group: "G"},
+	{name: "group then with", msg: "gw", group: "G", groupFirst: true, with: []slog.Attr{slog.Int("w", 1), slog.Group("h", slog.Int("x", 2))},
+		attrs: []slog.Attr{slog.Int("i", 3), slog.Group("k", slog.Int("i", 4))}},
+	{name: "group then empty record", msg: "ge", group: "G", groupFirst: true, with: []slog.Attr{slog.Int("w", 1)}},
 }
 
 // logBoth writes c through a slog handler and a conflog one with the same
@@ -87,10 +92,13 @@ func logBoth(t *testing.T, c slogCase, format Format, public bool, rep func([]st
 		sh = slog.NewJSONHandler(&sb, sopts)
 	}
 	var ch slog.Handler = newTestHandler(&cb, &Options{Format: format, ReplaceAttr: rep, AddSource: addSource})
+	if c.group != "" && c.groupFirst {
+		sh, ch = sh.WithGroup(c.group), ch.WithGroup(c.group)
+	}
 	if c.with != nil {
 		sh, ch = sh.WithAttrs(c.with), ch.WithAttrs(c.with)
 	}
-	if c.group != "" {
+	if c.group != "" && !c.groupFirst {
 		sh, ch = sh.WithGroup(c.group), ch.WithGroup(c.group)
 	}
 	var pcs [1]uintptr
