@@ -71,6 +71,8 @@ type core struct {
 	guard     byte // put before a private line that would start with the prefix
 	json      bool
 	level     slog.Leveler
+	minLevel  slog.Level // the level, when fixed
+	fixed     bool       // level is a constant slog.Level
 	addSource bool
 	replace   func([]string, slog.Attr) slog.Attr
 	policy    Policy
@@ -113,6 +115,9 @@ func newHandler(w io.Writer, prefix string, opts *Options, sink *publicSink) *Ha
 	if o.Level == nil {
 		o.Level = slog.LevelInfo
 	}
+	// A constant level is kept as a value: Enabled runs on every call, even
+	// for records Drop discards, and an interface call there is measurable.
+	min, fixed := o.Level.(slog.Level)
 	key := bytes.Clone(o.Key)
 	if len(key) == 0 {
 		key = processKey()
@@ -123,6 +128,8 @@ func newHandler(w io.Writer, prefix string, opts *Options, sink *publicSink) *Ha
 		guard:     ' ',
 		json:      o.Format == JSON,
 		level:     o.Level,
+		minLevel:  min,
+		fixed:     fixed,
 		addSource: o.AddSource,
 		replace:   o.ReplaceAttr,
 		policy:    o.Private,
@@ -150,6 +157,9 @@ func checkPrefix(prefix string) error {
 // Enabled reports whether the level is at least Options.Level. It cannot see
 // the record's category, so private records under Drop still reach Handle.
 func (h *Handler) Enabled(_ context.Context, l slog.Level) bool {
+	if h.c.fixed {
+		return l >= h.c.minLevel
+	}
 	return l >= h.c.level.Level()
 }
 

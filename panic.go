@@ -24,8 +24,12 @@ func HandlePanic(logger *slog.Logger) {
 	if r == nil {
 		return
 	}
-	logPanic(logger, r)
-	panic(r)
+	// Panic again even if logging panics (a nil logger, a writer that
+	// panics): the job must not carry on as if nothing happened.
+	defer panic(r)
+	if logger != nil {
+		logPanic(logger, r)
+	}
 }
 
 // logPanic writes the lines of HandlePanic, from inside the deferred call,

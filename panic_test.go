@@ -82,3 +82,14 @@ func TestHandlePanicWithoutPanic(t *testing.T) {
 		t.Errorf("no panic: logged %q, re-panicked %v", lines, re)
 	}
 }
+
+// TestHandlePanicNilLogger: without a logger the panic still goes on.
+func TestHandlePanicNilLogger(t *testing.T) {
+	defer func() {
+		if r := recover(); r != "boom" {
+			t.Errorf("re-panicked with %v", r)
+		}
+	}()
+	defer HandlePanic(nil)
+	panic("boom")
+}
