@@ -504,12 +504,10 @@ func (s *state) any(x any) {
 			s.str(scrubError(err))
 			return
 		}
-		if _, jm := x.(json.Marshaler); !s.json || !jm {
-			if s.json {
-				s.str(err.Error())
-			} else {
-				s.str(fmt.Sprintf("%+v", x))
-			}
+		// Private: slog's rules. JSON prints Error() unless the error
+		// marshals itself; text goes the general way below.
+		if _, jm := x.(json.Marshaler); s.json && !jm {
+			s.str(err.Error())
 			return
 		}
 	}

@@ -45,6 +45,13 @@ func (t textMarshaler) MarshalText() ([]byte, error) { return []byte("T(" + t.s 
 
 type point struct{ X, Y int }
 
+// textError is an error that marshals itself as text: slog's text handler
+// prefers MarshalText.
+type textError struct{}
+
+func (textError) Error() string                { return "as error" }
+func (textError) MarshalText() ([]byte, error) { return []byte("as text"), nil }
+
 var slogCases = []slogCase{
 	{name: "plain", msg: "hello"},
 	{name: "kinds", msg: "epoch finished", attrs: []slog.Attr{
@@ -69,7 +76,7 @@ var slogCases = []slogCase{
 	{name: "any", msg: "any", attrs: []slog.Attr{
 		slog.Any("tm", textMarshaler{"x y"}), slog.Any("bytes", []byte("raw\n")), slog.Any("pt", point{1, 2}),
 		slog.Any("map", map[string]int{"a": 1}), slog.Any("nil", nil), slog.Any("err", errors.New("boom")),
-		slog.Any("lvl", slog.LevelWarn),
+		slog.Any("lvl", slog.LevelWarn), slog.Any("terr", textError{}),
 	}},
 	{name: "groups", msg: "g", group: "outer", with: []slog.Attr{slog.Int("w", 1), slog.Group("wg", slog.String("x", "y"))},
 		attrs: []slog.Attr{slog.Group("g", slog.Int("a", 1), slog.Group("h", slog.Int("b", 2))),
