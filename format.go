@@ -26,6 +26,17 @@ const (
 	JSON
 )
 
+// String returns "Text" or "JSON".
+func (f Format) String() string {
+	switch f {
+	case Text:
+		return "Text"
+	case JSON:
+		return "JSON"
+	}
+	return fmt.Sprintf("Format(%d)", uint8(f))
+}
+
 // state encodes one record (or one WithAttrs call). Both formats share it:
 // one pipeline, two small switches, as in slog's commonHandler.
 type state struct {

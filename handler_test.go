@@ -166,13 +166,6 @@ func TestFormatMatchesSlog(t *testing.T) {
 	}
 }
 
-func (f Format) String() string {
-	if f == JSON {
-		return "JSON"
-	}
-	return "Text"
-}
-
 // TestSourceMatchesSlog: AddSource prints the call site as slog does.
 func TestSourceMatchesSlog(t *testing.T) {
 	for _, format := range []Format{Text, JSON} {
