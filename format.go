@@ -109,14 +109,14 @@ func (s *state) builtins(r *slog.Record, msg string) {
 	if !r.Time.IsZero() {
 		t := r.Time.Round(0) // strip the monotonic clock reading, as slog does
 		if rep == nil {
-			s.key(slog.TimeKey)
+			s.builtinKey(`"time":`, "time=")
 			s.time(t)
 		} else {
 			s.attr(slog.Time(slog.TimeKey, t))
 		}
 	}
 	if rep == nil {
-		s.key(slog.LevelKey)
+		s.builtinKey(`"level":`, "level=")
 		s.str(r.Level.String())
 	} else {
 		s.attr(slog.Any(slog.LevelKey, r.Level))
@@ -129,7 +129,7 @@ func (s *state) builtins(r *slog.Record, msg string) {
 		s.attr(slog.Any(slog.SourceKey, src))
 	}
 	if rep == nil {
-		s.key(slog.MessageKey)
+		s.builtinKey(`"msg":`, "msg=")
 		s.str(msg)
 	} else {
 		s.attr(slog.String(slog.MessageKey, msg))
@@ -233,12 +233,12 @@ func (s *state) closeGroup(name string, write bool) {
 func (s *state) attr(a slog.Attr) bool {
 	// The common case first: a plain value (no LogValuer, error, marker,
 	// Source or group can hide in these kinds) and no ReplaceAttr.
-	switch a.Value.Kind() {
+	switch k := a.Value.Kind(); k {
 	case slog.KindAny, slog.KindLogValuer, slog.KindGroup:
 	default:
 		if s.h.c.replace == nil {
 			s.key(a.Key)
-			s.value(a.Value)
+			s.valueOfKind(a.Value, k) // Kind is a type switch: once is enough
 			return true
 		}
 	}
@@ -388,6 +388,18 @@ func (s *state) separate() {
 	}
 }
 
+// builtinKey writes a built-in key, already encoded: the same bytes key
+// would write for it, without looking at them again on every record.
+func (s *state) builtinKey(json, text string) {
+	s.separate()
+	if s.json {
+		s.buf = append(s.buf, json...)
+	} else {
+		s.buf = append(s.buf, text...)
+	}
+	s.sep = true
+}
+
 func (s *state) key(k string) {
 	s.separate()
 	switch {
@@ -425,6 +437,10 @@ func (s *state) str(v string) {
 }
 
 func (s *state) time(t time.Time) {
+	if st := s.h.c.stampOf(t); st != nil {
+		s.buf = st.append(s.buf, t, s.json)
+		return
+	}
 	if s.json {
 		if y := t.Year(); y < 0 || y >= 10000 {
 			// RFC 3339 has four-digit years; slog writes an error and the
@@ -440,8 +456,10 @@ func (s *state) time(t time.Time) {
 	s.buf = appendRFC3339Millis(s.buf, t)
 }
 
-func (s *state) value(v slog.Value) {
-	switch v.Kind() {
+func (s *state) value(v slog.Value) { s.valueOfKind(v, v.Kind()) }
+
+func (s *state) valueOfKind(v slog.Value, k slog.Kind) {
+	switch k {
 	case slog.KindString:
 		s.str(v.String())
 	case slog.KindInt64:
@@ -656,21 +674,6 @@ func appendJSONString(buf []byte, s string) []byte {
 		start = i
 	}
 	return append(buf, s[start:]...)
-}
-
-// appendRFC3339Millis writes t as slog's text handler does: RFC 3339 with
-// exactly three fractional digits.
-func appendRFC3339Millis(b []byte, t time.Time) []byte {
-	// RFC3339Nano is the fast path of AppendFormat but trims trailing zeros;
-	// adding 0.1ms after truncating forces four digits, and we drop the last.
-	const upToMillis = len("2006-01-02T15:04:05.000")
-	n := len(b)
-	t = t.Truncate(time.Millisecond).Add(time.Millisecond / 10)
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	if len(b) < n+upToMillis+1 {
-		return b // a year of more than four digits: leave it as formatted
-	}
-	return append(b[:n+upToMillis], b[n+upToMillis+1:]...)
 }
 
 // appendDuration writes d exactly as d.String() does. It is hand-written

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Options configure a Handler. The zero value, and a nil *Options, give the
@@ -78,6 +79,7 @@ type core struct {
 	policy    Policy
 	key       []byte
 	sink      *publicSink
+	stamp     atomic.Pointer[stamp] // the last second formatted
 }
 
 // NewHandler returns a Handler that writes one line per record to w. Public

@@ -370,3 +370,44 @@ func TestSetDefaultMakesLogPrivate(t *testing.T) {
 		t.Errorf("default logging not private: %q", out)
 	}
 }
+
+// TestTimeMatchesSlog: times in many zones and at many fractions, built-in
+// and as attributes, one after the other through the same handler (so most
+// come from the cached second), read as slog writes them.
+func TestTimeMatchesSlog(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("", 5*3600+1800), time.FixedZone("", -8*3600),
+		time.FixedZone("odd", 3600+1800+17), time.FixedZone("", -(3600 + 59))}
+	secs := []int64{0, 1700000000, -1, 951782400 /* 2000-02-29 */, 253402300799 - 86400, -62135596800, 253402300799 + 1}
+	nanos := []int64{0, 1, 100, 999, 1000000, 123456789, 999999999, 500000000}
+	for _, format := range []Format{Text, JSON} {
+		var sb, cb bytes.Buffer
+		var sh slog.Handler = slog.NewTextHandler(&sb, nil)
+		if format == JSON {
+			sh = slog.NewJSONHandler(&sb, nil)
+		}
+		ch := newTestHandler(&cb, &Options{Format: format})
+		for _, z := range zones {
+			for _, sec := range secs {
+				for _, ns := range nanos {
+					tm := time.Unix(sec, ns).In(z)
+					if y := tm.Year(); format == JSON && (y < 0 || y >= 10000) {
+						continue // slog writes invalid JSON there (see doc.go)
+					}
+					r := slog.NewRecord(tm, slog.LevelInfo, "t", 0)
+					r.AddAttrs(slog.Time("t", tm), slog.Time("u", tm.Add(time.Millisecond)))
+					sh.Handle(context.Background(), r)
+					ch.Handle(context.Background(), r)
+				}
+			}
+		}
+		want, got := strings.Split(sb.String(), "\n"), strings.Split(cb.String(), "\n")
+		if len(want) != len(got) || len(want) < 300 {
+			t.Fatalf("%v: %d lines from slog, %d from conflog", format, len(want), len(got))
+		}
+		for i := range want {
+			if want[i] != got[i] {
+				t.Errorf("%v:\nslog:    %q\nconflog: %q", format, want[i], got[i])
+			}
+		}
+	}
+}
