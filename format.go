@@ -610,12 +610,12 @@ func needsQuoting(s string) bool {
 	}
 	for i := 0; i < len(s); {
 		b := s[i]
-		if b < utf8.RuneSelf {
-			if b <= ' ' || b == '=' || b == '"' || b >= 0x7f {
-				return true
-			}
+		if textSafe[b] {
 			i++
 			continue
+		}
+		if b < utf8.RuneSelf {
+			return true
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError || unicode.IsSpace(r) || !unicode.IsPrint(r) {
@@ -628,6 +628,26 @@ func needsQuoting(s string) bool {
 
 const hexDigits = "0123456789abcdef"
 
+// textSafe[b] says that ASCII byte b needs no quoting in text: printable,
+// not a space, '=' or '"' (and not DEL). Bytes from 0x80 are false, as in
+// jsonSafe.
+var textSafe = func() (t [256]bool) {
+	for b := '!'; b < 0x7f; b++ {
+		t[b] = b != '=' && b != '"'
+	}
+	return t
+}()
+
+// jsonSafe[b] says that ASCII byte b stands for itself inside a JSON
+// string: printable, not '"' or '\\' (and not DEL). Bytes from 0x80 are
+// false: they start UTF-8 sequences, checked one rune at a time.
+var jsonSafe = func() (t [256]bool) {
+	for b := ' '; b < 0x7f; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
 // appendJSONString appends s escaped as the inside of a JSON string, with
 // slog's escapes: '"', '\\', every byte below 0x20 (so '\n' and '\r' can
 // never end a line), U+2028 and U+2029; invalid UTF-8 becomes U+FFFD. Unlike
@@ -636,11 +656,11 @@ func appendJSONString(buf []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
+		if jsonSafe[b] {
+			i++ // one load per byte: keys and values are mostly safe ASCII
+			continue
+		}
 		if b < utf8.RuneSelf {
-			if b >= ' ' && b != '"' && b != '\\' && b != 0x7f {
-				i++
-				continue
-			}
 			buf = append(buf, s[start:i]...)
 			switch b {
 			case '"', '\\':
