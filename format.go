@@ -117,7 +117,19 @@ func (s *state) builtins(r *slog.Record, msg string) {
 	}
 	if rep == nil {
 		s.builtinKey(`"level":`, "level=")
-		s.str(r.Level.String())
+		switch l := r.Level; l {
+		case slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError:
+			// Names that need neither quoting nor escaping.
+			if s.json {
+				s.buf = append(s.buf, '"')
+				s.buf = append(s.buf, l.String()...)
+				s.buf = append(s.buf, '"')
+			} else {
+				s.buf = append(s.buf, l.String()...)
+			}
+		default:
+			s.str(l.String())
+		}
 	} else {
 		s.attr(slog.Any(slog.LevelKey, r.Level))
 	}

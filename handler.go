@@ -257,7 +257,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 // write makes line one Write: to the public channel for a public line when
 // conflog run provided one, else to the handler's writer.
 func (h *Handler) write(line []byte, public bool) error {
-	if public && h.c.sink.write(line, h.c.prefix) {
+	if public && h.c.sink.w != nil && h.c.sink.write(line, h.c.prefix) {
 		return nil
 	}
 	h.c.mu.Lock()
