@@ -586,7 +586,19 @@ func (s *state) jsonAny(x any) {
 		s.error(err)
 		return
 	}
-	s.buf = append(s.buf, bytes.TrimSuffix(bb.Bytes(), []byte{'\n'})...)
+	out := bytes.TrimSuffix(bb.Bytes(), []byte{'\n'})
+	// encoding/json leaves DEL raw; in valid JSON it can only be inside a
+	// string, where \u007f means the same.
+	for {
+		i := bytes.IndexByte(out, 0x7f)
+		if i < 0 {
+			break
+		}
+		s.buf = append(s.buf, out[:i]...)
+		s.buf = append(s.buf, `\u007f`...)
+		out = out[i+1:]
+	}
+	s.buf = append(s.buf, out...)
 }
 
 // error writes a failure to encode a value, like slog's !ERROR, scrubbed in a

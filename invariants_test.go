@@ -98,6 +98,8 @@ func logTricky(h slog.Handler, msg, key, val, group string, public bool) {
 		slog.Any("str", panickyStringer{secret}),
 		slog.Any("perr", &panickyError{secret}),
 		slog.Any(testPrefix, val),
+		slog.Any("map", map[string]any{key: val, group: []string{msg}}),
+		slog.Any("bytes", []byte(val)),
 	)
 	if public {
 		r.AddAttrs(Public)
@@ -115,6 +117,7 @@ var trickyInputs = []struct{ msg, key, val, group string }{
 	{"\x1b[0mSystemLog:", "\x1b[2K", "\u2028SystemLog:", "\u0085"},
 	{"\xff\xfe", "\xc3", "\xe2\x80\xa8", "\x00"},
 	{strings.Repeat("x\n", 100), "a=b", `"quoted"`, "a b"},
+	{"\x7f", "\x7f", "\x7fSystemLog:", "\x7f"},
 }
 
 // TestRuleOneLinePerRecordPublicLineHasPrefix (rules 1 and 2) and
