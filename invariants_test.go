@@ -234,7 +234,7 @@ func TestRuleConcurrentRecordsNeverInterleave(t *testing.T) {
 	for _, format := range []Format{Text, JSON} {
 		w := &countingWriter{}
 		base := slog.New(newHandler(w, testPrefix, &Options{Format: format}, noSink()))
-		const goroutines, records = 8, 200
+		const goroutines, records = 8, 100
 		var wg sync.WaitGroup
 		for g := range goroutines {
 			wg.Add(1)
@@ -242,7 +242,7 @@ func TestRuleConcurrentRecordsNeverInterleave(t *testing.T) {
 				defer wg.Done()
 				l := base.With("g", g).WithGroup(fmt.Sprint("grp", g))
 				for i := range records {
-					big := strings.Repeat("x", 100*i) // lines up to 20 KB
+					big := strings.Repeat("x", 100*i) // lines up to 10 KB, past PIPE_BUF
 					l.Info("record", Public, "i", i, "big", big)
 					l.Info("private\nrecord", "i", i, "big", big)
 				}

@@ -34,8 +34,8 @@ func childJob(mode string) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := range 100 {
-					logger.Info("record", Public, "g", g, "i", i, "pad", strings.Repeat("p", 97*i+1))
+				for i := range 50 {
+					logger.Info("record", Public, "g", g, "i", i, "pad", strings.Repeat("p", 197*i+1))
 				}
 			}()
 		}
@@ -166,21 +166,21 @@ func TestPublicFDConcurrentLinesIntact(t *testing.T) {
 		t.Errorf("stderr = %q", stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(public, "\n"), "\n")
-	if len(lines) != 800 {
-		t.Fatalf("%d lines, want 800", len(lines))
+	if len(lines) != 400 {
+		t.Fatalf("%d lines, want 400", len(lines))
 	}
 	seen := map[string]bool{}
 	for _, l := range lines {
 		var g, i int
 		var pad string
 		if _, err := fmt.Sscanf(l, testPrefix+"level=INFO msg=record g=%d i=%d pad=%s", &g, &i, &pad); err != nil ||
-			pad != strings.Repeat("p", 97*i+1) {
+			pad != strings.Repeat("p", 197*i+1) {
 			t.Fatalf("torn line %.120q: %v", l, err)
 		}
 		seen[fmt.Sprint(g, i)] = true
 	}
-	if len(seen) != 800 {
-		t.Errorf("%d distinct records, want 800", len(seen))
+	if len(seen) != 400 {
+		t.Errorf("%d distinct records, want 400", len(seen))
 	}
 }
 
