@@ -73,6 +73,11 @@ type panicky struct{ v string }
 
 func (p panicky) LogValue() slog.Value { panic(p.v) }
 
+// loopValuer's LogValue returns itself: resolving it must stop.
+type loopValuer struct{ v string }
+
+func (l loopValuer) LogValue() slog.Value { return slog.AnyValue(l) }
+
 type panickyStringer struct{ v string }
 
 func (p panickyStringer) String() string { panic(p.v) }
@@ -100,6 +105,7 @@ func logTricky(h slog.Handler, msg, key, val, group string, public bool) {
 		slog.Any(testPrefix, val),
 		slog.Any("map", map[string]any{key: val, group: []string{msg}}),
 		slog.Any("bytes", []byte(val)),
+		slog.Any("loop", loopValuer{secretMark + val}),
 	)
 	if public {
 		r.AddAttrs(Public)

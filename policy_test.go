@@ -100,3 +100,17 @@ func TestRoute(t *testing.T) {
 	}()
 	Route(nil)
 }
+
+// TestScrubbedLineWithSource: with AddSource, the Length line carries the
+// built-in source, as any line does, and no second one.
+func TestScrubbedLineWithSource(t *testing.T) {
+	for _, format := range []Format{Text, JSON} {
+		var buf bytes.Buffer
+		slog.New(newTestHandler(&buf, &Options{Format: format, Private: Length, AddSource: true, ReplaceAttr: dropTime})).Info("secret")
+		out := buf.String()
+		if strings.Count(out, "source") != 1 || !strings.Contains(out, "policy_test.go") || strings.Contains(out, "secret") ||
+			!strings.HasPrefix(out, testPrefix) {
+			t.Errorf("%v: %q", format, out)
+		}
+	}
+}
