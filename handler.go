@@ -85,8 +85,8 @@ type core struct {
 // NewHandler returns a Handler that writes one line per record to w. Public
 // lines start with prefix; private ones never do and are treated by
 // opts.Private. It panics, like regexp.MustCompile, if the prefix is empty or
-// holds a newline or carriage return, or if opts are invalid: a misconfigured
-// logger must not start.
+// holds a newline, a carriage return or another control byte, or if opts are
+// invalid: a misconfigured logger must not start.
 //
 // When the environment variable CONFLOG_PUBLIC_FD names an open file
 // descriptor (conflog run sets it), public lines are written there instead of
@@ -152,6 +152,14 @@ func checkPrefix(prefix string) error {
 		return fmt.Errorf("empty prefix: public lines need a prefix such as %q", "SystemLog:")
 	case strings.ContainsAny(prefix, "\n\r"):
 		return fmt.Errorf("prefix %q holds a line break: a public line must be one line", prefix)
+	}
+	// Other control bytes too, as the egress gate (package scrub) refuses
+	// them: it strips escapes before the prefix, so a prefix holding ESC
+	// could never be matched as written.
+	for i := 0; i < len(prefix); i++ {
+		if c := prefix[i]; c < 0x20 || c == 0x7f {
+			return fmt.Errorf("prefix %q holds control byte %#02x at %d", prefix, c, i)
+		}
 	}
 	return nil
 }

@@ -240,7 +240,7 @@ func TestSlogtest(t *testing.T) {
 
 // TestNewHandlerRejectsBadPrefix: a misconfigured logger must not start.
 func TestNewHandlerRejectsBadPrefix(t *testing.T) {
-	for _, p := range []string{"", "System\nLog:", "SystemLog:\r", "\n"} {
+	for _, p := range []string{"", "System\nLog:", "SystemLog:\r", "\n", "\x1b[0mSystemLog:", "Log\x00", "\tLog:", "Log\x7f"} {
 		func() {
 			defer func() {
 				r := recover()
