@@ -62,6 +62,8 @@ type Handler struct {
 	route       slog.Handler
 }
 
+var _ slog.Handler = (*Handler)(nil)
+
 // core is what all the handlers derived from one NewHandler share, by
 // pointer: the configuration and the mutex that makes each record one
 // uninterrupted Write.

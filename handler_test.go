@@ -9,6 +9,7 @@ import (
 	"log"
 	"log/slog"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/slogtest"
@@ -206,36 +207,98 @@ func (h publicHandler) WithGroup(name string) slog.Handler {
 	return publicHandler{h.Handler.WithGroup(name)}
 }
 
-// TestSlogtest runs testing/slogtest over private and public records.
+// TestSlogtest runs testing/slogtest over private and public records, in
+// both formats.
 func TestSlogtest(t *testing.T) {
-	for _, public := range []bool{false, true} {
-		t.Run(fmt.Sprintf("public=%v", public), func(t *testing.T) {
-			var buf bytes.Buffer
-			newH := func(t *testing.T) slog.Handler {
-				buf.Reset()
-				var h slog.Handler = newTestHandler(&buf, &Options{Format: JSON})
-				if public {
-					h = publicHandler{h}
-				}
-				return h
-			}
-			result := func(t *testing.T) map[string]any {
-				line := buf.Bytes()
-				if public {
-					if !bytes.HasPrefix(line, []byte(testPrefix)) {
-						t.Fatalf("public line without prefix: %q", line)
-					}
-					line = line[len(testPrefix):]
-				}
-				var m map[string]any
-				if err := json.Unmarshal(line, &m); err != nil {
-					t.Fatalf("%q: %v", line, err)
-				}
-				return m
-			}
-			slogtest.Run(t, newH, result)
-		})
+	for _, format := range []Format{Text, JSON} {
+		for _, public := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%v/public=%v", format, public), func(t *testing.T) { runSlogtest(t, format, public) })
+		}
 	}
+}
+
+func runSlogtest(t *testing.T, format Format, public bool) {
+	var buf bytes.Buffer
+	newH := func(t *testing.T) slog.Handler {
+		buf.Reset()
+		var h slog.Handler = newTestHandler(&buf, &Options{Format: format})
+		if public {
+			h = publicHandler{h}
+		}
+		return h
+	}
+	result := func(t *testing.T) map[string]any {
+		line := buf.Bytes()
+		if public {
+			if !bytes.HasPrefix(line, []byte(testPrefix)) {
+				t.Fatalf("public line without prefix: %q", line)
+			}
+			line = line[len(testPrefix):]
+		}
+		if format == Text {
+			m, err := parseTextLine(string(bytes.TrimSuffix(line, []byte{'\n'})))
+			if err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			return m
+		}
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		return m
+	}
+	slogtest.Run(t, newH, result)
+}
+
+// parseTextLine reads a text line back into the nested map slogtest wants:
+// key=value pairs separated by spaces, keys and values possibly quoted,
+// dotted keys for groups.
+func parseTextLine(line string) (map[string]any, error) {
+	m := map[string]any{}
+	for line != "" {
+		key, rest, err := textToken(line, '=')
+		if err != nil {
+			return nil, err
+		}
+		if rest == "" || rest[0] != '=' {
+			return nil, fmt.Errorf("no '=' after key %q", key)
+		}
+		val, rest2, err := textToken(rest[1:], ' ')
+		if err != nil {
+			return nil, err
+		}
+		line = strings.TrimPrefix(rest2, " ")
+		dst := m
+		parts := strings.Split(key, ".")
+		for _, g := range parts[:len(parts)-1] {
+			sub, ok := dst[g].(map[string]any)
+			if !ok {
+				sub = map[string]any{}
+				dst[g] = sub
+			}
+			dst = sub
+		}
+		dst[parts[len(parts)-1]] = val
+	}
+	return m, nil
+}
+
+// textToken reads a quoted string or the bytes up to end.
+func textToken(s string, end byte) (tok, rest string, err error) {
+	if strings.HasPrefix(s, `"`) {
+		q, err := strconv.QuotedPrefix(s)
+		if err != nil {
+			return "", "", err
+		}
+		tok, err = strconv.Unquote(q)
+		return tok, s[len(q):], err
+	}
+	i := strings.IndexByte(s, end)
+	if i < 0 {
+		return s, "", nil
+	}
+	return s[:i], s[i:], nil
 }
 
 // TestNewHandlerRejectsBadPrefix: a misconfigured logger must not start.
