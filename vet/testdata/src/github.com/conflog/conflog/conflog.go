@@ -3,6 +3,7 @@
 package conflog
 
 import (
+	"context"
 	"flag"
 	"io"
 	"log/slog"
@@ -23,7 +24,10 @@ type Options struct{}
 
 type Handler struct{}
 
-func (h *Handler) Enabled(ctx any, l slog.Level) bool { return true }
+func (h *Handler) Enabled(context.Context, slog.Level) bool  { return true }
+func (h *Handler) Handle(context.Context, slog.Record) error { return nil }
+func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler  { return h }
+func (h *Handler) WithGroup(name string) slog.Handler        { return h }
 
 func NewHandler(w io.Writer, prefix string, opts *Options) *Handler { return nil }
 
