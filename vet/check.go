@@ -1,0 +1,98 @@
+package vet
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/checker"
+	"golang.org/x/tools/go/packages"
+)
+
+// A Finding is one report of the analyzer, located in a file.
+type Finding struct {
+	ID      string `json:"id"`      // CL000…CL006
+	File    string `json:"file"`    // relative to the directory checked, slash-separated, when inside it
+	Line    int    `json:"line"`    // 1-based
+	Column  int    `json:"column"`  // 1-based, in bytes
+	Message string `json:"message"` // why it can leak and what to do instead
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s %s", f.File, f.Line, f.Column, f.ID, f.Message)
+}
+
+// Check loads the packages matching patterns (as "go list" and "go vet" take
+// them; "./..." when none) in dir, with their tests, runs the Analyzer over
+// them and returns the findings sorted by position. It fails when a package
+// cannot be loaded or type-checked: an unchecked package is not a clean one.
+func Check(dir string, patterns ...string) ([]Finding, error) {
+	if len(patterns) == 0 {
+		patterns = []string{"./..."}
+	}
+	cfg := &packages.Config{Mode: packages.LoadAllSyntax, Dir: dir, Tests: true}
+	pkgs, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("load %s: no packages matched", strings.Join(patterns, " "))
+	}
+	var loadErrs []error
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		for _, e := range p.Errors {
+			loadErrs = append(loadErrs, errors.New(e.Error()))
+		}
+	})
+	if len(loadErrs) > 0 {
+		if len(loadErrs) > 5 {
+			loadErrs = append(loadErrs[:5], fmt.Errorf("and %d more errors", len(loadErrs)-5))
+		}
+		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), errors.Join(loadErrs...))
+	}
+	graph, err := checker.Analyze([]*analysis.Analyzer{Analyzer}, pkgs, nil)
+	if err != nil {
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
+	seen := make(map[Finding]bool) // a package and its test variant share files
+	var out []Finding
+	for _, act := range graph.Roots {
+		if act.Err != nil {
+			return nil, fmt.Errorf("analyze %s: %w", act.Package.PkgPath, act.Err)
+		}
+		for _, d := range act.Diagnostics {
+			f := finding(act.Package.Fset.Position(d.Pos), abs, d)
+			if !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+func finding(pos token.Position, dir string, d analysis.Diagnostic) Finding {
+	file := pos.Filename
+	if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+		file = rel
+	}
+	return Finding{
+		ID:      d.Category,
+		File:    filepath.ToSlash(file),
+		Line:    pos.Line,
+		Column:  pos.Column,
+		Message: strings.TrimPrefix(d.Message, d.Category+" "),
+	}
+}
