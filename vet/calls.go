@@ -114,13 +114,33 @@ func (ps *pass) checkCalls() {
 	}
 }
 
+// isPublic reports whether a log call is public: a public marker among its
+// own args, and no explicit Category(ContainsPrivateData), which conflog
+// lets win.
 func (ps *pass) isPublic(lc *logCall) bool {
+	public := false
 	for _, a := range lc.attrs {
 		if ps.isMarker(a) {
-			return true
+			public = true
+		} else if ps.isPrivateMarker(a) {
+			return false
 		}
 	}
-	return false
+	return public
+}
+
+// isPrivateMarker reports whether e is conflog.Category of a constant other
+// than OnlyPublicData.
+func (ps *pass) isPrivateMarker(e ast.Expr) bool {
+	call, ok := unparen(e).(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	fn, ok := typeutil.Callee(ps.TypesInfo, call).(*types.Func)
+	if !ok || !isPkgFunc(fn, conflogPath, "Category") {
+		return false
+	}
+	return ps.TypesInfo.Types[call.Args[0]].Value != nil && !ps.isMarker(call)
 }
 
 // checkMarkerUse reports a marker that is not an argument of a call, or is

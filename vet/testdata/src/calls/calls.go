@@ -77,7 +77,8 @@ func sensitive(u User, password string, apiKey string, rec Record, t Tensor, bat
 	logger.Info("failed", conflog.Public, "err", conflog.Errorf("bad password %s", password))
 	logger.Info("failed", conflog.Public, "err", conflog.PublicError(errors.New("disk full")))
 	logger.Info("dims", conflog.Public, "dims", []int{3, 4}, "ok", password != "")
-	logger.Info("pw", "pw", password) // private call
+	logger.Info("pw", "pw", password)                                                                // private call
+	logger.Info("pw", conflog.Public, "pw", password, conflog.Category(conflog.ContainsPrivateData)) // explicitly private wins
 }
 
 // CL004: the marker only counts among a record's own args.

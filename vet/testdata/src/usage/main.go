@@ -10,19 +10,19 @@ import (
 )
 
 func usage() {
-	fmt.Fprintf(os.Stderr, "usage: train [flags]\n")
+	fmt.Fprintf(os.Stderr, "usage: %s [flags]\n", os.Args[0])
 }
 
 func main() {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: train")
-		fmt.Fprintln(os.Stderr, "examples: train -epochs 3")
+		fmt.Fprintln(fs.Output(), "usage:", fs.Name())
+		fmt.Fprintln(os.Stderr, "examples:", fs.Name(), "-epochs 3")
 	}
-	flag.Usage = func() { fmt.Fprintln(os.Stderr, "usage") }
-	fmt.Fprintln(fs.Output(), "flags:")
+	flag.Usage = func() { fmt.Fprintln(os.Stderr, "usage:", os.Args[0]) }
+	fmt.Fprintln(fs.Output(), "flags of", fs.Name())
 	logger := conflog.New(os.Stderr, "SystemLog:", nil)
 	logger.Info("start", conflog.Public)
-	fmt.Println("done") // want `CL005 fmt.Println`
+	fmt.Println("done", fs.NArg()) // want `CL005 fmt.Println`
 	_ = usage
 }
