@@ -136,6 +136,17 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 			if n.Value != nil {
 				f.assign(n.Value, o, false)
 			}
+		case *ast.TypeSwitchStmt:
+			// switch v := x.(type): each clause declares its own v.
+			if as, ok := n.Assign.(*ast.AssignStmt); ok && len(as.Rhs) == 1 {
+				if o := f.taintOf(as.Rhs[0]); o != nil {
+					for _, c := range n.Body.List {
+						if v, ok := f.info.Implicits[c].(*types.Var); ok {
+							f.mark(v, o, true)
+						}
+					}
+				}
+			}
 		case *ast.SendStmt:
 			f.assign(n.Chan, f.taintOf(n.Value), true)
 		case *ast.ReturnStmt:
@@ -222,7 +233,11 @@ func (f *flow) assign(lhs ast.Expr, o *origin, single bool) {
 	if o == nil {
 		return
 	}
-	v := f.rootVar(lhs)
+	f.mark(f.rootVar(lhs), o, single)
+}
+
+// mark taints v, reporting progress to solve.
+func (f *flow) mark(v *types.Var, o *origin, single bool) {
 	if v == nil || !carries(v.Type()) || f.vars[v] != nil {
 		return
 	}

@@ -77,6 +77,17 @@ func helpers(path string) {
 	logger.Info("lines", conflog.Public, "n", dataset.Count(path), "labels", len(labels))
 }
 
+func typeSwitch(path string) {
+	raw, _ := os.ReadFile(path)
+	var x any = string(raw)
+	switch v := x.(type) {
+	case string:
+		logger.Info("switch", conflog.Public, "v", v) // want `CL003 .*os.ReadFile`
+	case int:
+		logger.Info("switch", conflog.Public, "n", v)
+	}
+}
+
 func closures(path string) {
 	var last string
 	func() {
