@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/build"
+	"go/parser"
 	"go/token"
 	"path/filepath"
 	"slices"
@@ -35,7 +38,25 @@ func Check(dir string, patterns ...string) ([]Finding, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	cfg := &packages.Config{Mode: packages.LoadAllSyntax, Dir: dir, Tests: true}
+	// The analyzer never looks inside the standard library, so its function
+	// bodies are dropped before type-checking: declarations are all the
+	// user's packages need from it. Generic functions keep theirs (go/types
+	// requires them). This cuts the CPU time of a run by about a third; the
+	// unused-import errors it causes in GOROOT packages are ignored below.
+	goroot := filepath.Join(build.Default.GOROOT, "src") + string(filepath.Separator)
+	cfg := &packages.Config{Mode: packages.LoadAllSyntax, Dir: dir, Tests: true,
+		ParseFile: func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+			f, err := parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments|parser.SkipObjectResolution)
+			if err != nil || !strings.HasPrefix(filename, goroot) {
+				return f, err
+			}
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Type.TypeParams == nil && !genericRecv(fd) {
+					fd.Body = nil
+				}
+			}
+			return f, nil
+		}}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
@@ -45,6 +66,9 @@ func Check(dir string, patterns ...string) ([]Finding, error) {
 	}
 	var loadErrs []error
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		if len(p.GoFiles) > 0 && strings.HasPrefix(p.GoFiles[0], goroot) {
+			return // see ParseFile above
+		}
 		for _, e := range p.Errors {
 			loadErrs = append(loadErrs, errors.New(e.Error()))
 		}
@@ -81,6 +105,22 @@ func Check(dir string, patterns ...string) ([]Finding, error) {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
+}
+
+// genericRecv reports whether fd is a method of a generic type.
+func genericRecv(fd *ast.FuncDecl) bool {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return false
+	}
+	t := fd.Recv.List[0].Type
+	if s, ok := t.(*ast.StarExpr); ok {
+		t = s.X
+	}
+	switch t.(type) {
+	case *ast.IndexExpr, *ast.IndexListExpr:
+		return true
+	}
+	return false
 }
 
 func finding(pos token.Position, dir string, d analysis.Diagnostic) Finding {
