@@ -87,8 +87,7 @@ func BenchmarkVet(b *testing.B) {
 			name string
 			as   []*analysis.Analyzer
 		}{{"conflog", []*analysis.Analyzer{vet.Analyzer}}, {"govet", vetGoVetSuite}} {
-			b.Run(in.name+"/"+tool.name, func(b *testing.B) {
-				b.ReportMetric(float64(len(pkgs)), "pkgs")
+			b.Run("input="+in.name+"/tool="+tool.name, func(b *testing.B) {
 				for b.Loop() {
 					g, err := checker.Analyze(tool.as, pkgs, nil)
 					if err != nil {
