@@ -175,12 +175,37 @@ func (ps *pass) checkPublic(lc *logCall) {
 	if tv := ps.TypesInfo.Types[lc.msg]; tv.Value == nil {
 		ps.report(lc.msg, idNonConst, "public log message %s is not a constant string, so data can reach a public line; use a constant message and pass values as attrs", exprText(lc.msg))
 	}
-	ps.checkArgs(lc.attrs)
+	attrs := lc.attrs
+	if lc.call.Ellipsis.IsValid() && len(attrs) > 0 {
+		ps.checkSpread(attrs[len(attrs)-1], "")
+		attrs = attrs[:len(attrs)-1]
+	}
+	ps.checkArgs(attrs, "")
+}
+
+// checkSpread checks a slice spread into a public call (args...): its
+// elements are unknown here, so only its flow counts, not its shape.
+func (ps *pass) checkSpread(v ast.Expr, in string) {
+	call := "public call"
+	if in != "" {
+		call = "public call in " + in
+	}
+	switch o := ps.flow.taintOf(v); {
+	case o != nil && o.id == idSource:
+		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), o)
+	case o != nil:
+		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), o)
+	case in == "":
+		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
+			ps.addSink(po.fn, po.param)
+		}
+	}
 }
 
 // checkArgs walks slog's argument convention: an slog.Attr, or a key
-// followed by its value.
-func (ps *pass) checkArgs(args []ast.Expr) {
+// followed by its value. in names the helper whose public call logs them,
+// when they are checked at a call of that helper (see sinks.go).
+func (ps *pass) checkArgs(args []ast.Expr, in string) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if ps.isMarker(a) {
@@ -188,65 +213,76 @@ func (ps *pass) checkArgs(args []ast.Expr) {
 		}
 		t := ps.TypesInfo.TypeOf(a)
 		if isNamed(t, "log/slog", "Attr") {
-			ps.checkAttr(a)
+			ps.checkAttr(a, in)
 			continue
 		}
 		if b, ok := t.Underlying().(*types.Basic); ok && b.Info()&types.IsString != 0 && i+1 < len(args) {
-			ps.checkValue(constantString(ps.TypesInfo.Types[a]), args[i+1])
+			ps.checkValue(constantString(ps.TypesInfo.Types[a]), args[i+1], in)
 			i++
 			continue
 		}
-		ps.checkValue("", a)
+		ps.checkValue("", a, in)
 	}
 }
 
 // checkAttr looks inside the slog.Attr constructors (slog.String("k", v),
 // slog.Group("g", …)); any other Attr expression is checked as a value.
-func (ps *pass) checkAttr(a ast.Expr) {
+func (ps *pass) checkAttr(a ast.Expr, in string) {
 	call, ok := unparen(a).(*ast.CallExpr)
 	if ok {
 		if fn, ok := typeutil.Callee(ps.TypesInfo, call).(*types.Func); ok && fn.Pkg() != nil && fn.Pkg().Path() == "log/slog" && fn.Signature().Recv() == nil && len(call.Args) >= 1 {
 			key := constantString(ps.TypesInfo.Types[call.Args[0]])
 			switch fn.Name() {
 			case "Group":
-				ps.checkArgs(call.Args[1:])
+				ps.checkArgs(call.Args[1:], in)
 				return
 			case "String", "Int64", "Int", "Uint64", "Float64", "Bool", "Time", "Duration", "Any":
 				if len(call.Args) == 2 {
-					ps.checkValue(key, call.Args[1])
+					ps.checkValue(key, call.Args[1], in)
 					return
 				}
 			}
 		}
 	}
-	ps.checkValue("", a)
+	ps.checkValue("", a, in)
 }
 
 // checkValue reports one value of a public call that can leak: CL002 for
 // sensitive names and types and for aggregates printed whole, CL003 for
 // source data. An error prints as its scrubbed type chain under conflog, so
-// only an error made public with conflog.PublicError is checked.
-func (ps *pass) checkValue(key string, v ast.Expr) {
+// only an error made public with conflog.PublicError is checked. A value
+// that leaks nothing by itself but comes from a parameter makes the
+// enclosing function a sink for that parameter (see sinks.go). in is the
+// helper logging the value, when checked at a call of it.
+func (ps *pass) checkValue(key string, v ast.Expr, in string) {
 	tv := ps.TypesInfo.Types[v]
 	if tv.Value != nil || !carries(tv.Type) {
 		return
 	}
+	call := "public call"
+	if in != "" {
+		call = "public call in " + in
+	}
 	o := ps.flow.taintOf(v)
 	if isError(tv.Type) {
 		if o != nil && o.publicErr {
-			ps.report(v, o.id, "public call makes the error %s public, but it is built from %s; keep it private, or use conflog.Errorf, whose args are scrubbed", exprText(v), o)
+			ps.report(v, o.id, "%s makes the error %s public, but it is built from %s; keep it private, or use conflog.Errorf, whose args are scrubbed", call, exprText(v), o)
 		}
 		return
 	}
 	switch {
 	case o != nil && o.id == idSource:
-		ps.report(v, idSource, "public call logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", exprText(v), o)
+		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), o)
 	case o != nil:
-		ps.report(v, idSensitive, "public call logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", exprText(v), o)
+		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), o)
 	case key != "" && ps.sensitiveKey(key) != "":
-		ps.report(v, idSensitive, "public call logs %s under key %q, which names private data (sensitive word %q); log conflog.Redact, Mask or Pseudonym of it", exprText(v), key, ps.sensitiveKey(key))
+		ps.report(v, idSensitive, "%s logs %s under key %q, which names private data (sensitive word %q); log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), key, ps.sensitiveKey(key))
 	case wholeKind(tv.Type) != "":
-		ps.report(v, idSensitive, "public call prints %s whole (%s), which puts every field or element in a public line; log conflog.Shape of it, or chosen numeric fields", exprText(v), wholeKind(tv.Type))
+		ps.report(v, idSensitive, "%s prints %s whole (%s), which puts every field or element in a public line; log conflog.Shape of it, or chosen numeric fields", call, exprText(v), wholeKind(tv.Type))
+	case in == "":
+		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
+			ps.addSink(po.fn, po.param)
+		}
 	}
 }
 
@@ -260,7 +296,7 @@ func (ps *pass) sensitiveKey(key string) string {
 // decide their own log form (slog.LogValuer, as conflog's wrappers are) and
 // time.Time are not aggregates here.
 func wholeKind(t types.Type) string {
-	if implementsLogValuer(t) || isNamed(t, "time", "Time") {
+	if t == nil || implementsLogValuer(t) || isNamed(t, "time", "Time") {
 		return ""
 	}
 	u := t.Underlying()

@@ -25,6 +25,11 @@ type origin struct {
 	what      string // e.g. `name "password"`, "os.ReadFile"
 	via       string // the helper the value came through, if any
 	publicErr bool   // the value is an error made public by conflog.PublicError
+
+	// In a parameter flow (see newParamFlow), the parameter a value came
+	// from: index param of fn.
+	fn    *types.Func
+	param int
 }
 
 func (o *origin) String() string {
@@ -46,10 +51,11 @@ func (*sourceFact) AFact() {}
 func (f *sourceFact) String() string { return "returns " + f.What }
 
 type flow struct {
-	ps    *pass
-	info  *types.Info
-	vars  map[*types.Var]*origin
-	funcs map[*types.Func]*origin // this package's functions returning tainted data
+	ps     *pass
+	params bool // a parameter flow: parameters are the only sources
+	info   *types.Info
+	vars   map[*types.Var]*origin
+	funcs  map[*types.Func]*origin // this package's functions returning tainted data
 
 	changed bool
 }
@@ -61,6 +67,36 @@ func newFlow(ps *pass) *flow {
 		vars:  make(map[*types.Var]*origin),
 		funcs: make(map[*types.Func]*origin),
 	}
+}
+
+// newParamFlow returns a flow whose only sources are the parameters of the
+// package's functions, solved: it tells which parameter a logged value came
+// from, so a helper that logs its parameter publicly becomes a sink (see
+// sinks.go). It is kept apart from the data flow so a parameter never masks
+// real data mixed with it.
+func newParamFlow(ps *pass) *flow {
+	f := newFlow(ps)
+	f.params = true
+	for _, file := range ps.Files {
+		for _, decl := range file.Decls {
+			d, ok := decl.(*ast.FuncDecl)
+			if !ok || d.Body == nil {
+				continue
+			}
+			fn, ok := f.info.Defs[d.Name].(*types.Func)
+			if !ok {
+				continue
+			}
+			params := fn.Signature().Params()
+			for i := 0; i < params.Len(); i++ {
+				if carries(params.At(i).Type()) {
+					f.vars[params.At(i)] = &origin{id: idParam, what: "parameter " + params.At(i).Name(), fn: fn, param: i}
+				}
+			}
+		}
+	}
+	f.solve()
+	return f
 }
 
 // solve propagates taint through every assignment of the package until
@@ -150,7 +186,7 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 		case *ast.SendStmt:
 			f.assign(n.Chan, f.taintOf(n.Value), true)
 		case *ast.ReturnStmt:
-			if fn != nil {
+			if fn != nil && !f.params {
 				f.returns(fn, n)
 			}
 		case *ast.CallExpr:
@@ -196,6 +232,9 @@ func (f *flow) returns(fn *types.Func, ret *ast.ReturnStmt) {
 func (f *flow) outParams(call *ast.CallExpr) {
 	fn, _ := typeutil.Callee(f.info, call).(*types.Func)
 	var o *origin
+	if f.params && fn != nil && fn.Name() == "Decode" {
+		return
+	}
 	if fn != nil && fn.Name() == "Decode" && isMethodOf(fn, "Decoder", "encoding/json", "encoding/xml", "encoding/gob") {
 		o = &origin{id: idSource, what: fn.Pkg().Name() + ".Decoder.Decode"}
 	} else if fn != nil && isSanitizer(fn) {
@@ -296,7 +335,7 @@ func (f *flow) taintOf(e ast.Expr) *origin {
 			if !ok {
 				return nil
 			}
-			if v.Pkg() != nil && v.Pkg().Path() == "os" && v.Name() == "Args" {
+			if !f.params && v.Pkg() != nil && v.Pkg().Path() == "os" && v.Name() == "Args" {
 				return &origin{id: idSource, what: "os.Args"}
 			}
 			return f.varTaint(v, tv.Type)
@@ -306,6 +345,9 @@ func (f *flow) taintOf(e ast.Expr) *origin {
 		}
 		if o := f.taintOf(e.X); o != nil {
 			return o
+		}
+		if f.params {
+			return nil
 		}
 		if sel.Kind() == types.FieldVal {
 			if w, ok := f.ps.names.match(e.Sel.Name); ok {
@@ -345,7 +387,7 @@ func (f *flow) taintOf(e ast.Expr) *origin {
 // varTaint is the taint of a variable: assigned taint, a sensitive name, or
 // a sensitive or source type.
 func (f *flow) varTaint(v *types.Var, t types.Type) *origin {
-	if o := f.vars[v]; o != nil {
+	if o := f.vars[v]; o != nil || f.params {
 		return o
 	}
 	if w, ok := f.ps.names.match(v.Name()); ok {
@@ -398,13 +440,13 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 		if isSanitizer(fn) {
 			return nil
 		}
-		if o := knownSource(fn); o != nil {
+		if o := knownSource(fn); o != nil && !f.params {
 			return o
 		}
 		if o := f.funcs[fn]; o != nil {
 			return &origin{id: o.id, what: o.what, via: o.viaOr(fn)}
 		}
-		if fn.Pkg() != f.ps.Pkg {
+		if fn.Pkg() != f.ps.Pkg && !f.params {
 			var fact sourceFact
 			if f.ps.ImportObjectFact(fn, &fact) {
 				return &origin{id: fact.ID, what: fact.What, via: fn.Pkg().Name() + "." + fn.Name()}
@@ -424,7 +466,7 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 				return f.printfTaint(call, fn.Name() == "Appendf")
 			}
 		}
-		if w, ok := f.ps.names.match(fn.Name()); ok && !isError(f.info.TypeOf(call)) {
+		if w, ok := f.ps.names.match(fn.Name()); ok && !f.params && !isError(f.info.TypeOf(call)) {
 			return &origin{id: idSensitive, what: fmt.Sprintf("call of %s (sensitive word %q)", fn.Name(), w)}
 		}
 	}

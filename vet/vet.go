@@ -33,10 +33,11 @@
 // derived from a source carries it everywhere. A value of numeric or boolean
 // type carries nothing (len, counts, losses), nor do constants, %T verbs and
 // the sanitizers conflog.Redact, Mask, Pseudonym, Shape and conflog.Errorf.
-// Functions returning source data are summarised as analysis facts, so a
-// helper in another package of the module is followed too. Not followed:
-// taint through struct fields of other variables, through interface method
-// calls that do not receive the data, or through reflection.
+// Functions returning source data, and functions logging a parameter in a
+// public call (sinks: the finding goes to the call handing them private
+// data), are summarised as analysis facts, so helpers in other packages are
+// followed too. Not followed: taint through struct fields read back via
+// another variable, calls through interfaces or function values, reflection.
 package vet
 
 import (
@@ -65,6 +66,8 @@ const (
 	idMarker     = "CL004"
 	idBypass     = "CL005"
 	idForeignLog = "CL006"
+
+	idParam = "param" // not a finding: the origin kind of a parameter flow
 )
 
 // Rules describes every finding ID in one line, for help texts and SARIF.
@@ -92,7 +95,7 @@ var Analyzer = &analysis.Analyzer{
 	Doc:       "report logging that can leak private data into public (prefixed) log lines\n\nSee https://pkg.go.dev/github.com/conflog/conflog/vet for the findings CL000–CL006.",
 	URL:       "https://pkg.go.dev/github.com/conflog/conflog/vet",
 	Run:       run,
-	FactTypes: []analysis.Fact{(*sourceFact)(nil)},
+	FactTypes: []analysis.Fact{(*sourceFact)(nil), (*sinkFact)(nil)},
 	// Check type-checks the standard library without function bodies (see
 	// check.go), which leaves it with unused-import errors; the analyzer
 	// skips GOROOT anyway, and a user package with errors never gets here.
@@ -129,6 +132,10 @@ type pass struct {
 	flow    *flow
 	conflog *types.Package // nil when the package does not import conflog
 	ignores *ignores
+
+	paramFlow *flow                        // built on first use, see params
+	sinks     map[*types.Func]map[int]bool // this package's functions that log a parameter publicly
+	calls     []*ast.CallExpr              // static calls of functions that may be sinks
 }
 
 func run(p *analysis.Pass) (any, error) {
@@ -146,15 +153,20 @@ func run(p *analysis.Pass) (any, error) {
 	ps.flow = newFlow(ps)
 	ps.flow.solve()
 	ps.flow.exportFacts()
-	if ps.conflog == nil {
+	ps.sinks = make(map[*types.Func]map[int]bool)
+	ps.collectCalls()
+	if ps.conflog == nil && len(ps.calls) == 0 {
 		return nil, nil // no public calls possible, nothing bypasses conflog
 	}
 	ps.ignores = collectIgnores(p.Fset, p.Files, ps.source, func(pos token.Pos, problem string) {
 		p.Report(analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
 			Message: idBadIgnore + " conflog:ignore directive " + problem + ", so it silences nothing; write //conflog:ignore CL00N why this is safe"})
 	})
-	ps.checkCalls()
-	ps.checkBypass()
+	if ps.conflog != nil {
+		ps.checkCalls()
+		ps.checkBypass()
+	}
+	ps.checkSinkCalls()
 	return nil, nil
 }
 

@@ -47,7 +47,7 @@ func messages(name string, epoch int) {
 }
 
 // CL002: sensitive names and types, aggregates printed whole, public errors.
-func sensitive(u User, password string, apiKey string, rec Record, t Tensor, batch [][]float32, m map[string]int) {
+func sensitive(u User, password string, apiKey string, rec Record, t Tensor, batch [][]float32, m map[string]int) { // want sensitive:"logs parameters publicly"
 	logger.Info("login", conflog.Public, "pw", password)                     // want `CL002 public call logs password, which is private by its name password \(sensitive word "password"\)`
 	logger.Info("login", conflog.Public, "key", apiKey)                      // want `CL002 .*sensitive word "apikey"`
 	logger.Info("login", conflog.Public, "user", u.Email)                    // want `CL002 .*field Email`
