@@ -253,6 +253,11 @@ func (f *flow) outParams(call *ast.CallExpr) {
 	if o == nil {
 		return
 	}
+	// A writing method fills its receiver: b.WriteString(x), h.Write(x),
+	// m.Store(k, x). Other methods (a logger's Info) leave it as it was.
+	if sel, ok := unparen(call.Fun).(*ast.SelectorExpr); ok && fn != nil && f.info.Selections[sel] != nil && isWriteMethod(fn.Name()) {
+		f.assign(sel.X, o, true)
+	}
 	for _, a := range call.Args {
 		a = unparen(a)
 		if u, ok := a.(*ast.UnaryExpr); ok && u.Op == token.AND {
@@ -263,6 +268,15 @@ func (f *flow) outParams(call *ast.CallExpr) {
 			}
 		}
 	}
+}
+
+func isWriteMethod(name string) bool {
+	for _, p := range []string{"Write", "Append", "Add", "Set", "Store", "Push", "Put", "Insert", "Encode"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // assign taints the variable at the root of lhs (x, x.f, x[i], *x all taint
@@ -475,7 +489,31 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 			return o
 		}
 	}
+	if lit, ok := fun.(*ast.FuncLit); ok { // func() string { return x }()
+		if o := f.litReturns(lit); o != nil {
+			return o
+		}
+	}
 	return f.anyArg(call.Args)
+}
+
+// litReturns is the taint of what a function literal returns.
+func (f *flow) litReturns(lit *ast.FuncLit) *origin {
+	var o *origin
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			for _, r := range n.Results {
+				if o == nil {
+					o = f.taintOf(r)
+				}
+			}
+		}
+		return o == nil
+	})
+	return o
 }
 
 func (o *origin) viaOr(fn *types.Func) string {
