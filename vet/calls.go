@@ -217,11 +217,11 @@ func (ps *pass) checkArgs(args []ast.Expr, in string) {
 			continue
 		}
 		if b, ok := t.Underlying().(*types.Basic); ok && b.Info()&types.IsString != 0 && i+1 < len(args) {
-			ps.checkValue(constantString(ps.TypesInfo.Types[a]), args[i+1], in)
+			ps.checkValue(args[i+1], in) // keys are code, not data
 			i++
 			continue
 		}
-		ps.checkValue("", a, in)
+		ps.checkValue(a, in)
 	}
 }
 
@@ -231,30 +231,30 @@ func (ps *pass) checkAttr(a ast.Expr, in string) {
 	call, ok := unparen(a).(*ast.CallExpr)
 	if ok {
 		if fn, ok := typeutil.Callee(ps.TypesInfo, call).(*types.Func); ok && fn.Pkg() != nil && fn.Pkg().Path() == "log/slog" && fn.Signature().Recv() == nil && len(call.Args) >= 1 {
-			key := constantString(ps.TypesInfo.Types[call.Args[0]])
 			switch fn.Name() {
 			case "Group":
 				ps.checkArgs(call.Args[1:], in)
 				return
 			case "String", "Int64", "Int", "Uint64", "Float64", "Bool", "Time", "Duration", "Any":
 				if len(call.Args) == 2 {
-					ps.checkValue(key, call.Args[1], in)
+					ps.checkValue(call.Args[1], in)
 					return
 				}
 			}
 		}
 	}
-	ps.checkValue("", a, in)
+	ps.checkValue(a, in)
 }
 
 // checkValue reports one value of a public call that can leak: CL002 for
 // sensitive names and types and for aggregates printed whole, CL003 for
-// source data. An error prints as its scrubbed type chain under conflog, so
+// source data. The key it is logged under does not count: key names are
+// not data ("password_reset_url", url is fine). An error prints as its scrubbed type chain under conflog, so
 // only an error made public with conflog.PublicError is checked. A value
 // that leaks nothing by itself but comes from a parameter makes the
 // enclosing function a sink for that parameter (see sinks.go). in is the
 // helper logging the value, when checked at a call of it.
-func (ps *pass) checkValue(key string, v ast.Expr, in string) {
+func (ps *pass) checkValue(v ast.Expr, in string) {
 	tv := ps.TypesInfo.Types[v]
 	if tv.Value != nil || !carries(tv.Type) {
 		return
@@ -275,8 +275,6 @@ func (ps *pass) checkValue(key string, v ast.Expr, in string) {
 		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), o)
 	case o != nil:
 		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), o)
-	case key != "" && ps.sensitiveKey(key) != "":
-		ps.report(v, idSensitive, "%s logs %s under key %q, which names private data (sensitive word %q); log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), key, ps.sensitiveKey(key))
 	case wholeKind(tv.Type) != "":
 		ps.report(v, idSensitive, "%s prints %s whole (%s), which puts every field or element in a public line; log conflog.Shape of it, or chosen numeric fields", call, exprText(v), wholeKind(tv.Type))
 	case in == "":
@@ -284,11 +282,6 @@ func (ps *pass) checkValue(key string, v ast.Expr, in string) {
 			ps.addSink(po.fn, po.param)
 		}
 	}
-}
-
-func (ps *pass) sensitiveKey(key string) string {
-	w, _ := ps.names.match(key)
-	return w
 }
 
 // wholeKind names the kind of an aggregate printed whole: a struct, a map, a

@@ -142,7 +142,7 @@ func (ps *pass) checkSinkCalls() {
 			case sig.Variadic() && p == sig.Params().Len()-1:
 				ps.checkArgs(args, name) // the helper's args ...any, as slog takes them
 			default:
-				ps.checkValue("", args[0], name)
+				ps.checkValue(args[0], name)
 			}
 		}
 	}

@@ -54,7 +54,7 @@ func sensitive(u User, password string, apiKey string, rec Record, t Tensor, bat
 	logger.Info("login", conflog.Public, "user", u)                          // want `CL002 public call prints u whole \(a struct\)`
 	logger.Info("row", conflog.Public, "rec", rec)                           // want `CL002 .*type Record`
 	logger.Info("counts", conflog.Public, "m", m)                            // want `CL002 public call prints m whole \(a map\)`
-	logger.Info("step", conflog.Public, slog.String("prompt", u.Name))       // want `CL002 public call logs u.Name under key "prompt"`
+	logger.Info("step", conflog.Public, slog.String("user", u.Email))        // want `CL002 public call logs u.Email, which is private by its field Email`
 	logger.Info("step", conflog.Public, slog.Group("g", "secret", password)) // want `CL002`
 	upper := strings.ToUpper(password)
 	logger.Info("step", conflog.Public, "x", upper) // want `CL002 .*password`
@@ -71,6 +71,8 @@ func sensitive(u User, password string, apiKey string, rec Record, t Tensor, bat
 	logger.Info("batch", conflog.Public, "batch", conflog.Shape(batch), "t", t)
 	logger.Info("type", conflog.Public, "type", fmt.Sprintf("%T", password))
 	logger.Info("type", conflog.Public, "type", fmt.Sprintf("%T of %d", rec, len(rec.Fields)))
+	resetURL := "https://example.com/reset?id=" + fmt.Sprint(u.Age)
+	logger.Info("reset", conflog.Public, "password_reset_url", resetURL, slog.String("prompt_version", "v2"))
 	const tokenHeader = "X-Token"
 	logger.Info("header", conflog.Public, "header", tokenHeader)
 	logger.Info("failed", conflog.Public, "err", err)
