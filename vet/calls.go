@@ -286,11 +286,11 @@ func (ps *pass) checkValue(v ast.Expr, in string) {
 
 // wholeKind names the kind of an aggregate printed whole: a struct, a map, a
 // slice or array of anything but numbers and booleans, raw bytes. Types that
-// decide their own log form (slog.LogValuer, as conflog's wrappers are) and
-// time.Time are not aggregates here.
+// decide their own log form (slog.LogValuer, as conflog's wrappers are),
+// slog.Attr and slog.Value, and time.Time are not aggregates here.
 func wholeKind(t types.Type) string {
-	if t == nil || implementsLogValuer(t) || isNamed(t, "time", "Time") {
-		return ""
+	if t == nil || implementsLogValuer(t) || isNamed(t, "time", "Time") || isNamed(t, "log/slog", "Attr") || isNamed(t, "log/slog", "Value") {
+		return "" // an Attr or Value is judged by what it was built from
 	}
 	u := t.Underlying()
 	if p, ok := u.(*types.Pointer); ok {

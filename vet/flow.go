@@ -466,6 +466,16 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 				return &origin{id: fact.ID, what: fact.What, via: fn.Pkg().Name() + "." + fn.Name()}
 			}
 		}
+		if isPkgFunc(fn, conflogPath, "Errorf") && len(call.Args) >= 1 {
+			// The format is kept in a public record, the args are
+			// scrubbed: only a format that is not a constant can leak.
+			if o := f.taintOf(call.Args[0]); o != nil {
+				c := *o
+				c.publicErr = true
+				return &c
+			}
+			return nil
+		}
 		if fn.Pkg() != nil && fn.Pkg().Path() == conflogPath && fn.Name() == "PublicError" && len(call.Args) == 1 {
 			if o := f.taintOf(call.Args[0]); o != nil {
 				c := *o
@@ -629,8 +639,8 @@ func knownSource(fn *types.Func) *origin {
 }
 
 // isSanitizer reports the calls that end a flow: conflog's value wrappers
-// print no content, conflog.Errorf scrubs its arguments, and reflect's type
-// functions yield types, not data.
+// print no content, and reflect's type functions yield types, not data.
+// (conflog.Errorf scrubs its arguments but keeps its format: see callTaint.)
 func isSanitizer(fn *types.Func) bool {
 	if fn.Pkg() == nil {
 		return false
@@ -638,7 +648,7 @@ func isSanitizer(fn *types.Func) bool {
 	switch fn.Pkg().Path() {
 	case conflogPath:
 		switch fn.Name() {
-		case "Redact", "Mask", "Pseudonym", "Shape", "Errorf":
+		case "Redact", "Mask", "Pseudonym", "Shape":
 			return fn.Signature().Recv() == nil
 		}
 	case "reflect":

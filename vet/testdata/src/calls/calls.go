@@ -59,7 +59,9 @@ func sensitive(u User, password string, apiKey string, rec Record, t Tensor, bat
 	upper := strings.ToUpper(password)
 	logger.Info("step", conflog.Public, "x", upper) // want `CL002 .*password`
 	err := fmt.Errorf("bad password %s", password)
-	logger.Info("failed", conflog.Public, "err", conflog.PublicError(err)) // want `CL002 public call makes the error conflog.PublicError\(err\) public`
+	logger.Info("failed", conflog.Public, "err", conflog.PublicError(err))                    // want `CL002 public call makes the error conflog.PublicError\(err\) public`
+	logger.Info("failed", conflog.Public, "err", conflog.Errorf(password))                    // want `CL002 public call makes the error conflog.Errorf\(password\) public`
+	logger.Info("attr", conflog.Public, slog.Attr{Key: "k", Value: slog.StringValue(apiKey)}) // want `CL002 .*apikey`
 	perr := conflog.PublicError(errors.New("x" + password))
 	logger.Info("failed", conflog.Public, "err", perr) // want `CL002 public call makes the error perr public`
 
@@ -79,6 +81,8 @@ func sensitive(u User, password string, apiKey string, rec Record, t Tensor, bat
 	logger.Info("failed", conflog.Public, "err", conflog.Errorf("bad password %s", password))
 	logger.Info("failed", conflog.Public, "err", conflog.PublicError(errors.New("disk full")))
 	logger.Info("dims", conflog.Public, "dims", []int{3, 4}, "ok", password != "")
+	n := slog.Int("n", 3)
+	logger.LogAttrs(context.Background(), slog.LevelInfo, "attrs", conflog.Public, n, slog.Attr{Key: "k", Value: slog.IntValue(len(password))})
 	logger.Info("pw", "pw", password)                                                                // private call
 	logger.Info("pw", conflog.Public, "pw", password, conflog.Category(conflog.ContainsPrivateData)) // explicitly private wins
 }
