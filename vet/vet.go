@@ -31,8 +31,9 @@
 // Flow (CL002 via names, CL003) is followed within a package, flow-insensitively:
 // a variable, field base, map, slice or channel that is ever assigned a value
 // derived from a source carries it everywhere. A value of numeric or boolean
-// type carries nothing (len, counts, losses), nor do constants, %T verbs and
-// the sanitizers conflog.Redact, Mask, Pseudonym, Shape and conflog.Errorf.
+// type carries nothing (len, counts, losses), nor do constants, %T verbs,
+// the sanitizers conflog.Redact, Mask, Pseudonym and Shape, and the
+// arguments of conflog.Errorf (scrubbed; its format is not).
 // Functions returning source data, and functions logging a parameter in a
 // public call (sinks: the finding goes to the call handing them private
 // data), are summarised as analysis facts, so helpers in other packages are
