@@ -137,3 +137,15 @@ func ExampleFinding_String() {
 	// Output:
 	// serve/handler.go:40:52: CL003 public call logs body, which comes from the HTTP request (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length
 }
+
+// SetFlags configures the analyzer as a driver's flags would.
+func ExampleSetFlags() {
+	if err := vet.SetFlags(map[string]string{"sensitive-add": "patient,mrn"}); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(vet.Analyzer.Flags.Lookup("sensitive").Value)
+	fmt.Println(vet.SetFlags(map[string]string{"sensitive-add": "date of birth"}))
+	// Output:
+	// apikey,body,credential,email,mrn,password,patient,payload,prompt,record,row,sample,secret,ssn,text,token
+	// analyzer flag "sensitive-add": sensitive word "date of birth": only letters and digits are allowed
+}
