@@ -186,6 +186,9 @@ func (ps *pass) report(node ast.Node, id, format string, args ...any) {
 
 // source returns a file's content for the directive parser.
 func (ps *pass) source(name string) []byte {
+	if ps.ReadFile == nil { // drivers older than x/tools v0.21 do not set it
+		return nil
+	}
 	b, err := ps.ReadFile(name)
 	if err != nil {
 		return nil
