@@ -186,7 +186,7 @@ func (ps *pass) report(node ast.Node, id, format string, args ...any) {
 
 // source returns a file's content for the directive parser.
 func (ps *pass) source(name string) []byte {
-	if ps.ReadFile == nil { // drivers older than x/tools v0.21 do not set it
+	if ps.ReadFile == nil { // drivers that predate Pass.ReadFile leave it nil
 		return nil
 	}
 	b, err := ps.ReadFile(name)
