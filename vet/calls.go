@@ -119,7 +119,7 @@ func (ps *pass) checkCalls() {
 // lets win.
 func (ps *pass) isPublic(lc *logCall) bool {
 	public := false
-	for _, a := range lc.attrs {
+	for _, a := range ps.ownArgs(lc) {
 		if ps.isMarker(a) {
 			public = true
 		} else if ps.isPrivateMarker(a) {
@@ -127,6 +127,32 @@ func (ps *pass) isPublic(lc *logCall) bool {
 		}
 	}
 	return public
+}
+
+// ownArgs returns the record's own args as written: the variadic args, and
+// for a spread of append (logger.Info(msg, append(args, conflog.Public)...),
+// the wrapper helpers write) the values appended.
+func (ps *pass) ownArgs(lc *logCall) []ast.Expr {
+	if !lc.call.Ellipsis.IsValid() || len(lc.attrs) == 0 {
+		return lc.attrs
+	}
+	last := lc.attrs[len(lc.attrs)-1]
+	if app := ps.appendCall(last); app != nil {
+		return append(lc.attrs[:len(lc.attrs)-1:len(lc.attrs)-1], app.Args[1:]...)
+	}
+	return lc.attrs
+}
+
+// appendCall returns e as a call of the builtin append, or nil.
+func (ps *pass) appendCall(e ast.Expr) *ast.CallExpr {
+	call, ok := unparen(e).(*ast.CallExpr)
+	if !ok || call.Ellipsis.IsValid() || len(call.Args) == 0 {
+		return nil
+	}
+	if b, ok := typeutil.Callee(ps.TypesInfo, call).(*types.Builtin); ok && b.Name() == "append" {
+		return call
+	}
+	return nil
 }
 
 // isPrivateMarker reports whether e is conflog.Category of a constant other
@@ -170,17 +196,52 @@ func (ps *pass) checkMarkerUse(e ast.Expr, stack []ast.Node) {
 	}
 }
 
-// checkPublic reports CL001–CL003 on one public call.
+// checkPublic reports CL001–CL003 on one public call. A message that is a
+// parameter of the enclosing function makes it a message sink instead: the
+// callers must pass a constant (see sinks.go).
 func (ps *pass) checkPublic(lc *logCall) {
-	if tv := ps.TypesInfo.Types[lc.msg]; tv.Value == nil {
-		ps.report(lc.msg, idNonConst, "public log message %s is not a constant string, so data can reach a public line; use a constant message and pass values as attrs", exprText(lc.msg))
-	}
+	ps.checkMessage(lc.msg, "")
 	attrs := lc.attrs
 	if lc.call.Ellipsis.IsValid() && len(attrs) > 0 {
-		ps.checkSpread(attrs[len(attrs)-1], "")
+		spread := attrs[len(attrs)-1]
 		attrs = attrs[:len(attrs)-1]
+		if app := ps.appendCall(spread); app != nil {
+			ps.checkSpread(app.Args[0], "")
+			attrs = append(attrs[:len(attrs):len(attrs)], app.Args[1:]...)
+		} else {
+			ps.checkSpread(spread, "")
+		}
 	}
 	ps.checkArgs(attrs, "")
+}
+
+// checkMessage reports a public call's message that is not a constant.
+func (ps *pass) checkMessage(msg ast.Expr, in string) {
+	if tv := ps.TypesInfo.Types[msg]; tv.Value != nil {
+		return
+	}
+	if in == "" && ps.flow.taintOf(msg) == nil {
+		if po := ps.params().taintOf(msg); po != nil && po.fn != nil && isParamItself(ps, msg, po) {
+			ps.addMsgSink(po.fn, po.param)
+			return
+		}
+	}
+	call := "public log message"
+	if in != "" {
+		call = "message of the public call in " + in + ","
+	}
+	ps.report(msg, idNonConst, "%s %s is not a constant string, so data can reach a public line; use a constant message and pass values as attrs", call, exprText(msg))
+}
+
+// isParamItself reports whether msg is the parameter po itself, not a value
+// built from it ("step "+name is reported where it is built).
+func isParamItself(ps *pass, msg ast.Expr, po *origin) bool {
+	id, ok := unparen(msg).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := ps.TypesInfo.Uses[id].(*types.Var)
+	return ok && v == po.fn.Signature().Params().At(po.param)
 }
 
 // checkSpread checks a slice spread into a public call (args...): its
@@ -212,6 +273,9 @@ func (ps *pass) checkArgs(args []ast.Expr, in string) {
 			continue
 		}
 		t := ps.TypesInfo.TypeOf(a)
+		if t == nil {
+			continue // ill-typed code
+		}
 		if isNamed(t, "log/slog", "Attr") {
 			ps.checkAttr(a, in)
 			continue

@@ -79,7 +79,13 @@ func Check(dir string, patterns ...string) ([]Finding, error) {
 		}
 		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), errors.Join(loadErrs...))
 	}
-	graph, err := checker.Analyze([]*analysis.Analyzer{Analyzer}, pkgs, nil)
+	// The standard library, type-checked without bodies, has unused-import
+	// errors; the analyzer skips GOROOT anyway, and user packages with
+	// errors were refused above, so this run may ignore package errors.
+	// The copy shares Run, Flags and FactTypes with Analyzer.
+	lenient := *Analyzer
+	lenient.RunDespiteErrors = true
+	graph, err := checker.Analyze([]*analysis.Analyzer{&lenient}, pkgs, nil)
 	if err != nil {
 		return nil, fmt.Errorf("analyze: %w", err)
 	}

@@ -263,7 +263,9 @@ func (f *flow) outParams(call *ast.CallExpr) {
 		if u, ok := a.(*ast.UnaryExpr); ok && u.Op == token.AND {
 			f.assign(u.X, o, true)
 		} else if id, ok := a.(*ast.Ident); ok {
-			if s, ok := f.info.TypeOf(id).Underlying().(*types.Slice); ok && isByte(s.Elem()) {
+			if t := f.info.TypeOf(id); t == nil {
+				continue
+			} else if s, ok := t.Underlying().(*types.Slice); ok && isByte(s.Elem()) {
 				f.assign(id, o, true)
 			}
 		}

@@ -20,9 +20,11 @@ import (
 // helper in another package is followed too.
 
 // sinkFact lists the parameters (0-based; the variadic one stands for all
-// its arguments) a function logs in a public call.
+// its arguments) a function logs in a public call, as values or as the
+// message.
 type sinkFact struct {
-	Params []int
+	Params   []int // logged as values: callers must not pass private data
+	Messages []int // used as the message: callers must pass a constant
 }
 
 func (*sinkFact) AFact() {}
@@ -39,13 +41,21 @@ func (ps *pass) params() *flow {
 }
 
 func (ps *pass) addSink(fn *types.Func, param int) bool {
-	if ps.sinks[fn] == nil {
-		ps.sinks[fn] = make(map[int]bool)
+	return addTo(ps.sinks, fn, param)
+}
+
+func (ps *pass) addMsgSink(fn *types.Func, param int) bool {
+	return addTo(ps.msgSinks, fn, param)
+}
+
+func addTo(m map[*types.Func]map[int]bool, fn *types.Func, param int) bool {
+	if m[fn] == nil {
+		m[fn] = make(map[int]bool)
 	}
-	if ps.sinks[fn][param] {
+	if m[fn][param] {
 		return false
 	}
-	ps.sinks[fn][param] = true
+	m[fn][param] = true
 	return true
 }
 
@@ -75,21 +85,26 @@ func (ps *pass) collectCalls() {
 	}
 }
 
-// sinkParams returns the sink parameters of fn: found here, or imported.
-func (ps *pass) sinkParams(fn *types.Func) []int {
+// sinkParams returns the sink parameters of fn, values and messages: found
+// here, or imported.
+func (ps *pass) sinkParams(fn *types.Func) (values, messages []int) {
 	if fn.Pkg() == ps.Pkg {
-		var params []int
-		for p := range ps.sinks[fn] {
-			params = append(params, p)
-		}
-		slices.Sort(params)
-		return params
+		return sortedKeys(ps.sinks[fn]), sortedKeys(ps.msgSinks[fn])
 	}
 	var fact sinkFact
 	if ps.ImportObjectFact(fn, &fact) {
-		return fact.Params
+		return fact.Params, fact.Messages
 	}
-	return nil
+	return nil, nil
+}
+
+func sortedKeys(m map[int]bool) []int {
+	var keys []int
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // sinkArgs returns, for one sink parameter, the call's arguments bound to it.
@@ -111,7 +126,8 @@ func (ps *pass) checkSinkCalls() {
 		changed = false
 		for _, call := range ps.calls {
 			fn := typeutil.Callee(ps.TypesInfo, call).(*types.Func).Origin()
-			for _, p := range ps.sinkParams(fn) {
+			values, messages := ps.sinkParams(fn)
+			for _, p := range values {
 				for _, a := range sinkArgs(fn, call, p) {
 					if ps.flow.taintOf(a) != nil || wholeKind(ps.TypesInfo.TypeOf(a)) != "" {
 						continue // reported below, at this call
@@ -121,10 +137,23 @@ func (ps *pass) checkSinkCalls() {
 					}
 				}
 			}
+			for _, p := range messages {
+				for _, a := range sinkArgs(fn, call, p) {
+					if ps.TypesInfo.Types[a].Value != nil || ps.flow.taintOf(a) != nil {
+						continue
+					}
+					if po := ps.params().taintOf(a); po != nil && po.fn != nil && isParamItself(ps, a, po) && ps.addMsgSink(po.fn, po.param) {
+						changed = true
+					}
+				}
+			}
 		}
 	}
-	for fn := range ps.sinks {
-		ps.ExportObjectFact(fn, &sinkFact{Params: ps.sinkParams(fn)})
+	for _, m := range []map[*types.Func]map[int]bool{ps.sinks, ps.msgSinks} {
+		for fn := range m {
+			values, messages := ps.sinkParams(fn)
+			ps.ExportObjectFact(fn, &sinkFact{Params: values, Messages: messages})
+		}
 	}
 	for _, call := range ps.calls {
 		fn := typeutil.Callee(ps.TypesInfo, call).(*types.Func).Origin()
@@ -133,7 +162,8 @@ func (ps *pass) checkSinkCalls() {
 			name = fn.Pkg().Name() + "." + name
 		}
 		sig := fn.Signature()
-		for _, p := range ps.sinkParams(fn) {
+		values, messages := ps.sinkParams(fn)
+		for _, p := range values {
 			args := sinkArgs(fn, call, p)
 			switch {
 			case len(args) == 0:
@@ -143,6 +173,14 @@ func (ps *pass) checkSinkCalls() {
 				ps.checkArgs(args, name) // the helper's args ...any, as slog takes them
 			default:
 				ps.checkValue(args[0], name)
+			}
+		}
+		for _, p := range messages {
+			for _, a := range sinkArgs(fn, call, p) {
+				if po := ps.params().taintOf(a); po != nil && po.fn != nil && isParamItself(ps, a, po) && ps.flow.taintOf(a) == nil {
+					continue // passed on: the wrapper is a message sink itself
+				}
+				ps.checkMessage(a, name)
 			}
 		}
 	}

@@ -97,10 +97,6 @@ var Analyzer = &analysis.Analyzer{
 	URL:       "https://pkg.go.dev/github.com/conflog/conflog/vet",
 	Run:       run,
 	FactTypes: []analysis.Fact{(*sourceFact)(nil), (*sinkFact)(nil)},
-	// Check type-checks the standard library without function bodies (see
-	// check.go), which leaves it with unused-import errors; the analyzer
-	// skips GOROOT anyway, and a user package with errors never gets here.
-	RunDespiteErrors: true,
 }
 
 var sensitive = newNameSet(defaultSensitive)
@@ -136,6 +132,7 @@ type pass struct {
 
 	paramFlow *flow                        // built on first use, see params
 	sinks     map[*types.Func]map[int]bool // this package's functions that log a parameter publicly
+	msgSinks  map[*types.Func]map[int]bool // … or use it as a public call's message
 	calls     []*ast.CallExpr              // static calls of functions that may be sinks
 }
 
@@ -155,6 +152,7 @@ func run(p *analysis.Pass) (any, error) {
 	ps.flow.solve()
 	ps.flow.exportFacts()
 	ps.sinks = make(map[*types.Func]map[int]bool)
+	ps.msgSinks = make(map[*types.Func]map[int]bool)
 	ps.collectCalls()
 	if ps.conflog == nil && len(ps.calls) == 0 {
 		return nil, nil // no public calls possible, nothing bypasses conflog

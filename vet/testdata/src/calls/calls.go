@@ -29,7 +29,8 @@ type Tensor struct{ Dims []int }
 func (t Tensor) LogValue() slog.Value { return slog.IntValue(len(t.Dims)) }
 
 // CL001: the message of a public call must be constant.
-func messages(name string, epoch int) {
+func messages(names []string, epoch int) {
+	name := names[0]
 	logger.Info("epoch finished: "+name, conflog.Public)                   // want `CL001 public log message "epoch finished: " \+ name is not a constant`
 	logger.Info(fmt.Sprintf("epoch %d", epoch), conflog.Public)            // want `CL001 public log message fmt.Sprintf`
 	logger.Warn(name, conflog.Public)                                      // want `CL001`

@@ -10,7 +10,8 @@ import (
 
 var logger = conflog.New(os.Stderr, "SystemLog:", nil)
 
-func f(name, token string) {
+func f(args []string) {
+	name, token := args[0], args[1]
 	logger.Info(name, conflog.Public) //conflog:ignore CL001 name is a run name chosen by the operator
 	//conflog:ignore CL002 the token is a per-run public nonce
 	logger.Info("run", conflog.Public, "token", token)
