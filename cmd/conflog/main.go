@@ -18,6 +18,9 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/conflog/conflog/vet"
+	"golang.org/x/tools/go/analysis/unitchecker"
 )
 
 // A command is one verb of the CLI. Each verb lives in its own file, named for it.
@@ -29,7 +32,9 @@ type command struct {
 }
 
 // commands is the verb table, in the order the overview lists them.
-var commands = []*command{}
+var commands = []*command{
+	{name: "vet", summary: "report Go logging that can leak private data", main: vetMain},
+}
 
 // Exit codes shared by the verbs.
 const (
@@ -57,6 +62,12 @@ func (c *cli) hintf(format string, args ...any) {
 }
 
 func main() {
+	// "go vet -vettool=$(which conflog)" runs this binary with go vet's own
+	// protocol (-V=full, -flags, unit.cfg), never a verb: hand it to the
+	// analyzer's unitchecker driver, which exits by itself.
+	if isVettoolInvocation(os.Args[1:]) {
+		unitchecker.Main(vet.Analyzer)
+	}
 	os.Exit(conflogMain(&cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 }
 

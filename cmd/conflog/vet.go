@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/conflog/conflog/vet"
+)
+
+const vetUsage = `Usage: conflog vet [--json | --sarif] [--sensitive-add WORDS] [packages]
+
+Examples:
+  conflog vet                       # check ./... in the current module
+  conflog vet ./train/... ./serve   # check some packages
+  conflog vet --sarif > vet.sarif   # for code scanning
+  go vet -vettool=$(which conflog) ./...
+
+Reports public log calls (conflog.Public among their args) whose message is
+not constant (CL001), that pass sensitive or whole values (CL002) or data
+from requests, files, dataset readers, env or args (CL003); conflog.Public
+outside a call (CL004); output bypassing conflog (CL005); slog loggers not
+built by conflog (CL006); bad //conflog:ignore directives (CL000).
+
+Silence a reviewed finding on its line, or alone on the line above:
+  //conflog:ignore CL002 why this is safe
+
+Flags:
+`
+
+// vetMain runs the analyzer. Exit codes: 0 clean, 1 findings, 2 usage or
+// load error.
+func vetMain(c *cli, args []string) int {
+	fs := flag.NewFlagSet("vet", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		io.WriteString(fs.Output(), vetUsage)
+		fs.PrintDefaults()
+	}
+	asJSON := fs.Bool("json", false, "print findings as a JSON array")
+	asSARIF := fs.Bool("sarif", false, "print findings as a SARIF 2.1.0 log")
+	sensitive := fs.String("sensitive", "", "replace the sensitive `words` (comma-separated)")
+	add := fs.String("sensitive-add", "", "add sensitive `words` (comma-separated) to the defaults")
+	dir := fs.String("C", ".", "run in `dir`")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *asJSON && *asSARIF {
+		c.errorf("--json and --sarif cannot be used together")
+		c.hintf("choose one output format")
+		return exitUsage
+	}
+	settings := map[string]string{}
+	if *sensitive != "" {
+		settings["sensitive"] = *sensitive
+	}
+	if *add != "" {
+		settings["sensitive-add"] = *add
+	}
+	if err := vet.SetFlags(settings); err != nil {
+		c.errorf("%v", err)
+		c.hintf("sensitive words are letters and digits, separated by commas")
+		return exitUsage
+	}
+	for _, p := range fs.Args() {
+		if strings.HasPrefix(p, "-") {
+			c.errorf("flag %s after the packages", p)
+			c.hintf("put flags before the packages: conflog vet %s ...", p)
+			return exitUsage
+		}
+	}
+
+	findings, err := vet.Check(*dir, fs.Args()...)
+	if err != nil {
+		c.errorf("vet: %v", err)
+		c.hintf("the packages must build: run 'go build' on them to see why")
+		return exitUsage
+	}
+	switch {
+	case *asJSON:
+		err = vet.WriteJSON(c.stdout, findings)
+	case *asSARIF:
+		err = vet.WriteSARIF(c.stdout, findings)
+	default:
+		for _, f := range findings {
+			if _, err = fmt.Fprintln(c.stdout, f); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		c.errorf("vet: write findings: %v", err)
+		return exitFail
+	}
+	if len(findings) > 0 {
+		if !*asJSON && !*asSARIF {
+			c.hintf("%d finding(s); fix them, or silence a reviewed one with //conflog:ignore ID reason", len(findings))
+		}
+		return exitFail
+	}
+	return exitOK
+}
+
+// isVettoolInvocation reports whether the arguments are those "go vet
+// -vettool=conflog" passes: -V=full to identify the tool, -flags to list its
+// flags, or a unit's *.cfg file. None of them can be a verb.
+func isVettoolInvocation(args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	switch args[0] {
+	case "-V=full", "-V", "--V=full", "-flags", "--flags":
+		return true
+	}
+	return strings.HasSuffix(args[len(args)-1], ".cfg") && !isVerb(args[0])
+}
+
+func isVerb(name string) bool {
+	for _, cmd := range commands {
+		if cmd.name == name {
+			return true
+		}
+	}
+	return false
+}

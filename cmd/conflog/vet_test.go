@@ -1,0 +1,100 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGoVetVettool builds the real conflog binary and runs it the way teams
+// do in CI, "go vet -vettool=conflog ./...", on a small module: go vet's
+// protocol (-V=full, -flags, unit.cfg files) must reach the analyzer, and
+// its findings must fail the run.
+func TestGoVetVettool(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go command: %v", err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin", "conflog")
+	build := exec.Command(goTool, "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	stub, err := os.ReadFile("../../vet/testdata/src/github.com/conflog/conflog/conflog.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, content string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("conflog/go.mod", "module github.com/conflog/conflog\n\ngo 1.26\n")
+	write("conflog/conflog.go", string(stub))
+	write("mod/go.mod", "module example.com/mod\n\ngo 1.26\n\nrequire github.com/conflog/conflog v0.0.0\n\nreplace github.com/conflog/conflog => ../conflog\n")
+	write("mod/train/train.go", `package train
+
+import (
+	"os"
+
+	"github.com/conflog/conflog"
+)
+
+var logger = conflog.New(os.Stderr, "SystemLog:", nil)
+
+func Step(name, run string, loss float64) {
+	logger.Info("step "+name, conflog.Public, "loss", loss)
+	logger.Info(name, conflog.Public) //conflog:ignore CL001 reviewed: run names are public
+	logger.Info("step", conflog.Public, "loss", loss, "run", run)
+}
+`)
+
+	vet := func(flags ...string) (string, error) {
+		cmd := exec.Command(goTool, append(append([]string{"vet", "-vettool=" + bin}, flags...), "./...")...)
+		cmd.Dir = filepath.Join(dir, "mod")
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := vet()
+	if err == nil {
+		t.Fatalf("go vet -vettool succeeded on leaky code; output:\n%s", out)
+	}
+	if !strings.Contains(out, "train.go:12:14: CL001 public log message") {
+		t.Errorf("go vet output lacks the CL001 finding on line 12:\n%s", out)
+	}
+	if strings.Count(out, "CL00") != 1 {
+		t.Errorf("want exactly one finding (line 13 is silenced, line 14 is clean):\n%s", out)
+	}
+
+	// The analyzer's flags pass through go vet too.
+	out, _ = vet("-conflog.sensitive-add=run")
+	if !strings.Contains(out, `train.go:14:59: CL002 public call logs run`) {
+		t.Errorf("-conflog.sensitive-add did not reach the analyzer:\n%s", out)
+	}
+
+	write("mod/train/train.go", `package train
+
+import (
+	"os"
+
+	"github.com/conflog/conflog"
+)
+
+var logger = conflog.New(os.Stderr, "SystemLog:", nil)
+
+func Step(loss float64) { logger.Info("step", conflog.Public, "loss", loss) }
+`)
+	if out, err := vet(); err != nil {
+		t.Errorf("go vet -vettool failed on clean code: %v\n%s", err, out)
+	}
+}

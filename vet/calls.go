@@ -1,0 +1,514 @@
+package vet
+
+import (
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// A logCall is a call of an slog.Logger method or slog function that emits a
+// record: its message argument and the record's own arguments.
+type logCall struct {
+	call  *ast.CallExpr
+	name  string
+	recv  ast.Expr // the logger, nil for the slog package functions
+	msg   ast.Expr
+	attrs []ast.Expr // the variadic args (key/value pairs or slog.Attrs)
+}
+
+// msgIndex gives, for each record-emitting name, the position of the
+// message among the arguments; the record's args follow it.
+var msgIndex = map[string]int{
+	"Debug": 0, "Info": 0, "Warn": 0, "Error": 0,
+	"DebugContext": 1, "InfoContext": 1, "WarnContext": 1, "ErrorContext": 1,
+	"Log": 2, "LogAttrs": 2,
+}
+
+// asLogCall recognises a record-emitting slog call.
+func (ps *pass) asLogCall(call *ast.CallExpr) *logCall {
+	fn, ok := typeutil.Callee(ps.TypesInfo, call).(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "log/slog" {
+		return nil
+	}
+	i, ok := msgIndex[fn.Name()]
+	if !ok || len(call.Args) <= i {
+		return nil
+	}
+	lc := &logCall{call: call, name: fn.Name(), msg: call.Args[i], attrs: call.Args[i+1:]}
+	if recv := fn.Signature().Recv(); recv != nil {
+		if !isLoggerType(recv.Type()) {
+			return nil
+		}
+		if sel, ok := unparen(call.Fun).(*ast.SelectorExpr); ok {
+			lc.recv = sel.X
+		}
+	}
+	return lc
+}
+
+func isLoggerType(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	return isNamed(t, "log/slog", "Logger")
+}
+
+// isMarker reports whether e is conflog.Public or conflog.Category of a
+// category that is, or may be, OnlyPublicData.
+func (ps *pass) isMarker(e ast.Expr) bool {
+	switch e := unparen(e).(type) {
+	case *ast.SelectorExpr:
+		v, ok := ps.TypesInfo.Uses[e.Sel].(*types.Var)
+		return ok && v.Pkg() != nil && v.Pkg().Path() == conflogPath && v.Name() == "Public"
+	case *ast.Ident:
+		v, ok := ps.TypesInfo.Uses[e].(*types.Var)
+		return ok && v.Pkg() != nil && v.Pkg().Path() == conflogPath && v.Name() == "Public" && v.Parent() == v.Pkg().Scope()
+	case *ast.CallExpr:
+		fn, ok := typeutil.Callee(ps.TypesInfo, e).(*types.Func)
+		if !ok || fn.Pkg() == nil || fn.Pkg().Path() != conflogPath || fn.Name() != "Category" || len(e.Args) != 1 {
+			return false
+		}
+		tv := ps.TypesInfo.Types[e.Args[0]]
+		if tv.Value == nil {
+			return true // a category chosen at run time may be public
+		}
+		pub, ok := fn.Pkg().Scope().Lookup("OnlyPublicData").(*types.Const)
+		return ok && constant.Compare(tv.Value, token.EQL, pub.Val())
+	}
+	return false
+}
+
+// checkCalls walks the package once for CL001–CL004 and CL006.
+func (ps *pass) checkCalls() {
+	loggers := ps.loggerKinds()
+	for _, file := range ps.Files {
+		test := ps.isTestFile(file)
+		ast.PreorderStack(file, nil, func(n ast.Node, stack []ast.Node) bool {
+			e, ok := n.(ast.Expr)
+			if !ok {
+				return true
+			}
+			if ps.isMarker(e) {
+				ps.checkMarkerUse(e, stack)
+				return false
+			}
+			call, ok := e.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			lc := ps.asLogCall(call)
+			if lc == nil {
+				return true
+			}
+			if !test && loggers.foreign(ps, lc) {
+				ps.report(call, idForeignLog, "slog.%s on a logger not built by conflog: its records bypass the public/private categories; build the logger with conflog.New", lc.name)
+			}
+			if ps.isPublic(lc) {
+				ps.checkPublic(lc)
+			}
+			return true
+		})
+	}
+}
+
+// isPublic reports whether a log call is public: a public marker among its
+// own args, and no explicit Category(ContainsPrivateData), which conflog
+// lets win.
+func (ps *pass) isPublic(lc *logCall) bool {
+	public := false
+	for _, a := range ps.ownArgs(lc) {
+		if ps.isMarker(a) {
+			public = true
+		} else if ps.isPrivateMarker(a) {
+			return false
+		}
+	}
+	return public
+}
+
+// ownArgs returns the record's own args as written: the variadic args, and
+// for a spread of append (logger.Info(msg, append(args, conflog.Public)...),
+// the wrapper helpers write) the values appended.
+func (ps *pass) ownArgs(lc *logCall) []ast.Expr {
+	if !lc.call.Ellipsis.IsValid() || len(lc.attrs) == 0 {
+		return lc.attrs
+	}
+	last := lc.attrs[len(lc.attrs)-1]
+	if app := ps.appendCall(last); app != nil {
+		return append(lc.attrs[:len(lc.attrs)-1:len(lc.attrs)-1], app.Args[1:]...)
+	}
+	return lc.attrs
+}
+
+// appendCall returns e as a call of the builtin append, or nil.
+func (ps *pass) appendCall(e ast.Expr) *ast.CallExpr {
+	call, ok := unparen(e).(*ast.CallExpr)
+	if !ok || call.Ellipsis.IsValid() || len(call.Args) == 0 {
+		return nil
+	}
+	if b, ok := typeutil.Callee(ps.TypesInfo, call).(*types.Builtin); ok && b.Name() == "append" {
+		return call
+	}
+	return nil
+}
+
+// isPrivateMarker reports whether e is conflog.Category of a constant other
+// than OnlyPublicData.
+func (ps *pass) isPrivateMarker(e ast.Expr) bool {
+	call, ok := unparen(e).(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	fn, ok := typeutil.Callee(ps.TypesInfo, call).(*types.Func)
+	if !ok || !isPkgFunc(fn, conflogPath, "Category") {
+		return false
+	}
+	return ps.TypesInfo.Types[call.Args[0]].Value != nil && !ps.isMarker(call)
+}
+
+// checkMarkerUse reports a marker that is not an argument of a call, or is
+// one of With, WithAttrs or Group: there it marks no record.
+func (ps *pass) checkMarkerUse(e ast.Expr, stack []ast.Node) {
+	var parent ast.Node
+	for i := len(stack) - 1; i >= 0; i-- {
+		if _, ok := stack[i].(*ast.ParenExpr); !ok {
+			parent = stack[i]
+			break
+		}
+	}
+	call, ok := parent.(*ast.CallExpr)
+	if !ok || unparen(call.Fun) == e {
+		ps.report(e, idMarker, "conflog.Public outside a log call's arguments marks no record and hides which calls are public; pass it directly in each public log call")
+		return
+	}
+	fn, _ := typeutil.Callee(ps.TypesInfo, call).(*types.Func)
+	if fn == nil {
+		return
+	}
+	switch {
+	case fn.Name() == "With" || fn.Name() == "WithAttrs":
+		ps.report(e, idMarker, "%s(conflog.Public) does not make a logger public: only a marker among a record's own args counts; pass conflog.Public in each public log call", fn.Name())
+	case fn.Name() == "Group" && fn.Pkg() != nil && fn.Pkg().Path() == "log/slog":
+		ps.report(e, idMarker, "conflog.Public inside slog.Group marks no record; pass it directly among the log call's args")
+	}
+}
+
+// checkPublic reports CL001–CL003 on one public call. A message that is a
+// parameter of the enclosing function makes it a message sink instead: the
+// callers must pass a constant (see sinks.go).
+func (ps *pass) checkPublic(lc *logCall) {
+	ps.checkMessage(lc.msg, "")
+	attrs := lc.attrs
+	if lc.call.Ellipsis.IsValid() && len(attrs) > 0 {
+		spread := attrs[len(attrs)-1]
+		attrs = attrs[:len(attrs)-1]
+		if app := ps.appendCall(spread); app != nil {
+			ps.checkSpread(app.Args[0], "")
+			attrs = append(attrs[:len(attrs):len(attrs)], app.Args[1:]...)
+		} else {
+			ps.checkSpread(spread, "")
+		}
+	}
+	ps.checkArgs(attrs, "")
+}
+
+// checkMessage reports a public call's message that is not a constant.
+func (ps *pass) checkMessage(msg ast.Expr, in string) {
+	if tv := ps.TypesInfo.Types[msg]; tv.Value != nil {
+		return
+	}
+	if in == "" && ps.flow.taintOf(msg) == nil {
+		if po := ps.params().taintOf(msg); po != nil && po.fn != nil && isParamItself(ps, msg, po) {
+			ps.addMsgSink(po.fn, po.param)
+			return
+		}
+	}
+	call := "public log message"
+	if in != "" {
+		call = "message of the public call in " + in + ","
+	}
+	ps.report(msg, idNonConst, "%s %s is not a constant string, so data can reach a public line; use a constant message and pass values as attrs", call, exprText(msg))
+}
+
+// isParamItself reports whether msg is the parameter po itself, not a value
+// built from it ("step "+name is reported where it is built).
+func isParamItself(ps *pass, msg ast.Expr, po *origin) bool {
+	id, ok := unparen(msg).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := ps.TypesInfo.Uses[id].(*types.Var)
+	return ok && v == po.fn.Signature().Params().At(po.param)
+}
+
+// checkSpread checks a slice spread into a public call (args...): its
+// elements are unknown here, so only its flow counts, not its shape.
+func (ps *pass) checkSpread(v ast.Expr, in string) {
+	call := "public call"
+	if in != "" {
+		call = "public call in " + in
+	}
+	switch o := ps.flow.taintOf(v); {
+	case o != nil && o.id == idSource:
+		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), o)
+	case o != nil:
+		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), o)
+	case in == "":
+		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
+			ps.addSink(po.fn, po.param)
+		}
+	}
+}
+
+// checkArgs walks slog's argument convention: an slog.Attr, or a key
+// followed by its value. in names the helper whose public call logs them,
+// when they are checked at a call of that helper (see sinks.go).
+func (ps *pass) checkArgs(args []ast.Expr, in string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if ps.isMarker(a) {
+			continue
+		}
+		t := ps.TypesInfo.TypeOf(a)
+		if t == nil {
+			continue // ill-typed code
+		}
+		if isNamed(t, "log/slog", "Attr") {
+			ps.checkAttr(a, in)
+			continue
+		}
+		if b, ok := t.Underlying().(*types.Basic); ok && b.Info()&types.IsString != 0 && i+1 < len(args) {
+			ps.checkValue(args[i+1], in) // keys are code, not data
+			i++
+			continue
+		}
+		ps.checkValue(a, in)
+	}
+}
+
+// checkAttr looks inside the slog.Attr constructors (slog.String("k", v),
+// slog.Group("g", …)); any other Attr expression is checked as a value.
+func (ps *pass) checkAttr(a ast.Expr, in string) {
+	call, ok := unparen(a).(*ast.CallExpr)
+	if ok {
+		if fn, ok := typeutil.Callee(ps.TypesInfo, call).(*types.Func); ok && fn.Pkg() != nil && fn.Pkg().Path() == "log/slog" && fn.Signature().Recv() == nil && len(call.Args) >= 1 {
+			switch fn.Name() {
+			case "Group":
+				ps.checkArgs(call.Args[1:], in)
+				return
+			case "String", "Int64", "Int", "Uint64", "Float64", "Bool", "Time", "Duration", "Any":
+				if len(call.Args) == 2 {
+					ps.checkValue(call.Args[1], in)
+					return
+				}
+			}
+		}
+	}
+	ps.checkValue(a, in)
+}
+
+// checkValue reports one value of a public call that can leak: CL002 for
+// sensitive names and types and for aggregates printed whole, CL003 for
+// source data. The key it is logged under does not count: key names are
+// not data ("password_reset_url", url is fine). An error prints as its scrubbed type chain under conflog, so
+// only an error made public with conflog.PublicError is checked. A value
+// that leaks nothing by itself but comes from a parameter makes the
+// enclosing function a sink for that parameter (see sinks.go). in is the
+// helper logging the value, when checked at a call of it.
+func (ps *pass) checkValue(v ast.Expr, in string) {
+	tv := ps.TypesInfo.Types[v]
+	if tv.Value != nil || !carries(tv.Type) {
+		return
+	}
+	call := "public call"
+	if in != "" {
+		call = "public call in " + in
+	}
+	o := ps.flow.taintOf(v)
+	if isError(tv.Type) {
+		if o != nil && o.publicErr {
+			ps.report(v, o.id, "%s makes the error %s public, but it is built from %s; keep it private, or use conflog.Errorf, whose args are scrubbed", call, exprText(v), o)
+		}
+		return
+	}
+	switch {
+	case o != nil && o.id == idSource:
+		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), o)
+	case o != nil:
+		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), o)
+	case wholeKind(tv.Type) != "":
+		ps.report(v, idSensitive, "%s prints %s whole (%s), which puts every field or element in a public line; log conflog.Shape of it, or chosen numeric fields", call, exprText(v), wholeKind(tv.Type))
+	case in == "":
+		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
+			ps.addSink(po.fn, po.param)
+		}
+	}
+}
+
+// wholeKind names the kind of an aggregate printed whole: a struct, a map, a
+// slice or array of anything but numbers and booleans, raw bytes. Types that
+// decide their own log form (slog.LogValuer, as conflog's wrappers are),
+// slog.Attr and slog.Value, and time.Time are not aggregates here.
+func wholeKind(t types.Type) string {
+	if t == nil || implementsLogValuer(t) || isNamed(t, "time", "Time") || isNamed(t, "log/slog", "Attr") || isNamed(t, "log/slog", "Value") {
+		return "" // an Attr or Value is judged by what it was built from
+	}
+	u := t.Underlying()
+	if p, ok := u.(*types.Pointer); ok {
+		if implementsLogValuer(p.Elem()) || isNamed(p.Elem(), "time", "Time") {
+			return ""
+		}
+		u = p.Elem().Underlying()
+	}
+	switch u := u.(type) {
+	case *types.Struct:
+		return "a struct"
+	case *types.Map:
+		return "a map"
+	case *types.Slice:
+		if isByte(u.Elem()) {
+			return "raw bytes"
+		}
+		if carries(u.Elem()) {
+			return "a slice"
+		}
+	case *types.Array:
+		if carries(u.Elem()) {
+			return "an array"
+		}
+	}
+	return ""
+}
+
+func implementsLogValuer(t types.Type) bool {
+	ms := types.NewMethodSet(t)
+	for i := 0; i < ms.Len(); i++ {
+		if ms.At(i).Obj().Name() == "LogValue" {
+			return true
+		}
+	}
+	return false
+}
+
+func constantString(tv types.TypeAndValue) string {
+	if tv.Value == nil || tv.Value.Kind() != constant.String {
+		return ""
+	}
+	return constant.StringVal(tv.Value)
+}
+
+// Logger provenance, for CL006.
+type loggerKind uint8
+
+const (
+	unknownLogger loggerKind = iota
+	conflogLogger
+	foreignLogger
+)
+
+// loggers records the provenance of the package's logger and handler
+// variables, as far as their assignments show it.
+type loggers struct {
+	vars        map[*types.Var]loggerKind
+	defaultKind loggerKind // what slog.SetDefault was seen to install
+}
+
+func (ps *pass) loggerKinds() *loggers {
+	l := &loggers{vars: make(map[*types.Var]loggerKind)}
+	seen := make(map[*types.Var]bool)
+	set := func(lhs ast.Expr, k loggerKind) {
+		id, ok := unparen(lhs).(*ast.Ident)
+		if !ok {
+			return
+		}
+		v, ok := ps.TypesInfo.ObjectOf(id).(*types.Var)
+		if !ok {
+			return
+		}
+		if seen[v] && l.vars[v] != k {
+			k = unknownLogger // assigned from both kinds: cannot tell
+		}
+		seen[v] = true
+		l.vars[v] = k
+	}
+	// Two rounds so a logger built from a handler variable declared later
+	// still resolves; provenance never needs more than a couple of hops.
+	for round := 0; round < 2; round++ {
+		clear(seen)
+		for _, file := range ps.Files {
+			ast.Inspect(file, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.AssignStmt:
+					if len(n.Lhs) == len(n.Rhs) {
+						for i := range n.Lhs {
+							set(n.Lhs[i], l.kind(ps, n.Rhs[i]))
+						}
+					}
+				case *ast.ValueSpec:
+					if len(n.Names) == len(n.Values) {
+						for i := range n.Names {
+							set(n.Names[i], l.kind(ps, n.Values[i]))
+						}
+					}
+				case *ast.CallExpr:
+					if fn, ok := typeutil.Callee(ps.TypesInfo, n).(*types.Func); ok && isPkgFunc(fn, "log/slog", "SetDefault") && len(n.Args) == 1 {
+						l.defaultKind = l.kind(ps, n.Args[0])
+					}
+				}
+				return true
+			})
+		}
+	}
+	return l
+}
+
+// kind is the provenance of a logger or handler expression.
+func (l *loggers) kind(ps *pass, e ast.Expr) loggerKind {
+	switch e := unparen(e).(type) {
+	case *ast.Ident, *ast.SelectorExpr:
+		var id *ast.Ident
+		if s, ok := e.(*ast.SelectorExpr); ok {
+			id = s.Sel
+		} else {
+			id = e.(*ast.Ident)
+		}
+		if v, ok := ps.TypesInfo.ObjectOf(id).(*types.Var); ok {
+			return l.vars[v]
+		}
+	case *ast.CallExpr:
+		fn, ok := typeutil.Callee(ps.TypesInfo, e).(*types.Func)
+		if !ok || fn.Pkg() == nil {
+			return unknownLogger
+		}
+		switch {
+		case fn.Pkg().Path() == conflogPath:
+			return conflogLogger
+		case isPkgFunc(fn, "log/slog", "New") && len(e.Args) == 1:
+			return l.kind(ps, e.Args[0])
+		case isPkgFunc(fn, "log/slog", "NewTextHandler"), isPkgFunc(fn, "log/slog", "NewJSONHandler"):
+			return foreignLogger
+		case isPkgFunc(fn, "log/slog", "Default"):
+			return l.defaultKind
+		case fn.Signature().Recv() != nil && (fn.Name() == "With" || fn.Name() == "WithGroup" || fn.Name() == "WithAttrs"):
+			if sel, ok := unparen(e.Fun).(*ast.SelectorExpr); ok {
+				return l.kind(ps, sel.X)
+			}
+		}
+	}
+	return unknownLogger
+}
+
+// foreign reports whether a log call visibly goes to a non-conflog logger.
+func (l *loggers) foreign(ps *pass, lc *logCall) bool {
+	if lc.recv == nil {
+		return l.defaultKind == foreignLogger
+	}
+	return l.kind(ps, lc.recv) == foreignLogger
+}
+
+func isPkgFunc(fn *types.Func, path, name string) bool {
+	return fn.Pkg() != nil && fn.Pkg().Path() == path && fn.Name() == name && fn.Signature().Recv() == nil
+}

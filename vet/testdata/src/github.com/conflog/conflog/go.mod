@@ -1,0 +1,3 @@
+module github.com/conflog/conflog
+
+go 1.26

@@ -1,0 +1,220 @@
+// Package vet is conflog's static analyzer: a [golang.org/x/tools/go/analysis]
+// Analyzer that finds logging which can leak private data into a public log
+// line, at review time rather than in the log.
+//
+// A public call is a call of an *slog.Logger method or slog package function
+// (Debug, Info, Warn, Error, Log, LogAttrs and their Context forms) whose own
+// arguments hold conflog.Public or conflog.Category(conflog.OnlyPublicData).
+// Its line leaves the compliant boundary, so the analyzer reports, each with
+// a stable ID:
+//
+//	CL001  a public call whose message is not a constant string
+//	CL002  a public call passing a value whose name or type marks it sensitive
+//	       (password, token, email, text, row, …; configurable), a struct, map
+//	       or non-numeric slice printed whole, or conflog.PublicError of such data
+//	CL003  a public call passing a value that flows from a source of customer
+//	       data: *http.Request, os.ReadFile, bufio.Scanner/Reader, csv.Reader,
+//	       json/xml/gob Decoder.Decode targets, os.Args, os.Getenv
+//	CL004  conflog.Public anywhere but among a log call's own arguments, e.g.
+//	       logger.With(conflog.Public), which does not make a logger public
+//	CL005  fmt.Print*, log.Print*/Fatal*/Panic*, print/println or writes to
+//	       os.Stdout/os.Stderr in a package that imports conflog (output that
+//	       bypasses the categories); usage output of main packages is exempt
+//	CL006  slog calls on a logger visibly not built by conflog, in such a package
+//	CL000  a malformed //conflog:ignore directive
+//
+// A finding is silenced by a directive naming its ID and a reason, on its line
+// or alone on the line above:
+//
+//	//conflog:ignore CL002 the run token is a public nonce, not a credential
+//
+// Flow (CL002 via names, CL003) is followed within a package, flow-insensitively:
+// a variable, field base, map, slice or channel that is ever assigned a value
+// derived from a source carries it everywhere. A value of numeric or boolean
+// type carries nothing (len, counts, losses), nor do constants, %T verbs,
+// the sanitizers conflog.Redact, Mask, Pseudonym and Shape, and the
+// arguments of conflog.Errorf (scrubbed; its format is not).
+// Functions returning source data, and functions logging a parameter in a
+// public call (sinks: the finding goes to the call handing them private
+// data), are summarised as analysis facts, so helpers in other packages are
+// followed too. Not followed: taint through struct fields read back via
+// another variable, calls through interfaces or function values, reflection.
+package vet
+
+import (
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/build"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+)
+
+// conflogPath is the import path of the package whose markers and wrappers
+// the analyzer knows by name.
+const conflogPath = "github.com/conflog/conflog"
+
+// Finding IDs. They are stable: suppressions and CI configurations name them.
+const (
+	idBadIgnore  = "CL000"
+	idNonConst   = "CL001"
+	idSensitive  = "CL002"
+	idSource     = "CL003"
+	idMarker     = "CL004"
+	idBypass     = "CL005"
+	idForeignLog = "CL006"
+
+	idParam = "param" // not a finding: the origin kind of a parameter flow
+)
+
+// Rules describes every finding ID in one line, for help texts and SARIF.
+var Rules = []Rule{
+	{idBadIgnore, "malformed //conflog:ignore directive (it needs a known ID and a reason)"},
+	{idNonConst, "public log call whose message is not a constant string"},
+	{idSensitive, "public log call passing a value whose name or type marks it sensitive, or a struct/map printed whole"},
+	{idSource, "public log call passing a value that flows from a source of customer data"},
+	{idMarker, "conflog.Public used other than as a log call's own argument (e.g. in With)"},
+	{idBypass, "output that bypasses conflog's categories in a package that uses conflog"},
+	{idForeignLog, "slog call on a logger not built by conflog in a package that uses conflog"},
+}
+
+// A Rule is one finding ID and what it means.
+type Rule struct {
+	ID      string
+	Summary string
+}
+
+// Analyzer reports logging that can leak private data into public lines.
+// Flags: -sensitive (replace the sensitive words) and -sensitive-add (add to
+// them), each a comma-separated list.
+var Analyzer = &analysis.Analyzer{
+	Name:      "conflog",
+	Doc:       "report logging that can leak private data into public (prefixed) log lines\n\nSee https://pkg.go.dev/github.com/conflog/conflog/vet for the findings CL000–CL006.",
+	URL:       "https://pkg.go.dev/github.com/conflog/conflog/vet",
+	Run:       run,
+	FactTypes: []analysis.Fact{(*sourceFact)(nil), (*sinkFact)(nil)},
+}
+
+var sensitive = newNameSet(defaultSensitive)
+
+func init() {
+	Analyzer.Flags.Var(sensitive, "sensitive", "comma-separated words that mark a name or type sensitive (replaces the default list)")
+	Analyzer.Flags.Var(addSet{sensitive}, "sensitive-add", "comma-separated words added to the sensitive list")
+}
+
+// SetFlags sets analyzer flags by name, as a driver would; it is how the
+// golangci-lint plugin applies its settings.
+func SetFlags(settings map[string]string) error {
+	for name, value := range settings {
+		if Analyzer.Flags.Lookup(name) == nil {
+			return fmt.Errorf("analyzer flag %q: no such flag", name)
+		}
+		if err := Analyzer.Flags.Set(name, value); err != nil {
+			return fmt.Errorf("analyzer flag %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+var _ flag.Value = (*nameSet)(nil)
+
+// A pass holds one package's analysis.
+type pass struct {
+	*analysis.Pass
+	names   *nameSet
+	flow    *flow
+	conflog *types.Package // nil when the package does not import conflog
+	ignores *ignores
+
+	paramFlow *flow                        // built on first use, see params
+	sinks     map[*types.Func]map[int]bool // this package's functions that log a parameter publicly
+	msgSinks  map[*types.Func]map[int]bool // … or use it as a public call's message
+	calls     []*ast.CallExpr              // static calls of functions that may be sinks
+}
+
+func run(p *analysis.Pass) (any, error) {
+	if len(p.Files) == 0 || inGOROOT(p) {
+		// The standard library never calls conflog, and its sources are
+		// hard-coded in flow.go: skipping it keeps "conflog vet" fast.
+		return nil, nil
+	}
+	ps := &pass{Pass: p, names: sensitive}
+	for _, imp := range p.Pkg.Imports() {
+		if imp.Path() == conflogPath {
+			ps.conflog = imp
+		}
+	}
+	ps.flow = newFlow(ps)
+	ps.flow.solve()
+	ps.flow.exportFacts()
+	ps.sinks = make(map[*types.Func]map[int]bool)
+	ps.msgSinks = make(map[*types.Func]map[int]bool)
+	ps.collectCalls()
+	if ps.conflog == nil && len(ps.calls) == 0 {
+		return nil, nil // no public calls possible, nothing bypasses conflog
+	}
+	ps.ignores = collectIgnores(p.Fset, p.Files, ps.source, func(pos token.Pos, problem string) {
+		p.Report(analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
+			Message: idBadIgnore + " conflog:ignore directive " + problem + ", so it silences nothing; write //conflog:ignore CL00N why this is safe"})
+	})
+	if ps.conflog != nil {
+		ps.checkCalls()
+		ps.checkBypass()
+	}
+	ps.checkSinkCalls()
+	return nil, nil
+}
+
+// report emits a finding unless a directive silences it.
+func (ps *pass) report(node ast.Node, id, format string, args ...any) {
+	if ps.ignores.covers(node.Pos(), id) {
+		return
+	}
+	ps.Report(analysis.Diagnostic{
+		Pos:      node.Pos(),
+		End:      node.End(),
+		Category: id,
+		Message:  id + " " + fmt.Sprintf(format, args...),
+	})
+}
+
+// source returns a file's content for the directive parser.
+func (ps *pass) source(name string) []byte {
+	if ps.ReadFile == nil { // drivers that predate Pass.ReadFile leave it nil
+		return nil
+	}
+	b, err := ps.ReadFile(name)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func inGOROOT(p *analysis.Pass) bool {
+	root := build.Default.GOROOT
+	if root == "" {
+		return false
+	}
+	name := p.Fset.File(p.Files[0].Pos()).Name()
+	rel, err := filepath.Rel(filepath.Join(root, "src"), name)
+	return err == nil && !strings.HasPrefix(rel, "..")
+}
+
+// isTestFile reports whether node lies in a _test.go file, where examples
+// print their output and tests build throwaway loggers.
+func (ps *pass) isTestFile(node ast.Node) bool {
+	return strings.HasSuffix(ps.Fset.Position(node.Pos()).Filename, "_test.go")
+}
+
+// exprText renders an expression for a message, shortened to stay one line.
+func exprText(e ast.Expr) string {
+	s := types.ExprString(e)
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:39]) + "…"
+	}
+	return s
+}
