@@ -14,7 +14,7 @@ func Example() {
 		panic(err)
 	}
 	f.Write([]byte("SystemLog: epoch 1 loss=0.31\n"))
-	f.Write([]byte("row text: alice@example.com\n"))       // private: no prefix
+	f.Write([]byte("row text: alice@example.com\n"))        // private: no prefix
 	f.Write([]byte(" 40%|####      |\r 80%|########  |\r")) // a progress bar: private
 	f.Write([]byte("\x1b[32mSystemLog: eval ok\x1b[0m\n"))  // colours removed
 	f.Write([]byte("SystemLog: last line, no newline"))

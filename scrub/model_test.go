@@ -13,7 +13,7 @@ import (
 var (
 	// Well-formed sequences (ECMA-48), then the malformed remainders the
 	// filter removes from a public line.
-	refEscape = regexp.MustCompile(`^(?s:\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_].*?(?:\x07|\x1b\\)|\x1b[ -/]+[0-~]|\x1b[0-OQ-WYZ\\`+"`"+`-~])`)
+	refEscape = regexp.MustCompile(`^(?s:\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_].*?(?:\x07|\x1b\\)|\x1b[ -/]+[0-~]|\x1b[0-OQ-WYZ\\` + "`" + `-~])`)
 	refBroken = regexp.MustCompile(`^(?s:\x1b\[[0-?]*[ -/]*|\x1b[\]PX^_].*|\x1b[ -/]+|\x1b)`)
 )
 
