@@ -82,7 +82,7 @@ func runMain(c *cli, args []string) int {
 	if code := parseFlags(c, fs, runUsage, args); code >= 0 {
 		return code
 	}
-	if !g.check(c, "run") {
+	if !g.check(c, fs) {
 		return exitUsage
 	}
 	if fs.NArg() == 0 {

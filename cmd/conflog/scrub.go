@@ -68,8 +68,11 @@ func (g *gateFlags) register(fs *flag.FlagSet) {
 // check resolves the prefix from $CONFLOG_PREFIX when the flag is absent and
 // validates the flags, reporting the problem itself. It never picks a default
 // prefix: a gate with a guessed marker would pass the wrong lines.
-func (g *gateFlags) check(c *cli, verb string) bool {
-	if g.prefix == "" {
+func (g *gateFlags) check(c *cli, fs *flag.FlagSet) bool {
+	verb := fs.Name()
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "prefix" })
+	if !set {
 		g.prefix = os.Getenv("CONFLOG_PREFIX")
 		if g.prefix == "" {
 			c.errorf("%s: no prefix: neither --prefix nor $CONFLOG_PREFIX is set", verb)
@@ -132,7 +135,7 @@ func scrubMain(c *cli, args []string) int {
 	if code := parseFlags(c, fs, scrubUsage, args); code >= 0 {
 		return code
 	}
-	if !g.check(c, "scrub") {
+	if !g.check(c, fs) {
 		return exitUsage
 	}
 
