@@ -113,23 +113,24 @@ func TestSignalsReachTheProcessGroup(t *testing.T) {
 	job := writeScript(t, "sigjob.py", `
 import os, signal, subprocess, sys, time
 child = subprocess.Popen([sys.executable, "-c", """
-import signal, sys, time
+import os, signal, sys, time
 def on(sig, frame):
-    print("SystemLog: grandchild got", signal.Signals(sig).name, flush=True)
+    os.write(1, ("SystemLog: grandchild got %s\\n" % signal.Signals(sig).name).encode())
     if sig == signal.SIGTERM: sys.exit(0)
 for s in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM):
     signal.signal(s, on)
-print("SystemLog: grandchild ready", flush=True)
+os.write(1, b"SystemLog: grandchild ready\\n")
 while True: time.sleep(0.05)
 """])
 def on(sig, frame):
-    print("SystemLog: job got", signal.Signals(sig).name, flush=True)
+    # One write per line: the job and its child share the pipe.
+    os.write(1, ("SystemLog: job got %s\n" % signal.Signals(sig).name).encode())
     if sig == signal.SIGTERM:
         child.wait()
         sys.exit(7)
 for s in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM):
     signal.signal(s, on)
-print("SystemLog: job ready", flush=True)
+os.write(1, b"SystemLog: job ready\n")
 while True: time.sleep(0.05)
 `)
 	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
@@ -142,6 +143,9 @@ while True: time.sleep(0.05)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Should a signal go astray, end the job's whole group rather than hang
+	// until the test binary's timeout (the gate itself would then exit).
+	defer watchdog(t, cmd)()
 	lines := bufio.NewScanner(out)
 	// waitFor reads lines until it has seen all of want, in any order: the
 	// job and its child write to the same pipe.
@@ -179,6 +183,35 @@ while True: time.sleep(0.05)
 			t.Errorf("after SIGTERM, stdout lacks %q:\n%s", want, got)
 		}
 	}
+}
+
+// watchdog kills conflog run's job, by its process group, shortly before the
+// test's deadline, so a lost signal fails the test instead of hanging it.
+func watchdog(t *testing.T, cmd *exec.Cmd) (stop func()) {
+	d, ok := t.Deadline()
+	if !ok {
+		d = time.Now().Add(10 * time.Minute)
+	}
+	timer := time.AfterFunc(time.Until(d)-20*time.Second, func() {
+		t.Errorf("watchdog: the job did not end; killing its process group")
+		if pgid, err := jobPgid(cmd.Process.Pid); err == nil {
+			syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+		cmd.Process.Kill()
+	})
+	return func() { timer.Stop() }
+}
+
+// jobPgid returns the process group of conflog run's child: run puts it in a
+// group of its own, whose id is the child's pid.
+func jobPgid(runPid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", runPid, runPid))
+	if err != nil {
+		return 0, err
+	}
+	var pid int
+	_, err = fmt.Sscan(string(b), &pid)
+	return pid, err
 }
 
 func signalName(s syscall.Signal) string {
