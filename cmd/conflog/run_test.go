@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -82,10 +83,7 @@ func TestPythonExampleJob(t *testing.T) {
 // through the public channel, the printed row that forges the prefix on
 // stdout is held back, and private records never appear.
 func TestGoJobUnderStrict(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "gotrain")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../examples/gotrain").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildGotrain(t)
 	stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", bin)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
@@ -104,6 +102,64 @@ func TestGoJobUnderStrict(t *testing.T) {
 	m := summaryRE.FindStringSubmatch(stderr)
 	if m == nil || m[2] != "4" || m[7] != "1" {
 		t.Errorf("summary: want passed=4 held=1:\n%s", stderr)
+	}
+}
+
+var gotrain struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// buildGotrain builds examples/gotrain once for all the tests that run it.
+func buildGotrain(t *testing.T) string {
+	t.Helper()
+	gotrain.once.Do(func() {
+		gotrain.dir, gotrain.err = os.MkdirTemp("", "gotrain")
+		if gotrain.err != nil {
+			return
+		}
+		gotrain.bin = filepath.Join(gotrain.dir, "gotrain")
+		out, err := exec.Command("go", "build", "-o", gotrain.bin, "../../examples/gotrain").CombinedOutput()
+		if err != nil {
+			gotrain.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if gotrain.err != nil {
+		t.Fatal(gotrain.err)
+	}
+	return gotrain.bin
+}
+
+// TestGoJobCrashes: a panic in a goroutine and a fatal error in a Go job
+// are re-emitted publicly, scrubbed, even under --strict; the panic value,
+// which holds a customer's row, never is.
+func TestGoJobCrashes(t *testing.T) {
+	bin := buildGotrain(t)
+	for crash, want := range map[string][]string{
+		"panic": {`SystemLog: panic: \[scrubbed\]`, `SystemLog: goroutine \d+ \[running\]:`, `SystemLog: main\.label\(\.\.\.\)`, `SystemLog: \s+\S+/examples/gotrain/main\.go:\d+ \+0x[0-9a-f]+`, `SystemLog: created by main\.main in goroutine 1`},
+		"fatal": {"SystemLog: fatal error: all goroutines are asleep - deadlock!", `SystemLog: goroutine 1 \[select \(no cases\)\]:`, `SystemLog: main\.main\(\)`},
+	} {
+		_, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", bin, "-crash", crash)
+		if code != 2 {
+			t.Errorf("%s: exit %d, want Go's 2", crash, code)
+		}
+		for _, re := range want {
+			if !regexp.MustCompile(`(?m)^` + re + `$`).MatchString(stderr) {
+				t.Errorf("%s: stderr lacks a line matching %s:\n%s", crash, re, stderr)
+			}
+		}
+		if strings.Contains(stderr, "alice") || strings.Contains(stderr, "no label") {
+			t.Errorf("%s: private data passed:\n%s", crash, stderr)
+		}
+		if m := summaryRE.FindStringSubmatch(stderr); m == nil || m[5] != "1" {
+			t.Errorf("%s: summary lacks traces=1:\n%s", crash, stderr)
+		}
+	}
+	_, stderr, _ := gateRun(t, "run", "--strict", "--traces=false", "--prefix", "SystemLog:", "--", bin, "-crash", "panic")
+	if strings.Contains(stderr, "goroutine") {
+		t.Errorf("--traces=false still re-emitted the trace:\n%s", stderr)
 	}
 }
 
@@ -223,8 +279,8 @@ func signalName(s syscall.Signal) string {
 func TestKilledJob(t *testing.T) {
 	job := writeScript(t, "loop.py", `
 import sys, time
-print("SystemLog: started", flush=True)
 sys.stderr.write("SystemLog: partial"); sys.stderr.flush()
+print("SystemLog: started", flush=True)
 while True: time.sleep(0.05)
 `)
 	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
