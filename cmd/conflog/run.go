@@ -54,6 +54,15 @@ Flags:
   --keep-ansi         keep the escape sequences that follow the prefix
   --traces=false      do not re-emit crash traces (Go panics, Python tracebacks)
   --allow REGEX       keep the message of exception/panic types matching REGEX
+  --max-message-lines N
+                      after a Python traceback, every line of its stream is
+                      held as a possible continuation of the exception message
+                      until the trace provably ends (a new trace, the end of the
+                      stream): safe, but a job that prints a handled traceback
+                      and carries on loses its later prefixed lines on that
+                      stream. N > 0 holds at most N lines after the exception
+                      line, at the risk of passing a longer message's line. Public records
+                      on the public channel are never affected.
   --grace DURATION    how long to keep reading after COMMAND exits while a
                       process it started still holds its output open (default 5s)
 

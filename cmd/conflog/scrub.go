@@ -49,6 +49,9 @@ Flags:
   --traces=false    do not re-emit crash traces
   --allow REGEX     keep the message of exception/panic types matching REGEX
                     (the whole type name, e.g. 'json\.decoder\.JSONDecodeError')
+  --max-message-lines N
+                    hold at most N lines after an exception line (default 0:
+                    until the trace provably ends); see 'conflog run --help'
 
 Exit codes: 0 success, 1 a file could not be read or written, 2 usage error.
 `
@@ -60,6 +63,7 @@ type gateFlags struct {
 	keepANSI bool
 	traces   bool
 	allow    *regexp.Regexp
+	msgLines int
 }
 
 func (g *gateFlags) register(fs *flag.FlagSet) {
@@ -75,6 +79,7 @@ func (g *gateFlags) register(fs *flag.FlagSet) {
 	})
 	fs.BoolVar(&g.keepANSI, "keep-ansi", false, "")
 	fs.BoolVar(&g.traces, "traces", true, "")
+	fs.IntVar(&g.msgLines, "max-message-lines", 0, "")
 	fs.Func("allow", "", func(s string) error {
 		re, err := regexp.Compile(s)
 		if err != nil {
@@ -91,7 +96,7 @@ func (g *gateFlags) newTracer() scrub.Tracer {
 	if !g.traces {
 		return nil
 	}
-	return traceback.New(traceback.Options{Allow: g.allow})
+	return traceback.New(traceback.Options{Allow: g.allow, MaxMessageLines: g.msgLines})
 }
 
 // check resolves the prefix from $CONFLOG_PREFIX when the flag is absent and
@@ -111,6 +116,10 @@ func (g *gateFlags) check(c *cli, fs *flag.FlagSet) bool {
 	}
 	if err := scrub.CheckPrefix(g.prefix); err != nil {
 		c.errorf("%s: %v", verb, err)
+		return false
+	}
+	if g.msgLines < 0 {
+		c.errorf("%s: --max-message-lines %d: negative", verb, g.msgLines)
 		return false
 	}
 	if g.allow != nil && !g.traces {
