@@ -33,6 +33,8 @@ type command struct {
 
 // commands is the verb table, in the order the overview lists them.
 var commands = []*command{
+	runCommand,
+	scrubCommand,
 	{name: "vet", summary: "report Go logging that can leak private data", main: vetMain},
 }
 
