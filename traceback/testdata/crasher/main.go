@@ -58,16 +58,16 @@ func main() {
 		var m map[string]int
 		m["CANARY_KEY"] = secret
 	case "goroutine":
-		var wg sync.WaitGroup
-		wg.Add(1)
+		// main waits forever: the goroutine's panic ends the process. (A
+		// deferred WaitGroup.Done would run while the goroutine panics and
+		// let main exit 0 before the crash is printed.)
 		go func() {
-			defer wg.Done()
 			labels := pprof.Labels("user", "CANARY_LABEL")
 			pprof.Do(context.Background(), labels, func(context.Context) {
 				deep(1, "CANARY_GO", &secret)
 			})
 		}()
-		wg.Wait()
+		select {}
 	case "crlf":
 		// A value with Windows line ends and bare carriage returns, as an
 		// HTTP body in an error message has: the gate ends a line at each
