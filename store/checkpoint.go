@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -27,13 +28,14 @@ type Checkpoint struct {
 	Hash    tlog.Hash // RFC 6962 root hash of those leaves
 	Segment int64     // the segment this checkpoint sealed; 0 for a new store's first
 	Retired int64     // segments 1..Retired have had their ciphertext removed by retention
+	Time    int64     // when it was signed, Unix seconds (retention by age counts from it)
 	Note    []byte    // the signed note: the body below, a blank line, signature lines
 }
 
 // body returns the checkpoint's note text, the part the signature covers.
 func (c *Checkpoint) body() string {
-	return fmt.Sprintf("%s\n%d\n%s\nsegment %d\nretired %d\n",
-		c.Origin, c.Size, c.Hash, c.Segment, c.Retired)
+	return fmt.Sprintf("%s\n%d\n%s\nsegment %d\nretired %d\ntime %d\n",
+		c.Origin, c.Size, c.Hash, c.Segment, c.Retired, c.Time)
 }
 
 // sign fills c.Note with c's body signed by s.
@@ -47,13 +49,14 @@ func (c *Checkpoint) sign(s note.Signer) error {
 }
 
 // ParseCheckpoint verifies msg, a signed note, with v and parses its body.
-// The body must be exactly five lines, each canonical:
+// The body must be exactly six lines, each canonical:
 //
 //	conflog.store/<32 lowercase hex digits>
 //	<size, decimal, no sign or leading zeros>
 //	<root hash, standard base64 of 32 bytes>
 //	segment <decimal>
 //	retired <decimal>
+//	time <decimal Unix seconds>
 //
 // A future version may add lines after these; this one rejects them, so a
 // reader never acts on a field it does not understand. Nothing is returned
@@ -66,11 +69,23 @@ func ParseCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	lines := strings.SplitAfter(n.Text, "\n")
-	if len(lines) != 6 || lines[5] != "" {
-		return nil, errors.New("checkpoint: body is not five lines")
+	// Exactly one signature, encoded canonically: note.Open accepts base64
+	// with stray low bits and extra unverified signatures, and a checkpoint
+	// that can be changed without changing its meaning is one a tamper
+	// check cannot tell from the original.
+	if len(n.Sigs) != 1 || len(n.UnverifiedSigs) != 0 {
+		return nil, errors.New("checkpoint: not exactly one signature")
 	}
-	for i := range 5 {
+	sig, _ := base64.StdEncoding.DecodeString(n.Sigs[0].Base64)
+	canon := n.Text + "\n— " + n.Sigs[0].Name + " " + base64.StdEncoding.EncodeToString(sig) + "\n"
+	if string(msg) != canon {
+		return nil, errors.New("checkpoint: signed note is not in canonical form")
+	}
+	lines := strings.SplitAfter(n.Text, "\n")
+	if len(lines) != 7 || lines[6] != "" {
+		return nil, errors.New("checkpoint: body is not six lines")
+	}
+	for i := range 6 {
 		lines[i] = strings.TrimSuffix(lines[i], "\n")
 	}
 	c := &Checkpoint{Origin: lines[0], Note: bytes.Clone(msg)}
@@ -88,6 +103,9 @@ func ParseCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	if c.Retired, err = parseField(lines[4], "retired"); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if c.Time, err = parseField(lines[5], "time"); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	if c.Retired > c.Segment {

@@ -16,7 +16,7 @@ type commitment [32]byte
 // Segment index states, from its trailer line.
 const (
 	indexOpen      = iota // no trailer: the segment is being written, or its writer died
-	indexSealed           // "sealed N HASH UNIXTIME"
+	indexSealed           // "sealed N HASH"
 	indexAbandoned        // "abandoned N": a restarted writer found it unsealed
 )
 
@@ -29,7 +29,6 @@ type index struct {
 	commitments []commitment
 	state       int
 	cipherHash  [32]byte // SHA-256 of the .age file, when sealed
-	sealedAt    int64    // Unix seconds, when sealed
 	torn        bool     // an open index ended in a partial line (a crashed writer)
 }
 
@@ -37,8 +36,8 @@ func indexHeader(id string, segment, first int64) string {
 	return fmt.Sprintf("conflog index v1\nstore %s\nsegment %d\nfirst %d\n", id, segment, first)
 }
 
-func sealedTrailer(n int64, h [32]byte, unix int64) string {
-	return fmt.Sprintf("sealed %d %x %d\n", n, h, unix)
+func sealedTrailer(n int64, h [32]byte) string {
+	return fmt.Sprintf("sealed %d %x\n", n, h)
 }
 
 func abandonedTrailer(n int64) string {
@@ -125,17 +124,13 @@ func (x *index) parseTrailer(l string) error {
 		n, _ = parseCount(f[1])
 	}
 	switch {
-	case f[0] == "sealed" && len(f) == 4:
+	case f[0] == "sealed" && len(f) == 3:
 		h, err := hex.DecodeString(f[2])
 		if err != nil || len(h) != 32 || hex.EncodeToString(h) != f[2] {
 			return fmt.Errorf("ciphertext hash %q is not 64 lowercase hex digits", f[2])
 		}
 		copy(x.cipherHash[:], h)
-		t, err := strconv.ParseInt(f[3], 10, 64)
-		if err != nil || strconv.FormatInt(t, 10) != f[3] {
-			return fmt.Errorf("seal time %q is not canonical decimal", f[3])
-		}
-		x.state, x.sealedAt = indexSealed, t
+		x.state = indexSealed
 	case f[0] == "abandoned" && len(f) == 2:
 		x.state = indexAbandoned
 	default:

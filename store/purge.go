@@ -166,8 +166,8 @@ func purgeSegment(dir, storeID string, n int64, id age.Identity, key []byte, rec
 	h.Sum(sum[:0])
 	// parseIndex is canonical, so the old trailer is exactly these bytes.
 	count := int64(len(x.commitments))
-	idx := bytes.Clone(data[:len(data)-len(sealedTrailer(count, x.cipherHash, x.sealedAt))])
-	idx = append(idx, sealedTrailer(count, sum, x.sealedAt)...)
+	idx := bytes.Clone(data[:len(data)-len(sealedTrailer(count, x.cipherHash))])
+	idx = append(idx, sealedTrailer(count, sum)...)
 	if err := writeFileAtomic(idxName, idx); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())

@@ -372,3 +372,6 @@ func TestOtherSignerRefused(t *testing.T) {
 		t.Fatalf("Open with another signer: %v", err)
 	}
 }
+
+func newSignerT(skey string) (note.Signer, error)     { return note.NewSigner(skey) }
+func newVerifierT(vkey string) (note.Verifier, error) { return note.NewVerifier(vkey) }

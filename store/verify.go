@@ -101,6 +101,9 @@ func Verify(dir string, opts *VerifyOptions) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{}
+	if _, err := m.ageRecipients(); err != nil {
+		r.problem(manifestName, "%v", err)
+	}
 	vkey := m.verifier
 	if opts.VerifierKey != "" {
 		if opts.VerifierKey != m.verifier {
@@ -372,6 +375,12 @@ func verifyWitnesses(opts *VerifyOptions, v note.Verifier, id string, latest *Ch
 		}
 		if c.Size > tree.n {
 			r.problem(where, "pins %d records, more than the store's indexes hold", c.Size)
+			continue
+		}
+		if c.Size == 0 {
+			if c.Hash != emptyTreeHash() {
+				r.problem(where, "empty tree with a non-empty root hash")
+			}
 			continue
 		}
 		if c.Size == latest.Size {

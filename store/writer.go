@@ -192,7 +192,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 	if len(cps) == 0 {
 		// A new store: its first checkpoint is the empty tree, so that even
 		// "no records yet" is a signed, witnessable statement.
-		c := &Checkpoint{Origin: originPrefix + m.id, Size: 0, Hash: emptyTreeHash()}
+		c := &Checkpoint{Origin: originPrefix + m.id, Size: 0, Hash: emptyTreeHash(), Time: time.Now().Unix()}
 		if err := w.appendCheckpoint(c); err != nil {
 			return err
 		}
@@ -200,6 +200,10 @@ func (w *Writer) load(vkey string, recips []string) error {
 	}
 	w.latest = cps[len(cps)-1]
 	w.retired = w.latest.Retired
+	sealTimes := map[int64]int64{}
+	for _, c := range cps {
+		sealTimes[c.Segment] = c.Time
+	}
 
 	nums, err := segmentNumbers(w.dir)
 	if err != nil {
@@ -230,14 +234,14 @@ func (w *Writer) load(vkey string, recips []string) error {
 				if x.torn {
 					return fmt.Errorf("store: %s: index torn inside a sealed segment; run conflog verify", name)
 				}
-				if x.sealedAt, err = finishTrailer(w.dir, n, int64(len(x.commitments))); err != nil {
+				if err := finishTrailer(w.dir, n, int64(len(x.commitments))); err != nil {
 					return err
 				}
 			}
 			for _, c := range x.commitments {
 				w.tree.push(tlog.RecordHash(c[:]))
 			}
-			w.sealed[n] = x.sealedAt
+			w.sealed[n] = sealTimes[n]
 		case n > w.latest.Segment && x.state == indexSealed:
 			return fmt.Errorf("store: %s is sealed but no checkpoint covers it: checkpoints were removed or rolled back; run conflog verify", name)
 		case n > w.latest.Segment && x.state == indexOpen:
@@ -258,25 +262,24 @@ func (w *Writer) load(vkey string, recips []string) error {
 
 // finishTrailer writes a sealed trailer to segment n's index, binding its
 // ciphertext as it is now.
-func finishTrailer(dir string, n, count int64) (int64, error) {
+func finishTrailer(dir string, n, count int64) error {
 	h, err := hashFile(filepath.Join(dir, segmentName(n, "age")))
 	if err != nil {
-		return 0, err
+		return err
 	}
-	now := time.Now().Unix()
 	f, err := openAppend(filepath.Join(dir, segmentName(n, "idx")))
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if _, err := io.WriteString(f, sealedTrailer(count, h, now)); err != nil {
+	if _, err := io.WriteString(f, sealedTrailer(count, h)); err != nil {
 		f.Close()
-		return 0, fmt.Errorf("store: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return 0, fmt.Errorf("store: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
-	return now, f.Close()
+	return f.Close()
 }
 
 // abandon marks an open index left by a crashed writer, dropping a torn last
@@ -552,6 +555,7 @@ func (w *Writer) seal() error {
 		Hash:    w.tree.root(),
 		Segment: s.num,
 		Retired: w.retention(now),
+		Time:    now.Unix(),
 	}
 	if err := w.appendCheckpoint(c); err != nil {
 		return err
@@ -559,7 +563,7 @@ func (w *Writer) seal() error {
 	w.latest, w.retired = c, c.Retired
 	var h [32]byte
 	s.cipherHash.Sum(h[:0])
-	if _, err := io.WriteString(s.idx, sealedTrailer(s.count, h, now.Unix())); err != nil {
+	if _, err := io.WriteString(s.idx, sealedTrailer(s.count, h)); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	if err := s.idx.Sync(); err != nil {
