@@ -205,6 +205,14 @@ func (w *Writer) load(vkey string, recips []string) error {
 		sealTimes[c.Segment] = c.Time
 	}
 
+	// Temporary files of a writer that died mid-rename. A purge's .age.tmp
+	// stays: the next purge may need it (see purge.go).
+	for _, pat := range []string{"*.idx.tmp", manifestName + ".tmp"} {
+		stale, _ := filepath.Glob(filepath.Join(w.dir, pat))
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	nums, err := segmentNumbers(w.dir)
 	if err != nil {
 		return err
