@@ -29,7 +29,12 @@ type command struct {
 }
 
 // commands is the verb table, in the order the overview lists them.
-var commands = []*command{}
+var commands = []*command{
+	keygenCommand,
+	verifyCommand,
+	catCommand,
+	purgeCommand,
+}
 
 // Exit codes shared by the verbs.
 const (
