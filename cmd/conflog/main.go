@@ -30,6 +30,8 @@ type command struct {
 
 // commands is the verb table, in the order the overview lists them.
 var commands = []*command{
+	runCommand,
+	scrubCommand,
 	keygenCommand,
 	verifyCommand,
 	catCommand,
