@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -55,6 +56,24 @@ func crashWriter(dir string) int {
 	}
 }
 
+// waitForIndex polls until the newest segment index is open (not sealed) and
+// holds more than n bytes of commitments.
+func waitForIndex(t *testing.T, dir string, n int64) {
+	for {
+		nums, err := segmentNumbers(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(nums) > 0 {
+			data, _ := os.ReadFile(filepath.Join(dir, segmentName(nums[len(nums)-1], "idx")))
+			if x, err := parseIndex(data); err == nil && x.state == indexOpen && int64(len(x.commitments))*65 > n {
+				return
+			}
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
 // Crash: a writer killed with SIGKILL at a random moment, several times over,
 // leaves a store that verifies up to its last checkpoint and reports what is
 // unsealed; each restarted writer continues the same tree.
@@ -89,9 +108,10 @@ func TestCrashKill9(t *testing.T) {
 			cmd.Wait()
 			t.Fatalf("round %d: the writer printed no checkpoint", round)
 		}
-		// Kill it somewhere in the middle of its next segment (about 7000
-		// records), or rarely of a seal.
-		time.Sleep(time.Duration(1000+rand.IntN(5000)) * time.Microsecond)
+		// Kill it in the middle of its next segment (about 7000 records):
+		// once its index has reached disk past a random point, so the kill
+		// lands among unsealed records however loaded the machine is.
+		waitForIndex(t, dir, int64(4096*(1+rand.IntN(3))))
 		cmd.Process.Signal(syscall.SIGKILL)
 		for sc.Scan() { // checkpoints it managed to print before dying
 			sealed[round], _ = strconv.ParseInt(strings.TrimPrefix(sc.Text(), "checkpoint "), 10, 64)
