@@ -1,7 +1,17 @@
 module github.com/conflog/conflog/bench
 
-go 1.26
+go 1.26.0
 
-require github.com/conflog/conflog v0.0.0
+require (
+	filippo.io/age v1.3.2
+	github.com/conflog/conflog v0.0.0
+	golang.org/x/mod v0.42.0
+)
+
+require (
+	filippo.io/hpke v0.4.0 // indirect
+	golang.org/x/crypto v0.55.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+)
 
 replace github.com/conflog/conflog => ../
