@@ -103,7 +103,7 @@ func catMain(c *cli, args []string) int {
 		c.errorf("%s", p)
 	}
 	if !rep.OK() {
-		c.errorf("%s: verification failed: %d problems; the records printed passed their own checks", dir, len(rep.Problems))
+		c.errorf("%s: verification failed: %s; the records printed passed their own checks", dir, plural(len(rep.Problems), "problem"))
 		return exitFail
 	}
 	return exitOK

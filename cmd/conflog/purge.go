@@ -70,10 +70,10 @@ func purgeMain(c *cli, args []string) int {
 			c.hintf("stop the job writing to %s first", dir)
 		}
 		if n > 0 {
-			c.errorf("%d records were purged before the failure", n)
+			c.errorf("%s purged before the failure", plural(n, "record"))
 		}
 		return exitFail
 	}
-	fmt.Fprintf(c.stdout, "purged %d records\n", n)
+	fmt.Fprintf(c.stdout, "purged %s\n", plural(n, "record"))
 	return exitOK
 }

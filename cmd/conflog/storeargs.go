@@ -89,3 +89,11 @@ func readVerifierKey(arg string) (string, error) {
 	}
 	return key, nil
 }
+
+// plural formats a count of things: "1 problem", "2 problems".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, thing)
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}

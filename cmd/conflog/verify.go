@@ -125,7 +125,7 @@ func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) i
 		c.errorf("%s", p)
 	}
 	if !rep.OK() {
-		c.errorf("%s: verification failed: %d problems", dir, len(rep.Problems))
+		c.errorf("%s: verification failed: %s", dir, plural(len(rep.Problems), "problem"))
 		return exitFail
 	}
 	l := rep.Latest
