@@ -375,3 +375,32 @@ func TestOtherSignerRefused(t *testing.T) {
 
 func newSignerT(skey string) (note.Signer, error)     { return note.NewSigner(skey) }
 func newVerifierT(vkey string) (note.Verifier, error) { return note.NewVerifier(vkey) }
+
+// A writer whose write failed is stopped: every later call returns the
+// failure, Close too, and a new Open recovers the store.
+func TestWriterStopsAfterFailure(t *testing.T) {
+	k := newTestKeys(t)
+	dir := t.TempDir()
+	w := openT(t, dir, k.options())
+	appendT(t, w, "sealed")
+	w.Checkpoint()
+	appendT(t, w, "doomed")
+	w.mu.Lock()
+	w.seg.file.Close() // the disk goes away under the writer
+	w.mu.Unlock()
+	for range 20 { // fill age's 64 KiB chunk so it must write
+		w.Append(make([]byte, 8<<10))
+	}
+	if err := w.Append([]byte("after")); err == nil {
+		t.Fatal("Append after a failed write succeeded")
+	}
+	if err := w.Close(); err == nil {
+		t.Fatal("Close after a failed write returned nil")
+	}
+	w = openT(t, dir, k.options())
+	appendT(t, w, "recovered")
+	w.Close()
+	if got := datas(readAll(t, dir, k)); strings.Join(got, "|") != "sealed|recovered" {
+		t.Fatalf("records after recovery: %q", got)
+	}
+}

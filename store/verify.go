@@ -186,7 +186,7 @@ func Verify(dir string, opts *VerifyOptions) (*Report, error) {
 		where := fmt.Sprintf("%s line %d", checkpointsName, i+1)
 		end, ok := ends[c.Segment]
 		if !ok {
-			r.problem(where, "seals segment %d, whose index is missing", c.Segment)
+			r.problem(where, "seals segment %d, whose index is missing or unreadable", c.Segment)
 			continue
 		}
 		if end != c.Size {

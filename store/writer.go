@@ -146,7 +146,11 @@ func Open(dir string, opts *Options) (*Writer, error) {
 		unlock(w.lock)
 		return nil, err
 	}
+	// Under the lock: the timer may fire before AfterFunc has returned, and
+	// onTimer must find w.timer set.
+	w.mu.Lock()
 	w.timer = time.AfterFunc(w.tick(), w.onTimer)
+	w.mu.Unlock()
 	return w, nil
 }
 
@@ -646,6 +650,8 @@ func (w *Writer) Latest() *Checkpoint {
 }
 
 // Close seals the active segment (a final checkpoint) and releases the lock.
+// After a failed write it only releases the lock, and returns that failure:
+// the next Open recovers the store from its files.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -654,8 +660,8 @@ func (w *Writer) Close() error {
 	}
 	w.closed = true
 	w.timer.Stop()
-	var err error
-	if w.err == nil {
+	err := w.err
+	if err == nil {
 		err = w.fail(w.seal())
 	} else if w.seg != nil {
 		w.seg.idx.Close()
