@@ -1,0 +1,542 @@
+package traceback
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// The fixed words of the Go runtime's crash output (runtime/panic.go,
+// runtime/traceback.go, runtime/error.go).
+const (
+	goPanicPrefix   = "panic: "
+	goFatalPrefix   = "fatal error: "
+	goRuntimeError  = "runtime error: "
+	goSignalPrefix  = "[signal "
+	goCreatedPrefix = "created by "
+	goRuntimeStack  = "runtime stack:"
+	goOriginating   = "[originating from goroutine "
+	goElided        = "...additional frames elided..."
+	goExitStatus    = "exit status "
+	goRecovered     = " [recovered]"
+	goRepanicked    = " [recovered, repanicked]"
+)
+
+// goRuntimeClasses are the runtime errors whose text the runtime builds from
+// a fixed class and variable numbers or type names: the class is kept, the
+// rest ("[7731] with length 3") is scrubbed, since an index can be data.
+var goRuntimeClasses = [...]string{
+	"index out of range",
+	"slice bounds out of range",
+	"invalid memory address or nil pointer dereference",
+	"integer divide by zero",
+	"integer overflow",
+	"negative shift amount",
+	"hash of unhashable type",
+	"comparing uncomparable type",
+	"makeslice: len out of range",
+	"makeslice: cap out of range",
+	"makechan: size out of range",
+	"growslice: len out of range",
+	"unsafe.Slice: len out of range",
+	"unsafe.String: len out of range",
+	"interface conversion",
+}
+
+// goConstMessages are panic and fatal error messages that are constant
+// strings in the runtime and the standard library: they carry no data, so
+// they are kept verbatim. Any other message is scrubbed. (A program can
+// print these words itself; then it printed a constant, which is harmless.)
+var goConstMessages = map[string]bool{
+	"assignment to entry in nil map":                              true,
+	"close of nil channel":                                        true,
+	"close of closed channel":                                     true,
+	"send on closed channel":                                      true,
+	"all goroutines are asleep - deadlock!":                       true,
+	"no goroutines (main called runtime.Goexit) - deadlock!":      true,
+	"concurrent map writes":                                       true,
+	"concurrent map read and map write":                           true,
+	"concurrent map iteration and map write":                      true,
+	"concurrent map clone and map write":                          true,
+	"small map with no empty slot (concurrent map writes?)":       true,
+	"sync: unlock of unlocked mutex":                              true,
+	"sync: RUnlock of unlocked RWMutex":                           true,
+	"sync: Unlock of unlocked RWMutex":                            true,
+	"sync: inconsistent mutex state":                              true,
+	"sync: negative WaitGroup counter":                            true,
+	"sync: WaitGroup is reused before previous Wait has returned": true,
+	"stack overflow":                                              true,
+	"out of memory":                                               true,
+	"runtime: out of memory":                                      true,
+	"runtime: cannot allocate memory":                             true,
+	"unexpected signal during runtime execution":                  true,
+	"go of nil func value":                                        true,
+	"malloc deadlock":                                             true,
+	"panic called with nil argument (obsolete and disabled by GODEBUG=panicnil=0)": true,
+	"panic called with nil argument":                                               true,
+	"runtime: allocation size out of range":                                        true,
+	"invalid memory address or nil pointer dereference":                            true,
+	"fault":                            true,
+	"invalid pointer found on stack":   true,
+	"non-Go code disabled sigaltstack": true,
+}
+
+// golang handles a line of a Go crash: the panic lines, then goroutine dumps.
+func (s *Scrubber) golang(l []byte, emit func([]byte)) {
+	switch {
+	case hasPrefix(l, goPanicPrefix):
+		s.st, s.msgLines = goPanic, 0
+		s.out = s.appendPanic(s.out[:0], l[len(goPanicPrefix):])
+		s.send(emit)
+		return
+	case hasPrefix(l, goFatalPrefix):
+		s.st, s.msgLines = goPanic, 0
+		s.out = append(s.out[:0], goFatalPrefix...)
+		s.out = appendConstMessage(s.out, l[len(goFatalPrefix):])
+		s.send(emit)
+		return
+	case hasPrefix(l, goSignalPrefix):
+		if s.st != idle {
+			s.out = appendSignal(s.out[:0], l)
+			s.send(emit)
+		}
+		return
+	case isGoroutineHeader(l):
+		s.st, s.goFile = goStack, false
+		s.out = appendGoroutineHeader(s.out[:0], l)
+		s.send(emit)
+		return
+	case string(l) == goRuntimeStack:
+		s.st, s.goFile = goStack, false
+		s.emitConst(goRuntimeStack, emit)
+		return
+	case hasPrefix(l, "SIG") && isSignalName(l):
+		s.st, s.msgLines = goPanic, 0
+		s.emitRaw(l, emit)
+		return
+	case s.st == goPanic && hasPrefix(l, "PC=0x"):
+		return // the program counter and signal code of a signal dump
+	case isOriginating(l):
+		s.st, s.goFile = goStack, false
+		s.emitRaw(l, emit)
+		return
+	case len(l) == 0 && s.st == goStack:
+		s.goFile = false
+		return
+	}
+	if s.st == goPanic {
+		if hasPrefix(l, "\t"+goPanicPrefix) {
+			// The earlier panic of a "[recovered]" pair, or a panic while
+			// panicking.
+			s.out = append(s.out[:0], "    "...)
+			s.out = s.appendPanic(s.out, l[1+len(goPanicPrefix):])
+			s.send(emit)
+			return
+		}
+		// A continuation of a multi-line panic value: tab-indented after a
+		// \n, but unindented after a \r, where the gate also ends a line,
+		// and empty after "\r\r". So the panic lines end only at the
+		// goroutine header, not at the blank line before it. The runtime
+		// appends " [recovered]" after the value's last line.
+		for _, sfx := range [...]string{goRepanicked, goRecovered} {
+			if bytes.HasSuffix(l, []byte(sfx)) {
+				s.out = append(append(s.out[:0], "   "...), sfx...)
+				s.send(emit)
+				break
+			}
+		}
+		s.msgLines++
+		if s.maxMsg > 0 && s.msgLines >= s.maxMsg {
+			s.reset()
+		}
+		return
+	}
+	if s.st == goStack {
+		switch {
+		case l[0] == '\t':
+			// A file line follows a function line; anywhere else it is not
+			// the runtime's.
+			if out, ok := appendGoFileLine(s.out[:0], l[1:]); ok && s.goFile {
+				s.out = out
+				s.send(emit)
+			}
+			s.goFile = false
+			return
+		case hasPrefix(l, goCreatedPrefix):
+			if out, ok := appendCreatedBy(s.out[:0], l); ok {
+				s.out = out
+				s.send(emit)
+				s.goFile = true
+				return
+			}
+		case string(l) == goElided:
+			s.emitConst(goElided, emit)
+			return
+		case hasPrefix(l, goExitStatus) && isDigits(l[len(goExitStatus):]):
+			s.emitRaw(l, emit)
+			s.reset()
+			return
+		default:
+			if out, ok := appendGoFunc(s.out[:0], l); ok {
+				s.out = out
+				s.send(emit)
+				s.goFile = true
+				return
+			}
+		}
+	}
+	// Not part of a Go crash: the trace is over and this is ordinary output.
+	s.reset()
+	s.idle(l, emit)
+}
+
+// isOriginating reports "[originating from goroutine N]:", which heads the
+// ancestors' frames under GODEBUG=tracebackancestors.
+func isOriginating(l []byte) bool {
+	n, ok := bytes.CutPrefix(l, []byte(goOriginating))
+	if !ok {
+		return false
+	}
+	n, ok = bytes.CutSuffix(n, []byte("]:"))
+	return ok && isDigits(n) && len(n) <= 20
+}
+
+// appendPanic appends "panic: " and the scrubbed form of a panic value.
+func (s *Scrubber) appendPanic(dst, v []byte) []byte {
+	dst = append(dst, goPanicPrefix...)
+	suffix := ""
+	for _, sfx := range [...]string{goRepanicked, goRecovered} {
+		if bytes.HasSuffix(v, []byte(sfx)) {
+			v, suffix = v[:len(v)-len(sfx)], sfx
+			break
+		}
+	}
+	switch {
+	case hasPrefix(v, goRuntimeError):
+		dst = append(dst, goRuntimeError...)
+		dst = appendConstMessage(dst, v[len(goRuntimeError):])
+	case goConstMessages[string(v)]:
+		dst = append(dst, v...)
+	default:
+		if typ, val, ok := cutTypedValue(v); ok {
+			dst = s.appendTypedValue(dst, v, typ, val)
+		} else {
+			// "interface conversion: …" comes without the "runtime error:"
+			// prefix; so may a program's own message, whose first words are
+			// then kept only if they are one of the runtime's classes.
+			dst = appendConstMessage(dst, v)
+		}
+	}
+	return append(dst, suffix...)
+}
+
+// appendConstMessage keeps a runtime message that is a known constant, or the
+// class of a known runtime error, and scrubs the rest.
+func appendConstMessage(dst, msg []byte) []byte {
+	if goConstMessages[string(msg)] {
+		return append(dst, msg...)
+	}
+	for _, class := range goRuntimeClasses {
+		if hasPrefix(msg, class) {
+			dst = append(dst, class...)
+			if len(msg) > len(class) {
+				dst = append(append(dst, ' '), scrubbed...)
+			}
+			return dst
+		}
+	}
+	return append(dst, scrubbed...)
+}
+
+// cutTypedValue recognises the forms in which a value is printed with its
+// type: the runtime's "(T) 0xADDR" for a value it cannot print and "T(VALUE)"
+// for a named type with a basic kind ("main.Code(3)", `main.Name("x")`), and
+// the "%#v" form "T{FIELDS}" that programs and test frameworks pass to panic
+// ("main.MyErr{Code:3}"). T must be a package-qualified Go type name, which
+// an error message rarely is.
+func cutTypedValue(v []byte) (typ, val []byte, ok bool) {
+	if len(v) > 0 && v[0] == '(' {
+		i := bytes.Index(v, []byte(") 0x"))
+		if i < 0 || !isHex(v[i+len(") 0x"):]) || !isGoTypeName(v[1:i], true) {
+			return nil, nil, false
+		}
+		return v[1:i], v[i+len(") "):], true
+	}
+	i := bytes.IndexAny(v, "({")
+	if i <= 0 || !isGoTypeName(v[:i], false) || bytes.IndexByte(v[:i], '.') < 0 {
+		return nil, nil, false
+	}
+	closer := byte(')')
+	if v[i] == '{' {
+		closer = '}'
+	}
+	if v[len(v)-1] != closer {
+		return nil, nil, false
+	}
+	return v[:i], v[i+1 : len(v)-1], true
+}
+
+func (s *Scrubber) appendTypedValue(dst, v, typ, val []byte) []byte {
+	keep := s.allow != nil && s.allow.Match(typ)
+	if v[0] == '(' {
+		dst = append(append(append(dst, '('), typ...), ") "...)
+		if keep {
+			return append(dst, val...)
+		}
+		return append(dst, scrubbed...)
+	}
+	dst = append(append(dst, typ...), v[len(typ)]) // '(' or '{'
+	if keep {
+		dst = appendKept(dst, val)
+	} else {
+		dst = append(dst, scrubbed...)
+	}
+	return append(dst, v[len(v)-1])
+}
+
+// isGoTypeName accepts a type string as the runtime prints it: a qualified
+// name with optional pointer stars, slices, maps and type arguments; with
+// spaces only when loose (an unnamed "struct { X int }" inside parentheses).
+func isGoTypeName(b []byte, loose bool) bool {
+	if len(b) == 0 || len(b) > maxTypeLen {
+		return false
+	}
+	for _, r := range string(b) {
+		switch {
+		case isNameRune(r), r == '/', r == '*', r == '[', r == ']', r == '-', r == ',':
+		case loose && (r == ' ' || r == '{' || r == '}' || r == ';'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// appendSignal keeps "[signal SIGSEGV: segmentation violation code=0x1]",
+// the form runtime.dopanic_m prints, and drops the fault address and pc: an
+// address can be computed from data. Anything else after "[signal " (a line
+// of a panic value split at \r can start so) becomes "[signal [scrubbed]]".
+func appendSignal(dst, l []byte) []byte {
+	dst = append(dst, goSignalPrefix...)
+	rest := l[len(goSignalPrefix):]
+	i := bytes.Index(rest, []byte(" code=0x"))
+	if i < 0 {
+		return append(dst, scrubbed+"]"...)
+	}
+	name, code := rest[:i], rest[i+len(" code=0x"):]
+	if j := bytes.IndexByte(code, ' '); j >= 0 {
+		code = code[:j]
+	}
+	if !isSignalName(name) || !isHex(code) || len(code) > 16 {
+		return append(dst, scrubbed+"]"...)
+	}
+	return append(append(append(append(dst, name...), " code=0x"...), code...), ']')
+}
+
+// isSignalName accepts the runtime's signal table entries, "SIGSEGV:
+// segmentation violation", and the hex number it prints for a signal
+// without a name.
+func isSignalName(b []byte) bool {
+	if h, ok := bytes.CutPrefix(b, []byte("0x")); ok {
+		return isHex(h) && len(h) <= 16
+	}
+	sig, desc, ok := bytes.Cut(b, []byte(": "))
+	if !ok || !hasPrefix(sig, "SIG") || len(sig) > 16 || len(desc) == 0 || len(desc) > 64 {
+		return false
+	}
+	for _, c := range sig[len("SIG"):] {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	for _, c := range desc {
+		if !(c >= 'a' && c <= 'z' || c == ' ' || c == '-' || c == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// isGoroutineHeader reports "goroutine N [status]:", also with
+// GOTRACEBACK=system's "gp=… m=… mp=…" words.
+func isGoroutineHeader(l []byte) bool {
+	rest, ok := bytes.CutPrefix(l, []byte("goroutine "))
+	if !ok || !bytes.HasSuffix(rest, []byte("]:")) {
+		return false
+	}
+	i := 0
+	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	return i > 0 && i < len(rest) && rest[i] == ' ' && bytes.IndexByte(rest, '[') > i
+}
+
+// goStatuses are the goroutine states and wait reasons the runtime prints
+// in a goroutine header (gStatusStrings and waitReasonStrings, with older
+// runtimes' names). A status not in the list is scrubbed: the header shape
+// is easy to print by accident, and the words would go out verbatim.
+var goStatuses = map[string]bool{
+	"idle": true, "runnable": true, "running": true, "syscall": true, "waiting": true, "dead": true,
+	"copystack": true, "leaked": true, "preempted": true, "waiting for cgo callback": true,
+	"GC assist marking": true, "IO wait": true, "chan receive (nil chan)": true, "chan send (nil chan)": true,
+	"dumping heap": true, "garbage collection": true, "garbage collection scan": true, "panicwait": true,
+	"select": true, "select (no cases)": true, "GC assist wait": true, "GC sweep wait": true,
+	"GC scavenge wait": true, "chan receive": true, "chan send": true, "finalizer wait": true,
+	"force gc (idle)": true, "GOMAXPROCS updater (idle)": true, "semacquire": true, "sleep": true,
+	"sync.Cond.Wait": true, "sync.Mutex.Lock": true, "sync.RWMutex.RLock": true, "sync.RWMutex.Lock": true,
+	"sync.WaitGroup.Wait": true, "trace reader (blocked)": true, "wait for GC cycle": true,
+	"GC worker (idle)": true, "GC worker (active)": true, "debug call": true, "GC mark termination": true,
+	"stopping the world": true, "flushing proc caches": true, "trace goroutine status": true,
+	"trace proc status": true, "page trace flush": true, "coroutine": true, "GC weak to strong wait": true,
+	"synctest.Run": true, "synctest.Wait": true, "chan receive (durable)": true, "chan send (durable)": true,
+	"select (durable)": true, "sync.WaitGroup.Wait (durable)": true, "cleanup wait": true,
+	"unknown wait reason": true, "timer goroutine (idle)": true, "GC background sweeper wait": true,
+	"???": true,
+}
+
+// appendGoroutineHeader keeps "goroutine N [status, N minutes]:" with a
+// known status and the runtime's own modifiers, dropping GOTRACEBACK=system's
+// gp/m addresses and scrubbing goroutine labels (" labels:{…}"), which a
+// program sets from request data.
+func appendGoroutineHeader(dst, l []byte) []byte {
+	rest := l[len("goroutine "):]
+	i := bytes.IndexByte(rest, ' ')
+	dst = append(append(dst, "goroutine "...), rest[:i]...)
+	status := rest[bytes.IndexByte(rest, '[')+1 : len(rest)-len("]:")]
+	labels := false
+	if j := bytes.Index(status, []byte(" labels:{")); j >= 0 {
+		status, labels = status[:j], true
+	}
+	dst = append(dst, " ["...)
+	// The status is a known state, then modifiers the runtime appends.
+	end := bytes.IndexByte(status, ',')
+	if end < 0 {
+		end = len(status)
+	}
+	reason := status[:end]
+	var mods []byte
+	for _, m := range [...]string{" (durable)", " (scan)", " (leaked)"} {
+		if r, ok := bytes.CutSuffix(reason, []byte(m)); ok && !goStatuses[string(reason)] {
+			reason, mods = r, append([]byte(m), mods...)
+		}
+	}
+	if goStatuses[string(reason)] {
+		dst = append(append(dst, reason...), mods...)
+		for _, m := range bytes.SplitAfter(status[end:], []byte(",")) {
+			m = bytes.TrimSuffix(m, []byte(","))
+			if len(m) > 0 && isGoStatusModifier(m) {
+				dst = append(append(dst, ','), m...)
+			}
+		}
+	} else {
+		dst = append(dst, scrubbed...)
+	}
+	if labels {
+		dst = append(dst, " labels:{"+scrubbed+"}"...)
+	}
+	return append(dst, "]:"...)
+}
+
+// isGoStatusModifier accepts " N minutes", " locked to thread" and
+// " synctest bubble N".
+func isGoStatusModifier(m []byte) bool {
+	if string(m) == " locked to thread" {
+		return true
+	}
+	if n, ok := bytes.CutSuffix(m, []byte(" minutes")); ok && len(n) > 1 && n[0] == ' ' {
+		return isDigits(n[1:]) && len(n) <= 20
+	}
+	if n, ok := bytes.CutPrefix(m, []byte(" synctest bubble ")); ok {
+		return isDigits(n) && len(n) <= 20
+	}
+	return false
+}
+
+// appendGoFunc keeps a frame's function name and replaces its argument list,
+// which holds raw argument words, by "(...)".
+func appendGoFunc(dst, l []byte) ([]byte, bool) {
+	if len(l) < 2 || l[len(l)-1] != ')' {
+		return dst, false
+	}
+	// The argument list is the last parenthesised group; a method name
+	// such as main.(*T).M holds parentheses of its own.
+	depth, i := 0, len(l)-1
+	for ; i >= 0; i-- {
+		if l[i] == ')' {
+			depth++
+		} else if l[i] == '(' {
+			if depth--; depth == 0 {
+				break
+			}
+		}
+	}
+	if i <= 0 || !isGoFuncName(l[:i]) {
+		return dst, false
+	}
+	dst = append(dst, l[:i]...)
+	if i == len(l)-2 {
+		return append(dst, "()"...), true
+	}
+	return append(dst, "(...)"...), true
+}
+
+// isGoFuncName accepts a symbol name: path/pkg.Type.Method, main.(*T).M,
+// main.F[...], main.main.func1.2, main.(*T).M-fm.
+func isGoFuncName(b []byte) bool {
+	if len(b) > maxField {
+		return false
+	}
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case isNameRune(r), r == '/', r == '*', r == '(', r == ')', r == '[', r == ']', r == '-', r == '~':
+		default:
+			return false
+		}
+		b = b[n:]
+	}
+	return true
+}
+
+// appendGoFileLine keeps "PATH:LINE +0xOFF" of a frame (four spaces for the
+// tab), with the home directory scrubbed and GOTRACEBACK=system's
+// fp=/sp=/pc= words dropped.
+func appendGoFileLine(dst, l []byte) ([]byte, bool) {
+	if i := bytes.Index(l, []byte(" fp=")); i >= 0 {
+		l = l[:i]
+	}
+	off := []byte(nil)
+	if i := bytes.LastIndex(l, []byte(" +0x")); i >= 0 && isHex(l[i+len(" +0x"):]) {
+		l, off = l[:i], l[i:]
+	}
+	i := bytes.LastIndexByte(l, ':')
+	if i <= 0 || !isDigits(l[i+1:]) {
+		return dst, false
+	}
+	dst = appendPath(append(dst, "    "...), l[:i])
+	return append(append(dst, l[i:]...), off...), true
+}
+
+// appendCreatedBy keeps "created by F in goroutine N".
+func appendCreatedBy(dst, l []byte) ([]byte, bool) {
+	rest := l[len(goCreatedPrefix):]
+	tail := []byte(nil)
+	if i := bytes.LastIndex(rest, []byte(" in goroutine ")); i >= 0 && isDigits(rest[i+len(" in goroutine "):]) {
+		rest, tail = rest[:i], rest[i:]
+	}
+	if !isGoFuncName(rest) || len(rest) == 0 {
+		return dst, false
+	}
+	return append(append(append(dst, goCreatedPrefix...), rest...), tail...), true
+}
