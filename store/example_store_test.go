@@ -126,3 +126,16 @@ func ExampleParseCheckpoint() {
 	// Output:
 	// 1 1 <nil>
 }
+
+func ExampleFindWitnesses() {
+	log := "2026-11-23T18:00:00Z SystemLog: epoch 1 loss=0.4\n" +
+		"2026-11-23T18:00:01Z SystemLog: conflog checkpoint bm90IGEgbm90ZQ==\n" +
+		"2026-11-23T18:00:02Z SystemLog: conflog checkpoint %%%\n"
+	ws, _ := store.FindWitnesses(strings.NewReader(log))
+	for _, w := range ws {
+		fmt.Printf("line %d: %q %v\n", w.Line, w.Note, w.Err)
+	}
+	// Output:
+	// line 2: "not a note" <nil>
+	// line 3: "" checkpoint is not base64: illegal base64 data at input byte 0
+}

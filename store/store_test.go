@@ -404,3 +404,23 @@ func TestWriterStopsAfterFailure(t *testing.T) {
 		t.Fatalf("records after recovery: %q", got)
 	}
 }
+
+// Rotation by age: a segment older than MaxSegmentAge is sealed at the next
+// append, each with its own checkpoint.
+func TestRotationByAge(t *testing.T) {
+	k := newTestKeys(t)
+	dir := t.TempDir()
+	o := k.options()
+	o.MaxSegmentAge = time.Nanosecond
+	var sizes []int64
+	o.OnCheckpoint = func(c *Checkpoint) { sizes = append(sizes, c.Size) }
+	w := openT(t, dir, o)
+	appendT(t, w, "a", "b", "c")
+	w.Close()
+	if fmt.Sprint(sizes) != "[1 2 3]" {
+		t.Fatalf("checkpoints at sizes %v, want one per record", sizes)
+	}
+	if got := datas(readAll(t, dir, k)); strings.Join(got, "") != "abc" {
+		t.Fatalf("records %q", got)
+	}
+}
