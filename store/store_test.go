@@ -376,8 +376,9 @@ func TestOtherSignerRefused(t *testing.T) {
 func newSignerT(skey string) (note.Signer, error)     { return note.NewSigner(skey) }
 func newVerifierT(vkey string) (note.Verifier, error) { return note.NewVerifier(vkey) }
 
-// A writer whose write failed is stopped: every later call returns the
-// failure, Close too, and a new Open recovers the store.
+// A writer whose write failed is stopped: the failure surfaces at a later
+// Append (ciphertext is written on its own goroutine) or at the seal, every
+// call after it fails, Close too, and a new Open recovers the store.
 func TestWriterStopsAfterFailure(t *testing.T) {
 	k := newTestKeys(t)
 	dir := t.TempDir()
@@ -388,8 +389,12 @@ func TestWriterStopsAfterFailure(t *testing.T) {
 	w.mu.Lock()
 	w.seg.file.Close() // the disk goes away under the writer
 	w.mu.Unlock()
-	for range 20 { // fill age's 64 KiB chunk so it must write
-		w.Append(make([]byte, 8<<10))
+	var err error
+	for i := 0; err == nil && i < 10000; i++ { // age writes every 64 KiB
+		err = w.Append(make([]byte, 8<<10))
+	}
+	if err == nil {
+		t.Fatal("80 MiB appended to a closed file without an error")
 	}
 	if err := w.Append([]byte("after")); err == nil {
 		t.Fatal("Append after a failed write succeeded")

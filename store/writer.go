@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -92,7 +91,7 @@ type activeSegment struct {
 	plain             int64
 	opened            time.Time
 	file              *os.File
-	cipherHash        hash.Hash
+	sink              *cipherSink
 	enc               io.WriteCloser
 	idx               *os.File
 	idxBuf            *bufio.Writer
@@ -506,7 +505,7 @@ func (w *Writer) openSegment() error {
 	}
 	w.segNum = n
 	w.sealed = append(w.sealed, 0)
-	s := &activeSegment{num: n, first: w.tree.n, opened: time.Now(), cipherHash: sha256.New()}
+	s := &activeSegment{num: n, first: w.tree.n, opened: time.Now()}
 	var err error
 	if s.idx, err = openAppend(idxName); err != nil {
 		return err
@@ -518,12 +517,12 @@ func (w *Writer) openSegment() error {
 		s.idx.Close()
 		return err
 	}
-	if s.enc, err = age.Encrypt(io.MultiWriter(s.file, s.cipherHash), w.opts.Recipients...); err != nil {
-		s.idx.Close()
-		s.file.Close()
-		return fmt.Errorf("store: %w", err)
+	s.sink = newCipherSink(s.file)
+	if s.enc, err = age.Encrypt(s.sink, w.opts.Recipients...); err == nil {
+		_, err = io.WriteString(s.enc, segmentHeader(w.man.id, n, s.first))
 	}
-	if _, err := io.WriteString(s.enc, segmentHeader(w.man.id, n, s.first)); err != nil {
+	if err != nil {
+		s.sink.finish()
 		s.idx.Close()
 		s.file.Close()
 		return fmt.Errorf("store: %w", err)
@@ -544,7 +543,12 @@ func (w *Writer) seal() error {
 	w.seg = nil
 	defer s.idx.Close()
 	defer s.file.Close()
-	if err := s.enc.Close(); err != nil {
+	err := s.enc.Close()
+	cipherHash, serr := s.sink.finish()
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
 		return fmt.Errorf("store: finishing %s: %w", segmentName(s.num, "age"), err)
 	}
 	if err := s.file.Sync(); err != nil {
@@ -573,9 +577,7 @@ func (w *Writer) seal() error {
 		return err
 	}
 	w.latest, w.retired = c, c.Retired
-	var h [32]byte
-	s.cipherHash.Sum(h[:0])
-	if _, err := io.WriteString(s.idx, sealedTrailer(s.count, h)); err != nil {
+	if _, err := io.WriteString(s.idx, sealedTrailer(s.count, cipherHash)); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	if err := s.idx.Sync(); err != nil {
@@ -664,6 +666,7 @@ func (w *Writer) Close() error {
 	if err == nil {
 		err = w.fail(w.seal())
 	} else if w.seg != nil {
+		w.seg.sink.finish()
 		w.seg.idx.Close()
 		w.seg.file.Close()
 	}
