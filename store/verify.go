@@ -51,7 +51,7 @@ type Report struct {
 	Retired     int64       // segments whose ciphertext retention removed
 	Records     int64       // records decrypted and matched (with identities)
 	Purged      int64       // purged records whose tags matched (with identities)
-	Unsealed    int64       // records after the latest checkpoint: written, never sealed
+	Unsealed    int64       // records after the latest checkpoint, written but never sealed: a lower bound (FORMAT.md)
 	Witnessed   int         // public checkpoints checked
 	Problems    []Problem
 	Notes       []string // facts worth knowing that are not failures
@@ -174,7 +174,7 @@ func Verify(dir string, opts *VerifyOptions) (*Report, error) {
 				r.note("%s: abandoned by a crashed writer: %d records were never sealed", name, len(s.x.commitments))
 			case indexOpen:
 				r.Unsealed += int64(len(s.x.commitments))
-				r.note("%s: not sealed: %d records after the latest checkpoint (the writer is running or crashed)", name, len(s.x.commitments))
+				r.note("%s: not sealed: at least %d records after the latest checkpoint (the writer is running or crashed)", name, len(s.x.commitments))
 			}
 		}
 		ends[s.num] = tree.n

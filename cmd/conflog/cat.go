@@ -97,7 +97,7 @@ func catMain(c *cli, args []string) int {
 		c.warningf("%s", n)
 	}
 	if rep.Unsealed > 0 {
-		c.warningf("%d records after the latest checkpoint are unsealed and not shown", rep.Unsealed)
+		c.warningf("at least %d records after the latest checkpoint are unsealed and not shown", rep.Unsealed)
 	}
 	for _, p := range rep.Problems {
 		c.errorf("%s", p)

@@ -119,7 +119,7 @@ func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) i
 		c.warningf("%s", n)
 	}
 	if rep.Unsealed > 0 {
-		c.warningf("%d records after the latest checkpoint are unsealed (a writer is running, or crashed)", rep.Unsealed)
+		c.warningf("at least %d records after the latest checkpoint are unsealed (a writer is running, or crashed)", rep.Unsealed)
 	}
 	for _, p := range rep.Problems {
 		c.errorf("%s", p)
