@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -192,13 +193,9 @@ func rewriteIndex(t *testing.T, dir string, n int64, edit func([]string) []strin
 	head, cms, trailer := lines[:4], lines[4:len(lines)-1], lines[len(lines)-1]
 	cms = edit(slices.Clone(cms))
 	f := strings.Fields(trailer)
-	f[1] = strings.TrimSpace(strings.Repeat(" ", 0) + itoa(len(cms)))
+	f[1] = strconv.Itoa(len(cms))
 	out := strings.Join(head, "") + strings.Join(cms, "") + strings.Join(f, " ") + "\n"
 	os.WriteFile(idxName, []byte(out), 0o600)
-}
-
-func itoa(n int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n%10)))
 }
 
 // Structural attacks: each is reported, and the report names where.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/note"
@@ -276,8 +277,11 @@ func readIndexes(dir, id string, r *Report) []*verifiedSegment {
 			ciph[n] = true
 		case name == manifestName || name == checkpointsName:
 			continue
-		case ok && ext == "age.tmp", len(name) > 4 && name[len(name)-4:] == ".tmp":
-			r.note("%s: left by an interrupted purge or write; rerun conflog purge to finish it", name)
+		case strings.HasSuffix(name, ".age.tmp"):
+			r.note("%s: left by an interrupted purge; rerun conflog purge to finish it", name)
+			continue
+		case strings.HasSuffix(name, ".tmp"):
+			r.note("%s: left by a writer that stopped mid-write; the next writer removes it", name)
 			continue
 		default:
 			r.note("%s: not part of the store format", name)
