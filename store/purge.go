@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"filippo.io/age"
 )
@@ -41,6 +42,13 @@ func Purge(dir string, id age.Identity, match func([]byte) bool) (int, error) {
 	recips, err := m.ageRecipients()
 	if err != nil {
 		return 0, err
+	}
+	// The manifest is not signed. Re-encrypting to recipients that exclude
+	// the purger would lock the investigator out of the touched segments, a
+	// sign the manifest was rewritten; refuse. (Recipients added beside the
+	// purger's cannot be told from a second team's: FORMAT.md, "Purge".)
+	if x, ok := id.(*age.X25519Identity); ok && !slices.Contains(m.recipients, x.Recipient().String()) {
+		return 0, fmt.Errorf("store: purge: the store's manifest does not list this identity's recipient %s; check %s", x.Recipient(), filepath.Join(dir, manifestName))
 	}
 	nums, err := segmentNumbers(dir)
 	if err != nil {

@@ -429,3 +429,18 @@ func TestRotationByAge(t *testing.T) {
 		t.Fatalf("records %q", got)
 	}
 }
+
+// Purge refuses a manifest rewritten so the purger would be locked out.
+func TestPurgeRefusesForeignRecipients(t *testing.T) {
+	k := newTestKeys(t)
+	dir := t.TempDir()
+	w := openT(t, dir, k.options())
+	appendT(t, w, "secret")
+	w.Close()
+	m := mustManifest(t, dir)
+	m.recipients = []string{newTestKeys(t).identity.Recipient().String()}
+	os.WriteFile(filepath.Join(dir, manifestName), m.marshal(), 0o600)
+	if _, err := Purge(dir, k.identity, func([]byte) bool { return true }); err == nil || !strings.Contains(err.Error(), "does not list this identity's recipient") {
+		t.Fatalf("Purge with a foreign manifest: %v", err)
+	}
+}
