@@ -444,3 +444,43 @@ func TestPurgeRefusesForeignRecipients(t *testing.T) {
 		t.Fatalf("Purge with a foreign manifest: %v", err)
 	}
 }
+
+// Retention by age is not blocked by a segment a crashed writer abandoned:
+// it goes with the sealed segment after it.
+func TestRetentionByAgeAcrossAbandonedSegment(t *testing.T) {
+	k := newTestKeys(t)
+	dir := t.TempDir()
+	w := openT(t, dir, k.options())
+	appendT(t, w, "old 1")
+	w.Checkpoint()
+	appendT(t, w, "lost in a crash") // segment 2, never sealed
+	w.mu.Lock()
+	w.seg.idxBuf.Flush()
+	w.seg.sink.finish()
+	w.seg.idx.Close()
+	w.seg.file.Close()
+	w.seg = nil
+	unlock(w.lock)
+	w.mu.Unlock()
+	w.timer.Stop()
+
+	o := k.options()
+	o.KeepFor = time.Second
+	w = openT(t, dir, o)
+	appendT(t, w, "old 3")
+	w.Checkpoint()
+	w.mu.Lock()
+	w.sealed[1] -= 3600 // sealed an hour ago
+	w.sealed[3] -= 3600
+	w.mu.Unlock()
+	appendT(t, w, "new")
+	w.Close()
+	for _, n := range []int64{1, 2, 3} {
+		if _, err := os.Stat(filepath.Join(dir, segmentName(n, "age"))); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("segment %d's ciphertext survived retention: %v", n, err)
+		}
+	}
+	if got := datas(readAll(t, dir, k)); strings.Join(got, "|") != "new" {
+		t.Fatalf("records after retention: %q", got)
+	}
+}

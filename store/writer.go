@@ -78,6 +78,8 @@ type Writer struct {
 	segNum  int64   // highest segment number used
 	sealed  []int64 // seal times (Unix seconds) of segments 1..segNum; 0 if none
 	retired int64
+	removed int64          // ciphertext of segments 1..removed is gone
+	skipped map[int64]bool // abandoned segments: never sealed
 	seg     *activeSegment
 	timer   *time.Timer
 	salts   []byte
@@ -221,6 +223,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 		return err
 	}
 	w.sealed = make([]int64, len(nums)+1)
+	w.skipped = map[int64]bool{}
 	for i, n := range nums {
 		if n != int64(i+1) {
 			return fmt.Errorf("store: %s: segment %d is missing; run conflog verify", w.dir, i+1)
@@ -260,6 +263,9 @@ func (w *Writer) load(vkey string, recips []string) error {
 			if err := abandon(name, x, data); err != nil {
 				return err
 			}
+			w.skipped[n] = true
+		case x.state == indexAbandoned:
+			w.skipped[n] = true
 		}
 		w.segNum = n
 	}
@@ -598,9 +604,18 @@ func (w *Writer) retention(now time.Time) int64 {
 		r = w.segNum - k
 	}
 	if w.opts.KeepFor > 0 {
+		// Abandoned segments (never sealed, no seal time) go with the
+		// first sealed segment after them.
 		cut := now.Add(-w.opts.KeepFor).Unix()
-		for r < w.segNum && w.sealed[r+1] != 0 && w.sealed[r+1] < cut {
-			r++
+		for {
+			n := r + 1
+			for n <= w.segNum && w.skipped[n] {
+				n++
+			}
+			if n > w.segNum || w.sealed[n] == 0 || w.sealed[n] >= cut {
+				break
+			}
+			r = n
 		}
 	}
 	return r
@@ -610,11 +625,8 @@ func (w *Writer) retention(now time.Time) int64 {
 // checkpoint recording the retention is durable, so a crash in between only
 // leaves ciphertext that the next writer removes.
 func (w *Writer) removeRetired() {
-	for n := w.retired; n >= 1; n-- {
-		err := os.Remove(filepath.Join(w.dir, segmentName(n, "age")))
-		if errors.Is(err, os.ErrNotExist) {
-			break // older ones went at an earlier seal
-		}
+	for ; w.removed < w.retired; w.removed++ {
+		os.Remove(filepath.Join(w.dir, segmentName(w.removed+1, "age")))
 	}
 }
 
