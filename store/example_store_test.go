@@ -3,6 +3,7 @@ package store_test
 import (
 	"crypto/rand"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -138,4 +139,36 @@ func ExampleFindWitnesses() {
 	// Output:
 	// line 2: "not a note" <nil>
 	// line 3: "" checkpoint is not base64: illegal base64 data at input byte 0
+}
+
+// A Writer is an io.Writer that keeps each Write as one record, so any
+// line-per-Write logger can log privately into the store: here log/slog,
+// the kind of handler conflog's Route policy sends private records to.
+func ExampleWriter_Write() {
+	id, skey, vkey := keys()
+	dir, _ := os.MkdirTemp("", "conflog-example")
+	defer os.RemoveAll(dir)
+	w, _ := store.Open(dir, &store.Options{Recipients: []age.Recipient{id.Recipient()}, SigningKey: skey})
+
+	private := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // keep the output stable for this example
+			}
+			return a
+		},
+	}))
+	private.Info("loaded row", "email", "alice@example.com")
+	w.Close()
+
+	store.Verify(dir, &store.VerifyOptions{
+		VerifierKey: vkey,
+		Identities:  []age.Identity{id},
+		OnRecord: func(r store.Record) error {
+			fmt.Printf("%s\n", r.Data)
+			return nil
+		},
+	})
+	// Output:
+	// level=INFO msg="loaded row" email=alice@example.com
 }
