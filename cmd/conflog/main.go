@@ -35,6 +35,10 @@ type command struct {
 var commands = []*command{
 	runCommand,
 	scrubCommand,
+	keygenCommand,
+	verifyCommand,
+	catCommand,
+	purgeCommand,
 	{name: "vet", summary: "report Go logging that can leak private data", main: vetMain},
 }
 

@@ -29,6 +29,8 @@ Examples:
   conflog run --prefix SystemLog: -- python3 train.py --epochs 3
   conflog run --prefix SystemLog: --private file:private.log -- ./serve
   conflog run --prefix SystemLog: --strict -- go run ./cmd/train
+  conflog run --prefix SystemLog: --private store:/data/private \
+      --recipient keys/recipient --signer keys/signer -- python3 train.py
 
 Runs COMMAND and passes its public lines, those starting with PREFIX, to this
 process's stdout and stderr, each on the stream it came from. Every other
@@ -47,7 +49,8 @@ prefix is private all the same.
 Flags:
   --prefix PREFIX     the public marker (default: $CONFLOG_PREFIX; one is required)
   --private SINK      where private lines go: drop (default), file:PATH
-                      (appended, created 0600), store:DIR (the sealed store)
+                      (appended, created 0600), store:DIR (the sealed store:
+                      see 'conflog keygen --help' and 'conflog verify --help')
   --strict            only the public channel may carry public lines; prefixed
                       lines on stdout/stderr are private (and counted as held)
   --max-line SIZE     longest line kept whole (default 1MiB); longer ones are cut
@@ -65,6 +68,13 @@ Flags:
                       on the public channel are never affected.
   --grace DURATION    how long to keep reading after COMMAND exits while a
                       process it started still holds its output open (default 5s)
+  --recipient R       with store:DIR: the age recipient the store is encrypted
+                      to, or a file of them (default: $CONFLOG_STORE_RECIPIENT)
+  --signer FILE       with store:DIR: the checkpoint signing key file
+                      (default: $CONFLOG_STORE_SIGNER)
+  --checkpoint-every D  with store:DIR: seal the store and print its signed
+                      checkpoint as a public "conflog checkpoint" line this
+                      often (default 1m), and at exit
 
 COMMAND runs in its own process group; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 SIGUSR1 and SIGUSR2 sent to conflog are forwarded to that group.
@@ -88,6 +98,8 @@ func runMain(c *cli, args []string) int {
 	private := fs.String("private", "drop", "")
 	strict := fs.Bool("strict", false, "")
 	grace := fs.Duration("grace", 5*time.Second, "")
+	var sf storeFlags
+	sf.register(fs)
 	if code := parseFlags(c, fs, runUsage, args); code >= 0 {
 		return code
 	}
@@ -107,12 +119,12 @@ func runMain(c *cli, args []string) int {
 	switch {
 	case *private == "drop":
 	case kind == "file" && arg != "":
-	case kind == "store":
-		c.errorf("run: --private %s: the sealed store is not available yet in this build", *private)
-		c.hintf("use --private file:PATH (a 0600 file) or --private drop for now")
-		return exitUsage
+	case kind == "store" && arg != "":
 	default:
 		c.errorf("run: --private %q: want drop, file:PATH or store:DIR", *private)
+		return exitUsage
+	}
+	if !sf.check(c, fs, kind == "store") {
 		return exitUsage
 	}
 
@@ -127,6 +139,18 @@ func runMain(c *cli, args []string) int {
 		}
 		defer f.Close()
 		sink = f
+	}
+	if kind == "store" {
+		// Witness lines and the job's public stderr lines share one lock.
+		locked := &lockedWriter{w: c.stderr}
+		s, err := sf.open(arg, g.prefix, locked)
+		if err != nil {
+			c.errorf("run: --private store:%s: %v", arg, err)
+			c.hintf("the store needs the recipient and signer from 'conflog keygen', and no other writer")
+			return exitFail
+		}
+		sink = s // gate closes it: the final checkpoint
+		c = &cli{stdin: c.stdin, stdout: c.stdout, stderr: locked}
 	}
 	return gate(c, &g, sink, *strict, *grace, fs.Args())
 }

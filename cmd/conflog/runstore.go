@@ -1,0 +1,128 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	"github.com/conflog/conflog/store"
+)
+
+// storeFlags are run's flags for --private store:DIR: the keys the job may
+// hold (the age recipient and the checkpoint signer, never the identity) and
+// how often the store is sealed and witnessed.
+type storeFlags struct {
+	recipient string
+	signer    string
+	every     time.Duration
+}
+
+func (f *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.recipient, "recipient", os.Getenv("CONFLOG_STORE_RECIPIENT"), "")
+	fs.StringVar(&f.signer, "signer", os.Getenv("CONFLOG_STORE_SIGNER"), "")
+	fs.DurationVar(&f.every, "checkpoint-every", time.Minute, "")
+}
+
+// check validates the store flags against the chosen sink, before any I/O.
+func (f *storeFlags) check(c *cli, fs *flag.FlagSet, useStore bool) bool {
+	if !useStore {
+		bad := ""
+		fs.Visit(func(fl *flag.Flag) {
+			if fl.Name == "recipient" || fl.Name == "signer" || fl.Name == "checkpoint-every" {
+				bad = fl.Name
+			}
+		})
+		if bad != "" {
+			c.errorf("run: --%s is only for --private store:DIR", bad)
+			return false
+		}
+		return true
+	}
+	switch {
+	case f.recipient == "":
+		c.errorf("run: --private store:DIR needs the age recipient to encrypt to (--recipient or $CONFLOG_STORE_RECIPIENT)")
+		c.hintf("'conflog keygen KEYS' prints it and writes it to KEYS/recipient; the identity stays with the investigators")
+		return false
+	case f.signer == "":
+		c.errorf("run: --private store:DIR needs the checkpoint signing key file (--signer or $CONFLOG_STORE_SIGNER)")
+		c.hintf("'conflog keygen KEYS' writes it to KEYS/signer")
+		return false
+	case f.every <= 0:
+		c.errorf("run: --checkpoint-every %v: must be positive", f.every)
+		return false
+	}
+	return true
+}
+
+// open reads the keys and opens the store in dir as run's private sink.
+// Checkpoints are printed to out as public witness lines.
+func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error) {
+	var recips []age.Recipient
+	var err error
+	if strings.HasPrefix(f.recipient, "age1") {
+		recips, err = age.ParseRecipients(strings.NewReader(f.recipient))
+	} else {
+		var b []byte
+		if b, err = os.ReadFile(f.recipient); err == nil {
+			recips, err = age.ParseRecipients(strings.NewReader(string(b)))
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--recipient: %w", err)
+	}
+	skey, err := os.ReadFile(f.signer)
+	if err != nil {
+		return nil, fmt.Errorf("--signer: %w", err)
+	}
+	s := &storeSink{prefix: prefix, out: out}
+	s.w, err = store.Open(dir, &store.Options{
+		Recipients:      recips,
+		SigningKey:      strings.TrimSpace(string(skey)),
+		CheckpointEvery: f.every,
+		OnCheckpoint:    s.witness,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// A storeSink appends run's private lines to the sealed store and prints
+// every checkpoint as a public line, so the public log pins the store.
+type storeSink struct {
+	w      *store.Writer
+	prefix string
+	out    io.Writer
+
+	mu      sync.Mutex
+	printed bool
+}
+
+func (s *storeSink) Line(line []byte) error { return s.w.Append(line) }
+
+// witness prints c as one public line: PREFIX conflog checkpoint <base64>.
+func (s *storeSink) witness(c *store.Checkpoint) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.out, "%s %s\n", s.prefix, store.WitnessLine(c))
+	s.printed = true
+}
+
+// Close seals the store, which prints the final checkpoint; if the run added
+// nothing, the store's latest checkpoint is printed instead, so every run's
+// public log ends by pinning the store.
+func (s *storeSink) Close() error {
+	err := s.w.Close()
+	s.mu.Lock()
+	printed := s.printed
+	s.mu.Unlock()
+	if !printed {
+		s.witness(s.w.Latest())
+	}
+	return err
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestRunStoreKill9: conflog run writing a sealed store is killed with
+// SIGKILL mid-job. The store verifies against the witness lines it had
+// printed, says what was left unsealed, and a second run continues it.
+func TestRunStoreKill9(t *testing.T) {
+	tmp := t.TempDir()
+	keys, dir := filepath.Join(tmp, "keys"), filepath.Join(tmp, "private")
+	if _, stderr, code := gateRun(t, "keygen", keys); code != 0 {
+		t.Fatalf("keygen: %s", stderr)
+	}
+	storeArgs := []string{"run", "--prefix", "SystemLog:", "--private", "store:" + dir,
+		"--recipient", filepath.Join(keys, "recipient"), "--signer", filepath.Join(keys, "signer")}
+	job := writeScript(t, "forever.py", `
+import itertools
+for i in itertools.count():
+    print("customer row %d: alice@example.com" % i, flush=True)
+`)
+	cmd := exec.Command("conflog", append(storeArgs, "--checkpoint-every", "30ms", "--", "python3", job)...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop := watchdog(t, cmd)
+	defer stop()
+	var public strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for seen := 0; seen < 3 && sc.Scan(); {
+		public.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "SystemLog: conflog checkpoint ") {
+			seen++
+		}
+	}
+	pgid, _ := jobPgid(cmd.Process.Pid)
+	cmd.Process.Signal(syscall.SIGKILL)
+	if pgid > 0 {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+	for sc.Scan() { // whatever it printed before it died is public too
+		public.WriteString(sc.Text() + "\n")
+	}
+	cmd.Wait()
+	if strings.Contains(public.String(), "alice") {
+		t.Fatal("a private line reached the public stream")
+	}
+	log1 := filepath.Join(tmp, "public1.log")
+	os.WriteFile(log1, []byte(public.String()), 0o600)
+
+	stdout, errOut, code := gateRun(t, "verify", "--key", filepath.Join(keys, "verifier"), "--against", log1, dir)
+	if code != 0 || !strings.Contains(stdout, "verified") || !strings.Contains(stdout, "witnessed: ") {
+		t.Fatalf("verify after kill -9: exit %d\n%s%s", code, stdout, errOut)
+	}
+	t.Logf("after kill -9:\n%s%s", stdout, errOut)
+
+	// The next run takes the lock the dead one held, and continues the tree.
+	_, errOut2, code := gateRun(t, append(storeArgs, "--", "python3", "-c", `print("after the crash")`)...)
+	if code != 0 {
+		t.Fatalf("second run: exit %d\n%s", code, errOut2)
+	}
+	log2 := filepath.Join(tmp, "public2.log")
+	os.WriteFile(log2, []byte(public.String()+errOut2), 0o600)
+	stdout, errOut, code = gateRun(t, "verify", "--key", filepath.Join(keys, "verifier"),
+		"-i", filepath.Join(keys, "identity"), "--against", log2, dir)
+	if code != 0 {
+		t.Fatalf("verify after the second run: exit %d\n%s%s", code, stdout, errOut)
+	}
+	out, _, _ := gateRun(t, "cat", "-i", filepath.Join(keys, "identity"), dir)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if lines[len(lines)-1] != "after the crash" || !strings.HasPrefix(lines[0], "customer row 0: ") {
+		t.Fatalf("records after the restart: first %q, last %q", lines[0], lines[len(lines)-1])
+	}
+	for i, l := range lines[:len(lines)-1] { // the sealed prefix, without gaps
+		if !strings.HasPrefix(l, "customer row "+strconv.Itoa(i)+":") {
+			t.Fatalf("record %d is %q", i, l)
+		}
+	}
+}

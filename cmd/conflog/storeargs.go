@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"filippo.io/age"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// parseStoreArgs parses flags that may come before or after the store
+// directory ("conflog verify DIR --against LOG" reads naturally) and returns
+// the positional arguments. "--" ends flag parsing.
+func parseStoreArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// newStoreFlagSet makes a store verb's FlagSet, silent: parseStoreVerb
+// reports its errors in conflog's own format.
+func newStoreFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseStoreVerb parses a store verb's arguments. When it returns ok false,
+// the verb returns code: --help printed the usage to stdout (0), or a usage
+// error was reported (2).
+func parseStoreVerb(c *cli, fs *flag.FlagSet, usage string, args []string) (pos []string, code int, ok bool) {
+	pos, err := parseStoreArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		io.WriteString(c.stdout, usage)
+		return nil, exitOK, false
+	}
+	if err != nil {
+		c.errorf("%v", err)
+		c.hintf("run 'conflog %s --help' for usage", fs.Name())
+		return nil, exitUsage, false
+	}
+	return pos, exitOK, true
+}
+
+// readIdentities reads an age identity file (as age-keygen and conflog keygen
+// write them).
+func readIdentities(path string) ([]age.Identity, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ids, err := age.ParseIdentities(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ids, nil
+}
+
+// readVerifierKey takes a note verifier key itself or a file holding one.
+func readVerifierKey(arg string) (string, error) {
+	key := arg
+	if b, err := os.ReadFile(arg); err == nil {
+		key = strings.TrimSpace(string(b))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	} else if strings.ContainsAny(arg, "/\\") {
+		return "", err
+	}
+	if _, err := note.NewVerifier(key); err != nil {
+		return "", fmt.Errorf("%s: not a verifier key (%v)", arg, err)
+	}
+	return key, nil
+}
+
+// plural formats a count of things: "1 problem", "2 problems".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, thing)
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}

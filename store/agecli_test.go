@@ -1,0 +1,55 @@
+package store
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A segment is a standard age file: Debian's age CLI decrypts it with the
+// identity, and the plaintext is the documented segment format.
+func TestSegmentDecryptsWithAgeCLI(t *testing.T) {
+	ageBin, err := exec.LookPath("age")
+	if err != nil {
+		t.Skip("the age CLI is not installed (.ci/run installs it): apt-get install age")
+	}
+	k := newTestKeys(t)
+	dir := t.TempDir()
+	w := openT(t, dir, k.options())
+	appendT(t, w, "private line one", "private line two")
+	w.Close()
+	keyFile := filepath.Join(t.TempDir(), "key.txt")
+	os.WriteFile(keyFile, []byte(k.identity.String()+"\n"), 0o600)
+	out, err := exec.Command(ageBin, "-d", "-i", keyFile, filepath.Join(dir, segmentName(1, "age"))).Output()
+	if err != nil {
+		t.Fatalf("age -d: %v", err)
+	}
+	id := mustManifest(t, dir).id
+	if !strings.HasPrefix(string(out), segmentHeader(id, 1, 0)) {
+		t.Fatalf("plaintext starts %.80q", out)
+	}
+	sr, err := readSegmentHeader(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"private line one", "private line two"} {
+		f, err := sr.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(f.record(0, 1).Data); got != want {
+			t.Fatalf("record %q, want %q", got, want)
+		}
+	}
+	// And the age CLI refuses a tampered segment.
+	b, _ := os.ReadFile(filepath.Join(dir, segmentName(1, "age")))
+	b[len(b)-5] ^= 1
+	bad := filepath.Join(t.TempDir(), "bad.age")
+	os.WriteFile(bad, b, 0o600)
+	if err := exec.Command(ageBin, "-d", "-i", keyFile, bad).Run(); err == nil {
+		t.Fatal("age -d decrypted a tampered segment")
+	}
+}

@@ -1,0 +1,28 @@
+// Package store is conflog's sealed private log store: a directory of
+// segments, each an age file (https://age-encryption.org/v1) encrypted to
+// X25519 recipients, whose records are the leaves of an RFC 6962 Merkle tree
+// (golang.org/x/mod/sumdb/tlog) over salted commitments, with Ed25519-signed
+// checkpoints in the golang.org/x/mod/sumdb/note format. The on-disk format is
+// specified in FORMAT.md, beside this file, precisely enough to write an
+// independent verifier.
+//
+// What it promises:
+//
+//   - Nobody on the job's host can read what it wrote: the Writer holds only
+//     age recipients (public keys). Segments decrypt with the age CLI.
+//   - Nobody can alter, remove, reorder or add a sealed record, a segment or
+//     a checkpoint without Verify reporting what and where. A key-less auditor
+//     checks the signatures, the checkpoint chain, every commitment against
+//     the tree and every ciphertext's hash; the identity holder also checks
+//     every record against its commitment.
+//   - A crash loses only records after the latest checkpoint, and Verify
+//     says how many there were; a restarted Writer continues the tree.
+//   - Purge removes records and their salts while the store still verifies:
+//     commitments stay, and a purged record reads back as purged.
+//   - Witness lines (WitnessLine, FindWitnesses) let a public log pin the
+//     store's history: Verify checks that every checkpoint found there is
+//     consistent with the store, so a rewritten store no longer matches.
+//
+// Files are 0600 and directories 0700 whatever the umask; one Writer per
+// store, enforced with flock(2), which the kernel releases when a writer dies.
+package store

@@ -1,0 +1,718 @@
+package store
+
+import (
+	"bufio"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// checkpointsName is the append-only file of the store's signed checkpoints.
+const checkpointsName = "checkpoints"
+
+// Defaults for a zero Options field.
+const (
+	DefaultMaxSegmentBytes = 64 << 20
+	DefaultMaxSegmentAge   = time.Hour
+	DefaultCheckpointEvery = time.Minute
+)
+
+// Options configure a Writer. Recipients and SigningKey are required; a zero
+// value elsewhere means the default.
+type Options struct {
+	// Recipients encrypt every segment. The writer needs only these public
+	// keys: nothing on the job's host can decrypt what it wrote.
+	Recipients []age.Recipient
+
+	// SigningKey is the note signer key ("PRIVATE+KEY+name+hash+…", as
+	// conflog keygen writes it) that signs checkpoints.
+	SigningKey string
+
+	// A segment is sealed (finished, and a checkpoint signed over it) once it
+	// holds MaxSegmentBytes of plaintext or is MaxSegmentAge old, and in any
+	// case every CheckpointEvery if it holds records. Sealing is the only way
+	// to checkpoint: an age file is durable only once it is finished.
+	MaxSegmentBytes int64
+	MaxSegmentAge   time.Duration
+	CheckpointEvery time.Duration
+
+	// Retention: after each seal, the ciphertext of all but the newest
+	// KeepSegments segments, and of segments sealed more than KeepFor ago, is
+	// deleted. Their indexes stay, so the tree and every checkpoint still
+	// verify. Zero keeps everything.
+	KeepSegments int
+	KeepFor      time.Duration
+
+	// OnCheckpoint, if set, is called with each new checkpoint once it is on
+	// disk, e.g. to print it to a public log as a witness line. It runs with
+	// the writer's lock held and must not call the Writer.
+	OnCheckpoint func(*Checkpoint)
+}
+
+// A Writer appends records to a store. Only one Writer may have a store open
+// at a time, across processes. Its methods are safe for concurrent use.
+type Writer struct {
+	mu     sync.Mutex
+	dir    string
+	opts   Options
+	signer note.Signer
+	man    *manifest
+	lock   *os.File
+
+	tree    frontier
+	latest  *Checkpoint
+	segNum  int64   // highest segment number used
+	sealed  []int64 // seal times (Unix seconds) of segments 1..segNum; 0 if none
+	retired int64
+	removed int64          // ciphertext of segments 1..removed is gone
+	skipped map[int64]bool // abandoned segments: never sealed
+	seg     *activeSegment
+	timer   *time.Timer
+	salts   []byte
+	frame   []byte
+	err     error // sticky: once writing failed, the store needs a restart
+	closed  bool
+}
+
+type activeSegment struct {
+	num, first, count int64
+	plain             int64
+	opened            time.Time
+	file              *os.File
+	sink              *cipherSink
+	enc               io.WriteCloser
+	idx               *os.File
+	idxBuf            *bufio.Writer
+	hexLine           [65]byte
+}
+
+// ErrClosed is returned by a Writer's methods after Close.
+var ErrClosed = errors.New("store: writer is closed")
+
+// Open opens the store in dir for appending, creating it (mode 0700) if it
+// does not exist. It takes the store's lock, finishes what a crashed writer
+// left (see FORMAT.md, "Recovery"), and checks that the indexes still match
+// the latest checkpoint before it appends anything.
+func Open(dir string, opts *Options) (*Writer, error) {
+	if opts == nil || len(opts.Recipients) == 0 {
+		return nil, errors.New("store: no recipients: a store must be encrypted to at least one age recipient")
+	}
+	signer, err := note.NewSigner(opts.SigningKey)
+	if err != nil {
+		return nil, fmt.Errorf("store: signing key: %w", err)
+	}
+	vkey, err := verifierKey(opts.SigningKey)
+	if err != nil {
+		return nil, err
+	}
+	w := &Writer{dir: dir, opts: *opts, signer: signer}
+	if w.opts.MaxSegmentBytes <= 0 {
+		w.opts.MaxSegmentBytes = DefaultMaxSegmentBytes
+	}
+	if w.opts.MaxSegmentAge <= 0 {
+		w.opts.MaxSegmentAge = DefaultMaxSegmentAge
+	}
+	if w.opts.CheckpointEvery <= 0 {
+		w.opts.CheckpointEvery = DefaultCheckpointEvery
+	}
+	var recips []string
+	for _, r := range opts.Recipients {
+		s, err := recipientString(r)
+		if err != nil {
+			return nil, err
+		}
+		recips = append(recips, s)
+	}
+	if err := makeDir(dir); err != nil {
+		return nil, err
+	}
+	if w.lock, err = lockDir(dir); err != nil {
+		return nil, err
+	}
+	if err := w.load(vkey, recips); err != nil {
+		unlock(w.lock)
+		return nil, err
+	}
+	// Under the lock: the timer may fire before AfterFunc has returned, and
+	// onTimer must find w.timer set.
+	w.mu.Lock()
+	w.timer = time.AfterFunc(w.tick(), w.onTimer)
+	w.mu.Unlock()
+	return w, nil
+}
+
+// tick is how often the timer looks for a segment to seal.
+func (w *Writer) tick() time.Duration {
+	return min(w.opts.CheckpointEvery, w.opts.MaxSegmentAge)
+}
+
+// load reads (or creates) the manifest, checkpoints and indexes, and recovers
+// from a crashed writer.
+func (w *Writer) load(vkey string, recips []string) error {
+	mpath := filepath.Join(w.dir, manifestName)
+	m, err := readManifest(w.dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if names, _ := storeFiles(w.dir); len(names) > 0 {
+			return fmt.Errorf("store: %s holds files but no manifest: not a store, or a damaged one", w.dir)
+		}
+		m = &manifest{id: newID(), verifier: vkey, recipients: recips}
+		if err := writeFileAtomic(mpath, m.marshal()); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	case m.verifier != vkey:
+		return fmt.Errorf("store: %s is signed by %s, not by this signing key", w.dir, keyName(m.verifier))
+	case strings.Join(m.recipients, "\n") != strings.Join(recips, "\n"):
+		// New recipients from now on; purge re-encrypts to the latest ones.
+		m.recipients = recips
+		if err := writeFileAtomic(mpath, m.marshal()); err != nil {
+			return err
+		}
+	}
+	w.man = m
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	cps, err := readCheckpoints(w.dir, verifier, m.id)
+	if err != nil {
+		return err
+	}
+	if len(cps) == 0 {
+		// A new store: its first checkpoint is the empty tree, so that even
+		// "no records yet" is a signed, witnessable statement.
+		c := &Checkpoint{Origin: originPrefix + m.id, Size: 0, Hash: emptyTreeHash(), Time: time.Now().Unix()}
+		if err := w.appendCheckpoint(c); err != nil {
+			return err
+		}
+		cps = append(cps, c)
+	}
+	w.latest = cps[len(cps)-1]
+	w.retired = w.latest.Retired
+	sealTimes := map[int64]int64{}
+	for _, c := range cps {
+		sealTimes[c.Segment] = c.Time
+	}
+
+	// Temporary files of a writer that died mid-rename. A purge's .age.tmp
+	// stays: the next purge may need it (see purge.go).
+	for _, pat := range []string{"*.idx.tmp", manifestName + ".tmp"} {
+		stale, _ := filepath.Glob(filepath.Join(w.dir, pat))
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
+	nums, err := segmentNumbers(w.dir)
+	if err != nil {
+		return err
+	}
+	w.sealed = make([]int64, len(nums)+1)
+	w.skipped = map[int64]bool{}
+	for i, n := range nums {
+		if n != int64(i+1) {
+			return fmt.Errorf("store: %s: segment %d is missing; run conflog verify", w.dir, i+1)
+		}
+		name := filepath.Join(w.dir, segmentName(n, "idx"))
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		x, err := parseIndex(data)
+		if err != nil {
+			return fmt.Errorf("store: %s: %w; run conflog verify", name, err)
+		}
+		if x.storeID != m.id || x.segment != n || x.first != w.tree.n {
+			return fmt.Errorf("store: %s: header does not continue the store; run conflog verify", name)
+		}
+		switch {
+		case n <= w.latest.Segment && x.state != indexAbandoned:
+			if x.state == indexOpen {
+				// The writer died between signing the checkpoint that
+				// sealed this segment and writing the index trailer.
+				if x.torn {
+					return fmt.Errorf("store: %s: index torn inside a sealed segment; run conflog verify", name)
+				}
+				if err := finishTrailer(w.dir, n, int64(len(x.commitments))); err != nil {
+					return err
+				}
+			}
+			for _, c := range x.commitments {
+				w.tree.push(tlog.RecordHash(c[:]))
+			}
+			w.sealed[n] = sealTimes[n]
+		case n > w.latest.Segment && x.state == indexSealed:
+			return fmt.Errorf("store: %s is sealed but no checkpoint covers it: checkpoints were removed or rolled back; run conflog verify", name)
+		case n > w.latest.Segment && x.state == indexOpen:
+			// Left by a crashed writer: its records were never sealed.
+			if err := abandon(name, x, data); err != nil {
+				return err
+			}
+			w.skipped[n] = true
+		case x.state == indexAbandoned:
+			w.skipped[n] = true
+		}
+		w.segNum = n
+	}
+	if w.tree.n != w.latest.Size || w.tree.root() != w.latest.Hash {
+		return fmt.Errorf("store: %s: the indexes do not match the latest checkpoint (size %d); run conflog verify", w.dir, w.latest.Size)
+	}
+	// Retention decided by the latest checkpoint may not have run yet.
+	w.removeRetired()
+	return nil
+}
+
+// finishTrailer writes a sealed trailer to segment n's index, binding its
+// ciphertext as it is now.
+func finishTrailer(dir string, n, count int64) error {
+	h, err := hashFile(filepath.Join(dir, segmentName(n, "age")))
+	if err != nil {
+		return err
+	}
+	f, err := openAppend(filepath.Join(dir, segmentName(n, "idx")))
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(f, sealedTrailer(count, h)); err != nil {
+		f.Close()
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("store: %w", err)
+	}
+	return f.Close()
+}
+
+// abandon marks an open index left by a crashed writer, dropping a torn last
+// line, so the segment is visibly outside the tree from now on.
+func abandon(name string, x *index, data []byte) error {
+	keep := len(indexHeader(x.storeID, x.segment, x.first)) + 65*len(x.commitments)
+	out := append(data[:keep:keep], abandonedTrailer(int64(len(x.commitments)))...)
+	return writeFileAtomic(name, out)
+}
+
+func hashFile(name string) ([32]byte, error) {
+	var h [32]byte
+	f, err := os.Open(name)
+	if err != nil {
+		return h, fmt.Errorf("store: %w", err)
+	}
+	defer f.Close()
+	s := sha256.New()
+	if _, err := io.Copy(s, f); err != nil {
+		return h, fmt.Errorf("store: %w", err)
+	}
+	s.Sum(h[:0])
+	return h, nil
+}
+
+// storeFiles lists dir's entries other than the lock file.
+func storeFiles(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	var names []string
+	for _, e := range ents {
+		if e.Name() != lockName {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
+}
+
+// segmentNumbers returns the numbers of the segment indexes in dir, sorted.
+func segmentNumbers(dir string) ([]int64, error) {
+	names, err := storeFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var nums []int64
+	for _, name := range names { // os.ReadDir sorts by name, and names are zero-padded
+		if n, ext, ok := parseSegmentName(name); ok && ext == "idx" {
+			nums = append(nums, n)
+		}
+	}
+	return nums, nil
+}
+
+// readCheckpoints reads and verifies DIR/checkpoints for a writer, which
+// refuses to extend a store whose history it cannot check.
+func readCheckpoints(dir string, v note.Verifier, id string) ([]*Checkpoint, error) {
+	data, err := os.ReadFile(filepath.Join(dir, checkpointsName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	var out []*Checkpoint
+	for i, w := range parseCheckpointLines(data) {
+		if w.Err != nil {
+			return nil, fmt.Errorf("store: %s line %d: %w; run conflog verify", checkpointsName, i+1, w.Err)
+		}
+		c, err := ParseCheckpoint(w.Note, v)
+		if err == nil && c.Origin != originPrefix+id {
+			err = fmt.Errorf("checkpoint of another store (%s)", c.Origin)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: %s line %d: %w; run conflog verify", checkpointsName, i+1, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// parseCheckpointLines splits the checkpoints file: every line must be a
+// witness line with nothing before the tag.
+func parseCheckpointLines(data []byte) []Witness {
+	var out []Witness
+	for i, l := range strings.SplitAfter(string(data), "\n") {
+		if l == "" {
+			break
+		}
+		b64, ok := strings.CutPrefix(l, WitnessTag)
+		if !ok || !strings.HasSuffix(b64, "\n") {
+			out = append(out, Witness{Line: i + 1, Err: errors.New("not a complete checkpoint line")})
+			continue
+		}
+		out = append(out, decodeWitness(i+1, []byte(b64)))
+	}
+	return out
+}
+
+// appendCheckpoint signs c and appends it to DIR/checkpoints, durably.
+func (w *Writer) appendCheckpoint(c *Checkpoint) error {
+	if err := c.sign(w.signer); err != nil {
+		return err
+	}
+	f, err := openAppend(filepath.Join(w.dir, checkpointsName))
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(f, WitnessLine(c)+"\n"); err != nil {
+		f.Close()
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("store: %w", err)
+	}
+	return f.Close()
+}
+
+// Append adds one record, stamped with the current time.
+func (w *Writer) Append(data []byte) error {
+	return w.AppendAt(time.Now(), data)
+}
+
+// Write appends p as one record, without a final newline if it has one, so
+// that a Writer can be a line-oriented io.Writer sink.
+func (w *Writer) Write(p []byte) (int, error) {
+	d := p
+	if n := len(d); n > 0 && d[n-1] == '\n' {
+		d = d[:n-1]
+	}
+	if err := w.Append(d); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// AppendAt adds one record stamped with t.
+func (w *Writer) AppendAt(t time.Time, data []byte) error {
+	if len(data) > MaxRecord {
+		return fmt.Errorf("store: record of %d bytes exceeds the %d maximum", len(data), MaxRecord)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if w.seg == nil {
+		if err := w.openSegment(); err != nil {
+			return w.fail(err)
+		}
+	}
+	if err := w.appendLocked(t, data); err != nil {
+		return w.fail(err)
+	}
+	if w.seg.plain >= w.opts.MaxSegmentBytes || time.Since(w.seg.opened) >= w.opts.MaxSegmentAge {
+		return w.fail(w.seal())
+	}
+	return nil
+}
+
+func (w *Writer) usable() error {
+	if w.closed {
+		return ErrClosed
+	}
+	return w.err
+}
+
+// fail makes err sticky: after a failed write the segment's state on disk is
+// unknown, and only a restart (which recovers from the files) is safe.
+func (w *Writer) fail(err error) error {
+	if err != nil && w.err == nil {
+		w.err = fmt.Errorf("%w (the writer stopped; reopen the store to recover)", err)
+	}
+	return err
+}
+
+func (w *Writer) appendLocked(t time.Time, data []byte) error {
+	if len(w.salts) < saltSize {
+		w.salts = make([]byte, 4096) // one getrandom for 256 salts
+		rand.Read(w.salts)
+	}
+	salt := w.salts[:saltSize]
+	w.salts = w.salts[saltSize:]
+	w.frame = appendRecordFrame(w.frame[:0], salt, t.UnixNano(), data)
+	c := commit(w.frame[5:])
+	s := w.seg
+	if _, err := s.enc.Write(w.frame); err != nil {
+		return fmt.Errorf("store: writing %s: %w", segmentName(s.num, "age"), err)
+	}
+	hex.Encode(s.hexLine[:64], c[:])
+	s.hexLine[64] = '\n'
+	if _, err := s.idxBuf.Write(s.hexLine[:]); err != nil {
+		return fmt.Errorf("store: writing %s: %w", segmentName(s.num, "idx"), err)
+	}
+	clear(w.frame[5 : 5+saltSize])
+	w.tree.push(tlog.RecordHash(c[:]))
+	s.count++
+	s.plain += int64(len(w.frame))
+	return nil
+}
+
+// openSegment starts the next segment: its index (header written atomically,
+// so an index file is never headerless) and its age file.
+func (w *Writer) openSegment() error {
+	n := w.segNum + 1
+	idxName := filepath.Join(w.dir, segmentName(n, "idx"))
+	ageName := filepath.Join(w.dir, segmentName(n, "age"))
+	if err := writeFileAtomic(idxName, []byte(indexHeader(w.man.id, n, w.tree.n))); err != nil {
+		return err
+	}
+	w.segNum = n
+	w.sealed = append(w.sealed, 0)
+	s := &activeSegment{num: n, first: w.tree.n, opened: time.Now()}
+	var err error
+	if s.idx, err = openAppend(idxName); err != nil {
+		return err
+	}
+	// 4 KiB: a killed writer loses at most 63 commitments of unsealed
+	// records from the index, which only makes its "unsealed" count low.
+	s.idxBuf = bufio.NewWriterSize(s.idx, 4096)
+	if s.file, err = createFile(ageName, true); err != nil {
+		s.idx.Close()
+		return err
+	}
+	s.sink = newCipherSink(s.file)
+	if s.enc, err = age.Encrypt(s.sink, w.opts.Recipients...); err == nil {
+		_, err = io.WriteString(s.enc, segmentHeader(w.man.id, n, s.first))
+	}
+	if err != nil {
+		s.sink.finish()
+		s.idx.Close()
+		s.file.Close()
+		return fmt.Errorf("store: %w", err)
+	}
+	w.seg = s
+	return nil
+}
+
+// seal finishes the active segment and signs a checkpoint over it. The order
+// is what makes crashes recoverable (FORMAT.md, "Sealing"): ciphertext and
+// index durable first, then the checkpoint, then the index trailer, then
+// retention.
+func (w *Writer) seal() error {
+	s := w.seg
+	if s == nil {
+		return nil
+	}
+	w.seg = nil
+	defer s.idx.Close()
+	defer s.file.Close()
+	err := s.enc.Close()
+	cipherHash, serr := s.sink.finish()
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("store: finishing %s: %w", segmentName(s.num, "age"), err)
+	}
+	if err := s.file.Sync(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := s.idxBuf.Flush(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := s.idx.Sync(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := syncDir(w.dir); err != nil {
+		return err
+	}
+	now := time.Now()
+	w.sealed[s.num] = now.Unix()
+	c := &Checkpoint{
+		Origin:  originPrefix + w.man.id,
+		Size:    w.tree.n,
+		Hash:    w.tree.root(),
+		Segment: s.num,
+		Retired: w.retention(now),
+		Time:    now.Unix(),
+	}
+	if err := w.appendCheckpoint(c); err != nil {
+		return err
+	}
+	w.latest, w.retired = c, c.Retired
+	if _, err := io.WriteString(s.idx, sealedTrailer(s.count, cipherHash)); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := s.idx.Sync(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	w.removeRetired()
+	if w.opts.OnCheckpoint != nil {
+		w.opts.OnCheckpoint(c)
+	}
+	return nil
+}
+
+// retention returns how many of the oldest segments have no ciphertext
+// once the retention options are applied at now. It never goes down.
+func (w *Writer) retention(now time.Time) int64 {
+	r := w.retired
+	if k := int64(w.opts.KeepSegments); k > 0 && w.segNum-k > r {
+		r = w.segNum - k
+	}
+	if w.opts.KeepFor > 0 {
+		// Abandoned segments (never sealed, no seal time) go with the
+		// first sealed segment after them.
+		cut := now.Add(-w.opts.KeepFor).Unix()
+		for {
+			n := r + 1
+			for n <= w.segNum && w.skipped[n] {
+				n++
+			}
+			if n > w.segNum || w.sealed[n] == 0 || w.sealed[n] >= cut {
+				break
+			}
+			r = n
+		}
+	}
+	return r
+}
+
+// removeRetired deletes the ciphertext of retired segments. It runs after the
+// checkpoint recording the retention is durable, so a crash in between only
+// leaves ciphertext that the next writer removes.
+func (w *Writer) removeRetired() {
+	for ; w.removed < w.retired; w.removed++ {
+		os.Remove(filepath.Join(w.dir, segmentName(w.removed+1, "age")))
+	}
+}
+
+func (w *Writer) onTimer() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	if w.err == nil && w.seg != nil && w.seg.count > 0 {
+		w.fail(w.seal())
+	}
+	w.timer.Reset(w.tick())
+}
+
+// Checkpoint seals the active segment, if it holds records, and returns the
+// latest checkpoint.
+func (w *Writer) Checkpoint() (*Checkpoint, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.usable(); err != nil {
+		return nil, err
+	}
+	if err := w.fail(w.seal()); err != nil {
+		return nil, err
+	}
+	return w.latest, nil
+}
+
+// Latest returns the latest checkpoint on disk.
+func (w *Writer) Latest() *Checkpoint {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.latest
+}
+
+// Close seals the active segment (a final checkpoint) and releases the lock.
+// After a failed write it only releases the lock, and returns that failure:
+// the next Open recovers the store from its files.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	w.closed = true
+	w.timer.Stop()
+	err := w.err
+	if err == nil {
+		err = w.fail(w.seal())
+	} else if w.seg != nil {
+		w.seg.sink.finish()
+		w.seg.idx.Close()
+		w.seg.file.Close()
+	}
+	if uerr := unlock(w.lock); err == nil && uerr != nil {
+		err = fmt.Errorf("store: %w", uerr)
+	}
+	return err
+}
+
+// verifierKey derives the note verifier key from a signer key, so the writer
+// can record it in the manifest without being handed it separately.
+func verifierKey(skey string) (string, error) {
+	// PRIVATE+KEY+<name>+<hash>+<base64(0x01 ‖ ed25519 seed)>; the base64
+	// may itself hold '+', the name may not.
+	rest, ok := strings.CutPrefix(skey, "PRIVATE+KEY+")
+	name, rest, ok2 := strings.Cut(rest, "+")
+	_, key64, ok3 := strings.Cut(rest, "+")
+	if !ok || !ok2 || !ok3 {
+		return "", errors.New("store: signing key is not a note signer key")
+	}
+	key, err := base64.StdEncoding.DecodeString(key64)
+	if err != nil || len(key) != 1+ed25519.SeedSize || key[0] != 1 {
+		return "", errors.New("store: signing key is not an Ed25519 note signer key")
+	}
+	pub := ed25519.NewKeyFromSeed(key[1:]).Public().(ed25519.PublicKey)
+	v, err := note.NewEd25519VerifierKey(name, pub)
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	return v, nil
+}
+
+// keyName returns the name part of a note key, for messages.
+func keyName(vkey string) string {
+	name, _, _ := strings.Cut(vkey, "+")
+	return name
+}
