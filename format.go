@@ -159,22 +159,23 @@ func (s *state) nonBuiltins(r *slog.Record) {
 		s.sep = !(s.json && pre[len(pre)-1] == '{')
 	}
 	nOpen := h.nOpen
-	if r.NumAttrs() > 0 {
-		s.enterGroups(h.nOpen)
-		pos, sep := len(s.buf), s.sep
-		s.openPending(h.nOpen)
-		appended := false
-		r.Attrs(func(a slog.Attr) bool {
-			if s.attr(a) {
-				appended = true
-			}
-			return true
-		})
-		if appended {
-			nOpen = len(h.groups)
-		} else {
-			s.buf, s.sep = s.buf[:pos], sep
+	// Without a r.NumAttrs() > 0 test: a record without attributes appends
+	// nothing and takes its pending groups back below, and the test copied
+	// the 312-byte Record (value receiver) on every record.
+	s.enterGroups(h.nOpen)
+	pos, sep := len(s.buf), s.sep
+	s.openPending(h.nOpen)
+	appended := false
+	r.Attrs(func(a slog.Attr) bool {
+		if s.attr(a) {
+			appended = true
 		}
+		return true
+	})
+	if appended {
+		nOpen = len(h.groups)
+	} else {
+		s.buf, s.sep = s.buf[:pos], sep
 	}
 	if s.json {
 		for range nOpen {
