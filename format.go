@@ -2,8 +2,8 @@ package conflog
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"log/slog"
