@@ -11,6 +11,9 @@ type stamp struct {
 	loc  *time.Location
 	date []byte // "2006-01-02T15:04:05"
 	zone []byte // "Z" or "+01:00", as RFC 3339 writes it
+	// The same for JSON, with the quotes: one append each instead of three.
+	jsonDate []byte // `"2006-01-02T15:04:05`
+	jsonZone []byte // `Z"`
 }
 
 // Unix seconds of years safely inside 0000–9999 whatever the zone, the range
@@ -32,7 +35,8 @@ func (c *core) stampOf(t time.Time) *stamp {
 		return st
 	}
 	b := t.AppendFormat(make([]byte, 0, 32), time.RFC3339)
-	st := &stamp{sec: sec, loc: loc, date: b[:19], zone: b[19:]}
+	st := &stamp{sec: sec, loc: loc, date: b[:19], zone: b[19:],
+		jsonDate: append([]byte{'"'}, b[:19]...), jsonZone: append(b[19:len(b):len(b)], '"')}
 	c.stamp.Store(st)
 	return st
 }
@@ -41,34 +45,44 @@ func (c *core) stampOf(t time.Time) *stamp {
 // does (RFC 3339 with nanoseconds, trailing zeros trimmed, quoted) or as its
 // text handler does (exactly three fractional digits).
 func (st *stamp) append(b []byte, t time.Time, json bool) []byte {
+	// Digits two at a time from a table, and trailing zeros trimmed as
+	// bytes: the divisions by ten one digit at a time were 300
+	// instructions a record, 6 % of a public JSON one (callgrind).
+	var frac [9]byte
 	ns := t.Nanosecond()
 	if json {
-		b = append(b, '"')
-		b = append(b, st.date...)
+		b = append(b, st.jsonDate...)
 		if ns != 0 {
-			digits := 9
-			for ns%10 == 0 {
-				ns /= 10
-				digits--
+			putNanos(&frac, ns)
+			n := len(frac)
+			for frac[n-1] == '0' {
+				n--
 			}
-			b = appendDigits(append(b, '.'), ns, digits)
+			b = append(b, '.')
+			b = append(b, frac[:n]...)
 		}
-		b = append(b, st.zone...)
-		return append(b, '"')
+		return append(b, st.jsonZone...)
 	}
+	putNanos(&frac, ns)
 	b = append(b, st.date...)
-	b = appendDigits(append(b, '.'), ns/1e6, 3)
+	b = append(b, '.', frac[0], frac[1], frac[2])
 	return append(b, st.zone...)
 }
 
-// appendDigits writes v in exactly n decimal digits.
-func appendDigits(b []byte, v, n int) []byte {
-	var tmp [9]byte
-	for i := n - 1; i >= 0; i-- {
-		tmp[i] = byte('0' + v%10)
-		v /= 10
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// putNanos writes ns, below 1e9, as nine decimal digits.
+func putNanos(d *[9]byte, ns int) {
+	v := uint32(ns)
+	for i := 7; i > 0; i -= 2 {
+		r := v % 100
+		v /= 100
+		d[i], d[i+1] = digitPairs[2*r], digitPairs[2*r+1]
 	}
-	return append(b, tmp[:n]...)
+	d[0] = byte('0' + v)
 }
 
 // appendRFC3339Millis writes t as slog's text handler does: RFC 3339 with
