@@ -51,6 +51,11 @@ type state struct {
 	groups      []string // the open groups, for ReplaceAttr (only when it is set)
 	depth       int      // how deep attr is in groups
 	nGroups     int      // how many groups the record has opened
+
+	// The one-pass encoding (see Handler.encodeOnePass): scan is set while
+	// attr sees the record's own attributes; the markers seen among them;
+	// and whether it met a value whose rendering depends on the category.
+	onePass, scan, sawPublic, sawPrivate, abort bool
 }
 
 // statePool recycles states and their buffers: the common path allocates
@@ -96,7 +101,15 @@ func (s *state) end() {
 		s.buf = append(s.buf, '}')
 	}
 	s.buf = append(s.buf, '\n')
-	if p := s.h.c.prefix; !s.public && len(s.buf) >= len(p) && string(s.buf[:len(p)]) == p {
+	if !s.public {
+		s.guard()
+	}
+}
+
+// guard puts the guard byte before a private line that starts with the
+// prefix.
+func (s *state) guard() {
+	if p := s.h.c.prefix; len(s.buf) >= len(p) && string(s.buf[:len(p)]) == p {
 		s.buf = append(s.buf, 0)
 		copy(s.buf[1:], s.buf)
 		s.buf[0] = s.h.c.guard
@@ -166,12 +179,14 @@ func (s *state) nonBuiltins(r *slog.Record) {
 	pos, sep := len(s.buf), s.sep
 	s.openPending(h.nOpen)
 	appended := false
+	s.scan = s.onePass
 	r.Attrs(func(a slog.Attr) bool {
 		if s.attr(a) {
 			appended = true
 		}
-		return true
+		return !s.abort
 	})
+	s.scan = false
 	if appended {
 		nOpen = len(h.groups)
 	} else {
@@ -255,6 +270,21 @@ func (s *state) attr(a slog.Attr) bool {
 			s.valueOfKind(a.Value, k) // Kind is a type switch: once is enough
 			return true
 		}
+	}
+	if s.scan {
+		m, ok := marker(a)
+		if !ok {
+			// An error, LogValuer or group renders by category, which
+			// is not known yet: give up before resolving it.
+			s.abort = true
+			return false
+		}
+		if m == OnlyPublicData {
+			s.sawPublic = true
+		} else {
+			s.sawPrivate = true
+		}
+		return false // never printed
 	}
 	if isMarker(a) {
 		return false // never printed, never shown to ReplaceAttr
