@@ -449,7 +449,11 @@ func (s *state) key(k string) {
 	switch {
 	case s.json:
 		s.buf = append(s.buf, '"')
-		s.buf = appendJSONString(s.buf, k)
+		if jsonSafeWords(k) {
+			s.buf = append(s.buf, k...) // inlined: a call less per key
+		} else {
+			s.buf = appendJSONString(s.buf, k)
+		}
 		s.buf = append(s.buf, '"', ':')
 	case len(s.prefix) == 0:
 		s.str(k)
@@ -471,7 +475,11 @@ func (s *state) key(k string) {
 func (s *state) str(v string) {
 	if s.json {
 		s.buf = append(s.buf, '"')
-		s.buf = appendJSONString(s.buf, v)
+		if jsonSafeWords(v) {
+			s.buf = append(s.buf, v...)
+		} else {
+			s.buf = appendJSONString(s.buf, v)
+		}
 		s.buf = append(s.buf, '"')
 	} else if needsQuoting(v) {
 		s.buf = strconv.AppendQuote(s.buf, v)
@@ -851,18 +859,9 @@ func jsonUnsafe8(x uint64) uint64 {
 	return (ctl | quote | back | high) & swarHigh
 }
 
-// jsonUnsafe4 is jsonUnsafe8 for four bytes.
-func jsonUnsafe4(x uint32) uint32 {
-	const ones, hi = 0x01010101, 0x80808080
-	ctl := (x - 0x20*ones) &^ x
-	q := x ^ '"'*ones
-	bs := x ^ '\\'*ones
-	return (ctl | (q-ones)&^q | (bs-ones)&^bs | x | (x + ones)) & hi
-}
-
 // jsonSafeWords reports whether every byte of s is jsonSafe, reading it in
 // words: eight bytes at a time, the last eight overlapping, and two
-// overlapping four-byte words for four to seven bytes.
+// overlapping four-byte halves for four to seven bytes.
 func jsonSafeWords(s string) bool {
 	n := len(s)
 	switch {
@@ -874,8 +873,9 @@ func jsonSafeWords(s string) bool {
 		}
 		return jsonUnsafe8(binary.LittleEndian.Uint64([]byte(s[n-8:]))) == 0
 	case n >= 4:
-		return jsonUnsafe4(binary.LittleEndian.Uint32([]byte(s[:4])))|
-			jsonUnsafe4(binary.LittleEndian.Uint32([]byte(s[n-4:]))) == 0
+		// Both halves in one word: one test instead of two.
+		return jsonUnsafe8(uint64(binary.LittleEndian.Uint32([]byte(s[:4])))|
+			uint64(binary.LittleEndian.Uint32([]byte(s[n-4:])))<<32) == 0
 	}
 	for i := 0; i < n; i++ {
 		if !jsonSafe[s[i]] {
