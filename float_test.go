@@ -34,7 +34,7 @@ func TestShortDecimalMatchesStrconv(t *testing.T) {
 			}
 		}
 	}
-	// Every decimal with up to 4 places below 30, and its neighbours.
+	// Every decimal with up to four places below 30, and its neighbours.
 	for i := range 300_000 {
 		f := float64(i) / 1e4
 		checkShortDecimal(t, f)

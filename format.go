@@ -568,66 +568,48 @@ func (s *state) jsonFloat(f float64) {
 	}
 }
 
-// pow10 holds the powers of ten that float64 represents exactly.
-var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8}
-
 // appendShortDecimal appends f as strconv.AppendFloat(b, f, 'f', -1, 64)
-// does, when f's shortest decimal has at most eight decimals and its digits
-// fit in 49 bits (loss=0.2513, lr=3e-4, 0.95); otherwise it reports false and
-// the caller asks strconv. It was 500 instructions of strconv's shortest
-// search for the benchmark's 0.2513, 100 here (callgrind).
+// does, when f's shortest decimal has at most eight places and |f|·10^8 is
+// below 2^49 (loss=0.2513, lr=3e-4, 0.95); otherwise it reports false and
+// the caller asks strconv. strconv's shortest search was 500 instructions
+// for the benchmark's 0.2513; this is 100 (callgrind).
 //
-// Why it is exact: for k = 0, 1, …, let m be a·10^k rounded (a = |f|). While
-// a·10^k < 2^49, the float product is within 2^-4 of the true one and the
-// decimals with k places that read back as a lie within 1/8 of it: there is
-// at most one, and it can only be m. m/10^k, one correctly rounded
-// division of two exact numbers, equals a exactly when m·10^-k reads back
-// as a. So the first k that passes gives the shortest decimal that reads
-// back as a, and the only one of that length — what strconv finds. Fuzzed
-// against strconv by FuzzShortDecimal.
+// Why it is exact: let x be a·10^8 (a = |f|), M its nearest integer. The
+// float product is within x·2^-53 of the true one, and the decimals with
+// eight places that read back as a lie within x·2^-53 of it too: below
+// 2^49 that is 1/16 each, so there is at most one such decimal, and it can
+// only be M·10^-8. M/10^8, one correctly rounded division of two exact
+// numbers, equals a exactly when M·10^-8 reads back as a. A shorter decimal
+// that reads back as a is that same one with fewer places, so the shortest
+// is M with its trailing zeros dropped — what strconv finds. Fuzzed against
+// strconv by FuzzShortDecimal.
 func appendShortDecimal(b []byte, f float64) ([]byte, bool) {
 	a := math.Abs(f)
-	if a == 0 {
-		return b, false // "0" or "-0": strconv's
+	x := a * 1e8
+	if a == 0 || x >= 1<<49 {
+		return b, false // 0 and -0 too: strconv's
 	}
-	// A quick no for most floats with more decimals, such as computed
-	// losses: if some m·10^-k (k ≤ 8) reads back as a, then a·10^8 is within
-	// a·10^8·2^-52 of the integer m·10^(8-k). Without this test such a float
-	// paid 290 instructions of failed rounds before strconv; now 57, on
-	// strconv's 1010 (callgrind, 0.25134567891234).
-	if x := a * 1e8; x < 1<<49 && math.Abs(x-float64(uint64(x+0.5))) > x*0x1p-50 {
+	r := float64(uint64(x + 0.5)) // x+0.5 is exact below 2^52
+	if r/1e8 != a {
 		return b, false
 	}
-	for k, p := range pow10 {
-		x := a * p
-		if x >= 1<<49 {
-			return b, false
-		}
-		r := float64(uint64(x + 0.5)) // x+0.5 is exact below 2^52
-		if r/p != a {
-			continue
-		}
-		if f < 0 {
-			b = append(b, '-')
-		}
-		m := uint64(r)
-		if k == 0 {
-			return strconv.AppendUint(b, m, 10), true
-		}
-		q := uint64(p)
-		b = strconv.AppendUint(b, m/q, 10)
-		// The k decimals, with their leading zeros; the last is not zero
-		// (else k-1 places would have passed).
-		var d [8]byte
-		frac := m % q
-		for i := k - 1; i >= 0; i-- {
-			d[i] = byte('0' + frac%10)
-			frac /= 10
-		}
-		b = append(b, '.')
-		return append(b, d[:k]...), true
+	if f < 0 {
+		b = append(b, '-')
 	}
-	return b, false
+	m := uint64(r)
+	b = strconv.AppendUint(b, m/1e8, 10)
+	frac := m % 1e8
+	if frac == 0 {
+		return b, true
+	}
+	var d [9]byte
+	putNanos(&d, int(frac)) // "0" and the eight places
+	n := len(d)
+	for d[n-1] == '0' {
+		n--
+	}
+	d[0] = '.'
+	return append(b, d[:n]...), true
 }
 
 // any encodes a value of kind Any. Its methods (Error, String, MarshalText,
