@@ -211,7 +211,10 @@ func (s *state) index() int {
 // enterGroups puts the state inside the handler's first n groups, which its
 // preformatted attributes already opened.
 func (s *state) enterGroups(n int) {
-	s.prefix = append(s.prefix[:0], s.h.groupPrefix...)
+	s.prefix = s.prefix[:0]
+	if s.h.groupPrefix != "" { // skips a memmove call on most records
+		s.prefix = append(s.prefix, s.h.groupPrefix...)
+	}
 	s.prefixQuote = s.h.prefixQuote
 	if s.h.c.replace != nil {
 		s.groups = append(s.groups[:0], s.h.groups[:n]...)
@@ -491,13 +494,13 @@ func (s *state) key(k string) {
 // so no byte of it can end the line.
 func (s *state) str(v string) {
 	if s.json {
-		s.buf = append(s.buf, '"')
+		b := append(s.buf, '"') // in a local, as in key
 		if jsonSafeWords(v) {
-			s.buf = append(s.buf, v...)
+			b = append(b, v...)
 		} else {
-			s.buf = appendJSONString(s.buf, v)
+			b = appendJSONString(b, v)
 		}
-		s.buf = append(s.buf, '"')
+		s.buf = append(b, '"')
 	} else if needsQuoting(v) {
 		s.buf = strconv.AppendQuote(s.buf, v)
 	} else {
