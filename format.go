@@ -535,7 +535,7 @@ func (s *state) valueOfKind(v slog.Value, k slog.Kind) {
 	case slog.KindString:
 		s.str(v.String())
 	case slog.KindInt64:
-		s.buf = strconv.AppendInt(s.buf, v.Int64(), 10)
+		s.buf = appendInt(s.buf, v.Int64())
 	case slog.KindUint64:
 		s.buf = strconv.AppendUint(s.buf, v.Uint64(), 10)
 	case slog.KindFloat64:
@@ -559,6 +559,15 @@ func (s *state) valueOfKind(v slog.Value, k slog.Kind) {
 	default: // an unresolved LogValuer or a group where a value belongs
 		s.str(fmt.Sprintf("!BADVALUE:%s", v.Kind()))
 	}
+}
+
+// appendInt is strconv.AppendInt in base 10 with one digit appended as a
+// byte: strconv appends its small numbers with a memmove call.
+func appendInt(b []byte, v int64) []byte {
+	if 0 <= v && v < 10 {
+		return append(b, byte('0'+v))
+	}
+	return strconv.AppendInt(b, v, 10)
 }
 
 // jsonFloat writes f as encoding/json does (slog JSON's format), without
@@ -617,7 +626,11 @@ func appendShortDecimal(b []byte, f float64) ([]byte, bool) {
 		b = append(b, '-')
 	}
 	m := uint64(r)
-	b = strconv.AppendUint(b, m/1e8, 10)
+	if ip := m / 1e8; ip < 10 {
+		b = append(b, byte('0'+ip)) // 0.2513: a byte, not strconv's memmove
+	} else {
+		b = strconv.AppendUint(b, ip, 10)
+	}
 	frac := m % 1e8
 	if frac == 0 {
 		return b, true
