@@ -601,7 +601,7 @@ func (s *state) jsonFloat(f float64) {
 // does, when f's shortest decimal has at most eight places and |f|·10^8 is
 // below 2^49 (loss=0.2513, lr=3e-4, 0.95); otherwise it reports false and
 // the caller asks strconv. strconv's shortest search was 500 instructions
-// for the benchmark's 0.2513; this is 100 (callgrind).
+// for the benchmark's 0.2513; this is under 200 (callgrind).
 //
 // Why it is exact: let x be a·10^8 (a = |f|), M its nearest integer. The
 // float product is within x·2^-53 of the true one, and the decimals with
