@@ -474,3 +474,24 @@ func TestTimeMatchesSlog(t *testing.T) {
 		}
 	}
 }
+
+// TestLevelsMatchSlog: the level names written as constants, and the
+// others, are what slog writes.
+func TestLevelsMatchSlog(t *testing.T) {
+	for _, format := range []Format{Text, JSON} {
+		for l := slog.LevelDebug - 5; l <= slog.LevelError+5; l++ {
+			var sb, cb bytes.Buffer
+			var sh slog.Handler = slog.NewTextHandler(&sb, &slog.HandlerOptions{Level: slog.Level(-100)})
+			if format == JSON {
+				sh = slog.NewJSONHandler(&sb, &slog.HandlerOptions{Level: slog.Level(-100)})
+			}
+			ch := newTestHandler(&cb, &Options{Format: format, Level: slog.Level(-100)})
+			r := slog.NewRecord(time.Unix(1700000000, 0), l, "m", 0)
+			sh.Handle(context.Background(), r)
+			ch.Handle(context.Background(), r)
+			if sb.String() != cb.String() {
+				t.Errorf("%v %v:\nslog:    %q\nconflog: %q", format, l, sb.String(), cb.String())
+			}
+		}
+	}
+}

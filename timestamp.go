@@ -1,6 +1,9 @@
 package conflog
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // A stamp is the second of the last time a handler formatted: its date,
 // clock and zone, formatted once by the standard library. Records come many
@@ -11,6 +14,11 @@ type stamp struct {
 	loc  *time.Location
 	date []byte // "2006-01-02T15:04:05"
 	zone []byte // "Z" or "+01:00", as RFC 3339 writes it
+	// The same for JSON, with the quotes, as arrays: stored into the buffer
+	// as whole arrays, without a memmove call each.
+	jsonDate    [20]byte // `"2006-01-02T15:04:05`
+	jsonZone    [8]byte  // `Z"` or `+01:00"`, then zeros
+	jsonZoneLen int
 }
 
 // Unix seconds of years safely inside 0000–9999 whatever the zone, the range
@@ -33,6 +41,10 @@ func (c *core) stampOf(t time.Time) *stamp {
 	}
 	b := t.AppendFormat(make([]byte, 0, 32), time.RFC3339)
 	st := &stamp{sec: sec, loc: loc, date: b[:19], zone: b[19:]}
+	st.jsonDate[0] = '"'
+	copy(st.jsonDate[1:], b[:19])
+	st.jsonZoneLen = copy(st.jsonZone[:], b[19:]) + 1 // RFC3339's zone: at most "+hh:mm"
+	st.jsonZone[st.jsonZoneLen-1] = '"'
 	c.stamp.Store(st)
 	return st
 }
@@ -41,34 +53,64 @@ func (c *core) stampOf(t time.Time) *stamp {
 // does (RFC 3339 with nanoseconds, trailing zeros trimmed, quoted) or as its
 // text handler does (exactly three fractional digits).
 func (st *stamp) append(b []byte, t time.Time, json bool) []byte {
+	// Digits two at a time from a table, and trailing zeros trimmed as
+	// bytes: the divisions by ten one digit at a time were 300
+	// instructions a record, 6 % of a public JSON one (callgrind).
 	ns := t.Nanosecond()
 	if json {
-		b = append(b, '"')
-		b = append(b, st.date...)
+		// Room for all of it, then three array stores (trimmed after):
+		// the three appends' memmove calls were a third of this function.
+		const most = len(st.jsonDate) + len(".123456789") + len(st.jsonZone)
+		n := len(b)
+		b = slices.Grow(b, most)[:n+most]
+		*(*[20]byte)(b[n:]) = st.jsonDate
+		i := n + len(st.jsonDate)
 		if ns != 0 {
-			digits := 9
-			for ns%10 == 0 {
-				ns /= 10
-				digits--
+			var frac [10]byte
+			frac[0] = '.'
+			putNanos((*[9]byte)(frac[1:]), ns)
+			m := len(frac)
+			for frac[m-1] == '0' {
+				m--
 			}
-			b = appendDigits(append(b, '.'), ns, digits)
+			*(*[10]byte)(b[i:]) = frac
+			i += m
 		}
-		b = append(b, st.zone...)
-		return append(b, '"')
+		*(*[8]byte)(b[i:]) = st.jsonZone
+		return b[:i+st.jsonZoneLen]
 	}
+	var frac [9]byte
+	putNanos(&frac, ns)
 	b = append(b, st.date...)
-	b = appendDigits(append(b, '.'), ns/1e6, 3)
+	b = append(b, '.', frac[0], frac[1], frac[2])
 	return append(b, st.zone...)
 }
 
-// appendDigits writes v in exactly n decimal digits.
-func appendDigits(b []byte, v, n int) []byte {
-	var tmp [9]byte
-	for i := n - 1; i >= 0; i-- {
-		tmp[i] = byte('0' + v%10)
-		v /= 10
+// digitTens[v] and digitOnes[v] are the two digits of v < 100.
+var digitTens, digitOnes = func() (t, o [100]byte) {
+	for v := range 100 {
+		t[v], o[v] = byte('0'+v/10), byte('0'+v%10)
 	}
-	return append(b, tmp[:n]...)
+	return t, o
+}()
+
+// putNanos writes ns, below 1e9, as nine decimal digits: two at a time,
+// unrolled, from tables indexed below 100 (no bounds checks).
+func putNanos(d *[9]byte, ns int) {
+	v := uint32(ns)
+	r := v % 100
+	v /= 100
+	d[7], d[8] = digitTens[r], digitOnes[r]
+	r = v % 100
+	v /= 100
+	d[5], d[6] = digitTens[r], digitOnes[r]
+	r = v % 100
+	v /= 100
+	d[3], d[4] = digitTens[r], digitOnes[r]
+	r = v % 100
+	v /= 100
+	d[1], d[2] = digitTens[r], digitOnes[r]
+	d[0] = byte('0' + v%10)
 }
 
 // appendRFC3339Millis writes t as slog's text handler does: RFC 3339 with
