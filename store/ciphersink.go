@@ -54,7 +54,8 @@ func newCipherSink(f *os.File) *cipherSink {
 	s := &cipherSink{
 		file: f,
 		hash: sha256.New(),
-		buf:  make([]byte, 0, sinkBatch+chunkCiphertext),
+		// buf grows as needed: a segment sealed after a few records (a
+		// quiet job, checkpointed every minute) needs a few KiB, not 1 MiB.
 		ch:   make(chan []byte, sinkQueue),
 		free: make(chan []byte, sinkQueue+2),
 		done: make(chan struct{}),
