@@ -18,32 +18,70 @@ import (
 type cipherSink struct {
 	file *os.File
 	hash hash.Hash
-	ch   chan []byte // chunks to write, in order
+	buf  []byte      // ciphertext gathered for the next batch
+	ch   chan []byte // batches to write, in order
 	free chan []byte // spent buffers, reused
 	done chan struct{}
 
 	mu  sync.Mutex
-	err error // the first write error
+	err error // the first write or fsync error
 }
+
+// sinkBatch is how much ciphertext the sink gathers before it hands it to its
+// goroutine. Handing over each 64 KiB age chunk cost about two goroutine
+// wake-ups per chunk (perf stat: 3,400 context switches per 64 MiB segment,
+// 1,100 with 1 MiB batches), and on a busy machine each wake-up may wait for
+// a CPU. A batch also makes each write(2) sixteen times larger.
+const sinkBatch = 1 << 20
+
+// syncEvery is how much ciphertext the sink writes between fsyncs of its
+// own, on its goroutine. Left to the seal, the fsync of a 64 MiB segment took
+// 90-120 ms on the benchmark machine (mostly the virtual disk flushing what
+// it had cached: sync_file_range(2) to start writeback early cut only 30 ms
+// of it), with the writer blocked for all of it. Synced every 8 MiB while the
+// writer encrypts, the seal took 30-35 ms. These fsyncs make nothing durable
+// that a checkpoint relies on; that is still the seal's fsync alone.
+const syncEvery = 8 << 20
+
+// sinkQueue is how many batches may wait for the sink's goroutine: enough to
+// cover one of its fsyncs (8 MiB), so the writer rarely waits for the disk.
+// Measured per 64 MiB segment, the writer waited 65-95 ms on a queue of 2,
+// 6-43 ms on 4 and mostly under 5 ms on 8. The cost is memory: up to about
+// 11 MiB of ciphertext buffers per open segment.
+const sinkQueue = 8
 
 func newCipherSink(f *os.File) *cipherSink {
 	s := &cipherSink{
 		file: f,
 		hash: sha256.New(),
-		ch:   make(chan []byte, 4), // 4 age chunks (256 KiB) in flight at most
-		free: make(chan []byte, 5),
+		// buf grows as needed: a segment sealed after a few records (a
+		// quiet job, checkpointed every minute) needs a few KiB, not 1 MiB.
+		ch:   make(chan []byte, sinkQueue),
+		free: make(chan []byte, sinkQueue+2),
 		done: make(chan struct{}),
 	}
 	go s.run()
 	return s
 }
 
+// chunkCiphertext is the size of a full age STREAM chunk on disk: 64 KiB of
+// plaintext and its 16-byte Poly1305 tag. A batch overflows by at most one.
+const chunkCiphertext = 64<<10 + 16
+
 func (s *cipherSink) run() {
 	defer close(s.done)
+	unsynced := 0
 	for b := range s.ch {
 		if s.failed() == nil {
 			s.hash.Write(b)
-			if _, err := s.file.Write(b); err != nil {
+			_, err := s.file.Write(b)
+			if unsynced += len(b); err == nil && unsynced >= syncEvery {
+				// An fsync error must stick: Linux reports it once,
+				// and the seal's own fsync may then succeed.
+				err = s.file.Sync()
+				unsynced = 0
+			}
+			if err != nil {
 				s.mu.Lock()
 				s.err = err
 				s.mu.Unlock()
@@ -68,18 +106,30 @@ func (s *cipherSink) Write(p []byte) (int, error) {
 	if err := s.failed(); err != nil {
 		return 0, err
 	}
-	var b []byte
-	select {
-	case b = <-s.free:
-	default:
+	s.buf = append(s.buf, p...)
+	if len(s.buf) >= sinkBatch {
+		s.flush()
 	}
-	s.ch <- append(b, p...)
 	return len(p), nil
+}
+
+// flush hands the gathered ciphertext to the sink's goroutine.
+func (s *cipherSink) flush() {
+	if len(s.buf) == 0 {
+		return
+	}
+	s.ch <- s.buf
+	select {
+	case s.buf = <-s.free:
+	default:
+		s.buf = make([]byte, 0, sinkBatch+chunkCiphertext)
+	}
 }
 
 // finish waits until every queued chunk is written and returns the SHA-256 of
 // all of them. The sink must not be used afterwards.
 func (s *cipherSink) finish() ([32]byte, error) {
+	s.flush()
 	close(s.ch)
 	<-s.done
 	var h [32]byte
