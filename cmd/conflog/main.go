@@ -39,7 +39,7 @@ var commands = []*command{
 	verifyCommand,
 	catCommand,
 	purgeCommand,
-	{name: "vet", summary: "report Go logging that can leak private data", main: vetMain},
+	vetCommand,
 }
 
 // Exit codes shared by the verbs.
@@ -97,9 +97,23 @@ func conflogMain(c *cli, args []string) int {
 	return exitUsage
 }
 
+// overview opens the usage text: examples first, as age's does.
+const overview = `conflog keeps private data out of logs that leave a compliant boundary.
+
+Examples:
+  conflog run --prefix SystemLog: -- python3 train.py      only public lines get out
+  conflog scrub --prefix SystemLog: raw.log > public.log   the same rule on a file
+  conflog vet ./...                                        find leaky logging calls
+
+Usage:
+  conflog <command> [flags] [args]
+
+Commands:
+`
+
 func usage(w io.Writer) {
 	var b strings.Builder
-	b.WriteString("conflog keeps private data out of logs that leave a compliant boundary.\n\nUsage:\n  conflog <command> [flags] [args]\n\nCommands:\n")
+	b.WriteString(overview)
 	for _, cmd := range commands {
 		fmt.Fprintf(&b, "  %-8s %s\n", cmd.name, cmd.summary)
 	}

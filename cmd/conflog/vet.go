@@ -30,6 +30,12 @@ Silence a reviewed finding on its line, or alone on the line above:
 Flags:
 `
 
+var vetCommand = &command{
+	name:    "vet",
+	summary: "report Go logging that can leak private data",
+	main:    vetMain,
+}
+
 // vetMain runs the analyzer. Exit codes: 0 clean, 1 findings, 2 usage or
 // load error.
 func vetMain(c *cli, args []string) int {
