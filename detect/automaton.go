@@ -1,0 +1,122 @@
+package detect
+
+// This file holds the Aho–Corasick automaton of the literal pass.
+//
+// It is hand-written rather than taken from a library because the scan needs
+// three things together that the Go packages we looked at do not give at once:
+// ASCII case folding inside the automaton (credential keys are matched in any
+// case), the end position of every match with no allocation per line, and a
+// dense DFA whose inner loop is one table load and one compare per byte. With
+// a few dozen literals the whole automaton is a few kilobytes: byte classes
+// shrink each row to the distinct bytes the literals use, and states are
+// renumbered so that every state with an output sorts last, which turns the
+// "did something match here?" test into a single comparison.
+
+// automaton is a dense DFA over byte classes, built from lower-case literals
+// and run over ASCII-folded input.
+type automaton struct {
+	class    [256]uint8 // byte -> class; class 0 is "no literal uses this byte"
+	nclass   int
+	next     []int32 // state*nclass + class -> state
+	accept   int32   // states >= accept have outputs
+	outs     [][]int // state - accept -> pattern indexes ending here
+	patLen   []int
+	patCount int
+}
+
+func compile(pats []string) *automaton {
+	a := &automaton{patLen: make([]int, len(pats)), patCount: len(pats)}
+	// Byte classes: each byte a literal uses (both cases) gets its own class.
+	a.nclass = 1
+	for _, p := range pats {
+		for i := 0; i < len(p); i++ {
+			b := p[i]
+			if a.class[b] == 0 {
+				a.class[b] = uint8(a.nclass)
+				if 'a' <= b && b <= 'z' {
+					a.class[b-'a'+'A'] = uint8(a.nclass)
+				}
+				a.nclass++
+			}
+		}
+	}
+	// The trie, with goto edges by class.
+	type node struct {
+		edge [256]int32 // by class; -1 none
+		fail int32
+		out  []int
+	}
+	newNode := func() *node {
+		n := &node{}
+		for i := range n.edge {
+			n.edge[i] = -1
+		}
+		return n
+	}
+	nodes := []*node{newNode()}
+	for pi, p := range pats {
+		a.patLen[pi] = len(p)
+		s := int32(0)
+		for i := 0; i < len(p); i++ {
+			c := a.class[p[i]]
+			if nodes[s].edge[c] < 0 {
+				nodes = append(nodes, newNode())
+				nodes[s].edge[c] = int32(len(nodes) - 1)
+			}
+			s = nodes[s].edge[c]
+		}
+		nodes[s].out = append(nodes[s].out, pi)
+	}
+	// Breadth-first: failure links, inherited outputs, and full transitions.
+	queue := []int32{}
+	for c := 0; c < a.nclass; c++ {
+		if t := nodes[0].edge[c]; t >= 0 {
+			nodes[t].fail = 0
+			queue = append(queue, t)
+		} else {
+			nodes[0].edge[c] = 0
+		}
+	}
+	order := []int32{0}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		order = append(order, s)
+		f := nodes[s].fail
+		nodes[s].out = append(nodes[s].out, nodes[f].out...)
+		for c := 0; c < a.nclass; c++ {
+			t := nodes[s].edge[c]
+			if t >= 0 {
+				nodes[t].fail = nodes[f].edge[c]
+				queue = append(queue, t)
+			} else {
+				nodes[s].edge[c] = nodes[f].edge[c]
+			}
+		}
+	}
+	// Renumber: states without outputs first, then states with outputs.
+	renum := make([]int32, len(nodes))
+	n := int32(0)
+	for _, s := range order {
+		if len(nodes[s].out) == 0 {
+			renum[s] = n
+			n++
+		}
+	}
+	a.accept = n
+	for _, s := range order {
+		if len(nodes[s].out) > 0 {
+			renum[s] = n
+			a.outs = append(a.outs, nodes[s].out)
+			n++
+		}
+	}
+	a.next = make([]int32, len(nodes)*a.nclass)
+	for old, nd := range nodes {
+		row := int(renum[old]) * a.nclass
+		for c := 0; c < a.nclass; c++ {
+			a.next[row+c] = renum[nd.edge[c]]
+		}
+	}
+	return a
+}

@@ -1,0 +1,134 @@
+package detect
+
+// cardDetector finds payment card numbers (PANs): 13 to 19 digits, written
+// together or in groups separated by single spaces or hyphens, from a known
+// issuer range and with a valid Luhn check digit (ISO/IEC 7812-1).
+type cardDetector struct{}
+
+func (cardDetector) Name() string           { return "card" }
+func (cardDetector) Confidence() Confidence { return High }
+func (cardDetector) literals() []string     { return nil }
+func (cardDetector) priority() int          { return 2 }
+
+// extent reads digit groups from start. When the groups hold more than 19
+// digits (a card followed by another number), trailing groups are dropped
+// until a valid length remains; Validate decides among them.
+func (d cardDetector) extent(line []byte, start, _ int) (int, int, bool) {
+	if !boundaryBefore(line, start) {
+		return 0, 0, false
+	}
+	var ends [20]int // end of each group
+	groups, digits := 0, 0
+	var sep byte
+	i := start
+	for groups < len(ends) {
+		j := span(line, i, 19, isDigit)
+		if j == i {
+			break
+		}
+		digits += j - i
+		ends[groups] = j
+		groups++
+		if digits > 19+4 || j+1 >= len(line) || !isDigit(line[j+1]) {
+			break
+		}
+		if c := line[j]; (c == ' ' || c == '-') && (sep == 0 || sep == c) {
+			sep = c
+			i = j + 1
+			continue
+		}
+		break
+	}
+	for g := groups; g > 0; g-- {
+		if e := ends[g-1]; cardEnd(line, e) && d.Validate(line[start:e]) {
+			return start, e, true
+		}
+	}
+	return 0, 0, false
+}
+
+// cardEnd reports whether a number may end at i: not inside a word and not
+// followed by a decimal fraction.
+func cardEnd(line []byte, i int) bool {
+	if !boundaryAfter(line, i) {
+		return false
+	}
+	return !(i+1 < len(line) && line[i] == '.' && isDigit(line[i+1]))
+}
+
+// Validate checks length, issuer range and the Luhn sum of v, whose
+// separators (spaces or hyphens, one kind) are ignored.
+func (cardDetector) Validate(v []byte) bool {
+	var pan [19]byte
+	n := 0
+	var sep byte
+	for i, b := range v {
+		switch {
+		case isDigit(b):
+			if n == len(pan) {
+				return false
+			}
+			pan[n] = b - '0'
+			n++
+		case (b == ' ' || b == '-') && i > 0 && i+1 < len(v) && isDigit(v[i-1]) && (sep == 0 || sep == b):
+			sep = b
+		default:
+			return false
+		}
+	}
+	if n < 13 || !issuerLength(pan[:n]) {
+		return false
+	}
+	return luhn(pan[:n])
+}
+
+// luhn reports whether digits pass the Luhn mod 10 check.
+func luhn(digits []byte) bool {
+	sum := 0
+	double := false
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i])
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+// issuerLength reports whether the number's prefix belongs to a major
+// network's issuer range and its length is one that network issues.
+func issuerLength(p []byte) bool {
+	n := len(p)
+	prefix := func(k int) int {
+		v := 0
+		for i := 0; i < k; i++ {
+			v = v*10 + int(p[i])
+		}
+		return v
+	}
+	p2, p3, p4, p6 := prefix(2), prefix(3), prefix(4), prefix(6)
+	switch {
+	case p[0] == 4: // Visa
+		return n == 13 || n == 16 || n == 19
+	case p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720: // Mastercard
+		return n == 16
+	case p2 == 34 || p2 == 37: // American Express
+		return n == 15
+	case p4 == 6011, p2 == 65, p3 >= 644 && p3 <= 649, p6 >= 622126 && p6 <= 622925: // Discover
+		return n >= 16 && n <= 19
+	case p2 == 62: // UnionPay
+		return n >= 16 && n <= 19
+	case p4 >= 3528 && p4 <= 3589: // JCB
+		return n >= 16 && n <= 19
+	case p3 >= 300 && p3 <= 305, p2 == 36, p2 == 38, p2 == 39: // Diners Club
+		return n >= 14 && n <= 19
+	case p4 == 5018, p4 == 5020, p4 == 5038, p4 == 5893, p4 == 6304, p4 == 6759, p4 >= 6761 && p4 <= 6763: // Maestro
+		return n >= 13 && n <= 19
+	}
+	return false
+}
