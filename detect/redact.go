@@ -62,7 +62,7 @@ func (rd *Redactor) replacement(f Finding, v []byte) string {
 		return Mask(v)
 	case Pseudonym:
 		m := hmac.New(sha256.New, rd.Key)
-		m.Write(v)
+		m.Write(canonical(f.Detector, v))
 		t := Tag(f.Detector)
 		return t[:len(t)-1] + ":" + hex.EncodeToString(m.Sum(nil)[:pseudonymBytes]) + ">"
 	}
@@ -97,7 +97,7 @@ func (rd *Redactor) copy(dst io.Writer, sc *Scanner, found func(Finding)) error 
 				continue // inside a value already replaced
 			}
 			out = append(out, seg[i:s]...)
-			v := sc.buf[f.Offset-sc.base : f.Offset-sc.base+int64(f.Len)]
+			v := sc.Value(f)
 			out = append(out, rd.replacement(f, v)...)
 			if found != nil {
 				found(f)
@@ -114,4 +114,21 @@ func (rd *Redactor) copy(dst io.Writer, sc *Scanner, found func(Finding)) error 
 		}
 	}
 	return sc.Err()
+}
+
+// canonical drops the separators of numbers written in groups, so that a
+// card or IBAN gets the same pseudonym however it was printed.
+func canonical(detector string, v []byte) []byte {
+	switch detector {
+	case "card", "iban", "ssn", "phone":
+	default:
+		return v
+	}
+	out := make([]byte, 0, len(v))
+	for _, b := range v {
+		if isAlnum(b) || b == '+' {
+			out = append(out, b)
+		}
+	}
+	return out
 }

@@ -226,3 +226,14 @@ func (sc *Scanner) Offset() int64 { return sc.base + int64(sc.start) }
 
 // Err returns the first read error, if any.
 func (sc *Scanner) Err() error { return sc.err }
+
+// Value returns the bytes of a finding of the current segment, which may
+// run past the segment's end on a line longer than MaxLine. It is valid until
+// the next call to Scan; show it to people only through Mask.
+func (sc *Scanner) Value(f Finding) []byte {
+	i := f.Offset - sc.base
+	if i < 0 || i+int64(f.Len) > int64(sc.end) {
+		return nil
+	}
+	return sc.buf[i : i+int64(f.Len)]
+}
