@@ -20,12 +20,29 @@ type automaton struct {
 	next     []int32 // state*nclass + class -> state
 	accept   int32   // states >= accept have outputs
 	outs     [][]int // state - accept -> pattern indexes ending here
+	pats     []string
 	patLen   []int
 	patCount int
+	depth    []int32 // state -> length of the trie prefix it stands for
+	maxLen   int
+	// prefix is a bit set indexed by a hash of three bytes, ASCII case
+	// folded: the bit of every literal's first three bytes is set. Testing
+	// it costs a load and a bit test per byte with no dependency from one
+	// byte to the next, where a DFA step waits on the previous state; so the
+	// filter runs several times faster than the automaton, which then runs
+	// only where a literal may start (a false hit costs a few steps).
+	prefix [1 << 16 / 64]uint64
+}
+
+// prefixHash hashes three bytes, folded to lower case by setting bit 5 (it
+// folds some punctuation too, which only adds false hits), to 16 bits.
+func prefixHash(b0, b1, b2 byte) uint32 {
+	x := (uint32(b0) | uint32(b1)<<8 | uint32(b2)<<16) | 0x202020
+	return (x * 0x9E3779B1) >> 16
 }
 
 func compile(pats []string) *automaton {
-	a := &automaton{patLen: make([]int, len(pats)), patCount: len(pats)}
+	a := &automaton{pats: pats, patLen: make([]int, len(pats)), patCount: len(pats)}
 	// Byte classes: each byte a literal uses (both cases) gets its own class.
 	a.nclass = 1
 	for _, p := range pats {
@@ -54,6 +71,7 @@ func compile(pats []string) *automaton {
 		return n
 	}
 	nodes := []*node{newNode()}
+	var trie [][256]int32 // the goto edges alone, before failure links fill them in
 	for pi, p := range pats {
 		a.patLen[pi] = len(p)
 		s := int32(0)
@@ -66,6 +84,9 @@ func compile(pats []string) *automaton {
 			s = nodes[s].edge[c]
 		}
 		nodes[s].out = append(nodes[s].out, pi)
+	}
+	for _, n := range nodes {
+		trie = append(trie, n.edge)
 	}
 	// Breadth-first: failure links, inherited outputs, and full transitions.
 	queue := []int32{}
@@ -110,6 +131,28 @@ func compile(pats []string) *automaton {
 			a.outs = append(a.outs, nodes[s].out)
 			n++
 		}
+	}
+	// Depths, for stopping an anchored run once no literal can still match.
+	a.depth = make([]int32, len(nodes))
+	var walk func(s int32, d int32)
+	seen := make([]bool, len(nodes))
+	walk = func(s int32, d int32) {
+		seen[s] = true
+		a.depth[renum[s]] = d
+		for c := 0; c < a.nclass; c++ {
+			if t := trie[s][c]; t > 0 && !seen[t] {
+				walk(t, d+1)
+			}
+		}
+	}
+	walk(0, 0)
+	for _, p := range pats {
+		a.maxLen = max(a.maxLen, len(p))
+		if len(p) < 3 {
+			panic("detect: literal shorter than three bytes: " + p)
+		}
+		h := prefixHash(p[0], p[1], p[2])
+		a.prefix[h/64] |= 1 << (h % 64)
 	}
 	a.next = make([]int32, len(nodes)*a.nclass)
 	for old, nd := range nodes {

@@ -112,18 +112,19 @@ var placeholderWords = [][]byte{
 	[]byte("redacted"), []byte("example"), []byte("placeholder"), []byte("your_"),
 	[]byte("your-"), []byte("dummy"), []byte("secret"), []byte("token"), []byte("null"),
 	[]byte("none"), []byte("undefined"), []byte("notset"), []byte("not_set"), []byte("masked"),
-	[]byte("hidden"), []byte("xxxx"), []byte("****"), []byte("...."), []byte("<"), []byte("${"),
+	[]byte("hidden"), []byte("xxxx"), []byte("****"), []byte("...."), []byte("${"),
 	[]byte("{{"), []byte("%("), []byte("$("),
 }
 
 // placeholder reports whether v is a stand-in rather than a secret: a known
 // word anywhere in it (any case), a template or environment reference
-// ($VAR, ${VAR}, {{ var }}, <token>), or a run of one repeated character.
+// ($VAR, ${VAR}, {{ var }}, %(var)s, <token>), or a run of one repeated
+// character.
 func placeholder(v []byte) bool {
 	if len(v) == 0 {
 		return true
 	}
-	if v[0] == '$' || v[0] == '%' || v[0] == '<' || v[0] == '*' {
+	if v[0] == '$' || v[0] == '<' || v[0] == '*' {
 		return true
 	}
 	var low [maxCredential + 1]byte

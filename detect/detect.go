@@ -165,6 +165,8 @@ type Set struct {
 	hexSep []int // mac, ipv6
 	plus   int   // phone, for "+1…" and "(555)…"
 	pem    int
+	ipv4   int
+	hot    [1 << 16 / 64]uint64 // byte pairs worth a look; see find
 }
 
 // NewSet compiles the named detectors into a Set. With no names it returns
@@ -177,7 +179,7 @@ func NewSet(names ...string) (*Set, error) {
 	if len(names) == 1 && names[0] == "all" {
 		names = Names(Low)
 	}
-	s := &Set{email: -1, iban: -1, plus: -1, pem: -1}
+	s := &Set{email: -1, iban: -1, plus: -1, pem: -1, ipv4: -1}
 	var pats []string
 	for _, name := range names {
 		var d detector
@@ -206,8 +208,11 @@ func NewSet(names ...string) (*Set, error) {
 		switch d.(type) {
 		case emailDetector:
 			s.email = idx
-		case cardDetector, ssnDetector, ipv4Detector:
+		case cardDetector, ssnDetector:
 			s.digits = append(s.digits, idx)
+		case ipv4Detector:
+			s.digits = append(s.digits, idx)
+			s.ipv4 = idx
 		case phoneDetector:
 			s.digits = append(s.digits, idx)
 			s.plus = idx
@@ -220,6 +225,7 @@ func NewSet(names ...string) (*Set, error) {
 		}
 	}
 	s.ac = compile(pats)
+	s.buildHot()
 	return s, nil
 }
 

@@ -25,60 +25,140 @@ var flags = func() (t [256]uint8) {
 	return t
 }()
 
-// find runs both passes over one line and returns the validated,
+// find runs the detectors over one line and returns the validated,
 // non-overlapping matches in order of position, appended to buf.
+//
+// One loop looks at each position through two bit sets: the automaton's
+// prefix filter (may a literal start here?) and the set's hot table of byte
+// pairs holding a byte-class trigger (a digit or capital after a word
+// boundary, '@', '+', '(', ':' or '-' where the set has detectors for them).
+// Nearly every position of a log fails both, at a load and a bit test each,
+// with no dependency from one byte to the next; the rest are dispatched to
+// the automaton or to the detectors their bytes can start.
 func (s *Set) find(line []byte, buf []match) []match {
 	ms := buf
-	// Pass 1: literals.
-	if a := s.ac; a.patCount > 0 {
-		st := int32(0)
-		next, class, nc, accept := a.next, &a.class, int32(a.nclass), a.accept
-		for i := 0; i < len(line); i++ {
-			st = next[st*nc+int32(class[line[i]])]
-			if st >= accept {
-				for _, p := range a.outs[st-accept] {
-					start := i + 1 - a.patLen[p]
-					for _, di := range s.byPat[p] {
-						ms = s.try(ms, line, di, start, i+1)
-					}
+	if len(line) == 0 {
+		return ms
+	}
+	ms = s.classAt(line, 0, ms)
+	a := s.ac
+	for i := 0; i+1 < len(line); i++ {
+		k := uint16(line[i]) | uint16(line[i+1])<<8
+		if s.hot[k/64]&(1<<(k%64)) == 0 {
+			continue
+		}
+		if i+2 < len(line) {
+			if h := prefixHash(line[i], line[i+1], line[i+2]); a.prefix[h/64]&(1<<(h%64)) != 0 {
+				ms = s.literalsAt(line, i, ms)
+			}
+		}
+		if i > 0 && flags[line[i]]&(fAt|fColon|fDash|fPhone) != 0 {
+			ms = s.classAt(line, i, ms)
+		}
+		if f := flags[line[i+1]]; f&fUpper != 0 || f&fDigit != 0 && (s.ipv4 >= 0 ||
+			i+3 < len(line) && isDigit(line[i+2]) && isDigit(line[i+3])) {
+			// Every digit detector but ipv4's needs three digits first.
+			ms = s.classAt(line, i+1, ms)
+		}
+	}
+	return resolve(ms[len(buf):], s)
+}
+
+// literalsAt runs the automaton from its root at line[i] and tries the
+// detectors of every literal that starts exactly there. It stops as soon as
+// the automaton's state no longer stands for a prefix begun at i.
+func (s *Set) literalsAt(line []byte, i int, ms []match) []match {
+	a := s.ac
+	nc := int32(a.nclass)
+	st := int32(0)
+	end := min(len(line), i+a.maxLen)
+	for j := i; j < end; j++ {
+		st = a.next[st*nc+int32(a.class[line[j]])]
+		n := int32(j - i + 1)
+		if a.depth[st] != n {
+			break
+		}
+		if st < a.accept {
+			continue
+		}
+		for _, p := range a.outs[st-a.accept] {
+			if int32(a.patLen[p]) == n {
+				for _, di := range s.byPat[p] {
+					ms = s.try(ms, line, di, i, j+1)
 				}
 			}
 		}
 	}
-	// Pass 2: byte classes.
-	for i := 0; i < len(line); i++ {
-		f := flags[line[i]]
-		if f == 0 {
-			continue
+	return ms
+}
+
+// classAt tries the byte-class detectors a trigger at line[i] can start.
+func (s *Set) classAt(line []byte, i int, ms []match) []match {
+	f := flags[line[i]]
+	switch {
+	case f == 0:
+	case f&fDigit != 0:
+		if i > 0 && (isWord[line[i-1]] || line[i-1] == '.') {
+			break
 		}
-		switch {
-		case f&fDigit != 0:
-			if i > 0 && (isWord[line[i-1]] || line[i-1] == '.') {
-				continue
-			}
-			for _, di := range s.digits {
+		// The shape of the digit run decides which detectors can match,
+		// so the many numbers of a log (steps, losses, sizes) cost one
+		// span each.
+		j := span(line, i, 20, isDigit)
+		if j-i < 13 && (j+1 >= len(line) || !isDigit(line[j+1])) {
+			break // a lone short number: a step, a loss, a size
+		}
+		for _, di := range s.digits {
+			if digitShape(s.dets[di], line, i, j) {
 				ms = s.try(ms, line, di, i, i)
 			}
-		case f&fAt != 0:
-			if s.email >= 0 {
-				ms = s.try(ms, line, s.email, i, i)
-			}
-		case f&fUpper != 0:
-			if s.iban >= 0 && i+3 < len(line) && (i == 0 || !isWord[line[i-1]]) &&
-				isUpper(line[i+1]) && isDigit(line[i+2]) && isDigit(line[i+3]) {
-				ms = s.try(ms, line, s.iban, i, i)
-			}
-		case f&(fColon|fDash) != 0:
-			for _, di := range s.hexSep {
-				ms = s.try(ms, line, di, i, i)
-			}
-		case f&fPhone != 0:
-			if s.plus >= 0 && i+1 < len(line) && isDigit(line[i+1]) && (i == 0 || !isWord[line[i-1]]) {
-				ms = s.try(ms, line, s.plus, i, i)
+		}
+	case f&fAt != 0:
+		if s.email >= 0 {
+			ms = s.try(ms, line, s.email, i, i)
+		}
+	case f&fUpper != 0:
+		if s.iban >= 0 && i+3 < len(line) && (i == 0 || !isWord[line[i-1]]) &&
+			isUpper(line[i+1]) && isDigit(line[i+2]) && isDigit(line[i+3]) {
+			ms = s.try(ms, line, s.iban, i, i)
+		}
+	case f&(fColon|fDash) != 0:
+		for _, di := range s.hexSep {
+			ms = s.try(ms, line, di, i, i)
+		}
+	case f&fPhone != 0:
+		if s.plus >= 0 && i+1 < len(line) && isDigit(line[i+1]) && (i == 0 || !isWord[line[i-1]]) {
+			ms = s.try(ms, line, s.plus, i, i)
+		}
+	}
+	return ms
+}
+
+// buildHot fills the set's hot table; see find.
+func (s *Set) buildHot() {
+	// A literal's first two bytes, in every form prefixHash folds together.
+	for _, p := range s.ac.pats {
+		for _, b0 := range []byte{p[0] | 0x20, p[0] &^ 0x20} {
+			for _, b1 := range []byte{p[1] | 0x20, p[1] &^ 0x20} {
+				k := uint16(b0) | uint16(b1)<<8
+				s.hot[k/64] |= 1 << (k % 64)
 			}
 		}
 	}
-	return resolve(ms[len(buf):], s)
+	for b0 := 0; b0 < 256; b0++ {
+		for b1 := 0; b1 < 256; b1++ {
+			f0, f1 := flags[b0], flags[b1]
+			hot := (f0&fAt != 0 && s.email >= 0) ||
+				(f0&(fColon|fDash) != 0 && len(s.hexSep) > 0) ||
+				(f0&fPhone != 0 && s.plus >= 0 && isDigit(byte(b1))) ||
+				(f1&fDigit != 0 && len(s.digits) > 0 && !isWord[b0] && b0 != '.') ||
+				(f1&fUpper != 0 && s.iban >= 0 && !isWord[b0])
+			if hot {
+				k := uint16(b0) | uint16(b1)<<8
+				s.hot[k/64] |= 1 << (k % 64)
+			}
+		}
+	}
 }
 
 // try asks detector di for a value at a trigger and validates it.
@@ -144,4 +224,39 @@ func span(line []byte, i, max int, ok func(byte) bool) int {
 		j++
 	}
 	return j
+}
+
+// digitShape reports whether a detector can match a number whose first run
+// of digits is line[i:j], judging by the run's length and what follows it:
+// dates, times and versions fail here without a call to the detector.
+func digitShape(d detector, line []byte, i, j int) bool {
+	run := j - i
+	var next byte
+	if j < len(line) {
+		next = line[j]
+	}
+	// digitsAfter reports n digits after the separator at j, then end.
+	digitsAfter := func(n int) bool {
+		if j+1+n > len(line) {
+			return false
+		}
+		for _, b := range line[j+1 : j+1+n] {
+			if !isDigit(b) {
+				return false
+			}
+		}
+		return true
+	}
+	switch d.(type) {
+	case cardDetector:
+		// Bare, or grouped from a first group of four (4-4-4-4, 4-6-5).
+		return run >= 13 || (run == 4 && (next == ' ' || next == '-') && digitsAfter(4))
+	case ssnDetector:
+		return run == 3 && (next == ' ' || next == '-') && digitsAfter(2) && j+3 < len(line) && line[j+3] == next
+	case phoneDetector:
+		return run == 3 && (next == '-' || next == '.') && digitsAfter(3) && j+4 < len(line) && line[j+4] == next
+	case ipv4Detector:
+		return run <= 3 && next == '.'
+	}
+	return true
 }

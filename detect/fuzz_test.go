@@ -98,3 +98,55 @@ func FuzzScanner(f *testing.F) {
 		}
 	})
 }
+
+// findSlow is find without its filters: the automaton from every position
+// and every byte-class trigger tried. The filters may only save work, never
+// hide a value, so both must agree.
+func (s *Set) findSlow(line []byte) []match {
+	var ms []match
+	for i := range line {
+		ms = s.literalsAt(line, i, ms)
+		ms = s.classAt(line, i, ms)
+	}
+	return resolve(ms, s)
+}
+
+func checkFilters(t *testing.T, s *Set, line []byte) {
+	fast := s.find(line, nil)
+	slow := s.findSlow(line)
+	if len(fast) != len(slow) {
+		t.Fatalf("find %v, unfiltered %v in %q", fast, slow, line)
+	}
+	for i := range fast {
+		if fast[i] != slow[i] {
+			t.Fatalf("find %v, unfiltered %v in %q", fast, slow, line)
+		}
+	}
+}
+
+// TestFiltersHideNothing guards the prefilters on every sample line.
+func TestFiltersHideNothing(t *testing.T) {
+	for _, names := range [][]string{nil, {"all"}} {
+		s := mustSet(t, names...)
+		for _, tab := range samples {
+			for _, v := range append(append([]string{}, tab.found...), tab.clean...) {
+				for _, l := range []string{v, "x " + v + " y", "key=" + v, `{"k": "` + v + `"}`} {
+					checkFilters(t, s, []byte(l))
+				}
+			}
+		}
+		for _, l := range strings.Split(scanLog, "\n") {
+			checkFilters(t, s, []byte(l))
+		}
+	}
+}
+
+// FuzzFilters guards the prefilters: find agrees with the unfiltered search.
+func FuzzFilters(f *testing.F) {
+	addSeeds(f)
+	all, def := mustSet(f, "all"), mustSet(f)
+	f.Fuzz(func(t *testing.T, line []byte) {
+		checkFilters(t, all, line)
+		checkFilters(t, def, line)
+	})
+}
