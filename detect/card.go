@@ -16,7 +16,7 @@ type cardDetector struct{}
 func (cardDetector) Name() string           { return "card" }
 func (cardDetector) Confidence() Confidence { return High }
 func (cardDetector) literals() []string     { return nil }
-func (cardDetector) priority() int          { return 2 }
+func (cardDetector) priority() int          { return 1 }
 
 // extent reads digit groups from start. When the groups hold more than 19
 // digits (a card followed by another number), trailing groups are dropped

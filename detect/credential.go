@@ -18,7 +18,7 @@ func (credentialDetector) Confidence() Confidence { return High }
 func (credentialDetector) literals() []string {
 	return []string{"password", "passwd", "token", "secret", "api_key", "apikey", "api-key"}
 }
-func (credentialDetector) priority() int { return 1 }
+func (credentialDetector) priority() int { return 2 }
 
 // Bounds of a credential value.
 const (

@@ -96,8 +96,8 @@ type detector interface {
 	// extent returns the value's bounds in line, given a literal match at
 	// [start, end) (or a byte-class trigger at start == end), or ok=false.
 	extent(line []byte, start, end int) (vs, ve int, ok bool)
-	// priority breaks ties between overlapping findings: the more specific
-	// detector (a JWT) wins over the generic one (a credential).
+	// priority settles overlapping findings (see resolve): 3 for vendor
+	// tokens and keys, 2 for credentials, 1 for personal data.
 	priority() int
 }
 

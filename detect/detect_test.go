@@ -10,8 +10,9 @@ import (
 // must not report (clean), each tried alone and inside a log line.
 var samples = map[string]struct{ found, clean []string }{
 	"email": {
-		found: []string{"bob@example.org", "jane.doe+ml@data.co.uk", "a_b-c%d@sub-domain.example.io", "X@Y.ZA"},
-		clean: []string{"@property", "user@localhost", "torch@2.1.0", "a@b.c", "bob@-x.com", "bob@x-.com", "bob@x..com", "@@", "name@"},
+		found: []string{"bob@example.org", "mailto:bob@example.org"[7:], "jane.doe+ml@data.co.uk", "a_b-c%d@sub-domain.example.io", "X@Y.ZA"},
+		clean: []string{"@property", "user@localhost", "torch@2.1.0", "a@b.c", "bob@-x.com", "bob@x-.com", "bob@x..com", "@@", "name@",
+			"https://user:pa55word@db.example.com/x", "https://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@github.com/org/repo"},
 	},
 	"card": {
 		found: []string{"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "5555555555554444", "2223003122003222",
@@ -75,7 +76,7 @@ var samples = map[string]struct{ found, clean []string }{
 		clean: []string{"glpat-short", "glpat-xxxxxxxxxxxxxxxxxxxx", "glpat-<your-token-here>"},
 	},
 	"slack-token": {
-		found: []string{"xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxp-12345678901-12345678901-123456789012-0123456789abcdef0123456789abcdef"},
+		found: []string{"xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-379000000949-3264265062887-Yt0EEj8spYCJy881ZW14w7Ey", "xoxp-12345678901-12345678901-123456789012-0123456789abcdef0123456789abcdef"},
 		clean: []string{"xoxb-not-a-token", "xoxb-", "xoxb-123456789012-xxxxxxxxxxxxxxxxxxxxxx"},
 	},
 	"slack-webhook": {
@@ -114,6 +115,7 @@ var credentialLines = struct{ found, clean []string }{
 		"authToken := «q9Zx7Lp2Mv4N»",
 		"curl -H x?apikey=«k2Jd8fQz1Lm9»&page=2",
 		"SECRET : «W9x!c4Rt7vQe»",
+		"db connect password=«M#JPCJiF-MaJ@UlNR.Fosg%jfwe» step=1", // an email inside stays one credential
 	},
 	clean: []string{
 		"num_tokens=51234 max_tokens=4096",
@@ -210,6 +212,14 @@ func TestSpecificWins(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"github-token", "aws-key"}) {
 		t.Fatalf("Find = %v, want [github-token aws-key]", got)
+	}
+	if f, ok := s.Check([]byte("mailto:bob@example.org")); !ok || f.Detector != "email" || f.Col != 8 {
+		t.Fatalf("Check(mailto:) = %+v, %v", f, ok)
+	}
+	// A password holding an email-shaped part stays one credential.
+	line = []byte("password=M#JPCJiF-MaJ@UlNR.Fosg%jfwe step=1")
+	if fs := s.Find(line, nil); len(fs) != 1 || fs[0].Detector != "credential" || fs[0].Len != len("M#JPCJiF-MaJ@UlNR.Fosg%jfwe") {
+		t.Fatalf("Find = %+v, want one credential", fs)
 	}
 }
 

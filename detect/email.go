@@ -9,7 +9,7 @@ type emailDetector struct{}
 func (emailDetector) Name() string           { return "email" }
 func (emailDetector) Confidence() Confidence { return High }
 func (emailDetector) literals() []string     { return nil }
-func (emailDetector) priority() int          { return 2 }
+func (emailDetector) priority() int          { return 1 }
 
 func isLocalByte(b byte) bool {
 	return isAlnum(b) || b == '.' || b == '_' || b == '%' || b == '+' || b == '-'
@@ -25,6 +25,9 @@ func (emailDetector) extent(line []byte, at, _ int) (int, int, bool) {
 	}
 	for s < at && line[s] == '.' {
 		s++
+	}
+	if urlUserinfo(line, s) {
+		return 0, 0, false
 	}
 	e := span(line, at+1, 253, isDomainByte)
 	// A sentence's full stop or a trailing hyphen is not part of the domain.
@@ -83,4 +86,19 @@ func (emailDetector) Validate(v []byte) bool {
 		}
 	}
 	return true
+}
+
+// urlUserinfo reports whether the local part starting at s is the userinfo
+// of a URL (scheme://user@host or scheme://user:password@host): that is a
+// login to a host, found by the token and credential detectors, not an
+// email address.
+func urlUserinfo(line []byte, s int) bool {
+	if s >= 1 && line[s-1] == ':' {
+		t := s - 1
+		for t > 0 && s-t < 128 && isLocalByte(line[t-1]) {
+			t--
+		}
+		s = t
+	}
+	return s >= 3 && string(line[s-3:s]) == "://"
 }

@@ -171,8 +171,12 @@ func (s *Set) try(ms []match, line []byte, di, start, end int) []match {
 	return append(ms, match{start: vs, end: ve, det: di})
 }
 
-// resolve sorts matches by position and drops overlaps: of two overlapping
-// values, the more specific detector wins, then the longer value.
+// resolve sorts matches by position and drops overlaps. A vendor token
+// (priority 3) wins over whatever it overlaps: a GitHub token in
+// https://ghp_…@github.com is a token, not an email. Otherwise the longer
+// value wins, so a password holding an '@' stays one credential, and of two
+// equal values the higher priority: a quoted password that looks like an
+// email is a credential.
 func resolve(ms []match, s *Set) []match {
 	// Insertion sort: a line holds a handful of matches.
 	for i := 1; i < len(ms); i++ {
@@ -184,8 +188,13 @@ func resolve(ms []match, s *Set) []match {
 	for _, m := range ms {
 		if n := len(out); n > 0 && m.start < out[n-1].end {
 			prev := out[n-1]
-			pp, mp := s.dets[prev.det].priority(), s.dets[m.det].priority()
-			if mp > pp || (mp == pp && m.end-m.start > prev.end-prev.start) {
+			ml, pl := m.end-m.start, prev.end-prev.start
+			mp, pp := s.dets[m.det].priority(), s.dets[prev.det].priority()
+			if mp != pp && max(mp, pp) == 3 {
+				if mp > pp {
+					out[n-1] = m
+				}
+			} else if ml > pl || (ml == pl && mp > pp) {
 				out[n-1] = m
 			}
 			continue

@@ -9,7 +9,7 @@ type ibanDetector struct{}
 func (ibanDetector) Name() string           { return "iban" }
 func (ibanDetector) Confidence() Confidence { return High }
 func (ibanDetector) literals() []string     { return nil }
-func (ibanDetector) priority() int          { return 2 }
+func (ibanDetector) priority() int          { return 1 }
 
 // ibanLengths is the length of a full IBAN by country, from the SWIFT IBAN
 // registry.

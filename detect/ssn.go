@@ -10,7 +10,7 @@ type ssnDetector struct{}
 func (ssnDetector) Name() string           { return "ssn" }
 func (ssnDetector) Confidence() Confidence { return High }
 func (ssnDetector) literals() []string     { return nil }
-func (ssnDetector) priority() int          { return 2 }
+func (ssnDetector) priority() int          { return 1 }
 
 func (ssnDetector) extent(line []byte, start, _ int) (int, int, bool) {
 	e := start + 11

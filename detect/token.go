@@ -163,7 +163,7 @@ func (slackTokenDetector) Validate(v []byte) bool {
 		return false
 	}
 	parts := bytes.Split(v[5:], []byte("-"))
-	if len(parts) < 2 {
+	if len(parts) < 2 || placeholder(parts[len(parts)-1]) {
 		return false
 	}
 	for i, p := range parts {
@@ -176,7 +176,7 @@ func (slackTokenDetector) Validate(v []byte) bool {
 			}
 		}
 	}
-	return !placeholder(v[5:])
+	return true
 }
 
 // slackWebhookDetector finds Slack incoming-webhook URLs:
