@@ -29,7 +29,10 @@ type command struct {
 }
 
 // commands is the verb table, in the order the overview lists them.
-var commands = []*command{}
+var commands = []*command{
+	runCommand,
+	scrubCommand,
+}
 
 // Exit codes shared by the verbs.
 const (

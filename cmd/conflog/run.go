@@ -1,0 +1,306 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/conflog/conflog/scrub"
+)
+
+var runCommand = &command{
+	name:    "run",
+	summary: "run a job behind the egress gate: only its public lines get out",
+	main:    runMain,
+}
+
+const runUsage = `Usage: conflog run --prefix PREFIX [flags] -- COMMAND [ARG...]
+
+Examples:
+  conflog run --prefix SystemLog: -- python3 train.py --epochs 3
+  conflog run --prefix SystemLog: --private file:private.log -- ./serve
+  conflog run --prefix SystemLog: --strict -- go run ./cmd/train
+
+Runs COMMAND and passes its public lines, those starting with PREFIX, to this
+process's stdout and stderr, each on the stream it came from. Every other
+line goes to the private sink. At the end one public summary line goes to
+stderr:
+  SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0
+
+The public channel: COMMAND inherits a pipe for its public records, named by
+$CONFLOG_PUBLIC_FD (and the prefix by $CONFLOG_PREFIX). conflog's Go handler,
+and the Python handler in examples/conflog_public.py, write public lines
+there. Lines from the channel go out on stderr; a channel line without the
+prefix is private all the same.
+
+Flags:
+  --prefix PREFIX     the public marker (default: $CONFLOG_PREFIX; one is required)
+  --private SINK      where private lines go: drop (default), file:PATH
+                      (appended, created 0600), store:DIR (the sealed store)
+  --strict            only the public channel may carry public lines; prefixed
+                      lines on stdout/stderr are private (and counted as held)
+  --max-line SIZE     longest line kept whole (default 1MiB); longer ones are cut
+  --keep-ansi         keep the escape sequences that follow the prefix
+  --grace DURATION    how long to keep reading after COMMAND exits while a
+                      process it started still holds its output open (default 5s)
+
+COMMAND runs in its own process group; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+SIGUSR1 and SIGUSR2 sent to conflog are forwarded to that group.
+
+Exit codes: COMMAND's own code; 128+n when signal n killed it; 127 when it
+cannot be found, 126 when it cannot be executed; 2 usage error; 1 when the
+private sink or the output failed and COMMAND itself succeeded.
+`
+
+// publicFD is the descriptor number of the public channel in the child: the
+// first of exec.Cmd.ExtraFiles, after stdin, stdout and stderr.
+const publicFD = 3
+
+// forwarded are the signals run passes on to the job's process group.
+var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
+
+// newTracer makes the crash-trace scrubber for one of the child's streams, or
+// returns nil when traces are not scrubbed.
+var newTracer = func() scrub.Tracer { return nil }
+
+func runMain(c *cli, args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var g gateFlags
+	g.register(fs)
+	private := fs.String("private", "drop", "")
+	strict := fs.Bool("strict", false, "")
+	grace := fs.Duration("grace", 5*time.Second, "")
+	if code := parseFlags(c, fs, runUsage, args); code >= 0 {
+		return code
+	}
+	if !g.check(c, fs) {
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		c.errorf("run: no command to run")
+		c.hintf("put the job after '--', e.g. 'conflog run --prefix %s -- python3 train.py'", g.prefix)
+		return exitUsage
+	}
+	if *grace < 0 {
+		c.errorf("run: --grace %v: negative", *grace)
+		return exitUsage
+	}
+	kind, arg, _ := strings.Cut(*private, ":")
+	switch {
+	case *private == "drop":
+	case kind == "file" && arg != "":
+	case kind == "store":
+		c.errorf("run: --private %s: the sealed store is not available yet in this build", *private)
+		c.hintf("use --private file:PATH (a 0600 file) or --private drop for now")
+		return exitUsage
+	default:
+		c.errorf("run: --private %q: want drop, file:PATH or store:DIR", *private)
+		return exitUsage
+	}
+
+	// Flags are sound; from here on, I/O.
+	var sink scrub.Sink = scrub.Discard
+	if kind == "file" {
+		f, err := scrub.OpenFile(arg)
+		if err != nil {
+			c.errorf("run: %v", err)
+			c.hintf("the private file must be a regular file only its owner can read (chmod 600)")
+			return exitFail
+		}
+		defer f.Close()
+		sink = f
+	}
+	return gate(c, &g, sink, *strict, *grace, fs.Args())
+}
+
+// lockedWriter serialises whole writes: two filters and run's own messages
+// share stderr, and each filter writes whole lines per Write.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// A stream is one pipe from the child and the filter that judges it.
+type stream struct {
+	name   string
+	r      *os.File // our read end
+	w      *os.File // the child's write end, closed once it has started
+	filter *scrub.Filter
+	err    error // the filter's failure (sink or output), reported at the end
+}
+
+func gate(c *cli, g *gateFlags, sink scrub.Sink, strict bool, grace time.Duration, argv []string) int {
+	stderr := &lockedWriter{w: c.stderr}
+	opts := scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Private: sink}
+	var streams []*stream
+	defer func() {
+		for _, s := range streams {
+			s.r.Close()
+			s.w.Close()
+		}
+	}()
+	for _, spec := range []struct {
+		name   string
+		out    io.Writer
+		strict bool
+		trace  bool
+	}{
+		{"stdout", c.stdout, strict, true},
+		{"stderr", stderr, strict, true},
+		{"public channel", stderr, false, false},
+	} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			c.errorf("run: %v", err)
+			return exitFail
+		}
+		o := opts
+		o.Strict = spec.strict
+		if spec.trace {
+			o.Trace = newTracer()
+		}
+		f, err := scrub.New(spec.out, o)
+		if err != nil { // flags were checked; this cannot happen
+			c.errorf("run: %v", err)
+			return exitUsage
+		}
+		streams = append(streams, &stream{name: spec.name, r: r, w: w, filter: f})
+	}
+
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin = c.stdin
+	cmd.Stdout = streams[0].w
+	cmd.Stderr = streams[1].w
+	cmd.ExtraFiles = []*os.File{streams[2].w}
+	cmd.Env = append(os.Environ(), "CONFLOG_PUBLIC_FD="+strconv.Itoa(publicFD), "CONFLOG_PREFIX="+g.prefix)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+
+	// Catch the signals before the child exists, so none is lost in between;
+	// until it has started, they are simply held.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, forwarded...)
+	defer signal.Stop(sigs)
+
+	if err := cmd.Start(); err != nil {
+		code := 126
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+			code = 127
+		}
+		c.errorf("run: cannot start %s: %v", argv[0], unwrapExec(err))
+		c.hintf("check the command name and that it is executable; it runs after '--'")
+		return code
+	}
+	for _, s := range streams {
+		s.w.Close() // the child holds its copies; EOF comes when every holder is gone
+	}
+
+	var pumps sync.WaitGroup
+	for _, s := range streams {
+		pumps.Add(1)
+		go func() {
+			defer pumps.Done()
+			_, err := s.filter.ReadFrom(s.r)
+			if err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+				err = s.filter.Close()
+			}
+			if err != nil {
+				s.err = err
+				// Keep draining, so the job never blocks on a full pipe;
+				// nothing more passes.
+				io.Copy(io.Discard, s.r)
+			}
+		}()
+	}
+
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case sig := <-sigs:
+				// To the whole group: the job's own children (data loader
+				// workers, a shell's commands) must hear it too.
+				syscall.Kill(-cmd.Process.Pid, sig.(syscall.Signal))
+			case <-done:
+				return
+			}
+		}
+	}()
+	waitErr := cmd.Wait()
+	close(done)
+
+	// The job is gone, but a process it started may still hold a pipe open.
+	// Wait for the streams to end, up to the grace period; then stop reading.
+	// Whatever such a process writes later is dropped, never passed.
+	finished := make(chan struct{})
+	go func() { pumps.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(grace):
+		for _, s := range streams {
+			s.r.SetReadDeadline(time.Now())
+		}
+		<-finished
+		c.warningf("run: a process started by the job still held its output open %v after the job exited; stopped reading it", grace)
+	}
+
+	code := exitCode(cmd.ProcessState, waitErr)
+	var total scrub.Stats
+	failed := false
+	for _, s := range streams {
+		total.Add(s.filter.Stats())
+		if s.err != nil {
+			failed = true
+			c.errorf("run: %s: %v", s.name, s.err)
+		}
+	}
+	if n := streams[2].filter.Stats().Private; n > 0 {
+		c.warningf("run: %d line(s) on the public channel lacked the prefix; they went to the private sink", n)
+	}
+	if cl, ok := sink.(io.Closer); ok {
+		if err := cl.Close(); err != nil {
+			failed = true
+			c.errorf("run: private sink: %v", err)
+		}
+	}
+	fmt.Fprintf(stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d\n",
+		g.prefix, code, total.Passed, total.Private, total.Bytes, total.Traces, total.Cut, total.Held)
+	if failed && code == 0 {
+		return exitFail
+	}
+	return code
+}
+
+// exitCode maps how the job ended to run's exit code, as shells do.
+func exitCode(ps *os.ProcessState, err error) int {
+	if ps == nil {
+		return exitFail
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ps.ExitCode()
+}
+
+// unwrapExec drops exec's "exec: \"name\": " decoration, which repeats the name.
+func unwrapExec(err error) error {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return ee.Err
+	}
+	return err
+}

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// End-to-end tests of conflog run with real child processes (python3, a Go
+// program, sh), driving the real binary: testscript.Main in main_test.go puts
+// this test binary on $PATH as "conflog".
+
+// gateRun runs conflog with args and returns stdout, stderr and the exit code.
+func gateRun(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command("conflog", args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		t.Fatalf("conflog %q: %v", args, err)
+	}
+	return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
+}
+
+func writeScript(t *testing.T, name, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+var summaryRE = regexp.MustCompile(`(?m)^SystemLog: conflog run: exit=(\d+) passed=(\d+) private=(\d+) bytes=(\d+) traces=(\d+) cut=(\d+) held=(\d+)$`)
+
+// TestPythonExampleJob runs the README's first command: the example job's
+// public records, logged through examples/conflog_public.py, pass; its
+// private prints, progress bar and coloured private line do not.
+func TestPythonExampleJob(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		args := []string{"run", "--prefix", "SystemLog:"}
+		if strict {
+			args = append(args, "--strict")
+		}
+		stdout, stderr, code := gateRun(t, append(args, "--", "python3", "../../examples/train.py")...)
+		if code != 0 {
+			t.Fatalf("strict=%v: exit %d, stderr:\n%s", strict, code, stderr)
+		}
+		for _, want := range []string{"SystemLog: INFO train: job started, 2 rows", "SystemLog: INFO train: epoch 1 loss 1.000", "SystemLog: INFO train: epoch 2 loss 0.500"} {
+			if !strings.Contains(stderr, want+"\n") {
+				t.Errorf("strict=%v: stderr lacks %q:\n%s", strict, want, stderr)
+			}
+		}
+		all := stdout + stderr
+		for _, leak := range []string{"alice", "bob", "4111", "training on row", "%|", "\x1b", "\r"} {
+			if strings.Contains(all, leak) {
+				t.Errorf("strict=%v: output holds %q:\n%s", strict, leak, all)
+			}
+		}
+		// The coloured public print and the last line without a newline are
+		// stdout lines: they pass by the platform convention, not in strict mode.
+		if got := strings.Contains(stdout, "SystemLog: eval accuracy 0.93\n") && strings.Contains(stdout, "SystemLog: done\n"); got == strict {
+			t.Errorf("strict=%v: stdout = %q", strict, stdout)
+		}
+		if m := summaryRE.FindStringSubmatch(stderr); m == nil || (strict && m[7] != "2") {
+			t.Errorf("strict=%v: summary missing or wrong held count:\n%s", strict, stderr)
+		}
+	}
+}
+
+// TestGoJobUnderStrict builds examples/gotrain, which logs through conflog's
+// handler, and runs it under --strict: the handler's public records come
+// through the public channel, the printed row that forges the prefix on
+// stdout is held back, and private records never appear.
+func TestGoJobUnderStrict(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "gotrain")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../examples/gotrain").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", bin)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("strict run passed stdout %q", stdout)
+	}
+	for _, want := range []string{`msg="job started" rows=2`, `msg="epoch finished" epoch=1 loss=1`, `msg="epoch finished" epoch=2 loss=0.5`, `msg="job done"`} {
+		if !regexp.MustCompile(`(?m)^SystemLog:time=\S+ level=INFO ` + regexp.QuoteMeta(want) + `$`).MatchString(stderr) {
+			t.Errorf("stderr lacks public record %s:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "alice") || strings.Contains(stderr, "carol") || strings.Contains(stderr, "training on row") {
+		t.Errorf("private data passed:\n%s", stderr)
+	}
+	m := summaryRE.FindStringSubmatch(stderr)
+	if m == nil || m[2] != "4" || m[7] != "1" {
+		t.Errorf("summary: want passed=4 held=1:\n%s", stderr)
+	}
+}
+
+// TestSignalsReachTheProcessGroup sends each forwarded signal to conflog run
+// and checks that the job and a process it started both receive it.
+func TestSignalsReachTheProcessGroup(t *testing.T) {
+	job := writeScript(t, "sigjob.py", `
+import os, signal, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", """
+import signal, sys, time
+def on(sig, frame):
+    print("SystemLog: grandchild got", signal.Signals(sig).name, flush=True)
+    if sig == signal.SIGTERM: sys.exit(0)
+for s in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM):
+    signal.signal(s, on)
+print("SystemLog: grandchild ready", flush=True)
+while True: time.sleep(0.05)
+"""])
+def on(sig, frame):
+    print("SystemLog: job got", signal.Signals(sig).name, flush=True)
+    if sig == signal.SIGTERM:
+        child.wait()
+        sys.exit(7)
+for s in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM):
+    signal.signal(s, on)
+print("SystemLog: job ready", flush=True)
+while True: time.sleep(0.05)
+`)
+	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
+	// waitFor reads lines until it has seen all of want, in any order: the
+	// job and its child write to the same pipe.
+	waitFor := func(want ...string) {
+		t.Helper()
+		missing := map[string]bool{}
+		for _, w := range want {
+			missing[w] = true
+		}
+		for len(missing) > 0 && lines.Scan() {
+			delete(missing, lines.Text())
+		}
+		if len(missing) > 0 {
+			cmd.Process.Kill()
+			t.Fatalf("never saw %q; stderr:\n%s", want, stderr.String())
+		}
+	}
+	waitFor("SystemLog: job ready", "SystemLog: grandchild ready")
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2} {
+		cmd.Process.Signal(sig)
+		waitFor("SystemLog: job got "+signalName(sig), "SystemLog: grandchild got "+signalName(sig))
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	var rest []string
+	for lines.Scan() {
+		rest = append(rest, lines.Text())
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 7 {
+		t.Errorf("exit code %d, want the job's 7; stderr:\n%s", code, stderr.String())
+	}
+	got := strings.Join(rest, "\n")
+	for _, want := range []string{"SystemLog: job got SIGTERM", "SystemLog: grandchild got SIGTERM"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("after SIGTERM, stdout lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func signalName(s syscall.Signal) string {
+	return map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGHUP: "SIGHUP", syscall.SIGQUIT: "SIGQUIT", syscall.SIGUSR1: "SIGUSR1", syscall.SIGUSR2: "SIGUSR2"}[s]
+}
+
+// TestKilledJob: a job killed by a signal it does not handle makes run exit
+// 128+n, and the lines it wrote before, including a partial one, are not lost.
+func TestKilledJob(t *testing.T) {
+	job := writeScript(t, "loop.py", `
+import sys, time
+print("SystemLog: started", flush=True)
+sys.stderr.write("SystemLog: partial"); sys.stderr.flush()
+while True: time.sleep(0.05)
+`)
+	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
+	out, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(out)
+	if line, _ := r.ReadString('\n'); line != "SystemLog: started\n" {
+		t.Fatalf("first line %q", line)
+	}
+	cmd.Process.Signal(syscall.SIGTERM) // forwarded; python dies of it
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 128+15 {
+		t.Errorf("exit code %d, want 143", code)
+	}
+	if !strings.Contains(stderr.String(), "SystemLog: partial\n") || !strings.Contains(stderr.String(), "exit=143 ") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
+
+// TestHugeLine: a 50 MB line without a newline is cut at --max-line, its tail
+// (which holds the prefix again and again) never becomes a line, and the next
+// line passes. With a larger --max-line the same line passes whole.
+func TestHugeLine(t *testing.T) {
+	job := writeScript(t, "huge.py", `
+import sys
+sys.stdout.write("SystemLog: huge ")
+chunk = "SystemLog: tail " * 4096
+for _ in range(50 * 2**20 // len(chunk)):
+    sys.stdout.write(chunk)
+sys.stdout.write("\nSystemLog: after\n")
+`)
+	stdout, stderr, code := gateRun(t, "run", "--prefix", "SystemLog:", "--", "python3", job)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(stdout, "\n")
+	if len(lines) != 3 || len(lines[0]) != 1<<20 || lines[1] != "SystemLog: after" {
+		t.Errorf("got %d lines, first %d bytes, second %.40q", len(lines), len(lines[0]), lines[1])
+	}
+	if m := summaryRE.FindStringSubmatch(stderr); m == nil || m[2] != "2" || m[6] != "1" {
+		t.Errorf("summary: want passed=2 cut=1:\n%s", stderr)
+	}
+	stdout, _, _ = gateRun(t, "run", "--prefix", "SystemLog:", "--max-line", "64MiB", "--", "python3", job)
+	if lines := strings.Split(stdout, "\n"); len(lines) != 3 || len(lines[0]) < 50<<20 {
+		t.Errorf("with --max-line 64MiB: %d lines, first %d bytes", len(lines), len(lines[0]))
+	}
+}
+
+// TestFastWriterSlowReader: the job writes far faster than the gate's output
+// is read. Back-pressure must slow the job down, never drop a line.
+func TestFastWriterSlowReader(t *testing.T) {
+	const n = 200000
+	job := writeScript(t, "fast.py", fmt.Sprintf(`
+import sys
+w = sys.stdout.write
+for i in range(%d):
+    w("SystemLog: line %%d\n" %% i)
+    if i %% 7 == 0: w("private %%d\n" %% i)
+`, n))
+	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
+	out, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReaderSize(out, 512)
+	for i := 0; i < n; i++ {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+		if want := fmt.Sprintf("SystemLog: line %d\n", i); line != want {
+			t.Fatalf("line %d = %q, want %q", i, line, want)
+		}
+		if i < 2000 && i%100 == 0 {
+			time.Sleep(5 * time.Millisecond) // a slow start: the pipes fill up
+		}
+	}
+	if rest, _ := r.ReadString(0); rest != "" {
+		t.Errorf("extra output %q", rest)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/conflog/conflog/scrub"
+)
+
+var scrubCommand = &command{
+	name:    "scrub",
+	summary: "filter logs: only lines starting with the prefix pass",
+	main:    scrubMain,
+}
+
+const scrubUsage = `Usage: conflog scrub --prefix PREFIX [--max-line SIZE] [--keep-ansi] [FILE...]
+
+Examples:
+  conflog scrub --prefix SystemLog: < raw.log > public.log
+  kubectl logs job/train | conflog scrub --prefix SystemLog:
+  CONFLOG_PREFIX=SystemLog: conflog scrub train.log eval.log
+
+Writes to stdout the public lines of each FILE (stdin when there is none):
+the lines whose first bytes, once terminal escape sequences are removed,
+are PREFIX. Everything else is dropped.
+
+Rules:
+  - lines end at \n, \r (progress bars) and \r\n; the last line needs no end;
+  - escape sequences (colours, titles) are removed from public lines;
+  - a line longer than --max-line is cut: its first SIZE bytes are judged as a
+    line, the rest is discarded and never taken for a new line;
+  - each FILE is framed on its own.
+
+Flags:
+  --prefix PREFIX   the public marker (default: $CONFLOG_PREFIX; one is required)
+  --max-line SIZE   longest line kept whole, in bytes or with KiB/MiB (default 1MiB)
+  --keep-ansi       keep the escape sequences that follow the prefix
+
+Exit codes: 0 success, 1 a file could not be read or written, 2 usage error.
+`
+
+// gateFlags are the flags scrub and run share.
+type gateFlags struct {
+	prefix   string
+	maxLine  int
+	keepANSI bool
+}
+
+func (g *gateFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.prefix, "prefix", "", "")
+	g.maxLine = scrub.DefaultMaxLine
+	fs.Func("max-line", "", func(s string) error {
+		n, err := parseSize(s)
+		if err != nil {
+			return err
+		}
+		g.maxLine = n
+		return nil
+	})
+	fs.BoolVar(&g.keepANSI, "keep-ansi", false, "")
+}
+
+// check resolves the prefix from $CONFLOG_PREFIX when the flag is absent and
+// validates the flags, reporting the problem itself. It never picks a default
+// prefix: a gate with a guessed marker would pass the wrong lines.
+func (g *gateFlags) check(c *cli, fs *flag.FlagSet) bool {
+	verb := fs.Name()
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "prefix" })
+	if !set {
+		g.prefix = os.Getenv("CONFLOG_PREFIX")
+		if g.prefix == "" {
+			c.errorf("%s: no prefix: neither --prefix nor $CONFLOG_PREFIX is set", verb)
+			c.hintf("name the marker of public lines, e.g. 'conflog %s --prefix SystemLog: ...'", verb)
+			return false
+		}
+	}
+	if err := scrub.CheckPrefix(g.prefix); err != nil {
+		c.errorf("%s: %v", verb, err)
+		return false
+	}
+	if g.maxLine < len(g.prefix) {
+		c.errorf("%s: --max-line %d: shorter than the prefix %q", verb, g.maxLine, g.prefix)
+		return false
+	}
+	return true
+}
+
+// parseSize reads a byte count such as 4096, 64KiB or 1MiB.
+func parseSize(s string) (int, error) {
+	mult := 1
+	num := s
+	for _, u := range []struct {
+		suffix string
+		mult   int
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}} {
+		if strings.HasSuffix(s, u.suffix) {
+			num, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n <= 0 || n > (1<<31)/mult {
+		return 0, fmt.Errorf("size %q: want a positive byte count such as 65536, 64KiB or 1MiB, at most 2GiB", s)
+	}
+	return n * mult, nil
+}
+
+// parseFlags parses args with fs, printing usage for --help. It returns
+// the exit code to stop with, or -1 to go on.
+func parseFlags(c *cli, fs *flag.FlagSet, usage string, args []string) int {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			io.WriteString(c.stdout, usage)
+			return exitOK
+		}
+		c.errorf("%s: %v", fs.Name(), err)
+		c.hintf("run 'conflog %s --help' for usage and examples", fs.Name())
+		return exitUsage
+	}
+	return -1
+}
+
+func scrubMain(c *cli, args []string) int {
+	fs := flag.NewFlagSet("scrub", flag.ContinueOnError)
+	var g gateFlags
+	g.register(fs)
+	if code := parseFlags(c, fs, scrubUsage, args); code >= 0 {
+		return code
+	}
+	if !g.check(c, fs) {
+		return exitUsage
+	}
+
+	// Open every file before writing anything, so a typo in the last name
+	// does not leave a half-filtered output behind.
+	var inputs []io.Reader
+	var names []string
+	for _, name := range fs.Args() {
+		if name == "-" {
+			inputs, names = append(inputs, c.stdin), append(names, "stdin")
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			c.errorf("scrub: %v", err)
+			return exitFail
+		}
+		defer f.Close()
+		inputs, names = append(inputs, f), append(names, name)
+	}
+	if len(inputs) == 0 {
+		inputs, names = []io.Reader{c.stdin}, []string{"stdin"}
+	}
+	for i, in := range inputs {
+		f, err := scrub.New(c.stdout, scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI})
+		if err != nil {
+			c.errorf("scrub: %v", err)
+			return exitUsage
+		}
+		if _, err := f.ReadFrom(in); err != nil {
+			c.errorf("scrub: %s: %v", names[i], err)
+			return exitFail
+		}
+		if err := f.Close(); err != nil {
+			c.errorf("scrub: %s: %v", names[i], err)
+			return exitFail
+		}
+	}
+	return exitOK
+}

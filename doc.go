@@ -1,0 +1,77 @@
+// Package conflog is a log/slog handler for code that runs on data nobody may
+// read: every logging call says whether it is public, and only public records
+// leave the compliant boundary.
+//
+// The platform it serves deletes every log line that does not start with a
+// fixed prefix such as "SystemLog:". A Handler writes public records with
+// that prefix and private ones without it, so the platform (or the egress
+// gate, conflog run) keeps exactly the public lines:
+//
+//	logger := conflog.New(os.Stderr, "SystemLog:", nil)
+//	logger.Info("epoch finished", conflog.Public, "epoch", 3, "loss", 0.251)
+//	// SystemLog:time=2026-11-23T17:19:01.584Z level=INFO msg="epoch finished" epoch=3 loss=0.251
+//	logger.Info("loaded row", "text", row.Text)
+//	// time=2026-11-23T17:19:01.584Z level=INFO msg="loaded row" text="…"
+//
+// # Categories
+//
+// A record is public only if one of its own attributes is the marker Public
+// (Category(OnlyPublicData)) and none is Category(ContainsPrivateData).
+// Everything else is private: a call without a marker, a record whose marker
+// sits inside a group (slog.Group("g", conflog.Public) does not count), and
+// every record of a logger made by Logger.With(conflog.Public) or WithGroup —
+// a logger is never public, only a call is. A marker in a record's own
+// attributes counts even when the logger has groups. The marker is never
+// printed, and ReplaceAttr never sees it: it cannot remove a marker, and one
+// it returns is dropped, not obeyed. slog.SetDefault(conflog.New(…)) makes
+// log.Printf and every library that logs through slog private.
+//
+// # Rules
+//
+// A Handler keeps these rules for any message, key, value, group name,
+// error, LogValuer or ReplaceAttr result, and its tests try hard to break
+// each of them:
+//
+//  1. One record is one line: one '\n', at the end. Line breaks, carriage
+//     returns and other control bytes inside the record are escaped (slog's
+//     quoting in Text, JSON string escapes in JSON).
+//  2. A public line starts with the prefix, at byte 0.
+//  3. A private line never starts with the prefix. In the rare case where
+//     its encoding would (a first key equal to the prefix, a prefix such as
+//     "{" or "time="), the line is written after one space (a tab if the
+//     prefix starts with a space).
+//  4. One record is one Write, made under a mutex shared by all the handlers
+//     derived from one NewHandler, so concurrent records never interleave.
+//
+// Public lines are also careful about what they print. An error value prints
+// its type chain with the messages scrubbed ("*fs.PathError: [scrubbed]:
+// syscall.Errno: no such file or directory"), unless it is a PublicError or
+// was made by Errorf. Where slog prints the value of a panicking method
+// (!PANIC: …), a public line prints only that it panicked.
+//
+// # Format
+//
+// Text and JSON lines read exactly like those of slog.TextHandler and
+// slog.JSONHandler — same keys (time, level, source, msg), same time and
+// duration formats, same quoting — with the prefix glued before byte 0 of a
+// public line. JSON differs from slog only where slog would write an invalid
+// line (a year outside 0–9999, a group emptied by ReplaceAttr).
+//
+// # Private records
+//
+// Options.Private decides what becomes of a private record: Keep writes it
+// unprefixed (the default), Drop discards it, Length and Hash replace it by a
+// public line without its content, and Route sends it to another handler.
+//
+// # The public channel
+//
+// When the environment variable CONFLOG_PUBLIC_FD holds the number of an open
+// file descriptor, as conflog run sets it, every Handler in the process
+// writes its public lines (the same bytes, prefix to newline) to that
+// descriptor instead of its writer, one Write per line; private records are
+// unchanged. The descriptor is opened once per process. If the variable is
+// set but unusable, or a write to it fails, public lines go to the handler's
+// writer as if it were unset, and one warning, itself a public line, says so
+// on stderr: a public line is never lost and a private one never goes to the
+// channel.
+package conflog

@@ -1,0 +1,47 @@
+// Command gotrain is a small Go "training job" that logs through conflog:
+// public records carry conflog.Public, everything else is private, and, as
+// in real jobs, some data gets printed. Run it behind the egress gate:
+//
+//	go run ./cmd/conflog run --strict --prefix SystemLog: -- go run ./examples/gotrain
+//
+// Under conflog run the handler writes public records to the public channel
+// ($CONFLOG_PUBLIC_FD); with --strict only that channel can carry public
+// lines, so the customer row printed below, which happens to start with the
+// prefix, is held back.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/conflog/conflog"
+)
+
+func main() {
+	prefix := flag.String("prefix", os.Getenv("CONFLOG_PREFIX"), "the public marker (default $CONFLOG_PREFIX)")
+	flag.Parse()
+	if *prefix == "" {
+		fmt.Fprintln(os.Stderr, "gotrain: no prefix: pass -prefix or run under conflog run")
+		os.Exit(2)
+	}
+
+	logger := conflog.New(os.Stderr, *prefix, nil)
+	slog.SetDefault(logger)
+
+	rows := []string{
+		"alice@example.com bought 3 items",
+		*prefix + " row text that happens to look public: carol@example.net",
+	}
+	logger.Info("job started", conflog.Public, "rows", len(rows))
+	for epoch := 1; epoch <= 2; epoch++ {
+		for _, row := range rows {
+			logger.Debug("row", "text", row)
+			slog.Info("training on row", "text", row) // private: no marker
+		}
+		logger.Info("epoch finished", conflog.Public, "epoch", epoch, "loss", 1.0/float64(epoch))
+	}
+	fmt.Println(rows[1]) // printed data starting with the prefix: only --strict stops it
+	logger.Info("job done", conflog.Public)
+}

@@ -1,0 +1,281 @@
+package conflog
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Options configure a Handler. The zero value, and a nil *Options, give the
+// defaults: level Info, no source, Text, no ReplaceAttr, Keep, a per-process
+// random key.
+type Options struct {
+	// Level is the minimum level of records to handle; nil means Info.
+	// A *slog.LevelVar changes it while the program runs.
+	Level slog.Leveler
+
+	// AddSource adds the source=file:line of the logging call.
+	AddSource bool
+
+	// Format is Text (the default) or JSON.
+	Format Format
+
+	// ReplaceAttr rewrites or removes attributes exactly as it does for
+	// slog's handlers, with three rules of its own. It never sees a category
+	// marker, so it can neither remove one nor learn it; an attribute it
+	// returns that looks like a marker is dropped, never obeyed and never
+	// printed; and it sees values already resolved, with Pseudonym values
+	// already replaced by their tokens. The category of a record is decided
+	// before ReplaceAttr runs, so it cannot change it.
+	ReplaceAttr func(groups []string, a slog.Attr) slog.Attr
+
+	// Private is what becomes of private records: Keep (the default), Drop,
+	// Length, Hash or Route(h).
+	Private Policy
+
+	// Key keys the HMACs of Pseudonym values and of the Hash policy. Without
+	// a key, a random key is drawn once per process: tokens then correlate
+	// within one run only, and never reveal the value.
+	Key []byte
+}
+
+// A Handler is a confidential slog.Handler. See the package documentation
+// for the rules it keeps.
+type Handler struct {
+	c *core
+
+	// pre holds the attributes of WithAttrs already encoded, twice: pre[0]
+	// as a private line shows them, pre[1] as a public line does (with
+	// errors scrubbed). The slog handler guide's preformatting, kept per
+	// category because the two renderings differ.
+	pre         [2][]byte
+	groupPrefix string   // text: "g.h." for the groups opened in pre
+	prefixQuote int      // how many names in groupPrefix need quoting
+	groups      []string // every group from WithGroup
+	nOpen       int      // how many of groups are already opened in pre
+	route       slog.Handler
+}
+
+// core is what all the handlers derived from one NewHandler share, by
+// pointer: the configuration and the mutex that makes each record one
+// uninterrupted Write.
+type core struct {
+	mu        sync.Mutex
+	w         io.Writer
+	prefix    string
+	guard     byte // put before a private line that would start with the prefix
+	json      bool
+	level     slog.Leveler
+	addSource bool
+	replace   func([]string, slog.Attr) slog.Attr
+	policy    Policy
+	key       []byte
+	sink      *publicSink
+}
+
+// NewHandler returns a Handler that writes one line per record to w. Public
+// lines start with prefix; private ones never do and are treated by
+// opts.Private. It panics, like regexp.MustCompile, if the prefix is empty or
+// holds a newline or carriage return, or if opts are invalid: a misconfigured
+// logger must not start.
+//
+// When the environment variable CONFLOG_PUBLIC_FD names an open file
+// descriptor (conflog run sets it), public lines are written there instead of
+// to w; see the package documentation.
+func NewHandler(w io.Writer, prefix string, opts *Options) *Handler {
+	return newHandler(w, prefix, opts, processSink())
+}
+
+// New returns a *slog.Logger over NewHandler(w, prefix, opts).
+func New(w io.Writer, prefix string, opts *Options) *slog.Logger {
+	return slog.New(NewHandler(w, prefix, opts))
+}
+
+func newHandler(w io.Writer, prefix string, opts *Options, sink *publicSink) *Handler {
+	if err := checkPrefix(prefix); err != nil {
+		panic("conflog: " + err.Error())
+	}
+	if w == nil {
+		panic("conflog: NewHandler: nil io.Writer")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Format != Text && o.Format != JSON {
+		panic(fmt.Sprintf("conflog: NewHandler: unknown Format %d; use conflog.Text or conflog.JSON", o.Format))
+	}
+	if o.Level == nil {
+		o.Level = slog.LevelInfo
+	}
+	key := bytes.Clone(o.Key)
+	if len(key) == 0 {
+		key = processKey()
+	}
+	c := &core{
+		w:         w,
+		prefix:    prefix,
+		guard:     ' ',
+		json:      o.Format == JSON,
+		level:     o.Level,
+		addSource: o.AddSource,
+		replace:   o.ReplaceAttr,
+		policy:    o.Private,
+		key:       key,
+		sink:      sink,
+	}
+	if prefix[0] == ' ' {
+		c.guard = '\t'
+	}
+	sink.warnOnce(prefix)
+	return &Handler{c: c, route: o.Private.route}
+}
+
+// checkPrefix says why a prefix cannot be used, or returns nil.
+func checkPrefix(prefix string) error {
+	switch {
+	case prefix == "":
+		return fmt.Errorf("empty prefix: public lines need a prefix such as %q", "SystemLog:")
+	case strings.ContainsAny(prefix, "\n\r"):
+		return fmt.Errorf("prefix %q holds a line break: a public line must be one line", prefix)
+	}
+	return nil
+}
+
+// Enabled reports whether the level is at least Options.Level. It cannot see
+// the record's category, so private records under Drop still reach Handle.
+func (h *Handler) Enabled(_ context.Context, l slog.Level) bool {
+	return l >= h.c.level.Level()
+}
+
+// WithAttrs returns a handler whose records carry as. A category marker
+// among as is ignored: With(conflog.Public) does not make a logger public.
+func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {
+	h2 := h.clone()
+	if h.route != nil {
+		h2.route = h.route.WithAttrs(withoutMarkers(as))
+	}
+	for i := range h2.pre {
+		s := newState(h2, i == 1)
+		s.buf = append(s.buf, h.pre[i]...)
+		s.sep = len(s.buf) > 0 && !(h.c.json && s.buf[len(s.buf)-1] == '{')
+		s.enterGroups(h.nOpen)
+		pos := len(s.buf)
+		s.openPending(h.nOpen)
+		appended := false
+		for _, a := range as {
+			if s.attr(a) {
+				appended = true
+			}
+		}
+		if appended {
+			h2.pre[i] = slices.Clone(s.buf)
+			if i == 0 {
+				h2.groupPrefix = string(s.prefix)
+				h2.prefixQuote = s.prefixQuote
+				h2.nOpen = len(h2.groups)
+			}
+		} else {
+			s.buf = s.buf[:pos]
+		}
+		s.free()
+	}
+	return h2
+}
+
+// WithGroup returns a handler that puts the attributes that follow in the
+// group name. It never changes the category of a record.
+func (h *Handler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	h2 := h.clone()
+	h2.groups = append(h2.groups, name)
+	if h.route != nil {
+		h2.route = h.route.WithGroup(name)
+	}
+	return h2
+}
+
+func (h *Handler) clone() *Handler {
+	return &Handler{
+		c:           h.c,
+		pre:         [2][]byte{slices.Clip(h.pre[0]), slices.Clip(h.pre[1])},
+		groupPrefix: h.groupPrefix,
+		prefixQuote: h.prefixQuote,
+		groups:      slices.Clip(h.groups),
+		nOpen:       h.nOpen,
+		route:       h.route,
+	}
+}
+
+// Handle writes r as one line: with the prefix if r carries Public (and no
+// Category(ContainsPrivateData)), otherwise as the private policy says.
+func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
+	cat, sawMarker := category(&r)
+	public := cat == OnlyPublicData
+	if !public {
+		switch h.c.policy.kind {
+		case policyDrop:
+			return nil
+		case policyRoute:
+			if !h.route.Enabled(ctx, r.Level) {
+				return nil
+			}
+			if sawMarker {
+				r = recordWithoutMarkers(r)
+			}
+			return h.route.Handle(ctx, r)
+		case policyLength, policyHash:
+			return h.handleScrubbed(&r)
+		}
+	}
+	s := newState(h, public)
+	defer s.free()
+	s.record(&r)
+	return h.write(s.buf, public)
+}
+
+// write makes line one Write: to the public channel for a public line when
+// conflog run provided one, else to the handler's writer.
+func (h *Handler) write(line []byte, public bool) error {
+	if public && h.c.sink.write(line, h.c.prefix) {
+		return nil
+	}
+	h.c.mu.Lock()
+	defer h.c.mu.Unlock()
+	_, err := h.c.w.Write(line)
+	return err
+}
+
+// withoutMarkers returns as without category markers, copying only if it
+// must.
+func withoutMarkers(as []slog.Attr) []slog.Attr {
+	if !slices.ContainsFunc(as, isMarker) {
+		return as
+	}
+	return slices.DeleteFunc(slices.Clone(as), isMarker)
+}
+
+func isMarker(a slog.Attr) bool {
+	_, ok := marker(a)
+	return ok
+}
+
+// recordWithoutMarkers copies r without its category markers, so a routed
+// handler never prints them.
+func recordWithoutMarkers(r slog.Record) slog.Record {
+	r2 := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		if !isMarker(a) {
+			r2.AddAttrs(a)
+		}
+		return true
+	})
+	return r2
+}

@@ -1,0 +1,112 @@
+package scrub
+
+import "bytes"
+
+// Terminal escape sequences, after ECMA-48 (5th edition, §5.3–5.6). The gate
+// recognises exactly these forms, each starting with ESC (0x1b):
+//
+//	CSI     ESC [  P* I* F    P in 0x30–0x3f, I in 0x20–0x2f, F in 0x40–0x7e   (colours, cursor moves)
+//	strings ESC ]  … BEL|ST   OSC; also ESC P (DCS), ESC X (SOS), ESC ^ (PM), ESC _ (APC);
+//	                          the payload runs to BEL (0x07) or ST (ESC \)
+//	nF      ESC I+ F          I in 0x20–0x2f, F in 0x30–0x7e  (charset selection: ESC ( B)
+//	Fp/Fe/Fs ESC F            F in 0x30–0x7e, other than the introducers above (ESC 7, ESC c)
+//
+// Anything else after ESC — a control byte, a byte ≥ 0x7f, the end of the line,
+// or a sequence cut short — is malformed. Lines are framed before escapes are
+// parsed, so no sequence spans a line end: an unterminated OSC simply runs to
+// the end of its line. A malformed sequence before the prefix makes the line
+// private (fail closed); inside a public line its bytes are removed.
+//
+// The 8-bit C1 introducers (0x9b for CSI…) are not recognised: in UTF-8 they
+// are continuation bytes, terminals do not act on them, and leaving them in
+// place can only make a line private, never public.
+
+const esc = 0x1b
+
+// escapeLen returns the length of the escape sequence at the start of b, where
+// b[0] is ESC, and whether it is well formed. A malformed sequence's length
+// covers the bytes that belong to it up to the point it went wrong (at least
+// the ESC itself), so removing them never leaves half a sequence behind.
+func escapeLen(b []byte) (n int, ok bool) {
+	if len(b) < 2 {
+		return len(b), false
+	}
+	switch c := b[1]; {
+	case c == '[':
+		i := 2
+		for i < len(b) && b[i] >= 0x30 && b[i] <= 0x3f {
+			i++
+		}
+		for i < len(b) && b[i] >= 0x20 && b[i] <= 0x2f {
+			i++
+		}
+		if i < len(b) && b[i] >= 0x40 && b[i] <= 0x7e {
+			return i + 1, true
+		}
+		return i, false
+	case c == ']' || c == 'P' || c == 'X' || c == '^' || c == '_':
+		for i := 2; i < len(b); i++ {
+			switch b[i] {
+			case 0x07:
+				return i + 1, true
+			case esc:
+				if i+1 < len(b) && b[i+1] == '\\' {
+					return i + 2, true
+				}
+			}
+		}
+		return len(b), false
+	case c >= 0x20 && c <= 0x2f:
+		i := 2
+		for i < len(b) && b[i] >= 0x20 && b[i] <= 0x2f {
+			i++
+		}
+		if i < len(b) && b[i] >= 0x30 && b[i] <= 0x7e {
+			return i + 1, true
+		}
+		return i, false
+	case c >= 0x30 && c <= 0x7e:
+		return 2, true
+	}
+	return 1, false
+}
+
+// matchPrefix reports whether line, with its escape sequences removed, starts
+// with prefix, and returns the index in line just past the prefix's last byte.
+// A malformed escape before the prefix is complete means no match.
+func matchPrefix(line, prefix []byte) (end int, ok bool) {
+	i, j := 0, 0
+	for j < len(prefix) {
+		if i >= len(line) {
+			return 0, false
+		}
+		if line[i] == esc {
+			n, ok := escapeLen(line[i:])
+			if !ok {
+				return 0, false
+			}
+			i += n
+			continue
+		}
+		if line[i] != prefix[j] {
+			return 0, false
+		}
+		i++
+		j++
+	}
+	return i, true
+}
+
+// appendStripped appends b to dst without its escape sequences, well formed or not.
+func appendStripped(dst, b []byte) []byte {
+	for len(b) > 0 {
+		k := bytes.IndexByte(b, esc)
+		if k < 0 {
+			return append(dst, b...)
+		}
+		dst = append(dst, b[:k]...)
+		n, _ := escapeLen(b[k:])
+		b = b[k+n:]
+	}
+	return dst
+}

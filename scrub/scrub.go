@@ -1,0 +1,448 @@
+// Package scrub is the egress gate's engine: it frames a byte stream into
+// lines and lets through only the public ones, those that start with a fixed
+// prefix such as "SystemLog:", which is the rule compliant ML platforms apply
+// to every log line that leaves their boundary.
+//
+// A [Filter] is an [io.WriteCloser] for one stream (stdout and stderr are
+// framed separately). It promises:
+//
+//   - A line is public iff, once its escape sequences are removed (see below),
+//     its first bytes are the prefix. Every line written to the public writer
+//     starts with the prefix at byte 0 and ends with a single '\n'.
+//   - Lines end at '\n' and at '\r'; "\r\n" is one ending. A progress bar
+//     redrawn with '\r' is a run of lines, each judged on its own, so it can
+//     neither carry private bytes into a public line nor hide one.
+//   - Escape sequences (CSI, OSC and the other string forms, nF, Fp/Fe/Fs, as
+//     listed in escape.go) before the prefix are removed; those after it too,
+//     unless [Options.KeepANSI]. A malformed sequence before the prefix makes
+//     the line private.
+//   - Memory is bounded whatever the input: a line longer than
+//     [Options.MaxLine] is cut. Its first MaxLine bytes are judged as a line;
+//     the rest, up to the next line end, is discarded and counted, and is never
+//     read as a new line.
+//   - The last line, without a line end, is judged at [Filter.Close].
+//   - Every other line goes, unchanged, to the private [Sink].
+//   - Crash traces: with a [Tracer], private lines are also fed to it, and the
+//     scrubbed lines it emits go out prefixed (see [Tracer]).
+//
+// The filter is a memchr-and-compare loop over the caller's buffer: lines are
+// judged in place, with no allocation per line, so it runs at memory speed.
+package scrub
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// DefaultMaxLine is the line length beyond which a line is cut, when
+// [Options.MaxLine] is zero.
+const DefaultMaxLine = 1 << 20
+
+// flushAt is the size at which pending public output is written out before the
+// end of a Write: large enough to make writes rare, small enough to stay in cache.
+const flushAt = 64 << 10
+
+// Options configure a [Filter]. The zero value of every field but Prefix is a
+// sensible default.
+type Options struct {
+	// Prefix marks public lines. It must not be empty nor hold control bytes
+	// (a prefix with '\n' could never be at the start of a line).
+	Prefix string
+
+	// MaxLine is the longest line, in bytes before escape removal, judged
+	// whole; longer ones are cut. Zero means DefaultMaxLine.
+	MaxLine int
+
+	// KeepANSI keeps the escape sequences that follow the prefix in public
+	// lines. Those before the prefix are always removed, so a public line
+	// still starts with the prefix.
+	KeepANSI bool
+
+	// Strict makes no line of this stream public by its prefix: the stream is
+	// not trusted (conflog run --strict uses it for the child's stdout and
+	// stderr). Prefixed lines go to the private sink and are counted as Held.
+	// Scrubbed crash traces are still emitted.
+	Strict bool
+
+	// Private receives the lines that are not public. Nil discards them.
+	Private Sink
+
+	// Trace, when set, is fed every private line and re-emits crash traces
+	// scrubbed. It belongs to this stream alone.
+	Trace Tracer
+}
+
+// Stats count what a [Filter] did.
+type Stats struct {
+	Bytes      int64 // bytes written to the filter
+	Passed     int64 // lines that passed the prefix rule
+	Private    int64 // lines sent to the private sink (including empty ones)
+	Cut        int64 // lines longer than MaxLine, cut
+	Held       int64 // prefixed lines held back: strict stream, or inside an exception message
+	Traces     int64 // crash traces re-emitted
+	TraceLines int64 // scrubbed trace lines written
+}
+
+// Add adds the counts of o to s, to total several streams.
+func (s *Stats) Add(o Stats) {
+	s.Bytes += o.Bytes
+	s.Passed += o.Passed
+	s.Private += o.Private
+	s.Cut += o.Cut
+	s.Held += o.Held
+	s.Traces += o.Traces
+	s.TraceLines += o.TraceLines
+}
+
+// A Filter passes the public lines of one stream to a writer. Write and
+// Close must not be called concurrently; call Stats after Close.
+type Filter struct {
+	w        io.Writer
+	prefix   []byte
+	maxLine  int
+	keepANSI bool
+	strict   bool
+	sink     Sink
+	flusher  interface{ Flush() error }
+	trace    Tracer
+	emit     func([]byte) // f.emitTrace, bound once so feeding the tracer does not allocate
+
+	out        []byte // public output not yet written
+	carry      []byte // the start of a line whose end has not arrived, at most maxLine bytes
+	discarding bool   // inside the tail of a cut line
+	skipLF     bool   // the last line ended in '\r': a '\n' right after it belongs to that ending
+	closed     bool
+	err        error // sticky: the first write or sink error
+	stats      Stats
+}
+
+// CheckPrefix reports whether prefix can mark public lines.
+func CheckPrefix(prefix string) error {
+	if prefix == "" {
+		return errors.New("prefix: empty (public lines need a marker such as SystemLog:)")
+	}
+	for i := 0; i < len(prefix); i++ {
+		if c := prefix[i]; c < 0x20 || c == 0x7f {
+			return fmt.Errorf("prefix %q: holds control byte %#02x at %d (a line end or escape can never start a line)", prefix, c, i)
+		}
+	}
+	return nil
+}
+
+// New returns a Filter writing the public lines of a stream to w.
+func New(w io.Writer, opts Options) (*Filter, error) {
+	if err := CheckPrefix(opts.Prefix); err != nil {
+		return nil, err
+	}
+	if opts.MaxLine == 0 {
+		opts.MaxLine = DefaultMaxLine
+	}
+	if opts.MaxLine < len(opts.Prefix) {
+		return nil, fmt.Errorf("max line %d: shorter than the prefix %q, no line could be public", opts.MaxLine, opts.Prefix)
+	}
+	if opts.Private == nil {
+		opts.Private = Discard
+	}
+	f := &Filter{
+		w:        w,
+		prefix:   []byte(opts.Prefix),
+		maxLine:  opts.MaxLine,
+		keepANSI: opts.KeepANSI,
+		strict:   opts.Strict,
+		sink:     opts.Private,
+		trace:    opts.Trace,
+		out:      make([]byte, 0, flushAt+256),
+	}
+	f.flusher, _ = opts.Private.(interface{ Flush() error })
+	f.emit = f.emitTrace
+	return f, nil
+}
+
+// Write filters p, which may hold any part of the stream: lines may be split
+// across calls at any byte. The public lines complete in p are written to the
+// underlying writer before Write returns. The error is the first failure of
+// the writer or the private sink; after it the filter stops.
+func (f *Filter) Write(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	if f.closed {
+		return 0, errors.New("scrub: write after close")
+	}
+	f.stats.Bytes += int64(len(p))
+	i := 0
+	if f.skipLF && len(p) > 0 {
+		f.skipLF = false
+		if p[0] == '\n' {
+			i = 1
+		}
+	}
+
+	// Finish the line begun in an earlier Write, or the tail of a cut one.
+	if i < len(p) && (f.discarding || len(f.carry) > 0) {
+		e := indexEnd(p[i:])
+		if e < 0 {
+			if !f.discarding {
+				f.appendCarry(p[i:])
+			}
+			return len(p), f.flush()
+		}
+		e += i
+		if f.discarding {
+			f.discarding = false
+		} else if f.appendCarry(p[i:e]); f.discarding {
+			f.discarding = false
+		} else {
+			f.line(f.carry, bytes.IndexByte(f.carry, esc) >= 0)
+			f.carry = f.carry[:0]
+		}
+		i = f.skipEnd(p, e)
+	}
+
+	// The hot loop: lines complete in p are judged in place. The next '\r'
+	// and ESC are searched for once per buffer rather than once per line:
+	// logs rarely hold them, and one memchr per line is what this costs.
+	nextCR, nextESC := -1, -1
+	for i < len(p) && f.err == nil {
+		if nextCR < i {
+			nextCR = index(p, i, '\r')
+		}
+		if nextESC < i {
+			nextESC = index(p, i, esc)
+		}
+		e := index(p, i, '\n')
+		if nextCR < e {
+			e = nextCR
+		}
+		if e == len(p) {
+			rest := p[i:]
+			if len(rest) > f.maxLine {
+				f.cut(rest[:f.maxLine])
+			} else {
+				f.carry = append(f.carry[:0], rest...)
+			}
+			break
+		}
+		line := p[i:e]
+		if len(line) > f.maxLine {
+			f.cut(line[:f.maxLine])
+			f.discarding = false
+		} else {
+			f.line(line, nextESC < e)
+		}
+		i = f.skipEnd(p, e)
+		if len(f.out) >= flushAt {
+			f.flush()
+		}
+	}
+	if err := f.flush(); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// index returns the index of the first c in p[i:], as an index into p, or len(p).
+func index(p []byte, i int, c byte) int {
+	if k := bytes.IndexByte(p[i:], c); k >= 0 {
+		return i + k
+	}
+	return len(p)
+}
+
+// indexEnd returns the index of the first line end in p, or -1.
+func indexEnd(p []byte) int {
+	n := bytes.IndexByte(p, '\n')
+	if n < 0 {
+		n = len(p)
+	}
+	if r := bytes.IndexByte(p[:n], '\r'); r >= 0 {
+		return r
+	}
+	if n == len(p) {
+		return -1
+	}
+	return n
+}
+
+// skipEnd steps over the line end at p[e], treating "\r\n" as one, and
+// remembers a '\r' at the very end of p so a '\n' opening the next Write
+// is not taken for an empty line.
+func (f *Filter) skipEnd(p []byte, e int) int {
+	if p[e] == '\r' {
+		if e+1 == len(p) {
+			f.skipLF = true
+		} else if p[e+1] == '\n' {
+			return e + 2
+		}
+	}
+	return e + 1
+}
+
+// appendCarry adds b to the unfinished line, cutting the line when it
+// grows past maxLine.
+func (f *Filter) appendCarry(b []byte) {
+	room := f.maxLine - len(f.carry)
+	if len(b) <= room {
+		f.carry = append(f.carry, b...)
+		return
+	}
+	f.carry = append(f.carry, b[:room]...)
+	f.cut(f.carry)
+	f.carry = f.carry[:0]
+}
+
+// cut judges the first maxLine bytes of an overlong line and discards the rest
+// of it, up to its line end.
+func (f *Filter) cut(head []byte) {
+	f.stats.Cut++
+	f.line(head, bytes.IndexByte(head, esc) >= 0)
+	f.discarding = true
+}
+
+// line judges one complete line (without its end). hasESC says whether it
+// holds an escape byte, which the caller usually knows already.
+func (f *Filter) line(line []byte, hasESC bool) {
+	if f.trace != nil && f.trace.InMessage() {
+		// A Python exception message may run over several lines, and any of
+		// them may begin with the prefix: it is still the message.
+		f.private(line, hasESC)
+		return
+	}
+	if f.strict {
+		f.private(line, hasESC)
+		return
+	}
+	if !hasESC {
+		if bytes.HasPrefix(line, f.prefix) {
+			f.out = append(f.out, line...)
+			f.out = append(f.out, '\n')
+			f.stats.Passed++
+			return
+		}
+		f.private(line, false)
+		return
+	}
+	end, ok := matchPrefix(line, f.prefix)
+	if !ok {
+		f.private(line, true)
+		return
+	}
+	f.out = append(f.out, f.prefix...)
+	if f.keepANSI {
+		f.out = append(f.out, line[end:]...)
+	} else {
+		f.out = appendStripped(f.out, line[end:])
+	}
+	f.out = append(f.out, '\n')
+	f.stats.Passed++
+}
+
+func (f *Filter) private(line []byte, hasESC bool) {
+	f.stats.Private++
+	if f.strict || f.trace != nil {
+		if hasESC {
+			if _, ok := matchPrefix(line, f.prefix); ok {
+				f.stats.Held++
+			}
+		} else if bytes.HasPrefix(line, f.prefix) {
+			f.stats.Held++
+		}
+	}
+	if err := f.sink.Line(line); err != nil && f.err == nil {
+		f.err = fmt.Errorf("private sink: %w", err)
+	}
+	if f.trace != nil {
+		f.trace.Line(line, f.emit)
+	}
+}
+
+// emitTrace writes one scrubbed trace line, prefixed. The tracer promises a
+// single line; line ends are replaced all the same, so a faulty tracer cannot
+// make the gate write a line that does not start with the prefix.
+func (f *Filter) emitTrace(public []byte) {
+	f.out = append(f.out, f.prefix...)
+	start := len(f.out)
+	f.out = append(f.out, public...)
+	for k := start; k < len(f.out); k++ {
+		if c := f.out[k]; c == '\n' || c == '\r' {
+			f.out[k] = ' '
+		}
+	}
+	f.out = append(f.out, '\n')
+	f.stats.TraceLines++
+}
+
+func (f *Filter) flush() error {
+	if f.err == nil && f.flusher != nil {
+		if err := f.flusher.Flush(); err != nil {
+			f.err = fmt.Errorf("private sink: %w", err)
+		}
+	}
+	if f.err != nil {
+		return f.err
+	}
+	if len(f.out) == 0 {
+		return nil
+	}
+	_, err := f.w.Write(f.out)
+	f.out = f.out[:0]
+	if err != nil {
+		f.err = err
+	}
+	return f.err
+}
+
+// Close judges the last line if the stream did not end with a line end, lets
+// the tracer finish, and writes out what is pending. It does not close the
+// underlying writer or the sink.
+func (f *Filter) Close() error {
+	if f.closed {
+		return f.err
+	}
+	f.closed = true
+	if f.err != nil {
+		return f.err
+	}
+	if !f.discarding && len(f.carry) > 0 {
+		f.line(f.carry, bytes.IndexByte(f.carry, esc) >= 0)
+	}
+	f.carry = f.carry[:0]
+	f.discarding = false
+	if f.trace != nil {
+		f.trace.Flush(f.emit)
+	}
+	return f.flush()
+}
+
+// ReadFrom filters r to its end, reading in large blocks; io.Copy uses it.
+// It does not close the filter: the last line waits for Close.
+func (f *Filter) ReadFrom(r io.Reader) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		k, err := r.Read(buf)
+		n += int64(k)
+		if k > 0 {
+			if _, werr := f.Write(buf[:k]); werr != nil {
+				return n, werr
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// Stats returns the counts so far; after Close they are final.
+func (f *Filter) Stats() Stats {
+	s := f.stats
+	if f.trace != nil {
+		s.Traces = int64(f.trace.Traces())
+	}
+	return s
+}

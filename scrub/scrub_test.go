@@ -1,0 +1,381 @@
+package scrub
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+const testPrefix = "SystemLog:"
+
+// lineSink records private lines.
+type lineSink struct{ lines [][]byte }
+
+func (s *lineSink) Line(line []byte) error {
+	s.lines = append(s.lines, append([]byte(nil), line...))
+	return nil
+}
+
+// run filters input written in the given chunk sizes (cycled) and returns the
+// public output, the private lines and the stats.
+func run(t testing.TB, input []byte, opts Options, chunks ...int) (string, [][]byte, Stats) {
+	t.Helper()
+	var out bytes.Buffer
+	sink := &lineSink{}
+	opts.Private = sink
+	f, err := New(&out, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; len(input) > 0; k++ {
+		n := len(input)
+		if len(chunks) > 0 {
+			n = min(n, chunks[k%len(chunks)])
+		}
+		if _, err := f.Write(input[:n]); err != nil {
+			t.Fatal(err)
+		}
+		input = input[n:]
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), sink.lines, f.Stats()
+}
+
+func TestPrefixRule(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"public line passes", "SystemLog: epoch 1\n", "SystemLog: epoch 1\n"},
+		{"private line is dropped", "loaded row alice@example.com\n", ""},
+		{"prefix must be at byte 0", " SystemLog: x\nx SystemLog: y\n", ""},
+		{"prefix is case sensitive", "systemlog: x\nSYSTEMLOG: y\n", ""},
+		{"a partial prefix is private", "SystemLog\nSystemLo", ""},
+		{"exact prefix alone is public", "SystemLog:\n", "SystemLog:\n"},
+		{"last line without end is flushed", "a\nSystemLog: last", "SystemLog: last\n"},
+		{"crlf is one ending", "SystemLog: a\r\nSystemLog: b\r\n", "SystemLog: a\nSystemLog: b\n"},
+		{"progress bar cannot carry private bytes", "secret 10%\rsecret 20%\rSystemLog: done\n", "SystemLog: done\n"},
+		{"progress bar cannot hide a public line", "SystemLog: a\rbar 50%\r", "SystemLog: a\n"},
+		{"cr after a public line ends it", "SystemLog: ok\rsecret\n", "SystemLog: ok\n"},
+		{"colour before the prefix", "\x1b[32mSystemLog: green\x1b[0m\n", "SystemLog: green\n"},
+		{"escape inside the prefix", "Sys\x1b[1mtemLog: x\n", "SystemLog: x\n"},
+		{"osc title before the prefix is removed", "\x1b]0;customer-42\x07SystemLog: x\n", "SystemLog: x\n"},
+		{"osc with st terminator", "\x1b]8;;http://x\x1b\\SystemLog: x\n", "SystemLog: x\n"},
+		{"charset selection", "\x1b(BSystemLog: x\n", "SystemLog: x\n"},
+		{"cursor save", "\x1b7SystemLog: x\x1b8\n", "SystemLog: x\n"},
+		{"unterminated csi makes the line private", "\x1b[31\x01SystemLog: x\n", ""},
+		{"csi swallowing the prefix's first byte", "\x1b[31SystemLog: x\n", ""},
+		{"unterminated osc swallows the line", "\x1b]0;SystemLog: x\n", ""},
+		{"lone escape before the prefix", "\x1b\x01SystemLog: x\n", ""},
+		{"escape at the end of a public line", "SystemLog: x\x1b\n", "SystemLog: x\n"},
+		{"unterminated osc in a public line is removed", "SystemLog: x\x1b]0;secret\n", "SystemLog: x\n"},
+		{"8-bit csi is not an escape", "\x9b31mSystemLog: x\n", ""},
+		{"empty lines are private", "\n\n\r\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, _ := run(t, []byte(tc.in), Options{Prefix: testPrefix})
+			if got != tc.want {
+				t.Errorf("filter(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			// Byte-at-a-time writes must give the same result.
+			if got1, _, _ := run(t, []byte(tc.in), Options{Prefix: testPrefix}, 1); got1 != tc.want {
+				t.Errorf("filter(%q) written byte by byte = %q, want %q", tc.in, got1, tc.want)
+			}
+		})
+	}
+}
+
+func TestKeepANSI(t *testing.T) {
+	in := "\x1b[32mSystemLog: \x1b[1mbold\x1b[0m\n"
+	got, _, _ := run(t, []byte(in), Options{Prefix: testPrefix, KeepANSI: true})
+	if want := "SystemLog: \x1b[1mbold\x1b[0m\n"; got != want {
+		t.Errorf("keep-ansi: got %q, want %q (escapes before the prefix go, the rest stays)", got, want)
+	}
+}
+
+func TestPrivateLinesReachTheSinkUnchanged(t *testing.T) {
+	in := "row 1 \x1b[31mred\x1b[0m\r\nSystemLog: pub\n\nlast"
+	_, private, st := run(t, []byte(in), Options{Prefix: testPrefix})
+	want := []string{"row 1 \x1b[31mred\x1b[0m", "", "last"}
+	if len(private) != len(want) {
+		t.Fatalf("private lines %q, want %q", private, want)
+	}
+	for i := range want {
+		if string(private[i]) != want[i] {
+			t.Errorf("private line %d = %q, want %q", i, private[i], want[i])
+		}
+	}
+	if st.Passed != 1 || st.Private != 3 || st.Bytes != int64(len(in)) {
+		t.Errorf("stats %+v, want passed=1 private=3 bytes=%d", st, len(in))
+	}
+}
+
+// TestCutLineTailIsNeverALine guards the MaxLine promise: the tail of an
+// overlong line is discarded even when it holds the prefix right at a chunk
+// boundary, and the line after it is judged normally.
+func TestCutLineTailIsNeverALine(t *testing.T) {
+	const max = 16
+	head := "SystemLog: 12345" // exactly max bytes
+	for _, tail := range []string{"SystemLog: forged", "x", strings.Repeat("SystemLog: ", 20)} {
+		in := head + tail + "\nSystemLog: next\n"
+		for _, chunk := range []int{1, 3, 16, 17, 1000} {
+			got, private, st := run(t, []byte(in), Options{Prefix: testPrefix, MaxLine: max}, chunk)
+			if want := head + "\nSystemLog: next\n"; got != want {
+				t.Errorf("tail %q chunk %d: got %q, want %q", tail, chunk, got, want)
+			}
+			if st.Cut != 1 || len(private) != 0 {
+				t.Errorf("tail %q chunk %d: cut=%d private=%q, want cut=1 and no private line", tail, chunk, st.Cut, private)
+			}
+		}
+	}
+	// A line of exactly MaxLine bytes is not cut, even without a line end.
+	got, _, st := run(t, []byte(head), Options{Prefix: testPrefix, MaxLine: max}, 5)
+	if got != head+"\n" || st.Cut != 0 {
+		t.Errorf("line of exactly max bytes: got %q cut=%d", got, st.Cut)
+	}
+	// A cut private line's head goes to the sink; the tail never does.
+	_, private, _ := run(t, []byte("0123456789abcdefSECRET-TAIL\r\nok"), Options{Prefix: testPrefix, MaxLine: max}, 7)
+	if len(private) != 2 || string(private[0]) != "0123456789abcdef" || string(private[1]) != "ok" {
+		t.Errorf("cut private line: sink got %q", private)
+	}
+}
+
+func TestCRLFSplitAcrossWrites(t *testing.T) {
+	// The '\n' of a "\r\n" arriving in the next Write is not an empty line.
+	_, private, st := run(t, []byte("a\r\nSystemLog: b\r\n"), Options{Prefix: testPrefix}, 2)
+	if st.Private != 1 || st.Passed != 1 || len(private) != 1 {
+		t.Errorf("crlf across writes: stats %+v private %q", st, private)
+	}
+}
+
+func TestStrictHoldsPrefixedLines(t *testing.T) {
+	got, private, st := run(t, []byte("SystemLog: forged by data\n\x1b[1mSystemLog: again\nplain\n"), Options{Prefix: testPrefix, Strict: true})
+	if got != "" {
+		t.Errorf("strict stream passed %q", got)
+	}
+	if st.Held != 2 || st.Private != 3 || len(private) != 3 {
+		t.Errorf("strict: stats %+v, private %q; want held=2 private=3", st, private)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	for _, opts := range []Options{
+		{Prefix: ""},
+		{Prefix: "Sys\nLog:"},
+		{Prefix: "Sys\rLog:"},
+		{Prefix: "\x1b[0mSys"},
+		{Prefix: testPrefix, MaxLine: -1},
+		{Prefix: testPrefix, MaxLine: 4},
+	} {
+		if _, err := New(io.Discard, opts); err == nil {
+			t.Errorf("New(%+v) succeeded, want an error", opts)
+		}
+	}
+}
+
+type failingSink struct{}
+
+func (failingSink) Line([]byte) error { return errors.New("disk full") }
+
+func TestSinkErrorStopsTheFilter(t *testing.T) {
+	var out bytes.Buffer
+	f, _ := New(&out, Options{Prefix: testPrefix, Private: failingSink{}})
+	_, err := f.Write([]byte("private\nSystemLog: after\n"))
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Write error = %v, want the sink's error", err)
+	}
+	if _, err := f.Write([]byte("SystemLog: more\n")); err == nil {
+		t.Error("Write after a sink error succeeded")
+	}
+}
+
+// testTracer is a stand-in for package traceback with the same contract:
+// "Traceback" starts a trace, "Error:" starts a message that runs to an
+// empty line, and every trace line is emitted as "trace: <len>".
+type testTracer struct {
+	inMsg  bool
+	traces int
+}
+
+func (tr *testTracer) Line(line []byte, emit func([]byte)) {
+	switch {
+	case bytes.HasPrefix(line, []byte("Traceback")):
+		tr.traces++
+		emit([]byte(" Traceback"))
+	case bytes.HasPrefix(line, []byte("Error:")):
+		tr.inMsg = true
+		emit([]byte(" Error: [scrubbed]\nforged")) // a faulty tracer: the gate must keep it one line
+	case tr.inMsg && len(line) == 0:
+		tr.inMsg = false
+	}
+}
+func (tr *testTracer) Flush(emit func([]byte)) {
+	if tr.inMsg {
+		emit([]byte(" [truncated]"))
+	}
+}
+func (tr *testTracer) InMessage() bool { return tr.inMsg }
+func (tr *testTracer) Traces() int     { return tr.traces }
+
+func TestTracerSeam(t *testing.T) {
+	in := "Traceback (most recent call last):\nError: customer alice\nSystemLog: not public, part of the message\n\nSystemLog: public again\nError: x\nSystemLog: y"
+	got, _, st := run(t, []byte(in), Options{Prefix: testPrefix, Trace: &testTracer{}}, 5)
+	want := "SystemLog: Traceback\nSystemLog: Error: [scrubbed] forged\nSystemLog: public again\nSystemLog: Error: [scrubbed] forged\nSystemLog: [truncated]\n"
+	if got != want {
+		t.Errorf("with tracer:\n got %q\nwant %q", got, want)
+	}
+	if st.Traces != 1 || st.Held != 2 || st.TraceLines != 4 || st.Passed != 1 {
+		t.Errorf("stats %+v, want traces=1 held=2 tracelines=4 passed=1", st)
+	}
+}
+
+// TestAgainstModel compares the filter with the reference model on random
+// ML-style logs full of the hard cases, split at random chunk boundaries.
+func TestAgainstModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"SystemLog:", "SystemLog: epoch 3 loss=0.25", "\n", "\r", "\r\n", "\x1b[32m", "\x1b[0m", "\x1b]0;t\x07", "\x1b", "\x1b[", "\x1b]", "row alice@example.com", " 42%|####", "SystemLo", "\x1b(", "\x1b(B", "é", "\x00"}
+	for iter := 0; iter < 2000; iter++ {
+		var b strings.Builder
+		for n := rng.IntN(40); n > 0; n-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		opts := Options{Prefix: testPrefix, MaxLine: 10 + rng.IntN(40), KeepANSI: rng.IntN(2) == 0, Strict: rng.IntN(8) == 0}
+		checkModel(t, []byte(b.String()), opts, []int{1 + rng.IntN(20), 1 + rng.IntN(3)})
+	}
+}
+
+func checkModel(t *testing.T, input []byte, opts Options, chunks []int) {
+	t.Helper()
+	got, private, st := run(t, input, opts, chunks...)
+	want := refFilter(input, opts)
+	if got != string(want.out) {
+		t.Fatalf("input %q opts %+v chunks %v:\n got %q\nwant %q", input, opts, chunks, got, want.out)
+	}
+	if fmt.Sprintf("%q", private) != fmt.Sprintf("%q", want.private) {
+		t.Fatalf("input %q opts %+v chunks %v: private\n got %q\nwant %q", input, opts, chunks, private, want.private)
+	}
+	if st != want.stats {
+		t.Fatalf("input %q opts %+v chunks %v: stats\n got %+v\nwant %+v", input, opts, chunks, st, want.stats)
+	}
+	checkOutputInvariants(t, got, opts)
+}
+
+// checkOutputInvariants checks what must hold of any public output, whatever
+// the model says: each line starts with the prefix, holds no line end, and no
+// escape byte unless KeepANSI.
+func checkOutputInvariants(t *testing.T, out string, opts Options) {
+	t.Helper()
+	if out == "" {
+		return
+	}
+	if !strings.HasSuffix(out, "\n") {
+		t.Fatalf("output %q does not end with a line end", out)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if !strings.HasPrefix(line, opts.Prefix) {
+			t.Fatalf("output line %q does not start with the prefix", line)
+		}
+		if strings.ContainsRune(line, '\r') {
+			t.Fatalf("output line %q holds a carriage return", line)
+		}
+		if !opts.KeepANSI && strings.ContainsRune(line, esc) {
+			t.Fatalf("output line %q holds an escape", line)
+		}
+		if len(line) > opts.MaxLine && !opts.KeepANSI {
+			t.Fatalf("output line %q longer than max line %d", line, opts.MaxLine)
+		}
+	}
+}
+
+// FuzzFilter: arbitrary bytes, arbitrary chunk boundaries, arbitrary options;
+// the filter must agree with the reference model and keep the output invariants.
+func FuzzFilter(f *testing.F) {
+	f.Add([]byte("SystemLog: a\nprivate\r\n\x1b[32mSystemLog: b\x1b[0m\rbar 10%\rSystemLog: c"), uint8(3), uint8(1), uint8(20), false)
+	f.Add([]byte("\x1b]0;SystemLog:\x07SystemLog: x\x1b"), uint8(1), uint8(2), uint8(11), true)
+	f.Add([]byte("SystemLog: 0123456789SystemLog: tail\nSystemLog: next"), uint8(7), uint8(5), uint8(12), false)
+	f.Fuzz(func(t *testing.T, input []byte, c1, c2, maxLine uint8, keepANSI bool) {
+		opts := Options{Prefix: testPrefix, MaxLine: len(testPrefix) + int(maxLine), KeepANSI: keepANSI}
+		checkModel(t, input, opts, []int{1 + int(c1), 1 + int(c2)})
+	})
+}
+
+// TestMemoryBounded streams a single line of 1 GiB with no line end (64 MiB
+// under -short) and checks how much the filter allocated in all: the carry
+// buffer holds at most MaxLine bytes and the public output buffer at most one
+// line plus 64 KiB; grown by doubling, plus the 256 KiB read buffer, that is
+// under 6×MaxLine whatever the input size.
+// TotalAlloc bounds the peak from above and, unlike a sampled peak, cannot
+// miss a short-lived spike.
+func TestMemoryBounded(t *testing.T) {
+	size := int64(1 << 30)
+	if testing.Short() {
+		size = 64 << 20
+	}
+	out := &tailWriter{}
+	f, err := New(out, Options{Prefix: testPrefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	n, err := f.ReadFrom(io.MultiReader(strings.NewReader(testPrefix), &patternReader{n: size}, strings.NewReader("\nSystemLog: after\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if n != size+int64(len(testPrefix))+int64(len("\nSystemLog: after\n")) {
+		t.Fatalf("read %d bytes", n)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 6*DefaultMaxLine {
+		t.Errorf("filtering a %d-byte line allocated %d bytes, want at most %d", size, alloc, 6*DefaultMaxLine)
+	}
+	st := f.Stats()
+	if st.Cut != 1 || st.Passed != 2 {
+		t.Errorf("stats %+v, want cut=1 passed=2", st)
+	}
+	if out.n != DefaultMaxLine+1+len("SystemLog: after\n") || !strings.HasSuffix(string(out.tail), "\nSystemLog: after\n") {
+		t.Errorf("output: %d bytes ending %q", out.n, out.tail)
+	}
+}
+
+// tailWriter counts what is written and keeps the last bytes, without
+// allocating in proportion to the output.
+type tailWriter struct {
+	n    int
+	tail []byte
+}
+
+func (w *tailWriter) Write(p []byte) (int, error) {
+	w.n += len(p)
+	w.tail = append(w.tail, p[max(0, len(p)-64):]...)
+	w.tail = w.tail[max(0, len(w.tail)-64):]
+	return len(p), nil
+}
+
+var pattern = bytes.Repeat([]byte("abcdefghijklmnopqrstuvwxyz"), 1024)
+
+// patternReader yields n bytes of a log-like pattern with no line end.
+type patternReader struct{ n int64 }
+
+func (r *patternReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > r.n {
+		p = p[:r.n]
+	}
+	for k := 0; k < len(p); {
+		k += copy(p[k:], pattern)
+	}
+	r.n -= int64(len(p))
+	return len(p), nil
+}
