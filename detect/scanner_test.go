@@ -224,3 +224,17 @@ func TestScannerReadError(t *testing.T) {
 		t.Fatalf("Err() = %v after %d findings, want boom after 1", sc.Err(), n)
 	}
 }
+
+// TestCheckerPEM guards the line-by-line path of the gate: a key's body
+// lines after its BEGIN line are findings, and the block ends at END.
+func TestCheckerPEM(t *testing.T) {
+	c := mustSet(t).NewChecker()
+	var got []bool
+	for _, l := range strings.Split("step=1\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\nAAAAAAAAAAEAAAAzAAAAC3NzaC1lZDI1\n-----END OPENSSH PRIVATE KEY-----\nAAAAAAAAAAEAAAAzAAAAC3NzaC1lZDI1\nloss=0.3", "\n") {
+		_, ok := c.Check([]byte(l))
+		got = append(got, ok)
+	}
+	if fmt.Sprint(got) != "[false true true true true false false]" {
+		t.Fatalf("findings per line %v", got)
+	}
+}

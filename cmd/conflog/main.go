@@ -32,6 +32,8 @@ type command struct {
 var commands = []*command{
 	runCommand,
 	scrubCommand,
+	scanCommand,
+	redactCommand,
 }
 
 // Exit codes shared by the verbs.

@@ -11,12 +11,10 @@ import (
 	"github.com/conflog/conflog/detect"
 )
 
-func init() {
-	commands = append(commands, &command{
-		name:    "redact",
-		summary: "replace, mask or pseudonymise personal data and secrets in a log",
-		main:    redactMain,
-	})
+var redactCommand = &command{
+	name:    "redact",
+	summary: "replace, mask or pseudonymise personal data and secrets in a log",
+	main:    redactMain,
 }
 
 const redactUsage = `Usage: conflog redact [flags] [FILE|-]

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,7 +35,7 @@ Runs COMMAND and passes its public lines, those starting with PREFIX, to this
 process's stdout and stderr, each on the stream it came from. Every other
 line goes to the private sink. At the end one public summary line goes to
 stderr:
-  SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0
+  SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0 blocked=0
 
 The public channel: COMMAND inherits a pipe for its public records, named by
 $CONFLOG_PUBLIC_FD (and the prefix by $CONFLOG_PREFIX). conflog's Go handler,
@@ -52,7 +53,7 @@ Flags:
   --keep-ansi         keep the escape sequences that follow the prefix
   --grace DURATION    how long to keep reading after COMMAND exits while a
                       process it started still holds its output open (default 5s)
-
+` + detectHelp + `
 COMMAND runs in its own process group; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 SIGUSR1 and SIGUSR2 sent to conflog are forwarded to that group.
 
@@ -79,10 +80,12 @@ func runMain(c *cli, args []string) int {
 	private := fs.String("private", "drop", "")
 	strict := fs.Bool("strict", false, "")
 	grace := fs.Duration("grace", 5*time.Second, "")
+	var d detectFlags
+	d.register(func(p *string, name, value string) { fs.StringVar(p, name, value, "") })
 	if code := parseFlags(c, fs, runUsage, args); code >= 0 {
 		return code
 	}
-	if !g.check(c, fs) {
+	if !g.check(c, fs) || !d.check(c) {
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
@@ -119,7 +122,7 @@ func runMain(c *cli, args []string) int {
 		defer f.Close()
 		sink = f
 	}
-	return gate(c, &g, sink, *strict, *grace, fs.Args())
+	return gate(c, &g, &d, sink, *strict, *grace, fs.Args())
 }
 
 // lockedWriter serialises whole writes: two filters and run's own messages
@@ -144,10 +147,11 @@ type stream struct {
 	err    error // the filter's failure (sink or output), reported at the end
 }
 
-func gate(c *cli, g *gateFlags, sink scrub.Sink, strict bool, grace time.Duration, argv []string) int {
+func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, grace time.Duration, argv []string) int {
 	stderr := &lockedWriter{w: c.stderr}
 	opts := scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Private: sink}
 	var streams []*stream
+	var blocked atomic.Int64
 	defer func() {
 		for _, s := range streams {
 			s.r.Close()
@@ -174,7 +178,14 @@ func gate(c *cli, g *gateFlags, sink scrub.Sink, strict bool, grace time.Duratio
 		if spec.trace {
 			o.Trace = newTracer()
 		}
-		f, err := scrub.New(spec.out, o)
+		out := spec.out
+		if d.set != nil {
+			out = &tripwire{w: out, check: d.set.NewChecker(), mode: detectMode(d.mode), prefix: []byte(g.prefix),
+				stream: spec.name, private: sink, blocked: &blocked,
+				// Through the locked stderr: the streams' goroutines share it.
+				warn: func(format string, args ...any) { fmt.Fprintf(stderr, "conflog: warning: "+format+"\n", args...) }}
+		}
+		f, err := scrub.New(out, o)
 		if err != nil { // flags were checked; this cannot happen
 			c.errorf("run: %v", err)
 			return exitUsage
@@ -277,8 +288,8 @@ func gate(c *cli, g *gateFlags, sink scrub.Sink, strict bool, grace time.Duratio
 			c.errorf("run: private sink: %v", err)
 		}
 	}
-	fmt.Fprintf(stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d\n",
-		g.prefix, code, total.Passed, total.Private, total.Bytes, total.Traces, total.Cut, total.Held)
+	fmt.Fprintf(stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d blocked=%d\n",
+		g.prefix, code, total.Passed, total.Private, total.Bytes, total.Traces, total.Cut, total.Held, blocked.Load())
 	if failed && code == 0 {
 		return exitFail
 	}

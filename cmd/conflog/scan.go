@@ -16,12 +16,10 @@ import (
 	"github.com/conflog/conflog/detect"
 )
 
-func init() {
-	commands = append(commands, &command{
-		name:    "scan",
-		summary: "report personal data and secrets in log files",
-		main:    scanMain,
-	})
+var scanCommand = &command{
+	name:    "scan",
+	summary: "report personal data and secrets in log files",
+	main:    scanMain,
 }
 
 const scanUsage = `Usage: conflog scan [flags] [FILE...|-]
