@@ -191,7 +191,7 @@ func BenchmarkDetect(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("conflog", func(b *testing.B) {
+	b.Run("impl=conflog", func(b *testing.B) {
 		b.SetBytes(int64(len(c.data)))
 		n := 0
 		for b.Loop() {
@@ -203,7 +203,7 @@ func BenchmarkDetect(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "findings")
 	})
-	b.Run("regexp", func(b *testing.B) {
+	b.Run("impl=regexp", func(b *testing.B) {
 		b.SetBytes(int64(len(c.data)))
 		n := 0
 		for b.Loop() {
@@ -211,7 +211,7 @@ func BenchmarkDetect(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "findings")
 	})
-	b.Run("gitleaks", func(b *testing.B) {
+	b.Run("impl=gitleaks", func(b *testing.B) {
 		bin, err := exec.LookPath("gitleaks")
 		if err != nil {
 			b.Skip("gitleaks not installed: go install github.com/zricethezav/gitleaks/v8@latest")

@@ -101,3 +101,56 @@ func ExampleDetectors() {
 	// card high
 	// iban high
 }
+
+func ExampleSet_NewChecker() {
+	set, err := detect.NewSet()
+	if err != nil {
+		panic(err)
+	}
+	c := set.NewChecker() // one per stream: it follows private-key blocks
+	for _, line := range []string{
+		"loading key",
+		"-----BEGIN EC PRIVATE KEY-----",
+		"MHcCAQEEIBkg4LVWM9nuwNSkVk2N",
+		"-----END EC PRIVATE KEY-----",
+		"epoch=1 loss=0.25",
+	} {
+		_, found := c.Check([]byte(line))
+		fmt.Println(found, line[:min(len(line), 16)])
+	}
+	// Output:
+	// false loading key
+	// true -----BEGIN EC PR
+	// true MHcCAQEEIBkg4LVW
+	// true -----END EC PRIV
+	// false epoch=1 loss=0.2
+}
+
+func ExampleLookup() {
+	d, _ := detect.Lookup("card")
+	fmt.Println(d.Validate([]byte("4111 1111 1111 1111")), d.Validate([]byte("4111 1111 1111 1112")))
+	// Output:
+	// true false
+}
+
+func ExampleNames() {
+	fmt.Println(detect.Names(detect.High)[:4])
+	// Output:
+	// [email card iban ssn]
+}
+
+func ExampleNewSet() {
+	set, err := detect.NewSet("email", "phone")
+	if err != nil {
+		panic(err)
+	}
+	for _, d := range set.Detectors() {
+		fmt.Println(d.Name(), d.Confidence())
+	}
+	_, err = detect.NewSet("passport")
+	fmt.Println(err != nil)
+	// Output:
+	// email high
+	// phone low
+	// true
+}

@@ -151,7 +151,9 @@ func scanMain(c *cli, args []string) int {
 		c.errorf("scan: write: %v", err)
 		return exitUsage
 	}
-	scanSummary(c.stderr, set, counts, len(files), scanned)
+	if !failed || len(counts) > 0 {
+		scanSummary(c.stderr, set, counts, len(files), scanned)
+	}
 	switch {
 	case failed:
 		return exitUsage
