@@ -42,23 +42,29 @@ func (s *Set) find(line []byte, buf []match) []match {
 	}
 	ms = s.classAt(line, 0, ms)
 	a := s.ac
-	for i := 0; i+1 < len(line); i++ {
-		k := uint16(line[i]) | uint16(line[i+1])<<8
-		if s.hot[k/64]&(1<<(k%64)) == 0 {
+	hot := &s.hot
+	prev := line[0]
+	for i := 1; i < len(line); i++ {
+		cur := line[i]
+		k := uint16(prev) | uint16(cur)<<8
+		prev = cur
+		if hot[k/64]&(1<<(k%64)) == 0 {
 			continue
 		}
-		if i+2 < len(line) {
-			if h := prefixHash(line[i], line[i+1], line[i+2]); a.prefix[h/64]&(1<<(h%64)) != 0 {
-				ms = s.literalsAt(line, i, ms)
+		// The pair line[i-1], line[i] is hot: dispatch what it may start.
+		p := i - 1
+		if i+1 < len(line) {
+			if h := prefixHash(line[p], cur, line[i+1]); a.prefix[h/64]&(1<<(h%64)) != 0 {
+				ms = s.literalsAt(line, p, ms)
 			}
 		}
-		if i > 0 && flags[line[i]]&(fAt|fColon|fDash|fPhone) != 0 {
-			ms = s.classAt(line, i, ms)
+		if p > 0 && flags[line[p]]&(fAt|fColon|fDash|fPhone) != 0 {
+			ms = s.classAt(line, p, ms)
 		}
-		if f := flags[line[i+1]]; f&fUpper != 0 || f&fDigit != 0 && (s.ipv4 >= 0 ||
-			i+3 < len(line) && isDigit(line[i+2]) && isDigit(line[i+3])) {
+		if f := flags[cur]; f&fUpper != 0 || f&fDigit != 0 && (s.ipv4 >= 0 ||
+			i+2 < len(line) && isDigit(line[i+1]) && isDigit(line[i+2])) {
 			// Every digit detector but ipv4's needs three digits first.
-			ms = s.classAt(line, i+1, ms)
+			ms = s.classAt(line, i, ms)
 		}
 	}
 	return resolve(ms[len(buf):], s)
