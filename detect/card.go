@@ -66,7 +66,11 @@ var idKeySuffixes = []string{"id", "ids", "hash", "sha", "seed", "nonce", "uuid"
 // named like an identifier (key=…, key: …, "key": "…"). A hex request id
 // that happens to hold only digits passes the issuer and Luhn checks one
 // time in a few hundred; written in groups, a card is still found.
-func idKey(line []byte, start int) bool {
+func idKey(line []byte, start int) bool { return keyEndsWith(line, start, idKeySuffixes) }
+
+// keyEndsWith reports whether the value at start follows a key (key=…,
+// key: …, "key": "…") whose name, in lower case, ends with one of suffixes.
+func keyEndsWith(line []byte, start int, suffixes []string) bool {
 	i := start
 	skip := func(set string) {
 		for i > 0 && strings.IndexByte(set, line[i-1]) >= 0 {
@@ -84,7 +88,7 @@ func idKey(line []byte, start int) bool {
 		i--
 	}
 	key := strings.ToLower(string(line[i:e]))
-	for _, s := range idKeySuffixes {
+	for _, s := range suffixes {
 		if strings.HasSuffix(key, s) {
 			return true
 		}

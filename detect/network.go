@@ -30,12 +30,16 @@ func (ipv4Detector) extent(line []byte, start, _ int) (int, int, bool) {
 		}
 		i = j
 	}
-	// 1.2.3.4.5 and 1.2.3.4-rc are versions, not addresses.
-	if !boundaryAfter(line, i) || (i+1 < len(line) && (line[i] == '.' || line[i] == '-') && isAlnum(line[i+1])) {
+	// 1.2.3.4.5 and 1.2.3.4-rc are versions, not addresses; so is the value
+	// of a key named like a version (cudnn=8.9.2.26, driver_version: …).
+	if !boundaryAfter(line, i) || (i+1 < len(line) && (line[i] == '.' || line[i] == '-') && isAlnum(line[i+1])) ||
+		keyEndsWith(line, start, versionKeySuffixes) {
 		return 0, 0, false
 	}
 	return start, i, true
 }
+
+var versionKeySuffixes = []string{"version", "ver", "cudnn", "driver", "build", "release", "tag", "rev"}
 
 // Validate checks four octets of at most 255 without leading zeros.
 func (ipv4Detector) Validate(v []byte) bool {
