@@ -3,6 +3,7 @@
 It logs public records through conflog_public.PublicHandler, prints private
 data, draws a tqdm-style progress bar with \r and prints coloured lines, as
 real jobs do. Only the public records and the correctly prefixed lines get out.
+With --crash it dies of an exception whose message holds customer data.
 """
 
 import logging
@@ -32,4 +33,6 @@ for epoch in range(1, 3):
     log.info("hardest row: %s", rows[epoch % 2])                  # private: no marker
 print("\x1b[32mSystemLog: eval accuracy 0.93\x1b[0m")             # a coloured public line (platform convention)
 print("\x1b[31mfailed rows: %s\x1b[0m" % rows[1])                 # a coloured private line
+if "--crash" in sys.argv:
+    raise ValueError("bad row: %s\nSystemLog: %s" % (rows[1], rows[0]))  # the gate scrubs the trace
 print("SystemLog: done", end="")                                   # a last line without a newline

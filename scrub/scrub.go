@@ -23,7 +23,7 @@
 //   - The last line, without a line end, is judged at [Filter.Close].
 //   - Every other line goes, unchanged, to the private [Sink].
 //   - Crash traces: with a [Tracer], private lines are also fed to it, and the
-//     scrubbed lines it emits go out prefixed (see [Tracer]).
+//     scrubbed lines it emits go out behind the prefix and a space (see [Tracer]).
 //
 // The filter is a memchr-and-compare loop over the caller's buffer: lines are
 // judged in place, with no allocation per line, so it runs at memory speed.
@@ -358,11 +358,13 @@ func (f *Filter) private(line []byte, hasESC bool) {
 	}
 }
 
-// emitTrace writes one scrubbed trace line, prefixed. The tracer promises a
+// emitTrace writes one scrubbed trace line behind the prefix and a space, as
+// the gate writes its own lines ("SystemLog: Traceback …"). The tracer promises a
 // single line; line ends are replaced all the same, so a faulty tracer cannot
 // make the gate write a line that does not start with the prefix.
 func (f *Filter) emitTrace(public []byte) {
 	f.out = append(f.out, f.prefix...)
+	f.out = append(f.out, ' ')
 	start := len(f.out)
 	f.out = append(f.out, public...)
 	for k := start; k < len(f.out); k++ {

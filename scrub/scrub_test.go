@@ -207,17 +207,17 @@ func (tr *testTracer) Line(line []byte, emit func([]byte)) {
 	switch {
 	case bytes.HasPrefix(line, []byte("Traceback")):
 		tr.traces++
-		emit([]byte(" Traceback"))
+		emit([]byte("Traceback"))
 	case bytes.HasPrefix(line, []byte("Error:")):
 		tr.inMsg = true
-		emit([]byte(" Error: [scrubbed]\nforged")) // a faulty tracer: the gate must keep it one line
+		emit([]byte("Error: [scrubbed]\nforged")) // a faulty tracer: the gate must keep it one line
 	case tr.inMsg && len(line) == 0:
 		tr.inMsg = false
 	}
 }
 func (tr *testTracer) Flush(emit func([]byte)) {
 	if tr.inMsg {
-		emit([]byte(" [truncated]"))
+		emit([]byte("[truncated]"))
 	}
 }
 func (tr *testTracer) InMessage() bool { return tr.inMsg }

@@ -33,8 +33,10 @@ Examples:
 
 Runs COMMAND and passes its public lines, those starting with PREFIX, to this
 process's stdout and stderr, each on the stream it came from. Every other
-line goes to the private sink. At the end one public summary line goes to
-stderr:
+line goes to the private sink, except that Go panics and Python tracebacks
+on stdout and stderr are re-emitted scrubbed (frames and types kept,
+messages, values and arguments removed). At the end one public summary line
+goes to stderr:
   SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0 blocked=0
 
 The public channel: COMMAND inherits a pipe for its public records, named by
@@ -51,6 +53,17 @@ Flags:
                       lines on stdout/stderr are private (and counted as held)
   --max-line SIZE     longest line kept whole (default 1MiB); longer ones are cut
   --keep-ansi         keep the escape sequences that follow the prefix
+  --traces=false      do not re-emit crash traces (Go panics, Python tracebacks)
+  --allow REGEX       keep the message of exception/panic types matching REGEX
+  --max-message-lines N
+                      after a Python traceback, every line of its stream is
+                      held as a possible continuation of the exception message
+                      until the trace provably ends (a new trace, the end of the
+                      stream): safe, but a job that prints a handled traceback
+                      and carries on loses its later prefixed lines on that
+                      stream. N > 0 holds at most N lines after the exception
+                      line, at the risk of passing a longer message's line. Public records
+                      on the public channel are never affected.
   --grace DURATION    how long to keep reading after COMMAND exits while a
                       process it started still holds its output open (default 5s)
 ` + detectHelp + `
@@ -68,10 +81,6 @@ const publicFD = 3
 
 // forwarded are the signals run passes on to the job's process group.
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
-
-// newTracer makes the crash-trace scrubber for one of the child's streams, or
-// returns nil when traces are not scrubbed.
-var newTracer = func() scrub.Tracer { return nil }
 
 func runMain(c *cli, args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -176,7 +185,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		o := opts
 		o.Strict = spec.strict
 		if spec.trace {
-			o.Trace = newTracer()
+			o.Trace = g.newTracer()
 		}
 		out := spec.out
 		if d.set != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -82,10 +83,7 @@ func TestPythonExampleJob(t *testing.T) {
 // through the public channel, the printed row that forges the prefix on
 // stdout is held back, and private records never appear.
 func TestGoJobUnderStrict(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "gotrain")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../examples/gotrain").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildGotrain(t)
 	stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", bin)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
@@ -107,29 +105,88 @@ func TestGoJobUnderStrict(t *testing.T) {
 	}
 }
 
+var gotrain struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// buildGotrain builds examples/gotrain once for all the tests that run it.
+func buildGotrain(t *testing.T) string {
+	t.Helper()
+	gotrain.once.Do(func() {
+		gotrain.dir, gotrain.err = os.MkdirTemp("", "gotrain")
+		if gotrain.err != nil {
+			return
+		}
+		gotrain.bin = filepath.Join(gotrain.dir, "gotrain")
+		out, err := exec.Command("go", "build", "-o", gotrain.bin, "../../examples/gotrain").CombinedOutput()
+		if err != nil {
+			gotrain.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if gotrain.err != nil {
+		t.Fatal(gotrain.err)
+	}
+	return gotrain.bin
+}
+
+// TestGoJobCrashes: a panic in a goroutine and a fatal error in a Go job
+// are re-emitted publicly, scrubbed, even under --strict; the panic value,
+// which holds a customer's row, never is.
+func TestGoJobCrashes(t *testing.T) {
+	bin := buildGotrain(t)
+	for crash, want := range map[string][]string{
+		"panic": {`SystemLog: panic: \[scrubbed\]`, `SystemLog: goroutine \d+ \[running\]:`, `SystemLog: main\.label\(\.\.\.\)`, `SystemLog: \s+\S+/examples/gotrain/main\.go:\d+ \+0x[0-9a-f]+`, `SystemLog: created by main\.main in goroutine 1`},
+		"fatal": {"SystemLog: fatal error: all goroutines are asleep - deadlock!", `SystemLog: goroutine 1 \[select \(no cases\)\]:`, `SystemLog: main\.main\(\)`},
+	} {
+		_, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", bin, "-crash", crash)
+		if code != 2 {
+			t.Errorf("%s: exit %d, want Go's 2", crash, code)
+		}
+		for _, re := range want {
+			if !regexp.MustCompile(`(?m)^` + re + `$`).MatchString(stderr) {
+				t.Errorf("%s: stderr lacks a line matching %s:\n%s", crash, re, stderr)
+			}
+		}
+		if strings.Contains(stderr, "alice") || strings.Contains(stderr, "no label") {
+			t.Errorf("%s: private data passed:\n%s", crash, stderr)
+		}
+		if m := summaryRE.FindStringSubmatch(stderr); m == nil || m[5] != "1" {
+			t.Errorf("%s: summary lacks traces=1:\n%s", crash, stderr)
+		}
+	}
+	_, stderr, _ := gateRun(t, "run", "--strict", "--traces=false", "--prefix", "SystemLog:", "--", bin, "-crash", "panic")
+	if strings.Contains(stderr, "goroutine") {
+		t.Errorf("--traces=false still re-emitted the trace:\n%s", stderr)
+	}
+}
+
 // TestSignalsReachTheProcessGroup sends each forwarded signal to conflog run
 // and checks that the job and a process it started both receive it.
 func TestSignalsReachTheProcessGroup(t *testing.T) {
 	job := writeScript(t, "sigjob.py", `
 import os, signal, subprocess, sys, time
 child = subprocess.Popen([sys.executable, "-c", """
-import signal, sys, time
+import os, signal, sys, time
 def on(sig, frame):
-    print("SystemLog: grandchild got", signal.Signals(sig).name, flush=True)
+    os.write(1, ("SystemLog: grandchild got %s\\n" % signal.Signals(sig).name).encode())
     if sig == signal.SIGTERM: sys.exit(0)
 for s in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM):
     signal.signal(s, on)
-print("SystemLog: grandchild ready", flush=True)
+os.write(1, b"SystemLog: grandchild ready\\n")
 while True: time.sleep(0.05)
 """])
 def on(sig, frame):
-    print("SystemLog: job got", signal.Signals(sig).name, flush=True)
+    # One write per line: the job and its child share the pipe.
+    os.write(1, ("SystemLog: job got %s\n" % signal.Signals(sig).name).encode())
     if sig == signal.SIGTERM:
         child.wait()
         sys.exit(7)
 for s in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM):
     signal.signal(s, on)
-print("SystemLog: job ready", flush=True)
+os.write(1, b"SystemLog: job ready\n")
 while True: time.sleep(0.05)
 `)
 	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
@@ -142,6 +199,9 @@ while True: time.sleep(0.05)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Should a signal go astray, end the job's whole group rather than hang
+	// until the test binary's timeout (the gate itself would then exit).
+	defer watchdog(t, cmd)()
 	lines := bufio.NewScanner(out)
 	// waitFor reads lines until it has seen all of want, in any order: the
 	// job and its child write to the same pipe.
@@ -181,6 +241,35 @@ while True: time.sleep(0.05)
 	}
 }
 
+// watchdog kills conflog run's job, by its process group, shortly before the
+// test's deadline, so a lost signal fails the test instead of hanging it.
+func watchdog(t *testing.T, cmd *exec.Cmd) (stop func()) {
+	d, ok := t.Deadline()
+	if !ok {
+		d = time.Now().Add(10 * time.Minute)
+	}
+	timer := time.AfterFunc(time.Until(d)-20*time.Second, func() {
+		t.Errorf("watchdog: the job did not end; killing its process group")
+		if pgid, err := jobPgid(cmd.Process.Pid); err == nil {
+			syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+		cmd.Process.Kill()
+	})
+	return func() { timer.Stop() }
+}
+
+// jobPgid returns the process group of conflog run's child: run puts it in a
+// group of its own, whose id is the child's pid.
+func jobPgid(runPid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", runPid, runPid))
+	if err != nil {
+		return 0, err
+	}
+	var pid int
+	_, err = fmt.Sscan(string(b), &pid)
+	return pid, err
+}
+
 func signalName(s syscall.Signal) string {
 	return map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGHUP: "SIGHUP", syscall.SIGQUIT: "SIGQUIT", syscall.SIGUSR1: "SIGUSR1", syscall.SIGUSR2: "SIGUSR2"}[s]
 }
@@ -190,8 +279,8 @@ func signalName(s syscall.Signal) string {
 func TestKilledJob(t *testing.T) {
 	job := writeScript(t, "loop.py", `
 import sys, time
-print("SystemLog: started", flush=True)
 sys.stderr.write("SystemLog: partial"); sys.stderr.flush()
+print("SystemLog: started", flush=True)
 while True: time.sleep(0.05)
 `)
 	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/conflog/conflog/scrub"
+	"github.com/conflog/conflog/traceback"
 )
 
 var scrubCommand = &command{
@@ -18,7 +20,7 @@ var scrubCommand = &command{
 	main:    scrubMain,
 }
 
-const scrubUsage = `Usage: conflog scrub --prefix PREFIX [--max-line SIZE] [--keep-ansi] [FILE...]
+const scrubUsage = `Usage: conflog scrub --prefix PREFIX [flags] [FILE...]
 
 Examples:
   conflog scrub --prefix SystemLog: < raw.log > public.log
@@ -34,12 +36,22 @@ Rules:
   - escape sequences (colours, titles) are removed from public lines;
   - a line longer than --max-line is cut: its first SIZE bytes are judged as a
     line, the rest is discarded and never taken for a new line;
+  - Go panics and Python tracebacks among the dropped lines are re-emitted
+    scrubbed: frames and exception types kept, messages and arguments not;
+    a line that continues an exception message stays private even if it
+    starts with PREFIX;
   - each FILE is framed on its own.
 
 Flags:
   --prefix PREFIX   the public marker (default: $CONFLOG_PREFIX; one is required)
   --max-line SIZE   longest line kept whole, in bytes or with KiB/MiB (default 1MiB)
   --keep-ansi       keep the escape sequences that follow the prefix
+  --traces=false    do not re-emit crash traces
+  --allow REGEX     keep the message of exception/panic types matching REGEX
+                    (the whole type name, e.g. 'json\.decoder\.JSONDecodeError')
+  --max-message-lines N
+                    hold at most N lines after an exception line (default 0:
+                    until the trace provably ends); see 'conflog run --help'
 
 Exit codes: 0 success, 1 a file could not be read or written, 2 usage error.
 `
@@ -49,6 +61,9 @@ type gateFlags struct {
 	prefix   string
 	maxLine  int
 	keepANSI bool
+	traces   bool
+	allow    *regexp.Regexp
+	msgLines int
 }
 
 func (g *gateFlags) register(fs *flag.FlagSet) {
@@ -63,6 +78,25 @@ func (g *gateFlags) register(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.BoolVar(&g.keepANSI, "keep-ansi", false, "")
+	fs.BoolVar(&g.traces, "traces", true, "")
+	fs.IntVar(&g.msgLines, "max-message-lines", 0, "")
+	fs.Func("allow", "", func(s string) error {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return fmt.Errorf("not a regular expression: %v", err)
+		}
+		g.allow = re
+		return nil
+	})
+}
+
+// newTracer returns a crash-trace scrubber for one stream, or nil with
+// --traces=false. Nil must stay a nil interface, not a nil *Scrubber.
+func (g *gateFlags) newTracer() scrub.Tracer {
+	if !g.traces {
+		return nil
+	}
+	return traceback.New(traceback.Options{Allow: g.allow, MaxMessageLines: g.msgLines})
 }
 
 // check resolves the prefix from $CONFLOG_PREFIX when the flag is absent and
@@ -82,6 +116,14 @@ func (g *gateFlags) check(c *cli, fs *flag.FlagSet) bool {
 	}
 	if err := scrub.CheckPrefix(g.prefix); err != nil {
 		c.errorf("%s: %v", verb, err)
+		return false
+	}
+	if g.msgLines < 0 {
+		c.errorf("%s: --max-message-lines %d: negative", verb, g.msgLines)
+		return false
+	}
+	if g.allow != nil && !g.traces {
+		c.errorf("%s: --allow keeps messages of crash traces, but --traces=false turns them off", verb)
 		return false
 	}
 	if g.maxLine < len(g.prefix) {
@@ -160,7 +202,7 @@ func scrubMain(c *cli, args []string) int {
 		inputs, names = []io.Reader{c.stdin}, []string{"stdin"}
 	}
 	for i, in := range inputs {
-		f, err := scrub.New(c.stdout, scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI})
+		f, err := scrub.New(c.stdout, scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Trace: g.newTracer()})
 		if err != nil {
 			c.errorf("scrub: %v", err)
 			return exitUsage

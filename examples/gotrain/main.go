@@ -7,7 +7,8 @@
 // Under conflog run the handler writes public records to the public channel
 // ($CONFLOG_PUBLIC_FD); with --strict only that channel can carry public
 // lines, so the customer row printed below, which happens to start with the
-// prefix, is held back.
+// prefix, is held back. With -crash panic or -crash fatal it ends in a crash,
+// whose trace the gate re-emits scrubbed.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 
 func main() {
 	prefix := flag.String("prefix", os.Getenv("CONFLOG_PREFIX"), "the public marker (default $CONFLOG_PREFIX)")
+	crash := flag.String("crash", "", "end in a crash: panic (in a goroutine) or fatal (a deadlock)")
 	flag.Parse()
 	if *prefix == "" {
 		fmt.Fprintln(os.Stderr, "gotrain: no prefix: pass -prefix or run under conflog run")
@@ -43,5 +45,26 @@ func main() {
 		logger.Info("epoch finished", conflog.Public, "epoch", epoch, "loss", 1.0/float64(epoch))
 	}
 	fmt.Println(rows[1]) // printed data starting with the prefix: only --strict stops it
+
+	switch *crash {
+	case "panic":
+		// The gate re-emits the trace with the value and arguments scrubbed.
+		done := make(chan bool)
+		go func() {
+			label(rows, 7)
+			close(done)
+		}()
+		<-done
+	case "fatal":
+		select {} // fatal error: all goroutines are asleep - deadlock!
+	}
 	logger.Info("job done", conflog.Public)
+}
+
+//go:noinline
+func label(rows []string, i int) string {
+	if i >= len(rows) {
+		panic(fmt.Sprintf("no label for row %q", rows[0]))
+	}
+	return rows[i]
 }

@@ -1,0 +1,153 @@
+package traceback
+
+import "bytes"
+
+// The lines of CPython's faulthandler dumps (Modules/faulthandler.c and
+// Python/traceback.c): what a Python job prints when a native extension
+// crashes it, with PYTHONFAULTHANDLER=1 or -X faulthandler, as ML launchers
+// commonly set.
+const (
+	pyFatalPrefix   = "Fatal Python error: "
+	pyRuntimeState  = "Python runtime state: "
+	pyStackHeader   = "Stack (most recent call first):"
+	pyThreadSuffix  = " (most recent call first):"
+	pyExtModules    = "Extension modules: "
+	pyTimeoutPrefix = "Timeout ("
+)
+
+// pyFaultSignals are the fatal errors faulthandler prints for a signal. Any
+// other "Fatal Python error:" message comes from Py_FatalError, which an
+// extension can call with formatted data, and is scrubbed.
+var pyFaultSignals = map[string]bool{
+	"Segmentation fault":       true,
+	"Floating point exception": true,
+	"Aborted":                  true,
+	"Bus error":                true,
+	"Illegal instruction":      true,
+}
+
+// pyFaultLines are the fixed lines a faulthandler frame list can hold.
+var pyFaultLines = map[string]bool{
+	"  <no Python frame>":         true,
+	"  ...":                       true,
+	"  <truncated rest of calls>": true,
+	"  Garbage-collecting":        true,
+	"  <tstate is freed>":         true,
+}
+
+// isFaultStart reports the lines that open a faulthandler dump.
+func isFaultStart(l []byte) bool {
+	return hasPrefix(l, pyFatalPrefix) || string(l) == pyStackHeader || isThreadHeader(l) || isTimeout(l)
+}
+
+// fault handles a line of a faulthandler dump.
+func (s *Scrubber) fault(l []byte, emit func([]byte)) {
+	switch {
+	case len(l) == 0:
+	case hasPrefix(l, pyFatalPrefix):
+		s.out = append(s.out[:0], pyFatalPrefix...)
+		if msg := l[len(pyFatalPrefix):]; pyFaultSignals[string(msg)] {
+			s.out = append(s.out, msg...)
+		} else {
+			s.out = append(s.out, scrubbed...)
+		}
+		emit(s.out)
+	case hasPrefix(l, pyRuntimeState) && isLowerWords(l[len(pyRuntimeState):]):
+		s.emitRaw(l, emit)
+	case string(l) == pyStackHeader, isThreadHeader(l), isTimeout(l), pyFaultLines[string(l)]:
+		s.emitRaw(l, emit)
+	case hasPrefix(l, pyFilePrefix):
+		if f, ok := parseFaultFrame(l); ok {
+			s.out = s.appendFileLine(s.out[:0], nil, f)
+			emit(s.out)
+			return
+		}
+		s.reset()
+	case hasPrefix(l, pyExtModules):
+		s.out = appendExtModules(s.out[:0], l[len(pyExtModules):])
+		emit(s.out)
+	default:
+		s.reset()
+		s.idle(l, emit)
+	}
+}
+
+// isThreadHeader reports "Thread 0x7f9a2dc23b80 (most recent call first):"
+// and its "Current thread 0x…" form.
+func isThreadHeader(l []byte) bool {
+	rest, ok := bytes.CutPrefix(l, []byte("Current thread 0x"))
+	if !ok {
+		if rest, ok = bytes.CutPrefix(l, []byte("Thread 0x")); !ok {
+			return false
+		}
+	}
+	id, ok := bytes.CutSuffix(rest, []byte(pyThreadSuffix))
+	return ok && isHex(id)
+}
+
+// isTimeout reports faulthandler.dump_traceback_later's "Timeout (0:00:05)!".
+func isTimeout(l []byte) bool {
+	d, ok := bytes.CutPrefix(l, []byte(pyTimeoutPrefix))
+	if d, ok = bytes.CutSuffix(d, []byte(")!")); !ok || len(d) == 0 {
+		return false
+	}
+	for _, c := range d {
+		if !(c >= '0' && c <= '9' || c == ':' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerWords(b []byte) bool {
+	for _, c := range b {
+		if !(c >= 'a' && c <= 'z' || c == ' ' || c == '-') {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// parseFaultFrame parses `  File "PATH", line N in NAME` (no comma before
+// "in", unlike a traceback frame).
+func parseFaultFrame(l []byte) (fileLine, bool) {
+	var f fileLine
+	rest := l[len(pyFilePrefix):]
+	i := bytes.LastIndex(rest, []byte(`", line `))
+	if i < 0 {
+		return f, false
+	}
+	f.path, rest = rest[:i], rest[i+len(`", line `):]
+	j := bytes.Index(rest, []byte(" in "))
+	if j <= 0 || !isDigits(rest[:j]) {
+		return f, false
+	}
+	f.line, f.fn, f.hasFunc, f.noComma = rest[:j], rest[j+len(" in "):], true, true
+	return f, true
+}
+
+// appendExtModules keeps "Extension modules: a, b.c (total: N)": module
+// names are code. A name that is not a dotted identifier is scrubbed.
+func appendExtModules(dst, list []byte) []byte {
+	dst = append(dst, pyExtModules...)
+	total := []byte(nil)
+	if i := bytes.LastIndex(list, []byte(" (total: ")); i >= 0 && bytes.HasSuffix(list, []byte(")")) &&
+		isDigits(list[i+len(" (total: "):len(list)-1]) {
+		list, total = list[:i], list[i:]
+	}
+	for i, name := range bytes.Split(list, []byte(", ")) {
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		if isPyFuncName(name) {
+			dst = append(dst, name...)
+		} else {
+			dst = append(dst, scrubbed...)
+		}
+		if len(dst) > maxField {
+			dst = append(dst, cutMark...)
+			break
+		}
+	}
+	return append(dst, total...)
+}

@@ -1,0 +1,335 @@
+package traceback
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// The constant lines of CPython's traceback format (Lib/traceback.py).
+const (
+	pyHeader      = "Traceback (most recent call last):"
+	pyGroupHeader = "Exception Group Traceback (most recent call last):"
+	pyCause       = "The above exception was the direct cause of the following exception:"
+	pyContext     = "During handling of the above exception, another exception occurred:"
+	pyFilePrefix  = `  File "`
+	pyRepeated    = "  [Previous line repeated "
+	pyMoreExc     = "and "
+	maxTypeLen    = 256
+	maxHeldLines  = 16 // source and caret lines between a held SyntaxError frame and its exception line
+)
+
+// syntaxErrors are the types printed after a frame without a header.
+var syntaxErrors = [...]string{"SyntaxError", "IndentationError", "TabError", "_IncompleteInputError"}
+
+// python handles a line while a Python trace is in progress.
+func (s *Scrubber) python(l []byte, emit func([]byte)) {
+	if s.st == pySyntax {
+		s.syntax(l, emit)
+		return
+	}
+	if isGroupHeader(l) {
+		if !s.afterSep {
+			// A header that no separator announced opens a new trace.
+			s.reset()
+			s.traces++
+		}
+		s.st, s.group, s.afterSep, s.keepMsg = pyFrames, true, false, false
+		s.emitRaw(l, emit)
+		return
+	}
+	if s.group {
+		if isGroupMarker(l) {
+			s.st, s.keepMsg = pyFrames, false
+			s.emitRaw(l, emit)
+			return
+		}
+		if margin, content, ok := cutMargin(l); ok {
+			// Inside a group every line of a sub-exception's trace carries a
+			// "| " margin. So may the continuation lines of its message
+			// (traceback.print_exc margins them, the interpreter's own hook
+			// does not): a margined line is still message unless it is a
+			// header or separator.
+			s.pyContent(margin, content, emit)
+			return
+		}
+	}
+	s.pyContent(nil, l, emit)
+}
+
+// pyContent handles one line of a trace, without its group margin.
+func (s *Scrubber) pyContent(margin, c []byte, emit func([]byte)) {
+	switch string(c) {
+	case pyHeader, pyGroupHeader:
+		if margin == nil && string(c) == pyHeader {
+			if !s.afterSep {
+				// A header that no separator announced opens a new trace.
+				s.reset()
+				s.traces++
+			}
+			s.group = false
+		}
+		s.st, s.afterSep, s.keepMsg = pyFrames, false, false
+		s.emitMargined(margin, c, emit)
+		return
+	case pyCause, pyContext:
+		s.st, s.afterSep, s.keepMsg = pyFrames, true, false
+		s.emitMargined(margin, c, emit)
+		return
+	}
+	if margin == nil && (hasPrefix(c, pyFatalPrefix) || isThreadHeader(c)) {
+		// The interpreter died while a message was printed or afterwards:
+		// a faulthandler dump starts a new trace.
+		s.reset()
+		s.traces++
+		s.st = pyFault
+		s.fault(c, emit)
+		return
+	}
+	if s.st == pyMessage {
+		s.msgLines++
+		if s.keepMsg {
+			s.out = appendKept(append(s.out[:0], margin...), c)
+			emit(s.out)
+		}
+		if s.maxMsg > 0 && s.msgLines >= s.maxMsg {
+			s.reset()
+		}
+		return
+	}
+	// pyFrames: frame lines, source and caret lines, then the exception line.
+	switch {
+	case hasPrefix(c, pyFilePrefix):
+		if f, ok := parseFileLine(c); ok {
+			s.out = s.appendFileLine(s.out[:0], margin, f)
+			emit(s.out)
+		}
+	case hasPrefix(c, pyRepeated):
+		if n, ok := bytes.CutSuffix(c[len(pyRepeated):], []byte(" more times]")); ok && isDigits(n) {
+			s.emitMargined(margin, c, emit)
+		}
+	case margin != nil && hasPrefix(c, pyMoreExc) && bytes.HasSuffix(c, []byte(" more exceptions")) &&
+		isDigits(c[len(pyMoreExc):len(c)-len(" more exceptions")]):
+		s.emitMargined(margin, c, emit)
+	case len(c) == 0 || c[0] == ' ':
+		// Source echo, caret and tilde lines: code that can hold literals.
+	default:
+		if typ, ok := exceptionType(c); ok {
+			s.exception(margin, c, typ, emit)
+			return
+		}
+		if margin == nil {
+			// Not the exception line this trace needs: the trace was cut
+			// off and this line is ordinary output.
+			s.reset()
+			s.idle(c, emit)
+		}
+	}
+}
+
+// exception emits an exception line "Type: message" as "Type: [scrubbed]".
+func (s *Scrubber) exception(margin, c []byte, typ int, emit func([]byte)) {
+	name := c[:typ]
+	s.keepMsg = s.allow != nil && s.allow.Match(name)
+	s.st, s.afterSep, s.msgLines = pyMessage, false, 0
+	s.out = append(append(s.out[:0], margin...), name...)
+	if typ < len(c) {
+		msg := c[typ+len(": "):]
+		s.out = append(s.out, ": "...)
+		if s.keepMsg {
+			s.out = appendKept(s.out, msg)
+		} else {
+			s.out = append(s.out, scrubbed...)
+			s.out = append(s.out, subExceptions(msg)...)
+		}
+	}
+	emit(s.out)
+}
+
+// syntax waits for the SyntaxError line that confirms a held frame.
+func (s *Scrubber) syntax(l []byte, emit func([]byte)) {
+	if len(l) == 0 || l[0] == ' ' {
+		if s.indented++; s.indented > maxHeldLines {
+			s.reset()
+		}
+		return
+	}
+	typ, ok := exceptionType(l)
+	if ok {
+		ok = false
+		for _, name := range syntaxErrors {
+			ok = ok || string(l[:typ]) == name
+		}
+	}
+	if !ok {
+		s.reset()
+		s.idle(l, emit)
+		return
+	}
+	s.traces++
+	s.out = append(s.out[:0], s.held...)
+	emit(s.out)
+	s.held = s.held[:0]
+	s.exception(nil, l, typ, emit)
+}
+
+func (s *Scrubber) emitMargined(margin, c []byte, emit func([]byte)) {
+	s.out = append(append(s.out[:0], margin...), c...)
+	emit(s.out)
+}
+
+// exceptionType returns the length of the type name at the start of an
+// exception line: a dotted name followed by ": " or by the end of the line.
+func exceptionType(c []byte) (int, bool) {
+	i := 0
+	for i < len(c) && i <= maxTypeLen {
+		r, n := rune(c[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(c[i:])
+		}
+		if !(isNameRune(r) || (r == '<' || r == '>') && i > 0) {
+			break
+		}
+		if i == 0 && (r == '.' || r >= '0' && r <= '9') {
+			return 0, false
+		}
+		i += n
+	}
+	if i == 0 || i > maxTypeLen {
+		return 0, false
+	}
+	if i == len(c) || hasPrefix(c[i:], ": ") {
+		return i, true
+	}
+	return 0, false
+}
+
+// subExceptions returns an exception group's message suffix
+// " (N sub-exception[s])": a count, not data.
+func subExceptions(msg []byte) []byte {
+	i := bytes.LastIndex(msg, []byte(" ("))
+	if i < 0 {
+		return nil
+	}
+	n, ok := bytes.CutSuffix(msg[i+len(" ("):], []byte(" sub-exceptions)"))
+	if !ok {
+		n, ok = bytes.CutSuffix(msg[i+len(" ("):], []byte(" sub-exception)"))
+	}
+	if !ok || !isDigits(n) {
+		return nil
+	}
+	return msg[i:]
+}
+
+// cutMargin splits an exception group's "    | " margin from its content.
+func cutMargin(l []byte) (margin, content []byte, ok bool) {
+	i := 0
+	for i < len(l) && l[i] == ' ' {
+		i++
+	}
+	if i == len(l) || l[i] != '|' {
+		return nil, nil, false
+	}
+	i++
+	if i < len(l) && l[i] == ' ' {
+		i++
+	}
+	return l[:i], l[i:], true
+}
+
+// isGroupHeader reports "  + Exception Group Traceback (most recent call last):".
+func isGroupHeader(l []byte) bool {
+	t := bytes.TrimLeft(l, " ")
+	return len(t) < len(l) && hasPrefix(t, "+ ") && string(t[2:]) == pyGroupHeader
+}
+
+// isGroupMarker reports the separators between the sub-exceptions of a group,
+// exactly as traceback.py and the interpreter print them:
+// "+-+---------------- 1 ----------------", "+---------------- ... ----------------"
+// and the closing "+------------------------------------". Only these exact
+// shapes count: a message line such as "+-1234.56" must stay private.
+func isGroupMarker(l []byte) bool {
+	t := bytes.TrimLeft(l, " ")
+	if len(t) == len(l) {
+		return false
+	}
+	if string(t) == "+------------------------------------" {
+		return true
+	}
+	t, _ = bytes.CutPrefix(t, []byte("+-+"))
+	t, _ = bytes.CutPrefix(t, []byte("+"))
+	const dashes = "----------------"
+	n, ok := bytes.CutPrefix(t, []byte(dashes+" "))
+	if !ok {
+		return false
+	}
+	if n, ok = bytes.CutSuffix(n, []byte(" "+dashes)); !ok {
+		return false
+	}
+	return isDigits(n) || string(n) == "..."
+}
+
+// fileLine is a parsed `  File "PATH", line N, in NAME`.
+type fileLine struct {
+	path, line, fn []byte
+	hasFunc        bool
+	noComma        bool // faulthandler's `line N in NAME`
+}
+
+func parseFileLine(l []byte) (fileLine, bool) {
+	var f fileLine
+	rest := l[len(pyFilePrefix):]
+	i := bytes.LastIndex(rest, []byte(`", line `))
+	if i < 0 {
+		return f, false
+	}
+	f.path, rest = rest[:i], rest[i+len(`", line `):]
+	j := 0
+	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+		j++
+	}
+	if j == 0 {
+		return f, false
+	}
+	f.line, rest = rest[:j], rest[j:]
+	if len(rest) == 0 {
+		return f, true
+	}
+	fn, ok := bytes.CutPrefix(rest, []byte(", in "))
+	if !ok {
+		return f, false
+	}
+	f.fn, f.hasFunc = fn, true
+	return f, true
+}
+
+func (s *Scrubber) appendFileLine(dst, margin []byte, f fileLine) []byte {
+	dst = append(append(dst, margin...), pyFilePrefix...)
+	dst = appendPath(dst, f.path)
+	dst = append(append(dst, `", line `...), f.line...)
+	if !f.hasFunc {
+		return dst
+	}
+	if f.noComma {
+		dst = append(dst, " in "...)
+	} else {
+		dst = append(dst, ", in "...)
+	}
+	if isPyFuncName(f.fn) {
+		return append(dst, f.fn...)
+	}
+	return append(dst, scrubbed...)
+}
+
+// isPyFuncName accepts a code object's name as CPython prints it: a dotted
+// identifier or a <module>, <lambda>, <listcomp>-style name.
+func isPyFuncName(b []byte) bool {
+	if len(b) == 0 || len(b) > maxTypeLen {
+		return false
+	}
+	for _, r := range string(b) {
+		if !(isNameRune(r) || r == '<' || r == '>') || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,201 @@
+package traceback
+
+import (
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// pyRunner executes a script compiled under a path in a home directory whose
+// user name is a canary, so real frames carry a home directory to scrub.
+const pyRunner = `import sys
+p = sys.argv[1]
+src = open(p).read()
+exec(compile(src, "/home/CANARY_HOME/job/" + p.rsplit("/", 1)[-1], "exec"), {"__name__": "__main__"})
+`
+
+var pyThreadID = regexp.MustCompile(`^((?:Current t|T)hread )0x[0-9a-f]+`)
+
+// runPython runs a script from testdata/py with the real python3 and returns
+// its stderr. direct runs the file itself instead of through pyRunner.
+func runPython(t *testing.T, script string, direct bool) []byte {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatalf("python3 is required for the traceback tests: %v", err)
+	}
+	path, err := filepath.Abs(filepath.Join("testdata", "py", script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-c", pyRunner, path}
+	if direct {
+		args = []string{path}
+	}
+	cmd := exec.Command(py, args...)
+	cmd.Env = append(cmd.Environ(), "PYTHONIOENCODING=utf-8:backslashreplace", "PYTHONDONTWRITEBYTECODE=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil && script != "handled.py" && script != "group_printed.py" {
+		t.Fatalf("python3 %s: exited 0, want a crash", script)
+	}
+	out := stderr.String()
+	if out == "" {
+		t.Fatalf("python3 %s: no output", script)
+	}
+	// The directly run scripts carry this checkout's path; the goldens
+	// must not.
+	return []byte(strings.ReplaceAll(out, filepath.Dir(path), "TESTDATA"))
+}
+
+// TestPythonReal runs real Python crashes through the gate and checks, line by
+// line, what comes out against golden files, with the canary check beside.
+func TestPythonReal(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		direct bool
+		traces int
+		want   []string // lines that must be among the emitted ones
+	}{
+		{script: "chain.py", traces: 1, want: []string{
+			"Traceback (most recent call last):",
+			`  File "~/job/chain.py", line 5, in load`,
+			"ValueError: [scrubbed]",
+			pyCause,
+			"KeyError: [scrubbed]",
+			pyContext,
+			"RuntimeError: [scrubbed]",
+		}},
+		{script: "group.py", traces: 1, want: []string{
+			"  + Exception Group Traceback (most recent call last):",
+			"  | ExceptionGroup: [scrubbed] (3 sub-exceptions)",
+			"  +-+---------------- 1 ----------------",
+			"    | Exception Group Traceback (most recent call last):",
+			"    | ExceptionGroup: [scrubbed] (2 sub-exceptions)",
+			"      | ValueError: [scrubbed]",
+			"      | KeyError: [scrubbed]",
+			"    | TypeError: [scrubbed]",
+			"    | CanaryError: [scrubbed]",
+			"    +------------------------------------",
+		}},
+		{script: "group_printed.py", traces: 1, want: []string{
+			"  | ExceptionGroup: [scrubbed]", // the count is on the scrubbed last line
+			"    | ValueError: [scrubbed]",
+			"    | TypeError: [scrubbed]",
+		}},
+		{script: "many.py", traces: 1, want: []string{
+			"    +---------------- ... ----------------",
+			"    | and 5 more exceptions",
+		}},
+		{script: "recursion.py", traces: 1, want: []string{
+			`  File "~/job/recursion.py", line 3, in descend`,
+			"  [Previous line repeated 994 more times]",
+			"RecursionError: [scrubbed]",
+		}},
+		{script: "syntax.py", direct: true, traces: 1, want: []string{
+			`  File "TESTDATA/syntax.py", line 2`,
+			"SyntaxError: [scrubbed]",
+		}},
+		{script: "syntax.py", traces: 1, want: []string{
+			`  File "~/job/syntax.py", line 2`,
+			"SyntaxError: [scrubbed]",
+		}},
+		{script: "nested_syntax.py", traces: 1, want: []string{
+			`  File "~/job/gen.py", line 1`,
+			"SyntaxError: [scrubbed]",
+		}},
+		{script: "segfault.py", traces: 1, want: []string{
+			"Fatal Python error: Segmentation fault",
+			`  File "~/job/segfault.py", line 22 in crash`,
+			`  File "~/job/segfault.py", line 14 in wait`,
+		}},
+		{script: "keyerror.py", traces: 1, want: []string{"KeyError: [scrubbed]"}},
+		{script: "handled.py", traces: 1, want: []string{"OSError: [scrubbed]"}},
+		{script: "allowed.py", traces: 1, want: []string{"json.decoder.JSONDecodeError: [scrubbed]", "PublicDetail: [scrubbed]"}},
+	} {
+		name := strings.TrimSuffix(tc.script, ".py")
+		if tc.direct {
+			name += "_direct"
+		}
+		t.Run(name, func(t *testing.T) {
+			raw := runPython(t, tc.script, tc.direct)
+			if !strings.Contains(string(raw), canary) {
+				t.Fatalf("the program's output holds no canary, so this test proves nothing:\n%s", raw)
+			}
+			r := runGate(t, New(Options{}), raw)
+			checkNoCanary(t, name, r)
+			if r.traces != tc.traces {
+				t.Errorf("Traces() = %d, want %d", r.traces, tc.traces)
+			}
+			for _, w := range tc.want {
+				if !slices.Contains(r.emitted, w) {
+					t.Errorf("missing public line %q in\n%s", w, strings.Join(r.emitted, "\n"))
+				}
+			}
+			// Thread ids change from run to run.
+			golden := make([]string, len(r.emitted))
+			for i, l := range r.emitted {
+				golden[i] = pyThreadID.ReplaceAllString(l, "${1}0xN")
+			}
+			checkGolden(t, "py_"+name, golden)
+			checkEveryCut(t, name, Options{}, raw)
+		})
+	}
+}
+
+// TestPythonPrefixedContinuationHeld: the continuation lines of a message can
+// start with the public prefix; the gate must hold them, and it does because
+// InMessage is true across them.
+func TestPythonPrefixedContinuationHeld(t *testing.T) {
+	raw := runPython(t, "chain.py", false)
+	if !regexp.MustCompile(`(?m)^SystemLog: CANARY_FORGED$`).Match(raw) {
+		t.Fatalf("the program's output has no prefixed continuation line:\n%s", raw)
+	}
+	r := runGate(t, New(Options{}), raw)
+	if len(r.passed) != 0 {
+		t.Errorf("prefixed continuation lines passed as public: %q", r.passed)
+	}
+}
+
+// TestPythonHandledHoldsLaterLines documents the availability cost of the
+// InMessage rule: after a printed, handled exception, a prefixed line on the
+// same stream is held (private) until the trace provably ends, unless
+// MaxMessageLines bounds the message.
+func TestPythonHandledHoldsLaterLines(t *testing.T) {
+	raw := runPython(t, "handled.py", false)
+	if r := runGate(t, New(Options{}), raw); len(r.passed) != 0 {
+		t.Errorf("default options: passed %q, want the line after the trace held", r.passed)
+	}
+	// The message has one continuation line; with a bound of 1 the next line
+	// is public again.
+	r := runGate(t, New(Options{MaxMessageLines: 1}), raw)
+	if want := []string{"SystemLog: epoch 2 loss=0.25"}; !slices.Equal(r.passed, want) {
+		t.Errorf("MaxMessageLines=1: passed %q, want %q", r.passed, want)
+	}
+	checkNoCanary(t, "handled", r)
+}
+
+// TestPythonAllow: an allowed type keeps its message, each line escaped, and
+// other types are still scrubbed.
+func TestPythonAllow(t *testing.T) {
+	raw := runPython(t, "allowed.py", false)
+	r := runGate(t, New(Options{Allow: regexp.MustCompile(`json\.decoder\.JSONDecodeError|PublicDetail`)}), raw)
+	for _, want := range []string{
+		"json.decoder.JSONDecodeError: Invalid control character at: line 1 column 14 (char 13)",
+		`PublicDetail: step 3 of 5\x07 done\xe2\x80\xae`, // the escape sequence removed, the bell escaped
+		"second line",
+	} {
+		if !slices.Contains(r.emitted, want) {
+			t.Errorf("allowed message line %q not kept; got\n%s", want, strings.Join(r.emitted, "\n"))
+		}
+	}
+	checkNoCanary(t, "allowed", r)
+	// The pattern is anchored: "Error" does not allow every *Error.
+	r = runGate(t, New(Options{Allow: regexp.MustCompile(`Error`)}), raw)
+	if !slices.Contains(r.emitted, "json.decoder.JSONDecodeError: [scrubbed]") {
+		t.Errorf("unanchored pattern allowed a type; got\n%s", strings.Join(r.emitted, "\n"))
+	}
+}

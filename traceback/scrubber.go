@@ -1,0 +1,267 @@
+package traceback
+
+import (
+	"bytes"
+	"regexp"
+)
+
+// Options configure a Scrubber. The zero value scrubs every message.
+type Options struct {
+	// Allow names exception and panic types whose message is kept. It is
+	// matched against the whole type name as printed (Python:
+	// "json.decoder.JSONDecodeError"; Go: "main.Code" in "main.Code(3)"),
+	// as if it were anchored with ^(?:…)$. Nil keeps no message.
+	Allow *regexp.Regexp
+
+	// MaxMessageLines, when positive, ends a Python message (or a Go panic
+	// value) after that many continuation lines, so that a program which
+	// prints a handled exception and carries on gets its later prefixed
+	// lines through again. Zero, the default, holds until the trace provably
+	// ends (see the package doc): with a bound, a longer message whose later
+	// line starts with the public prefix would pass.
+	MaxMessageLines int
+}
+
+// A Scrubber turns the crash traces of one private stream into public lines.
+// It is a state machine over lines and is not safe for concurrent use: give
+// each stream its own Scrubber.
+type Scrubber struct {
+	allow  *regexp.Regexp
+	maxMsg int
+
+	st       state
+	group    bool // inside a Python exception group
+	afterSep bool // a chain separator was seen; the next header continues the trace
+	keepMsg  bool // the current message belongs to an allowed type
+	msgLines int  // continuation lines of the current message
+	indented int  // indented lines seen while a SyntaxError frame is held
+
+	held   []byte // a standalone `  File "…", line N` line, emitted form
+	out    []byte // the public line being built
+	plain  []byte // a line with its ANSI escape sequences removed
+	traces int
+}
+
+type state uint8
+
+const (
+	idle      state = iota
+	pyFrames        // in a Python trace, before its exception line
+	pyMessage       // after a Python exception line: its message and notes
+	pySyntax        // a standalone File line is held, waiting for a SyntaxError
+	pyFault         // in a Python faulthandler dump
+	goPanic         // after a Go "panic:" or "fatal error:" line
+	goStack         // in a Go goroutine dump
+)
+
+// New returns a Scrubber for one stream.
+func New(opts Options) *Scrubber {
+	s := &Scrubber{maxMsg: opts.MaxMessageLines, out: make([]byte, 0, 256)}
+	if opts.Allow != nil {
+		// Anchor the operator's pattern: "Error" must not allow every type
+		// whose name merely contains it.
+		s.allow = regexp.MustCompile(`^(?:` + opts.Allow.String() + `)$`)
+	}
+	return s
+}
+
+// traceStart marks the first bytes that can open a trace: "Traceback", an
+// indented exception-group header or SyntaxError frame, "The above…",
+// "During…", faulthandler's "Fatal Python error:", "Current thread", "Thread",
+// "Stack", "Timeout", Go's "panic:", "fatal error:", "goroutine", and ESC (a
+// coloured line). Any other line outside a trace is rejected by this one
+// look-up, which keeps the common path free.
+var traceStart = [256]bool{esc: true, 'T': true, ' ': true, 'D': true, 'F': true, 'C': true, 'S': true, 'p': true, 'f': true, 'g': true}
+
+// Line feeds one private line of the stream, without its line terminator.
+// emit is called with zero or more public lines: scrubbed, unprefixed, each
+// one line of printable UTF-8 without control bytes. The slice passed to emit
+// is valid only during the call.
+func (s *Scrubber) Line(line []byte, emit func(public []byte)) {
+	// Small enough to inline into the gate's loop, so that an ordinary line
+	// costs a compare and a table look-up, not a call.
+	if s.st == idle && (len(line) == 0 || !traceStart[line[0]]) {
+		return
+	}
+	s.line(line, emit)
+}
+
+func (s *Scrubber) line(line []byte, emit func(public []byte)) {
+	if bytes.IndexByte(line, esc) >= 0 {
+		line = s.stripANSI(line)
+		if s.st == idle && (len(line) == 0 || !traceStart[line[0]]) {
+			return
+		}
+	}
+	switch s.st {
+	case idle:
+		s.idle(line, emit)
+	case pyFrames, pyMessage, pySyntax:
+		s.python(line, emit)
+	case pyFault:
+		s.fault(line, emit)
+	case goPanic, goStack:
+		s.golang(line, emit)
+	}
+}
+
+// Flush ends a trace in progress at the end of the stream. A SyntaxError
+// frame still waiting for its exception line is dropped: alone, it is not
+// known to be a trace. Nothing else is pending, since every other public
+// line is emitted as soon as its private line is read.
+func (s *Scrubber) Flush(emit func(public []byte)) {
+	s.reset()
+}
+
+// InMessage reports whether the next line belongs to a trace in a position
+// where an unindented line is private content: a Python exception line or a
+// continuation of its message, or a continuation of a Go panic value. While
+// it is true the gate must treat a line that starts with the public prefix as
+// private and give it to Line.
+func (s *Scrubber) InMessage() bool {
+	return s.st == pyFrames || s.st == pyMessage || s.st == goPanic
+}
+
+// Traces reports how many traces were re-emitted so far. A chain of
+// exceptions is one trace; so is a Go panic with its goroutine dump.
+func (s *Scrubber) Traces() int { return s.traces }
+
+func (s *Scrubber) reset() {
+	s.st = idle
+	s.group = false
+	s.afterSep = false
+	s.keepMsg = false
+	s.msgLines = 0
+	s.indented = 0
+	s.held = s.held[:0]
+}
+
+// idle looks for the first line of a trace. It dispatches on the first byte
+// so that an ordinary line that merely shares it costs one or two compares.
+func (s *Scrubber) idle(l []byte, emit func([]byte)) {
+	if len(l) < 3 {
+		return
+	}
+	switch l[0] {
+	case 'T', 'D':
+		switch {
+		case l[1] == 'r' && string(l) == pyHeader:
+			s.start(pyFrames)
+			s.emitConst(pyHeader, emit)
+		case string(l) == pyCause || string(l) == pyContext:
+			// A chain whose first exception was never raised has no
+			// header: the separator is the first line that shows it is a
+			// trace.
+			s.start(pyFrames)
+			s.afterSep = true
+			s.emitRaw(l, emit)
+		case (l[1] == 'h' || l[1] == 'i') && (isThreadHeader(l) || isTimeout(l)):
+			s.start(pyFault)
+			s.fault(l, emit)
+		}
+	case ' ':
+		switch {
+		case l[1] != ' ':
+		case l[2] == 'F' && hasPrefix(l, pyFilePrefix):
+			f, ok := parseFileLine(l)
+			if !ok || f.hasFunc {
+				return
+			}
+			// A SyntaxError in the main script has no header: hold the
+			// frame until a SyntaxError line confirms it, so that a
+			// private line which merely looks like a frame is never made
+			// public.
+			s.reset()
+			s.held = s.appendFileLine(s.held[:0], nil, f)
+			s.st = pySyntax
+		case (l[2] == '+' || l[2] == ' ') && isGroupHeader(l):
+			s.start(pyFrames)
+			s.group = true
+			s.emitRaw(l, emit) // spaces, '+' and a constant
+		}
+	case 'F', 'C', 'S':
+		if (l[1] == 'a' || l[1] == 'u' || l[1] == 't') && isFaultStart(l) {
+			s.start(pyFault)
+			s.fault(l, emit)
+		}
+	case 'p', 'f', 'g':
+		if (l[1] == 'a' || l[1] == 'o') && (hasPrefix(l, goPanicPrefix) || hasPrefix(l, goFatalPrefix) || isGoroutineHeader(l)) {
+			s.start(goPanic)
+			s.golang(l, emit)
+		}
+	}
+}
+
+// start begins a new trace in state st.
+func (s *Scrubber) start(st state) {
+	s.reset()
+	s.traces++
+	s.st = st
+}
+
+// emitRaw emits b as it is; b must already be known to be printable.
+func (s *Scrubber) emitRaw(b []byte, emit func([]byte)) {
+	s.out = append(s.out[:0], b...)
+	emit(s.out)
+}
+
+func (s *Scrubber) emitConst(c string, emit func([]byte)) {
+	s.out = append(s.out[:0], c...)
+	emit(s.out)
+}
+
+func hasPrefix(b []byte, p string) bool {
+	return len(b) >= len(p) && string(b[:len(p)]) == p
+}
+
+const (
+	esc = 0x1b
+	// maxPlain caps the copy stripANSI makes. Past it the line is cut: every
+	// field kept from a line is far shorter, and a cut line at worst fails
+	// to parse and is dropped.
+	maxPlain = 4 * maxField
+)
+
+// stripANSI returns line without its ANSI escape sequences (CSI "ESC [ … final",
+// OSC "ESC ] … BEL|ESC \", and two-byte "ESC x"): Python 3.13 colours
+// tracebacks when FORCE_COLOR or PYTHON_COLORS is set, even into a pipe.
+func (s *Scrubber) stripANSI(line []byte) []byte {
+	p := s.plain[:0]
+	for i := 0; i < len(line) && len(p) < maxPlain; {
+		c := line[i]
+		if c != esc {
+			p = append(p, c)
+			i++
+			continue
+		}
+		i++
+		if i == len(line) {
+			break
+		}
+		switch line[i] {
+		case '[':
+			i++
+			for i < len(line) && line[i] >= 0x20 && line[i] <= 0x3f {
+				i++
+			}
+			if i < len(line) && line[i] >= 0x40 && line[i] <= 0x7e {
+				i++
+			}
+		case ']':
+			for i++; i < len(line); i++ {
+				if line[i] == 0x07 {
+					i++
+					break
+				}
+				if line[i] == esc && i+1 < len(line) && line[i+1] == '\\' {
+					i += 2
+					break
+				}
+			}
+		default:
+			i++
+		}
+	}
+	s.plain = p
+	return p
+}

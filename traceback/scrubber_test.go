@@ -1,0 +1,271 @@
+package traceback
+
+import (
+	"bytes"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func scrubLines(opts Options, in string) []string {
+	s := New(opts)
+	var out []string
+	emit := func(p []byte) { out = append(out, string(p)) }
+	for _, l := range strings.Split(in, "\n") {
+		s.Line([]byte(l), emit)
+	}
+	s.Flush(emit)
+	return out
+}
+
+// TestScrubShapes pins the public form of trace shapes the real programs do
+// not produce on this machine: other runtime messages, GOTRACEBACK settings,
+// other Python versions, hand-written look-alikes.
+func TestScrubShapes(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"go runtime error class kept, numbers scrubbed",
+			"panic: runtime error: slice bounds out of range [:7731] with capacity 3",
+			[]string{"panic: runtime error: slice bounds out of range [scrubbed]"}},
+		{"go runtime error of unknown class scrubbed",
+			"panic: runtime error: CANARY custom RuntimeError",
+			[]string{"panic: runtime error: [scrubbed]"}},
+		{"go multi-line value: the recovered mark follows its last line",
+			"panic: CANARY\n\tCANARY [recovered]\n\tpanic: CANARY\n\tCANARY [recovered, repanicked]\n\ngoroutine 1 [running]:",
+			[]string{"panic: [scrubbed]", "    [recovered]", "    panic: [scrubbed]", "    [recovered, repanicked]", "goroutine 1 [running]:"}},
+		{"go fatal error constant kept",
+			"fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\nmain.main()\n\t/src/main.go:5 +0x1d",
+			[]string{"fatal error: all goroutines are asleep - deadlock!", "goroutine 1 [chan receive]:", "main.main()", "    /src/main.go:5 +0x1d"}},
+		{"go fatal error unknown message scrubbed",
+			"fatal error: CANARY printed by the program",
+			[]string{"fatal error: [scrubbed]"}},
+		{"go stack overflow with runtime lines between",
+			"runtime: goroutine stack exceeds 1000000000-byte limit\nruntime: sp=0xc020160398 stack=[0xc020160000, 0xc040160000]\nfatal error: stack overflow\n\nruntime stack:\nruntime.throw({0x4b9ae4?, 0x0?})\n\t/usr/local/go/src/runtime/panic.go:1023 +0x5c fp=0x7ffd sp=0x7ffc pc=0x436",
+			[]string{"fatal error: stack overflow", "runtime stack:", "runtime.throw(...)", "    /usr/local/go/src/runtime/panic.go:1023 +0x5c"}},
+		{"go typed values",
+			"panic: (*main.Secret) 0xc000012345",
+			[]string{"panic: (*main.Secret) [scrubbed]"}},
+		{"go string-kind named type",
+			`panic: main.Token("CANARY")`,
+			[]string{"panic: main.Token([scrubbed])"}},
+		{"go error value is not a typed form without a package",
+			"panic: Open(CANARY)",
+			[]string{"panic: [scrubbed]"}},
+		{"go generic method and closure frames",
+			"goroutine 9 [select, 2 minutes, locked to thread]:\nmain.(*Pool[...]).Get(0xc000010000, {0x4c, 0x5})\n\t/home/CANARY/src/pool.go:40 +0x2f\nmain.main.func1.2(...)\n\t/Users/CANARY/src/main.go:7\n...additional frames elided...\ncreated by main.main in goroutine 1\n\tC:\\Users\\CANARY\\src\\main.go:3 +0x1\nexit status 2",
+			[]string{"goroutine 9 [select, 2 minutes, locked to thread]:", "main.(*Pool[...]).Get(...)", "    ~/src/pool.go:40 +0x2f",
+				"main.main.func1.2(...)", "    ~/src/main.go:7", "...additional frames elided...", "created by main.main in goroutine 1",
+				`    ~\src\main.go:3 +0x1`, "exit status 2"}},
+		{"go goroutine labels and gp words",
+			`goroutine 4 gp=0xc000007340 m=nil [IO wait labels:{"user": "CANARY", "job": "x"}]:`,
+			[]string{"goroutine 4 [IO wait labels:{[scrubbed]}]:"}},
+		{"go signal without address",
+			"panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGBUS: bus error code=0x2 addr=0xCANARY pc=0x4]",
+			[]string{"panic: runtime error: invalid memory address or nil pointer dereference", "[signal SIGBUS: bus error code=0x2]"}},
+		{"go trace ends at an ordinary line",
+			"goroutine 1 [running]:\nmain.main()\nINFO CANARY ordinary output\nmain.other()",
+			[]string{"goroutine 1 [running]:", "main.main()"}},
+		{"python 3.13 carets and tildes dropped",
+			"Traceback (most recent call last):\n  File \"/root/x.py\", line 2, in <module>\n    a[CANARY] + b\n    ~^^^^^^^^~~~~\nZeroDivisionError: division by zero",
+			[]string{"Traceback (most recent call last):", `  File "~/x.py", line 2, in <module>`, "ZeroDivisionError: [scrubbed]"}},
+		{"python type without message",
+			"Traceback (most recent call last):\n  File \"<stdin>\", line 1, in <module>\nKeyboardInterrupt",
+			[]string{"Traceback (most recent call last):", `  File "<stdin>", line 1, in <module>`, "KeyboardInterrupt"}},
+		{"python qualified local type",
+			"Traceback (most recent call last):\nmod.f.<locals>.Err: CANARY",
+			[]string{"Traceback (most recent call last):", "mod.f.<locals>.Err: [scrubbed]"}},
+		{"python odd function name scrubbed",
+			"Traceback (most recent call last):\n  File \"/srv/x.py\", line 2, in CANARY weird name\nE",
+			[]string{"Traceback (most recent call last):", `  File "/srv/x.py", line 2, in [scrubbed]`, "E"}},
+		{"python frame look-alike outside a trace is not emitted",
+			"  File \"/srv/CANARY.py\", line 1, in f\n  File \"/srv/CANARY.py\", line 1\nNotSyntax: CANARY",
+			nil},
+		{"python SyntaxError frame not confirmed is dropped at the end",
+			"  File \"/srv/CANARY.py\", line 1\n    x = (",
+			nil},
+		{"python trace cut before its exception line, then ordinary output",
+			"Traceback (most recent call last):\n  File \"/srv/x.py\", line 1, in f\n\tCANARY not a trace line",
+			[]string{"Traceback (most recent call last):", `  File "/srv/x.py", line 1, in f`}},
+		{"python second trace without separator counts anew",
+			"Traceback (most recent call last):\nA: CANARY\nCANARY\nTraceback (most recent call last):\nB: CANARY",
+			[]string{"Traceback (most recent call last):", "A: [scrubbed]", "Traceback (most recent call last):", "B: [scrubbed]"}},
+		{"python group message lines that resemble markers stay private",
+			"  + Exception Group Traceback (most recent call last):\n  | ExceptionGroup: CANARY (1 sub-exception)\n  +-+---------------- 1 ----------------\n    | ValueError: CANARY\n+-7731.00\n    +-7731 ----------------\n    +------------------------------------",
+			[]string{"  + Exception Group Traceback (most recent call last):", "  | ExceptionGroup: [scrubbed] (1 sub-exception)",
+				"  +-+---------------- 1 ----------------", "    | ValueError: [scrubbed]", "    +------------------------------------"}},
+		{"python faulthandler dump",
+			"Fatal Python error: Bus error\nPython runtime state: initialized\n\nThread 0x00007f9a2dc23b80 (most recent call first):\n  File \"/home/CANARY/x.py\", line 4 in <module>\n  <no Python frame>\n\nExtension modules: numpy.core._multiarray_umath, torch._C, CANARY weird (total: 3)\nINFO CANARY",
+			[]string{"Fatal Python error: Bus error", "Python runtime state: initialized", "Thread 0x00007f9a2dc23b80 (most recent call first):",
+				`  File "~/x.py", line 4 in <module>`, "  <no Python frame>", "Extension modules: numpy.core._multiarray_umath, torch._C, [scrubbed] (total: 3)"}},
+		{"python fatal error from an extension is scrubbed",
+			"Fatal Python error: ext_call: row CANARY is bad\nStack (most recent call first):\n  File \"/srv/x.py\", line 4 in f",
+			[]string{"Fatal Python error: [scrubbed]", "Stack (most recent call first):", `  File "/srv/x.py", line 4 in f`}},
+		{"python faulthandler timeout dump",
+			"Timeout (0:00:05)!\nThread 0x00007f9a2dc23b80 (most recent call first):\n  File \"/srv/x.py\", line 4 in f",
+			[]string{"Timeout (0:00:05)!", "Thread 0x00007f9a2dc23b80 (most recent call first):", `  File "/srv/x.py", line 4 in f`}},
+		{"python crash while a message prints",
+			"Traceback (most recent call last):\nValueError: CANARY\nCANARY\nFatal Python error: Segmentation fault\n\nCurrent thread 0x00007f9a2dc23b80 (most recent call first):\n  File \"/srv/x.py\", line 4 in f",
+			[]string{"Traceback (most recent call last):", "ValueError: [scrubbed]", "Fatal Python error: Segmentation fault",
+				"Current thread 0x00007f9a2dc23b80 (most recent call first):", `  File "/srv/x.py", line 4 in f`}},
+		{"python 3.13 colours (FORCE_COLOR) are removed before parsing",
+			"\x1b[1;35mTraceback\x1b[0m (most recent call last):\n  File \x1b[35m\"/home/CANARY/x.py\"\x1b[0m, line \x1b[35m2\x1b[0m, in \x1b[35m<module>\x1b[0m\n    \x1b[31mraise\x1b[0m ValueError(\"CANARY\")\n\x1b[1;35mValueError\x1b[0m: \x1b[35mCANARY\x1b]8;;http://x\x07link\x1b]8;;\x1b\\\x1b[0m\n\x1b[35mSystemLog: CANARY",
+			[]string{"Traceback (most recent call last):", `  File "~/x.py", line 2, in <module>`, "ValueError: [scrubbed]"}},
+		{"control bytes and invalid UTF-8 in a kept path are escaped",
+			"Traceback (most recent call last):\n  File \"/srv/\x07\x01\xff\u202e\u0085.py\", line 1, in f",
+			[]string{"Traceback (most recent call last):", `  File "/srv/\x07\x01\xff\xe2\x80\xae\xc2\x85.py", line 1, in f`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := scrubLines(Options{}, tc.in)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("public lines\ngot:  %q\nwant: %q", got, tc.want)
+			}
+			for _, l := range got {
+				checkPublicLine(t, []byte(l))
+				if strings.Contains(l, canary) {
+					t.Errorf("leaked: %q", l)
+				}
+			}
+		})
+	}
+}
+
+// TestInMessage walks through the states of one stream and checks where the
+// gate must hold prefixed lines.
+func TestInMessage(t *testing.T) {
+	s := New(Options{})
+	discard := func([]byte) {}
+	for i, step := range []struct {
+		line string
+		want bool
+	}{
+		{"INFO starting", false},
+		{"Traceback (most recent call last):", true}, // the exception line comes next
+		{`  File "/srv/x.py", line 1, in f`, true},
+		{"    source CANARY", true},
+		{"ValueError: CANARY", true},
+		{"SystemLog: CANARY continuation", true},
+		{"", true}, // a blank line does not end a message
+		{"CANARY after the blank line", true},
+		{pyCause, true},
+		{"", true},
+		{"KeyError: CANARY", true},
+		{"panic: CANARY", true}, // a message line that looks like a Go panic
+		{"Traceback (most recent call last):", true},
+		{"RuntimeError", true},
+	} {
+		s.Line([]byte(step.line), discard)
+		if got := s.InMessage(); got != step.want {
+			t.Fatalf("after line %d %q: InMessage() = %v, want %v", i, step.line, got, step.want)
+		}
+	}
+	s.Flush(discard)
+	if s.InMessage() {
+		t.Fatal("InMessage() = true after Flush")
+	}
+	if s.Traces() != 2 {
+		t.Errorf("Traces() = %d, want 2", s.Traces())
+	}
+
+	// A Go panic value continues until the blank line before the goroutines.
+	for i, step := range []struct {
+		line string
+		want bool
+	}{
+		{"panic: CANARY", true},
+		{"\tSystemLog: CANARY", true},
+		{"SystemLog: CANARY after a carriage return", true},
+		{"", false},
+		{"goroutine 1 [running]:", false},
+		{"main.main()", false},
+	} {
+		s.Line([]byte(step.line), discard)
+		if got := s.InMessage(); got != step.want {
+			t.Fatalf("go line %d %q: InMessage() = %v, want %v", i, step.line, got, step.want)
+		}
+	}
+}
+
+// TestMaxMessageLines: a positive bound ends the message after that many
+// continuation lines, for Python and Go alike.
+func TestMaxMessageLines(t *testing.T) {
+	for _, tc := range []struct{ name, head string }{
+		{"python", "Traceback (most recent call last):\nValueError: CANARY"},
+		{"go", "panic: CANARY"},
+	} {
+		s := New(Options{MaxMessageLines: 3})
+		raw := tc.head + "\nCANARY 1\nCANARY 2\nSystemLog: CANARY 3\nSystemLog: public again\n"
+		r := runGate(t, s, []byte(raw))
+		if want := []string{"SystemLog: public again"}; !slices.Equal(r.passed, want) {
+			t.Errorf("%s: passed %q, want %q", tc.name, r.passed, want)
+		}
+	}
+}
+
+// TestAllowKeepsLinesSeparate: an allowed message never smuggles a line break,
+// control byte or escape sequence (here an OSC title change) into a public
+// line, and other types stay scrubbed.
+func TestAllowKeepsLinesSeparate(t *testing.T) {
+	in := "Traceback (most recent call last):\nPublicError: a\x1b]0;title\x07b\tc\nsecond \x00 line\n" +
+		"During handling of the above exception, another exception occurred:\nOther: CANARY"
+	got := scrubLines(Options{Allow: regexp.MustCompile(`PublicError`)}, in)
+	want := []string{"Traceback (most recent call last):", `PublicError: ab    c`, `second \x00 line`, pyContext, "Other: [scrubbed]"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestBoundedMemory feeds huge lines and a huge trace and checks the
+// Scrubber's buffers and every public line stay within the field cap.
+func TestBoundedMemory(t *testing.T) {
+	s := New(Options{Allow: regexp.MustCompile(`.*`)})
+	long := bytes.Repeat([]byte("a"), 1<<20)
+	longest := 0
+	emit := func(p []byte) { longest = max(longest, len(p)) }
+	lines := [][]byte{
+		[]byte("Traceback (most recent call last):"),
+		append(append([]byte(`  File "/srv/`), long...), `", line 1, in f`...),
+		append([]byte("  File \"/srv/x\", line 1, in "), long...),
+		append([]byte("ValueError: "), long...),
+		long,
+		append([]byte("panic: main.T("), append(long, ')')...),
+		[]byte("goroutine 1 [running]:"),
+		append(long, "()"...),
+		append(append([]byte("\t/"), long...), ":1 +0x1"...),
+	}
+	for i := 0; i < 200; i++ {
+		for _, l := range lines {
+			s.Line(l, emit)
+		}
+	}
+	s.Flush(emit)
+	if limit := maxField + 64; longest > limit {
+		t.Errorf("longest public line %d bytes, want at most %d", longest, limit)
+	}
+	if c := cap(s.out); c > 2*maxField {
+		t.Errorf("output buffer grew to %d bytes", c)
+	}
+}
+
+// TestCommonPathAllocs: ordinary lines cost no allocation (the gate calls
+// Line for every private line).
+func TestCommonPathAllocs(t *testing.T) {
+	s := New(Options{})
+	lines := [][]byte{
+		[]byte("epoch 3 loss=0.251 CANARY"),
+		[]byte("  File-like but not: indented data"),
+		[]byte("panicky but not a panic"),
+		[]byte(""),
+	}
+	emit := func([]byte) { t.Fatal("ordinary line emitted") }
+	allocs := testing.AllocsPerRun(100, func() {
+		for _, l := range lines {
+			s.Line(l, emit)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Line allocates %.1f times per ordinary line batch, want 0", allocs)
+	}
+}
