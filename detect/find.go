@@ -28,13 +28,14 @@ var flags = func() (t [256]uint8) {
 // find runs the detectors over one line and returns the validated,
 // non-overlapping matches in order of position, appended to buf.
 //
-// One loop looks at each position through two bit sets: the automaton's
-// prefix filter (may a literal start here?) and the set's hot table of byte
-// pairs holding a byte-class trigger (a digit or capital after a word
-// boundary, '@', '+', '(', ':' or '-' where the set has detectors for them).
-// Nearly every position of a log fails both, at a load and a bit test each,
-// with no dependency from one byte to the next; the rest are dispatched to
-// the automaton or to the detectors their bytes can start.
+// One loop looks at each pair of adjacent bytes through the set's hot
+// table, a bit set of the pairs that may begin a literal (in either case)
+// or hold a byte-class trigger (a digit or capital after a word boundary,
+// '@', '+', '(', ':' or '-' where the set has detectors for them). Nearly
+// every pair of a log is cold, at a load and a bit test each, with no
+// dependency from one byte to the next. A hot pair goes to the automaton
+// when the three-byte prefix filter allows a literal there, and to the
+// detectors its bytes can start.
 func (s *Set) find(line []byte, buf []match) []match {
 	ms := buf
 	if len(line) == 0 {
