@@ -5,12 +5,13 @@ package detect
 // It is hand-written rather than taken from a library because the scan needs
 // three things together that the Go packages we looked at do not give at once:
 // ASCII case folding inside the automaton (credential keys are matched in any
-// case), the end position of every match with no allocation per line, and a
-// dense DFA whose inner loop is one table load and one compare per byte. With
-// a few dozen literals the whole automaton is a few kilobytes: byte classes
-// shrink each row to the distinct bytes the literals use, and states are
-// renumbered so that every state with an output sorts last, which turns the
-// "did something match here?" test into a single comparison.
+// case), runs anchored at a chosen position that stop as soon as no literal
+// can match there (the scan starts the automaton only where its prefix filter
+// allows), and no allocation per line. With a few dozen literals the whole
+// automaton is a few kilobytes: byte classes shrink each row to the distinct
+// bytes the literals use, and states are renumbered so that every state with
+// an output sorts last, which turns "did something match here?" into a single
+// comparison.
 
 // automaton is a dense DFA over byte classes, built from lower-case literals
 // and run over ASCII-folded input.

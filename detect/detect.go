@@ -5,15 +5,17 @@
 // A [Detector] names one kind of value (email, card, iban, ssn, phone, ipv4,
 // ipv6, mac, jwt, aws-key, github-token, gitlab-token, slack-token,
 // slack-webhook, stripe-key, google-api-key, private-key, credential) and holds
-// its exact validator. A [Set] runs a chosen group of detectors over a line in
-// two passes and no regular expression:
+// its exact validator. A [Set] finds candidates in one pass over a line and
+// no regular expression: a bit set of byte pairs says where something may
+// start, then
 //
-//  1. one Aho–Corasick pass over the line, case folded, finds the literals that
-//     start a token or a credential key ("ghp_", "AKIA", "eyJ", "password", …);
-//  2. one byte-class pass finds the other candidates: '@' for emails, a digit at
+//   - an Aho–Corasick automaton, case folded and started only where a
+//     three-byte prefix filter allows, finds the literals that begin a token
+//     or a credential key ("ghp_", "AKIA", "eyJ", "password", …);
+//   - byte classes find the other candidates: '@' for emails, a digit after
 //     a word boundary for cards, SSNs, phone numbers and IPv4 addresses, two
-//     upper-case letters and two digits for IBANs, ':' and '-' between hex
-//     digits for MAC and IPv6 addresses.
+//     capitals and two digits for IBANs, ':' and '-' between hex digits for
+//     MAC and IPv6 addresses.
 //
 // Each candidate is then decided by the detector's validator: the Luhn sum and
 // issuer ranges for cards, mod 97 and the country length table for IBANs, the
@@ -25,7 +27,9 @@
 //   - a finding lies within its input, and its Line, Col and Offset point at
 //     the value's first byte;
 //   - a report never holds the full value: [Mask] keeps at most 4 trailing
-//     bytes, and fewer than half of a short value;
+//     bytes, and no more than a third of a short value;
+//   - the filters only save work: a Set finds exactly what trying every
+//     detector at every position would find;
 //   - a [Scanner] reads line-aligned chunks, so a value never splits across
 //     two chunks, and its memory is bounded whatever the input (see
 //     [Scanner] for lines longer than [MaxLine]).
