@@ -41,7 +41,12 @@ func (s *Set) find(line []byte, buf []match) []match {
 	if len(line) == 0 {
 		return ms
 	}
-	ms = s.classAt(line, 0, ms)
+	// Line start: most log lines begin with a timestamp, a number that no
+	// digit detector but ipv4's can take unless three digits lead it.
+	if f := flags[line[0]]; f != 0 && (f&fDigit == 0 || s.ipv4 >= 0 ||
+		len(line) > 2 && isDigit(line[1]) && isDigit(line[2])) {
+		ms = s.classAt(line, 0, ms)
+	}
 	a := s.ac
 	hot := &s.hot
 	prev := line[0]
