@@ -60,8 +60,14 @@ func marker(a slog.Attr) (DataCategory, bool) {
 // It also reports whether any marker was seen, so callers that pass the
 // record on (Route) know whether they must strip it.
 func category(r *slog.Record) (c DataCategory, sawMarker bool) {
+	if r.NumAttrs() == 0 {
+		return ContainsPrivateData, false
+	}
 	public, private := false, false
 	r.Attrs(func(a slog.Attr) bool {
+		if a.Key != markerKey {
+			return true // inlined here: this loop runs for every record, dropped ones too
+		}
 		if m, ok := marker(a); ok {
 			sawMarker = true
 			if m == OnlyPublicData {

@@ -54,8 +54,10 @@
 // Text and JSON lines read exactly like those of slog.TextHandler and
 // slog.JSONHandler — same keys (time, level, source, msg), same time and
 // duration formats, same quoting — with the prefix glued before byte 0 of a
-// public line. JSON differs from slog only where slog would write an invalid
-// line (a year outside 0–9999, a group emptied by ReplaceAttr).
+// public line. They differ from slog's only where slog lets a control byte
+// through (DEL, 0x7f, is escaped here), writes an invalid JSON line (a year
+// outside 0–9999, a group emptied by ReplaceAttr), or reports a panicking
+// method ("!PANIC: T panicked: …" here, the value scrubbed in a public line).
 //
 // # Private records
 //

@@ -26,6 +26,17 @@ const (
 	JSON
 )
 
+// String returns "Text" or "JSON".
+func (f Format) String() string {
+	switch f {
+	case Text:
+		return "Text"
+	case JSON:
+		return "JSON"
+	}
+	return fmt.Sprintf("Format(%d)", uint8(f))
+}
+
 // state encodes one record (or one WithAttrs call). Both formats share it:
 // one pipeline, two small switches, as in slog's commonHandler.
 type state struct {
@@ -37,6 +48,8 @@ type state struct {
 	prefix      []byte   // text: the dotted group path of the next key
 	prefixQuote int      // how many group names in prefix need quoting
 	groups      []string // the open groups, for ReplaceAttr (only when it is set)
+	depth       int      // how deep attr is in groups
+	nGroups     int      // how many groups the record has opened
 }
 
 // statePool recycles states and their buffers: the common path allocates
@@ -82,7 +95,7 @@ func (s *state) end() {
 		s.buf = append(s.buf, '}')
 	}
 	s.buf = append(s.buf, '\n')
-	if !s.public && strings.HasPrefix(string(s.buf), s.h.c.prefix) {
+	if p := s.h.c.prefix; !s.public && len(s.buf) >= len(p) && string(s.buf[:len(p)]) == p {
 		s.buf = append(s.buf, 0)
 		copy(s.buf[1:], s.buf)
 		s.buf[0] = s.h.c.guard
@@ -96,15 +109,27 @@ func (s *state) builtins(r *slog.Record, msg string) {
 	if !r.Time.IsZero() {
 		t := r.Time.Round(0) // strip the monotonic clock reading, as slog does
 		if rep == nil {
-			s.key(slog.TimeKey)
+			s.builtinKey(`"time":`, "time=")
 			s.time(t)
 		} else {
 			s.attr(slog.Time(slog.TimeKey, t))
 		}
 	}
 	if rep == nil {
-		s.key(slog.LevelKey)
-		s.str(r.Level.String())
+		s.builtinKey(`"level":`, "level=")
+		switch l := r.Level; l {
+		case slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError:
+			// Names that need neither quoting nor escaping.
+			if s.json {
+				s.buf = append(s.buf, '"')
+				s.buf = append(s.buf, l.String()...)
+				s.buf = append(s.buf, '"')
+			} else {
+				s.buf = append(s.buf, l.String()...)
+			}
+		default:
+			s.str(l.String())
+		}
 	} else {
 		s.attr(slog.Any(slog.LevelKey, r.Level))
 	}
@@ -116,7 +141,7 @@ func (s *state) builtins(r *slog.Record, msg string) {
 		s.attr(slog.Any(slog.SourceKey, src))
 	}
 	if rep == nil {
-		s.key(slog.MessageKey)
+		s.builtinKey(`"msg":`, "msg=")
 		s.str(msg)
 	} else {
 		s.attr(slog.String(slog.MessageKey, msg))
@@ -218,6 +243,17 @@ func (s *state) closeGroup(name string, write bool) {
 
 // attr encodes a, and reports whether it wrote anything.
 func (s *state) attr(a slog.Attr) bool {
+	// The common case first: a plain value (no LogValuer, error, marker,
+	// Source or group can hide in these kinds) and no ReplaceAttr.
+	switch k := a.Value.Kind(); k {
+	case slog.KindAny, slog.KindLogValuer, slog.KindGroup:
+	default:
+		if s.h.c.replace == nil {
+			s.key(a.Key)
+			s.valueOfKind(a.Value, k) // Kind is a type switch: once is enough
+			return true
+		}
+	}
 	if isMarker(a) {
 		return false // never printed, never shown to ReplaceAttr
 	}
@@ -249,6 +285,14 @@ func (s *state) attr(a slog.Attr) bool {
 		if len(attrs) == 0 {
 			return false
 		}
+		if s.depth >= maxGroupDepth || s.nGroups >= maxGroups {
+			s.key(a.Key)
+			s.str("!ERROR:too many groups")
+			return true
+		}
+		s.depth++
+		s.nGroups++
+		defer func() { s.depth-- }()
 		pos, sep := len(s.buf), s.sep
 		if a.Key != "" {
 			s.openGroup(a.Key)
@@ -294,6 +338,15 @@ func sourceGroup(src *slog.Source) slog.Value {
 	}
 	return slog.GroupValue(as...)
 }
+
+// maxGroupDepth and maxGroups bound the groups of one record. A ReplaceAttr
+// that turns each attribute into a group (or a Source, which JSON encodes as
+// a group) would otherwise recurse until the stack overflows, or for ever,
+// as it does with slog: a log call must return.
+const (
+	maxGroupDepth = 64
+	maxGroups     = 1024
+)
 
 // maxResolve bounds LogValue chains, as slog.Value.Resolve does.
 const maxResolve = 100
@@ -347,6 +400,18 @@ func (s *state) separate() {
 	}
 }
 
+// builtinKey writes a built-in key, already encoded: the same bytes key
+// would write for it, without looking at them again on every record.
+func (s *state) builtinKey(json, text string) {
+	s.separate()
+	if s.json {
+		s.buf = append(s.buf, json...)
+	} else {
+		s.buf = append(s.buf, text...)
+	}
+	s.sep = true
+}
+
 func (s *state) key(k string) {
 	s.separate()
 	switch {
@@ -384,6 +449,10 @@ func (s *state) str(v string) {
 }
 
 func (s *state) time(t time.Time) {
+	if st := s.h.c.stampOf(t); st != nil {
+		s.buf = st.append(s.buf, t, s.json)
+		return
+	}
 	if s.json {
 		if y := t.Year(); y < 0 || y >= 10000 {
 			// RFC 3339 has four-digit years; slog writes an error and the
@@ -399,8 +468,10 @@ func (s *state) time(t time.Time) {
 	s.buf = appendRFC3339Millis(s.buf, t)
 }
 
-func (s *state) value(v slog.Value) {
-	switch v.Kind() {
+func (s *state) value(v slog.Value) { s.valueOfKind(v, v.Kind()) }
+
+func (s *state) valueOfKind(v slog.Value, k slog.Kind) {
+	switch k {
 	case slog.KindString:
 		s.str(v.String())
 	case slog.KindInt64:
@@ -474,12 +545,10 @@ func (s *state) any(x any) {
 			s.str(scrubError(err))
 			return
 		}
-		if _, jm := x.(json.Marshaler); !s.json || !jm {
-			if s.json {
-				s.str(err.Error())
-			} else {
-				s.str(fmt.Sprintf("%+v", x))
-			}
+		// Private: slog's rules. JSON prints Error() unless the error
+		// marshals itself; text goes the general way below.
+		if _, jm := x.(json.Marshaler); s.json && !jm {
+			s.str(err.Error())
 			return
 		}
 	}
@@ -517,7 +586,19 @@ func (s *state) jsonAny(x any) {
 		s.error(err)
 		return
 	}
-	s.buf = append(s.buf, bytes.TrimSuffix(bb.Bytes(), []byte{'\n'})...)
+	out := bytes.TrimSuffix(bb.Bytes(), []byte{'\n'})
+	// encoding/json leaves DEL raw; in valid JSON it can only be inside a
+	// string, where \u007f means the same.
+	for {
+		i := bytes.IndexByte(out, 0x7f)
+		if i < 0 {
+			break
+		}
+		s.buf = append(s.buf, out[:i]...)
+		s.buf = append(s.buf, `\u007f`...)
+		out = out[i+1:]
+	}
+	s.buf = append(s.buf, out...)
 }
 
 // error writes a failure to encode a value, like slog's !ERROR, scrubbed in a
@@ -544,8 +625,8 @@ func byteSlice(x any) ([]byte, bool) {
 }
 
 // needsQuoting reports whether slog's text format quotes s: when it is empty
-// or holds a space, '=', '"', a control byte, DEL, invalid UTF-8, or a
-// non-printing or space rune. Quoting (strconv.Quote) then escapes every
+// or holds a space, '=', '"', a control byte, invalid UTF-8, or a
+// non-printing or space rune — and, unlike slog, DEL (0x7f), a control byte. Quoting (strconv.Quote) then escapes every
 // such byte, which is what keeps a text record on one line.
 func needsQuoting(s string) bool {
 	if s == "" {
@@ -553,12 +634,12 @@ func needsQuoting(s string) bool {
 	}
 	for i := 0; i < len(s); {
 		b := s[i]
-		if b < utf8.RuneSelf {
-			if b <= ' ' || b == '=' || b == '"' || b >= 0x7f {
-				return true
-			}
+		if textSafe[b] {
 			i++
 			continue
+		}
+		if b < utf8.RuneSelf {
+			return true
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError || unicode.IsSpace(r) || !unicode.IsPrint(r) {
@@ -571,18 +652,39 @@ func needsQuoting(s string) bool {
 
 const hexDigits = "0123456789abcdef"
 
+// textSafe[b] says that ASCII byte b needs no quoting in text: printable,
+// not a space, '=' or '"' (and not DEL). Bytes from 0x80 are false, as in
+// jsonSafe.
+var textSafe = func() (t [256]bool) {
+	for b := '!'; b < 0x7f; b++ {
+		t[b] = b != '=' && b != '"'
+	}
+	return t
+}()
+
+// jsonSafe[b] says that ASCII byte b stands for itself inside a JSON
+// string: printable, not '"' or '\\' (and not DEL). Bytes from 0x80 are
+// false: they start UTF-8 sequences, checked one rune at a time.
+var jsonSafe = func() (t [256]bool) {
+	for b := ' '; b < 0x7f; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
 // appendJSONString appends s escaped as the inside of a JSON string, with
 // slog's escapes: '"', '\\', every byte below 0x20 (so '\n' and '\r' can
-// never end a line), U+2028 and U+2029; invalid UTF-8 becomes U+FFFD.
+// never end a line), U+2028 and U+2029; invalid UTF-8 becomes U+FFFD. Unlike
+// slog it also escapes DEL (0x7f), a control byte.
 func appendJSONString(buf []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
+		if jsonSafe[b] {
+			i++ // one load per byte: keys and values are mostly safe ASCII
+			continue
+		}
 		if b < utf8.RuneSelf {
-			if b >= ' ' && b != '"' && b != '\\' {
-				i++
-				continue
-			}
 			buf = append(buf, s[start:i]...)
 			switch b {
 			case '"', '\\':
@@ -616,21 +718,6 @@ func appendJSONString(buf []byte, s string) []byte {
 		start = i
 	}
 	return append(buf, s[start:]...)
-}
-
-// appendRFC3339Millis writes t as slog's text handler does: RFC 3339 with
-// exactly three fractional digits.
-func appendRFC3339Millis(b []byte, t time.Time) []byte {
-	// RFC3339Nano is the fast path of AppendFormat but trims trailing zeros;
-	// adding 0.1ms after truncating forces four digits, and we drop the last.
-	const upToMillis = len("2006-01-02T15:04:05.000")
-	n := len(b)
-	t = t.Truncate(time.Millisecond).Add(time.Millisecond / 10)
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	if len(b) < n+upToMillis+1 {
-		return b // a year of more than four digits: leave it as formatted
-	}
-	return append(b[:n+upToMillis], b[n+upToMillis+1:]...)
 }
 
 // appendDuration writes d exactly as d.String() does. It is hand-written

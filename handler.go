@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Options configure a Handler. The zero value, and a nil *Options, give the
@@ -61,6 +62,8 @@ type Handler struct {
 	route       slog.Handler
 }
 
+var _ slog.Handler = (*Handler)(nil)
+
 // core is what all the handlers derived from one NewHandler share, by
 // pointer: the configuration and the mutex that makes each record one
 // uninterrupted Write.
@@ -71,18 +74,21 @@ type core struct {
 	guard     byte // put before a private line that would start with the prefix
 	json      bool
 	level     slog.Leveler
+	minLevel  slog.Level // the level, when fixed
+	fixed     bool       // level is a constant slog.Level
 	addSource bool
 	replace   func([]string, slog.Attr) slog.Attr
 	policy    Policy
 	key       []byte
 	sink      *publicSink
+	stamp     atomic.Pointer[stamp] // the last second formatted
 }
 
 // NewHandler returns a Handler that writes one line per record to w. Public
 // lines start with prefix; private ones never do and are treated by
 // opts.Private. It panics, like regexp.MustCompile, if the prefix is empty or
-// holds a newline or carriage return, or if opts are invalid: a misconfigured
-// logger must not start.
+// holds a newline, a carriage return or another control byte, or if opts are
+// invalid: a misconfigured logger must not start.
 //
 // When the environment variable CONFLOG_PUBLIC_FD names an open file
 // descriptor (conflog run sets it), public lines are written there instead of
@@ -113,6 +119,9 @@ func newHandler(w io.Writer, prefix string, opts *Options, sink *publicSink) *Ha
 	if o.Level == nil {
 		o.Level = slog.LevelInfo
 	}
+	// A constant level is kept as a value: Enabled runs on every call, even
+	// for records Drop discards, and an interface call there is measurable.
+	min, fixed := o.Level.(slog.Level)
 	key := bytes.Clone(o.Key)
 	if len(key) == 0 {
 		key = processKey()
@@ -123,6 +132,8 @@ func newHandler(w io.Writer, prefix string, opts *Options, sink *publicSink) *Ha
 		guard:     ' ',
 		json:      o.Format == JSON,
 		level:     o.Level,
+		minLevel:  min,
+		fixed:     fixed,
 		addSource: o.AddSource,
 		replace:   o.ReplaceAttr,
 		policy:    o.Private,
@@ -144,12 +155,23 @@ func checkPrefix(prefix string) error {
 	case strings.ContainsAny(prefix, "\n\r"):
 		return fmt.Errorf("prefix %q holds a line break: a public line must be one line", prefix)
 	}
+	// Other control bytes too, as the egress gate (package scrub) refuses
+	// them: it strips escapes before the prefix, so a prefix holding ESC
+	// could never be matched as written.
+	for i := 0; i < len(prefix); i++ {
+		if c := prefix[i]; c < 0x20 || c == 0x7f {
+			return fmt.Errorf("prefix %q holds control byte %#02x at %d", prefix, c, i)
+		}
+	}
 	return nil
 }
 
 // Enabled reports whether the level is at least Options.Level. It cannot see
 // the record's category, so private records under Drop still reach Handle.
 func (h *Handler) Enabled(_ context.Context, l slog.Level) bool {
+	if h.c.fixed {
+		return l >= h.c.minLevel
+	}
 	return l >= h.c.level.Level()
 }
 
@@ -160,12 +182,14 @@ func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {
 	if h.route != nil {
 		h2.route = h.route.WithAttrs(withoutMarkers(as))
 	}
+	opened := false
+	var groupPrefix string
+	var prefixQuote int
 	for i := range h2.pre {
 		s := newState(h2, i == 1)
 		s.buf = append(s.buf, h.pre[i]...)
 		s.sep = len(s.buf) > 0 && !(h.c.json && s.buf[len(s.buf)-1] == '{')
 		s.enterGroups(h.nOpen)
-		pos := len(s.buf)
 		s.openPending(h.nOpen)
 		appended := false
 		for _, a := range as {
@@ -175,15 +199,14 @@ func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {
 		}
 		if appended {
 			h2.pre[i] = slices.Clone(s.buf)
-			if i == 0 {
-				h2.groupPrefix = string(s.prefix)
-				h2.prefixQuote = s.prefixQuote
-				h2.nOpen = len(h2.groups)
-			}
-		} else {
-			s.buf = s.buf[:pos]
+			opened = true
+			groupPrefix, prefixQuote = string(s.prefix), s.prefixQuote
 		}
 		s.free()
+	}
+	// Only now: both passes must start from h's groups.
+	if opened {
+		h2.groupPrefix, h2.prefixQuote, h2.nOpen = groupPrefix, prefixQuote, len(h2.groups)
 	}
 	return h2
 }
@@ -244,7 +267,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 // write makes line one Write: to the public channel for a public line when
 // conflog run provided one, else to the handler's writer.
 func (h *Handler) write(line []byte, public bool) error {
-	if public && h.c.sink.write(line, h.c.prefix) {
+	if public && h.c.sink.w != nil && h.c.sink.write(line, h.c.prefix) {
 		return nil
 	}
 	h.c.mu.Lock()

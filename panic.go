@@ -24,8 +24,12 @@ func HandlePanic(logger *slog.Logger) {
 	if r == nil {
 		return
 	}
-	logPanic(logger, r)
-	panic(r)
+	// Panic again even if logging panics (a nil logger, a writer that
+	// panics): the job must not carry on as if nothing happened.
+	defer panic(r)
+	if logger != nil {
+		logPanic(logger, r)
+	}
 }
 
 // logPanic writes the lines of HandlePanic, from inside the deferred call,
@@ -38,14 +42,16 @@ func logPanic(logger *slog.Logger, r any) {
 		function, at string
 	}
 	var list []frame
-	afterPanic := false
 	for {
 		f, more := frames.Next()
-		// Frames up to runtime.gopanic are the panic machinery.
-		if f.Function == "runtime.gopanic" {
-			afterPanic = true
+		switch {
+		case f.Function == "runtime.gopanic":
+			// Frames above it are the deferred call's, not the panic's.
 			list = list[:0]
-		} else if !strings.HasPrefix(f.Function, "runtime.") || afterPanic {
+		case strings.HasPrefix(f.Function, "runtime."):
+			// The runtime's own frames (panicdivide, sigpanic, goexit...)
+			// say nothing about the job.
+		default:
 			list = append(list, frame{f.Function, fmt.Sprintf("%s:%d", f.File, f.Line)})
 		}
 		if !more {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"reflect"
 	"strconv"
@@ -75,7 +76,7 @@ func (p pseudonym) String() string       { return p.token(processKey()) }
 
 // Format makes every fmt verb print the token, %#v included, so the field
 // holding s is never printed.
-func (p pseudonym) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
+func (p pseudonym) Format(f fmt.State, _ rune) { io.WriteString(f, p.String()) }
 
 // processKey is the key used when Options.Key is empty: random, drawn once
 // per process.
@@ -116,3 +117,7 @@ func (s shape) String() string {
 }
 
 func (s shape) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Format makes every fmt verb print the shape, %#v included, so the value
+// itself is never printed.
+func (s shape) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }

@@ -21,7 +21,8 @@ import (
 //	  /dev/null too). Two children: cat, which does nothing but I/O (the
 //	  worst case for the gate: every byte costs it a pipe copy and a look,
 //	  while cat's own copy to /dev/null is nearly free), and a Python job
-//	  writing the log line by line, as a real job prints.
+//	  writing the log line by line, as a real job prints. impl=pipe-to-cat
+//	  is the floor for any gate: the same child piped into cat.
 //
 // The log is 1 GiB, or 4 MiB under -short.
 
@@ -169,6 +170,35 @@ func BenchmarkGateRun(b *testing.B) {
 				cmd := exec.Command(child.argv[0], child.argv[1:]...)
 				cmd.Stdout = devnull
 				if err := cmd.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// The floor for any gate: the child's output through a pipe into a
+		// process that only reads it (cat to /dev/null).
+		b.Run("child="+child.name+"/impl=pipe-to-cat", func(b *testing.B) {
+			b.SetBytes(s.size)
+			for b.Loop() {
+				r, w, err := os.Pipe()
+				if err != nil {
+					b.Fatal(err)
+				}
+				writer := exec.Command(child.argv[0], child.argv[1:]...)
+				writer.Stdout = w
+				reader := exec.Command(s.catPath)
+				reader.Stdin, reader.Stdout = r, devnull
+				if err := writer.Start(); err != nil {
+					b.Fatal(err)
+				}
+				if err := reader.Start(); err != nil {
+					b.Fatal(err)
+				}
+				w.Close()
+				r.Close()
+				if err := writer.Wait(); err != nil {
+					b.Fatal(err)
+				}
+				if err := reader.Wait(); err != nil {
 					b.Fatal(err)
 				}
 			}

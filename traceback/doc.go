@@ -4,7 +4,8 @@
 // caused it does not.
 //
 // A Scrubber reads one stream line by line. Lines that are not part of a trace
-// cost one table look-up of their first byte and produce nothing. Lines that
+// cost a table look-up of their first byte (and a compare of the second for
+// the few that share a first byte with a trace's start) and produce nothing. Lines that
 // are part of a trace produce zero or more public lines, each a single line of
 // printable UTF-8 with no control byte, that the egress gate prefixes and
 // sends out. Everything else on the line stays private.
@@ -12,8 +13,8 @@
 // # What is kept, what is scrubbed
 //
 // Python (the format CPython prints, from its interpreter hook and from the
-// traceback module; real traces tested with python3 on the build machine,
-// 3.12 and 3.13 shapes pinned by unit tests):
+// traceback module; real traces tested with CPython 3.11, 3.12 and 3.13, the
+// latter coloured):
 //
 //   - kept: "Traceback (most recent call last):"; frame lines
 //     `  File "PATH", line N, in NAME` (and the SyntaxError form without
@@ -38,9 +39,10 @@
 // Go (the format of the runtime's printpanics and traceback):
 //
 //   - kept: "panic: " with the value's type where the runtime prints one,
-//     "(T) 0x…" and "T(…)" (the value itself becomes "[scrubbed]"); the
-//     class of a runtime error from a fixed list ("runtime error: index out
-//     of range [scrubbed]": the indices can be data); "[recovered]",
+//     "(T) 0x…", "T(…)" and the %#v form "T{…}" (the value itself becomes
+//     "[scrubbed]"); the class of a runtime error from a fixed list
+//     ("runtime error: index out of range [scrubbed]": the indices can be
+//     data); "[recovered]",
 //     "[recovered, repanicked]" and nested "panic: " lines; "fatal error: "
 //     with the runtime's own constant messages (a fixed list of strings that
 //     exist in the runtime's source, so they carry no data; any other
@@ -80,16 +82,18 @@
 // "Traceback" header, an exception-group header, a chain separator) until
 // the trace provably ends: a new trace header or chain separator (which
 // starts the next part), a faulthandler dump, or the end of the stream
-// (Flush). That covers the
-// frames too: the next unindented line there is the exception line, whose
-// message is private. Python writes nothing that marks the end of a message:
+// (Flush). That covers the frames too: the next unindented line there is the
+// exception line, whose message is private. Python writes nothing that marks the end of a message:
 // a message may itself hold blank lines, and notes follow it on unindented
 // lines, so no earlier end is safe.
 //
 // For Go, InMessage is true after a "panic:" or "fatal error:" line until the
-// blank line or goroutine header that follows the panic lines. The runtime
-// indents the continuation lines of a panic value with a tab after each \n,
-// but not after a \r, where the gate also ends a line.
+// goroutine header (or "runtime stack:") that follows the panic lines. The
+// runtime indents the continuation lines of a panic value with a tab after
+// each \n, but not after a \r, where the gate also ends a line; and "\r\r"
+// in a value makes an empty line, so the blank line before the goroutines
+// does not end the value either. In a goroutine dump a file line is kept only
+// right after a function line, as the runtime prints it.
 //
 // The cost is availability, not confidentiality: when a program prints a
 // traceback and carries on (a logged, handled exception), prefixed lines that
@@ -99,19 +103,25 @@
 // other side of that trade. Public records written to the gate's own channel
 // (CONFLOG_PUBLIC_FD) are never affected.
 //
-// Known limits, all where a message imitates the format exactly: a chained
-// exception that was never raised has no traceback header, so the first
-// exception line of such a chain is not recognised and its continuation
-// lines, before the first chain separator, fall under the gate's ordinary
-// prefix rule; a message line equal to a chain separator or traceback header
-// ends the message early; a Go error message of the form "pkg.Name(…)" or
-// "(T) 0x…" keeps its first word as if it were the runtime's type.
+// Known limits. A chained exception that was never raised (the cause in
+// "raise X from ValueError(…)") has no traceback header: its exception line,
+// the chain's first line, is not recognised (nothing is emitted for it), and
+// its continuation lines, before the first chain separator, fall under the
+// gate's ordinary prefix rule. Where a message imitates the format exactly: a
+// message line equal to a chain separator or a trace header ("Traceback …",
+// an exception-group header, "Fatal Python error: …", a faulthandler thread
+// header) ends the message early; a Go error message of the form
+// "pkg.Name(…)" or "(T) 0x…" keeps its first word as if it were the
+// runtime's type name.
 //
 // # Resources
 //
 // A Scrubber never blocks and keeps no trace in memory: every public line is
 // produced while its private line is processed, except one held
 // `  File "…", line N` line that may open a SyntaxError report and is
-// emitted only when the exception line confirms it. Memory is therefore a
-// few kilobytes whatever the input, and a truncated trace simply stops.
+// emitted only when the exception line confirms it. It reads at most the
+// first 16 KiB of a line (no line of a real trace is longer; a cut line at
+// worst fails to parse and is dropped) and emits at most 8 KiB per public
+// line, so its memory is a few tens of kilobytes whatever the input, and a
+// truncated trace simply stops.
 package traceback

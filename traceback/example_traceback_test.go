@@ -84,3 +84,36 @@ func ExampleScrubber_InMessage() {
 	// true
 	// false
 }
+
+func ExampleScrubber_Flush() {
+	s := traceback.New(traceback.Options{})
+	emit := func(public []byte) { fmt.Printf("%s\n", public) }
+	// A SyntaxError frame waits for its exception line; the stream ends
+	// first, so it is dropped: alone, it is not known to be a trace.
+	s.Line([]byte(`  File "/srv/job/config.py", line 3`), emit)
+	s.Flush(emit)
+	fmt.Println("traces:", s.Traces(), "in message:", s.InMessage())
+	// Output:
+	// traces: 0 in message: false
+}
+
+func ExampleScrubber_Traces() {
+	s := traceback.New(traceback.Options{})
+	discard := func([]byte) {}
+	for _, line := range []string{
+		"Traceback (most recent call last):",
+		"ValueError: first",
+		"",
+		"The above exception was the direct cause of the following exception:",
+		"",
+		"Traceback (most recent call last):",
+		"RuntimeError: second",
+		"Traceback (most recent call last):", // no separator: a new trace
+		"KeyError: third",
+	} {
+		s.Line([]byte(line), discard)
+	}
+	fmt.Println(s.Traces())
+	// Output:
+	// 2
+}

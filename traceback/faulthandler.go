@@ -26,6 +26,12 @@ var pyFaultSignals = map[string]bool{
 	"Illegal instruction":      true,
 }
 
+// pyRuntimeStates are the states Py_FatalError reports.
+var pyRuntimeStates = map[string]bool{
+	"initialized": true, "core initialized": true, "preinitialized": true,
+	"preinitializing": true, "finalizing": true, "unknown": true,
+}
+
 // pyFaultLines are the fixed lines a faulthandler frame list can hold.
 var pyFaultLines = map[string]bool{
 	"  <no Python frame>":         true,
@@ -51,21 +57,30 @@ func (s *Scrubber) fault(l []byte, emit func([]byte)) {
 		} else {
 			s.out = append(s.out, scrubbed...)
 		}
-		emit(s.out)
-	case hasPrefix(l, pyRuntimeState) && isLowerWords(l[len(pyRuntimeState):]):
-		s.emitRaw(l, emit)
+		s.send(emit)
+	case hasPrefix(l, pyRuntimeState):
+		// "finalizing (tstate=0x…)" loses its address; anything else that
+		// is not one of CPython's states is dropped.
+		state := l[len(pyRuntimeState):]
+		if hasPrefix(state, "finalizing (tstate=0x") {
+			state = state[:len("finalizing")]
+		}
+		if pyRuntimeStates[string(state)] {
+			s.out = append(append(s.out[:0], pyRuntimeState...), state...)
+			s.send(emit)
+		}
 	case string(l) == pyStackHeader, isThreadHeader(l), isTimeout(l), pyFaultLines[string(l)]:
 		s.emitRaw(l, emit)
 	case hasPrefix(l, pyFilePrefix):
 		if f, ok := parseFaultFrame(l); ok {
 			s.out = s.appendFileLine(s.out[:0], nil, f)
-			emit(s.out)
+			s.send(emit)
 			return
 		}
 		s.reset()
 	case hasPrefix(l, pyExtModules):
 		s.out = appendExtModules(s.out[:0], l[len(pyExtModules):])
-		emit(s.out)
+		s.send(emit)
 	default:
 		s.reset()
 		s.idle(l, emit)
@@ -88,7 +103,10 @@ func isThreadHeader(l []byte) bool {
 // isTimeout reports faulthandler.dump_traceback_later's "Timeout (0:00:05)!".
 func isTimeout(l []byte) bool {
 	d, ok := bytes.CutPrefix(l, []byte(pyTimeoutPrefix))
-	if d, ok = bytes.CutSuffix(d, []byte(")!")); !ok || len(d) == 0 {
+	if !ok {
+		return false
+	}
+	if d, ok = bytes.CutSuffix(d, []byte(")!")); !ok || len(d) == 0 || len(d) > 32 {
 		return false
 	}
 	for _, c := range d {
@@ -97,15 +115,6 @@ func isTimeout(l []byte) bool {
 		}
 	}
 	return true
-}
-
-func isLowerWords(b []byte) bool {
-	for _, c := range b {
-		if !(c >= 'a' && c <= 'z' || c == ' ' || c == '-') {
-			return false
-		}
-	}
-	return len(b) > 0
 }
 
 // parseFaultFrame parses `  File "PATH", line N in NAME` (no comma before

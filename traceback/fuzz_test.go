@@ -109,7 +109,7 @@ func FuzzScrubber(f *testing.F) {
 			var r gateResult
 			emit := func(p []byte) {
 				checkPublicLine(t, p)
-				if len(p) > 4*maxField {
+				if len(p) > maxLine+len(cutMark) {
 					t.Fatalf("emitted line of %d bytes exceeds the bound", len(p))
 				}
 				r.emitted = append(r.emitted, string(p))
@@ -122,7 +122,7 @@ func FuzzScrubber(f *testing.F) {
 				s.Line(line, emit)
 			}
 			s.Flush(emit)
-			if cap(s.out) > 8*maxField || cap(s.held) > 8*maxField {
+			if cap(s.out) > 2*maxInput || cap(s.held) > 2*maxInput || cap(s.plain) > 2*maxInput {
 				t.Fatalf("buffers grew to %d and %d bytes", cap(s.out), cap(s.held))
 			}
 			for _, l := range r.emitted {
@@ -146,6 +146,7 @@ func FuzzLine(f *testing.F) {
 		"Traceback (most recent call last):\n  File \"/home/a/x.py\", line 1, in f\nValueError: x",
 		"panic: main.T(1) [recovered]\n\tpanic: x\n\ngoroutine 1 [running]:\nmain.(*T).M(...)\n\t/x.go:1 +0x1",
 		"  + Exception Group Traceback (most recent call last):\n  | ExceptionGroup: x (1 sub-exception)\n  +-+---------------- 1 ----------------",
+		"SIGQUIT: quit\nPC=0x1\n[originating from goroutine \n[originating from goroutine ]:\n[originating from goroutine 1]:",
 		"fatal error: stack overflow\n\nruntime stack:\nruntime.throw({0x1, 0x2})\n\t/x/panic.go:1 +0x1",
 		"goroutine 1 [running]:\n" + strings.Repeat("x", 5000) + "()\n\t" + strings.Repeat("/\x1b", 3000) + ":1",
 	} {
@@ -155,7 +156,7 @@ func FuzzLine(f *testing.F) {
 		s := New(Options{})
 		emit := func(p []byte) {
 			checkPublicLine(t, p)
-			if len(p) > 4*maxField {
+			if len(p) > maxLine+len(cutMark) {
 				t.Fatalf("emitted line of %d bytes exceeds the bound", len(p))
 			}
 		}
@@ -167,7 +168,7 @@ func FuzzLine(f *testing.F) {
 		if s.InMessage() {
 			t.Fatal("InMessage is true after Flush")
 		}
-		if cap(s.out) > 8*maxField || cap(s.held) > 8*maxField {
+		if cap(s.out) > 2*maxInput || cap(s.held) > 2*maxInput || cap(s.plain) > 2*maxInput {
 			t.Fatalf("buffers grew to %d and %d bytes", cap(s.out), cap(s.held))
 		}
 	})

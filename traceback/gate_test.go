@@ -50,8 +50,8 @@ func runGate(t testing.TB, s *Scrubber, raw []byte) gateResult {
 	return r
 }
 
-// splitLines frames a stream the way the gate does: \n and \r end a line, and
-// a last line without a terminator still counts.
+// splitLines frames a stream the way the gate does: \n and \r end a line,
+// "\r\n" is one ending, and a last line without a terminator still counts.
 func splitLines(raw []byte) [][]byte {
 	var lines [][]byte
 	for len(raw) > 0 {
@@ -61,6 +61,9 @@ func splitLines(raw []byte) [][]byte {
 			break
 		}
 		lines = append(lines, raw[:i])
+		if raw[i] == '\r' && i+1 < len(raw) && raw[i+1] == '\n' {
+			i++
+		}
 		raw = raw[i+1:]
 	}
 	return lines

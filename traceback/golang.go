@@ -14,6 +14,7 @@ const (
 	goSignalPrefix  = "[signal "
 	goCreatedPrefix = "created by "
 	goRuntimeStack  = "runtime stack:"
+	goOriginating   = "[originating from goroutine "
 	goElided        = "...additional frames elided..."
 	goExitStatus    = "exit status "
 	goRecovered     = " [recovered]"
@@ -74,6 +75,9 @@ var goConstMessages = map[string]bool{
 	"panic called with nil argument":                                               true,
 	"runtime: allocation size out of range":                                        true,
 	"invalid memory address or nil pointer dereference":                            true,
+	"fault":                            true,
+	"invalid pointer found on stack":   true,
+	"non-Go code disabled sigaltstack": true,
 }
 
 // golang handles a line of a Go crash: the panic lines, then goroutine dumps.
@@ -82,33 +86,41 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 	case hasPrefix(l, goPanicPrefix):
 		s.st, s.msgLines = goPanic, 0
 		s.out = s.appendPanic(s.out[:0], l[len(goPanicPrefix):])
-		emit(s.out)
+		s.send(emit)
 		return
 	case hasPrefix(l, goFatalPrefix):
 		s.st, s.msgLines = goPanic, 0
 		s.out = append(s.out[:0], goFatalPrefix...)
 		s.out = appendConstMessage(s.out, l[len(goFatalPrefix):])
-		emit(s.out)
+		s.send(emit)
 		return
 	case hasPrefix(l, goSignalPrefix):
 		if s.st != idle {
 			s.out = appendSignal(s.out[:0], l)
-			emit(s.out)
+			s.send(emit)
 		}
 		return
 	case isGoroutineHeader(l):
-		s.st = goStack
+		s.st, s.goFile = goStack, false
 		s.out = appendGoroutineHeader(s.out[:0], l)
-		emit(s.out)
+		s.send(emit)
 		return
 	case string(l) == goRuntimeStack:
-		s.st = goStack
+		s.st, s.goFile = goStack, false
 		s.emitConst(goRuntimeStack, emit)
 		return
-	case len(l) == 0:
-		if s.st == goPanic {
-			s.st = goStack
-		}
+	case hasPrefix(l, "SIG") && isSignalName(l):
+		s.st, s.msgLines = goPanic, 0
+		s.emitRaw(l, emit)
+		return
+	case s.st == goPanic && hasPrefix(l, "PC=0x"):
+		return // the program counter and signal code of a signal dump
+	case isOriginating(l):
+		s.st, s.goFile = goStack, false
+		s.emitRaw(l, emit)
+		return
+	case len(l) == 0 && s.st == goStack:
+		s.goFile = false
 		return
 	}
 	if s.st == goPanic {
@@ -117,17 +129,18 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 			// panicking.
 			s.out = append(s.out[:0], "    "...)
 			s.out = s.appendPanic(s.out, l[1+len(goPanicPrefix):])
-			emit(s.out)
+			s.send(emit)
 			return
 		}
 		// A continuation of a multi-line panic value: tab-indented after a
-		// \n, but unindented after a \r, where the gate also ends a line.
-		// The panic lines end at a blank line or a goroutine header. The
-		// runtime appends " [recovered]" after the value's last line.
+		// \n, but unindented after a \r, where the gate also ends a line,
+		// and empty after "\r\r". So the panic lines end only at the
+		// goroutine header, not at the blank line before it. The runtime
+		// appends " [recovered]" after the value's last line.
 		for _, sfx := range [...]string{goRepanicked, goRecovered} {
 			if bytes.HasSuffix(l, []byte(sfx)) {
 				s.out = append(append(s.out[:0], "   "...), sfx...)
-				emit(s.out)
+				s.send(emit)
 				break
 			}
 		}
@@ -140,15 +153,19 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 	if s.st == goStack {
 		switch {
 		case l[0] == '\t':
-			if out, ok := appendGoFileLine(s.out[:0], l[1:]); ok {
+			// A file line follows a function line; anywhere else it is not
+			// the runtime's.
+			if out, ok := appendGoFileLine(s.out[:0], l[1:]); ok && s.goFile {
 				s.out = out
-				emit(s.out)
+				s.send(emit)
 			}
+			s.goFile = false
 			return
 		case hasPrefix(l, goCreatedPrefix):
 			if out, ok := appendCreatedBy(s.out[:0], l); ok {
 				s.out = out
-				emit(s.out)
+				s.send(emit)
+				s.goFile = true
 				return
 			}
 		case string(l) == goElided:
@@ -161,7 +178,8 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 		default:
 			if out, ok := appendGoFunc(s.out[:0], l); ok {
 				s.out = out
-				emit(s.out)
+				s.send(emit)
+				s.goFile = true
 				return
 			}
 		}
@@ -169,6 +187,17 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 	// Not part of a Go crash: the trace is over and this is ordinary output.
 	s.reset()
 	s.idle(l, emit)
+}
+
+// isOriginating reports "[originating from goroutine N]:", which heads the
+// ancestors' frames under GODEBUG=tracebackancestors.
+func isOriginating(l []byte) bool {
+	n, ok := bytes.CutPrefix(l, []byte(goOriginating))
+	if !ok {
+		return false
+	}
+	n, ok = bytes.CutSuffix(n, []byte("]:"))
+	return ok && isDigits(n) && len(n) <= 20
 }
 
 // appendPanic appends "panic: " and the scrubbed form of a panic value.
@@ -191,7 +220,10 @@ func (s *Scrubber) appendPanic(dst, v []byte) []byte {
 		if typ, val, ok := cutTypedValue(v); ok {
 			dst = s.appendTypedValue(dst, v, typ, val)
 		} else {
-			dst = append(dst, scrubbed...)
+			// "interface conversion: …" comes without the "runtime error:"
+			// prefix; so may a program's own message, whose first words are
+			// then kept only if they are one of the runtime's classes.
+			dst = appendConstMessage(dst, v)
 		}
 	}
 	return append(dst, suffix...)
@@ -215,10 +247,12 @@ func appendConstMessage(dst, msg []byte) []byte {
 	return append(dst, scrubbed...)
 }
 
-// cutTypedValue recognises the two forms in which the runtime prints a value
-// with its type: "(T) 0xADDR" for a value it cannot print, and "T(VALUE)" for
-// a named type with a basic kind ("main.Code(3)", `main.Name("x")`). T must be
-// a package-qualified Go type name, which an error message rarely is.
+// cutTypedValue recognises the forms in which a value is printed with its
+// type: the runtime's "(T) 0xADDR" for a value it cannot print and "T(VALUE)"
+// for a named type with a basic kind ("main.Code(3)", `main.Name("x")`), and
+// the "%#v" form "T{FIELDS}" that programs and test frameworks pass to panic
+// ("main.MyErr{Code:3}"). T must be a package-qualified Go type name, which
+// an error message rarely is.
 func cutTypedValue(v []byte) (typ, val []byte, ok bool) {
 	if len(v) > 0 && v[0] == '(' {
 		i := bytes.Index(v, []byte(") 0x"))
@@ -227,8 +261,15 @@ func cutTypedValue(v []byte) (typ, val []byte, ok bool) {
 		}
 		return v[1:i], v[i+len(") "):], true
 	}
-	i := bytes.IndexByte(v, '(')
-	if i <= 0 || v[len(v)-1] != ')' || !isGoTypeName(v[:i], false) || bytes.IndexByte(v[:i], '.') < 0 {
+	i := bytes.IndexAny(v, "({")
+	if i <= 0 || !isGoTypeName(v[:i], false) || bytes.IndexByte(v[:i], '.') < 0 {
+		return nil, nil, false
+	}
+	closer := byte(')')
+	if v[i] == '{' {
+		closer = '}'
+	}
+	if v[len(v)-1] != closer {
 		return nil, nil, false
 	}
 	return v[:i], v[i+1 : len(v)-1], true
@@ -243,13 +284,13 @@ func (s *Scrubber) appendTypedValue(dst, v, typ, val []byte) []byte {
 		}
 		return append(dst, scrubbed...)
 	}
-	dst = append(append(dst, typ...), '(')
+	dst = append(append(dst, typ...), v[len(typ)]) // '(' or '{'
 	if keep {
 		dst = appendKept(dst, val)
 	} else {
 		dst = append(dst, scrubbed...)
 	}
-	return append(dst, ')')
+	return append(dst, v[len(v)-1])
 }
 
 // isGoTypeName accepts a type string as the runtime prints it: a qualified
@@ -282,23 +323,49 @@ func isHex(b []byte) bool {
 	return true
 }
 
-// appendSignal keeps "[signal SIGSEGV: segmentation violation code=0x1" and
-// drops the fault address and pc: addr can be computed from data.
+// appendSignal keeps "[signal SIGSEGV: segmentation violation code=0x1]",
+// the form runtime.dopanic_m prints, and drops the fault address and pc: an
+// address can be computed from data. Anything else after "[signal " (a line
+// of a panic value split at \r can start so) becomes "[signal [scrubbed]]".
 func appendSignal(dst, l []byte) []byte {
+	dst = append(dst, goSignalPrefix...)
 	rest := l[len(goSignalPrefix):]
-	end := len(rest)
-	if i := bytes.Index(rest, []byte(" addr=")); i >= 0 {
-		end = i
-	} else if i := bytes.IndexByte(rest, ']'); i >= 0 {
-		end = i
+	i := bytes.Index(rest, []byte(" code=0x"))
+	if i < 0 {
+		return append(dst, scrubbed+"]"...)
 	}
-	name := rest[:end]
-	for _, c := range name {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ' ' || c == ':' || c == '=' || c == '-' || c == '_') {
-			return append(append(dst, goSignalPrefix...), scrubbed+"]"...)
+	name, code := rest[:i], rest[i+len(" code=0x"):]
+	if j := bytes.IndexByte(code, ' '); j >= 0 {
+		code = code[:j]
+	}
+	if !isSignalName(name) || !isHex(code) || len(code) > 16 {
+		return append(dst, scrubbed+"]"...)
+	}
+	return append(append(append(append(dst, name...), " code=0x"...), code...), ']')
+}
+
+// isSignalName accepts the runtime's signal table entries, "SIGSEGV:
+// segmentation violation", and the hex number it prints for a signal
+// without a name.
+func isSignalName(b []byte) bool {
+	if h, ok := bytes.CutPrefix(b, []byte("0x")); ok {
+		return isHex(h) && len(h) <= 16
+	}
+	sig, desc, ok := bytes.Cut(b, []byte(": "))
+	if !ok || !hasPrefix(sig, "SIG") || len(sig) > 16 || len(desc) == 0 || len(desc) > 64 {
+		return false
+	}
+	for _, c := range sig[len("SIG"):] {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
 		}
 	}
-	return append(append(append(dst, goSignalPrefix...), name...), ']')
+	for _, c := range desc {
+		if !(c >= 'a' && c <= 'z' || c == ' ' || c == '-' || c == '/') {
+			return false
+		}
+	}
+	return true
 }
 
 // isGoroutineHeader reports "goroutine N [status]:", also with
@@ -315,7 +382,31 @@ func isGoroutineHeader(l []byte) bool {
 	return i > 0 && i < len(rest) && rest[i] == ' ' && bytes.IndexByte(rest, '[') > i
 }
 
-// appendGoroutineHeader keeps "goroutine N [status, N minutes]:", dropping
+// goStatuses are the goroutine states and wait reasons the runtime prints
+// in a goroutine header (gStatusStrings and waitReasonStrings, with older
+// runtimes' names). A status not in the list is scrubbed: the header shape
+// is easy to print by accident, and the words would go out verbatim.
+var goStatuses = map[string]bool{
+	"idle": true, "runnable": true, "running": true, "syscall": true, "waiting": true, "dead": true,
+	"copystack": true, "leaked": true, "preempted": true, "waiting for cgo callback": true,
+	"GC assist marking": true, "IO wait": true, "chan receive (nil chan)": true, "chan send (nil chan)": true,
+	"dumping heap": true, "garbage collection": true, "garbage collection scan": true, "panicwait": true,
+	"select": true, "select (no cases)": true, "GC assist wait": true, "GC sweep wait": true,
+	"GC scavenge wait": true, "chan receive": true, "chan send": true, "finalizer wait": true,
+	"force gc (idle)": true, "GOMAXPROCS updater (idle)": true, "semacquire": true, "sleep": true,
+	"sync.Cond.Wait": true, "sync.Mutex.Lock": true, "sync.RWMutex.RLock": true, "sync.RWMutex.Lock": true,
+	"sync.WaitGroup.Wait": true, "trace reader (blocked)": true, "wait for GC cycle": true,
+	"GC worker (idle)": true, "GC worker (active)": true, "debug call": true, "GC mark termination": true,
+	"stopping the world": true, "flushing proc caches": true, "trace goroutine status": true,
+	"trace proc status": true, "page trace flush": true, "coroutine": true, "GC weak to strong wait": true,
+	"synctest.Run": true, "synctest.Wait": true, "chan receive (durable)": true, "chan send (durable)": true,
+	"select (durable)": true, "sync.WaitGroup.Wait (durable)": true, "cleanup wait": true,
+	"unknown wait reason": true, "timer goroutine (idle)": true, "GC background sweeper wait": true,
+	"???": true,
+}
+
+// appendGoroutineHeader keeps "goroutine N [status, N minutes]:" with a
+// known status and the runtime's own modifiers, dropping GOTRACEBACK=system's
 // gp/m addresses and scrubbing goroutine labels (" labels:{…}"), which a
 // program sets from request data.
 func appendGoroutineHeader(dst, l []byte) []byte {
@@ -328,18 +419,48 @@ func appendGoroutineHeader(dst, l []byte) []byte {
 		status, labels = status[:j], true
 	}
 	dst = append(dst, " ["...)
-	for _, c := range status {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || bytes.IndexByte([]byte(" ,.()-_:"), c) >= 0) {
-			dst = append(dst[:len(dst)-len(" [")], " ["+scrubbed...)
-			status, labels = nil, false
-			break
+	// The status is a known state, then modifiers the runtime appends.
+	end := bytes.IndexByte(status, ',')
+	if end < 0 {
+		end = len(status)
+	}
+	reason := status[:end]
+	var mods []byte
+	for _, m := range [...]string{" (durable)", " (scan)", " (leaked)"} {
+		if r, ok := bytes.CutSuffix(reason, []byte(m)); ok && !goStatuses[string(reason)] {
+			reason, mods = r, append([]byte(m), mods...)
 		}
 	}
-	dst = append(dst, status...)
+	if goStatuses[string(reason)] {
+		dst = append(append(dst, reason...), mods...)
+		for _, m := range bytes.SplitAfter(status[end:], []byte(",")) {
+			m = bytes.TrimSuffix(m, []byte(","))
+			if len(m) > 0 && isGoStatusModifier(m) {
+				dst = append(append(dst, ','), m...)
+			}
+		}
+	} else {
+		dst = append(dst, scrubbed...)
+	}
 	if labels {
 		dst = append(dst, " labels:{"+scrubbed+"}"...)
 	}
 	return append(dst, "]:"...)
+}
+
+// isGoStatusModifier accepts " N minutes", " locked to thread" and
+// " synctest bubble N".
+func isGoStatusModifier(m []byte) bool {
+	if string(m) == " locked to thread" {
+		return true
+	}
+	if n, ok := bytes.CutSuffix(m, []byte(" minutes")); ok && len(n) > 1 && n[0] == ' ' {
+		return isDigits(n[1:]) && len(n) <= 20
+	}
+	if n, ok := bytes.CutPrefix(m, []byte(" synctest bubble ")); ok {
+		return isDigits(n) && len(n) <= 20
+	}
+	return false
 }
 
 // appendGoFunc keeps a frame's function name and replaces its argument list,

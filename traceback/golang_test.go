@@ -116,6 +116,7 @@ func TestGoReal(t *testing.T) {
 		{mode: "repanic", golden: true, want: []string{"panic: [scrubbed] [recovered, repanicked]", "panic(...)"}},
 		{mode: "recovered", golden: true, want: []string{"panic: [scrubbed] [recovered]", "    panic: [scrubbed]"}},
 		{mode: "multiline-recovered", golden: true, want: []string{"panic: [scrubbed]", "    [recovered]", "    panic: [scrubbed]"}},
+		{mode: "crlf", golden: true, want: []string{"panic: [scrubbed]", "goroutine N [running]:", "main.main()"}},
 		{mode: "labels", env: []string{"GOTRACEBACK=all", "GODEBUG=tracebacklabels=1"}, golden: true,
 			want: []string{"panic: [scrubbed]", "goroutine N [select (no cases) labels:{[scrubbed]}]:"}},
 		{mode: "string", env: []string{"GOTRACEBACK=system"}, want: []string{"panic: [scrubbed]", "main.deep(...)"}},
@@ -132,6 +133,9 @@ func TestGoReal(t *testing.T) {
 			}
 			r := runGate(t, New(Options{}), raw)
 			checkNoCanary(t, name, r)
+			if len(r.passed) != 0 {
+				t.Errorf("the gate passed lines of the crash as public: %q", r.passed)
+			}
 			if r.traces != 1 {
 				t.Errorf("Traces() = %d, want 1", r.traces)
 			}

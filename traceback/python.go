@@ -89,7 +89,7 @@ func (s *Scrubber) pyContent(margin, c []byte, emit func([]byte)) {
 		s.msgLines++
 		if s.keepMsg {
 			s.out = appendKept(append(s.out[:0], margin...), c)
-			emit(s.out)
+			s.send(emit)
 		}
 		if s.maxMsg > 0 && s.msgLines >= s.maxMsg {
 			s.reset()
@@ -101,7 +101,7 @@ func (s *Scrubber) pyContent(margin, c []byte, emit func([]byte)) {
 	case hasPrefix(c, pyFilePrefix):
 		if f, ok := parseFileLine(c); ok {
 			s.out = s.appendFileLine(s.out[:0], margin, f)
-			emit(s.out)
+			s.send(emit)
 		}
 	case hasPrefix(c, pyRepeated):
 		if n, ok := bytes.CutSuffix(c[len(pyRepeated):], []byte(" more times]")); ok && isDigits(n) {
@@ -142,7 +142,7 @@ func (s *Scrubber) exception(margin, c []byte, typ int, emit func([]byte)) {
 			s.out = append(s.out, subExceptions(msg)...)
 		}
 	}
-	emit(s.out)
+	s.send(emit)
 }
 
 // syntax waits for the SyntaxError line that confirms a held frame.
@@ -167,14 +167,14 @@ func (s *Scrubber) syntax(l []byte, emit func([]byte)) {
 	}
 	s.traces++
 	s.out = append(s.out[:0], s.held...)
-	emit(s.out)
+	s.send(emit)
 	s.held = s.held[:0]
 	s.exception(nil, l, typ, emit)
 }
 
 func (s *Scrubber) emitMargined(margin, c []byte, emit func([]byte)) {
 	s.out = append(append(s.out[:0], margin...), c...)
-	emit(s.out)
+	s.send(emit)
 }
 
 // exceptionType returns the length of the type name at the start of an
@@ -249,14 +249,17 @@ func isGroupHeader(l []byte) bool {
 // shapes count: a message line such as "+-1234.56" must stay private.
 func isGroupMarker(l []byte) bool {
 	t := bytes.TrimLeft(l, " ")
-	if len(t) == len(l) {
+	if len(t) == len(l) || len(t) == 0 || t[0] != '+' {
 		return false
 	}
 	if string(t) == "+------------------------------------" {
 		return true
 	}
-	t, _ = bytes.CutPrefix(t, []byte("+-+"))
-	t, _ = bytes.CutPrefix(t, []byte("+"))
+	if c, ok := bytes.CutPrefix(t, []byte("+-+")); ok {
+		t = c
+	} else {
+		t = t[1:] // the '+' found above
+	}
 	const dashes = "----------------"
 	n, ok := bytes.CutPrefix(t, []byte(dashes+" "))
 	if !ok {

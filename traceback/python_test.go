@@ -1,6 +1,7 @@
 package traceback
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -27,6 +28,11 @@ func runPython(t *testing.T, script string, direct bool) []byte {
 	if err != nil {
 		t.Fatalf("python3 is required for the traceback tests: %v", err)
 	}
+	return runPythonWith(t, py, script, direct)
+}
+
+func runPythonWith(t *testing.T, py, script string, direct bool, env ...string) []byte {
+	t.Helper()
 	path, err := filepath.Abs(filepath.Join("testdata", "py", script))
 	if err != nil {
 		t.Fatal(err)
@@ -37,91 +43,127 @@ func runPython(t *testing.T, script string, direct bool) []byte {
 	}
 	cmd := exec.Command(py, args...)
 	cmd.Env = append(cmd.Environ(), "PYTHONIOENCODING=utf-8:backslashreplace", "PYTHONDONTWRITEBYTECODE=1")
+	cmd.Env = append(cmd.Env, env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err == nil && script != "handled.py" && script != "group_printed.py" {
-		t.Fatalf("python3 %s: exited 0, want a crash", script)
+		t.Fatalf("%s %s: exited 0, want a crash", py, script)
 	}
 	out := stderr.String()
 	if out == "" {
-		t.Fatalf("python3 %s: no output", script)
+		t.Fatalf("%s %s: no output", py, script)
 	}
 	// The directly run scripts carry this checkout's path; the goldens
 	// must not.
 	return []byte(strings.ReplaceAll(out, filepath.Dir(path), "TESTDATA"))
 }
 
+// otherPythons finds the CPython 3.12 and 3.13 interpreters the machine has
+// beside python3 (on PATH, or installed by pyenv), whose formats differ:
+// 3.13 prints tracebacks through the traceback module and colours them.
+func otherPythons() map[string]string {
+	found := map[string]string{}
+	root := os.Getenv("PYENV_ROOT")
+	if root == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			root = filepath.Join(home, ".pyenv")
+		}
+	}
+	for _, v := range []string{"3.12", "3.13"} {
+		candidates, _ := filepath.Glob(filepath.Join(root, "versions", v+".*", "bin", "python3"))
+		if p, err := exec.LookPath("python" + v); err == nil {
+			candidates = append(candidates, p)
+		}
+		// A pyenv shim exists for versions that are not enabled: keep the
+		// first interpreter that really runs.
+		for _, p := range candidates {
+			if exec.Command(p, "-c", "import sys; sys.exit(sys.version_info[:2] != ("+strings.Replace(v, ".", ", ", 1)+"))").Run() == nil {
+				found[v] = p
+				break
+			}
+		}
+	}
+	return found
+}
+
+// pyCases are the real Python crashes, with lines that must be among the
+// public ones.
+var pyCases = []struct {
+	script string
+	direct bool
+	traces int
+	want   []string // lines that must be among the emitted ones
+}{
+	{script: "chain.py", traces: 1, want: []string{
+		"Traceback (most recent call last):",
+		`  File "~/job/chain.py", line 5, in load`,
+		"ValueError: [scrubbed]",
+		pyCause,
+		"KeyError: [scrubbed]",
+		pyContext,
+		"RuntimeError: [scrubbed]",
+	}},
+	{script: "group.py", traces: 1, want: []string{
+		"  + Exception Group Traceback (most recent call last):",
+		"  | ExceptionGroup: [scrubbed] (3 sub-exceptions)",
+		"  +-+---------------- 1 ----------------",
+		"    | Exception Group Traceback (most recent call last):",
+		"    | ExceptionGroup: [scrubbed] (2 sub-exceptions)",
+		"      | ValueError: [scrubbed]",
+		"      | KeyError: [scrubbed]",
+		"    | TypeError: [scrubbed]",
+		"    | CanaryError: [scrubbed]",
+		"    +------------------------------------",
+	}},
+	{script: "group_printed.py", traces: 1, want: []string{
+		"  | ExceptionGroup: [scrubbed]", // the count is on the scrubbed last line
+		"    | ValueError: [scrubbed]",
+		"    | TypeError: [scrubbed]",
+	}},
+	{script: "many.py", traces: 1, want: []string{
+		"    +---------------- ... ----------------",
+		"    | and 5 more exceptions",
+	}},
+	{script: "recursion.py", traces: 1, want: []string{
+		`  File "~/job/recursion.py", line 3, in descend`,
+		"  [Previous line repeated 994 more times]",
+		"RecursionError: [scrubbed]",
+	}},
+	{script: "syntax.py", direct: true, traces: 1, want: []string{
+		`  File "TESTDATA/syntax.py", line 2`,
+		"SyntaxError: [scrubbed]",
+	}},
+	{script: "syntax.py", traces: 1, want: []string{
+		`  File "~/job/syntax.py", line 2`,
+		"SyntaxError: [scrubbed]",
+	}},
+	{script: "nested_syntax.py", traces: 1, want: []string{
+		`  File "~/job/gen.py", line 1`,
+		"SyntaxError: [scrubbed]",
+	}},
+	{script: "segfault.py", traces: 1, want: []string{
+		"Fatal Python error: Segmentation fault",
+		`  File "~/job/segfault.py", line 22 in crash`,
+		`  File "~/job/segfault.py", line 14 in wait`,
+	}},
+	{script: "keyerror.py", traces: 1, want: []string{"KeyError: [scrubbed]"}},
+	{script: "handled.py", traces: 1, want: []string{"OSError: [scrubbed]"}},
+	{script: "allowed.py", traces: 1, want: []string{"json.decoder.JSONDecodeError: [scrubbed]", "PublicDetail: [scrubbed]"}},
+}
+
 // TestPythonReal runs real Python crashes through the gate and checks, line by
 // line, what comes out against golden files, with the canary check beside.
 func TestPythonReal(t *testing.T) {
-	for _, tc := range []struct {
-		script string
-		direct bool
-		traces int
-		want   []string // lines that must be among the emitted ones
-	}{
-		{script: "chain.py", traces: 1, want: []string{
-			"Traceback (most recent call last):",
-			`  File "~/job/chain.py", line 5, in load`,
-			"ValueError: [scrubbed]",
-			pyCause,
-			"KeyError: [scrubbed]",
-			pyContext,
-			"RuntimeError: [scrubbed]",
-		}},
-		{script: "group.py", traces: 1, want: []string{
-			"  + Exception Group Traceback (most recent call last):",
-			"  | ExceptionGroup: [scrubbed] (3 sub-exceptions)",
-			"  +-+---------------- 1 ----------------",
-			"    | Exception Group Traceback (most recent call last):",
-			"    | ExceptionGroup: [scrubbed] (2 sub-exceptions)",
-			"      | ValueError: [scrubbed]",
-			"      | KeyError: [scrubbed]",
-			"    | TypeError: [scrubbed]",
-			"    | CanaryError: [scrubbed]",
-			"    +------------------------------------",
-		}},
-		{script: "group_printed.py", traces: 1, want: []string{
-			"  | ExceptionGroup: [scrubbed]", // the count is on the scrubbed last line
-			"    | ValueError: [scrubbed]",
-			"    | TypeError: [scrubbed]",
-		}},
-		{script: "many.py", traces: 1, want: []string{
-			"    +---------------- ... ----------------",
-			"    | and 5 more exceptions",
-		}},
-		{script: "recursion.py", traces: 1, want: []string{
-			`  File "~/job/recursion.py", line 3, in descend`,
-			"  [Previous line repeated 994 more times]",
-			"RecursionError: [scrubbed]",
-		}},
-		{script: "syntax.py", direct: true, traces: 1, want: []string{
-			`  File "TESTDATA/syntax.py", line 2`,
-			"SyntaxError: [scrubbed]",
-		}},
-		{script: "syntax.py", traces: 1, want: []string{
-			`  File "~/job/syntax.py", line 2`,
-			"SyntaxError: [scrubbed]",
-		}},
-		{script: "nested_syntax.py", traces: 1, want: []string{
-			`  File "~/job/gen.py", line 1`,
-			"SyntaxError: [scrubbed]",
-		}},
-		{script: "segfault.py", traces: 1, want: []string{
-			"Fatal Python error: Segmentation fault",
-			`  File "~/job/segfault.py", line 22 in crash`,
-			`  File "~/job/segfault.py", line 14 in wait`,
-		}},
-		{script: "keyerror.py", traces: 1, want: []string{"KeyError: [scrubbed]"}},
-		{script: "handled.py", traces: 1, want: []string{"OSError: [scrubbed]"}},
-		{script: "allowed.py", traces: 1, want: []string{"json.decoder.JSONDecodeError: [scrubbed]", "PublicDetail: [scrubbed]"}},
-	} {
+	for _, tc := range pyCases {
 		name := strings.TrimSuffix(tc.script, ".py")
 		if tc.direct {
 			name += "_direct"
 		}
 		t.Run(name, func(t *testing.T) {
 			raw := runPython(t, tc.script, tc.direct)
+			if tc.script == "keyerror.py" && !strings.Contains(string(raw), "\xff\xfe\x1b[31m") {
+				t.Fatalf("the program's output holds no raw non-UTF-8 bytes:\n%q", raw)
+			}
 			if !strings.Contains(string(raw), canary) {
 				t.Fatalf("the program's output holds no canary, so this test proves nothing:\n%s", raw)
 			}
@@ -197,5 +239,41 @@ func TestPythonAllow(t *testing.T) {
 	r = runGate(t, New(Options{Allow: regexp.MustCompile(`Error`)}), raw)
 	if !slices.Contains(r.emitted, "json.decoder.JSONDecodeError: [scrubbed]") {
 		t.Errorf("unanchored pattern allowed a type; got\n%s", strings.Join(r.emitted, "\n"))
+	}
+}
+
+// TestPythonOtherVersions runs the same crashes under the other CPython
+// versions on the machine, coloured (FORCE_COLOR), and checks the promises
+// (no planted byte in a public line, every truncation, the trace count) and
+// the version-independent lines; the goldens are python3's.
+func TestPythonOtherVersions(t *testing.T) {
+	pythons := otherPythons()
+	if len(pythons) == 0 {
+		t.Skip("no CPython 3.12 or 3.13 beside python3 on this machine")
+	}
+	for v, py := range pythons {
+		for _, tc := range pyCases {
+			name := v + "/" + strings.TrimSuffix(tc.script, ".py")
+			if tc.direct {
+				name += "_direct"
+			}
+			t.Run(name, func(t *testing.T) {
+				raw := runPythonWith(t, py, tc.script, tc.direct, "FORCE_COLOR=1")
+				r := runGate(t, New(Options{}), raw)
+				checkNoCanary(t, name, r)
+				if r.traces != tc.traces {
+					t.Errorf("Traces() = %d, want %d; the program printed:\n%s", r.traces, tc.traces, raw)
+				}
+				for _, w := range tc.want {
+					if strings.Contains(w, "repeated") {
+						continue // the recursion depth differs between versions
+					}
+					if !slices.Contains(r.emitted, w) {
+						t.Errorf("missing public line %q in\n%s", w, strings.Join(r.emitted, "\n"))
+					}
+				}
+				checkEveryCut(t, name, Options{}, raw)
+			})
+		}
 	}
 }

@@ -35,6 +35,7 @@ type Scrubber struct {
 	keepMsg  bool // the current message belongs to an allowed type
 	msgLines int  // continuation lines of the current message
 	indented int  // indented lines seen while a SyntaxError frame is held
+	goFile   bool // a Go function line was emitted; its file line comes next
 
 	held   []byte // a standalone `  File "…", line N` line, emitted form
 	out    []byte // the public line being built
@@ -87,6 +88,11 @@ func (s *Scrubber) Line(line []byte, emit func(public []byte)) {
 }
 
 func (s *Scrubber) line(line []byte, emit func(public []byte)) {
+	if len(line) > maxInput {
+		// No line of a real trace is this long; cutting it bounds every
+		// buffer, and a cut line at worst fails to parse and is dropped.
+		line = line[:maxInput]
+	}
 	if bytes.IndexByte(line, esc) >= 0 {
 		line = s.stripANSI(line)
 		if s.st == idle && (len(line) == 0 || !traceStart[line[0]]) {
@@ -133,6 +139,7 @@ func (s *Scrubber) reset() {
 	s.keepMsg = false
 	s.msgLines = 0
 	s.indented = 0
+	s.goFile = false
 	s.held = s.held[:0]
 }
 
@@ -180,9 +187,15 @@ func (s *Scrubber) idle(l []byte, emit func([]byte)) {
 			s.emitRaw(l, emit) // spaces, '+' and a constant
 		}
 	case 'F', 'C', 'S':
-		if (l[1] == 'a' || l[1] == 'u' || l[1] == 't') && isFaultStart(l) {
+		switch {
+		case (l[1] == 'a' || l[1] == 'u' || l[1] == 't') && isFaultStart(l):
 			s.start(pyFault)
 			s.fault(l, emit)
+		case l[1] == 'I' && isSignalName(l):
+			// A Go program killed by SIGQUIT or SIGABRT (GOTRACEBACK=crash)
+			// dumps its goroutines after "SIGQUIT: quit".
+			s.start(goPanic)
+			s.golang(l, emit)
 		}
 	case 'p', 'f', 'g':
 		if (l[1] == 'a' || l[1] == 'o') && (hasPrefix(l, goPanicPrefix) || hasPrefix(l, goFatalPrefix) || isGoroutineHeader(l)) {
@@ -199,15 +212,28 @@ func (s *Scrubber) start(st state) {
 	s.st = st
 }
 
+// send emits s.out, cut to maxLine at a rune boundary (s.out is valid UTF-8,
+// so cutting before a rune's first byte keeps it valid).
+func (s *Scrubber) send(emit func([]byte)) {
+	if len(s.out) > maxLine {
+		n := maxLine
+		for n > 0 && s.out[n]&0xc0 == 0x80 {
+			n--
+		}
+		s.out = append(s.out[:n], cutMark...)
+	}
+	emit(s.out)
+}
+
 // emitRaw emits b as it is; b must already be known to be printable.
 func (s *Scrubber) emitRaw(b []byte, emit func([]byte)) {
 	s.out = append(s.out[:0], b...)
-	emit(s.out)
+	s.send(emit)
 }
 
 func (s *Scrubber) emitConst(c string, emit func([]byte)) {
 	s.out = append(s.out[:0], c...)
-	emit(s.out)
+	s.send(emit)
 }
 
 func hasPrefix(b []byte, p string) bool {
@@ -216,10 +242,8 @@ func hasPrefix(b []byte, p string) bool {
 
 const (
 	esc = 0x1b
-	// maxPlain caps the copy stripANSI makes. Past it the line is cut: every
-	// field kept from a line is far shorter, and a cut line at worst fails
-	// to parse and is dropped.
-	maxPlain = 4 * maxField
+	// maxInput caps the part of a line the Scrubber reads.
+	maxInput = 4 * maxField
 )
 
 // stripANSI returns line without its ANSI escape sequences (CSI "ESC [ … final",
@@ -227,7 +251,7 @@ const (
 // tracebacks when FORCE_COLOR or PYTHON_COLORS is set, even into a pipe.
 func (s *Scrubber) stripANSI(line []byte) []byte {
 	p := s.plain[:0]
-	for i := 0; i < len(line) && len(p) < maxPlain; {
+	for i := 0; i < len(line); {
 		c := line[i]
 		if c != esc {
 			p = append(p, c)

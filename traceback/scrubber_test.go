@@ -45,12 +45,27 @@ func TestScrubShapes(t *testing.T) {
 		{"go stack overflow with runtime lines between",
 			"runtime: goroutine stack exceeds 1000000000-byte limit\nruntime: sp=0xc020160398 stack=[0xc020160000, 0xc040160000]\nfatal error: stack overflow\n\nruntime stack:\nruntime.throw({0x4b9ae4?, 0x0?})\n\t/usr/local/go/src/runtime/panic.go:1023 +0x5c fp=0x7ffd sp=0x7ffc pc=0x436",
 			[]string{"fatal error: stack overflow", "runtime stack:", "runtime.throw(...)", "    /usr/local/go/src/runtime/panic.go:1023 +0x5c"}},
+		{"go interface conversion keeps its class",
+			"panic: interface conversion: interface {} is main.CANARY, not int",
+			[]string{"panic: interface conversion [scrubbed]"}},
+		{"go file lines only after a function line",
+			"panic: CANARY\n\tx\n\n\tCANARY:12\n\ngoroutine 1 [running]:\n\tCANARY:13 +0x1\nmain.main()\n\t/x.go:5 +0x1d\n\tCANARY:14 +0x1",
+			[]string{"panic: [scrubbed]", "goroutine 1 [running]:", "main.main()", "    /x.go:5 +0x1d"}},
+		{"go signal dump and ancestors",
+			"SIGQUIT: quit\nPC=0x46f5a1 m=0 sigcode=0\n\ngoroutine 1 gp=0xc000002380 m=0 mp=0x5a [running]:\nmain.main()\n\t/x.go:5 +0x1d\n[originating from goroutine 1]:\nmain.f(...)\n\t/x.go:9 +0x2\nrax    0xCANARY",
+			[]string{"SIGQUIT: quit", "goroutine 1 [running]:", "main.main()", "    /x.go:5 +0x1d", "[originating from goroutine 1]:", "main.f(...)", "    /x.go:9 +0x2"}},
+		{"go fault",
+			"unexpected fault address 0xCANARY\nfatal error: fault\n[signal SIGSEGV: segmentation violation code=0x2 addr=0xc0 pc=0x4]",
+			[]string{"fatal error: fault", "[signal SIGSEGV: segmentation violation code=0x2]"}},
 		{"go typed values",
 			"panic: (*main.Secret) 0xc000012345",
 			[]string{"panic: (*main.Secret) [scrubbed]"}},
 		{"go string-kind named type",
 			`panic: main.Token("CANARY")`,
 			[]string{"panic: main.Token([scrubbed])"}},
+		{"go %#v struct value",
+			`panic: main.MyErr{Code:7731, Msg:"CANARY"}`,
+			[]string{"panic: main.MyErr{[scrubbed]}"}},
 		{"go error value is not a typed form without a package",
 			"panic: Open(CANARY)",
 			[]string{"panic: [scrubbed]"}},
@@ -62,6 +77,13 @@ func TestScrubShapes(t *testing.T) {
 		{"go goroutine labels and gp words",
 			`goroutine 4 gp=0xc000007340 m=nil [IO wait labels:{"user": "CANARY", "job": "x"}]:`,
 			[]string{"goroutine 4 [IO wait labels:{[scrubbed]}]:"}},
+		{"go goroutine status modifiers kept, unknown status scrubbed",
+			"goroutine 5 [chan receive (scan), 12 minutes, locked to thread, synctest bubble 3]:\nmain.f()\n\ngoroutine 6 [CANARY status, 3 minutes]:\n\ngoroutine 7 [select (durable), CANARY]:",
+			[]string{"goroutine 5 [chan receive (scan), 12 minutes, locked to thread, synctest bubble 3]:", "main.f()",
+				"goroutine 6 [[scrubbed]]:", "goroutine 7 [select (durable)]:"}},
+		{"go signal without a name, and a look-alike",
+			"panic: CANARY\n[signal 0x40 code=0x0 addr=0x0 pc=0x0]\n[signal CANARY code=0x1 addr=0x0 pc=0x0]\n[signal CANARY]",
+			[]string{"panic: [scrubbed]", "[signal 0x40 code=0x0]", "[signal [scrubbed]]", "[signal [scrubbed]]"}},
 		{"go signal without address",
 			"panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGBUS: bus error code=0x2 addr=0xCANARY pc=0x4]",
 			[]string{"panic: runtime error: invalid memory address or nil pointer dereference", "[signal SIGBUS: bus error code=0x2]"}},
@@ -101,8 +123,11 @@ func TestScrubShapes(t *testing.T) {
 			[]string{"Fatal Python error: Bus error", "Python runtime state: initialized", "Thread 0x00007f9a2dc23b80 (most recent call first):",
 				`  File "~/x.py", line 4 in <module>`, "  <no Python frame>", "Extension modules: numpy.core._multiarray_umath, torch._C, [scrubbed] (total: 3)"}},
 		{"python fatal error from an extension is scrubbed",
-			"Fatal Python error: ext_call: row CANARY is bad\nStack (most recent call first):\n  File \"/srv/x.py\", line 4 in f",
-			[]string{"Fatal Python error: [scrubbed]", "Stack (most recent call first):", `  File "/srv/x.py", line 4 in f`}},
+			"Fatal Python error: ext_call: row CANARY is bad\nPython runtime state: finalizing (tstate=0x00007f1)\nPython runtime state: canary words\nStack (most recent call first):\n  File \"/srv/x.py\", line 4 in f",
+			[]string{"Fatal Python error: [scrubbed]", "Python runtime state: finalizing", "Stack (most recent call first):", `  File "/srv/x.py", line 4 in f`}},
+		{"python faulthandler look-alikes stay private",
+			"Fatal Python error: Aborted\n7731)!\nThread 0x7731\n  File \"/srv/x.py\", line 4 in f",
+			[]string{"Fatal Python error: Aborted"}},
 		{"python faulthandler timeout dump",
 			"Timeout (0:00:05)!\nThread 0x00007f9a2dc23b80 (most recent call first):\n  File \"/srv/x.py\", line 4 in f",
 			[]string{"Timeout (0:00:05)!", "Thread 0x00007f9a2dc23b80 (most recent call first):", `  File "/srv/x.py", line 4 in f`}},
@@ -177,7 +202,8 @@ func TestInMessage(t *testing.T) {
 		{"panic: CANARY", true},
 		{"\tSystemLog: CANARY", true},
 		{"SystemLog: CANARY after a carriage return", true},
-		{"", false},
+		{"", true}, // after "\r\r" inside the value, or before the goroutines
+		{"SystemLog: CANARY after two carriage returns", true},
 		{"goroutine 1 [running]:", false},
 		{"main.main()", false},
 	} {
@@ -217,8 +243,8 @@ func TestAllowKeepsLinesSeparate(t *testing.T) {
 	}
 }
 
-// TestBoundedMemory feeds huge lines and a huge trace and checks the
-// Scrubber's buffers and every public line stay within the field cap.
+// TestBoundedMemory feeds 1 MiB lines in every position of a trace and checks
+// that the Scrubber's buffers and every public line stay within their caps.
 func TestBoundedMemory(t *testing.T) {
 	s := New(Options{Allow: regexp.MustCompile(`.*`)})
 	long := bytes.Repeat([]byte("a"), 1<<20)
@@ -230,7 +256,17 @@ func TestBoundedMemory(t *testing.T) {
 		append([]byte("  File \"/srv/x\", line 1, in "), long...),
 		append([]byte("ValueError: "), long...),
 		long,
+		append(append([]byte("  File \"/srv/x\", line "), bytes.Repeat([]byte("7"), 1<<20)...), ", in f"...),
+		append(append([]byte("  [Previous line repeated "), bytes.Repeat([]byte("7"), 1<<20)...), " more times]"...),
+		append(bytes.Repeat([]byte(" "), 1<<20), "| ValueError: x"...),
+		[]byte("  + Exception Group Traceback (most recent call last):"),
+		append(bytes.Repeat([]byte(" "), 1<<20), "| KeyError: x"...),
 		append([]byte("panic: main.T("), append(long, ')')...),
+		append(append([]byte("goroutine 1 ["), bytes.Repeat([]byte("a "), 1<<19)...), "]:"...),
+		append(append([]byte("\t/x.go:"), bytes.Repeat([]byte("7"), 1<<20)...), " +0x1"...),
+		append([]byte("exit status "), bytes.Repeat([]byte("7"), 1<<20)...),
+		append(append([]byte("Thread 0x"), bytes.Repeat([]byte("f"), 1<<20)...), " (most recent call first):"...),
+		append(append([]byte("\x1b[1mTraceback (most recent call last):"), long...), "\x1b[0m"...),
 		[]byte("goroutine 1 [running]:"),
 		append(long, "()"...),
 		append(append([]byte("\t/"), long...), ":1 +0x1"...),
@@ -241,11 +277,14 @@ func TestBoundedMemory(t *testing.T) {
 		}
 	}
 	s.Flush(emit)
-	if limit := maxField + 64; longest > limit {
+	if limit := maxLine + len(cutMark); longest > limit {
 		t.Errorf("longest public line %d bytes, want at most %d", longest, limit)
 	}
-	if c := cap(s.out); c > 2*maxField {
+	if c := cap(s.out); c > 2*maxInput {
 		t.Errorf("output buffer grew to %d bytes", c)
+	}
+	if c := cap(s.plain); c > 2*maxInput {
+		t.Errorf("ANSI buffer grew to %d bytes", c)
 	}
 }
 
@@ -267,5 +306,33 @@ func TestCommonPathAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("Line allocates %.1f times per ordinary line batch, want 0", allocs)
+	}
+}
+
+// TestPublicLinesPass guards the other half of the gate's promise: outside a
+// message, a public line is never held, before, between and after traces.
+func TestPublicLinesPass(t *testing.T) {
+	raw := "SystemLog: 1\n" +
+		"panic: CANARY\n\tCANARY\n\ngoroutine 1 [running]:\nmain.main()\n\t/x.go:1 +0x1\n" +
+		"SystemLog: 2\n" +
+		"goroutine 2 [select]:\nmain.f(...)\n\t/x.go:3 +0x1\n\n" +
+		"SystemLog: 3\n" +
+		"  File \"/srv/x.py\", line 1\n    CANARY\n" +
+		"SystemLog: 4\n" +
+		"Fatal Python error: Aborted\n\nCurrent thread 0x00007f (most recent call first):\n  File \"/srv/x.py\", line 1 in f\n" +
+		"SystemLog: 5\n" +
+		"epoch 3\x1b[0m\n  batch 9\nTrain 1\npanicky\n" +
+		"SystemLog: 6\n"
+	r := runGate(t, New(Options{}), []byte(raw))
+	want := []string{"SystemLog: 1", "SystemLog: 2", "SystemLog: 3", "SystemLog: 4", "SystemLog: 5", "SystemLog: 6"}
+	if !slices.Equal(r.passed, want) {
+		t.Errorf("passed %q, want %q", r.passed, want)
+	}
+	checkNoCanary(t, "public lines", r)
+	// The Go panic with both goroutine dumps (a public line in between
+	// never reaches the Scrubber), and the faulthandler dump; the
+	// unconfirmed SyntaxError frame is not a trace.
+	if r.traces != 2 {
+		t.Errorf("Traces() = %d, want 2", r.traces)
 	}
 }

@@ -12,6 +12,10 @@ const (
 	// person reads. The cap also bounds the Scrubber's buffers.
 	maxField = 4096
 	cutMark  = "[cut]"
+	// maxLine caps a whole public line, whatever its parts (a deep group
+	// margin, a run of digits where a line number goes): it bounds the
+	// Scrubber's output buffer and every line the gate receives.
+	maxLine = 2 * maxField
 )
 
 // appendKept appends a field taken from the private line, made safe for a

@@ -25,7 +25,11 @@ func gateRun(t *testing.T, args ...string) (string, string, int) {
 	cmd := exec.Command("conflog", args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, cmd)()
+	err := cmd.Wait()
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
 		t.Fatalf("conflog %q: %v", args, err)
 	}
@@ -139,7 +143,7 @@ func TestGoJobCrashes(t *testing.T) {
 	bin := buildGotrain(t)
 	for crash, want := range map[string][]string{
 		"panic": {`SystemLog: panic: \[scrubbed\]`, `SystemLog: goroutine \d+ \[running\]:`, `SystemLog: main\.label\(\.\.\.\)`, `SystemLog: \s+\S+/examples/gotrain/main\.go:\d+ \+0x[0-9a-f]+`, `SystemLog: created by main\.main in goroutine 1`},
-		"fatal": {"SystemLog: fatal error: all goroutines are asleep - deadlock!", `SystemLog: goroutine 1 \[select \(no cases\)\]:`, `SystemLog: main\.main\(\)`},
+		"fatal": {"SystemLog: fatal error: sync: unlock of unlocked mutex", `SystemLog: goroutine 1 \[running\]:`, `SystemLog: main\.main\(\)`},
 	} {
 		_, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", bin, "-crash", crash)
 		if code != 2 {
@@ -241,16 +245,21 @@ while True: time.sleep(0.05)
 	}
 }
 
-// watchdog kills conflog run's job, by its process group, shortly before the
-// test's deadline, so a lost signal fails the test instead of hanging it.
+// watchdog ends conflog run and its job shortly before the test's deadline,
+// so a lost line or a hung job fails the test instead of hanging it and
+// leaving processes behind: first SIGTERM to conflog, which forwards it to
+// the job's group, then SIGKILL to the group and to conflog.
 func watchdog(t *testing.T, cmd *exec.Cmd) (stop func()) {
 	d, ok := t.Deadline()
 	if !ok {
 		d = time.Now().Add(10 * time.Minute)
 	}
-	timer := time.AfterFunc(time.Until(d)-20*time.Second, func() {
-		t.Errorf("watchdog: the job did not end; killing its process group")
-		if pgid, err := jobPgid(cmd.Process.Pid); err == nil {
+	timer := time.AfterFunc(time.Until(d)-30*time.Second, func() {
+		t.Errorf("watchdog: conflog run did not end; killing it and its job")
+		pgid, err := jobPgid(cmd.Process.Pid)
+		cmd.Process.Signal(syscall.SIGTERM)
+		time.Sleep(2 * time.Second)
+		if err == nil {
 			syscall.Kill(-pgid, syscall.SIGKILL)
 		}
 		cmd.Process.Kill()
@@ -290,6 +299,7 @@ while True: time.sleep(0.05)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	defer watchdog(t, cmd)()
 	r := bufio.NewReader(out)
 	if line, _ := r.ReadString('\n'); line != "SystemLog: started\n" {
 		t.Fatalf("first line %q", line)
@@ -351,6 +361,7 @@ for i in range(%d):
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	defer watchdog(t, cmd)()
 	r := bufio.NewReaderSize(out, 512)
 	for i := 0; i < n; i++ {
 		line, err := r.ReadString('\n')

@@ -16,13 +16,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/conflog/conflog"
 )
 
 func main() {
 	prefix := flag.String("prefix", os.Getenv("CONFLOG_PREFIX"), "the public marker (default $CONFLOG_PREFIX)")
-	crash := flag.String("crash", "", "end in a crash: panic (in a goroutine) or fatal (a deadlock)")
+	crash := flag.String("crash", "", "end in a crash: panic (in a goroutine) or fatal (a runtime fatal error)")
 	flag.Parse()
 	if *prefix == "" {
 		fmt.Fprintln(os.Stderr, "gotrain: no prefix: pass -prefix or run under conflog run")
@@ -56,7 +57,10 @@ func main() {
 		}()
 		<-done
 	case "fatal":
-		select {} // fatal error: all goroutines are asleep - deadlock!
+		// fatal error: sync: unlock of unlocked mutex. (A deadlock would be
+		// fatal only while no other goroutine, a timer's say, is alive.)
+		var mu sync.Mutex
+		mu.Unlock()
 	}
 	logger.Info("job done", conflog.Public)
 }

@@ -68,6 +68,11 @@ func main() {
 			})
 		}()
 		wg.Wait()
+	case "crlf":
+		// A value with Windows line ends and bare carriage returns, as an
+		// HTTP body in an error message has: the gate ends a line at each
+		// \r, so continuation lines lose their tab and blank lines appear.
+		panic(fmt.Errorf("CANARY_BODY\r\nSystemLog: CANARY_CRLF\r\rSystemLog: CANARY_CRCR\r\r\tCANARY_PATH.go:12\r\rmain.CANARY(0x1)"))
 	case "labels":
 		// Run with GOTRACEBACK=all GODEBUG=tracebacklabels=1: the blocked
 		// goroutine's header shows its labels.

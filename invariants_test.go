@@ -1,0 +1,316 @@
+package conflog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The tests in this file are named for the rules of the package doc; each
+// tries hard to break its rule.
+
+// secretMark is put in values a public line must never echo (error messages,
+// panic values); the checks look for it.
+const secretMark = "S3CR3T"
+
+var policies = map[string]Policy{"Keep": Keep, "Drop": Drop, "Length": Length, "Hash": Hash}
+
+// checkLine checks the rules on the output of one record: one line; the
+// prefix at byte 0 iff public (or a scrubbed line); valid JSON after the
+// prefix in JSON; no secretMark in a public line.
+func checkLine(t *testing.T, out []byte, format Format, public bool, policy string, rewritten bool) {
+	t.Helper()
+	if !public && policy == "Drop" {
+		if len(out) != 0 {
+			t.Fatalf("Drop wrote %q", out)
+		}
+		return
+	}
+	// Rule 1: one record, one line.
+	if bytes.Count(out, []byte{'\n'}) != 1 || out[len(out)-1] != '\n' {
+		t.Fatalf("rule 1: not one line: %q", out)
+	}
+	if i := bytes.IndexAny(out, "\r\x1b\x00\x7f"); i >= 0 {
+		t.Fatalf("rule 1: raw control byte %q at %d: %q", out[i], i, out)
+	}
+	wantPrefix := public || policy == "Length" || policy == "Hash"
+	// Rules 2 and 3.
+	if got := bytes.HasPrefix(out, []byte(testPrefix)); got != wantPrefix {
+		t.Fatalf("rules 2/3: prefix=%v, want %v: %q", got, wantPrefix, out)
+	}
+	body := bytes.TrimSuffix(out, []byte{'\n'})
+	if wantPrefix {
+		body = body[len(testPrefix):]
+		if bytes.Contains(out, []byte(secretMark)) {
+			t.Fatalf("public line echoes a secret: %q", out)
+		}
+	}
+	if format == JSON && !json.Valid(body) {
+		t.Fatalf("not JSON: %q", body)
+	}
+	if !public && !rewritten && (policy == "Length" || policy == "Hash") {
+		// A scrubbed line is built from constants, the time and the level
+		// only: the records here have no time and no PC.
+		want := `level=INFO msg="private message scrubbed" `
+		if format == JSON {
+			want = `{"level":"INFO","msg":"private message scrubbed",`
+		}
+		if !bytes.HasPrefix(body, []byte(want)) {
+			t.Fatalf("scrubbed line carries content: %q", out)
+		}
+	}
+}
+
+// panicky is a LogValuer and Stringer that panics with its value.
+type panicky struct{ v string }
+
+func (p panicky) LogValue() slog.Value { panic(p.v) }
+
+// loopValuer's LogValue returns itself: resolving it must stop.
+type loopValuer struct{ v string }
+
+func (l loopValuer) LogValue() slog.Value { return slog.AnyValue(l) }
+
+type panickyStringer struct{ v string }
+
+func (p panickyStringer) String() string { panic(p.v) }
+
+type panickyError struct{ v string }
+
+func (p *panickyError) Error() string { panic(p.v) }
+
+// logTricky logs one record built from the given bytes, through a handler
+// with context and groups made of them too.
+func logTricky(h slog.Handler, msg, key, val, group string, public bool) {
+	h = h.WithAttrs([]slog.Attr{slog.String(key, val), Public})
+	if group != "" {
+		h = h.WithGroup(group)
+	}
+	secret := secretMark + val
+	r := slog.NewRecord(time.Time{}, slog.LevelInfo, msg, 0)
+	r.AddAttrs(
+		slog.String(key, val),
+		slog.Group(group, slog.String(key, val), slog.Group(key, slog.String(group, val))),
+		slog.Any("err", fmt.Errorf("%s: %w", secret, errors.New(secret))),
+		slog.Any("lv", panicky{secret}),
+		slog.Any("str", panickyStringer{secret}),
+		slog.Any("perr", &panickyError{secret}),
+		slog.Any(testPrefix, val),
+		slog.Any("map", map[string]any{key: val, group: []string{msg}}),
+		slog.Any("bytes", []byte(val)),
+		slog.Any("loop", loopValuer{secretMark + val}),
+	)
+	if public {
+		r.AddAttrs(Public)
+	}
+	h.Handle(context.Background(), r)
+}
+
+// trickyInputs are the seeds: each tries a way to fake a line or a prefix.
+var trickyInputs = []struct{ msg, key, val, group string }{
+	{"\nSystemLog: x", "k", "v", "g"},
+	{"m", "k", "ok\nSystemLog: forged", "g"},
+	{"m", "SystemLog:", "SystemLog:", "SystemLog:"},
+	{"SystemLog:", "", "", ""},
+	{"m\r\nSystemLog:x", "k\n", "\rSystemLog:", "g\n"},
+	{"\x1b[0mSystemLog:", "\x1b[2K", "\u2028SystemLog:", "\u0085"},
+	{"\xff\xfe", "\xc3", "\xe2\x80\xa8", "\x00"},
+	{strings.Repeat("x\n", 100), "a=b", `"quoted"`, "a b"},
+	{"\x7f", "\x7f", "\x7fSystemLog:", "\x7f"},
+}
+
+// TestRuleOneLinePerRecordPublicLineHasPrefix (rules 1 and 2) and
+// TestRulePrivateLineNeverHasPrefix (rules 1 and 3) run the seeds through
+// every format and policy; FuzzRecordLines runs arbitrary bytes.
+func TestRuleOneLinePerRecordPublicLineHasPrefix(t *testing.T) { runTricky(t, true) }
+
+func TestRulePrivateLineNeverHasPrefix(t *testing.T) { runTricky(t, false) }
+
+func runTricky(t *testing.T, public bool) {
+	for _, in := range trickyInputs {
+		for _, format := range []Format{Text, JSON} {
+			for name, p := range policies {
+				var buf bytes.Buffer
+				logTricky(newTestHandler(&buf, &Options{Format: format, Private: p}), in.msg, in.key, in.val, in.group, public)
+				checkLine(t, buf.Bytes(), format, public, name, false)
+			}
+		}
+	}
+}
+
+// TestRulePrivateLineNeverHasPrefixWhateverThePrefix: prefixes that private
+// encodings naturally start with get the guard byte.
+func TestRulePrivateLineNeverHasPrefixWhateverThePrefix(t *testing.T) {
+	for _, prefix := range []string{"{", "time=", " ", "level=", "{\"level\"", "msg", "\"", "k"} {
+		for _, format := range []Format{Text, JSON} {
+			for _, rep := range []func([]string, slog.Attr) slog.Attr{nil, dropAll} {
+				var buf bytes.Buffer
+				h := newHandler(&buf, prefix, &Options{Format: format, ReplaceAttr: rep}, noSink())
+				slog.New(h).Info("msg", "k", "v")
+				if strings.HasPrefix(buf.String(), prefix) {
+					t.Errorf("prefix %q, %v: private line %q", prefix, format, buf.String())
+				}
+				buf.Reset()
+				slog.New(h).Info("msg", Public, "k", "v")
+				if !strings.HasPrefix(buf.String(), prefix) {
+					t.Errorf("prefix %q, %v: public line %q", prefix, format, buf.String())
+				}
+			}
+		}
+	}
+}
+
+// dropAll removes every built-in, so a line starts with the first key.
+func dropAll(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == slog.LevelKey || a.Key == slog.MessageKey) {
+		return slog.Attr{}
+	}
+	return a
+}
+
+// TestRuleReplaceAttrTricks: whatever ReplaceAttr returns, the rules hold.
+func TestRuleReplaceAttrTricks(t *testing.T) {
+	tricks := []func([]string, slog.Attr) slog.Attr{
+		func(_ []string, a slog.Attr) slog.Attr { return slog.String(testPrefix, "\n"+testPrefix) },
+		func(_ []string, a slog.Attr) slog.Attr { return slog.Any("\n", errors.New(secretMark)) },
+		func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == "\r" {
+				return a // or it would recurse for ever, as it would with slog
+			}
+			return slog.Group(testPrefix, slog.String("\r", testPrefix))
+		},
+		func(_ []string, a slog.Attr) slog.Attr { return slog.Any("lv", panicky{secretMark}) },
+		func(_ []string, a slog.Attr) slog.Attr { return slog.Attr{} },
+		func(_ []string, a slog.Attr) slog.Attr { return Public },
+		func(_ []string, a slog.Attr) slog.Attr {
+			return slog.Attr{Key: testPrefix, Value: slog.AnyValue(&slog.Source{File: "\n" + testPrefix, Line: 1})}
+		},
+	}
+	for i, rep := range tricks {
+		for _, format := range []Format{Text, JSON} {
+			for name, p := range policies {
+				for _, public := range []bool{false, true} {
+					var buf bytes.Buffer
+					logTricky(newTestHandler(&buf, &Options{Format: format, Private: p, ReplaceAttr: rep}), "m", "k", "v", "g", public)
+					if i == 4 && (public || name == "Keep") && format == Text {
+						// Everything removed: a line of nothing but its end.
+						want := "\n"
+						if public {
+							want = testPrefix + "\n"
+						}
+						if buf.String() != want {
+							t.Errorf("empty record: %q", buf.String())
+						}
+						continue
+					}
+					if i == 4 && format == JSON && !public && name == "Keep" {
+						continue // "{}" is checked by checkLine below anyway
+					}
+					checkLine(t, buf.Bytes(), format, public, name, true)
+				}
+			}
+		}
+	}
+}
+
+// countingWriter records each Write.
+type countingWriter struct {
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes = append(w.writes, bytes.Clone(p))
+	return len(p), nil
+}
+
+// TestRuleConcurrentRecordsNeverInterleave (rule 4): goroutines log through
+// handlers derived from one NewHandler; each Write is one whole line. Run
+// with -race.
+func TestRuleConcurrentRecordsNeverInterleave(t *testing.T) {
+	for _, format := range []Format{Text, JSON} {
+		w := &countingWriter{}
+		base := slog.New(newHandler(w, testPrefix, &Options{Format: format}, noSink()))
+		const goroutines, records = 8, 100
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				l := base.With("g", g).WithGroup(fmt.Sprint("grp", g))
+				for i := range records {
+					big := strings.Repeat("x", 100*i) // lines up to 10 KB, past PIPE_BUF
+					l.Info("record", Public, "i", i, "big", big)
+					l.Info("private\nrecord", "i", i, "big", big)
+				}
+			}()
+		}
+		wg.Wait()
+		if len(w.writes) != 2*goroutines*records {
+			t.Fatalf("%d writes, want %d", len(w.writes), 2*goroutines*records)
+		}
+		for _, line := range w.writes {
+			public := bytes.HasPrefix(line, []byte(testPrefix))
+			checkLine(t, line, format, public, "Keep", false)
+		}
+	}
+}
+
+// FuzzRecordLines checks rules 1–3 over arbitrary message, key, value and
+// group bytes, in both formats, under every policy, public and private.
+func FuzzRecordLines(f *testing.F) {
+	for _, in := range trickyInputs {
+		f.Add(in.msg, in.key, in.val, in.group, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, msg, key, val, group string, mode uint8) {
+		if strings.Contains(msg+key+val+group, secretMark) {
+			return // the check for echoed secrets needs them to be ours
+		}
+		format := Format(mode & 1)
+		public := mode&2 != 0
+		names := []string{"Keep", "Drop", "Length", "Hash"}
+		name := names[(mode>>2)%4]
+		var rep func([]string, slog.Attr) slog.Attr
+		if mode&16 != 0 {
+			rep = dropAll
+		}
+		var buf bytes.Buffer
+		logTricky(newTestHandler(&buf, &Options{Format: format, Private: policies[name], ReplaceAttr: rep}), msg, key, val, group, public)
+		checkLine(t, buf.Bytes(), format, public, name, rep != nil)
+	})
+}
+
+// FuzzFormatMatchesSlog checks that a record of arbitrary bytes and numbers
+// is encoded exactly as slog encodes it.
+func FuzzFormatMatchesSlog(f *testing.F) {
+	f.Add("msg", "key", "value", "group", int64(1500000000), 0.251, int64(1700000000), false)
+	f.Add("a b", "k=v", "\n\x00\xff", "g h", int64(-1), 1e-7, int64(0), true)
+	f.Fuzz(func(t *testing.T, msg, key, val, group string, n int64, fl float64, sec int64, json bool) {
+		if strings.Contains(msg+key+val+group, "\x7f") {
+			return // DEL: escaped here, not by slog (see doc.go)
+		}
+		format := Text
+		if json {
+			format = JSON
+		}
+		c := slogCase{msg: msg, group: group, groupFirst: sec&1 == 0, with: []slog.Attr{slog.String(key, val)}, attrs: []slog.Attr{
+			slog.String(key, val), slog.Int64("n", n), slog.Float64("f", fl), slog.Duration("d", time.Duration(n)),
+			slog.Time("t", time.Unix(sec%(1<<35), n%1e9).In(time.FixedZone("", int((n>>8)%(18*3600))))), slog.Group(group, slog.String(key, val), slog.Bool("b", true)),
+		}}
+		for _, public := range []bool{false, true} {
+			want, got := logBoth(t, c, format, public, nil, false)
+			if want != got {
+				t.Fatalf("public=%v:\nslog:    %q\nconflog: %q", public, want, got)
+			}
+		}
+	})
+}

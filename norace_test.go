@@ -1,0 +1,5 @@
+//go:build !race
+
+package conflog
+
+const raceEnabled = false
