@@ -21,4 +21,6 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 )
 
+require github.com/brianvoe/gofakeit/v7 v7.18.1
+
 replace github.com/conflog/conflog => ../

@@ -39,6 +39,8 @@ var commands = []*command{
 	verifyCommand,
 	catCommand,
 	purgeCommand,
+	scanCommand,
+	redactCommand,
 	vetCommand,
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,7 +39,7 @@ line goes to the private sink, except that Go panics and Python tracebacks
 on stdout and stderr are re-emitted scrubbed (frames and types kept,
 messages, values and arguments removed). At the end one public summary line
 goes to stderr:
-  SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0
+  SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0 blocked=0
 
 The public channel: COMMAND inherits a pipe for its public records, named by
 $CONFLOG_PUBLIC_FD (and the prefix by $CONFLOG_PREFIX). conflog's Go handler,
@@ -75,7 +76,7 @@ Flags:
   --checkpoint-every D  with store:DIR: seal the store and print its signed
                       checkpoint as a public "conflog checkpoint" line this
                       often (default 1m), and at exit
-
+` + detectHelp + `
 COMMAND runs in its own process group; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 SIGUSR1 and SIGUSR2 sent to conflog are forwarded to that group.
 
@@ -100,10 +101,12 @@ func runMain(c *cli, args []string) int {
 	grace := fs.Duration("grace", 5*time.Second, "")
 	var sf storeFlags
 	sf.register(fs)
+	var d detectFlags
+	d.register(func(p *string, name, value string) { fs.StringVar(p, name, value, "") })
 	if code := parseFlags(c, fs, runUsage, args); code >= 0 {
 		return code
 	}
-	if !g.check(c, fs) {
+	if !g.check(c, fs) || !d.check(c) {
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
@@ -152,7 +155,7 @@ func runMain(c *cli, args []string) int {
 		sink = s // gate closes it: the final checkpoint
 		c = &cli{stdin: c.stdin, stdout: c.stdout, stderr: locked}
 	}
-	return gate(c, &g, sink, *strict, *grace, fs.Args())
+	return gate(c, &g, &d, sink, *strict, *grace, fs.Args())
 }
 
 // lockedWriter serialises whole writes: two filters and run's own messages
@@ -177,10 +180,11 @@ type stream struct {
 	err    error // the filter's failure (sink or output), reported at the end
 }
 
-func gate(c *cli, g *gateFlags, sink scrub.Sink, strict bool, grace time.Duration, argv []string) int {
+func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, grace time.Duration, argv []string) int {
 	stderr := &lockedWriter{w: c.stderr}
 	opts := scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Private: sink}
 	var streams []*stream
+	var blocked atomic.Int64
 	defer func() {
 		for _, s := range streams {
 			s.r.Close()
@@ -207,7 +211,14 @@ func gate(c *cli, g *gateFlags, sink scrub.Sink, strict bool, grace time.Duratio
 		if spec.trace {
 			o.Trace = g.newTracer()
 		}
-		f, err := scrub.New(spec.out, o)
+		out := spec.out
+		if d.set != nil {
+			out = &tripwire{w: out, check: d.set.NewChecker(), mode: detectMode(d.mode), prefix: []byte(g.prefix),
+				stream: spec.name, private: sink, blocked: &blocked,
+				// Through the locked stderr: the streams' goroutines share it.
+				warn: func(format string, args ...any) { fmt.Fprintf(stderr, "conflog: warning: "+format+"\n", args...) }}
+		}
+		f, err := scrub.New(out, o)
 		if err != nil { // flags were checked; this cannot happen
 			c.errorf("run: %v", err)
 			return exitUsage
@@ -310,8 +321,8 @@ func gate(c *cli, g *gateFlags, sink scrub.Sink, strict bool, grace time.Duratio
 			c.errorf("run: private sink: %v", err)
 		}
 	}
-	fmt.Fprintf(stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d\n",
-		g.prefix, code, total.Passed, total.Private, total.Bytes, total.Traces, total.Cut, total.Held)
+	fmt.Fprintf(stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d blocked=%d\n",
+		g.prefix, code, total.Passed, total.Private, total.Bytes, total.Traces, total.Cut, total.Held, blocked.Load())
 	if failed && code == 0 {
 		return exitFail
 	}

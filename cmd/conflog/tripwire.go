@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/conflog/conflog/detect"
+	"github.com/conflog/conflog/scrub"
+)
+
+// This file is the gate's tripwire: conflog run --detect. The prefix rule
+// stops private lines; the tripwire stops the other accident, a public line
+// that holds customer data or a secret (a user id that was an email, a
+// config dump with a token). It sits between a scrub.Filter and the output,
+// where every write is whole public lines, each starting with the prefix.
+
+// detectMode is what run does with a public line that holds a finding.
+type detectMode string
+
+const (
+	detectBlock detectMode = "block" // replace the line by a public notice
+	detectWarn  detectMode = "warn"  // pass the line, warn on stderr
+	detectOff   detectMode = "off"
+)
+
+// detectFlags are run's --detect and --detectors.
+type detectFlags struct {
+	mode      string
+	detectors string
+	set       *detect.Set
+}
+
+func (d *detectFlags) register(fsRegister func(p *string, name, value string)) {
+	fsRegister(&d.mode, "detect", string(detectBlock))
+	fsRegister(&d.detectors, "detectors", "")
+}
+
+// check validates the flags and compiles the set; it reports the problem.
+func (d *detectFlags) check(c *cli) bool {
+	switch detectMode(d.mode) {
+	case detectBlock, detectWarn:
+	case detectOff:
+		if d.detectors != "" {
+			c.errorf("run: --detectors is not used with --detect off")
+			return false
+		}
+		return true
+	default:
+		c.errorf("run: --detect %q: want block, warn or off", d.mode)
+		c.hintf("block (the default) withholds a public line holding personal data or a secret")
+		return false
+	}
+	set, ok := parseDetectors(c, d.detectors)
+	d.set = set
+	return ok
+}
+
+// tripwire checks each public line written through it.
+type tripwire struct {
+	w       io.Writer
+	check   *detect.Checker // one per stream: it follows private-key blocks
+	mode    detectMode
+	prefix  []byte
+	stream  string
+	private scrub.Sink // where a blocked line goes; nil drops it
+	warn    func(format string, args ...any)
+	blocked *atomic.Int64 // shared by the streams of one run
+	out     []byte
+}
+
+// Write checks every line of p (the filter writes whole lines) and passes it,
+// or in block mode replaces it by a notice that names the detector and the
+// column, never the value.
+func (t *tripwire) Write(p []byte) (int, error) {
+	out := t.out[:0]
+	rest := p
+	for len(rest) > 0 {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line = rest[:i+1]
+		}
+		rest = rest[len(line):]
+		body := bytes.TrimSuffix(line, []byte("\n"))
+		content := bytes.TrimPrefix(body, t.prefix)
+		f, found := t.check.Check(content)
+		if !found {
+			out = append(out, line...)
+			continue
+		}
+		col := len(body) - len(content) + f.Col
+		if t.mode == detectWarn {
+			t.warn("run: a public line on %s holds a possible %s at column %d; passed (--detect warn)", t.stream, f.Detector, col)
+			out = append(out, line...)
+			continue
+		}
+		t.blocked.Add(1)
+		if t.private != nil {
+			t.private.Line(body) // a sink error surfaces on the filter's own private lines
+		}
+		out = fmt.Appendf(out, "%s conflog run: blocked a public line: %s at column %d (value withheld)\n", t.prefix, f.Detector, col)
+	}
+	t.out = out
+	if _, err := t.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// detectHelp is the --detect part of run's help.
+const detectHelp = `  --detect MODE       what to do with a public line holding personal data or a
+                      secret: block (default: the line is replaced by a public
+                      notice naming the detector and the column, never the
+                      value, and goes to the private sink), warn (passed, with
+                      a warning on stderr) or off
+  --detectors LIST    the detectors --detect applies (default: every
+                      high-confidence one); the low-confidence ipv4, ipv6, mac
+                      and phone run only when named
+`

@@ -1,0 +1,283 @@
+// Package detect finds personal data and secrets in log lines, so that a
+// public log line or a file of old logs holding customer data or a credential
+// is caught before it leaves the compliant boundary.
+//
+// A [Detector] names one kind of value (email, card, iban, ssn, phone, ipv4,
+// ipv6, mac, jwt, aws-key, github-token, gitlab-token, slack-token,
+// slack-webhook, stripe-key, google-api-key, private-key, credential) and holds
+// its exact validator. A [Set] finds candidates in one pass over a line and
+// no regular expression: a bit set of byte pairs says where something may
+// start, then
+//
+//   - an Aho–Corasick automaton, case folded and started only where a
+//     three-byte prefix filter allows, finds the literals that begin a token
+//     or a credential key ("ghp_", "AKIA", "eyJ", "password", …);
+//   - byte classes find the other candidates: '@' for emails, a digit after
+//     a word boundary for cards, SSNs, phone numbers and IPv4 addresses, two
+//     capitals and two digits for IBANs, ':' and '-' between hex digits for
+//     MAC and IPv6 addresses.
+//
+// Each candidate is then decided by the detector's validator: the Luhn sum and
+// issuer ranges for cards, mod 97 and the country length table for IBANs, the
+// area/group/serial rules for SSNs, the CRC32 checksum of GitHub's token
+// format, a JSON header with "alg" for JWTs, an entropy floor and a placeholder
+// list for credentials after password=, token=, secret= and the like.
+//
+// Promises, each guarded by a test and a fuzz target:
+//   - a finding lies within its input, and its Line, Col and Offset point at
+//     the value's first byte;
+//   - a report never holds the full value: [Mask] keeps at most 4 trailing
+//     bytes, and no more than a third of a short value;
+//   - the filters only save work: a Set finds exactly what trying every
+//     detector at every position would find;
+//   - a [Scanner] reads line-aligned chunks, so a value never splits across
+//     two chunks, and its memory is bounded whatever the input (see
+//     [Scanner] for lines longer than [MaxLine]).
+//
+// Findings carry a [Confidence]: validated formats (cards, IBANs, SSNs,
+// emails, keys, tokens, private keys, credentials) are [High]; formats that
+// real logs also hold by chance (phone numbers, IP and MAC addresses) are
+// [Low]. [NewSet] with no names gives the high-confidence set, the one the
+// egress gate applies to public lines by default.
+package detect
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Confidence says how sure a detector is that a validated candidate is
+// really a secret or personal data.
+type Confidence uint8
+
+const (
+	// Low: a well-formed value that logs also hold for innocent reasons
+	// (an IP address, a MAC address, a phone-shaped number).
+	Low Confidence = iota + 1
+	// High: a value whose format and check digits or checksum were verified.
+	High
+)
+
+func (c Confidence) String() string {
+	switch c {
+	case Low:
+		return "low"
+	case High:
+		return "high"
+	}
+	return fmt.Sprintf("Confidence(%d)", uint8(c))
+}
+
+// A Detector recognises one kind of value.
+type Detector interface {
+	// Name is the detector's stable name, as used by NewSet and reports.
+	Name() string
+	// Confidence is the confidence of every finding of this detector.
+	Confidence() Confidence
+	// Validate reports whether v, taken whole, is a value of this kind.
+	Validate(v []byte) bool
+}
+
+// A Finding is one detected value. It never holds the value itself: callers
+// that hold the input can slice it with Offset and Len, and show it with Mask.
+type Finding struct {
+	Detector   string
+	Line       int   // 1-based line number
+	Col        int   // 1-based byte column of the value's first byte
+	Offset     int64 // byte offset of the value's first byte in the input
+	Len        int   // length of the value in bytes
+	Confidence Confidence
+}
+
+// detector is what every built-in detector implements: the public interface
+// plus how its candidates are found and bounded in a line.
+type detector interface {
+	Detector
+	// literals are the case-insensitive literals that start a candidate
+	// (found by the Aho–Corasick pass), nil for byte-class detectors.
+	literals() []string
+	// extent returns the value's bounds in line, given a literal match at
+	// [start, end) (or a byte-class trigger at start == end), or ok=false.
+	extent(line []byte, start, end int) (vs, ve int, ok bool)
+	// priority settles overlapping findings (see resolve): 3 for vendor
+	// tokens and keys, 2 for credentials, 1 for personal data.
+	priority() int
+}
+
+// registry lists every built-in detector, in the order reports list them.
+var registry = []detector{
+	emailDetector{},
+	cardDetector{},
+	ibanDetector{},
+	ssnDetector{},
+	phoneDetector{},
+	ipv4Detector{},
+	ipv6Detector{},
+	macDetector{},
+	jwtDetector{},
+	awsKeyDetector{},
+	githubDetector{},
+	gitlabDetector{},
+	slackTokenDetector{},
+	slackWebhookDetector{},
+	stripeDetector{},
+	googleKeyDetector{},
+	privateKeyDetector{},
+	credentialDetector{},
+}
+
+// Detectors returns every built-in detector.
+func Detectors() []Detector {
+	out := make([]Detector, len(registry))
+	for i, d := range registry {
+		out[i] = d
+	}
+	return out
+}
+
+// Lookup returns the built-in detector with the given name.
+func Lookup(name string) (Detector, bool) {
+	for _, d := range registry {
+		if d.Name() == name {
+			return d, true
+		}
+	}
+	return nil, false
+}
+
+// Names returns the names of the built-in detectors with at least the given
+// confidence.
+func Names(min Confidence) []string {
+	var out []string
+	for _, d := range registry {
+		if d.Confidence() >= min {
+			out = append(out, d.Name())
+		}
+	}
+	return out
+}
+
+// A Set is a compiled group of detectors. It is safe for concurrent use.
+type Set struct {
+	dets   []detector
+	ac     *automaton
+	byPat  [][]int // pattern index -> indexes into dets
+	email  int     // index into dets, or -1
+	digits []int   // card, ssn, phone, ipv4 detectors present
+	iban   int
+	hexSep []int // mac, ipv6
+	plus   int   // phone, for "+1…" and "(555)…"
+	pem    int
+	ipv4   int
+	hot    [1 << 16 / 64]uint64 // byte pairs worth a look; see find
+}
+
+// NewSet compiles the named detectors into a Set. With no names it returns
+// the high-confidence detectors: what the egress gate applies by default.
+// "all" names every detector.
+func NewSet(names ...string) (*Set, error) {
+	if len(names) == 0 {
+		names = Names(High)
+	}
+	if len(names) == 1 && names[0] == "all" {
+		names = Names(Low)
+	}
+	s := &Set{email: -1, iban: -1, plus: -1, pem: -1, ipv4: -1}
+	var pats []string
+	for _, name := range names {
+		var d detector
+		for _, r := range registry {
+			if r.Name() == name {
+				d = r
+			}
+		}
+		if d == nil {
+			return nil, fmt.Errorf("detect: unknown detector %q (known: %s)", name, strings.Join(Names(Low), ", "))
+		}
+		if slices.Contains(s.dets, d) {
+			continue
+		}
+		idx := len(s.dets)
+		s.dets = append(s.dets, d)
+		for _, lit := range d.literals() {
+			pi := slices.Index(pats, strings.ToLower(lit))
+			if pi < 0 {
+				pi = len(pats)
+				pats = append(pats, strings.ToLower(lit))
+				s.byPat = append(s.byPat, nil)
+			}
+			s.byPat[pi] = append(s.byPat[pi], idx)
+		}
+		switch d.(type) {
+		case emailDetector:
+			s.email = idx
+		case cardDetector, ssnDetector:
+			s.digits = append(s.digits, idx)
+		case ipv4Detector:
+			s.digits = append(s.digits, idx)
+			s.ipv4 = idx
+		case phoneDetector:
+			s.digits = append(s.digits, idx)
+			s.plus = idx
+		case ibanDetector:
+			s.iban = idx
+		case macDetector, ipv6Detector:
+			s.hexSep = append(s.hexSep, idx)
+		case privateKeyDetector:
+			s.pem = idx
+		}
+	}
+	s.ac = compile(pats)
+	s.buildHot()
+	return s, nil
+}
+
+// Detectors returns the detectors of the set.
+func (s *Set) Detectors() []Detector {
+	out := make([]Detector, len(s.dets))
+	for i, d := range s.dets {
+		out[i] = d
+	}
+	return out
+}
+
+// Check reports the first finding in one line, for callers that must decide
+// per line, such as the egress gate. Line is 1, Col and Offset count from the
+// line's start. It does not allocate when the line is clean.
+func (s *Set) Check(line []byte) (Finding, bool) {
+	var buf [8]match
+	ms := s.find(line, buf[:0])
+	if len(ms) == 0 {
+		return Finding{}, false
+	}
+	return s.finding(ms[0], 1, 0), true
+}
+
+// Find appends every finding in one line to dst, in order of position. Line
+// is 1, Col and Offset count from the line's start.
+func (s *Set) Find(line []byte, dst []Finding) []Finding {
+	var buf [8]match
+	for _, m := range s.find(line, buf[:0]) {
+		dst = append(dst, s.finding(m, 1, 0))
+	}
+	return dst
+}
+
+func (s *Set) finding(m match, line int, base int64) Finding {
+	d := s.dets[m.det]
+	return Finding{
+		Detector:   d.Name(),
+		Line:       line,
+		Col:        m.start + 1,
+		Offset:     base + int64(m.start),
+		Len:        m.end - m.start,
+		Confidence: d.Confidence(),
+	}
+}
+
+// A match is a validated value in a line: [start, end) and its detector.
+type match struct {
+	start, end int
+	det        int
+}

@@ -1,0 +1,271 @@
+package detect
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// samples holds, per detector, values it must report (found) and strings it
+// must not report (clean), each tried alone and inside a log line.
+var samples = map[string]struct{ found, clean []string }{
+	"email": {
+		found: []string{"bob@example.org", "mailto:bob@example.org"[7:], "jane.doe+ml@data.co.uk", "a_b-c%d@sub-domain.example.io", "X@Y.ZA"},
+		clean: []string{"@property", "user@localhost", "torch@2.1.0", "a@b.c", "bob@-x.com", "bob@x-.com", "bob@x..com", "@@", "name@",
+			"https://user:pa55word@db.example.com/x", "https://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@github.com/org/repo"},
+	},
+	"card": {
+		found: []string{"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "5555555555554444", "2223003122003222",
+			"378282246310005", "3782 822463 10005", "6011111111111117", "3530111333300000", "30569309025904", "6200000000000005", "4222222222222",
+			"6011 0009 9013 9424 009"},
+		clean: []string{"4111111111111112", "1234567812345670", "4111 1111-1111 1111", "41111111111111111111", "1700000000000",
+			"9111111111111111", "4111111111111111111111", "0.4111111111111111", "411111111111111",
+			"4446581838423962738", "6011000990139424009", // bare 19 digits: an int64 ID, not a card
+			"request_id=3557782371113626", `{"trace_id": "4111111111111111"}`, "seed: 4111111111111111"}, // identifier keys
+	},
+	"iban": {
+		found: []string{"DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "FR1420041010050500013M02606",
+			"NL91ABNA0417164300", "CH9300762011623852957", "NO9386011117947"},
+		clean: []string{"DE89370400440532013001", "DE8937040044053201300", "XX89370400440532013000", "GB82WEST1234569876543X", "DE89 3704 0044 0532 0130 0"},
+	},
+	"ssn": {
+		found: []string{"536-22-1234", "001-01-0001", "665-99-9999", "536 22 1234", "899-45-6788"},
+		clean: []string{"000-12-3456", "666-12-3456", "900-12-3456", "536-00-1234", "536-22-0000", "078-05-1120", "219-09-9999",
+			"123-45-6789", "536-22 1234", "536221234", "2026-11-23", "536-22-1234-5"},
+	},
+	"phone": {
+		found: []string{"+14155552671", "+44 20 7946 0958", "+1 (415) 555-2671", "415-555-2671", "415.555.2671", "(415) 555-2671", "(415)555-2671"},
+		clean: []string{"+0123456789", "+1234", "115-555-2671", "415-155-2671", "415-555-267", "415-555.2671", "2026-11-23"},
+	},
+	"ipv4": {
+		found: []string{"10.0.0.1", "192.168.1.254", "255.255.255.255", "8.8.8.8"},
+		clean: []string{"256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.4-rc1", "cudnn=8.9.2.26", `{"driver_version": "1.2.3.4"}`},
+	},
+	"ipv6": {
+		found: []string{"fe80::1", "2001:db8::8a2e:370:7334", "2001:0db8:85a3:0000:0000:8a2e:0370:7334", "::1", "::ffff:192.0.2.128"},
+		clean: []string{"::", "12:34:56", "dead:beef", "std::vector", "2001:db8:::1", "17:14:33.123"},
+	},
+	"mac": {
+		found: []string{"00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E", "FF:FF:FF:FF:FF:FF"},
+		clean: []string{"00:1a:2b:3c:4d", "00:1a-2b:3c:4d:5e", "00:1a:2b:3c:4d:5e:6f", "0g:1a:2b:3c:4d:5e", "12:34:56"},
+	},
+	"jwt": {
+		found: []string{
+			"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+			"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+		},
+		clean: []string{
+			"eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.c2ln", // header without alg
+			"eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln",   // claims not JSON
+			"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0",    // two parts
+			"eyJhbGciOiJIUzI1NiJ9",
+		},
+	},
+	"aws-key": {
+		found: []string{"AKIAZ2X7QJ4MRT5NV6WB", "ASIAQ3RT7ZX2KLMN4PQW"},
+		clean: []string{"AKIAIOSFODNN7EXAMPLE", "AKIAZ2X7QJ4MRT5NV6W", "AKIAZ2X7QJ4MRT5NV6WBX", "AKIAZ2X7QJ4MRT5NV6W1", "akiaz2x7qj4mrt5nv6wb", "AKIAXXXXXXXXXXXXXXXX"},
+	},
+	"github-token": {
+		found: []string{"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", "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",
+			"github_pat_11ABCDEFG0123456789abc_" + strings.Repeat("aB3dE5gH7j", 5) + "K9mN2pQ4r"},
+		clean: []string{"ghp_8aspm4G7VmSUfOoD6V1vrORcmn0iSH2JWh3e", "ghx_8aspm4G7VmSUfOoD6V1vrORcmn0iSH2JWh3d", "ghp_" + strings.Repeat("a", 36),
+			"ghp_8aspm4G7VmSUfOoD6V1vrORcmn0iSH2JWh3"},
+	},
+	"gitlab-token": {
+		found: []string{"glpat-9XkQm2Lp7RvT4wYz8NcB", "glpat-ab12CD34ef56GH78ij90KLmn"},
+		clean: []string{"glpat-short", "glpat-xxxxxxxxxxxxxxxxxxxx", "glpat-<your-token-here>"},
+	},
+	"slack-token": {
+		found: []string{"xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-379000000949-3264265062887-Yt0EEj8spYCJy881ZW14w7Ey", "xoxp-12345678901-12345678901-123456789012-0123456789abcdef0123456789abcdef"},
+		clean: []string{"xoxb-not-a-token", "xoxb-", "xoxb-123456789012-xxxxxxxxxxxxxxxxxxxxxx"},
+	},
+	"slack-webhook": {
+		found: []string{"https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"[:0] + "https://hooks.slack.com/services/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"},
+		clean: []string{"https://hooks.slack.com/services/", "https://hooks.slack.com/services/T0A1B2C3D/B4E5F6G7H/XXXXXXXXXXXXXXXXXXXXXXXX"},
+	},
+	"stripe-key": {
+		found: []string{"sk_live_4eC39HqLyjWDarjtT1zdp7dc", "rk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv"},
+		clean: []string{"sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_short", "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx"},
+	},
+	"google-api-key": {
+		found: []string{"AIzaSyD3x8-9Kq2LmN4pQr5sTu6vWx7yZ0aBcDe"},
+		clean: []string{"AIzaSyD3x8-9Kq2LmN4pQr5sTu6vWx7yZ0aBcD", "AIzaSyD3x8-9Kq2LmN4pQr5sTu6vWx7yZ0aBcDef", "AIzaxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
+	},
+	"private-key": {
+		found: []string{"-----BEGIN PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN OPENSSH PRIVATE KEY-----",
+			"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIB\\n-----END EC PRIVATE KEY-----", "-----BEGIN ENCRYPTED PRIVATE KEY-----"},
+		clean: []string{"-----BEGIN PUBLIC KEY-----", "-----BEGIN CERTIFICATE-----", "-----BEGIN RSAPRIVATE KEY-----"},
+	},
+	"credential": {
+		found: []string{"Xk9#mP2$vL8q", "s3cr3t-V4lue-9q", "Tr0ub4dor&3x", "%QuG!1_AG^wu2P4#D"},
+		clean: []string{"changeme", "xxxxxxxxxx", "<token>", "${DB_PASSWORD}", "$DB_PASSWORD", "********", "short", "aaaaaaaaaaaa",
+			"{{ .Password }}", "your_password_here", "REDACTED", "abababab"},
+	},
+}
+
+// credentialLines are lines whose credential value (marked by «») must be
+// found, and lines that hold none.
+var credentialLines = struct{ found, clean []string }{
+	found: []string{
+		"password=«Xk9#mP2$vL8q»",
+		"db passwd: «s3cr3t-V4lue-9q» user=bob",
+		`{"api_key": "«Tr0ub4dor&3x»", "n": 1}`,
+		"DB_PASSWORD=«hT7#kq2Lm9xZ»",
+		"client_secret='«a8Fk2mQ9zX4p»'",
+		"authToken := «q9Zx7Lp2Mv4N»",
+		"curl -H x?apikey=«k2Jd8fQz1Lm9»&page=2",
+		"SECRET : «W9x!c4Rt7vQe»",
+		"db connect password=«M#JPCJiF-MaJ@UlNR.Fosg%jfwe» step=1", // an email inside stays one credential
+	},
+	clean: []string{
+		"num_tokens=51234 max_tokens=4096",
+		"tokenizer: bert-base-uncased",
+		"password=changeme",
+		"password=${DB_PASSWORD}",
+		"token=<token>",
+		"secret=********",
+		"password_hash=on",
+		"token=ab",
+		"password=",
+		"passwordless=true",
+		"secret_name=prod-db-creds",
+	},
+}
+
+func mustSet(t testing.TB, names ...string) *Set {
+	t.Helper()
+	s, err := NewSet(names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestSamples guards every detector's validator and candidate search: each
+// true sample is found whole, alone and inside a line; no false sample is.
+func TestSamples(t *testing.T) {
+	for _, d := range Detectors() {
+		if _, ok := samples[d.Name()]; !ok {
+			t.Errorf("detector %s has no samples", d.Name())
+		}
+	}
+	for name, tab := range samples {
+		d, ok := Lookup(name)
+		if !ok {
+			t.Fatalf("no detector %q", name)
+		}
+		one := mustSet(t, name)
+		for _, v := range tab.found {
+			if !d.Validate([]byte(v)) {
+				t.Errorf("%s.Validate(%q) = false, want true", name, v)
+			}
+			if name == "credential" {
+				continue // found only after a key; see TestCredentialLines
+			}
+			for _, line := range []string{v, "x " + v + " y", "msg=\"" + v + "\", next", "[" + v + "]"} {
+				fs := one.Find([]byte(line), nil)
+				if len(fs) != 1 || line[fs[0].Offset:fs[0].Offset+int64(fs[0].Len)] != v || fs[0].Detector != name {
+					t.Errorf("%s: Find(%q) = %+v, want exactly %q", name, line, fs, v)
+				}
+			}
+		}
+		for _, v := range tab.clean {
+			if d.Validate([]byte(v)) {
+				t.Errorf("%s.Validate(%q) = true, want false", name, v)
+			}
+			for _, line := range []string{v, "x " + v + " y"} {
+				if fs := one.Find([]byte(line), nil); len(fs) != 0 {
+					t.Errorf("%s: Find(%q) = %+v, want nothing", name, line, fs)
+				}
+			}
+		}
+	}
+}
+
+func TestCredentialLines(t *testing.T) {
+	s := mustSet(t, "credential")
+	for _, l := range credentialLines.found {
+		i, j := strings.Index(l, "«"), strings.Index(l, "»")
+		want := l[i+len("«") : j]
+		line := strings.NewReplacer("«", "", "»", "").Replace(l)
+		fs := s.Find([]byte(line), nil)
+		if len(fs) != 1 || fs[0].Col != i+1 || fs[0].Len != len(want) {
+			t.Errorf("Find(%q) = %+v, want %q at col %d", line, fs, want, i+1)
+		}
+	}
+	for _, l := range credentialLines.clean {
+		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
+			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
+		}
+	}
+}
+
+// TestSpecificWins guards overlap resolution: a token after "token=" is
+// reported once, by its own detector, not as a generic credential.
+func TestSpecificWins(t *testing.T) {
+	s := mustSet(t)
+	line := []byte("token=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 password=AKIAZ2X7QJ4MRT5NV6WB")
+	fs := s.Find(line, nil)
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Detector)
+	}
+	if !slices.Equal(got, []string{"github-token", "aws-key"}) {
+		t.Fatalf("Find = %v, want [github-token aws-key]", got)
+	}
+	if f, ok := s.Check([]byte("mailto:bob@example.org")); !ok || f.Detector != "email" || f.Col != 8 {
+		t.Fatalf("Check(mailto:) = %+v, %v", f, ok)
+	}
+	// A password holding an email-shaped part stays one credential.
+	line = []byte("password=M#JPCJiF-MaJ@UlNR.Fosg%jfwe step=1")
+	if fs := s.Find(line, nil); len(fs) != 1 || fs[0].Detector != "credential" || fs[0].Len != len("M#JPCJiF-MaJ@UlNR.Fosg%jfwe") {
+		t.Fatalf("Find = %+v, want one credential", fs)
+	}
+}
+
+// TestDefaultSet guards the gate's default: high-confidence detectors only.
+func TestDefaultSet(t *testing.T) {
+	s := mustSet(t)
+	for _, d := range s.Detectors() {
+		if d.Confidence() != High {
+			t.Errorf("default set holds %s (confidence %v)", d.Name(), d.Confidence())
+		}
+	}
+	if _, ok := s.Check([]byte("client 10.0.0.1 mac 00:1a:2b:3c:4d:5e phone +14155552671")); ok {
+		t.Error("default set reported a low-confidence value")
+	}
+	if f, ok := s.Check([]byte("user bob@example.org")); !ok || f.Detector != "email" || f.Col != 6 {
+		t.Errorf("Check = %+v, %v; want email at col 6", f, ok)
+	}
+	if _, err := NewSet("email", "nope"); err == nil || !strings.Contains(err.Error(), `unknown detector "nope"`) {
+		t.Errorf("NewSet(nope) error = %v", err)
+	}
+}
+
+// TestCheckNoAlloc guards the gate's hot path: a clean line costs no allocation.
+func TestCheckNoAlloc(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage instrumentation allocates")
+	}
+	s := mustSet(t)
+	line := []byte("SystemLog:time=2026-11-23T17:14:33Z level=INFO msg=\"epoch finished\" epoch=3 loss=0.251 step=12000 id=9f86d081884c")
+	if n := testing.AllocsPerRun(100, func() { s.Check(line) }); n != 0 {
+		t.Errorf("Check allocates %v times per clean line", n)
+	}
+}
+
+func TestMask(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"4111111111111111", "************1111"},
+		{"bob@example.org", "***********.org"},
+		{"10.0.0.1", "******.1"},
+		{"abc", "**c"},
+		{"ab", "**"},
+		{"", ""},
+		{strings.Repeat("k", 100) + "tail", "****************tail"},
+	} {
+		if got := Mask([]byte(tc.in)); got != tc.want {
+			t.Errorf("Mask(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,283 @@
+package detect
+
+// Byte classes of the second pass. A byte with no flag costs one table load.
+const (
+	fAt    = 1 << iota // '@': email
+	fDigit             // '0'-'9': card, ssn, phone, ipv4
+	fUpper             // 'A'-'Z': iban
+	fColon             // ':': ipv6, mac
+	fDash              // '-': mac
+	fPhone             // '+', '(': phone
+)
+
+var flags = func() (t [256]uint8) {
+	t['@'] = fAt
+	for b := '0'; b <= '9'; b++ {
+		t[b] = fDigit
+	}
+	for b := 'A'; b <= 'Z'; b++ {
+		t[b] = fUpper
+	}
+	t[':'] = fColon
+	t['-'] = fDash
+	t['+'] = fPhone
+	t['('] = fPhone
+	return t
+}()
+
+// find runs the detectors over one line and returns the validated,
+// non-overlapping matches in order of position, appended to buf.
+//
+// One loop looks at each pair of adjacent bytes through the set's hot
+// table, a bit set of the pairs that may begin a literal (in either case)
+// or hold a byte-class trigger (a digit or capital after a word boundary,
+// '@', '+', '(', ':' or '-' where the set has detectors for them). Nearly
+// every pair of a log is cold, at a load and a bit test each, with no
+// dependency from one byte to the next. A hot pair goes to the automaton
+// when the three-byte prefix filter allows a literal there, and to the
+// detectors its bytes can start.
+func (s *Set) find(line []byte, buf []match) []match {
+	ms := buf
+	if len(line) == 0 {
+		return ms
+	}
+	// Line start: most log lines begin with a timestamp, a number that no
+	// digit detector but ipv4's can take unless three digits lead it.
+	if f := flags[line[0]]; f != 0 && (f&fDigit == 0 || s.ipv4 >= 0 ||
+		len(line) > 2 && isDigit(line[1]) && isDigit(line[2])) {
+		ms = s.classAt(line, 0, ms)
+	}
+	a := s.ac
+	hot := &s.hot
+	prev := line[0]
+	for i := 1; i < len(line); i++ {
+		cur := line[i]
+		k := uint16(prev) | uint16(cur)<<8
+		prev = cur
+		if hot[k/64]&(1<<(k%64)) == 0 {
+			continue
+		}
+		// The pair line[i-1], line[i] is hot: dispatch what it may start.
+		p := i - 1
+		if i+1 < len(line) {
+			if h := prefixHash(line[p], cur, line[i+1]); a.prefix[h/64]&(1<<(h%64)) != 0 {
+				ms = s.literalsAt(line, p, ms)
+			}
+		}
+		if p > 0 && flags[line[p]]&(fAt|fColon|fDash|fPhone) != 0 {
+			ms = s.classAt(line, p, ms)
+		}
+		if f := flags[cur]; f&fUpper != 0 || f&fDigit != 0 && (s.ipv4 >= 0 ||
+			i+2 < len(line) && isDigit(line[i+1]) && isDigit(line[i+2])) {
+			// Every digit detector but ipv4's needs three digits first.
+			ms = s.classAt(line, i, ms)
+		}
+	}
+	return resolve(ms[len(buf):], s)
+}
+
+// literalsAt runs the automaton from its root at line[i] and tries the
+// detectors of every literal that starts exactly there. It stops as soon as
+// the automaton's state no longer stands for a prefix begun at i.
+func (s *Set) literalsAt(line []byte, i int, ms []match) []match {
+	a := s.ac
+	nc := int32(a.nclass)
+	st := int32(0)
+	end := min(len(line), i+a.maxLen)
+	for j := i; j < end; j++ {
+		st = a.next[st*nc+int32(a.class[line[j]])]
+		n := int32(j - i + 1)
+		if a.depth[st] != n {
+			break
+		}
+		if st < a.accept {
+			continue
+		}
+		for _, p := range a.outs[st-a.accept] {
+			if int32(a.patLen[p]) == n {
+				for _, di := range s.byPat[p] {
+					ms = s.try(ms, line, di, i, j+1)
+				}
+			}
+		}
+	}
+	return ms
+}
+
+// classAt tries the byte-class detectors a trigger at line[i] can start.
+func (s *Set) classAt(line []byte, i int, ms []match) []match {
+	f := flags[line[i]]
+	switch {
+	case f == 0:
+	case f&fDigit != 0:
+		if i > 0 && (isWord[line[i-1]] || line[i-1] == '.') {
+			break
+		}
+		// The shape of the digit run decides which detectors can match,
+		// so the many numbers of a log (steps, losses, sizes) cost one
+		// span each.
+		j := span(line, i, 20, isDigit)
+		if j-i < 13 && (j+1 >= len(line) || !isDigit(line[j+1])) {
+			break // a lone short number: a step, a loss, a size
+		}
+		for _, di := range s.digits {
+			if digitShape(s.dets[di], line, i, j) {
+				ms = s.try(ms, line, di, i, i)
+			}
+		}
+	case f&fAt != 0:
+		if s.email >= 0 {
+			ms = s.try(ms, line, s.email, i, i)
+		}
+	case f&fUpper != 0:
+		if s.iban >= 0 && i+3 < len(line) && (i == 0 || !isWord[line[i-1]]) &&
+			isUpper(line[i+1]) && isDigit(line[i+2]) && isDigit(line[i+3]) {
+			ms = s.try(ms, line, s.iban, i, i)
+		}
+	case f&(fColon|fDash) != 0:
+		for _, di := range s.hexSep {
+			ms = s.try(ms, line, di, i, i)
+		}
+	case f&fPhone != 0:
+		if s.plus >= 0 && i+1 < len(line) && isDigit(line[i+1]) && (i == 0 || !isWord[line[i-1]]) {
+			ms = s.try(ms, line, s.plus, i, i)
+		}
+	}
+	return ms
+}
+
+// buildHot fills the set's hot table; see find.
+func (s *Set) buildHot() {
+	// A literal's first two bytes, in every form prefixHash folds together.
+	for _, p := range s.ac.pats {
+		for _, b0 := range []byte{p[0] | 0x20, p[0] &^ 0x20} {
+			for _, b1 := range []byte{p[1] | 0x20, p[1] &^ 0x20} {
+				k := uint16(b0) | uint16(b1)<<8
+				s.hot[k/64] |= 1 << (k % 64)
+			}
+		}
+	}
+	for b0 := 0; b0 < 256; b0++ {
+		for b1 := 0; b1 < 256; b1++ {
+			f0, f1 := flags[b0], flags[b1]
+			hot := (f0&fAt != 0 && s.email >= 0) ||
+				(f0&(fColon|fDash) != 0 && len(s.hexSep) > 0) ||
+				(f0&fPhone != 0 && s.plus >= 0 && isDigit(byte(b1))) ||
+				(f1&fDigit != 0 && len(s.digits) > 0 && !isWord[b0] && b0 != '.') ||
+				(f1&fUpper != 0 && s.iban >= 0 && !isWord[b0])
+			if hot {
+				k := uint16(b0) | uint16(b1)<<8
+				s.hot[k/64] |= 1 << (k % 64)
+			}
+		}
+	}
+}
+
+// try asks detector di for a value at a trigger and validates it.
+func (s *Set) try(ms []match, line []byte, di, start, end int) []match {
+	d := s.dets[di]
+	vs, ve, ok := d.extent(line, start, end)
+	if !ok || vs < 0 || ve > len(line) || vs >= ve || !d.Validate(line[vs:ve]) {
+		return ms
+	}
+	return append(ms, match{start: vs, end: ve, det: di})
+}
+
+// resolve sorts matches by position and drops overlaps. A vendor token
+// (priority 3) wins over whatever it overlaps: a GitHub token in
+// https://ghp_…@github.com is a token, not an email. Otherwise the longer
+// value wins, so a password holding an '@' stays one credential, and of two
+// equal values the higher priority: a quoted password that looks like an
+// email is a credential.
+func resolve(ms []match, s *Set) []match {
+	// Insertion sort: a line holds a handful of matches.
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && ms[j].start < ms[j-1].start; j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
+	out := ms[:0]
+	for _, m := range ms {
+		if n := len(out); n > 0 && m.start < out[n-1].end {
+			prev := out[n-1]
+			ml, pl := m.end-m.start, prev.end-prev.start
+			mp, pp := s.dets[m.det].priority(), s.dets[prev.det].priority()
+			if mp != pp && max(mp, pp) == 3 {
+				if mp > pp {
+					out[n-1] = m
+				}
+			} else if ml > pl || (ml == pl && mp > pp) {
+				out[n-1] = m
+			}
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+var isWord = func() (t [256]bool) {
+	for b := 0; b < 256; b++ {
+		t[b] = isAlnum(byte(b)) || b == '_'
+	}
+	return t
+}()
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+func isUpper(b byte) bool { return 'A' <= b && b <= 'Z' }
+func isLower(b byte) bool { return 'a' <= b && b <= 'z' }
+func isAlnum(b byte) bool { return isDigit(b) || isUpper(b) || isLower(b) }
+func isHex(b byte) bool {
+	return isDigit(b) || ('a' <= b && b <= 'f') || ('A' <= b && b <= 'F')
+}
+
+// boundaryBefore reports whether a value may start at i: the byte before it
+// is not part of a word.
+func boundaryBefore(line []byte, i int) bool { return i == 0 || !isWord[line[i-1]] }
+
+// boundaryAfter reports whether a value may end at i.
+func boundaryAfter(line []byte, i int) bool { return i >= len(line) || !isWord[line[i]] }
+
+// span returns the end of the run of bytes satisfying ok from i, at most max long.
+func span(line []byte, i, max int, ok func(byte) bool) int {
+	j := i
+	for j < len(line) && j-i < max && ok(line[j]) {
+		j++
+	}
+	return j
+}
+
+// digitShape reports whether a detector can match a number whose first run
+// of digits is line[i:j], judging by the run's length and what follows it:
+// dates, times and versions fail here without a call to the detector.
+func digitShape(d detector, line []byte, i, j int) bool {
+	run := j - i
+	var next byte
+	if j < len(line) {
+		next = line[j]
+	}
+	// digitsAfter reports n digits after the separator at j, then end.
+	digitsAfter := func(n int) bool {
+		if j+1+n > len(line) {
+			return false
+		}
+		for _, b := range line[j+1 : j+1+n] {
+			if !isDigit(b) {
+				return false
+			}
+		}
+		return true
+	}
+	switch d.(type) {
+	case cardDetector:
+		// Bare, or grouped from a first group of four (4-4-4-4, 4-6-5).
+		return run >= 13 || (run == 4 && (next == ' ' || next == '-') && digitsAfter(4))
+	case ssnDetector:
+		return run == 3 && (next == ' ' || next == '-') && digitsAfter(2) && j+3 < len(line) && line[j+3] == next
+	case phoneDetector:
+		return run == 3 && (next == '-' || next == '.') && digitsAfter(3) && j+4 < len(line) && line[j+4] == next
+	case ipv4Detector:
+		return run <= 3 && next == '.'
+	}
+	return true
+}
