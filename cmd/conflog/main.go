@@ -105,6 +105,7 @@ const overview = `conflog keeps private data out of logs that leave a compliant 
 Examples:
   conflog run --prefix SystemLog: -- python3 train.py      only public lines get out
   conflog scrub --prefix SystemLog: raw.log > public.log   the same rule on a file
+  conflog scan logs/*.log                                  find PII and secrets in logs
   conflog vet ./...                                        find leaky logging calls
 
 Usage:
