@@ -43,6 +43,7 @@ func ExampleWriteSARIF() {
 	vet.WriteSARIF(os.Stdout, findings)
 	// Output:
 	// {
+	//   "version": "2.1.0",
 	//   "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
 	//   "runs": [
 	//     {
@@ -106,6 +107,7 @@ func ExampleWriteSARIF() {
 	//       "results": [
 	//         {
 	//           "ruleId": "CL005",
+	//           "ruleIndex": 5,
 	//           "level": "error",
 	//           "message": {
 	//             "text": "CL005 fmt.Println writes output that bypasses conflog's public/private categories; log it through the conflog logger instead"
@@ -126,8 +128,7 @@ func ExampleWriteSARIF() {
 	//         }
 	//       ]
 	//     }
-	//   ],
-	//   "version": "2.1.0"
+	//   ]
 	// }
 }
 

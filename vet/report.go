@@ -3,6 +3,8 @@ package vet
 import (
 	"encoding/json"
 	"io"
+
+	"github.com/conflog/conflog/internal/sarif"
 )
 
 // WriteJSON writes findings as a JSON array of objects with the fields of
@@ -21,60 +23,18 @@ func WriteJSON(w io.Writer, findings []Finding) error {
 // the format code-scanning services ingest: one run, the rules CL000–CL006,
 // one result per finding with its file relative to the checked directory.
 func WriteSARIF(w io.Writer, findings []Finding) error {
-	type text struct {
-		Text string `json:"text"`
-	}
-	type rule struct {
-		ID               string `json:"id"`
-		ShortDescription text   `json:"shortDescription"`
-		HelpURI          string `json:"helpUri"`
-	}
-	type region struct {
-		StartLine   int `json:"startLine"`
-		StartColumn int `json:"startColumn"`
-	}
-	type location struct {
-		PhysicalLocation struct {
-			ArtifactLocation struct {
-				URI string `json:"uri"`
-			} `json:"artifactLocation"`
-			Region region `json:"region"`
-		} `json:"physicalLocation"`
-	}
-	type result struct {
-		RuleID    string     `json:"ruleId"`
-		Level     string     `json:"level"`
-		Message   text       `json:"message"`
-		Locations []location `json:"locations"`
-	}
-	type driver struct {
-		Name           string `json:"name"`
-		InformationURI string `json:"informationUri"`
-		Rules          []rule `json:"rules"`
-	}
-	type run struct {
-		Tool struct {
-			Driver driver `json:"driver"`
-		} `json:"tool"`
-		Results []result `json:"results"`
-	}
-	var r run
-	r.Tool.Driver = driver{Name: "conflog vet", InformationURI: Analyzer.URL}
+	driver := sarif.Driver{Name: "conflog vet", InformationURI: Analyzer.URL}
 	for _, rl := range Rules {
-		r.Tool.Driver.Rules = append(r.Tool.Driver.Rules, rule{ID: rl.ID, ShortDescription: text{rl.Summary}, HelpURI: Analyzer.URL})
+		driver.Rules = append(driver.Rules, sarif.Rule{ID: rl.ID, ShortDescription: sarif.Message{Text: rl.Summary}, HelpURI: Analyzer.URL})
 	}
-	r.Results = []result{}
+	run := sarif.Run{Tool: sarif.Tool{Driver: driver}}
 	for _, f := range findings {
-		var loc location
-		loc.PhysicalLocation.ArtifactLocation.URI = f.File
-		loc.PhysicalLocation.Region = region{f.Line, f.Column}
-		r.Results = append(r.Results, result{RuleID: f.ID, Level: "error", Message: text{f.ID + " " + f.Message}, Locations: []location{loc}})
+		run.Results = append(run.Results, sarif.Result{
+			RuleID:    f.ID,
+			Level:     "error",
+			Message:   sarif.Message{Text: f.ID + " " + f.Message},
+			Locations: sarif.At(f.File, f.Line, f.Column),
+		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{
-		"version": "2.1.0",
-		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-		"runs":    []run{r},
-	})
+	return sarif.Write(w, run)
 }
