@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -32,20 +33,34 @@ func createFile(name string, excl bool) (*os.File, error) {
 	if excl {
 		flag = os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	}
-	f, err := os.OpenFile(name, flag, fileMode)
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	if err := f.Chmod(fileMode); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	return f, nil
+	return openFile(name, flag)
 }
 
 // openAppend opens name for appending with mode 0600, creating it if needed.
 func openAppend(name string) (*os.File, error) {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, fileMode)
+	return openFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND)
+}
+
+// appendDurably appends s to name and syncs it before returning.
+func appendDurably(name, s string) error {
+	f, err := openAppend(name)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(f, s); err != nil {
+		f.Close()
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("store: %w", err)
+	}
+	return f.Close()
+}
+
+// openFile opens name with flag and forces its mode to 0600.
+func openFile(name string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(name, flag, fileMode)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}

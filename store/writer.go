@@ -284,19 +284,7 @@ func finishTrailer(dir string, n, count int64) error {
 	if err != nil {
 		return err
 	}
-	f, err := openAppend(filepath.Join(dir, segmentName(n, "idx")))
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(f, sealedTrailer(count, h)); err != nil {
-		f.Close()
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("store: %w", err)
-	}
-	return f.Close()
+	return appendDurably(filepath.Join(dir, segmentName(n, "idx")), sealedTrailer(count, h))
 }
 
 // abandon marks an open index left by a crashed writer, dropping a torn last
@@ -402,19 +390,7 @@ func (w *Writer) appendCheckpoint(c *Checkpoint) error {
 	if err := c.sign(w.signer); err != nil {
 		return err
 	}
-	f, err := openAppend(filepath.Join(w.dir, checkpointsName))
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(f, WitnessLine(c)+"\n"); err != nil {
-		f.Close()
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("store: %w", err)
-	}
-	return f.Close()
+	return appendDurably(filepath.Join(w.dir, checkpointsName), WitnessLine(c)+"\n")
 }
 
 // Append adds one record, stamped with the current time.
