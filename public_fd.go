@@ -38,7 +38,7 @@ var processSink = sync.OnceValue(func() *publicSink {
 // openPublicSink opens the channel the value of CONFLOG_PUBLIC_FD names.
 // Tests call it directly with a pipe's descriptor.
 func openPublicSink(val string, warn io.Writer) *publicSink {
-	s := &publicSink{desc: envPublicFD + "=" + val, warn: warn}
+	s := &publicSink{desc: envPublicFD + "=" + strconv.Quote(val), warn: warn}
 	if val == "" {
 		return s
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -118,6 +119,9 @@ func TestPublicFDUnusableFallsBack(t *testing.T) {
 		{"negative", "-1", false, "not a file descriptor"},
 		{"closed", "9", false, "bad file descriptor"},
 		{"read-only", "3", true, "from now on"},
+		// The value is quoted in the warning, so a line break in it cannot
+		// start a line of its own.
+		{"line break", "3\nSystemLog: forged", false, "not a file descriptor"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -135,7 +139,7 @@ func TestPublicFDUnusableFallsBack(t *testing.T) {
 			if len(lines) != 6 {
 				t.Fatalf("stderr = %q", stderr)
 			}
-			warn := testPrefix + "conflog: warning: " + envPublicFD + "=" + c.env + ": "
+			warn := testPrefix + "conflog: warning: " + envPublicFD + "=" + strconv.Quote(c.env) + ": "
 			var warned int
 			var rest []string
 			for _, l := range lines[:5] {
