@@ -55,15 +55,16 @@ func (s *Set) find(line []byte, buf []match) []match {
 		len(line) > 2 && isDigit(line[1]) && isDigit(line[2])) {
 		ms = s.classAt(line, 0, ms)
 	}
-	for i := s.nextHot(line, 1); i < len(line); i = s.nextHot(line, i+1) {
-		ms = s.hotAt(line, i, ms)
+	for i, r := s.nextHot(line, 1); i < len(line); i, r = s.nextHot(line, i+1) {
+		ms = s.hotAt(line, i, r, ms)
 	}
 	return resolve(ms[len(buf):], s)
 }
 
 // nextHot returns the first i >= from (from >= 1) where the triple
-// line[i-1], line[i], line[i+1] is hot, or len(line). The last pair of a
-// line, with no third byte, is hot when its first half of the table says so.
+// line[i-1], line[i], line[i+1] is hot, and the reasons it is; or
+// len(line). The last pair of a line, with no third byte, is hot when its
+// first half of the table says so.
 //
 // Why a triple: the pair bit set this replaces judged a pair alone, so
 // every "=1", ":3" and "-0" of an ML log's numbers was hot, one position in
@@ -75,9 +76,9 @@ func (s *Set) find(line []byte, buf []match) []match {
 // to the stack and reloaded it on every iteration. Together with the
 // seven-at-a-time loop below: 913 million instructions for three passes
 // over 8 MiB before, 774 million after (cachegrind), and 174 → 205 MB/s.
-func (s *Set) nextHot(line []byte, from int) int {
+func (s *Set) nextHot(line []byte, from int) (int, uint8) {
 	if from < 1 || from >= len(line) {
-		return len(line)
+		return len(line), 0
 	}
 	pairs := &s.pairs
 	t := pairs[uint16(line[from-1])|uint16(line[from])<<8]
@@ -99,7 +100,8 @@ func (s *Set) nextHot(line []byte, from int) int {
 		// Lane j: the pair ending at i+j (lane 0 the carried one) and
 		// the pair starting there.
 		if hits := (uint64(t) | u<<8) & (u >> 4) & 0x000f0f0f0f0f0f0f; hits != 0 {
-			return i + bits.TrailingZeros64(hits)/8
+			k := bits.TrailingZeros64(hits) / 8
+			return i + k, uint8(hits >> (8 * k))
 		}
 		t = uint8(u >> 48)
 	}
@@ -108,31 +110,38 @@ func (s *Set) nextHot(line []byte, from int) int {
 	b1 := line[i]
 	for j, b2 := range line[i+1:] {
 		u := pairs[uint16(b1)|uint16(b2)<<8]
-		if t&(u>>4) != 0 {
-			return i + j
+		if r := t & (u >> 4); r != 0 {
+			return i + j, r
 		}
 		t, b1 = u, b2
 	}
-	if t&0x0f != 0 {
-		return len(line) - 1
+	if r := t & 0x0f; r != 0 {
+		return len(line) - 1, r
 	}
-	return len(line)
+	return len(line), 0
 }
 
-// hotAt dispatches a hot pair line[i-1], line[i]: to the automaton when the
-// three-byte prefix filter allows a literal there, and to the detectors its
-// bytes can start.
-func (s *Set) hotAt(line []byte, i int, ms []match) []match {
+// hotAt dispatches a hot position i for the reasons r nextHot found: to the
+// automaton when the three-byte prefix filter allows a literal at i-1, and
+// to the detectors the bytes at i-1 and i can start. Testing only the
+// reasons found, rather than every condition, took hotAt from 111 to 96
+// million instructions (cachegrind, three passes over 8 MiB of the ML
+// corpus, default set), and the whole scan from 771 to 752 million with
+// the digit-run test in classAt.
+func (s *Set) hotAt(line []byte, i int, r uint8, ms []match) []match {
 	a := s.ac
 	cur := line[i]
 	p := i - 1
-	if i+1 < len(line) {
+	if r&rLit != 0 && i+1 < len(line) {
 		if h := prefixHash(line[p], cur, line[i+1]); a.prefix[h/64]&(1<<(h%64)) != 0 {
 			ms = s.literalsAt(line, p, ms)
 		}
 	}
-	if p > 0 && flags[line[p]]&s.before != 0 {
+	if r&rPrev != 0 && p > 0 && flags[line[p]]&s.before != 0 {
 		ms = s.classAt(line, p, ms)
+	}
+	if r&(rDigit|rUpper) == 0 {
+		return ms
 	}
 	if f := flags[cur]; f&fUpper != 0 || f&fDigit != 0 && (s.ipv4 >= 0 ||
 		i+2 < len(line) && isDigit(line[i+1]) && isDigit(line[i+2])) {
@@ -185,6 +194,15 @@ func (s *Set) classAt(line []byte, i int, ms []match) []match {
 		j := span(line, i, 20, isDigit)
 		if j-i < 13 && (j+1 >= len(line) || !isDigit(line[j+1])) {
 			break // a lone short number: a step, a loss, a size
+		}
+		// What digitShape asks of every digit detector at once: a first
+		// run of 13 digits or more (card), or of at most 4 followed by a
+		// separator. Floats ("56875.6") and dates stop here without a
+		// call per detector: digitShape's cost fell from 25 to 21 million
+		// instructions (cachegrind, as in hotAt).
+		if run := j - i; run < 13 && (run > 4 || j >= len(line) ||
+			line[j] != ' ' && line[j] != '-' && line[j] != '.') {
+			break
 		}
 		for _, di := range s.digits {
 			if digitShape(s.dets[di], line, i, j) {
