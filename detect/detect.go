@@ -6,8 +6,8 @@
 // ipv6, mac, jwt, aws-key, github-token, gitlab-token, slack-token,
 // slack-webhook, stripe-key, google-api-key, private-key, credential) and holds
 // its exact validator. A [Set] finds candidates in one pass over a line and
-// no regular expression: a bit set of byte pairs says where something may
-// start, then
+// no regular expression: a table of byte pairs, looked up twice for each
+// triple of bytes, says where something may start, then
 //
 //   - an Aho–Corasick automaton, case folded and started only where a
 //     three-byte prefix filter allows, finds the literals that begin a token
@@ -170,7 +170,8 @@ type Set struct {
 	plus   int   // phone, for "+1…" and "(555)…"
 	pem    int
 	ipv4   int
-	hot    [1 << 16 / 64]uint64 // byte pairs worth a look; see find
+	pairs  [1 << 16]uint8 // byte pair -> reasons it may be hot; see nextHot
+	before uint8          // flags of a pair's first byte that start a detector
 }
 
 // NewSet compiles the named detectors into a Set. With no names it returns

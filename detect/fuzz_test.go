@@ -141,6 +141,33 @@ func TestFiltersHideNothing(t *testing.T) {
 	}
 }
 
+// TestFiltersEveryLane moves each sample value across the positions of the
+// prefilter's seven-byte steps and its byte-at-a-time tail: a value starting
+// in any lane, straddling a step, or ending the line is found as the
+// unfiltered search finds it.
+func TestFiltersEveryLane(t *testing.T) {
+	for _, names := range [][]string{nil, {"all"}} {
+		s := mustSet(t, names...)
+		found := 0
+		for _, tab := range samples {
+			for _, v := range append(append([]string{}, tab.found...), tab.clean...) {
+				for pad := 0; pad < 16; pad++ {
+					for _, l := range []string{
+						strings.Repeat("a", pad) + " " + v,
+						strings.Repeat("=", pad) + v + " tail of the line",
+					} {
+						checkFilters(t, s, []byte(l))
+						found += len(s.find([]byte(l), nil))
+					}
+				}
+			}
+		}
+		if found == 0 {
+			t.Fatalf("set %v: no sample found at any offset", names)
+		}
+	}
+}
+
 // FuzzFilters guards the prefilters: find agrees with the unfiltered search.
 func FuzzFilters(f *testing.F) {
 	addSeeds(f)
