@@ -121,12 +121,11 @@ func isTimeout(l []byte) bool {
 // "in", unlike a traceback frame).
 func parseFaultFrame(l []byte) (fileLine, bool) {
 	var f fileLine
-	rest := l[len(pyFilePrefix):]
-	i := bytes.LastIndex(rest, []byte(`", line `))
-	if i < 0 {
+	var rest []byte
+	var ok bool
+	if f.path, rest, ok = cutFilePath(l); !ok {
 		return f, false
 	}
-	f.path, rest = rest[:i], rest[i+len(`", line `):]
 	j := bytes.Index(rest, []byte(" in "))
 	if j <= 0 || !isDigits(rest[:j]) {
 		return f, false

@@ -278,14 +278,24 @@ type fileLine struct {
 	noComma        bool // faulthandler's `line N in NAME`
 }
 
-func parseFileLine(l []byte) (fileLine, bool) {
-	var f fileLine
-	rest := l[len(pyFilePrefix):]
+// cutFilePath splits `  File "PATH", line REST` into PATH and REST, the
+// part a traceback frame and a faulthandler frame share.
+func cutFilePath(l []byte) (path, rest []byte, ok bool) {
+	rest = l[len(pyFilePrefix):]
 	i := bytes.LastIndex(rest, []byte(`", line `))
 	if i < 0 {
+		return nil, nil, false
+	}
+	return rest[:i], rest[i+len(`", line `):], true
+}
+
+func parseFileLine(l []byte) (fileLine, bool) {
+	var f fileLine
+	var rest []byte
+	var ok bool
+	if f.path, rest, ok = cutFilePath(l); !ok {
 		return f, false
 	}
-	f.path, rest = rest[:i], rest[i+len(`", line `):]
 	j := 0
 	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
 		j++
