@@ -143,25 +143,29 @@ func runMain(c *cli, args []string) int {
 		defer f.Close()
 		sink = f
 	}
+	// From here on every write to stdout and stderr takes one lock: the
+	// filters, the witness lines and run's own messages write whole lines,
+	// and the two outputs may be one pipe (2>&1, as a platform collects a
+	// job's log), where the kernel keeps only writes of at most PIPE_BUF
+	// bytes apart.
+	var outMu sync.Mutex
+	c = &cli{stdin: c.stdin, stdout: &lockedWriter{mu: &outMu, w: c.stdout}, stderr: &lockedWriter{mu: &outMu, w: c.stderr}}
 	if kind == "store" {
-		// Witness lines and the job's public stderr lines share one lock.
-		locked := &lockedWriter{w: c.stderr}
-		s, err := sf.open(arg, g.prefix, locked)
+		s, err := sf.open(arg, g.prefix, c.stderr)
 		if err != nil {
 			c.errorf("run: --private store:%s: %v", arg, err)
 			c.hintf("the store needs the recipient and signer from 'conflog keygen', and no other writer")
 			return exitFail
 		}
 		sink = s // gate closes it: the final checkpoint
-		c = &cli{stdin: c.stdin, stdout: c.stdout, stderr: locked}
 	}
 	return gate(c, &g, &d, sink, *strict, *grace, fs.Args())
 }
 
-// lockedWriter serialises whole writes: two filters and run's own messages
-// share stderr, and each filter writes whole lines per Write.
+// lockedWriter serialises whole writes under a lock it may share with
+// another lockedWriter; each filter writes whole lines per Write.
 type lockedWriter struct {
-	mu sync.Mutex
+	mu *sync.Mutex
 	w  io.Writer
 }
 
@@ -181,7 +185,6 @@ type stream struct {
 }
 
 func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, grace time.Duration, argv []string) int {
-	stderr := &lockedWriter{w: c.stderr}
 	opts := scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Private: sink}
 	var streams []*stream
 	var blocked atomic.Int64
@@ -198,8 +201,8 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		trace  bool
 	}{
 		{"stdout", c.stdout, strict, true},
-		{"stderr", stderr, strict, true},
-		{"public channel", stderr, false, false},
+		{"stderr", c.stderr, strict, true},
+		{"public channel", c.stderr, false, false},
 	} {
 		r, w, err := os.Pipe()
 		if err != nil {
@@ -216,7 +219,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 			out = &tripwire{w: out, check: d.set.NewChecker(), mode: detectMode(d.mode), prefix: []byte(g.prefix),
 				stream: spec.name, private: sink, blocked: &blocked,
 				// Through the locked stderr: the streams' goroutines share it.
-				warn: func(format string, args ...any) { fmt.Fprintf(stderr, "conflog: warning: "+format+"\n", args...) }}
+				warn: func(format string, args ...any) { fmt.Fprintf(c.stderr, "conflog: warning: "+format+"\n", args...) }}
 		}
 		f, err := scrub.New(out, o)
 		if err != nil { // flags were checked; this cannot happen
@@ -321,7 +324,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 			c.errorf("run: private sink: %v", err)
 		}
 	}
-	fmt.Fprintf(stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d blocked=%d\n",
+	fmt.Fprintf(c.stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d blocked=%d\n",
 		g.prefix, code, total.Passed, total.Private, total.Bytes, total.Traces, total.Cut, total.Held, blocked.Load())
 	if failed && code == 0 {
 		return exitFail

@@ -382,3 +382,49 @@ for i in range(%d):
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
 }
+
+// TestSharedOutputLinesIntact: with the gate's stdout and stderr on one pipe
+// (2>&1, as a platform collects a job's log), lines longer than PIPE_BUF
+// passed on both streams at once must come out whole: the kernel only keeps
+// writes of at most PIPE_BUF bytes apart, so the gate must not write to the
+// two descriptors at the same time.
+func TestSharedOutputLinesIntact(t *testing.T) {
+	job := writeScript(t, "both.py", `
+import os, threading
+line = ("SystemLog: " + "x" * 6000 + "\n").encode()
+def spam(fd, mark):
+    l = line.replace(b"x", mark, 1)
+    for _ in range(400):
+        data = l
+        while data:
+            data = data[os.write(fd, data):]
+ts = [threading.Thread(target=spam, args=(fd, m)) for fd, m in ((1, b"o"), (2, b"e"))]
+for t in ts: t.start()
+for t in ts: t.join()
+`)
+	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out // one pipe for both: exec shares it
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, cmd)()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("conflog run: %v\n%.2000s", err, out.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	var whole int
+	for i, l := range lines {
+		switch {
+		case summaryRE.MatchString(l):
+		case len(l) == len("SystemLog: ")+6000 && strings.HasPrefix(l, "SystemLog: ") &&
+			strings.Trim(l[len("SystemLog: ")+1:], "x") == "":
+			whole++
+		default:
+			t.Fatalf("line %d is not a whole public line (len %d): %.80q…", i, len(l), l)
+		}
+	}
+	if whole != 800 {
+		t.Errorf("%d whole lines, want 800", whole)
+	}
+}
