@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +35,24 @@ func gateRun(t *testing.T, args ...string) (string, string, int) {
 		t.Fatalf("conflog %q: %v", args, err)
 	}
 	return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
+}
+
+// startPythonJob starts "conflog run --prefix SystemLog: -- python3 job" with
+// its stdout to read as it comes and its stderr collected. Defer stop: it
+// ends the job's group should the test outlive it (see watchdog).
+func startPythonJob(t *testing.T, job string) (cmd *exec.Cmd, stdout io.Reader, stderr *bytes.Buffer, stop func()) {
+	t.Helper()
+	cmd = exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr = new(bytes.Buffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, stdout, stderr, watchdog(t, cmd)
 }
 
 func writeScript(t *testing.T, name, text string) string {
@@ -193,19 +212,10 @@ for s in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.S
 os.write(1, b"SystemLog: job ready\n")
 while True: time.sleep(0.05)
 `)
-	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Should a signal go astray, end the job's whole group rather than hang
-	// until the test binary's timeout (the gate itself would then exit).
-	defer watchdog(t, cmd)()
+	// Should a signal go astray, the watchdog ends the job's whole group
+	// rather than hang until the test binary's timeout.
+	cmd, out, stderr, stop := startPythonJob(t, job)
+	defer stop()
 	lines := bufio.NewScanner(out)
 	// waitFor reads lines until it has seen all of want, in any order: the
 	// job and its child write to the same pipe.
@@ -292,14 +302,8 @@ sys.stderr.write("SystemLog: partial"); sys.stderr.flush()
 print("SystemLog: started", flush=True)
 while True: time.sleep(0.05)
 `)
-	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
-	out, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	cmd, out, stderr, stop := startPythonJob(t, job)
+	defer stop()
 	r := bufio.NewReader(out)
 	if line, _ := r.ReadString('\n'); line != "SystemLog: started\n" {
 		t.Fatalf("first line %q", line)
@@ -354,14 +358,8 @@ for i in range(%d):
     w("SystemLog: line %%d\n" %% i)
     if i %% 7 == 0: w("private %%d\n" %% i)
 `, n))
-	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
-	out, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	cmd, out, stderr, stop := startPythonJob(t, job)
+	defer stop()
 	r := bufio.NewReaderSize(out, 512)
 	for i := 0; i < n; i++ {
 		line, err := r.ReadString('\n')
