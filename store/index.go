@@ -121,7 +121,12 @@ func (x *index) parseTrailer(l string) error {
 	f := strings.Split(l, " ")
 	n := int64(-1)
 	if len(f) >= 2 {
-		n, _ = parseCount(f[1])
+		var err error
+		if n, err = parseCount(f[1]); err != nil {
+			// An empty or non-canonical count is malformed, not zero: the
+			// parse must be all-or-nothing (found by FuzzParseIndex).
+			return fmt.Errorf("trailer %q: record count: %w", l, err)
+		}
 	}
 	switch {
 	case f[0] == "sealed" && len(f) == 3:
