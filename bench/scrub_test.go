@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -157,17 +159,25 @@ func BenchmarkGateRun(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// Python's stdout to a pipe is an 8 KiB buffer, unless PYTHONUNBUFFERED
+	// is set, as container images for ML jobs usually set it so that logs
+	// are not lost in a crash: then every line is a write(2). Both are
+	// measured, with the variable set explicitly either way.
+	base := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "PYTHONUNBUFFERED=") })
 	for _, child := range []struct {
 		name string
 		argv []string
+		env  []string
 	}{
-		{"cat", []string{s.catPath, s.log}},
-		{"python", []string{python, "-c", gatePythonWriter, s.log}},
+		{"cat", []string{s.catPath, s.log}, base},
+		{"python", []string{python, "-c", gatePythonWriter, s.log}, base},
+		{"python-unbuffered", []string{python, "-c", gatePythonWriter, s.log}, append(slices.Clip(base), "PYTHONUNBUFFERED=1")},
 	} {
 		b.Run("child="+child.name+"/impl=alone", func(b *testing.B) {
 			b.SetBytes(s.size)
 			for b.Loop() {
 				cmd := exec.Command(child.argv[0], child.argv[1:]...)
+				cmd.Env = child.env
 				cmd.Stdout = devnull
 				if err := cmd.Run(); err != nil {
 					b.Fatal(err)
@@ -184,6 +194,7 @@ func BenchmarkGateRun(b *testing.B) {
 					b.Fatal(err)
 				}
 				writer := exec.Command(child.argv[0], child.argv[1:]...)
+				writer.Env = child.env
 				writer.Stdout = w
 				reader := exec.Command(s.catPath)
 				reader.Stdin, reader.Stdout = r, devnull
@@ -207,6 +218,7 @@ func BenchmarkGateRun(b *testing.B) {
 			b.SetBytes(s.size)
 			for b.Loop() {
 				cmd := exec.Command(s.bin, append([]string{"run", "--prefix", gatePrefix, "--"}, child.argv...)...)
+				cmd.Env = child.env
 				cmd.Stdout, cmd.Stderr = devnull, devnull
 				if err := cmd.Run(); err != nil {
 					b.Fatal(err)

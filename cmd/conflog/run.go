@@ -178,14 +178,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // A stream is one pipe from the child and the filter that judges it.
 type stream struct {
 	name   string
-	r      *os.File // our read end
-	w      *os.File // the child's write end, closed once it has started
+	r      *pipeReader // our read end
+	w      *os.File    // the child's write end, closed once it has started
 	filter *scrub.Filter
 	err    error // the filter's failure (sink or output), reported at the end
 }
 
 func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, grace time.Duration, argv []string) int {
 	opts := scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Private: sink}
+	pipes, err := newJobPipes()
+	if err != nil {
+		c.errorf("run: %v", err)
+		return exitFail
+	}
 	var streams []*stream
 	var blocked atomic.Int64
 	defer func() {
@@ -193,6 +198,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 			s.r.Close()
 			s.w.Close()
 		}
+		pipes.Close()
 	}()
 	for _, spec := range []struct {
 		name   string
@@ -204,7 +210,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		{"stderr", c.stderr, strict, true},
 		{"public channel", c.stderr, false, false},
 	} {
-		r, w, err := os.Pipe()
+		r, w, err := pipes.pipe()
 		if err != nil {
 			c.errorf("run: %v", err)
 			return exitFail
@@ -262,7 +268,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		go func() {
 			defer pumps.Done()
 			_, err := s.filter.ReadFrom(s.r)
-			if err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			if err == nil || errors.Is(err, errStopped) {
 				err = s.filter.Close()
 			}
 			if err != nil {
@@ -298,9 +304,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 	select {
 	case <-finished:
 	case <-time.After(grace):
-		for _, s := range streams {
-			s.r.SetReadDeadline(time.Now())
-		}
+		pipes.stopReading()
 		<-finished
 		c.warningf("run: a process started by the job still held its output open %v after the job exited; stopped reading it", grace)
 	}
