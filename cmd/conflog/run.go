@@ -32,6 +32,9 @@ Examples:
   conflog run --prefix SystemLog: --strict -- go run ./cmd/train
   conflog run --prefix SystemLog: --private store:/data/private \
       --recipient keys/recipient --signer keys/signer -- python3 train.py
+  conflog run --prefix SystemLog: --private store:/data/private \
+      --recipient keys/recipient --signer keys/signer \
+      --segment-size 16MiB --keep-for 720h -- python3 train.py
 
 Runs COMMAND and passes its public lines, those starting with PREFIX, to this
 process's stdout and stderr, each on the stream it came from. Every other
@@ -76,6 +79,16 @@ Flags:
   --checkpoint-every D  with store:DIR: seal the store and print its signed
                       checkpoint as a public "conflog checkpoint" line this
                       often (default 1m), and at exit
+  --segment-size SIZE with store:DIR: seal the segment and start a new one once
+                      it holds SIZE of plaintext, in bytes or with KiB/MiB/GiB
+                      (default 64MiB, at most 2GiB: purge holds one in memory)
+  --segment-age D     with store:DIR: seal it also once it is D old (default 1h)
+  --keep-segments N   with store:DIR: at each seal, delete the ciphertext of
+                      all but the newest N segments (default 0: keep all)
+  --keep-for D        with store:DIR: at each seal, delete the ciphertext of
+                      segments sealed more than D ago (default 0: forever).
+                      Retired segments' indexes stay, so the store and every
+                      checkpoint still verify; their records are gone for good
 ` + detectHelp + `
 COMMAND runs in its own process group; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 SIGUSR1 and SIGUSR2 sent to conflog are forwarded to that group.
