@@ -47,8 +47,9 @@ goes to stderr:
 The public channel: COMMAND inherits a pipe for its public records, named by
 $CONFLOG_PUBLIC_FD (and the prefix by $CONFLOG_PREFIX). conflog's Go handler,
 and the Python handler in examples/conflog_public.py, write public lines
-there. Lines from the channel go out on stderr; a channel line without the
-prefix is private all the same.
+there; the Go handler uses PREFIX even if it was built with another, after
+one warning line naming both. Lines from the channel go out on stderr; a
+channel line without the prefix is private all the same.
 
 Flags:
   --prefix PREFIX     the public marker (default: $CONFLOG_PREFIX; one is required)
