@@ -83,7 +83,8 @@ Flags:
   --segment-size SIZE with store:DIR: seal the segment and start a new one once
                       it holds SIZE of plaintext, in bytes or with KiB/MiB/GiB
                       (default 64MiB, at most 2GiB: purge holds one in memory)
-  --segment-age D     with store:DIR: seal it also once it is D old (default 1h)
+  --segment-age D     with store:DIR: seal a segment, too, once it is D old
+                      (default 1h)
   --keep-segments N   with store:DIR: at each seal, delete the ciphertext of
                       all but the newest N segments (default 0: keep all)
   --keep-for D        with store:DIR: at each seal, delete the ciphertext of
