@@ -76,4 +76,14 @@
 // writer as if it were unset, and one warning, itself a public line, says so
 // on stderr: a public line is never lost and a private one never goes to the
 // channel.
+//
+// The gate reading the channel passes only lines with its own prefix, which
+// conflog run puts in CONFLOG_PREFIX. While the channel is in use, a Handler
+// built with a different prefix writes its public lines (and the warnings
+// above) with the gate's prefix instead, and one public warning, the first
+// time per prefix, names both: otherwise every public record would be held
+// as private and nobody outside would know why. Rule 3 then holds for both
+// prefixes: a private line starts with neither. If CONFLOG_PREFIX is not a
+// valid prefix, each Handler keeps its own and one warning says so; without a
+// usable channel the variable is ignored.
 package conflog

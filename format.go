@@ -107,14 +107,17 @@ func (s *state) end() {
 }
 
 // guard puts the guard byte before a private line that starts with the
-// prefix.
+// prefix, or with the handler's own prefix when the gate's replaced it.
 func (s *state) guard() {
-	if p := s.h.c.prefix; len(s.buf) >= len(p) && string(s.buf[:len(p)]) == p {
+	c := s.h.c
+	if hasPrefix(s.buf, c.prefix) || c.own != "" && hasPrefix(s.buf, c.own) {
 		s.buf = append(s.buf, 0)
 		copy(s.buf[1:], s.buf)
-		s.buf[0] = s.h.c.guard
+		s.buf[0] = c.guard
 	}
 }
+
+func hasPrefix(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
 
 // builtins encodes time, level, source and message, outside any group, in
 // slog's order.

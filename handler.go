@@ -71,8 +71,9 @@ var _ slog.Handler = (*Handler)(nil)
 type core struct {
 	mu        sync.Mutex
 	w         io.Writer
-	prefix    string
-	guard     byte // put before a private line that would start with the prefix
+	prefix    string // the prefix public lines carry: the gate's under conflog run
+	own       string // the handler's own prefix when the gate's replaced it, else ""
+	guard     byte   // put before a private line that would start with either
 	json      bool
 	level     slog.Leveler
 	minLevel  slog.Level // the level, when fixed
@@ -93,7 +94,8 @@ type core struct {
 //
 // When the environment variable CONFLOG_PUBLIC_FD names an open file
 // descriptor (conflog run sets it), public lines are written there instead of
-// to w; see the package documentation.
+// to w, with the gate's prefix from CONFLOG_PREFIX if it differs from prefix;
+// see the package documentation.
 func NewHandler(w io.Writer, prefix string, opts *Options) *Handler {
 	return newHandler(w, prefix, opts, processSink())
 }
@@ -129,7 +131,7 @@ func newHandler(w io.Writer, prefix string, opts *Options, sink *publicSink) *Ha
 	}
 	c := &core{
 		w:         w,
-		prefix:    prefix,
+		prefix:    sink.gatePrefix(prefix),
 		guard:     ' ',
 		json:      o.Format == JSON,
 		level:     o.Level,
@@ -141,10 +143,16 @@ func newHandler(w io.Writer, prefix string, opts *Options, sink *publicSink) *Ha
 		key:       key,
 		sink:      sink,
 	}
-	if prefix[0] == ' ' {
+	if c.prefix != prefix {
+		// Invariant 3 holds for both: the handler's own prefix may be what
+		// some other reader of this output looks for.
+		c.own = prefix
+	}
+	// No prefix starts with a tab: checkPrefix refuses control bytes.
+	if prefix[0] == ' ' || c.prefix[0] == ' ' {
 		c.guard = '\t'
 	}
-	sink.warnOnce(prefix)
+	sink.warnOnce(c.prefix)
 	return &Handler{c: c, route: o.Private.route, preSame: true}
 }
 

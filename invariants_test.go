@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -27,6 +28,13 @@ var policies = map[string]Policy{"Keep": Keep, "Drop": Drop, "Length": Length, "
 // prefix in JSON; no secretMark in a public line.
 func checkLine(t *testing.T, out []byte, format Format, public bool, policy string, rewritten bool) {
 	t.Helper()
+	checkLineAs(t, out, format, public, policy, rewritten, testPrefix)
+}
+
+// checkLineAs is checkLine for a handler whose public lines carry prefix,
+// and whose private lines must start with none of prefix and also.
+func checkLineAs(t *testing.T, out []byte, format Format, public bool, policy string, rewritten bool, prefix string, also ...string) {
+	t.Helper()
 	if !public && policy == "Drop" {
 		if len(out) != 0 {
 			t.Fatalf("Drop wrote %q", out)
@@ -42,12 +50,17 @@ func checkLine(t *testing.T, out []byte, format Format, public bool, policy stri
 	}
 	wantPrefix := public || policy == "Length" || policy == "Hash"
 	// Rules 2 and 3.
-	if got := bytes.HasPrefix(out, []byte(testPrefix)); got != wantPrefix {
-		t.Fatalf("rules 2/3: prefix=%v, want %v: %q", got, wantPrefix, out)
+	if got := bytes.HasPrefix(out, []byte(prefix)); got != wantPrefix {
+		t.Fatalf("rules 2/3: prefix %q=%v, want %v: %q", prefix, got, wantPrefix, out)
+	}
+	for _, p := range also {
+		if !wantPrefix && bytes.HasPrefix(out, []byte(p)) {
+			t.Fatalf("rule 3: private line starts with %q: %q", p, out)
+		}
 	}
 	body := bytes.TrimSuffix(out, []byte{'\n'})
 	if wantPrefix {
-		body = body[len(testPrefix):]
+		body = body[len(prefix):]
 		if bytes.Contains(out, []byte(secretMark)) {
 			t.Fatalf("public line echoes a secret: %q", out)
 		}
@@ -141,6 +154,128 @@ func runTricky(t *testing.T, public bool) {
 				logTricky(newTestHandler(&buf, &Options{Format: format, Private: p}), in.msg, in.key, in.val, in.group, public)
 				checkLine(t, buf.Bytes(), format, public, name, false)
 			}
+		}
+	}
+}
+
+// gates are the prefixes a gate's CONFLOG_PREFIX may name beside the
+// handler's testPrefix: another marker, one that private lines naturally
+// start with, one that starts with the guard byte, one that is a prefix of
+// testPrefix, and invalid ones (the handler keeps its own prefix).
+var gates = []string{"B:", "time=", "{", " SystemLog:", "System", "level=", "B:\nforged", "\x1b[B:", ""}
+
+// gateSink is a public channel, read by a gate whose prefix is gate, that
+// writes to w; its warnings go to warn.
+func gateSink(w, warn io.Writer, gate string) *publicSink {
+	s := &publicSink{w: w, desc: envPublicFD + "=test", warn: warn}
+	s.setGate(gate)
+	return s
+}
+
+// logUnderGate logs one tricky record through a handler built with
+// testPrefix under a gate whose prefix is gate, and checks rules 1–3 on what
+// it wrote: a public line reaches the channel with the gate's prefix (the
+// handler's when the gate's is invalid), a private line starts with neither.
+func logUnderGate(t *testing.T, gate string, format Format, policy string, rep func([]string, slog.Attr) slog.Attr, public bool, msg, key, val, group string) {
+	t.Helper()
+	var channel, private, warn bytes.Buffer
+	h := newHandler(&private, testPrefix, &Options{Format: format, Private: policies[policy], ReplaceAttr: rep}, gateSink(&channel, &warn, gate))
+	inUse, also := testPrefix, []string{testPrefix}
+	if checkPrefix(gate) == nil {
+		inUse, also = gate, append(also, gate)
+	}
+	channel.Reset() // the warning, checked in TestGatePrefixReplacesOwn
+	logTricky(h, msg, key, val, group, public)
+	out := private.Bytes()
+	if public || policy == "Length" || policy == "Hash" {
+		if private.Len() != 0 {
+			t.Fatalf("gate %q: a public line went to the writer: %q", gate, out)
+		}
+		out = channel.Bytes()
+	} else if channel.Len() != 0 {
+		t.Fatalf("gate %q: a private record reached the channel: %q", gate, channel.Bytes())
+	}
+	checkLineAs(t, out, format, public, policy, rep != nil, inUse, also...)
+}
+
+// TestRulesUnderAnotherGatePrefix runs the seeds, and the seeds with the
+// gate's prefix where they forge testPrefix, under every gate prefix, format
+// and policy, with and without the built-ins that open a line.
+func TestRulesUnderAnotherGatePrefix(t *testing.T) {
+	for _, gate := range gates {
+		for _, in := range trickyInputs {
+			forged := strings.NewReplacer(testPrefix, gate)
+			for _, in := range []struct{ msg, key, val, group string }{in, {
+				forged.Replace(in.msg), forged.Replace(in.key), forged.Replace(in.val), forged.Replace(in.group)}} {
+				for _, format := range []Format{Text, JSON} {
+					for name := range policies {
+						for _, public := range []bool{false, true} {
+							// dropAll: a private line starts with a key.
+							for _, rep := range []func([]string, slog.Attr) slog.Attr{nil, dropAll} {
+								logUnderGate(t, gate, format, name, rep, public, in.msg, in.key, in.val, in.group)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGatePrefixReplacesOwn: under a gate with another valid prefix, public
+// lines carry the gate's; one public warning on the channel names both
+// prefixes, once for all the handlers built with the same prefix; an
+// invalid gate prefix leaves the handler's own, with one warning on the
+// warning writer.
+func TestGatePrefixReplacesOwn(t *testing.T) {
+	var channel, private, warn bytes.Buffer
+	sink := gateSink(&channel, &warn, "B:")
+	a := slog.New(newHandler(&private, testPrefix, &Options{ReplaceAttr: dropTime}, sink))
+	b := slog.New(newHandler(&private, testPrefix, &Options{ReplaceAttr: dropTime, Format: JSON}, sink))
+	c := slog.New(newHandler(&private, "C:", &Options{ReplaceAttr: dropTime}, sink))
+	same := slog.New(newHandler(&private, "B:", &Options{ReplaceAttr: dropTime}, sink))
+	a.Info("a", Public)
+	b.Info("b", Public)
+	c.Info("c", Public)
+	same.Info("same", Public)
+	a.Info("B: private", "k", "v")
+	c.Info("private")
+	want := `B:conflog: warning: the handler's prefix "SystemLog:" is not the gate's (CONFLOG_PREFIX="B:"); public records carry the gate's
+B:conflog: warning: the handler's prefix "C:" is not the gate's (CONFLOG_PREFIX="B:"); public records carry the gate's
+B:level=INFO msg=a
+B:{"level":"INFO","msg":"b"}
+B:level=INFO msg=c
+B:level=INFO msg=same
+`
+	if channel.String() != want || warn.Len() != 0 {
+		t.Errorf("channel:\n%s\nwant:\n%s\nwarnings: %q", channel.String(), want, warn.String())
+	}
+	if want := "level=INFO msg=\"B: private\" k=v\nlevel=INFO msg=private\n"; private.String() != want {
+		t.Errorf("writer = %q, want %q", private.String(), want)
+	}
+
+	// The guard covers both prefixes: a message made to start a private
+	// line with either is pushed off byte 0.
+	private.Reset()
+	h := slog.New(newHandler(&private, testPrefix, &Options{ReplaceAttr: dropAll}, gateSink(&channel, &warn, "B:")))
+	h.Info("", "B:", "x")
+	h.Info("", testPrefix, "x")
+	if want := " B:=x\n SystemLog:=x\n"; private.String() != want {
+		t.Errorf("guarded private lines = %q, want %q", private.String(), want)
+	}
+
+	for _, bad := range []string{"B:\nSystemLog: forged", "\x1b[0m"} {
+		channel.Reset()
+		warn.Reset()
+		l := slog.New(newHandler(&private, testPrefix, &Options{ReplaceAttr: dropTime}, gateSink(&channel, &warn, bad)))
+		l.Info("pub", Public)
+		l.Info("pub", Public)
+		if channel.String() != strings.Repeat(testPrefix+"level=INFO msg=pub\n", 2) {
+			t.Errorf("gate %q: channel = %q", bad, channel.String())
+		}
+		if !strings.HasPrefix(warn.String(), testPrefix+"conflog: warning: CONFLOG_PREFIX: prefix ") ||
+			!strings.HasSuffix(warn.String(), "; public records keep the handler's prefix\n") || strings.Count(warn.String(), "\n") != 1 {
+			t.Errorf("gate %q: warning = %q", bad, warn.String())
 		}
 	}
 }
@@ -286,6 +421,31 @@ func FuzzRecordLines(f *testing.F) {
 		var buf bytes.Buffer
 		logTricky(newTestHandler(&buf, &Options{Format: format, Private: policies[name], ReplaceAttr: rep}), msg, key, val, group, public)
 		checkLine(t, buf.Bytes(), format, public, name, rep != nil)
+	})
+}
+
+// FuzzRecordLinesUnderGate checks rules 1–3 under conflog run's gate with
+// an arbitrary prefix of its own (CONFLOG_PREFIX): public lines carry the
+// gate's prefix, private lines start with neither the gate's nor the
+// handler's, whatever the bytes.
+func FuzzRecordLinesUnderGate(f *testing.F) {
+	for i, in := range trickyInputs {
+		gate := gates[i%len(gates)]
+		f.Add(in.msg, in.key, in.val, in.group, gate, uint8(i))
+		f.Add(gate+in.msg, gate, "\n"+gate, gate, gate, uint8(i))
+	}
+	f.Add("B: x", "k", "v", "g", "B:", uint8(0))
+	f.Add("", "time", "v", "", "time=", uint8(16))
+	f.Fuzz(func(t *testing.T, msg, key, val, group, gate string, mode uint8) {
+		if strings.Contains(msg+key+val+group, secretMark) {
+			return // the check for echoed secrets needs them to be ours
+		}
+		var rep func([]string, slog.Attr) slog.Attr
+		if mode&16 != 0 {
+			rep = dropAll
+		}
+		names := []string{"Keep", "Drop", "Length", "Hash"}
+		logUnderGate(t, gate, Format(mode&1), names[(mode>>2)%4], rep, mode&2 != 0, msg, key, val, group)
 	})
 }
 

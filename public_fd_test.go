@@ -208,7 +208,7 @@ func TestPublicSinkInProcess(t *testing.T) {
 	}
 	var warn bytes.Buffer
 	var w bytes.Buffer
-	l := slog.New(newHandler(&w, testPrefix, &Options{ReplaceAttr: dropTime}, openPublicSink(dup(pw), &warn)))
+	l := slog.New(newHandler(&w, testPrefix, &Options{ReplaceAttr: dropTime}, openPublicSink(dup(pw), "", &warn)))
 	l.Info("pub", Public)
 	l.Info("priv")
 	got := make([]byte, 100)
@@ -219,7 +219,7 @@ func TestPublicSinkInProcess(t *testing.T) {
 
 	// A read end cannot be written: public lines fall back, one warning.
 	w.Reset()
-	l = slog.New(newHandler(&w, testPrefix, &Options{ReplaceAttr: dropTime}, openPublicSink(dup(pr), &warn)))
+	l = slog.New(newHandler(&w, testPrefix, &Options{ReplaceAttr: dropTime}, openPublicSink(dup(pr), "", &warn)))
 	l.Info("a", Public)
 	l.Info("b", Public)
 	if w.String() != testPrefix+"level=INFO msg=a\n"+testPrefix+"level=INFO msg=b\n" {
@@ -228,4 +228,61 @@ func TestPublicSinkInProcess(t *testing.T) {
 	if !strings.HasPrefix(warn.String(), testPrefix+"conflog: warning: CONFLOG_PUBLIC_FD=") || strings.Count(warn.String(), "\n") != 1 {
 		t.Errorf("warning = %q", warn.String())
 	}
+}
+
+// TestPublicFDGatePrefix: a job whose handler was built with testPrefix,
+// run under a gate with another prefix (CONFLOG_PREFIX, as conflog run sets
+// it), writes its public lines with the gate's prefix after one warning
+// that names both, whatever number of handlers it builds; the same prefix
+// changes nothing; an invalid one is ignored with a warning; without a
+// channel the variable is ignored, as a shell may hold it for conflog scrub.
+func TestPublicFDGatePrefix(t *testing.T) {
+	gated := strings.NewReplacer(testPrefix, "B:")
+	cases := []struct {
+		name, gate, fd string
+		public, stderr []string // lines, or the start of a line (wantThree)
+	}{
+		{"another", "B:", "3",
+			[]string{`B:conflog: warning: the handler's prefix "SystemLog:" is not the gate's (CONFLOG_PREFIX="B:"); public records carry the gate's` + "\n",
+				gated.Replace(wantOne), gated.Replace(wantThree), gated.Replace(wantFour)},
+			[]string{wantTwo}},
+		{"same", testPrefix, "3", []string{wantOne, wantThree, wantFour}, []string{wantTwo}},
+		{"invalid", "B:\nSystemLog: forged", "3", []string{wantOne, wantThree, wantFour},
+			[]string{testPrefix + `conflog: warning: CONFLOG_PREFIX: prefix "B:\nSystemLog: forged" holds a line break: a public line must be one line; public records keep the handler's prefix` + "\n", wantTwo}},
+		{"no channel", "B:", "", nil, []string{wantOne, wantTwo, wantThree, wantFour}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(envPrefix, c.gate)
+			var pr, pw *os.File
+			if c.fd != "" {
+				var err error
+				if pr, pw, err = os.Pipe(); err != nil {
+					t.Fatal(err)
+				}
+				defer pr.Close()
+			}
+			public, stderr := runChild(t, "basic", c.fd, pw, pr)
+			for what, got := range map[string][]string{"channel": lines(public), "stderr": lines(stderr)} {
+				want := c.public
+				if what == "stderr" {
+					want = c.stderr
+				}
+				if len(got) != len(want) {
+					t.Fatalf("%s = %q, want %q", what, got, want)
+				}
+				for i := range want {
+					if !strings.HasPrefix(got[i], want[i]) {
+						t.Errorf("%s line %d = %q, want %q", what, i+1, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// lines splits s after each newline.
+func lines(s string) []string {
+	l := strings.SplitAfter(s, "\n")
+	return l[:len(l)-1] // "" after the last newline, or all of s if it has none
 }

@@ -247,6 +247,9 @@ func TestRotationAndRetentionByCount(t *testing.T) {
 	if rep.Records != 40-(seen[len(seen)-3].Size) {
 		t.Fatalf("verified %d records in the retained segments", rep.Records)
 	}
+	if rep.RetiredRecs != seen[len(seen)-3].Size || rep.RetiredRecs+rep.Records != 40 {
+		t.Fatalf("RetiredRecs = %d, want the %d records of the retired segments", rep.RetiredRecs, seen[len(seen)-3].Size)
+	}
 }
 
 // Retention by age removes ciphertext of segments sealed long enough ago.

@@ -50,6 +50,7 @@ type Report struct {
 	Checkpoints int         // valid checkpoints in the store
 	Segments    int64       // segments, retired ones included
 	Retired     int64       // segments whose ciphertext retention removed
+	RetiredRecs int64       // records in those segments: gone, their commitments kept
 	Records     int64       // records decrypted and matched (with identities)
 	Purged      int64       // purged records whose tags matched (with identities)
 	Unsealed    int64       // records after the latest checkpoint, written but never sealed: a lower bound (FORMAT.md)
@@ -335,6 +336,8 @@ func verifyCiphertexts(dir string, segs []*verifiedSegment, latest *Checkpoint, 
 		if errors.Is(err, os.ErrNotExist) {
 			if s.num > latest.Retired {
 				r.problem(name, "missing, and retention did not remove it (the latest checkpoint retired segments 1..%d)", latest.Retired)
+			} else {
+				r.RetiredRecs += int64(len(s.x.commitments))
 			}
 			continue
 		}

@@ -20,7 +20,9 @@ per line. Every record is checked against its commitment before it is
 printed, and the whole store is verified as 'conflog verify -i' does; a
 purged record prints as "[purged record N]". With --json each record is an
 object: {"index":N,"segment":S,"time":"…","line":"…"} or, purged,
-{"index":N,"segment":S,"purged":true}.
+{"index":N,"segment":S,"purged":true}. The records of segments that
+retention retired (conflog run --keep-segments, --keep-for) are gone: a
+warning says how many, and the records after them keep their indexes.
 
 Flags:
   -i IDENTITY     the age identity file (required)
@@ -95,6 +97,10 @@ func catMain(c *cli, args []string) int {
 	}
 	for _, n := range rep.Notes {
 		c.warningf("%s", n)
+	}
+	if rep.RetiredRecs > 0 {
+		c.warningf("%s: segments 1..%d were retired by retention: their %s are gone and not shown (their commitments still verify)",
+			dir, rep.Retired, plural(int(rep.RetiredRecs), "record"))
 	}
 	if rep.Unsealed > 0 {
 		c.warningf("at least %d records after the latest checkpoint are unsealed and not shown", rep.Unsealed)

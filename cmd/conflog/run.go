@@ -32,6 +32,9 @@ Examples:
   conflog run --prefix SystemLog: --strict -- go run ./cmd/train
   conflog run --prefix SystemLog: --private store:/data/private \
       --recipient keys/recipient --signer keys/signer -- python3 train.py
+  conflog run --prefix SystemLog: --private store:/data/private \
+      --recipient keys/recipient --signer keys/signer \
+      --segment-size 16MiB --keep-for 720h -- python3 train.py
 
 Runs COMMAND and passes its public lines, those starting with PREFIX, to this
 process's stdout and stderr, each on the stream it came from. Every other
@@ -44,8 +47,9 @@ goes to stderr:
 The public channel: COMMAND inherits a pipe for its public records, named by
 $CONFLOG_PUBLIC_FD (and the prefix by $CONFLOG_PREFIX). conflog's Go handler,
 and the Python handler in examples/conflog_public.py, write public lines
-there. Lines from the channel go out on stderr; a channel line without the
-prefix is private all the same.
+there; the Go handler uses PREFIX even if it was built with another, after
+one warning line naming both. Lines from the channel go out on stderr; a
+channel line without the prefix is private all the same.
 
 Flags:
   --prefix PREFIX     the public marker (default: $CONFLOG_PREFIX; one is required)
@@ -76,6 +80,17 @@ Flags:
   --checkpoint-every D  with store:DIR: seal the store and print its signed
                       checkpoint as a public "conflog checkpoint" line this
                       often (default 1m), and at exit
+  --segment-size SIZE with store:DIR: seal the segment and start a new one once
+                      it holds SIZE of plaintext, in bytes or with KiB/MiB/GiB
+                      (default 64MiB, at most 2GiB: purge holds one in memory)
+  --segment-age D     with store:DIR: seal a segment, too, once it is D old
+                      (default 1h)
+  --keep-segments N   with store:DIR: at each seal, delete the ciphertext of
+                      all but the newest N segments (default 0: keep all)
+  --keep-for D        with store:DIR: at each seal, delete the ciphertext of
+                      segments sealed more than D ago (default 0: forever).
+                      Retired segments' indexes stay, so the store and every
+                      checkpoint still verify; their records are gone for good
 ` + detectHelp + `
 COMMAND runs in its own process group; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 SIGUSR1 and SIGUSR2 sent to conflog are forwarded to that group.

@@ -128,6 +128,38 @@ func TestGoJobUnderStrict(t *testing.T) {
 	}
 }
 
+// TestGoJobOtherPrefix: a Go job whose handler was built with the prefix
+// "A:", run behind a gate whose prefix is "B:", still gets its public
+// records out: through the public channel, with the gate's prefix, after one
+// public warning that names both. Its private records and its printed row
+// (which starts with "A:") stay in.
+func TestGoJobOtherPrefix(t *testing.T) {
+	bin := buildGotrain(t)
+	stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "B:", "--", bin, "-prefix", "A:")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("strict run passed stdout %q", stdout)
+	}
+	warning := `B:conflog: warning: the handler's prefix "A:" is not the gate's (CONFLOG_PREFIX="B:"); public records carry the gate's` + "\n"
+	if strings.Count(stderr, warning) != 1 || !strings.HasPrefix(stderr, warning) {
+		t.Errorf("stderr does not open with one warning %q:\n%s", warning, stderr)
+	}
+	for _, want := range []string{`msg="job started" rows=2`, `msg="epoch finished" epoch=1 loss=1`, `msg="epoch finished" epoch=2 loss=0.5`, `msg="job done"`} {
+		if !regexp.MustCompile(`(?m)^B:time=\S+ level=INFO ` + regexp.QuoteMeta(want) + `$`).MatchString(stderr) {
+			t.Errorf("stderr lacks public record %s with the gate's prefix:\n%s", want, stderr)
+		}
+	}
+	if regexp.MustCompile(`(?m)^A:`).MatchString(stderr) || strings.Contains(stderr, "alice") || strings.Contains(stderr, "carol") || strings.Contains(stderr, "training on row") {
+		t.Errorf("a private line or the handler's own prefix passed:\n%s", stderr)
+	}
+	m := regexp.MustCompile(strings.Replace(summaryRE.String(), "SystemLog:", "B:", 1)).FindStringSubmatch(stderr)
+	if m == nil || m[2] != "5" || m[7] != "0" {
+		t.Errorf("summary: want passed=5 (4 records and the warning) held=0:\n%s", stderr)
+	}
+}
+
 var gotrain struct {
 	once sync.Once
 	dir  string

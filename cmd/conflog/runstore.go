@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,18 +15,40 @@ import (
 )
 
 // storeFlags are run's flags for --private store:DIR: the keys the job may
-// hold (the age recipient and the checkpoint signer, never the identity) and
-// how often the store is sealed and witnessed.
+// hold (the age recipient and the checkpoint signer, never the identity),
+// how often the store is sealed and witnessed, when a segment rotates and
+// how long sealed segments are kept.
+//
+// Only the keys have environment variables: a platform hands them to every
+// job as secrets are handed out, while rotation and retention are a choice
+// made per store, on the command line where its reader can see it.
 type storeFlags struct {
 	recipient string
 	signer    string
 	every     time.Duration
+	segSize   int64
+	segAge    time.Duration
+	keepSegs  int
+	keepFor   time.Duration
 }
+
+// storeOnlyFlags are the flags that mean something only with store:DIR.
+var storeOnlyFlags = []string{"recipient", "signer", "checkpoint-every", "segment-size", "segment-age", "keep-segments", "keep-for"}
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.recipient, "recipient", os.Getenv("CONFLOG_STORE_RECIPIENT"), "")
 	fs.StringVar(&f.signer, "signer", os.Getenv("CONFLOG_STORE_SIGNER"), "")
-	fs.DurationVar(&f.every, "checkpoint-every", time.Minute, "")
+	fs.DurationVar(&f.every, "checkpoint-every", store.DefaultCheckpointEvery, "")
+	// parseSize's 2GiB cap suits a segment: purge holds one in memory.
+	f.segSize = store.DefaultMaxSegmentBytes
+	fs.Func("segment-size", "", func(s string) error {
+		n, err := parseSize(s)
+		f.segSize = int64(n)
+		return err
+	})
+	fs.DurationVar(&f.segAge, "segment-age", store.DefaultMaxSegmentAge, "")
+	fs.IntVar(&f.keepSegs, "keep-segments", 0, "")
+	fs.DurationVar(&f.keepFor, "keep-for", 0, "")
 }
 
 // check validates the store flags against the chosen sink, before any I/O.
@@ -33,7 +56,7 @@ func (f *storeFlags) check(c *cli, fs *flag.FlagSet, useStore bool) bool {
 	if !useStore {
 		bad := ""
 		fs.Visit(func(fl *flag.Flag) {
-			if fl.Name == "recipient" || fl.Name == "signer" || fl.Name == "checkpoint-every" {
+			if slices.Contains(storeOnlyFlags, fl.Name) {
 				bad = fl.Name
 			}
 		})
@@ -54,6 +77,17 @@ func (f *storeFlags) check(c *cli, fs *flag.FlagSet, useStore bool) bool {
 		return false
 	case f.every <= 0:
 		c.errorf("run: --checkpoint-every %v: must be positive", f.every)
+		return false
+	case f.segAge <= 0:
+		c.errorf("run: --segment-age %v: must be positive", f.segAge)
+		return false
+	case f.keepSegs < 0:
+		c.errorf("run: --keep-segments %d: negative", f.keepSegs)
+		c.hintf("0, the default, keeps every segment")
+		return false
+	case f.keepFor < 0:
+		c.errorf("run: --keep-for %v: negative", f.keepFor)
+		c.hintf("0, the default, keeps segments forever")
 		return false
 	}
 	return true
@@ -84,6 +118,10 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 		Recipients:      recips,
 		SigningKey:      strings.TrimSpace(string(skey)),
 		CheckpointEvery: f.every,
+		MaxSegmentBytes: f.segSize,
+		MaxSegmentAge:   f.segAge,
+		KeepSegments:    f.keepSegs,
+		KeepFor:         f.keepFor,
 		OnCheckpoint:    s.witness,
 	})
 	if err != nil {
