@@ -1,9 +1,10 @@
 """Public log records for Python jobs run behind `conflog run`.
 
 `conflog run` hands the job a pipe for public records and names it in
-$CONFLOG_PUBLIC_FD; $CONFLOG_PREFIX holds the prefix. PublicHandler writes
-the records marked public there, prefixed, one line each, and ignores the
-rest, which your normal handlers print as usual (and the gate keeps private).
+$CONFLOG_PUBLIC_FD; $CONFLOG_PREFIX holds the gate's prefix. PublicHandler
+writes the records marked public there, one line each with the gate's prefix
+(over one passed to it), and ignores the rest, which your normal handlers
+print as usual (and the gate keeps private).
 
     import logging, conflog_public
     log = logging.getLogger("train")
@@ -20,6 +21,11 @@ import logging
 import os
 import sys
 
+
+def _usable(prefix):
+    return bool(prefix) and "\n" not in prefix and "\r" not in prefix
+
+
 _ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", 0x1B: "\\x1b"}
 
 
@@ -28,10 +34,17 @@ class PublicHandler(logging.Handler):
 
     def __init__(self, prefix=None, level=logging.NOTSET):
         super().__init__(level)
-        self.prefix = prefix or os.environ.get("CONFLOG_PREFIX")
-        if not self.prefix or "\n" in self.prefix or "\r" in self.prefix:
-            raise ValueError("conflog_public: no usable prefix: pass one or set CONFLOG_PREFIX")
         fd = os.environ.get("CONFLOG_PUBLIC_FD")
+        gate = os.environ.get("CONFLOG_PREFIX")
+        if fd and _usable(gate):
+            # Behind the gate, its prefix is the one that gets out: a record
+            # with another would be held private, and nobody outside would
+            # know why. conflog's Go handler does the same.
+            self.prefix = gate
+        else:
+            self.prefix = prefix or gate
+        if not _usable(self.prefix):
+            raise ValueError("conflog_public: no usable prefix: pass one or set CONFLOG_PREFIX")
         self.fd = int(fd) if fd else sys.stderr.fileno()
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 

@@ -160,6 +160,32 @@ func TestGoJobOtherPrefix(t *testing.T) {
 	}
 }
 
+// TestPythonHandlerTakesGatePrefix: examples/conflog_public.py, given a
+// prefix of its own, writes its public records with the gate's behind
+// conflog run, as the Go handler does; its private record stays in.
+func TestPythonHandlerTakesGatePrefix(t *testing.T) {
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := writeScript(t, "job.py", `import logging, sys
+sys.path.insert(0, `+fmt.Sprintf("%q", examples)+`)
+import conflog_public
+log = logging.getLogger("job")
+log.setLevel(logging.INFO)
+log.addHandler(conflog_public.PublicHandler(prefix="A:"))
+log.info("epoch %d", 1, extra={"public": True})
+log.info("row %s", "alice@example.com")
+`)
+	stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "B:", "--", "python3", job)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	if stdout != "" || !strings.HasPrefix(stderr, "B: INFO job: epoch 1\n") || strings.Contains(stderr, "A:") || strings.Contains(stderr, "alice") {
+		t.Errorf("want only the public record, with the gate's prefix; stdout %q, stderr:\n%s", stdout, stderr)
+	}
+}
+
 var gotrain struct {
 	once sync.Once
 	dir  string
