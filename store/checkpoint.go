@@ -65,21 +65,9 @@ func ParseCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 	if len(msg) > maxNote {
 		return nil, fmt.Errorf("checkpoint: %d bytes, more than the %d allowed", len(msg), maxNote)
 	}
-	n, err := note.Open(msg, note.VerifierList(v))
+	n, err := openNote(msg, v)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
-	// Exactly one signature, encoded canonically: note.Open accepts base64
-	// with stray low bits and extra unverified signatures, and a checkpoint
-	// that can be changed without changing its meaning is one a tamper
-	// check cannot tell from the original.
-	if len(n.Sigs) != 1 || len(n.UnverifiedSigs) != 0 {
-		return nil, errors.New("checkpoint: not exactly one signature")
-	}
-	sig, _ := base64.StdEncoding.DecodeString(n.Sigs[0].Base64)
-	canon := n.Text + "\n— " + n.Sigs[0].Name + " " + base64.StdEncoding.EncodeToString(sig) + "\n"
-	if string(msg) != canon {
-		return nil, errors.New("checkpoint: signed note is not in canonical form")
 	}
 	lines := strings.SplitAfter(n.Text, "\n")
 	if len(lines) != 7 || lines[6] != "" {
@@ -112,6 +100,26 @@ func ParseCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: retired %d segments of %d", c.Retired, c.Segment)
 	}
 	return c, nil
+}
+
+// openNote opens a signed note that must carry exactly one signature, by v,
+// encoded canonically: note.Open accepts base64 with stray low bits and
+// extra unverified signatures, and a note that can be changed without
+// changing its meaning is one a tamper check cannot tell from the original.
+func openNote(msg []byte, v note.Verifier) (*note.Note, error) {
+	n, err := note.Open(msg, note.VerifierList(v))
+	if err != nil {
+		return nil, err
+	}
+	if len(n.Sigs) != 1 || len(n.UnverifiedSigs) != 0 {
+		return nil, errors.New("not exactly one signature")
+	}
+	sig, _ := base64.StdEncoding.DecodeString(n.Sigs[0].Base64)
+	canon := n.Text + "\n— " + n.Sigs[0].Name + " " + base64.StdEncoding.EncodeToString(sig) + "\n"
+	if string(msg) != canon {
+		return nil, errors.New("signed note is not in canonical form")
+	}
+	return n, nil
 }
 
 // parseField parses "name N" with N canonical decimal.

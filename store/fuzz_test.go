@@ -44,6 +44,40 @@ func FuzzParseCheckpoint(f *testing.F) {
 	})
 }
 
+// FuzzParseManifest: a manifest is accepted only if it is signed, once and
+// canonically, by the key it names, and then it is exactly what signing its
+// fields again gives: no byte of an accepted manifest is free to change.
+func FuzzParseManifest(f *testing.F) {
+	s, err := note.NewSigner(fuzzSKey)
+	if err != nil {
+		f.Fatal(err)
+	}
+	vkey, _ := verifierKey(fuzzSKey)
+	m := &manifest{id: strings.Repeat("ab", 16), verifier: vkey, recipients: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}}
+	good, err := m.sign(s)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(m.marshal())
+	f.Add(bytes.Replace(good, []byte("recipient age1"), []byte("recipient age2"), 1))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := parseManifest(data)
+		if err != nil {
+			return
+		}
+		if got.verifier != vkey {
+			// Signed by a key the fuzzer made up: it cannot, short of
+			// breaking Ed25519.
+			t.Fatalf("accepted a manifest signed by %s", got.verifier)
+		}
+		again, err := got.sign(s) // Ed25519 is deterministic
+		if err != nil || !bytes.Equal(again, data) {
+			t.Fatalf("accepted a non-canonical manifest:\n%q\nre-signed:\n%q", data, again)
+		}
+	})
+}
+
 // parseIndex never panics; what it accepts with a trailer re-serialises to
 // the same bytes.
 func FuzzParseIndex(f *testing.F) {

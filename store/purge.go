@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"filippo.io/age"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // Purge removes every record for which match returns true, with its salt,
@@ -43,10 +44,22 @@ func Purge(dir string, id age.Identity, match func([]byte) bool) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The manifest is not signed. Re-encrypting to recipients that exclude
-	// the purger would lock the investigator out of the touched segments, a
-	// sign the manifest was rewritten; refuse. (Recipients added beside the
-	// purger's cannot be told from a second team's: FORMAT.md, "Purge".)
+	// The touched segments are re-encrypted to the manifest's recipients,
+	// so they must be the writer's: the manifest is signed by the key it
+	// names (readManifest), and the store's checkpoints must be signed by
+	// that key too, or a manifest swapped whole, with a key of its own,
+	// would pass. Recipients that exclude the purger would lock the
+	// investigator out of the touched segments: refuse those as well.
+	v, err := note.NewVerifier(m.verifier)
+	if err != nil {
+		return 0, fmt.Errorf("store: %w", err)
+	}
+	if cps, err := readCheckpoints(dir, v, m.id); err != nil || len(cps) == 0 {
+		if err == nil {
+			err = errors.New("no checkpoints")
+		}
+		return 0, fmt.Errorf("store: purge: the checkpoints are not signed by the manifest's key (%w); run conflog verify", err)
+	}
 	if x, ok := id.(*age.X25519Identity); ok && !slices.Contains(m.recipients, x.Recipient().String()) {
 		return 0, fmt.Errorf("store: purge: the store's manifest does not list this identity's recipient %s; check %s", x.Recipient(), filepath.Join(dir, manifestName))
 	}

@@ -433,18 +433,57 @@ func TestRotationByAge(t *testing.T) {
 	}
 }
 
-// Purge refuses a manifest rewritten so the purger would be locked out.
+// Purge re-encrypts to the manifest's recipients, so it refuses a manifest
+// that is not the writer's: a recipient slipped in without the signing key, a
+// manifest swapped whole with a key of its own, or one (even properly
+// signed) that would lock the purger out.
 func TestPurgeRefusesForeignRecipients(t *testing.T) {
 	k := newTestKeys(t)
-	dir := t.TempDir()
-	w := openT(t, dir, k.options())
-	appendT(t, w, "secret")
-	w.Close()
-	m := mustManifest(t, dir)
-	m.recipients = []string{newTestKeys(t).identity.Recipient().String()}
-	os.WriteFile(filepath.Join(dir, manifestName), m.marshal(), 0o600)
-	if _, err := Purge(dir, k.identity, func([]byte) bool { return true }); err == nil || !strings.Contains(err.Error(), "does not list this identity's recipient") {
-		t.Fatalf("Purge with a foreign manifest: %v", err)
+	attacker := newTestKeys(t)
+	for _, tc := range []struct {
+		name string
+		edit func(dir string, m *manifest) []byte
+		want string
+	}{
+		{"recipient added, old signature kept", func(dir string, m *manifest) []byte {
+			signed, _ := os.ReadFile(filepath.Join(dir, manifestName))
+			_, sig, _ := strings.Cut(string(signed), "\n\n")
+			m.recipients = append(m.recipients, attacker.identity.Recipient().String())
+			return append(m.marshal(), "\n"+sig...)
+		}, "not signed by the key it names"},
+		{"recipient added, unsigned", func(dir string, m *manifest) []byte {
+			m.recipients = append(m.recipients, attacker.identity.Recipient().String())
+			return m.marshal()
+		}, "not a signed conflog store v1 manifest"},
+		{"swapped whole, signed by another key", func(dir string, m *manifest) []byte {
+			m.verifier = attacker.vkey
+			m.recipients = append(m.recipients, attacker.identity.Recipient().String())
+			s, _ := newSignerT(attacker.skey)
+			data, _ := m.sign(s)
+			return data
+		}, "checkpoints are not signed by the manifest's key"},
+		{"signed by the store's key, purger left out", func(dir string, m *manifest) []byte {
+			m.recipients = []string{attacker.identity.Recipient().String()}
+			s, _ := newSignerT(k.skey)
+			data, _ := m.sign(s)
+			return data
+		}, "does not list this identity's recipient"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			w := openT(t, dir, k.options())
+			appendT(t, w, "secret")
+			w.Close()
+			m := mustManifest(t, dir)
+			before, _ := os.ReadFile(filepath.Join(dir, segmentName(1, "age")))
+			os.WriteFile(filepath.Join(dir, manifestName), tc.edit(dir, m), 0o600)
+			if _, err := Purge(dir, k.identity, func([]byte) bool { return true }); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Purge: %v; want an error saying %q", err, tc.want)
+			}
+			if after, _ := os.ReadFile(filepath.Join(dir, segmentName(1, "age"))); !bytes.Equal(before, after) {
+				t.Fatalf("the refused purge rewrote a segment")
+			}
+		})
 	}
 }
 

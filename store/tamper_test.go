@@ -305,9 +305,13 @@ func TestTamperStructure(t *testing.T) {
 			f.Close()
 		}, "checkpoints line 5"},
 		{"manifest names another verifier key", func(t *testing.T, dir string) {
+			// Swapped whole: another key, and signed by it.
+			other := newTestKeys(t)
 			m := mustManifest(t, dir)
-			m.verifier = newTestKeys(t).vkey
-			os.WriteFile(filepath.Join(dir, manifestName), m.marshal(), 0o600)
+			m.verifier = other.vkey
+			s, _ := newSignerT(other.skey)
+			data, _ := m.sign(s)
+			os.WriteFile(filepath.Join(dir, manifestName), data, 0o600)
 		}, "store: names verifier key"},
 	}
 	for _, tc := range cases {

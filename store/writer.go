@@ -160,6 +160,15 @@ func (w *Writer) tick() time.Duration {
 	return min(w.opts.CheckpointEvery, w.opts.MaxSegmentAge)
 }
 
+// writeManifest signs m and writes it to path.
+func (w *Writer) writeManifest(path string, m *manifest) error {
+	data, err := m.sign(w.signer)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, data)
+}
+
 // load reads (or creates) the manifest, checkpoints and indexes, and recovers
 // from a crashed writer.
 func (w *Writer) load(vkey string, recips []string) error {
@@ -171,7 +180,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 			return fmt.Errorf("store: %s holds files but no manifest: not a store, or a damaged one", w.dir)
 		}
 		m = &manifest{id: newID(), verifier: vkey, recipients: recips}
-		if err := writeFileAtomic(mpath, m.marshal()); err != nil {
+		if err := w.writeManifest(mpath, m); err != nil {
 			return err
 		}
 	case err != nil:
@@ -181,7 +190,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 	case strings.Join(m.recipients, "\n") != strings.Join(recips, "\n"):
 		// New recipients from now on; purge re-encrypts to the latest ones.
 		m.recipients = recips
-		if err := writeFileAtomic(mpath, m.marshal()); err != nil {
+		if err := w.writeManifest(mpath, m); err != nil {
 			return err
 		}
 	}

@@ -20,6 +20,10 @@ replaced by purge markers. The commitments stay, so the store still verifies
 and 'conflog cat' shows the records as purged. This is the incident-response
 path for a leaked value. It fails while a writer has the store open.
 
+The touched segments are re-encrypted to the recipients in the store's
+signed manifest, which purge lists when it is done; it refuses a manifest
+not signed by the store's key or one that leaves out IDENTITY's recipient.
+
 Flags:
   -i IDENTITY    the age identity file (required)
   --match REGEX  the records to remove (required)
@@ -75,5 +79,14 @@ func purgeMain(c *cli, args []string) int {
 		return exitFail
 	}
 	fmt.Fprintf(c.stdout, "purged %s\n", plural(n, "record"))
+	if n > 0 {
+		// Whoever holds one of these can read the re-encrypted segments:
+		// the investigator should recognise every one.
+		if recips, err := store.Recipients(dir); err == nil {
+			for _, r := range recips {
+				fmt.Fprintf(c.stdout, "re-encrypted to %s\n", r)
+			}
+		}
+	}
 	return exitOK
 }
