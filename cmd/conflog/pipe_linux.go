@@ -82,36 +82,56 @@ func (p *jobPipes) Close() error {
 	return unix.Close(p.stopR)
 }
 
+// batchedInput returns in, read in batches as above when it is a pipe: a
+// platform that pipes a job into conflog scrub spares the job the same
+// wake-ups. Anything else (a file, a terminal, a socket) is returned as is.
+func batchedInput(in io.Reader) io.Reader {
+	f, ok := in.(*os.File)
+	if !ok {
+		return in
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		return in
+	}
+	unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, pipeSize) // best effort, as in pipe
+	return &pipeReader{fd: int(f.Fd()), file: f}
+}
+
 // A pipeReader is the gate's read end of one pipe from the job. One
 // goroutine reads it.
 type pipeReader struct {
 	fd    int
-	pipes *jobPipes
-	short bool // the last read found less than batchBytes: linger first
+	pipes *jobPipes // nil: nothing stops the reads
+	file  *os.File  // the reader's owner, if any, kept from the collector
+	short bool      // the last read found less than batchBytes: linger first
 }
 
 func (r *pipeReader) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
+	var stopping <-chan struct{} // nil, and never ready, without pipes
+	fds := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
+	if r.pipes != nil {
+		stopping = r.pipes.stopping
+		fds = append(fds, unix.PollFd{Fd: int32(r.pipes.stopR), Events: unix.POLLIN})
+	}
 	if r.short {
 		select {
 		case <-time.After(linger):
-		case <-r.pipes.stopping:
+		case <-stopping:
 		}
 	}
 	for {
 		select {
-		case <-r.pipes.stopping:
+		case <-stopping:
 			return 0, errStopped
 		default:
 		}
 		// Wait for data, or for the stop pipe's hang-up. poll(2), unlike
 		// epoll, watches the pipe only while the reader waits in it.
-		fds := []unix.PollFd{
-			{Fd: int32(r.fd), Events: unix.POLLIN},
-			{Fd: int32(r.pipes.stopR), Events: unix.POLLIN},
-		}
+		fds[0].Revents = 0
 		if _, err := unix.Poll(fds, -1); err != nil {
 			if err == unix.EINTR {
 				continue // Go's own signals (preemption) and forwarded ones

@@ -118,3 +118,40 @@ func TestPipeShape(t *testing.T) {
 		t.Errorf("pipe holds %d bytes, want %d", size, pipeSize)
 	}
 }
+
+// conflog scrub reads a piped stdin in batches, every byte in order; a file
+// is read as it is.
+func TestBatchedInput(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	in := batchedInput(r)
+	if _, ok := in.(*pipeReader); !ok {
+		t.Fatalf("a pipe is read as %T, not in batches", in)
+	}
+	var want bytes.Buffer
+	go func() {
+		for i := range 20000 {
+			line := "SystemLog: step=" + strconv.Itoa(i) + "\n"
+			w.WriteString(line)
+		}
+		w.Close()
+	}()
+	for i := range 20000 {
+		want.WriteString("SystemLog: step=" + strconv.Itoa(i) + "\n")
+	}
+	got, err := io.ReadAll(in)
+	if err != nil || !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("read %d bytes (err %v), want %d identical", len(got), err, want.Len())
+	}
+	f, err := os.Open("pipe_linux_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if batchedInput(f) != io.Reader(f) {
+		t.Errorf("a regular file is not read as it is")
+	}
+}

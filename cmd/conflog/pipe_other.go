@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -58,3 +59,5 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 }
 
 func (r *pipeReader) Close() error { return r.f.Close() }
+
+func batchedInput(in io.Reader) io.Reader { return in }
