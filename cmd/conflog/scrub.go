@@ -35,7 +35,10 @@ Rules:
   - lines end at \n, \r (progress bars) and \r\n; the last line needs no end;
   - escape sequences (colours, titles) are removed from public lines;
   - a line longer than --max-line is cut: its first SIZE bytes are judged as a
-    line, the rest is discarded and never taken for a new line;
+    line; the rest, up to the line's end, is private even after a public
+    head, and never taken for a new line (scrub drops it with the other
+    private lines; 'conflog run' sends it to its private sink in pieces of
+    at most SIZE bytes, so memory stays bounded and nothing is lost);
   - Go panics and Python tracebacks among the dropped lines are re-emitted
     scrubbed: frames and exception types kept, messages and arguments not;
     a line that continues an exception message stays private even if it
