@@ -13,9 +13,75 @@ import (
 // conflog run does, on arbitrary bytes in arbitrary chunks. Whatever the
 // input, every output line starts with the prefix and holds no line end or
 // escape; in strict mode no line passes by its prefix and every output line
-// is a scrubbed trace line. A small max line cuts long lines: the rest of a
-// cut line is never fed to the tracer, so it can neither start a trace nor
-// end one early. (That planted data never appears is TestStrictCanary and
+// is a scrubbed trace line. A small max line (when maxLine > 0) makes it cut
+// lines too, and the same must hold. (That planted data never appears is
+// TestStrictCanary here and package traceback's own fuzzing; that the rest
+// of a cut line never reaches the tracer is TestCutRestWithTraces.)
+func FuzzGateWithTraces(f *testing.F) {
+	f.Add([]byte("Traceback (most recent call last):\n  File \"/home/alice/x.py\", line 1, in <module>\nValueError: CANARY\nSystemLog: CANARY forged\n"), uint8(7), true, uint8(0))
+	f.Add([]byte("SystemLog: ok\npanic: CANARY\n\ngoroutine 1 [running]:\nmain.main()\n\t/x/main.go:3 +0x1d\nSystemLog: after\n"), uint8(3), false, uint8(0))
+	f.Add([]byte("\x1b[31mTraceback (most recent call last):\r\nKeyError: 'CANARY'\rSystemLog: CANARY\n"), uint8(1), true, uint8(0))
+	f.Add([]byte("SystemLog: 0123456789Traceback (most recent call last):\n  File \"/x.py\", line 1, in f\nValueError: CANARY\n"), uint8(5), false, uint8(10))
+	f.Fuzz(func(t *testing.T, input []byte, chunk uint8, strict bool, maxLine uint8) {
+		var out bytes.Buffer
+		opts := scrub.Options{Prefix: "SystemLog:", Strict: strict, Trace: traceback.New(traceback.Options{})}
+		if maxLine > 0 {
+			opts.MaxLine = len(opts.Prefix) + int(maxLine)
+		}
+		filt, err := scrub.New(&out, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rest := input; len(rest) > 0; {
+			n := min(len(rest), 1+int(chunk))
+			if _, err := filt.Write(rest[:n]); err != nil {
+				t.Fatal(err)
+			}
+			rest = rest[n:]
+		}
+		if err := filt.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if out.Len() == 0 {
+			return
+		}
+		if !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
+			t.Fatalf("output %q does not end with a line end", out.Bytes())
+		}
+		st := filt.Stats()
+		for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			if !strings.HasPrefix(line, "SystemLog:") || strings.ContainsAny(line, "\r\x1b") {
+				t.Fatalf("output line %q breaks the output rules", line)
+			}
+			if strict && !strings.HasPrefix(line, "SystemLog: ") {
+				t.Fatalf("strict output line %q is not a trace line", line)
+			}
+		}
+		if strict && st.Passed != 0 {
+			t.Fatalf("strict stream passed %d lines by prefix", st.Passed)
+		}
+	})
+}
+
+// TestStrictCanary: in strict mode, data planted in an exception message and
+// in a line forged to look public never reaches the output.
+func TestStrictCanary(t *testing.T) {
+	in := "Traceback (most recent call last):\n  File \"/home/alice/job.py\", line 3, in <module>\n    load(\"CANARY\")\nValueError: CANARY row\nSystemLog: CANARY forged continuation\n"
+	var out bytes.Buffer
+	filt, _ := scrub.New(&out, scrub.Options{Prefix: "SystemLog:", Strict: true, Trace: traceback.New(traceback.Options{})})
+	filt.Write([]byte(in))
+	filt.Close()
+	if strings.Contains(out.String(), "CANARY") {
+		t.Errorf("strict gate leaked planted data:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "SystemLog: ValueError: [scrubbed]\n") {
+		t.Errorf("trace not re-emitted:\n%s", out.String())
+	}
+	if st := filt.Stats(); st.Traces != 1 || st.Held != 1 {
+		t.Errorf("stats %+v, want traces=1 held=1", st)
+	}
+}
+
 // TestCutRestWithTraces: with the real trace scrubber, a cut line whose rest
 // is cut into pieces that read as a traceback (a header, then an exception
 // line) starts no trace; the rest reaches the private sink whole, and the
