@@ -224,18 +224,7 @@ func scrubMain(c *cli, args []string) int {
 	}
 	var blocked atomic.Int64
 	for i, in := range inputs {
-		// A tripwire per input: each file is framed, and checked, on its own.
-		out := d.wrap(c.stdout, g.prefix, names[i], nil, &blocked, c.warningf)
-		f, err := scrub.New(out, scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Trace: g.newTracer()})
-		if err != nil {
-			c.errorf("scrub: %v", err)
-			return exitUsage
-		}
-		if _, err := f.ReadFrom(in); err != nil {
-			c.errorf("scrub: %s: %v", names[i], err)
-			return exitFail
-		}
-		if err := f.Close(); err != nil {
+		if err := scrubInput(c, &g, &d, in, names[i], &blocked); err != nil {
 			c.errorf("scrub: %s: %v", names[i], err)
 			return exitFail
 		}
@@ -244,4 +233,30 @@ func scrubMain(c *cli, args []string) int {
 		c.warningf("scrub: blocked %d public line(s) holding personal data or a secret; the notices in the output say where (--detect block)", n)
 	}
 	return exitOK
+}
+
+// scrubInput filters one input to stdout behind its own tripwire: each file
+// is framed, and checked, on its own. The tripwire runs behind the filter on
+// a goroutine of its own (see writeBehind); it is done when this returns.
+func scrubInput(c *cli, g *gateFlags, d *detectFlags, in io.Reader, name string, blocked *atomic.Int64) error {
+	out := d.wrap(c.stdout, g.prefix, name, nil, blocked, c.warningf)
+	if d.set != nil {
+		behind := newWriteBehind(out)
+		defer behind.Close()
+		out = behind
+	}
+	f, err := scrub.New(out, scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Trace: g.newTracer()})
+	if err != nil { // flags were checked; this cannot happen
+		return err
+	}
+	_, err = f.ReadFrom(in)
+	if err == nil {
+		err = f.Close()
+	}
+	if b, ok := out.(*writeBehind); ok {
+		if berr := b.Close(); err == nil {
+			err = berr
+		}
+	}
+	return err
 }
