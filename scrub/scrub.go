@@ -25,9 +25,9 @@
 //     last, however the input was split across writes). The pieces are not
 //     fed to a [Tracer]: a piece is no line and cannot start a trace.
 //   - The last line, without a line end, is judged at [Filter.Close].
-//   - Every other line goes, unchanged, to the private [Sink]; nothing
-//     written to the filter is lost but line ends and what a public line
-//     drops (escape sequences).
+//   - Every other line goes, unchanged, to the private [Sink]. So nothing
+//     written to the filter is lost but line ends and the escape sequences a
+//     public line drops, until an error of the writer or the sink stops it.
 //   - Crash traces: with a [Tracer], private lines are also fed to it, and the
 //     scrubbed lines it emits go out behind the prefix and a space (see [Tracer]).
 //
@@ -58,7 +58,8 @@ type Options struct {
 	Prefix string
 
 	// MaxLine is the longest line, in bytes before escape removal, judged
-	// whole; longer ones are cut. Zero means DefaultMaxLine.
+	// whole; longer ones are cut, and their rest goes to Private in pieces
+	// of at most MaxLine bytes. Zero means DefaultMaxLine.
 	MaxLine int
 
 	// KeepANSI keeps the escape sequences that follow the prefix in public
@@ -118,7 +119,7 @@ type Filter struct {
 	emit     func([]byte) // f.emitTrace, bound once so feeding the tracer does not allocate
 
 	out    []byte // public output not yet written
-	carry  []byte // the start of a line whose end has not arrived, or the unsent piece of a cut line's rest; under maxLine bytes
+	carry  []byte // the start of a line whose end has not arrived, or the unsent piece of a cut line's rest; at most maxLine bytes
 	inRest bool   // inside the rest of a cut line: carry holds a piece for the sink
 	skipLF bool   // the last line ended in '\r': a '\n' right after it belongs to that ending
 	closed bool
