@@ -14,8 +14,9 @@ import (
 
 // The egress gate against its peers, as processes on real files and pipes:
 //
-//	BenchmarkGateScrub: `conflog scrub` (built binary, traces on and off)
-//	  against `LC_ALL=C grep -a '^SystemLog:'`, both reading the same
+//	BenchmarkGateScrub: `conflog scrub` (built binary: the default, with
+//	  crash traces and the leak tripwire on; without the tripwire,
+//	  --detect off; and without either) against `LC_ALL=C grep -a '^SystemLog:'`, both reading the same
 //	  ML-style log and writing into a pipe that is drained (grep stops
 //	  early when its output is /dev/null).
 //	BenchmarkGateRun: a child writing the log to its stdout, alone with
@@ -132,10 +133,16 @@ func BenchmarkGateScrub(b *testing.B) {
 			gateDrain(b, exec.Command(s.bin, "scrub", "--prefix", gatePrefix, s.log))
 		}
 	})
+	b.Run("impl=conflog-detectoff", func(b *testing.B) {
+		b.SetBytes(s.size)
+		for b.Loop() {
+			gateDrain(b, exec.Command(s.bin, "scrub", "--detect", "off", "--prefix", gatePrefix, s.log))
+		}
+	})
 	b.Run("impl=conflog-notraces", func(b *testing.B) {
 		b.SetBytes(s.size)
 		for b.Loop() {
-			gateDrain(b, exec.Command(s.bin, "scrub", "--traces=false", "--prefix", gatePrefix, s.log))
+			gateDrain(b, exec.Command(s.bin, "scrub", "--traces=false", "--detect", "off", "--prefix", gatePrefix, s.log))
 		}
 	})
 	b.Run("impl=grep", func(b *testing.B) {

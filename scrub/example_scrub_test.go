@@ -29,16 +29,28 @@ func Example() {
 }
 
 func ExampleFilter_ReadFrom() {
-	f, _ := scrub.New(os.Stdout, scrub.Options{Prefix: "SystemLog:", MaxLine: 19})
+	f, _ := scrub.New(os.Stdout, scrub.Options{Prefix: "SystemLog:", MaxLine: 19, Private: printSink{}})
 	in := "SystemLog: short\nSystemLog: much too long for the limit\nSystemLog: next\n"
 	f.ReadFrom(strings.NewReader(in))
 	f.Close()
-	fmt.Println("cut:", f.Stats().Cut)
+	st := f.Stats()
+	fmt.Println("cut:", st.Cut, "bytes to the sink:", st.CutBytes)
 	// Output:
+	// private: " long for the limit"
 	// SystemLog: short
 	// SystemLog: much too
 	// SystemLog: next
-	// cut: 1
+	// cut: 1 bytes to the sink: 19
+}
+
+// printSink shows what reaches the private sink: here, the rest of the cut
+// line, in pieces of at most MaxLine bytes. (It prints first: the filter
+// writes its public output once per Write.)
+type printSink struct{}
+
+func (printSink) Line(line []byte) error {
+	fmt.Printf("private: %q\n", line)
+	return nil
 }
 
 func ExampleOpenFile() {

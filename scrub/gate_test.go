@@ -13,15 +13,22 @@ import (
 // conflog run does, on arbitrary bytes in arbitrary chunks. Whatever the
 // input, every output line starts with the prefix and holds no line end or
 // escape; in strict mode no line passes by its prefix and every output line
-// is a scrubbed trace line. (That planted data never appears is
-// TestStrictCanary here and package traceback's own fuzzing.)
+// is a scrubbed trace line. A small max line (when maxLine > 0) makes it cut
+// lines too, and the same must hold. (That planted data never appears is
+// TestStrictCanary here and package traceback's own fuzzing; that the rest
+// of a cut line never reaches the tracer is TestCutRestWithTraces.)
 func FuzzGateWithTraces(f *testing.F) {
-	f.Add([]byte("Traceback (most recent call last):\n  File \"/home/alice/x.py\", line 1, in <module>\nValueError: CANARY\nSystemLog: CANARY forged\n"), uint8(7), true)
-	f.Add([]byte("SystemLog: ok\npanic: CANARY\n\ngoroutine 1 [running]:\nmain.main()\n\t/x/main.go:3 +0x1d\nSystemLog: after\n"), uint8(3), false)
-	f.Add([]byte("\x1b[31mTraceback (most recent call last):\r\nKeyError: 'CANARY'\rSystemLog: CANARY\n"), uint8(1), true)
-	f.Fuzz(func(t *testing.T, input []byte, chunk uint8, strict bool) {
+	f.Add([]byte("Traceback (most recent call last):\n  File \"/home/alice/x.py\", line 1, in <module>\nValueError: CANARY\nSystemLog: CANARY forged\n"), uint8(7), true, uint8(0))
+	f.Add([]byte("SystemLog: ok\npanic: CANARY\n\ngoroutine 1 [running]:\nmain.main()\n\t/x/main.go:3 +0x1d\nSystemLog: after\n"), uint8(3), false, uint8(0))
+	f.Add([]byte("\x1b[31mTraceback (most recent call last):\r\nKeyError: 'CANARY'\rSystemLog: CANARY\n"), uint8(1), true, uint8(0))
+	f.Add([]byte("SystemLog: 0123456789Traceback (most recent call last):\n  File \"/x.py\", line 1, in f\nValueError: CANARY\n"), uint8(5), false, uint8(10))
+	f.Fuzz(func(t *testing.T, input []byte, chunk uint8, strict bool, maxLine uint8) {
 		var out bytes.Buffer
-		filt, err := scrub.New(&out, scrub.Options{Prefix: "SystemLog:", Strict: strict, Trace: traceback.New(traceback.Options{})})
+		opts := scrub.Options{Prefix: "SystemLog:", Strict: strict, Trace: traceback.New(traceback.Options{})}
+		if maxLine > 0 {
+			opts.MaxLine = len(opts.Prefix) + int(maxLine)
+		}
+		filt, err := scrub.New(&out, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,4 +80,54 @@ func TestStrictCanary(t *testing.T) {
 	if st := filt.Stats(); st.Traces != 1 || st.Held != 1 {
 		t.Errorf("stats %+v, want traces=1 held=1", st)
 	}
+}
+
+// TestCutRestWithTraces: with the real trace scrubber, a cut line whose rest
+// is cut into pieces that read as a traceback (a header, then an exception
+// line) starts no trace; the rest reaches the private sink whole, and the
+// next line is public.
+func TestCutRestWithTraces(t *testing.T) {
+	const header, exc = "Traceback (most recent call last):", "ValueError: CANARY"
+	maxLine := len(header)
+	head := "SystemLog: " + strings.Repeat("x", maxLine-len("SystemLog: "))
+	in := head + header + exc + "\nSystemLog: next\n"
+
+	// Fed as lines, the pieces would start a trace: the test can fail.
+	tr := traceback.New(traceback.Options{})
+	tr.Line([]byte(header), func([]byte) {})
+	tr.Line([]byte(exc), func([]byte) {})
+	if tr.Traces() != 1 {
+		t.Fatalf("the pieces as lines make %d traces, want 1: the test proves nothing", tr.Traces())
+	}
+
+	for _, chunk := range []int{1, 5, maxLine, maxLine + 1, 1000} {
+		var out bytes.Buffer
+		sink := &joinSink{}
+		filt, _ := scrub.New(&out, scrub.Options{Prefix: "SystemLog:", MaxLine: maxLine, Private: sink, Trace: traceback.New(traceback.Options{})})
+		for b := []byte(in); len(b) > 0; {
+			n := min(chunk, len(b))
+			filt.Write(b[:n])
+			b = b[n:]
+		}
+		if err := filt.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if want := head + "\nSystemLog: next\n"; out.String() != want {
+			t.Errorf("chunk %d: output %q, want %q", chunk, out.String(), want)
+		}
+		if st := filt.Stats(); st.Traces != 0 || st.TraceLines != 0 || st.Cut != 1 || st.Held != 0 {
+			t.Errorf("chunk %d: stats %+v, want one cut line and no trace", chunk, st)
+		}
+		if sink.String() != header+exc {
+			t.Errorf("chunk %d: sink got %q, want the rest %q", chunk, sink.String(), header+exc)
+		}
+	}
+}
+
+// joinSink keeps the concatenation of the lines it receives.
+type joinSink struct{ strings.Builder }
+
+func (s *joinSink) Line(line []byte) error {
+	s.Write(line)
+	return nil
 }

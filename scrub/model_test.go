@@ -72,40 +72,54 @@ func refStrip(line []byte, n int) (stripped []byte, cleanHead bool) {
 func refFilter(input []byte, opts Options) refResult {
 	var r refResult
 	r.stats.Bytes = int64(len(input))
-	p := []byte(opts.Prefix)
 	for _, line := range refLines(input) {
-		if len(line) > opts.MaxLine {
-			line = line[:opts.MaxLine]
-			r.stats.Cut++
-		}
-		stripped, clean := refStrip(line, len(p))
-		public := clean && bytes.HasPrefix(stripped, p)
-		if public && !opts.Strict {
-			if opts.KeepANSI {
-				// Keep everything after the raw position where the prefix ends.
-				end := 0
-				for k := 0; k < len(p); end++ {
-					if line[end] == esc {
-						m := refEscape.Find(line[end:])
-						end += len(m) - 1
-						continue
-					}
-					k++
-				}
-				r.out = append(r.out, p...)
-				r.out = append(r.out, line[end:]...)
-			} else {
-				r.out = append(r.out, stripped...)
-			}
-			r.out = append(r.out, '\n')
-			r.stats.Passed++
+		if len(line) <= opts.MaxLine {
+			refJudge(&r, line, opts)
 			continue
 		}
-		if public {
-			r.stats.Held++
+		// Cut: the head is judged, the rest goes to the private sink in
+		// MaxLine pieces, whatever the head was.
+		r.stats.Cut++
+		refJudge(&r, line[:opts.MaxLine], opts)
+		for rest := line[opts.MaxLine:]; len(rest) > 0; {
+			n := min(len(rest), opts.MaxLine)
+			r.private = append(r.private, append([]byte(nil), rest[:n]...))
+			r.stats.CutBytes += int64(n)
+			rest = rest[n:]
 		}
-		r.stats.Private++
-		r.private = append(r.private, append([]byte(nil), line...))
 	}
 	return r
+}
+
+// refJudge applies the prefix rule to one line of at most MaxLine bytes.
+func refJudge(r *refResult, line []byte, opts Options) {
+	p := []byte(opts.Prefix)
+	stripped, clean := refStrip(line, len(p))
+	public := clean && bytes.HasPrefix(stripped, p)
+	if public && !opts.Strict {
+		if opts.KeepANSI {
+			// Keep everything after the raw position where the prefix ends.
+			end := 0
+			for k := 0; k < len(p); end++ {
+				if line[end] == esc {
+					m := refEscape.Find(line[end:])
+					end += len(m) - 1
+					continue
+				}
+				k++
+			}
+			r.out = append(r.out, p...)
+			r.out = append(r.out, line[end:]...)
+		} else {
+			r.out = append(r.out, stripped...)
+		}
+		r.out = append(r.out, '\n')
+		r.stats.Passed++
+		return
+	}
+	if public {
+		r.stats.Held++
+	}
+	r.stats.Private++
+	r.private = append(r.private, append([]byte(nil), line...))
 }

@@ -17,11 +17,17 @@
 //     unless [Options.KeepANSI]. A malformed sequence before the prefix makes
 //     the line private.
 //   - Memory is bounded whatever the input: a line longer than
-//     [Options.MaxLine] is cut. Its first MaxLine bytes are judged as a line;
-//     the rest, up to the next line end, is discarded and counted, and is never
-//     read as a new line.
+//     [Options.MaxLine] is cut. Its first MaxLine bytes are judged as a line.
+//     The rest, up to the line's real end, is never read as a new line and
+//     never public, even when the head was: nothing judged it. It is the job's
+//     data all the same, so it goes to the private [Sink] in pieces of at
+//     most MaxLine bytes, each piece one sink line (MaxLine bytes each but the
+//     last, however the input was split across writes). The pieces are not
+//     fed to a [Tracer]: a piece is no line and cannot start a trace.
 //   - The last line, without a line end, is judged at [Filter.Close].
-//   - Every other line goes, unchanged, to the private [Sink].
+//   - Every other line goes, unchanged, to the private [Sink]. So nothing
+//     written to the filter is lost but line ends and the escape sequences a
+//     public line drops, until an error of the writer or the sink stops it.
 //   - Crash traces: with a [Tracer], private lines are also fed to it, and the
 //     scrubbed lines it emits go out behind the prefix and a space (see [Tracer]).
 //
@@ -52,7 +58,8 @@ type Options struct {
 	Prefix string
 
 	// MaxLine is the longest line, in bytes before escape removal, judged
-	// whole; longer ones are cut. Zero means DefaultMaxLine.
+	// whole; longer ones are cut, and their rest goes to Private in pieces
+	// of at most MaxLine bytes. Zero means DefaultMaxLine.
 	MaxLine int
 
 	// KeepANSI keeps the escape sequences that follow the prefix in public
@@ -78,8 +85,9 @@ type Options struct {
 type Stats struct {
 	Bytes      int64 // bytes written to the filter
 	Passed     int64 // lines that passed the prefix rule
-	Private    int64 // lines sent to the private sink (including empty ones)
+	Private    int64 // lines judged private, sent to the private sink (including empty ones)
 	Cut        int64 // lines longer than MaxLine, cut
+	CutBytes   int64 // bytes of cut lines beyond MaxLine, sent to the private sink in pieces
 	Held       int64 // prefixed lines held back: strict stream, or inside an exception message
 	Traces     int64 // crash traces re-emitted
 	TraceLines int64 // scrubbed trace lines written
@@ -91,6 +99,7 @@ func (s *Stats) Add(o Stats) {
 	s.Passed += o.Passed
 	s.Private += o.Private
 	s.Cut += o.Cut
+	s.CutBytes += o.CutBytes
 	s.Held += o.Held
 	s.Traces += o.Traces
 	s.TraceLines += o.TraceLines
@@ -109,13 +118,13 @@ type Filter struct {
 	trace    Tracer
 	emit     func([]byte) // f.emitTrace, bound once so feeding the tracer does not allocate
 
-	out        []byte // public output not yet written
-	carry      []byte // the start of a line whose end has not arrived, at most maxLine bytes
-	discarding bool   // inside the tail of a cut line
-	skipLF     bool   // the last line ended in '\r': a '\n' right after it belongs to that ending
-	closed     bool
-	err        error // sticky: the first write or sink error
-	stats      Stats
+	out    []byte // public output not yet written
+	carry  []byte // the start of a line whose end has not arrived, or the unsent piece of a cut line's rest; at most maxLine bytes
+	inRest bool   // inside the rest of a cut line: carry holds a piece for the sink
+	skipLF bool   // the last line ended in '\r': a '\n' right after it belongs to that ending
+	closed bool
+	err    error // sticky: the first write or sink error
+	stats  Stats
 }
 
 // CheckPrefix reports whether prefix can mark public lines.
@@ -180,20 +189,23 @@ func (f *Filter) Write(p []byte) (int, error) {
 		}
 	}
 
-	// Finish the line begun in an earlier Write, or the tail of a cut one.
-	if i < len(p) && (f.discarding || len(f.carry) > 0) {
+	// Finish the line begun in an earlier Write, or the rest of a cut one.
+	if i < len(p) && (f.inRest || len(f.carry) > 0) {
 		e := indexEnd(p[i:])
 		if e < 0 {
-			if !f.discarding {
+			if f.inRest {
+				f.spill(p[i:])
+			} else {
 				f.appendCarry(p[i:])
 			}
 			return len(p), f.flush()
 		}
 		e += i
-		if f.discarding {
-			f.discarding = false
-		} else if f.appendCarry(p[i:e]); f.discarding {
-			f.discarding = false
+		if f.inRest {
+			f.spill(p[i:e])
+			f.endRest()
+		} else if f.appendCarry(p[i:e]); f.inRest {
+			f.endRest()
 		} else {
 			f.line(f.carry, bytes.IndexByte(f.carry, esc) >= 0)
 			f.carry = f.carry[:0]
@@ -220,15 +232,19 @@ func (f *Filter) Write(p []byte) (int, error) {
 			rest := p[i:]
 			if len(rest) > f.maxLine {
 				f.cut(rest[:f.maxLine])
+				f.spill(rest[f.maxLine:])
 			} else {
-				f.carry = append(f.carry[:0], rest...)
+				f.carry = f.carry[:0]
+				f.growCarry(len(rest))
+				f.carry = append(f.carry, rest...)
 			}
 			break
 		}
 		line := p[i:e]
 		if len(line) > f.maxLine {
 			f.cut(line[:f.maxLine])
-			f.discarding = false
+			f.spill(line[f.maxLine:])
+			f.endRest()
 		} else {
 			f.line(line, nextESC < e)
 		}
@@ -284,21 +300,78 @@ func (f *Filter) skipEnd(p []byte, e int) int {
 // grows past maxLine.
 func (f *Filter) appendCarry(b []byte) {
 	room := f.maxLine - len(f.carry)
+	f.growCarry(min(len(b), room))
 	if len(b) <= room {
 		f.carry = append(f.carry, b...)
 		return
 	}
 	f.carry = append(f.carry, b[:room]...)
 	f.cut(f.carry)
-	f.carry = f.carry[:0]
+	f.spill(b[room:])
 }
 
-// cut judges the first maxLine bytes of an overlong line and discards the rest
-// of it, up to its line end.
+// cut judges head, the first maxLine bytes of an overlong line, and starts
+// its rest: from here to the line's end, bytes go to spill, never to line.
+// head may be f.carry, which is emptied for the rest's first piece.
 func (f *Filter) cut(head []byte) {
 	f.stats.Cut++
 	f.line(head, bytes.IndexByte(head, esc) >= 0)
-	f.discarding = true
+	f.carry = f.carry[:0]
+	f.inRest = true
+}
+
+// spill sends b, the next bytes of a cut line's rest, to the private sink in
+// pieces of exactly maxLine bytes, keeping an incomplete piece in the carry
+// until more of the rest or its end arrives. Pieces are cut at fixed offsets
+// of the rest, so the sink sees the same lines however the input was split
+// across writes; a piece whole in b goes to the sink without a copy.
+// The rest is not fed to the tracer: nothing in it starts a line.
+func (f *Filter) spill(b []byte) {
+	f.stats.CutBytes += int64(len(b))
+	if len(f.carry) > 0 {
+		n := min(len(b), f.maxLine-len(f.carry))
+		f.growCarry(n)
+		f.carry = append(f.carry, b[:n]...)
+		b = b[n:]
+		if len(f.carry) < f.maxLine {
+			return
+		}
+		f.sinkLine(f.carry)
+		f.carry = f.carry[:0]
+	}
+	for len(b) >= f.maxLine {
+		f.sinkLine(b[:f.maxLine])
+		b = b[f.maxLine:]
+		if f.err != nil {
+			return // the filter has stopped
+		}
+	}
+	f.growCarry(len(b))
+	f.carry = append(f.carry, b...)
+}
+
+// growCarry makes room for n more bytes in the carry, which never holds more
+// than maxLine. It doubles the capacity, up to maxLine: append's own growth
+// (a quarter at a time for large slices) would allocate several times
+// maxLine in all while a long line arrives in small writes.
+func (f *Filter) growCarry(n int) {
+	need := len(f.carry) + n
+	if need <= cap(f.carry) {
+		return
+	}
+	c := make([]byte, len(f.carry), min(max(need, 2*cap(f.carry), 512), f.maxLine))
+	copy(c, f.carry)
+	f.carry = c
+}
+
+// endRest ends a cut line's rest at its line end (or the stream's), sending
+// the last, shorter piece.
+func (f *Filter) endRest() {
+	if len(f.carry) > 0 {
+		f.sinkLine(f.carry)
+		f.carry = f.carry[:0]
+	}
+	f.inRest = false
 }
 
 // line judges one complete line (without its end). hasESC says whether it
@@ -350,11 +423,16 @@ func (f *Filter) private(line []byte, hasESC bool) {
 			f.stats.Held++
 		}
 	}
-	if err := f.sink.Line(line); err != nil && f.err == nil {
-		f.err = fmt.Errorf("private sink: %w", err)
-	}
+	f.sinkLine(line)
 	if f.trace != nil {
 		f.trace.Line(line, f.emit)
+	}
+}
+
+// sinkLine hands one line to the private sink, keeping its first error.
+func (f *Filter) sinkLine(line []byte) {
+	if err := f.sink.Line(line); err != nil && f.err == nil {
+		f.err = fmt.Errorf("private sink: %w", err)
 	}
 }
 
@@ -407,11 +485,12 @@ func (f *Filter) Close() error {
 	if f.err != nil {
 		return f.err
 	}
-	if !f.discarding && len(f.carry) > 0 {
+	if f.inRest {
+		f.endRest()
+	} else if len(f.carry) > 0 {
 		f.line(f.carry, bytes.IndexByte(f.carry, esc) >= 0)
 	}
 	f.carry = f.carry[:0]
-	f.discarding = false
 	if f.trace != nil {
 		f.trace.Flush(f.emit)
 	}

@@ -2,8 +2,10 @@ package scrub
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math/rand/v2"
 	"runtime"
@@ -116,33 +118,71 @@ func TestPrivateLinesReachTheSinkUnchanged(t *testing.T) {
 	}
 }
 
-// TestCutLineTailIsNeverALine guards the MaxLine promise: the tail of an
-// overlong line is discarded even when it holds the prefix right at a chunk
-// boundary, and the line after it is judged normally.
-func TestCutLineTailIsNeverALine(t *testing.T) {
-	const max = 16
-	head := "SystemLog: 12345" // exactly max bytes
-	for _, tail := range []string{"SystemLog: forged", "x", strings.Repeat("SystemLog: ", 20)} {
-		in := head + tail + "\nSystemLog: next\n"
-		for _, chunk := range []int{1, 3, 16, 17, 1000} {
-			got, private, st := run(t, []byte(in), Options{Prefix: testPrefix, MaxLine: max}, chunk)
-			if want := head + "\nSystemLog: next\n"; got != want {
-				t.Errorf("tail %q chunk %d: got %q, want %q", tail, chunk, got, want)
+// TestCutLineRestGoesToTheSink guards the MaxLine promise: the rest of an
+// overlong line is never public and never read as a new line, even when it
+// holds the prefix right at a chunk boundary, and yet nothing is lost: it goes
+// to the private sink in MaxLine pieces, the same pieces however the input is
+// split across writes. The line after it is judged normally.
+func TestCutLineRestGoesToTheSink(t *testing.T) {
+	const maxLine = 16
+	head := "SystemLog: 12345"     // exactly maxLine bytes: public
+	privHead := "0123456789abcdef" // exactly maxLine bytes: private
+	for _, tc := range []struct {
+		name, in, out string
+		private       []string
+	}{
+		{"public head, short rest", head + "SystemLog: forged\nSystemLog: next\n", head + "\nSystemLog: next\n",
+			[]string{"SystemLog: forge", "d"}},
+		{"rest of one byte", head + "x\nSystemLog: next\n", head + "\nSystemLog: next\n", []string{"x"}},
+		{"rest of exactly maxLine bytes: no empty piece", head + "SystemLog: 67890\n", head + "\n", []string{"SystemLog: 67890"}},
+		{"rest of twice maxLine bytes", head + strings.Repeat("SystemLog: 67890", 2) + "\nSystemLog: next",
+			head + "\nSystemLog: next\n", []string{"SystemLog: 67890", "SystemLog: 67890"}},
+		{"rest of many prefixes", head + strings.Repeat("SystemLog: ", 5) + "\n", head + "\n",
+			[]string{"SystemLog: Syste", "mLog: SystemLog:", " SystemLog: Syst", "emLog: "}},
+		{"private head", privHead + "SECRET-TAIL\nok", "", []string{privHead, "SECRET-TAIL", "ok"}},
+		{"cr ends the rest", privHead + "SECRET\rSystemLog: bar\n", "SystemLog: bar\n",
+			[]string{privHead, "SECRET"}},
+		{"crlf ends the rest once", head + "SECRET\r\nSystemLog: next\r\n", head + "\nSystemLog: next\n", []string{"SECRET"}},
+		{"escapes in the rest are kept for the sink", head + "\x1b[31mred\x1b[0m\n", head + "\n", []string{"\x1b[31mred\x1b[0m"}},
+		{"rest without a line end, flushed at close", head + "SystemLog: 67890tail", head + "\n", []string{"SystemLog: 67890", "tail"}},
+		{"line of exactly maxLine bytes is not cut", head + "\n" + head, head + "\n" + head + "\n", nil},
+	} {
+		for _, chunk := range []int{1, 2, 3, 15, 16, 17, 33, 1000} {
+			got, private, st := run(t, []byte(tc.in), Options{Prefix: testPrefix, MaxLine: maxLine}, chunk)
+			if got != tc.out {
+				t.Errorf("%s, chunk %d: public output %q, want %q", tc.name, chunk, got, tc.out)
 			}
-			if st.Cut != 1 || len(private) != 0 {
-				t.Errorf("tail %q chunk %d: cut=%d private=%q, want cut=1 and no private line", tail, chunk, st.Cut, private)
+			if fmt.Sprintf("%q", private) != fmt.Sprintf("%q", tc.private) {
+				t.Errorf("%s, chunk %d: sink got %q, want %q", tc.name, chunk, private, tc.private)
+			}
+			var rest int64
+			for _, line := range refLines([]byte(tc.in)) {
+				rest += int64(max(0, len(line)-maxLine))
+			}
+			if st.CutBytes != rest || (st.Cut > 0) != (rest > 0) {
+				t.Errorf("%s, chunk %d: cut=%d cutbytes=%d, want cutbytes=%d", tc.name, chunk, st.Cut, st.CutBytes, rest)
 			}
 		}
 	}
-	// A line of exactly MaxLine bytes is not cut, even without a line end.
-	got, _, st := run(t, []byte(head), Options{Prefix: testPrefix, MaxLine: max}, 5)
-	if got != head+"\n" || st.Cut != 0 {
-		t.Errorf("line of exactly max bytes: got %q cut=%d", got, st.Cut)
-	}
-	// A cut private line's head goes to the sink; the tail never does.
-	_, private, _ := run(t, []byte("0123456789abcdefSECRET-TAIL\r\nok"), Options{Prefix: testPrefix, MaxLine: max}, 7)
-	if len(private) != 2 || string(private[0]) != "0123456789abcdef" || string(private[1]) != "ok" {
-		t.Errorf("cut private line: sink got %q", private)
+}
+
+// TestCutRestStartsNoTrace: a piece of a cut line's rest is no line, so a
+// tracer never sees it: planted trace starts and messages in the rest start
+// no trace and hold no later line back, however the input is split.
+func TestCutRestStartsNoTrace(t *testing.T) {
+	const maxLine = 16
+	in := "0123456789abcdef" + "Traceback (most recent call last):Error: CANARY\nSystemLog: pub\n"
+	for _, chunk := range []int{1, 7, 16, 17, 1000} {
+		got, private, st := run(t, []byte(in), Options{Prefix: testPrefix, MaxLine: maxLine, Trace: &testTracer{}}, chunk)
+		if got != "SystemLog: pub\n" {
+			t.Errorf("chunk %d: output %q, want only the public line", chunk, got)
+		}
+		if st.Traces != 0 || st.TraceLines != 0 || st.Held != 0 {
+			t.Errorf("chunk %d: stats %+v: the rest was fed to the tracer", chunk, st)
+		}
+		if joined := string(bytes.Join(private, nil)); joined != in[:len(in)-len("\nSystemLog: pub\n")] {
+			t.Errorf("chunk %d: sink got %q", chunk, private)
+		}
 	}
 }
 
@@ -339,8 +379,8 @@ func TestMemoryBounded(t *testing.T) {
 		t.Errorf("filtering a %d-byte line allocated %d bytes, want at most %d", size, alloc, 6*DefaultMaxLine)
 	}
 	st := f.Stats()
-	if st.Cut != 1 || st.Passed != 2 {
-		t.Errorf("stats %+v, want cut=1 passed=2", st)
+	if st.Cut != 1 || st.Passed != 2 || st.CutBytes != size+int64(len(testPrefix))-DefaultMaxLine {
+		t.Errorf("stats %+v, want cut=1 passed=2 cutbytes=%d", st, size+int64(len(testPrefix))-DefaultMaxLine)
 	}
 	if out.n != DefaultMaxLine+1+len("SystemLog: after\n") || !strings.HasSuffix(string(out.tail), "\nSystemLog: after\n") {
 		t.Errorf("output: %d bytes ending %q", out.n, out.tail)
@@ -378,4 +418,81 @@ func (r *patternReader) Read(p []byte) (int, error) {
 	}
 	r.n -= int64(len(p))
 	return len(p), nil
+}
+
+// TestCutRestMemoryBounded writes a 64 MiB public line in 64 KiB writes with
+// MaxLine 1 MiB: the sink must receive all of its rest, in order, in 1 MiB
+// pieces, the public output only its head, and the filter must hold at most
+// MaxLine bytes of it at any time (the carry, checked after every write,
+// and what was allocated in all).
+func TestCutRestMemoryBounded(t *testing.T) {
+	const maxLine = 1 << 20
+	const size = 64 << 20
+	out := &tailWriter{}
+	sink := &hashSink{h: sha256.New()}
+	f, err := New(out, Options{Prefix: testPrefix, MaxLine: maxLine, Private: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.New()
+	buf := make([]byte, 64<<10)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for off := 0; off < size; off += len(buf) {
+		for k := 0; k < len(buf); k += copy(buf[k:], pattern) {
+		}
+		// Number every write, so pieces out of order or repeated show.
+		_ = fmt.Appendf(buf[:0], "%08x", off) // in place: buf has room
+		if off == 0 {
+			copy(buf, testPrefix)
+		}
+		if _, err := f.Write(buf); err != nil {
+			t.Fatal(err)
+		}
+		if end := off + len(buf); end > maxLine {
+			want.Write(buf[max(0, maxLine-off):])
+		}
+		if n, c := len(f.carry), cap(f.carry); n > maxLine || c > maxLine {
+			t.Fatalf("after %d bytes the carry holds %d bytes in %d of capacity, want at most %d", off+len(buf), n, c, maxLine)
+		}
+	}
+	if _, err := f.Write([]byte("\nSystemLog: after\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 6*maxLine {
+		t.Errorf("filtering a %d-byte line allocated %d bytes, want at most %d", size, alloc, 6*maxLine)
+	}
+	if sink.pieces != size/maxLine-1 || sink.bad != 0 {
+		t.Errorf("sink got %d pieces (%d not of %d bytes), want %d", sink.pieces, sink.bad, maxLine, size/maxLine-1)
+	}
+	if !bytes.Equal(sink.h.Sum(nil), want.Sum(nil)) {
+		t.Error("the sink did not receive the rest of the line whole and in order")
+	}
+	if out.n != maxLine+1+len("SystemLog: after\n") || !strings.HasSuffix(string(out.tail), "\nSystemLog: after\n") {
+		t.Errorf("public output: %d bytes ending %q, want the 1 MiB head and the next line", out.n, out.tail)
+	}
+	if st := f.Stats(); st.Cut != 1 || st.CutBytes != size-maxLine || st.Private != 0 {
+		t.Errorf("stats %+v, want cut=1 cutbytes=%d private=0", st, size-maxLine)
+	}
+}
+
+// hashSink hashes what it receives, without keeping it, and counts the
+// lines that are not whole 1 MiB pieces.
+type hashSink struct {
+	h      hash.Hash
+	pieces int
+	bad    int
+}
+
+func (s *hashSink) Line(line []byte) error {
+	s.pieces++
+	if len(line) != 1<<20 {
+		s.bad++
+	}
+	s.h.Write(line)
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/conflog/conflog/scrub"
 	"github.com/conflog/conflog/traceback"
@@ -26,6 +27,7 @@ Examples:
   conflog scrub --prefix SystemLog: < raw.log > public.log
   kubectl logs job/train | conflog scrub --prefix SystemLog:
   CONFLOG_PREFIX=SystemLog: conflog scrub train.log eval.log
+  conflog scrub --prefix SystemLog: --detect warn --detectors all old.log
 
 Writes to stdout the public lines of each FILE (stdin when there is none):
 the lines whose first bytes, once terminal escape sequences are removed,
@@ -35,11 +37,19 @@ Rules:
   - lines end at \n, \r (progress bars) and \r\n; the last line needs no end;
   - escape sequences (colours, titles) are removed from public lines;
   - a line longer than --max-line is cut: its first SIZE bytes are judged as a
-    line, the rest is discarded and never taken for a new line;
+    line; the rest, up to the line's end, is private even after a public
+    head, and never taken for a new line (scrub drops it with the other
+    private lines; 'conflog run' sends it to its private sink in pieces of
+    at most SIZE bytes, so memory stays bounded and nothing is lost);
   - Go panics and Python tracebacks among the dropped lines are re-emitted
     scrubbed: frames and exception types kept, messages and arguments not;
     a line that continues an exception message stays private even if it
     starts with PREFIX;
+  - a public line holding personal data or a secret (a card number, an
+    email, a key...) is replaced by a public notice naming the detector and
+    the column, never the value (--detect block, the default, as in
+    'conflog run'):
+      SystemLog: conflog scrub: blocked a public line: email at column 26 (value withheld)
   - each FILE is framed on its own.
 
 Flags:
@@ -52,6 +62,15 @@ Flags:
   --max-message-lines N
                     hold at most N lines after an exception line (default 0:
                     until the trace provably ends); see 'conflog run --help'
+  --detect MODE     what to do with a public line holding personal data or a
+                    secret: block (default: the line is dropped and replaced
+                    by a public notice naming the detector and the column,
+                    never the value), warn (passed, with a warning on stderr)
+                    or off; when lines were blocked, a warning on stderr
+                    counts them
+  --detectors LIST  the detectors --detect applies (default: every
+                    high-confidence one); the low-confidence ipv4, ipv6, mac
+                    and phone run only when named; see 'conflog scan --help'
 
 Exit codes: 0 success, 1 a file could not be read or written, 2 usage error.
 `
@@ -174,10 +193,12 @@ func scrubMain(c *cli, args []string) int {
 	fs := flag.NewFlagSet("scrub", flag.ContinueOnError)
 	var g gateFlags
 	g.register(fs)
+	d := detectFlags{verb: "scrub"}
+	d.register(func(p *string, name, value string) { fs.StringVar(p, name, value, "") })
 	if code := parseFlags(c, fs, scrubUsage, args); code >= 0 {
 		return code
 	}
-	if !g.check(c, fs) {
+	if !g.check(c, fs) || !d.check(c) {
 		return exitUsage
 	}
 
@@ -201,20 +222,41 @@ func scrubMain(c *cli, args []string) int {
 	if len(inputs) == 0 {
 		inputs, names = []io.Reader{c.stdin}, []string{"stdin"}
 	}
+	var blocked atomic.Int64
 	for i, in := range inputs {
-		f, err := scrub.New(c.stdout, scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Trace: g.newTracer()})
-		if err != nil {
-			c.errorf("scrub: %v", err)
-			return exitUsage
-		}
-		if _, err := f.ReadFrom(in); err != nil {
-			c.errorf("scrub: %s: %v", names[i], err)
-			return exitFail
-		}
-		if err := f.Close(); err != nil {
+		if err := scrubInput(c, &g, &d, in, names[i], &blocked); err != nil {
 			c.errorf("scrub: %s: %v", names[i], err)
 			return exitFail
 		}
 	}
+	if n := blocked.Load(); n > 0 {
+		c.warningf("scrub: blocked %d public line(s) holding personal data or a secret; the notices in the output say where (--detect block)", n)
+	}
 	return exitOK
+}
+
+// scrubInput filters one input to stdout behind its own tripwire: each file
+// is framed, and checked, on its own. The tripwire runs behind the filter on
+// a goroutine of its own (see writeBehind); it is done when this returns.
+func scrubInput(c *cli, g *gateFlags, d *detectFlags, in io.Reader, name string, blocked *atomic.Int64) error {
+	out := d.wrap(c.stdout, g.prefix, name, nil, blocked, c.warningf)
+	if d.set != nil {
+		behind := newWriteBehind(out)
+		defer behind.Close()
+		out = behind
+	}
+	f, err := scrub.New(out, scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Trace: g.newTracer()})
+	if err != nil { // flags were checked; this cannot happen
+		return err
+	}
+	_, err = f.ReadFrom(in)
+	if err == nil {
+		err = f.Close()
+	}
+	if b, ok := out.(*writeBehind); ok {
+		if berr := b.Close(); err == nil {
+			err = berr
+		}
+	}
+	return err
 }

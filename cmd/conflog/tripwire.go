@@ -10,7 +10,8 @@ import (
 	"github.com/conflog/conflog/scrub"
 )
 
-// This file is the gate's tripwire: conflog run --detect. The prefix rule
+// This file is the gate's tripwire: conflog run --detect and conflog scrub
+// --detect. The prefix rule
 // stops private lines; the tripwire stops the other accident, a public line
 // that holds customer data or a secret (a user id that was an email, a
 // config dump with a token). It sits between a scrub.Filter and the output,
@@ -25,11 +26,21 @@ const (
 	detectOff   detectMode = "off"
 )
 
-// detectFlags are run's --detect and --detectors.
+// detectFlags are the gate's --detect and --detectors, shared by run and
+// scrub so both verbs parse, default and report them alike.
 type detectFlags struct {
+	verb      string // the verb naming itself in errors, warnings and notices; "" is run
 	mode      string
 	detectors string
 	set       *detect.Set
+}
+
+// name is the verb the flags belong to.
+func (d *detectFlags) name() string {
+	if d.verb == "" {
+		return "run"
+	}
+	return d.verb
 }
 
 func (d *detectFlags) register(fsRegister func(p *string, name, value string)) {
@@ -43,12 +54,12 @@ func (d *detectFlags) check(c *cli) bool {
 	case detectBlock, detectWarn:
 	case detectOff:
 		if d.detectors != "" {
-			c.errorf("run: --detectors is not used with --detect off")
+			c.errorf("%s: --detectors is not used with --detect off", d.name())
 			return false
 		}
 		return true
 	default:
-		c.errorf("run: --detect %q: want block, warn or off", d.mode)
+		c.errorf("%s: --detect %q: want block, warn or off", d.name(), d.mode)
 		c.hintf("block (the default) withholds a public line holding personal data or a secret")
 		return false
 	}
@@ -57,11 +68,22 @@ func (d *detectFlags) check(c *cli) bool {
 	return ok
 }
 
+// wrap returns w behind a tripwire for one stream, or w itself with --detect
+// off. Blocked lines go to private (nil drops them) and are counted in blocked.
+func (d *detectFlags) wrap(w io.Writer, prefix, stream string, private scrub.Sink, blocked *atomic.Int64, warn func(format string, args ...any)) io.Writer {
+	if d.set == nil {
+		return w
+	}
+	return &tripwire{w: w, check: d.set.NewChecker(), mode: detectMode(d.mode), verb: d.name(), prefix: []byte(prefix),
+		stream: stream, private: private, blocked: blocked, warn: warn}
+}
+
 // tripwire checks each public line written through it.
 type tripwire struct {
 	w       io.Writer
 	check   *detect.Checker // one per stream: it follows private-key blocks
 	mode    detectMode
+	verb    string // in the notice and the warning; "" is run
 	prefix  []byte
 	stream  string
 	private scrub.Sink // where a blocked line goes; nil drops it
@@ -74,6 +96,10 @@ type tripwire struct {
 // or in block mode replaces it by a notice that names the detector and the
 // column, never the value.
 func (t *tripwire) Write(p []byte) (int, error) {
+	verb := t.verb
+	if verb == "" {
+		verb = "run"
+	}
 	out := t.out[:0]
 	rest := p
 	for len(rest) > 0 {
@@ -91,7 +117,7 @@ func (t *tripwire) Write(p []byte) (int, error) {
 		}
 		col := len(body) - len(content) + f.Col
 		if t.mode == detectWarn {
-			t.warn("run: a public line on %s holds a possible %s at column %d; passed (--detect warn)", t.stream, f.Detector, col)
+			t.warn("%s: a public line on %s holds a possible %s at column %d; passed (--detect warn)", verb, t.stream, f.Detector, col)
 			out = append(out, line...)
 			continue
 		}
@@ -99,7 +125,7 @@ func (t *tripwire) Write(p []byte) (int, error) {
 		if t.private != nil {
 			t.private.Line(body) // a sink error surfaces on the filter's own private lines
 		}
-		out = fmt.Appendf(out, "%s conflog run: blocked a public line: %s at column %d (value withheld)\n", t.prefix, f.Detector, col)
+		out = fmt.Appendf(out, "%s conflog %s: blocked a public line: %s at column %d (value withheld)\n", t.prefix, verb, f.Detector, col)
 	}
 	t.out = out
 	if _, err := t.w.Write(out); err != nil {
