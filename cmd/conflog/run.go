@@ -58,7 +58,9 @@ Flags:
                       see 'conflog keygen --help' and 'conflog verify --help')
   --strict            only the public channel may carry public lines; prefixed
                       lines on stdout/stderr are private (and counted as held)
-  --max-line SIZE     longest line kept whole (default 1MiB); longer ones are cut
+  --max-line SIZE     longest line kept whole (default 1MiB); longer ones are cut:
+                      the first SIZE bytes are judged, the rest goes to the
+                      private sink in pieces of at most SIZE bytes, never out
   --keep-ansi         keep the escape sequences that follow the prefix
   --traces=false      do not re-emit crash traces (Go panics, Python tracebacks)
   --allow REGEX       keep the message of exception/panic types matching REGEX
@@ -235,13 +237,8 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		if spec.trace {
 			o.Trace = g.newTracer()
 		}
-		out := spec.out
-		if d.set != nil {
-			out = &tripwire{w: out, check: d.set.NewChecker(), mode: detectMode(d.mode), prefix: []byte(g.prefix),
-				stream: spec.name, private: sink, blocked: &blocked,
-				// Through the locked stderr: the streams' goroutines share it.
-				warn: func(format string, args ...any) { fmt.Fprintf(c.stderr, "conflog: warning: "+format+"\n", args...) }}
-		}
+		// Warnings through the locked stderr: the streams' goroutines share it.
+		out := d.wrap(spec.out, g.prefix, spec.name, sink, &blocked, c.warningf)
 		f, err := scrub.New(out, o)
 		if err != nil { // flags were checked; this cannot happen
 			c.errorf("run: %v", err)

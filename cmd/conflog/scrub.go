@@ -208,7 +208,7 @@ func scrubMain(c *cli, args []string) int {
 	var names []string
 	for _, name := range fs.Args() {
 		if name == "-" {
-			inputs, names = append(inputs, c.stdin), append(names, "stdin")
+			inputs, names = append(inputs, batchedInput(c.stdin)), append(names, "stdin")
 			continue
 		}
 		f, err := os.Open(name)
@@ -220,7 +220,7 @@ func scrubMain(c *cli, args []string) int {
 		inputs, names = append(inputs, f), append(names, name)
 	}
 	if len(inputs) == 0 {
-		inputs, names = []io.Reader{c.stdin}, []string{"stdin"}
+		inputs, names = []io.Reader{batchedInput(c.stdin)}, []string{"stdin"}
 	}
 	var blocked atomic.Int64
 	for i, in := range inputs {
