@@ -198,7 +198,8 @@ type stream struct {
 	r      *pipeReader // our read end
 	w      *os.File    // the child's write end, closed once it has started
 	filter *scrub.Filter
-	err    error // the filter's failure (sink or output), reported at the end
+	behind *writeBehind // between the filter and the tripwire, if there is one
+	err    error        // the filter's failure (sink or output), reported at the end
 }
 
 func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, grace time.Duration, argv []string) int {
@@ -214,6 +215,9 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		for _, s := range streams {
 			s.r.Close()
 			s.w.Close()
+			if s.behind != nil {
+				s.behind.Close()
+			}
 		}
 		pipes.Close()
 	}()
@@ -239,12 +243,19 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		}
 		// Warnings through the locked stderr: the streams' goroutines share it.
 		out := d.wrap(spec.out, g.prefix, spec.name, sink, &blocked, c.warningf)
+		var behind *writeBehind
+		if d.set != nil {
+			// The detectors check one block while the filter frames the
+			// next: a job that prints fast gets two cores' worth of gate.
+			behind = newWriteBehind(out)
+			out = behind
+		}
 		f, err := scrub.New(out, o)
 		if err != nil { // flags were checked; this cannot happen
 			c.errorf("run: %v", err)
 			return exitUsage
 		}
-		streams = append(streams, &stream{name: spec.name, r: r, w: w, filter: f})
+		streams = append(streams, &stream{name: spec.name, r: r, w: w, filter: f, behind: behind})
 	}
 
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -282,6 +293,11 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 			_, err := s.filter.ReadFrom(s.r)
 			if err == nil || errors.Is(err, errStopped) {
 				err = s.filter.Close()
+			}
+			if s.behind != nil {
+				if berr := s.behind.Close(); err == nil {
+					err = berr
+				}
 			}
 			if err != nil {
 				s.err = err
