@@ -116,7 +116,9 @@ type Filter struct {
 	sink     Sink
 	flusher  interface{ Flush() error }
 	trace    Tracer
-	emit     func([]byte) // f.emitTrace, bound once so feeding the tracer does not allocate
+	// inMessage is trace.InMessage() as of the last line fed to it.
+	inMessage bool
+	emit      func([]byte) // f.emitTrace, bound once so feeding the tracer does not allocate
 
 	out    []byte // public output not yet written
 	carry  []byte // the start of a line whose end has not arrived, or the unsent piece of a cut line's rest; at most maxLine bytes
@@ -377,55 +379,46 @@ func (f *Filter) endRest() {
 // line judges one complete line (without its end). hasESC says whether it
 // holds an escape byte, which the caller usually knows already.
 func (f *Filter) line(line []byte, hasESC bool) {
-	if f.trace != nil && f.trace.InMessage() {
-		// A Python exception message may run over several lines, and any of
-		// them may begin with the prefix: it is still the message.
-		f.private(line, hasESC)
-		return
-	}
-	if f.strict {
-		f.private(line, hasESC)
-		return
-	}
+	end, prefixed := len(f.prefix), false
 	if !hasESC {
-		if bytes.HasPrefix(line, f.prefix) {
-			f.out = append(f.out, line...)
-			f.out = append(f.out, '\n')
-			f.stats.Passed++
-			return
-		}
-		f.private(line, false)
-		return
-	}
-	end, ok := matchPrefix(line, f.prefix)
-	if !ok {
-		f.private(line, true)
-		return
-	}
-	f.out = append(f.out, f.prefix...)
-	if f.keepANSI {
-		f.out = append(f.out, line[end:]...)
+		prefixed = bytes.HasPrefix(line, f.prefix)
 	} else {
+		end, prefixed = matchPrefix(line, f.prefix)
+	}
+	// A Python exception message may run over several lines, and any of
+	// them may begin with the prefix: it is still the message.
+	if !prefixed || f.strict || f.inMessage {
+		f.private(line, prefixed)
+		return
+	}
+	switch {
+	case !hasESC:
+		f.out = append(f.out, line...)
+	case f.keepANSI:
+		f.out = append(f.out, f.prefix...)
+		f.out = append(f.out, line[end:]...)
+	default:
+		f.out = append(f.out, f.prefix...)
 		f.out = appendStripped(f.out, line[end:])
 	}
 	f.out = append(f.out, '\n')
 	f.stats.Passed++
 }
 
-func (f *Filter) private(line []byte, hasESC bool) {
+// private sends a line to the private sink and the tracer. prefixed says
+// whether it starts with the prefix: such a line was held back, by --strict
+// or because it continues an exception message.
+func (f *Filter) private(line []byte, prefixed bool) {
 	f.stats.Private++
-	if f.strict || f.trace != nil {
-		if hasESC {
-			if _, ok := matchPrefix(line, f.prefix); ok {
-				f.stats.Held++
-			}
-		} else if bytes.HasPrefix(line, f.prefix) {
-			f.stats.Held++
-		}
+	if prefixed {
+		f.stats.Held++
 	}
 	f.sinkLine(line)
 	if f.trace != nil {
 		f.trace.Line(line, f.emit)
+		// Only a fed line can change it: asked here, once, and not for
+		// every line the gate judges.
+		f.inMessage = f.trace.InMessage()
 	}
 }
 
@@ -493,6 +486,7 @@ func (f *Filter) Close() error {
 	f.carry = f.carry[:0]
 	if f.trace != nil {
 		f.trace.Flush(f.emit)
+		f.inMessage = false
 	}
 	return f.flush()
 }
