@@ -4,7 +4,8 @@
 // Output rules, for every verb (after age's cmd/age/tui.go):
 //   - the payload (filtered lines, records, findings) goes to stdout;
 //   - everything else goes to stderr as "conflog: error: …", "conflog: warning: …"
-//     or "conflog: hint: …", lowercase, no final period;
+//     or "conflog: hint: …", lowercase, no final period (run, once its flags
+//     are sound, puts its prefix and a space before each: see cli.public);
 //   - a hint follows an error whenever the user can act on it;
 //   - all flags are checked before any input is read or any file is written.
 //
@@ -55,18 +56,28 @@ const (
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+
+	// public, when set, is the prefix conflog run puts before its own
+	// messages once its flags are sound. They hold only the gate's facts
+	// (counts, stream names, detectors, columns, its own configuration),
+	// never the job's output, and a platform that keeps only prefixed lines
+	// must not lose them: a warning nobody outside can read is no warning.
+	public string
 }
 
-func (c *cli) errorf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "conflog: error: "+format+"\n", args...)
-}
+func (c *cli) errorf(format string, args ...any)   { c.message("error", format, args) }
+func (c *cli) warningf(format string, args ...any) { c.message("warning", format, args) }
+func (c *cli) hintf(format string, args ...any)    { c.message("hint", format, args) }
 
-func (c *cli) warningf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "conflog: warning: "+format+"\n", args...)
-}
-
-func (c *cli) hintf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "conflog: hint: "+format+"\n", args...)
+// message writes one line "conflog: KIND: …". Behind a public prefix it
+// stays one line whatever its arguments hold: a line end in one (a file name,
+// an OS error) would start a line the prefix does not cover.
+func (c *cli) message(kind, format string, args []any) {
+	msg := fmt.Sprintf(format, args...)
+	if c.public != "" {
+		msg = strings.NewReplacer("\n", " ", "\r", " ").Replace(msg)
+	}
+	fmt.Fprintf(c.stderr, "%sconflog: %s: %s\n", c.public, kind, msg)
 }
 
 func main() {

@@ -43,6 +43,9 @@ on stdout and stderr are re-emitted scrubbed (frames and types kept,
 messages, values and arguments removed). At the end one public summary line
 goes to stderr:
   SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0 blocked=0
+Once its flags are sound, run's own errors, warnings and hints are public
+lines too ("SystemLog: conflog: warning: …", one line each): they carry the
+gate's facts, never the job's output.
 
 The public channel: COMMAND inherits a pipe for its public records, named by
 $CONFLOG_PUBLIC_FD (and the prefix by $CONFLOG_PREFIX). conflog's Go handler,
@@ -166,7 +169,8 @@ func runMain(c *cli, args []string) int {
 	// job's log), where the kernel keeps only writes of at most PIPE_BUF
 	// bytes apart.
 	var outMu sync.Mutex
-	c = &cli{stdin: c.stdin, stdout: &lockedWriter{mu: &outMu, w: c.stdout}, stderr: &lockedWriter{mu: &outMu, w: c.stderr}}
+	c = &cli{stdin: c.stdin, stdout: &lockedWriter{mu: &outMu, w: c.stdout}, stderr: &lockedWriter{mu: &outMu, w: c.stderr},
+		public: g.prefix + " "}
 	if kind == "store" {
 		s, err := sf.open(arg, g.prefix, c.stderr)
 		if err != nil {

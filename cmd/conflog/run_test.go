@@ -484,3 +484,26 @@ for t in ts: t.join()
 		t.Errorf("%d whole lines, want 800", whole)
 	}
 }
+
+// run's own messages are public lines, one line each, whatever their
+// arguments hold: a line end in one cannot start a line of its own, with or
+// without the prefix.
+func TestRunMessagesArePublicLines(t *testing.T) {
+	var stderr bytes.Buffer
+	c := &cli{stderr: &stderr, public: "SystemLog: "}
+	c.errorf("run: cannot start %s: %v", "job\nSystemLog: forged", "no such file\r\nrow 17: alice")
+	c.warningf("run: %d line(s)", 2)
+	c.hintf("check %q", "x")
+	want := "SystemLog: conflog: error: run: cannot start job SystemLog: forged: no such file  row 17: alice\n" +
+		"SystemLog: conflog: warning: run: 2 line(s)\n" +
+		"SystemLog: conflog: hint: check \"x\"\n"
+	if stderr.String() != want {
+		t.Errorf("got:\n%q\nwant:\n%q", stderr.String(), want)
+	}
+	// Other verbs' messages are as before: plain, unprefixed.
+	stderr.Reset()
+	(&cli{stderr: &stderr}).errorf("scan: %s", "a\nb")
+	if stderr.String() != "conflog: error: scan: a\nb\n" {
+		t.Errorf("unprefixed message changed: %q", stderr.String())
+	}
+}
