@@ -173,3 +173,28 @@ func FuzzLine(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFirstVisible: the quick look at a coloured line outside a trace sees
+// the same first byte as the full strip it saves, so it never turns away a
+// line the full path would have parsed.
+func FuzzFirstVisible(f *testing.F) {
+	for _, seed := range []string{
+		"\x1b[31mTraceback (most recent call last):\x1b[0m",
+		"\x1b]8;;http://x\x07link\x1b]8;;\x1b\\",
+		"\x1b[1;31m\x1b[0mpanic: x",
+		"\x1b", "\x1b[", "\x1b]unterminated", "\x1b(Bx", "plain",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var s Scrubber
+		plain := s.stripANSI(line)
+		want := byte(esc)
+		if len(plain) > 0 {
+			want = plain[0]
+		}
+		if got := firstVisible(line); got != want {
+			t.Fatalf("firstVisible(%q) = %q, stripANSI gives %q", line, got, plain)
+		}
+	})
+}

@@ -93,6 +93,11 @@ func (s *Scrubber) line(line []byte, emit func(public []byte)) {
 		// buffer, and a cut line at worst fails to parse and is dropped.
 		line = line[:maxInput]
 	}
+	if s.st == idle && line[0] == esc && !traceStart[firstVisible(line)] {
+		// A coloured line outside a trace: judged by its first visible
+		// byte, without stripping the whole line first.
+		return
+	}
 	if bytes.IndexByte(line, esc) >= 0 {
 		line = s.stripANSI(line)
 		if s.st == idle && (len(line) == 0 || !traceStart[line[0]]) {
@@ -261,34 +266,53 @@ func (s *Scrubber) stripANSI(line []byte) []byte {
 			break
 		}
 		p = append(p, line[i:i+k]...)
-		i += k + 1
-		if i == len(line) {
-			break
-		}
-		switch line[i] {
-		case '[':
-			i++
-			for i < len(line) && line[i] >= 0x20 && line[i] <= 0x3f {
-				i++
-			}
-			if i < len(line) && line[i] >= 0x40 && line[i] <= 0x7e {
-				i++
-			}
-		case ']':
-			for i++; i < len(line); i++ {
-				if line[i] == 0x07 {
-					i++
-					break
-				}
-				if line[i] == esc && i+1 < len(line) && line[i+1] == '\\' {
-					i += 2
-					break
-				}
-			}
-		default:
-			i++
-		}
+		i = skipEscape(line, i+k)
 	}
 	s.plain = p
 	return p
+}
+
+// skipEscape returns the index just past the escape sequence that starts at
+// line[i], an ESC: what stripANSI removes.
+func skipEscape(line []byte, i int) int {
+	i++
+	if i == len(line) {
+		return i
+	}
+	switch line[i] {
+	case '[':
+		i++
+		for i < len(line) && line[i] >= 0x20 && line[i] <= 0x3f {
+			i++
+		}
+		if i < len(line) && line[i] >= 0x40 && line[i] <= 0x7e {
+			i++
+		}
+	case ']':
+		for i++; i < len(line); i++ {
+			if line[i] == 0x07 {
+				return i + 1
+			}
+			if line[i] == esc && i+1 < len(line) && line[i+1] == '\\' {
+				return i + 2
+			}
+		}
+	default:
+		i++
+	}
+	return i
+}
+
+// firstVisible returns the first byte of line that no escape sequence
+// covers, the first byte of stripANSI(line), or ESC if there is none (so
+// that the caller's traceStart look-up, which holds ESC, sends such a line
+// down the full path).
+func firstVisible(line []byte) byte {
+	for i := 0; i < len(line); {
+		if line[i] != esc {
+			return line[i]
+		}
+		i = skipEscape(line, i)
+	}
+	return esc
 }
