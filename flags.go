@@ -9,7 +9,9 @@ import (
 // LogFlags logs the flags of fs in two records: the flags named in public,
 // as a public record "flags", and all the others, as a private record
 // "flags". Every flag is logged with its current value, set or default. A
-// name in public that fs does not define is ignored.
+// name in public that fs does not define (a typo, a flag since removed)
+// gets a public warning naming it: the names are the caller's code, and the
+// flag the caller meant to show would otherwise be missing without a word.
 func LogFlags(logger *slog.Logger, fs *flag.FlagSet, public ...string) {
 	pub := []any{Public}
 	var priv []any
@@ -26,5 +28,10 @@ func LogFlags(logger *slog.Logger, fs *flag.FlagSet, public ...string) {
 	}
 	if len(priv) > 0 {
 		logger.Info("flags", priv...)
+	}
+	for _, name := range public {
+		if fs.Lookup(name) == nil {
+			logger.Warn("LogFlags: no such flag", Public, "name", name)
+		}
 	}
 }
