@@ -222,7 +222,12 @@ func (ps *pass) checkMessage(msg ast.Expr, in string) {
 	}
 	if in == "" && ps.flow.taintOf(msg) == nil {
 		if po := ps.params().taintOf(msg); po != nil && po.fn != nil && isParamItself(ps, msg, po) {
-			ps.addMsgSink(po.fn, po.param)
+			// A parameter as the message is reported at the callers that
+			// pass a variable, unless a directive here says the reviewed
+			// parameter is public whatever they pass.
+			if !ps.ignores.covers(msg.Pos(), idNonConst) {
+				ps.addMsgSink(po.fn, po.param)
+			}
 			return
 		}
 	}

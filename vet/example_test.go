@@ -55,7 +55,7 @@ func ExampleWriteSARIF() {
 	//             {
 	//               "id": "CL000",
 	//               "shortDescription": {
-	//                 "text": "malformed //conflog:ignore directive (it needs a known ID and a reason)"
+	//                 "text": "malformed or stale //conflog:ignore directive (it needs a known ID and a reason, and a finding of that ID to silence)"
 	//               },
 	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet"
 	//             },

@@ -16,10 +16,14 @@ import (
 // A directive covers findings on its own line and, when the comment stands
 // alone on its line, on the next line. A directive without a reason, or with
 // an unknown ID, is itself a finding (CL000) and silences nothing: the point
-// of a suppression is the reviewed reason beside it.
+// of a suppression is the reviewed reason beside it. So is an ID that
+// silences nothing where it stands (the code changed, or the ID is wrong): a
+// stale suppression would silence the next finding that comes along there,
+// unreviewed.
 type ignore struct {
 	pos    token.Pos
 	ids    []string
+	used   []bool // used[i]: ids[i] silenced a finding
 	reason string
 }
 
@@ -60,6 +64,7 @@ func parseIgnore(text string) (ids []string, reason string, problem string, ok b
 type ignores struct {
 	fset  *token.FileSet
 	lines map[lineKey][]*ignore
+	all   []*ignore // in source order
 }
 
 type lineKey struct {
@@ -86,7 +91,8 @@ func collectIgnores(fset *token.FileSet, files []*ast.File, src func(name string
 					bad(c.Pos(), problem)
 					continue
 				}
-				d := &ignore{pos: c.Pos(), ids: ids, reason: reason}
+				d := &ignore{pos: c.Pos(), ids: ids, used: make([]bool, len(ids)), reason: reason}
+				ig.all = append(ig.all, d)
 				p := fset.Position(c.Pos())
 				ig.lines[lineKey{p.Filename, p.Line}] = append(ig.lines[lineKey{p.Filename, p.Line}], d)
 				if alone(src(p.Filename), p) {
@@ -115,13 +121,25 @@ func alone(content []byte, p token.Position) bool {
 func (ig *ignores) covers(pos token.Pos, id string) bool {
 	p := ig.fset.Position(pos)
 	for _, d := range ig.lines[lineKey{p.Filename, p.Line}] {
-		for _, x := range d.ids {
+		for i, x := range d.ids {
 			if x == id {
+				d.used[i] = true
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// unused calls f for each ID of a directive that silenced nothing.
+func (ig *ignores) unused(f func(pos token.Pos, id string)) {
+	for _, d := range ig.all {
+		for i, id := range d.ids {
+			if !d.used[i] {
+				f(d.pos, id)
+			}
+		}
+	}
 }
 
 func quoteShort(s string) string {

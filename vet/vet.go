@@ -21,7 +21,7 @@
 //	       os.Stdout/os.Stderr in a package that imports conflog (output that
 //	       bypasses the categories); usage output of main packages is exempt
 //	CL006  slog calls on a logger visibly not built by conflog, in such a package
-//	CL000  a malformed //conflog:ignore directive
+//	CL000  a malformed //conflog:ignore directive, or one that silences nothing
 //
 // A finding is silenced by a directive naming its ID and a reason, on its line
 // or alone on the line above:
@@ -73,7 +73,7 @@ const (
 
 // Rules describes every finding ID in one line, for help texts and SARIF.
 var Rules = []Rule{
-	{idBadIgnore, "malformed //conflog:ignore directive (it needs a known ID and a reason)"},
+	{idBadIgnore, "malformed or stale //conflog:ignore directive (it needs a known ID and a reason, and a finding of that ID to silence)"},
 	{idNonConst, "public log call whose message is not a constant string"},
 	{idSensitive, "public log call passing a value whose name or type marks it sensitive, or a struct/map printed whole"},
 	{idSource, "public log call passing a value that flows from a source of customer data"},
@@ -166,6 +166,10 @@ func run(p *analysis.Pass) (any, error) {
 		ps.checkBypass()
 	}
 	ps.checkSinkCalls()
+	ps.ignores.unused(func(pos token.Pos, id string) {
+		p.Report(analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
+			Message: idBadIgnore + " conflog:ignore directive names " + id + ", but no " + id + " finding is on its line (or, alone on its line, the next): it silences nothing; remove " + id})
+	})
 	return nil, nil
 }
 

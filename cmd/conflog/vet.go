@@ -22,7 +22,8 @@ Reports public log calls (conflog.Public among their args) whose message is
 not constant (CL001), that pass sensitive or whole values (CL002) or data
 from requests, files, dataset readers, env or args (CL003); conflog.Public
 outside a call (CL004); output bypassing conflog (CL005); slog loggers not
-built by conflog (CL006); bad //conflog:ignore directives (CL000).
+built by conflog (CL006); //conflog:ignore directives that are malformed or
+silence nothing (CL000).
 
 Silence a reviewed finding on its line, or alone on the line above:
   //conflog:ignore CL002 why this is safe

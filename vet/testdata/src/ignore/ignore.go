@@ -23,10 +23,28 @@ func f(args []string) {
 	logger.Info(name, conflog.Public) //conflog:ignore CL009 typo // want `CL000 .*unknown finding ID "CL009"` `CL001`
 	logger.Info(name, conflog.Public) //conflog:ignore // want `CL000 .*names no finding ID` `CL001`
 
-	// A directive for another ID does not cover this one.
-	fmt.Println(token) //conflog:ignore CL001 wrong id // want `CL005`
+	// A directive for another ID does not cover this one, and is itself
+	// reported: it silences nothing.
+	fmt.Println(token) //conflog:ignore CL001 wrong id // want `CL005` `CL000 .*names CL001, but no CL001 finding`
+
+	// A stale directive: the code it was written for is gone.
+	//conflog:ignore CL002 the token was a public nonce // want `CL000 .*names CL002, but no CL002 finding .*remove CL002`
+	logger.Info("run", conflog.Public)
+
+	// Of two IDs, the one that silences nothing is reported.
+	logger.Info(name, conflog.Public) //conflog:ignore CL001,CL002 reviewed // want `CL000 .*names CL002`
 
 	// A trailing directive covers only its own line.
 	logger.Info(name, conflog.Public) //conflog:ignore CL001 reviewed
 	logger.Info(name, conflog.Public) // want `CL001`
+}
+
+// A parameter used as the message makes callers responsible for passing a
+// constant; a directive on that line takes the responsibility here instead.
+func step(run string) {
+	logger.Info(run, conflog.Public) //conflog:ignore CL001 run names are chosen by the operator
+}
+
+func stepCaller(args []string) {
+	step(args[0])
 }
