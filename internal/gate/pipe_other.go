@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package gate
 
 import (
 	"errors"
@@ -60,4 +60,4 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 
 func (r *pipeReader) Close() error { return r.f.Close() }
 
-func batchedInput(in io.Reader) io.Reader { return in }
+func BatchedInput(in io.Reader) io.Reader { return in }

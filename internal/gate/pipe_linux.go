@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"errors"
@@ -82,10 +82,10 @@ func (p *jobPipes) Close() error {
 	return unix.Close(p.stopR)
 }
 
-// batchedInput returns in, read in batches as above when it is a pipe: a
+// BatchedInput returns in, read in batches as above when it is a pipe: a
 // platform that pipes a job into conflog scrub spares the job the same
 // wake-ups. Anything else (a file, a terminal, a socket) is returned as is.
-func batchedInput(in io.Reader) io.Reader {
+func BatchedInput(in io.Reader) io.Reader {
 	f, ok := in.(*os.File)
 	if !ok {
 		return in
