@@ -38,7 +38,7 @@ line goes to the private sink, except that Go panics and Python tracebacks
 on stdout and stderr are re-emitted scrubbed (frames and types kept,
 messages, values and arguments removed). At the end one public summary line
 goes to stderr:
-  SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0 blocked=0
+  SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0 blocked=0 late=0 undelivered=0 orphans=0 stopped=0
 Once its flags are sound, run's own errors, warnings and hints are public
 lines too ("SystemLog: conflog: warning: …", one line each): they carry the
 gate's facts, never the job's output.
@@ -72,8 +72,15 @@ Flags:
                       stream. N > 0 holds at most N lines after the exception
                       line, at the risk of passing a longer message's line. Public records
                       on the public channel are never affected.
-  --grace DURATION    how long to keep reading after COMMAND exits while a
-                      process it started still holds its output open (default 5s)
+  --grace DURATION    how long to wait after COMMAND exits for the processes it
+                      left behind to close their output and exit (default 5s).
+                      Then the gate judges what the pipes hold, all COMMAND
+                      wrote among it, however slow its reader; sends the rest
+                      (counted as late bytes) to the private sink; and kills
+                      what is left. SIGTERM, SIGINT or SIGHUP end it at once
+  --stdin             when conflog's stdin is a terminal, pass what is typed to
+                      COMMAND through a pipe; without it COMMAND's stdin is
+                      /dev/null. A stdin that is no terminal is COMMAND's as is
   --recipient R       with store:DIR: the age recipient the store is encrypted
                       to, or a file of them (default: $CONFLOG_STORE_RECIPIENT)
   --signer FILE       with store:DIR: the checkpoint signing key file
@@ -93,12 +100,22 @@ Flags:
                       Retired segments' indexes stay, so the store and every
                       checkpoint still verify; their records are gone for good
 ` + detectHelp + `
-COMMAND runs in its own process group; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-SIGUSR1 and SIGUSR2 sent to conflog are forwarded to that group.
+Processes: COMMAND runs in a session of its own, with no controlling
+terminal: it cannot open /dev/tty, and never holds conflog's terminal (see
+--stdin). SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to conflog
+are forwarded to its process group. conflog reaps the processes COMMAND
+leaves behind (it is their subreaper, or PID 1 in a container: see
+docs/container.md), counted as orphans, and kills those still alive at the
+end of --grace, counted as stopped.
+
+A closed output (conflog run … | head -1) does not stop COMMAND: its public
+lines are counted as undelivered, its private lines still go to the sink,
+and the exit code is still COMMAND's.
 
 Exit codes: COMMAND's own code; 128+n when signal n killed it; 127 when it
 cannot be found, 126 when it cannot be executed; 2 usage error; 1 when the
-private sink or the output failed and COMMAND itself succeeded.
+private sink or the output failed (other than by being closed) and COMMAND
+itself succeeded.
 `
 
 func runMain(c *cli, args []string) int {
@@ -108,6 +125,7 @@ func runMain(c *cli, args []string) int {
 	private := fs.String("private", "drop", "")
 	strict := fs.Bool("strict", false, "")
 	grace := fs.Duration("grace", 5*time.Second, "")
+	stdin := fs.Bool("stdin", false, "")
 	var sf storeFlags
 	sf.register(fs)
 	var d detectFlags
@@ -171,15 +189,17 @@ func runMain(c *cli, args []string) int {
 	}
 	var blocked atomic.Int64
 	cfg := gate.Config{
-		Argv:   fs.Args(),
-		Filter: scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Private: sink},
-		Strict: *strict,
-		Grace:  *grace,
-		Stdin:  c.stdin,
-		Stdout: c.stdout,
-		Stderr: c.stderr,
-		Warnf:  func(format string, args ...any) { c.warningf("run: "+format, args...) },
-		Errorf: func(format string, args ...any) { c.errorf("run: "+format, args...) },
+		Argv:          fs.Args(),
+		Filter:        scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Private: sink},
+		Strict:        *strict,
+		Grace:         *grace,
+		Stdin:         c.stdin,
+		TerminalInput: *stdin,
+		Reap:          true, // conflog run starts no other children
+		Stdout:        c.stdout,
+		Stderr:        c.stderr,
+		Warnf:         func(format string, args ...any) { c.warningf("run: "+format, args...) },
+		Errorf:        func(format string, args ...any) { c.errorf("run: "+format, args...) },
 	}
 	if g.traces {
 		cfg.NewTracer = g.newTracer
@@ -206,8 +226,8 @@ func runMain(c *cli, args []string) int {
 		}
 	}
 	t := res.Stats
-	fmt.Fprintf(c.stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d blocked=%d\n",
-		g.prefix, res.Code, t.Passed, t.Private, t.Bytes, t.Traces, t.Cut, t.Held, blocked.Load())
+	fmt.Fprintf(c.stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d blocked=%d late=%d undelivered=%d orphans=%d stopped=%d\n",
+		g.prefix, res.Code, t.Passed, t.Private, t.Bytes, t.Traces, t.Cut, t.Held, blocked.Load(), res.Late, res.Undelivered, res.Orphans, res.Stopped)
 	if failed && res.Code == 0 {
 		return exitFail
 	}

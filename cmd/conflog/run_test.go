@@ -64,7 +64,7 @@ func writeScript(t *testing.T, name, text string) string {
 	return path
 }
 
-var summaryRE = regexp.MustCompile(`(?m)^SystemLog: conflog run: exit=(\d+) passed=(\d+) private=(\d+) bytes=(\d+) traces=(\d+) cut=(\d+) held=(\d+) blocked=(\d+)$`)
+var summaryRE = regexp.MustCompile(`(?m)^SystemLog: conflog run: exit=(\d+) passed=(\d+) private=(\d+) bytes=(\d+) traces=(\d+) cut=(\d+) held=(\d+) blocked=(\d+) late=(\d+) undelivered=(\d+) orphans=(\d+) stopped=(\d+)$`)
 
 // TestPythonExampleJob runs the README's first command: the example job's
 // public records, logged through examples/conflog_public.py, pass; its

@@ -15,6 +15,7 @@
 package gate
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"os/signal"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -58,8 +60,20 @@ type Config struct {
 	// process it started still holds an output open.
 	Grace time.Duration
 
-	// Stdin is the job's stdin.
+	// Stdin is the job's stdin. A terminal is never given to the job: it
+	// could write to it around the filters. The job gets /dev/null instead,
+	// or, with TerminalInput, a pipe that the gate fills with what is typed.
 	Stdin io.Reader
+
+	// TerminalInput forwards a terminal Stdin to the job through a pipe.
+	TerminalInput bool
+
+	// Reap makes the gate the waiter of every child of this process: it
+	// becomes a child subreaper (PID 1 is one already), so the processes the
+	// job leaves behind are reparented here, reaps them, and stops those
+	// still alive at the end of the grace period. Set it only in a process
+	// that starts no other children: conflog run.
+	Reap bool
 
 	// Stdout and Stderr receive the public lines, each Write whole lines.
 	// The gate writes to them from several goroutines; if they may be one
@@ -80,6 +94,16 @@ type Result struct {
 	Code int
 	// Stats totals the filters of every stream.
 	Stats scrub.Stats
+	// Late counts the bytes cut at the end of the grace period: written by
+	// a process the job left behind after the period ended. They went to
+	// the private sink, never out.
+	Late int64
+	// Undelivered counts the public lines that could not be written because
+	// the gate's stdout or stderr was closed (conflog run … | head -1).
+	Undelivered int64
+	// Orphans counts the processes the job left behind that the gate reaped
+	// (with Config.Reap), and Stopped those it killed at the end.
+	Orphans, Stopped int64
 	// Failed is set when a stream's output or the private sink failed; the
 	// failure was reported through Errorf.
 	Failed bool
@@ -100,11 +124,16 @@ type stream struct {
 	filter *scrub.Filter
 	behind *WriteBehind // between the filter and the check, if there is one
 	err    error        // the filter's failure (sink or output), reported at the end
+	late   int64        // bytes cut at the end of the grace period
 }
 
 // Run runs the job behind the gate until it has exited and its output is
 // judged. The error is set only when the job could not be started; Result.Code
-// says why (126 or 127). Cancelling ctx sends SIGTERM to the job's group.
+// says why (126 or 127). Cancelling ctx sends SIGTERM to the job's group, as
+// a signal received does, and ends the grace period.
+//
+// While Run runs, it catches the Forwarded signals and SIGPIPE for the whole
+// process: a closed output is counted (Result.Undelivered), not fatal.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	g := &run{cfg: cfg}
 	if g.cfg.Warnf == nil {
@@ -113,14 +142,18 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if g.cfg.Errorf == nil {
 		g.cfg.Errorf = func(string, ...any) {}
 	}
+	g.stdout = &output{name: "stdout", w: cfg.Stdout}
+	g.stderr = &output{name: "stderr", w: cfg.Stderr}
 	return g.run(ctx)
 }
 
 // run is one Run.
 type run struct {
-	cfg     Config
-	pipes   *jobPipes
-	streams []*stream
+	cfg            Config
+	stdout, stderr *output
+	pipes          *jobPipes
+	streams        []*stream
+	stdin          *os.File // the pipe's write end when the gate forwards the terminal
 }
 
 func (g *run) run(ctx context.Context) (Result, error) {
@@ -135,18 +168,35 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	}
 
 	cmd := exec.Command(g.cfg.Argv[0], g.cfg.Argv[1:]...)
-	cmd.Stdin = g.cfg.Stdin
+	if cmd.Stdin, err = g.jobStdin(); err != nil {
+		return Result{Code: 1}, err
+	}
 	cmd.Stdout = g.streams[0].w
 	cmd.Stderr = g.streams[1].w
 	g.jobFiles(cmd)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A session of its own, with no controlling terminal: /dev/tty does not
+	// open in the job, and nothing it does reaches a terminal but through
+	// the filters. Its session is its process group, whose id is its pid.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	keepInheritedFromJob()
 
 	// Catch the signals before the child exists, so none is lost in between;
-	// until it has started, they are simply held.
+	// until it has started, they are simply held. SIGPIPE is caught so that
+	// a write to a closed stdout returns EPIPE rather than kill the gate.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, Forwarded...)
 	defer signal.Stop(sigs)
+	pipeSigs := make(chan os.Signal, 1)
+	signal.Notify(pipeSigs, syscall.SIGPIPE)
+	defer signal.Stop(pipeSigs)
 
+	reap := g.cfg.Reap
+	if reap {
+		if err := becomeSubreaper(); err != nil {
+			g.cfg.Warnf("%v: processes the job leaves behind are not waited for", err)
+			reap = false
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		code := 126
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
@@ -154,8 +204,13 @@ func (g *run) run(ctx context.Context) (Result, error) {
 		}
 		return Result{Code: code}, fmt.Errorf("cannot start %s: %w", g.cfg.Argv[0], unwrapExec(err))
 	}
+	defer cmd.Process.Release()
+	pgid := cmd.Process.Pid
 	for _, s := range g.streams {
 		s.w.Close() // the child holds its copies; EOF comes when every holder is gone
+	}
+	if g.stdin != nil {
+		go g.forwardTerminal()
 	}
 
 	var pumps sync.WaitGroup
@@ -163,47 +218,160 @@ func (g *run) run(ctx context.Context) (Result, error) {
 		pumps.Add(1)
 		go func() {
 			defer pumps.Done()
-			s.pump()
+			s.pump(g.private())
+		}()
+	}
+	finished := make(chan struct{}) // every stream has ended, or been stopped
+	go func() { pumps.Wait(); close(finished) }()
+
+	// The job's status comes from the reaper, the one waiter for every child
+	// of this process, or from os/exec, the one waiter for the job.
+	var rp *reaper
+	exited := make(chan syscall.WaitStatus, 1)
+	if reap {
+		rp = startReaper(pgid)
+		exited = rp.exited
+	} else {
+		go func() {
+			cmd.Wait()
+			exited <- cmd.ProcessState.Sys().(syscall.WaitStatus)
 		}()
 	}
 
-	done := make(chan struct{})
+	// Forward signals to the job's group until the end; once the job has
+	// exited, SIGTERM, SIGINT, SIGHUP or ctx also end the grace period.
+	var jobDone atomic.Bool
+	interrupt := make(chan string, 1)
+	quit := make(chan struct{})
+	defer close(quit)
 	go func() {
+		ctxDone := ctx.Done()
 		for {
+			var why string
 			select {
 			case sig := <-sigs:
 				// To the whole group: the job's own children (data loader
 				// workers, a shell's commands) must hear it too.
-				syscall.Kill(-cmd.Process.Pid, sig.(syscall.Signal))
-			case <-ctx.Done():
-				syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+				syscall.Kill(-pgid, sig.(syscall.Signal))
+				if sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == syscall.SIGHUP {
+					why = sig.String()
+				}
+			case <-ctxDone:
+				syscall.Kill(-pgid, syscall.SIGTERM)
+				ctxDone, why = nil, "cancel"
+			case <-quit:
 				return
-			case <-done:
-				return
+			}
+			if why != "" && jobDone.Load() {
+				select {
+				case interrupt <- why:
+				default:
+				}
 			}
 		}
 	}()
-	waitErr := cmd.Wait()
-	close(done)
+	ws := <-exited
+	jobDone.Store(true)
 
-	// The job is gone, but a process it started may still hold a pipe open.
-	// Wait for the streams to end, up to the grace period; then stop reading.
-	// Whatever such a process writes later is dropped, never passed.
-	finished := make(chan struct{})
-	go func() { pumps.Wait(); close(finished) }()
-	select {
-	case <-finished:
-	case <-time.After(g.cfg.Grace):
-		g.pipes.stopReading()
-		<-finished
-		g.cfg.Warnf("a process started by the job still held its output open %v after the job exited; stopped reading it", g.cfg.Grace)
+	// The job is gone, but a process it started may still hold a pipe open,
+	// or still run. Wait for the streams to end and, with a reaper, for those
+	// processes to exit, up to the grace period or a signal to stop.
+	var gone <-chan struct{}
+	if rp != nil {
+		gone = rp.done
 	}
-
-	res := Result{Code: exitCode(cmd.ProcessState, waitErr)}
+	grace := time.NewTimer(g.cfg.Grace)
+	defer grace.Stop()
+	for open := finished; open != nil || gone != nil; {
+		var why string
+		select {
+		case <-open:
+			open = nil
+			continue
+		case <-gone:
+			gone = nil
+			continue
+		case <-grace.C:
+		case why = <-interrupt:
+		}
+		if open != nil {
+			// Exact: what the pipes hold now, all the job wrote among it,
+			// is still judged; only what comes later is cut.
+			g.pipes.stopReading()
+			if why == "" {
+				g.cfg.Warnf("a process started by the job still held its output open %v after the job exited; stopped reading it", g.cfg.Grace)
+			} else {
+				g.cfg.Warnf("%s after the job exited: stopped reading the output a process it started still held open", why)
+			}
+		}
+		break
+	}
+	res := Result{Code: exitCode(ws)}
+	res.Stopped = g.stopLeftovers(pgid, rp)
+	<-finished
+	if rp != nil {
+		res.Orphans = rp.orphans
+	}
 	g.closeFilters(&res)
 	return res, nil
 }
 
+// stopLeftovers kills what the job left behind once the grace period is
+// over: its process group and, with a reaper, every child of this process
+// (orphans reparented here, whatever their group), until none is left. It
+// returns how many it killed.
+func (g *run) stopLeftovers(pgid int, rp *reaper) int64 {
+	seen := map[int]bool{}
+	for {
+		for _, pid := range leftovers(pgid) {
+			seen[pid] = true
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		if rp == nil {
+			return int64(len(seen))
+		}
+		select {
+		case <-rp.done:
+			return int64(len(seen))
+		case <-time.After(10 * time.Millisecond):
+			// A killed process's children are reparented here: next round.
+		}
+	}
+}
+
+// jobStdin returns the job's stdin: Stdin as it is, unless it is a
+// terminal, which the job never holds (see Config.Stdin).
+func (g *run) jobStdin() (io.Reader, error) {
+	f, ok := g.cfg.Stdin.(*os.File)
+	if !ok || !isTerminal(f.Fd()) {
+		return g.cfg.Stdin, nil
+	}
+	if !g.cfg.TerminalInput {
+		return nil, nil // os/exec opens /dev/null
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	g.stdin = w
+	return r, nil // os/exec closes our copy of r once the job has it
+}
+
+// forwardTerminal copies what is typed into the job's stdin pipe until the
+// terminal's end of file (^D), the job's end, or the gate's. The read waits
+// in poll(2) beside the gate's stop pipe, so it never outlives Run.
+func (g *run) forwardTerminal() {
+	defer g.stdin.Close()
+	fd, err := syscall.Dup(int(g.cfg.Stdin.(*os.File).Fd()))
+	if err != nil {
+		return
+	}
+	syscall.CloseOnExec(fd)
+	in := g.pipes.reader(fd)
+	defer in.Close()
+	io.Copy(g.stdin, in)
+}
 // openStreams makes the three pipes and their filters: the job's stdout and
 // stderr, and the public channel, whose lines go out on stderr.
 func (g *run) openStreams() error {
@@ -213,9 +381,9 @@ func (g *run) openStreams() error {
 		strict bool
 		trace  bool
 	}{
-		{"stdout", g.cfg.Stdout, g.cfg.Strict, true},
-		{"stderr", g.cfg.Stderr, g.cfg.Strict, true},
-		{"public channel", g.cfg.Stderr, false, false},
+		{"stdout", g.stdout, g.cfg.Strict, true},
+		{"stderr", g.stderr, g.cfg.Strict, true},
+		{"public channel", g.stderr, false, false},
 	} {
 		r, w, err := g.pipes.pipe()
 		if err != nil {
@@ -253,9 +421,15 @@ func (g *run) jobFiles(cmd *exec.Cmd) {
 
 // pump reads the stream into its filter until the stream ends or the gate
 // stops reading it.
-func (s *stream) pump() {
+func (s *stream) pump(private scrub.Sink) {
 	_, err := s.filter.ReadFrom(s.r)
-	if err != nil && !errors.Is(err, errStopped) {
+	if errors.Is(err, errStopped) {
+		// What the pipe got after the grace period: no filter judged it,
+		// so it goes to the private sink, counted, at most a pipe's worth.
+		s.late = s.r.late(func(line []byte) { private.Line(line) }, pipeSize)
+		return
+	}
+	if err != nil {
 		s.err = err
 		// Keep draining, so the job never blocks on a full pipe; nothing
 		// more passes.
@@ -276,6 +450,7 @@ func (g *run) closeFilters(res *Result) {
 			}
 		}
 		res.Stats.Add(s.filter.Stats())
+		res.Late += s.late
 		if s.err != nil {
 			res.Failed = true
 			g.cfg.Errorf("%s: %v", s.name, s.err)
@@ -284,6 +459,56 @@ func (g *run) closeFilters(res *Result) {
 	if n := g.streams[2].filter.Stats().Private; n > 0 {
 		g.cfg.Warnf("%d line(s) on the public channel lacked the prefix; they went to the private sink", n)
 	}
+	if res.Late > 0 {
+		g.cfg.Warnf("%d byte(s) written after the grace period went to the private sink", res.Late)
+	}
+	for _, o := range []*output{g.stdout, g.stderr} {
+		if o.err == nil {
+			continue
+		}
+		res.Undelivered += o.undelivered
+		if errors.Is(o.err, syscall.EPIPE) {
+			// The reader went away (| head -1): the job ran on, its private
+			// lines still went to the sink; its public ones are counted.
+			g.cfg.Warnf("%s was closed: %d public line(s) could not be delivered", o.name, o.undelivered)
+			continue
+		}
+		res.Failed = true
+		g.cfg.Errorf("%s: %v; %d public line(s) could not be delivered", o.name, o.err, o.undelivered)
+	}
+}
+
+// private returns the private sink, never nil.
+func (g *run) private() scrub.Sink {
+	if g.cfg.Filter.Private == nil {
+		return scrub.Discard
+	}
+	return g.cfg.Filter.Private
+}
+
+// An output is the gate's stdout or stderr. After its first write error
+// (EPIPE when the reader is gone) it writes nothing more and counts the
+// public lines it could not deliver, so that the filters go on: the job is
+// not stopped, nor its private lines lost, because a reader went away.
+type output struct {
+	name        string
+	w           io.Writer
+	mu          sync.Mutex
+	err         error
+	undelivered int64
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err == nil {
+		_, o.err = o.w.Write(p)
+		if o.err == nil {
+			return len(p), nil
+		}
+	}
+	o.undelivered += int64(bytes.Count(p, []byte("\n")))
+	return len(p), nil
 }
 
 // release closes every descriptor of the run.
@@ -299,14 +524,11 @@ func (g *run) release() {
 }
 
 // exitCode maps how the job ended to an exit code, as shells do.
-func exitCode(ps *os.ProcessState, err error) int {
-	if ps == nil {
-		return 1
-	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+func exitCode(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
 		return 128 + int(ws.Signal())
 	}
-	return ps.ExitCode()
+	return ws.ExitStatus()
 }
 
 // unwrapExec drops exec's "exec: \"name\": " decoration, which repeats the name.

@@ -15,6 +15,8 @@ import (
 
 var errStopped = errors.New("stopped reading: the grace period is over")
 
+const pipeSize = 1 << 20 // the most a late read takes (pipe_linux.go sizes pipes so)
+
 type jobPipes struct {
 	mu      sync.Mutex
 	readers []*os.File
@@ -37,6 +39,17 @@ func (p *jobPipes) pipe() (*pipeReader, *os.File, error) {
 	return &pipeReader{f: r}, w, nil
 }
 
+func (p *jobPipes) reader(fd int) *pipeReader {
+	r := os.NewFile(uintptr(fd), "")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.readers = append(p.readers, r)
+	if p.stopped {
+		r.SetReadDeadline(time.Now())
+	}
+	return &pipeReader{f: r}
+}
+
 func (p *jobPipes) stopReading() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -57,6 +70,10 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 	}
 	return n, err
 }
+
+// late cuts nothing here: stopReading cuts at once, and what the pipes held
+// is lost (pipe_linux.go reads it first).
+func (r *pipeReader) late(func([]byte), int) int64 { return 0 }
 
 func (r *pipeReader) Close() error { return r.f.Close() }
 
