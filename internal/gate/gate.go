@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/conflog/conflog/scrub"
+	"golang.org/x/sys/unix"
 )
 
 // A Config says what to run and how to judge its output. Prefix and Argv are
@@ -254,7 +255,7 @@ func (g *run) run(ctx context.Context) (Result, error) {
 				// workers, a shell's commands) must hear it too.
 				syscall.Kill(-pgid, sig.(syscall.Signal))
 				if sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == syscall.SIGHUP {
-					why = sig.String()
+					why = unix.SignalName(sig.(syscall.Signal))
 				}
 			case <-ctxDone:
 				syscall.Kill(-pgid, syscall.SIGTERM)
@@ -316,26 +317,48 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// stopLeftovers kills what the job left behind once the grace period is
-// over: its process group and, with a reaper, every child of this process
-// (orphans reparented here, whatever their group), until none is left. It
-// returns how many it killed.
+// stopWait is how long the processes the job left behind have, after
+// SIGTERM at the end of the grace period, before they are killed.
+const stopWait = time.Second
+
+// stopLeftovers stops what the job left behind once the grace period is
+// over: its process group and the live processes leftovers finds (with a
+// reaper, every child of this process, whatever its group, until none is
+// left). Each gets SIGTERM, then SIGKILL after stopWait. It returns how many
+// processes it found.
 func (g *run) stopLeftovers(pgid int, rp *reaper) int64 {
+	var gone <-chan struct{}
+	if rp != nil {
+		gone = rp.done
+	}
 	seen := map[int]bool{}
-	for {
-		for _, pid := range leftovers(pgid) {
-			seen[pid] = true
-			syscall.Kill(pid, syscall.SIGKILL)
+	kill := time.Now().Add(stopWait)
+	for round, killing := 0, false; ; round++ {
+		pids := leftovers(pgid)
+		switch {
+		case round == 0:
+			syscall.Kill(-pgid, syscall.SIGTERM)
+		case !killing && time.Now().After(kill):
+			killing = true
+			syscall.Kill(-pgid, syscall.SIGKILL)
 		}
-		syscall.Kill(-pgid, syscall.SIGKILL)
-		if rp == nil {
+		if gone == nil && len(pids) == 0 {
 			return int64(len(seen))
+		}
+		for _, pid := range pids {
+			switch {
+			case !seen[pid]:
+				seen[pid] = true
+				syscall.Kill(pid, syscall.SIGTERM)
+			case killing:
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
 		}
 		select {
-		case <-rp.done:
+		case <-gone:
 			return int64(len(seen))
 		case <-time.After(10 * time.Millisecond):
-			// A killed process's children are reparented here: next round.
+			// An ended process's children are reparented here: next round.
 		}
 	}
 }
