@@ -395,6 +395,7 @@ func (g *run) forwardTerminal() {
 	defer in.Close()
 	io.Copy(g.stdin, in)
 }
+
 // openStreams makes the three pipes and their filters: the job's stdout and
 // stderr, and the public channel, whose lines go out on stderr.
 func (g *run) openStreams() error {
