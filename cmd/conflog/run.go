@@ -5,9 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/conflog/conflog/internal/gate"
@@ -158,7 +161,10 @@ func runMain(c *cli, args []string) int {
 		return exitUsage
 	}
 
-	// Flags are sound; from here on, I/O.
+	// Flags are sound; from here on, I/O. A closed stdout or stderr (conflog
+	// run … 2>&1 | head -1) must not kill run with SIGPIPE: the gate counts
+	// the lines it cannot deliver, and run's own last lines are lost quietly.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	var sink scrub.Sink = scrub.Discard
 	if kind == "file" {
 		f, err := scrub.OpenFile(arg)
