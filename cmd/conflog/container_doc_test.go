@@ -16,7 +16,7 @@ import (
 // docBlock returns the one fenced block of kind lang in docs/container.md.
 func docBlock(t *testing.T, doc, lang string) string {
 	t.Helper()
-	m := regexp.MustCompile("(?s)```" + lang + "\n(.*?)```").FindAllStringSubmatch(doc, -1)
+	m := regexp.MustCompile("(?s)```"+lang+"\n(.*?)```").FindAllStringSubmatch(doc, -1)
 	if len(m) != 1 {
 		t.Fatalf("docs/container.md has %d ```%s blocks, want 1", len(m), lang)
 	}

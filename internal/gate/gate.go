@@ -4,14 +4,32 @@
 // and a third pipe for its public channel, passes each through a
 // [scrub.Filter] (so only lines that start with the prefix get out, each on
 // the stream it came from), forwards signals to the job's process group, and
-// ends when the job has exited and its streams have ended or the grace period
-// is over. The CLI in cmd/conflog parses flags and wires a [Config]; the
-// rules below are the gate's, and its tests check them on real processes.
+// ends when the job has exited and what it left behind has ended or been
+// stopped. The CLI in cmd/conflog parses flags and wires a [Config]. The
+// gate's rules, each checked by a test on real processes:
 //
 //   - Nothing the job writes reaches the gate's stdout or stderr but through
-//     a filter.
-//   - Once the job has started, every line it wrote is judged: passed,
-//     re-emitted scrubbed (crash traces) or given to the private sink.
+//     a filter. The job runs in a session of its own without a controlling
+//     terminal (/dev/tty does not open), never gets a terminal as stdin
+//     ([Config.Stdin]), and inherits no descriptor but stdin, stdout, stderr
+//     and the public channel.
+//   - Every byte the job wrote before it exited is judged: passed, re-emitted
+//     scrubbed (crash traces) or given to the private sink, however slow the
+//     gate's own reader. After the job exits, the gate waits up to
+//     [Config.Grace] for the processes it left behind to close their output
+//     (and, with [Config.Reap], to exit); at the end of the period it judges
+//     exactly what the pipes hold, sends what arrives later to the private
+//     sink ([Result.Late]), and stops the leftovers: SIGTERM, SIGKILL a
+//     second later ([Result.Stopped]). SIGTERM, SIGINT or SIGHUP after the
+//     job's exit end the period at once.
+//   - Signals (Forwarded) go to the job's process group; the result's code is
+//     the job's, as a shell reports it.
+//   - A closed output (| head -1) stops neither the gate nor the job: public
+//     lines are counted as undelivered, private lines still reach the sink.
+//   - With Reap, the gate is the only waiter for this process's children
+//     (one wait4(-1) loop; os/exec's Wait is not called), so the job's status
+//     is never lost to it, and orphans are reaped, counted ([Result.Orphans])
+//     and never left as zombies, as PID 1 of a container must.
 package gate
 
 import (
@@ -311,7 +329,7 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	res.Stopped = g.stopLeftovers(pgid, rp)
 	<-finished
 	if rp != nil {
-		res.Orphans = rp.orphans
+		res.Orphans = rp.orphans.Load()
 	}
 	g.closeFilters(&res)
 	return res, nil
@@ -322,27 +340,34 @@ func (g *run) run(ctx context.Context) (Result, error) {
 const stopWait = time.Second
 
 // stopLeftovers stops what the job left behind once the grace period is
-// over: its process group and the live processes leftovers finds (with a
-// reaper, every child of this process, whatever its group, until none is
-// left). Each gets SIGTERM, then SIGKILL after stopWait. It returns how many
-// processes it found.
+// over: its process group and, with a reaper, every child of this process
+// (orphans reparented here, whatever their group) until none is left. Each
+// gets SIGTERM, then SIGKILL after stopWait; one that outlives SIGKILL by
+// stopWait more (stuck in the kernel) is reported and left. It returns how
+// many processes it found.
 func (g *run) stopLeftovers(pgid int, rp *reaper) int64 {
 	var gone <-chan struct{}
 	if rp != nil {
 		gone = rp.done
 	}
 	seen := map[int]bool{}
-	kill := time.Now().Add(stopWait)
-	for round, killing := 0, false; ; round++ {
-		pids := leftovers(pgid)
+	start := time.Now()
+	for round := 0; ; round++ {
+		// Without a reaper, this process's other children are not the
+		// job's: only its group is looked at.
+		pids := leftovers(pgid, rp != nil)
+		killing := time.Since(start) > stopWait
 		switch {
 		case round == 0:
 			syscall.Kill(-pgid, syscall.SIGTERM)
-		case !killing && time.Now().After(kill):
-			killing = true
+		case killing:
 			syscall.Kill(-pgid, syscall.SIGKILL)
 		}
 		if gone == nil && len(pids) == 0 {
+			return int64(len(seen))
+		}
+		if time.Since(start) > 2*stopWait {
+			g.cfg.Warnf("%d process(es) left by the job did not end after SIGKILL", len(pids))
 			return int64(len(seen))
 		}
 		for _, pid := range pids {

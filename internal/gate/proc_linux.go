@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -44,10 +45,10 @@ func isTerminal(fd uintptr) bool {
 	return err == nil
 }
 
-// leftovers returns the live processes the job left behind: this process's
-// children (orphans reparented here) and the members of the job's process
-// group, read from /proc.
-func leftovers(pgid int) []int {
+// leftovers returns the live processes the job left behind, read from
+// /proc: the members of the job's process group and, with children, this
+// process's children (orphans reparented here).
+func leftovers(pgid int, children bool) []int {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -74,7 +75,7 @@ func leftovers(pgid int) []int {
 		}
 		ppid, _ := strconv.Atoi(string(f[1]))
 		pgrp, _ := strconv.Atoi(string(f[2]))
-		if ppid == self || pgrp == pgid {
+		if pgrp == pgid || children && ppid == self {
 			pids = append(pids, pid)
 		}
 	}
@@ -88,7 +89,7 @@ type reaper struct {
 	job     int
 	exited  chan syscall.WaitStatus // the job's status, once
 	done    chan struct{}           // closed when no child is left
-	orphans int64                   // other children reaped; read after done
+	orphans atomic.Int64            // other children reaped
 }
 
 func startReaper(job int) *reaper {
@@ -110,7 +111,7 @@ func (r *reaper) loop() {
 		case pid == r.job:
 			r.exited <- ws
 		default:
-			r.orphans++
+			r.orphans.Add(1)
 		}
 	}
 }

@@ -4,6 +4,7 @@ package gate
 
 import (
 	"errors"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -21,12 +22,12 @@ func isTerminal(fd uintptr) bool {
 	return syscall.Fstat(int(fd), &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFCHR
 }
 
-func leftovers(int) []int { return nil }
+func leftovers(int, bool) []int { return nil }
 
 type reaper struct {
 	exited  chan syscall.WaitStatus
 	done    chan struct{}
-	orphans int64
+	orphans atomic.Int64
 }
 
 func startReaper(int) *reaper { panic("gate: no reaper on this system") }
