@@ -1,12 +1,11 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/conflog/conflog/internal/gate"
 	"github.com/conflog/conflog/scrub"
 )
 
@@ -41,7 +41,7 @@ line goes to the private sink, except that Go panics and Python tracebacks
 on stdout and stderr are re-emitted scrubbed (frames and types kept,
 messages, values and arguments removed). At the end one public summary line
 goes to stderr:
-  SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0 blocked=0
+  SystemLog: conflog run: exit=0 passed=12 private=30 bytes=4242 traces=0 cut=0 held=0 blocked=0 late=0 undelivered=0 orphans=0 stopped=0
 Once its flags are sound, run's own errors, warnings and hints are public
 lines too ("SystemLog: conflog: warning: …", one line each): they carry the
 gate's facts, never the job's output.
@@ -77,8 +77,15 @@ Flags:
                       stream. N > 0 holds at most N lines after the exception
                       line, at the risk of passing a longer message's line. Public records
                       on the public channel are never affected.
-  --grace DURATION    how long to keep reading after COMMAND exits while a
-                      process it started still holds its output open (default 5s)
+  --grace DURATION    how long to wait after COMMAND exits for the processes it
+                      left behind to close their output and exit (default 5s).
+                      Then the gate judges what the pipes hold, all COMMAND
+                      wrote among it, however slow its reader; sends the rest
+                      (counted as late bytes) to the private sink; and kills
+                      what is left. SIGTERM, SIGINT or SIGHUP end it at once
+  --stdin             when conflog's stdin is a terminal, pass what is typed to
+                      COMMAND through a pipe; without it COMMAND's stdin is
+                      /dev/null. A stdin that is no terminal is COMMAND's as is
   --recipient R       with store:DIR: the age recipient the store is encrypted
                       to, or a file of them (default: $CONFLOG_STORE_RECIPIENT)
   --signer FILE       with store:DIR: the checkpoint signing key file
@@ -98,16 +105,23 @@ Flags:
                       Retired segments' indexes stay, so the store and every
                       checkpoint still verify; their records are gone for good
 ` + detectHelp + `
-COMMAND runs in its own process group; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-SIGUSR1 and SIGUSR2 sent to conflog are forwarded to that group.
+Processes: COMMAND runs in a session of its own, with no controlling
+terminal: it cannot open /dev/tty, and never holds conflog's terminal (see
+--stdin). SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to conflog
+are forwarded to its process group. conflog reaps the processes COMMAND
+leaves behind (it is their subreaper, or PID 1 in a container: see
+docs/container.md), counted as orphans, and kills those still alive at the
+end of --grace, counted as stopped.
+
+A closed output (conflog run … | head -1) does not stop COMMAND: its public
+lines are counted as undelivered, its private lines still go to the sink,
+and the exit code is still COMMAND's.
 
 Exit codes: COMMAND's own code; 128+n when signal n killed it; 127 when it
 cannot be found, 126 when it cannot be executed; 2 usage error; 1 when the
-private sink or the output failed and COMMAND itself succeeded.
+private sink or the output failed (other than by being closed) and COMMAND
+itself succeeded.
 `
-
-// forwarded are the signals run passes on to the job's process group.
-var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
 
 func runMain(c *cli, args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -116,6 +130,7 @@ func runMain(c *cli, args []string) int {
 	private := fs.String("private", "drop", "")
 	strict := fs.Bool("strict", false, "")
 	grace := fs.Duration("grace", 5*time.Second, "")
+	stdin := fs.Bool("stdin", false, "")
 	var sf storeFlags
 	sf.register(fs)
 	var d detectFlags
@@ -148,7 +163,10 @@ func runMain(c *cli, args []string) int {
 		return exitUsage
 	}
 
-	// Flags are sound; from here on, I/O.
+	// Flags are sound; from here on, I/O. A closed stdout or stderr (conflog
+	// run … 2>&1 | head -1) must not kill run with SIGPIPE: the gate counts
+	// the lines it cannot deliver, and run's own last lines are lost quietly.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	var sink scrub.Sink = scrub.Discard
 	if kind == "file" {
 		f, err := scrub.OpenFile(arg)
@@ -177,7 +195,51 @@ func runMain(c *cli, args []string) int {
 		}
 		sink = s // gate closes it: the final checkpoint
 	}
-	return gate(c, &g, &d, sink, *strict, *grace, fs.Args())
+	var blocked atomic.Int64
+	cfg := gate.Config{
+		Argv:          fs.Args(),
+		Filter:        scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Private: sink},
+		Strict:        *strict,
+		Grace:         *grace,
+		Stdin:         c.stdin,
+		TerminalInput: *stdin,
+		Reap:          true, // conflog run starts no other children
+		Stdout:        c.stdout,
+		Stderr:        c.stderr,
+		Warnf:         func(format string, args ...any) { c.warningf("run: "+format, args...) },
+		Errorf:        func(format string, args ...any) { c.errorf("run: "+format, args...) },
+	}
+	if g.traces {
+		cfg.NewTracer = g.newTracer
+	}
+	if d.set != nil {
+		// Warnings through the locked stderr: the streams' goroutines share it.
+		cfg.Check = func(out io.Writer, stream string) io.Writer {
+			return d.wrap(out, g.prefix, stream, sink, &blocked, c.warningf)
+		}
+	}
+	res, err := gate.Run(context.Background(), cfg)
+	if err != nil {
+		c.errorf("run: %v", err)
+		if res.Code == 126 || res.Code == 127 {
+			c.hintf("check the command name and that it is executable; it runs after '--'")
+		}
+		return res.Code
+	}
+	failed := res.Failed
+	if cl, ok := sink.(io.Closer); ok {
+		if err := cl.Close(); err != nil {
+			failed = true
+			c.errorf("run: private sink: %v", err)
+		}
+	}
+	t := res.Stats
+	fmt.Fprintf(c.stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d blocked=%d late=%d undelivered=%d orphans=%d stopped=%d\n",
+		g.prefix, res.Code, t.Passed, t.Private, t.Bytes, t.Traces, t.Cut, t.Held, blocked.Load(), res.Late, res.Undelivered, res.Orphans, res.Stopped)
+	if failed && res.Code == 0 {
+		return exitFail
+	}
+	return res.Code
 }
 
 // lockedWriter serialises whole writes under a lock it may share with
@@ -191,212 +253,4 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
-}
-
-// A stream is one pipe from the child and the filter that judges it.
-type stream struct {
-	name   string
-	r      *pipeReader // our read end
-	w      *os.File    // the child's write end, closed once it has started
-	filter *scrub.Filter
-	behind *writeBehind // between the filter and the tripwire, if there is one
-	err    error        // the filter's failure (sink or output), reported at the end
-}
-
-func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, grace time.Duration, argv []string) int {
-	opts := scrub.Options{Prefix: g.prefix, MaxLine: g.maxLine, KeepANSI: g.keepANSI, Private: sink}
-	pipes, err := newJobPipes()
-	if err != nil {
-		c.errorf("run: %v", err)
-		return exitFail
-	}
-	var streams []*stream
-	var blocked atomic.Int64
-	defer func() {
-		for _, s := range streams {
-			s.r.Close()
-			s.w.Close()
-			if s.behind != nil {
-				s.behind.Close()
-			}
-		}
-		pipes.Close()
-	}()
-	for _, spec := range []struct {
-		name   string
-		out    io.Writer
-		strict bool
-		trace  bool
-	}{
-		{"stdout", c.stdout, strict, true},
-		{"stderr", c.stderr, strict, true},
-	} {
-		r, w, err := pipes.pipe()
-		if err != nil {
-			c.errorf("run: %v", err)
-			return exitFail
-		}
-		o := opts
-		o.Strict = spec.strict
-		if spec.trace {
-			o.Trace = g.newTracer()
-		}
-		// Warnings through the locked stderr: the streams' goroutines share it.
-		out := d.wrap(spec.out, g.prefix, spec.name, sink, &blocked, c.warningf)
-		var behind *writeBehind
-		if d.set != nil {
-			// The detectors check one block while the filter frames the
-			// next: a job that prints fast gets two cores' worth of gate.
-			behind = newWriteBehind(out)
-			out = behind
-		}
-		f, err := scrub.New(out, o)
-		if err != nil { // flags were checked; this cannot happen
-			c.errorf("run: %v", err)
-			return exitUsage
-		}
-		streams = append(streams, &stream{name: spec.name, r: r, w: w, filter: f, behind: behind})
-	}
-
-	public, err := servePublicChannel(opts, func() io.Writer {
-		return d.wrap(c.stderr, g.prefix, "public channel", sink, &blocked, c.warningf)
-	})
-	if err != nil {
-		c.errorf("run: %v", err)
-		c.hintf("the channel is a socket under $TMPDIR (default /tmp): it must be writable, its path short")
-		return exitFail
-	}
-	var publicStats scrub.Stats
-	var publicErr error
-	closePublic := sync.OnceFunc(func() { publicStats, publicErr = public.close() })
-	defer closePublic()
-
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdin = c.stdin
-	cmd.Stdout = streams[0].w
-	cmd.Stderr = streams[1].w
-	cmd.Env = public.l.Env(os.Environ())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-
-	// Catch the signals before the child exists, so none is lost in between;
-	// until it has started, they are simply held.
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, forwarded...)
-	defer signal.Stop(sigs)
-
-	if err := cmd.Start(); err != nil {
-		code := 126
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-			code = 127
-		}
-		c.errorf("run: cannot start %s: %v", argv[0], unwrapExec(err))
-		c.hintf("check the command name and that it is executable; it runs after '--'")
-		return code
-	}
-	for _, s := range streams {
-		s.w.Close() // the child holds its copies; EOF comes when every holder is gone
-	}
-
-	var pumps sync.WaitGroup
-	for _, s := range streams {
-		pumps.Add(1)
-		go func() {
-			defer pumps.Done()
-			_, err := s.filter.ReadFrom(s.r)
-			if err == nil || errors.Is(err, errStopped) {
-				err = s.filter.Close()
-			}
-			if s.behind != nil {
-				if berr := s.behind.Close(); err == nil {
-					err = berr
-				}
-			}
-			if err != nil {
-				s.err = err
-				// Keep draining, so the job never blocks on a full pipe;
-				// nothing more passes.
-				io.Copy(io.Discard, s.r)
-			}
-		}()
-	}
-
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case sig := <-sigs:
-				// To the whole group: the job's own children (data loader
-				// workers, a shell's commands) must hear it too.
-				syscall.Kill(-cmd.Process.Pid, sig.(syscall.Signal))
-			case <-done:
-				return
-			}
-		}
-	}()
-	waitErr := cmd.Wait()
-	close(done)
-
-	// The job is gone, but a process it started may still hold a pipe open.
-	// Wait for the streams to end, up to the grace period; then stop reading.
-	// Whatever such a process writes later is dropped, never passed.
-	finished := make(chan struct{})
-	go func() { pumps.Wait(); close(finished) }()
-	select {
-	case <-finished:
-	case <-time.After(grace):
-		pipes.stopReading()
-		<-finished
-		c.warningf("run: a process started by the job still held its output open %v after the job exited; stopped reading it", grace)
-	}
-
-	closePublic() // what the job wrote before it exited is there: drained
-	code := exitCode(cmd.ProcessState, waitErr)
-	total := publicStats
-	failed := false
-	if publicErr != nil {
-		failed = true
-		c.errorf("run: public channel: %v", publicErr)
-	}
-	for _, s := range streams {
-		total.Add(s.filter.Stats())
-		if s.err != nil {
-			failed = true
-			c.errorf("run: %s: %v", s.name, s.err)
-		}
-	}
-	if n := publicStats.Private; n > 0 {
-		c.warningf("run: %d line(s) on the public channel lacked the prefix; they went to the private sink", n)
-	}
-	if cl, ok := sink.(io.Closer); ok {
-		if err := cl.Close(); err != nil {
-			failed = true
-			c.errorf("run: private sink: %v", err)
-		}
-	}
-	fmt.Fprintf(c.stderr, "%s conflog run: exit=%d passed=%d private=%d bytes=%d traces=%d cut=%d held=%d blocked=%d\n",
-		g.prefix, code, total.Passed, total.Private, total.Bytes, total.Traces, total.Cut, total.Held, blocked.Load())
-	if failed && code == 0 {
-		return exitFail
-	}
-	return code
-}
-
-// exitCode maps how the job ended to run's exit code, as shells do.
-func exitCode(ps *os.ProcessState, err error) int {
-	if ps == nil {
-		return exitFail
-	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return ps.ExitCode()
-}
-
-// unwrapExec drops exec's "exec: \"name\": " decoration, which repeats the name.
-func unwrapExec(err error) error {
-	var ee *exec.Error
-	if errors.As(err, &ee) {
-		return ee.Err
-	}
-	return err
 }

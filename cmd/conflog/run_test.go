@@ -64,7 +64,7 @@ func writeScript(t *testing.T, name, text string) string {
 	return path
 }
 
-var summaryRE = regexp.MustCompile(`(?m)^SystemLog: conflog run: exit=(\d+) passed=(\d+) private=(\d+) bytes=(\d+) traces=(\d+) cut=(\d+) held=(\d+) blocked=(\d+)$`)
+var summaryRE = regexp.MustCompile(`(?m)^SystemLog: conflog run: exit=(\d+) passed=(\d+) private=(\d+) bytes=(\d+) traces=(\d+) cut=(\d+) held=(\d+) blocked=(\d+) late=(\d+) undelivered=(\d+) orphans=(\d+) stopped=(\d+)$`)
 
 // TestPythonExampleJob runs the README's first command: the example job's
 // public records, logged through examples/conflog_public.py, pass; its
@@ -505,5 +505,45 @@ func TestRunMessagesArePublicLines(t *testing.T) {
 	(&cli{stderr: &stderr}).errorf("scan: %s", "a\nb")
 	if stderr.String() != "conflog: error: scan: a\nb\n" {
 		t.Errorf("unprefixed message changed: %q", stderr.String())
+	}
+}
+
+// TestClosedOutputs: conflog run … 2>&1 | head -1. The reader goes away
+// after one line; the job runs on to its end, and run exits with the job's
+// code, not SIGPIPE's 141, though even its summary cannot be written.
+func TestClosedOutputs(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "closed")
+	job := writeScript(t, "job.py", fmt.Sprintf(`
+import os, sys, time
+print("SystemLog: first", flush=True)
+while not os.path.exists(%q): time.sleep(0.01)
+for i in range(1000):
+    print("SystemLog: public %%d" %% i, flush=True)
+    print("SystemLog: on stderr %%d" %% i, file=sys.stderr, flush=True)
+open(%q, "w").write("done")
+sys.exit(3)
+`, marker, marker+".done"))
+	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, cmd)()
+	w.Close()
+	if line, _ := bufio.NewReader(r).ReadString('\n'); line != "SystemLog: first\n" {
+		t.Fatalf("first line %q", line)
+	}
+	r.Close()
+	os.WriteFile(marker, nil, 0o600)
+	cmd.Wait()
+	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.Signaled() || ws.ExitStatus() != 3 {
+		t.Errorf("run ended with %v, want the job's exit 3", cmd.ProcessState)
+	}
+	if _, err := os.Stat(marker + ".done"); err != nil {
+		t.Errorf("the job did not run to its end: %v", err)
 	}
 }

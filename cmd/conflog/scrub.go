@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/conflog/conflog/internal/gate"
 	"github.com/conflog/conflog/scrub"
 	"github.com/conflog/conflog/traceback"
 )
@@ -208,7 +209,7 @@ func scrubMain(c *cli, args []string) int {
 	var names []string
 	for _, name := range fs.Args() {
 		if name == "-" {
-			inputs, names = append(inputs, batchedInput(c.stdin)), append(names, "stdin")
+			inputs, names = append(inputs, gate.BatchedInput(c.stdin)), append(names, "stdin")
 			continue
 		}
 		f, err := os.Open(name)
@@ -220,7 +221,7 @@ func scrubMain(c *cli, args []string) int {
 		inputs, names = append(inputs, f), append(names, name)
 	}
 	if len(inputs) == 0 {
-		inputs, names = []io.Reader{batchedInput(c.stdin)}, []string{"stdin"}
+		inputs, names = []io.Reader{gate.BatchedInput(c.stdin)}, []string{"stdin"}
 	}
 	var blocked atomic.Int64
 	for i, in := range inputs {
@@ -237,11 +238,11 @@ func scrubMain(c *cli, args []string) int {
 
 // scrubInput filters one input to stdout behind its own tripwire: each file
 // is framed, and checked, on its own. The tripwire runs behind the filter on
-// a goroutine of its own (see writeBehind); it is done when this returns.
+// a goroutine of its own (see gate.WriteBehind); it is done when this returns.
 func scrubInput(c *cli, g *gateFlags, d *detectFlags, in io.Reader, name string, blocked *atomic.Int64) error {
 	out := d.wrap(c.stdout, g.prefix, name, nil, blocked, c.warningf)
 	if d.set != nil {
-		behind := newWriteBehind(out)
+		behind := gate.NewWriteBehind(out)
 		defer behind.Close()
 		out = behind
 	}
@@ -253,7 +254,7 @@ func scrubInput(c *cli, g *gateFlags, d *detectFlags, in io.Reader, name string,
 	if err == nil {
 		err = f.Close()
 	}
-	if b, ok := out.(*writeBehind); ok {
+	if b, ok := out.(*gate.WriteBehind); ok {
 		if berr := b.Close(); err == nil {
 			err = berr
 		}

@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"io"
@@ -8,11 +8,11 @@ import (
 	"github.com/conflog/conflog/scrub"
 )
 
-// A publicChannel is run's side of the job's public channel
+// A publicChannel is the gate's side of the job's public channel
 // (internal/channel/SPEC.md): every connection gets a filter of its own, so
 // records from different writers never mix, and what they pass goes out on
-// stderr. Channel lines are trusted in --strict mode too, and carry no
-// traces: the handlers scrub errors and panics in process.
+// stderr. Channel lines are trusted in strict mode too, and carry no traces:
+// the handlers scrub errors and panics in process.
 type publicChannel struct {
 	l    *channel.Listener
 	done chan error // Serve's result
@@ -25,6 +25,9 @@ type publicChannel struct {
 // servePublicChannel listens and serves; newOut returns the writer of one
 // connection's filter (a tripwire of its own, as each stream has).
 func servePublicChannel(opts scrub.Options, newOut func() io.Writer) (*publicChannel, error) {
+	if _, err := scrub.New(io.Discard, opts); err != nil {
+		return nil, err // checked once here, so that each connection's New cannot fail
+	}
 	l, err := channel.Listen(opts.Prefix)
 	if err != nil {
 		return nil, err
@@ -33,7 +36,7 @@ func servePublicChannel(opts scrub.Options, newOut func() io.Writer) (*publicCha
 	p := &publicChannel{l: l, done: make(chan error, 1)}
 	go func() {
 		p.done <- l.Serve(func() io.WriteCloser {
-			f, _ := scrub.New(newOut(), opts) // opts were checked with the streams'
+			f, _ := scrub.New(newOut(), opts)
 			return &channelConn{p: p, f: f}
 		})
 	}()

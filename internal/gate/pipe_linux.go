@@ -1,6 +1,7 @@
-package main
+package gate
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -34,17 +35,26 @@ const (
 	linger     = time.Millisecond
 )
 
-// errStopped is what a read returns after stopReading.
+// errStopped is what a read returns once it has read what the pipe held
+// when stopReading was called.
 var errStopped = errors.New("stopped reading: the grace period is over")
 
 // A jobPipes makes the pipes of one run and can stop every read on them at
 // once: the grace period's end, when a process the job started still holds
 // an output open after the job has exited.
+//
+// Stopping is exact: every byte in a pipe at that moment, which holds all
+// the job wrote before it exited, is still read and judged; only bytes
+// written later are cut (see pipeReader.late). The reader may be far behind,
+// its output slower than the grace period, and lose nothing of the job's.
 type jobPipes struct {
 	once     sync.Once
 	stopR    int // becomes readable (hang-up) when stopW is closed
 	stopW    int
 	stopping chan struct{}
+
+	mu      sync.Mutex
+	readers []*pipeReader
 }
 
 func newJobPipes() (*jobPipes, error) {
@@ -64,13 +74,28 @@ func (p *jobPipes) pipe() (*pipeReader, *os.File, error) {
 	}
 	// Best effort: without it the pipe keeps its 64 KiB, and batches shrink.
 	unix.FcntlInt(uintptr(fds[0]), unix.F_SETPIPE_SZ, pipeSize)
-	return &pipeReader{fd: fds[0], pipes: p}, os.NewFile(uintptr(fds[1]), "|job"), nil
+	return p.reader(fds[0]), os.NewFile(uintptr(fds[1]), "|job"), nil
 }
 
-// stopReading makes every pending and later read of these pipes return
-// errStopped.
+// reader reads fd (the gate's own copy, which Close closes) until it ends
+// or the gate stops reading.
+func (p *jobPipes) reader(fd int) *pipeReader {
+	r := &pipeReader{fd: fd, pipes: p}
+	p.mu.Lock()
+	p.readers = append(p.readers, r)
+	p.mu.Unlock()
+	return r
+}
+
+// stopReading marks, in every pipe, the bytes it holds now: reads go on
+// until those are read, then return errStopped.
 func (p *jobPipes) stopReading() {
 	p.once.Do(func() {
+		p.mu.Lock()
+		for _, r := range p.readers {
+			r.stop()
+		}
+		p.mu.Unlock()
 		close(p.stopping)
 		unix.Close(p.stopW)
 	})
@@ -82,10 +107,10 @@ func (p *jobPipes) Close() error {
 	return unix.Close(p.stopR)
 }
 
-// batchedInput returns in, read in batches as above when it is a pipe: a
+// BatchedInput returns in, read in batches as above when it is a pipe: a
 // platform that pipes a job into conflog scrub spares the job the same
 // wake-ups. Anything else (a file, a terminal, a socket) is returned as is.
-func batchedInput(in io.Reader) io.Reader {
+func BatchedInput(in io.Reader) io.Reader {
 	f, ok := in.(*os.File)
 	if !ok {
 		return in
@@ -105,6 +130,25 @@ type pipeReader struct {
 	pipes *jobPipes // nil: nothing stops the reads
 	file  *os.File  // the reader's owner, if any, kept from the collector
 	short bool      // the last read found less than batchBytes: linger first
+
+	// mu orders the reads against stop, so that stop counts exactly the
+	// bytes no read has taken yet.
+	mu      sync.Mutex
+	stopped bool
+	left    int // after stop: bytes still to read of those the pipe held
+}
+
+// stop records how many bytes the pipe holds now: what is left to read.
+func (r *pipeReader) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped || r.fd < 0 {
+		return
+	}
+	r.stopped = true
+	if n, err := unix.IoctlGetInt(r.fd, unix.TIOCINQ); err == nil {
+		r.left = n
+	}
 }
 
 func (r *pipeReader) Read(b []byte) (int, error) {
@@ -124,10 +168,8 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 		}
 	}
 	for {
-		select {
-		case <-stopping:
-			return 0, errStopped
-		default:
+		if n, err, done := r.readLeft(b); done {
+			return n, err
 		}
 		// Wait for data, or for the stop pipe's hang-up. poll(2), unlike
 		// epoll, watches the pipe only while the reader waits in it.
@@ -139,9 +181,15 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 			return 0, os.NewSyscallError("poll", err)
 		}
 		if fds[0].Revents == 0 {
-			continue // the stop pipe: checked at the top
+			continue // the stop pipe: readLeft tells
+		}
+		r.mu.Lock()
+		if r.stopped {
+			r.mu.Unlock()
+			continue
 		}
 		n, err := unix.Read(r.fd, b)
+		r.mu.Unlock()
 		switch {
 		case err == unix.EINTR || err == unix.EAGAIN:
 			continue
@@ -155,8 +203,57 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 	}
 }
 
+// readLeft serves a read once the pipe is stopped: the bytes it held then,
+// which are there to read without waiting, then errStopped.
+func (r *pipeReader) readLeft(b []byte) (n int, err error, done bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.stopped {
+		return 0, nil, false
+	}
+	if r.left == 0 {
+		return 0, errStopped, true
+	}
+	n, err = unix.Read(r.fd, b[:min(len(b), r.left)])
+	switch {
+	case err == unix.EINTR:
+		return 0, nil, false
+	case err != nil:
+		return 0, os.NewSyscallError("read", err), true
+	case n == 0:
+		return 0, io.EOF, true
+	}
+	r.left -= n
+	return n, nil, true
+}
+
+// late reads, without waiting, what was written to the pipe after it was
+// stopped, at most max bytes, and gives it to private line by line. It
+// returns the byte count: bytes no filter judged, so none of them may pass.
+func (r *pipeReader) late(private func(line []byte), max int) int64 {
+	buf := make([]byte, 64<<10)
+	var total int64
+	for total < int64(max) {
+		fds := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
+		if n, err := unix.Poll(fds, 0); err != nil || n == 0 || fds[0].Revents&unix.POLLIN == 0 {
+			break
+		}
+		n, err := unix.Read(r.fd, buf[:min(len(buf), max-int(total))])
+		if err != nil || n <= 0 {
+			break
+		}
+		total += int64(n)
+		for line := range bytes.Lines(buf[:n]) {
+			private(bytes.TrimSuffix(line, []byte("\n")))
+		}
+	}
+	return total
+}
+
 // Close closes the read end; a second Close does nothing.
 func (r *pipeReader) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.fd < 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 // (as the filter reuses its buffer), arrive whole and in order.
 func TestWriteBehindKeepsOrder(t *testing.T) {
 	var out bytes.Buffer
-	b := newWriteBehind(&out)
+	b := NewWriteBehind(&out)
 	var want bytes.Buffer
 	buf := make([]byte, 0, 64)
 	for i := range 10000 {
@@ -31,8 +31,8 @@ func TestWriteBehindKeepsOrder(t *testing.T) {
 	if !bytes.Equal(out.Bytes(), want.Bytes()) {
 		t.Fatalf("output differs from what was written (%d bytes, want %d)", out.Len(), want.Len())
 	}
-	if _, err := b.Write([]byte("late\n")); !errors.Is(err, errWriteBehindClosed) {
-		t.Errorf("write after close: %v, want %v", err, errWriteBehindClosed)
+	if _, err := b.Write([]byte("late\n")); !errors.Is(err, ErrWriteBehindClosed) {
+		t.Errorf("write after close: %v, want %v", err, ErrWriteBehindClosed)
 	}
 	if err := b.Close(); err != nil {
 		t.Errorf("second close: %v", err)
@@ -56,7 +56,7 @@ func (w *failAfter) Write(p []byte) (int, error) {
 // a later Write or Close returns it, and nothing is written after it.
 func TestWriteBehindReportsErrors(t *testing.T) {
 	w := &failAfter{n: 3}
-	b := newWriteBehind(w)
+	b := NewWriteBehind(w)
 	var werr error
 	for i := 0; i < 100 && werr == nil; i++ {
 		_, werr = b.Write([]byte("x\n"))

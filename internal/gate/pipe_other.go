@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package gate
 
 import (
 	"errors"
@@ -14,6 +14,8 @@ import (
 // pipe_linux.go explains is a Linux measurement and uses Linux's pipe sizes.
 
 var errStopped = errors.New("stopped reading: the grace period is over")
+
+const pipeSize = 1 << 20 // the most a late read takes (pipe_linux.go sizes pipes so)
 
 type jobPipes struct {
 	mu      sync.Mutex
@@ -37,6 +39,17 @@ func (p *jobPipes) pipe() (*pipeReader, *os.File, error) {
 	return &pipeReader{f: r}, w, nil
 }
 
+func (p *jobPipes) reader(fd int) *pipeReader {
+	r := os.NewFile(uintptr(fd), "")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.readers = append(p.readers, r)
+	if p.stopped {
+		r.SetReadDeadline(time.Now())
+	}
+	return &pipeReader{f: r}
+}
+
 func (p *jobPipes) stopReading() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -58,6 +71,10 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// late cuts nothing here: stopReading cuts at once, and what the pipes held
+// is lost (pipe_linux.go reads it first).
+func (r *pipeReader) late(func([]byte), int) int64 { return 0 }
+
 func (r *pipeReader) Close() error { return r.f.Close() }
 
-func batchedInput(in io.Reader) io.Reader { return in }
+func BatchedInput(in io.Reader) io.Reader { return in }

@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-// A writeBehind passes each Write to a goroutine that writes it on, so that
+// A WriteBehind passes each Write to a goroutine that writes it on, so that
 // what the next writer does with it overlaps the caller's own work. conflog
 // scrub puts one between its filter and the tripwire: the filter frames the
 // next block on one core while the detectors check the last one on another
@@ -15,7 +15,7 @@ import (
 // Order is kept; at most two blocks are in flight, so memory stays bounded by
 // two of the caller's writes. Write copies p and returns before it is written:
 // an error of the underlying writer surfaces on a later Write, or at Close.
-type writeBehind struct {
+type WriteBehind struct {
 	w    io.Writer
 	free chan []byte // empty buffers, ours to fill
 	full chan []byte // filled buffers, the goroutine's to write
@@ -27,17 +27,17 @@ type writeBehind struct {
 	err error // the underlying writer's first error
 }
 
-var errWriteBehindClosed = errors.New("write after close")
+var ErrWriteBehindClosed = errors.New("write after close")
 
-func newWriteBehind(w io.Writer) *writeBehind {
-	b := &writeBehind{w: w, free: make(chan []byte, 2), full: make(chan []byte, 2), done: make(chan struct{})}
+func NewWriteBehind(w io.Writer) *WriteBehind {
+	b := &WriteBehind{w: w, free: make(chan []byte, 2), full: make(chan []byte, 2), done: make(chan struct{})}
 	b.free <- nil
 	b.free <- nil
 	go b.loop()
 	return b
 }
 
-func (b *writeBehind) loop() {
+func (b *WriteBehind) loop() {
 	defer close(b.done)
 	for p := range b.full {
 		if b.error() == nil {
@@ -51,7 +51,7 @@ func (b *writeBehind) loop() {
 	}
 }
 
-func (b *writeBehind) error() error {
+func (b *WriteBehind) error() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.err
@@ -59,9 +59,9 @@ func (b *writeBehind) error() error {
 
 // Write hands a copy of p to the goroutine, waiting while two blocks are
 // already in flight.
-func (b *writeBehind) Write(p []byte) (int, error) {
+func (b *WriteBehind) Write(p []byte) (int, error) {
 	if b.closed {
-		return 0, errWriteBehindClosed
+		return 0, ErrWriteBehindClosed
 	}
 	if err := b.error(); err != nil {
 		return 0, err
@@ -73,7 +73,7 @@ func (b *writeBehind) Write(p []byte) (int, error) {
 
 // Close waits until every block is written and returns the underlying
 // writer's first error. It does not close the underlying writer.
-func (b *writeBehind) Close() error {
+func (b *WriteBehind) Close() error {
 	if !b.closed {
 		b.closed = true
 		close(b.full)

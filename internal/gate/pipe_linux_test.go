@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"bytes"
@@ -127,7 +127,7 @@ func TestBatchedInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	in := batchedInput(r)
+	in := BatchedInput(r)
 	if _, ok := in.(*pipeReader); !ok {
 		t.Fatalf("a pipe is read as %T, not in batches", in)
 	}
@@ -151,7 +151,7 @@ func TestBatchedInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if batchedInput(f) != io.Reader(f) {
+	if BatchedInput(f) != io.Reader(f) {
 		t.Errorf("a regular file is not read as it is")
 	}
 }

@@ -1,0 +1,33 @@
+//go:build !linux
+
+package gate
+
+import (
+	"errors"
+	"sync/atomic"
+	"syscall"
+)
+
+// Elsewhere than Linux there is no child subreaper: the gate waits for the
+// job alone, and stops what is left of its process group at the end.
+
+func becomeSubreaper() error { return errors.New("no child subreaper on this system") }
+
+func keepInheritedFromJob() {}
+
+// isTerminal is conservative here: any character device (a terminal, but
+// also /dev/null) counts.
+func isTerminal(fd uintptr) bool {
+	var st syscall.Stat_t
+	return syscall.Fstat(int(fd), &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFCHR
+}
+
+func leftovers(int, bool) []int { return nil }
+
+type reaper struct {
+	exited  chan syscall.WaitStatus
+	done    chan struct{}
+	orphans atomic.Int64
+}
+
+func startReaper(int) *reaper { panic("gate: no reaper on this system") }

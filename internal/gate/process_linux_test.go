@@ -1,0 +1,374 @@
+package gate
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPTY returns a new pseudo-terminal: the master, which the test reads
+// as a terminal's screen, and the slave, the gate's terminal.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatalf("unlockpt: %v", err)
+	}
+	n, err := unix.IoctlGetUint32(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatalf("ptsname: %v", err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, s
+}
+
+// runOnTerminal runs the helper gate with a pseudo-terminal as its
+// controlling terminal, stdin, stdout and stderr (docker run -t, kubectl
+// with tty: true), types input, and returns all that reached the screen.
+func runOnTerminal(t *testing.T, hc helperConfig, input string, argv ...string) string {
+	t.Helper()
+	master, slave := openPTY(t)
+	cmd := helperCmd(t, hc, nil, argv...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, cmd)()
+	slave.Close()
+	if input != "" {
+		master.WriteString(input)
+	}
+	var screen bytes.Buffer
+	io.Copy(&screen, master) // ends with EIO once no process holds the terminal
+	cmd.Wait()
+	return strings.ReplaceAll(screen.String(), "\r\n", "\n")
+}
+
+// On a terminal the job has no controlling terminal and no terminal stdin:
+// what it writes to /dev/tty or to fd 0 reaches no screen. (Issue 9: both
+// went straight out.)
+func TestJobHoldsNoTerminal(t *testing.T) {
+	job := `echo "LEAK to /dev/tty" > /dev/tty
+echo "LEAK to fd 0" >&0
+[ -t 0 ] && echo "SystemLog: stdin is a terminal"
+echo "SystemLog: tty_nr=$(cut -d' ' -f7 /proc/$$/stat) sid=$(cut -d' ' -f6 /proc/$$/stat) pid=$$"
+echo "SystemLog: done"`
+	screen := runOnTerminal(t, helperConfig{}, "", "sh", "-c", job)
+	if strings.Contains(screen, "LEAK") || strings.Contains(screen, "stdin is a terminal") {
+		t.Errorf("the job reached the terminal:\n%s", screen)
+	}
+	var tty, sid, pid int
+	if i := strings.Index(screen, "SystemLog: tty_nr="); i < 0 {
+		t.Fatalf("no public line from the job:\n%s", screen)
+	} else if fmt.Sscanf(screen[i:], "SystemLog: tty_nr=%d sid=%d pid=%d", &tty, &sid, &pid); tty != 0 || sid != pid {
+		t.Errorf("the job's controlling terminal is %d, its session %d (its pid %d); want none, and a session of its own", tty, sid, pid)
+	}
+	if !strings.Contains(screen, "SystemLog: done\n") || !strings.Contains(screen, "SystemLog: gate: exit=0 ") {
+		t.Errorf("public lines missing:\n%s", screen)
+	}
+}
+
+// With TerminalInput (conflog run --stdin) the job reads what is typed, but
+// through a pipe: it still cannot write to the terminal.
+func TestTerminalInputThroughAPipe(t *testing.T) {
+	job := `read line
+echo "SystemLog: read $line"
+[ -t 0 ] && echo "SystemLog: stdin is a terminal"
+echo "LEAK to fd 0" >&0
+echo "LEAK to /dev/tty" > /dev/tty
+echo "SystemLog: done"`
+	screen := runOnTerminal(t, helperConfig{TerminalInput: true}, "row 17\n", "sh", "-c", job)
+	// The terminal echoes what is typed: that is the terminal, not the job.
+	if strings.Contains(screen, "LEAK") || strings.Contains(screen, "stdin is a terminal") {
+		t.Errorf("the job reached the terminal:\n%s", screen)
+	}
+	if !strings.Contains(screen, "SystemLog: read row 17\n") || !strings.Contains(screen, "SystemLog: done\n") {
+		t.Errorf("the job did not get the typed line, or its lines are missing:\n%s", screen)
+	}
+}
+
+// Inherited descriptors other than stdin, stdout and stderr (a shell's
+// 3>/dev/tty) do not reach the job.
+func TestInheritedDescriptorsClosed(t *testing.T) {
+	_, slave := openPTY(t)
+	cmd := helperCmd(t, helperConfig{}, nil, "sh", "-c", `ls /proc/$$/fd | tr '\n' ' ' | sed 's/^/SystemLog: fds /'; echo`)
+	cmd.ExtraFiles = []*os.File{nil, nil, slave} // fd 5 in the gate: the terminal
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, cmd)()
+	cmd.Wait()
+	// The shell's 0, 1 and 2, and nothing else: not the terminal, and not
+	// the public channel either, which each process connects to by path.
+	if !strings.Contains(out.String(), "SystemLog: fds 0 1 2 \n") {
+		t.Errorf("the job's descriptors: %s", out.String())
+	}
+}
+
+// A closed output (conflog run … | head -1) kills neither the gate nor the
+// job: public lines are counted as undelivered, private lines still go to
+// the sink, the job's lines on the other stream still pass, and the exit
+// code is the job's. (Issue 9: SIGPIPE, no summary, exit 141.)
+func TestClosedOutput(t *testing.T) {
+	dir := t.TempDir()
+	marker, private := filepath.Join(dir, "closed"), filepath.Join(dir, "private.log")
+	job := writeFile(t, "job.py", fmt.Sprintf(`
+import os, sys, time
+print("SystemLog: first", flush=True)
+while not os.path.exists(%q): time.sleep(0.01)
+for i in range(1000):
+    print("SystemLog: public %%d" %% i)
+    print("private %%d" %% i)
+sys.stdout.flush()
+print("SystemLog: job done", file=sys.stderr)
+sys.exit(3)
+`, marker))
+	cmd := helperCmd(t, helperConfig{Private: private}, nil, "python3", job)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, cmd)()
+	w.Close()
+	if line, _ := bufio.NewReader(r).ReadString('\n'); line != "SystemLog: first\n" {
+		t.Fatalf("first line %q", line)
+	}
+	r.Close() // head -1 exits
+	os.WriteFile(marker, nil, 0o600)
+	cmd.Wait()
+	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.Signaled() || ws.ExitStatus() != 3 {
+		t.Fatalf("gate ended with %v, want the job's exit 3; stderr:\n%s", cmd.ProcessState, stderr.String())
+	}
+	exit, _, _, _, undelivered, _, _ := summary(t, stderr.String())
+	if exit != 3 || undelivered != 1000 {
+		t.Errorf("summary exit=%d undelivered=%d, want 3 and 1000:\n%s", exit, undelivered, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "SystemLog: job done\n") || !strings.Contains(stderr.String(), "stdout was closed: 1000 public line(s) could not be delivered") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+	if b, err := os.ReadFile(private); err != nil || !bytes.Contains(b, []byte("private 999\n")) {
+		t.Errorf("the private lines after the close are not in the sink (%v)", err)
+	}
+}
+
+// SIGINT during the grace period is forwarded to the job's group, and ends
+// the period: the gate does not wait out --grace. (Issue 9: ignored.)
+func TestSignalEndsGrace(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "leftover-got")
+	// A shell's background job ignores SIGINT (POSIX), so the leftover
+	// process is Python, which sets its own handlers.
+	leftover := writeFile(t, "leftover.py", `
+import signal, sys, time
+def on(sig, frame):
+    open(sys.argv[1], "a").write(signal.Signals(sig).name + "\n")
+    if sig == signal.SIGTERM: sys.exit(0)
+signal.signal(signal.SIGINT, on)
+signal.signal(signal.SIGTERM, on)
+print("SystemLog: leftover ready", flush=True)
+while True: time.sleep(0.05)
+`)
+	job := `python3 ` + leftover + ` ` + marker + ` &
+echo "SystemLog: job $$ exits"`
+	cmd := helperCmd(t, helperConfig{Grace: time.Hour, Reap: true}, nil, "sh", "-c", job)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, cmd)()
+	lines := bufio.NewScanner(stdout)
+	var jobPid int
+	for ready := false; jobPid == 0 || !ready; {
+		if !lines.Scan() {
+			t.Fatalf("the output ended early; stderr:\n%s", stderr.String())
+		}
+		fmt.Sscanf(lines.Text(), "SystemLog: job %d exits", &jobPid)
+		ready = ready || lines.Text() == "SystemLog: leftover ready"
+	}
+	// The job has exited once the gate, its reaper, has reaped it.
+	for {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", jobPid)); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	done := make(chan struct{})
+	go func() { io.Copy(io.Discard, stdout); cmd.Wait(); close(done) }()
+	// A signal in the instant between the reaping and the gate's noticing
+	// it is forwarded but ends nothing: send until the gate ends.
+	for ended := false; !ended; {
+		cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-done:
+			ended = true
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit %d, want the job's 0; stderr:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "warning: SIGINT after the job exited") {
+		t.Errorf("no warning that the signal ended the grace period:\n%s", stderr.String())
+	}
+	if _, _, _, _, _, _, stopped := summary(t, stderr.String()); stopped < 1 {
+		t.Errorf("stopped=%d, want the leftover:\n%s", stopped, stderr.String())
+	}
+	if b, _ := os.ReadFile(marker); !bytes.HasPrefix(b, []byte("SIGINT\n")) {
+		t.Errorf("the leftover did not get SIGINT first (it noted %q)", b)
+	}
+}
+
+// When not PID 1, the gate is the child subreaper of the job: an orphan the
+// job leaves is reaped by the gate and counted, one that outlives the grace
+// period is stopped, even in a session of its own and holding no output.
+func TestSubreaper(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	job := `(sleep 0.1 &)
+setsid sh -c 'echo $$ > ` + pidFile + `; exec sleep 600' </dev/null >/dev/null 2>&1 &
+while [ ! -s ` + pidFile + ` ]; do sleep 0.01; done
+echo "SystemLog: job done"`
+	cmd := helperCmd(t, helperConfig{Grace: 2 * time.Second, Reap: true}, nil, "sh", "-c", job)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, cmd)()
+	cmd.Wait()
+	exit, _, _, _, _, orphans, stopped := summary(t, out.String())
+	if exit != 0 || orphans != 2 || stopped != 1 {
+		t.Errorf("exit=%d orphans=%d stopped=%d, want 0, 2 (both reaped) and 1 (the one left at the end):\n%s", exit, orphans, stopped, out.String())
+	}
+	var pid int
+	b, _ := os.ReadFile(pidFile)
+	if _, err := fmt.Sscan(string(b), &pid); err != nil {
+		t.Fatalf("pid file %q", b)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the process left in its own session (pid %d) still runs", pid)
+	}
+}
+
+// unsharePID returns the prefix that runs a command as PID 1 of a new PID
+// namespace with its own /proc, as a container runtime does. Root is
+// needed, as in CI; a machine without util-linux's unshare fails the test.
+func unsharePID(t *testing.T) []string {
+	t.Helper()
+	path, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Fatalf("the PID 1 tests need util-linux's unshare (apt-get install util-linux): %v", err)
+	}
+	return []string{path, "--pid", "--fork", "--mount-proc"}
+}
+
+// As PID 1 (a container's entrypoint) the gate reaps every orphan: none is
+// left a zombie. (Issue 17: 5 zombies after one second.)
+func TestPID1ReapsOrphans(t *testing.T) {
+	job := `for i in 1 2 3 4 5; do (sleep 0.1 &); done
+sleep 1
+echo "SystemLog: pid1=$(cat /proc/1/comm) zombies=$(grep -l '^State:.Z' /proc/[0-9]*/status 2>/dev/null | wc -l)"`
+	cmd := helperCmd(t, helperConfig{Grace: 5 * time.Second, Reap: true}, unsharePID(t), "sh", "-c", job)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, cmd)()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, stderr.String())
+	}
+	want := fmt.Sprintf("SystemLog: pid1=%.15s zombies=0\n", filepath.Base(os.Args[0]))
+	if stdout.String() != want {
+		t.Errorf("stdout %q, want %q; stderr:\n%s", stdout.String(), want, stderr.String())
+	}
+	if exit, _, _, _, _, orphans, _ := summary(t, stderr.String()); exit != 0 || orphans != 5 {
+		t.Errorf("exit=%d orphans=%d, want 0 and 5:\n%s", exit, orphans, stderr.String())
+	}
+}
+
+// As PID 1, SIGTERM (docker stop, a pod's deletion) is forwarded to the job,
+// every line it writes while it shuts down gets out, and the gate exits with
+// the job's status.
+func TestPID1ForwardsSIGTERM(t *testing.T) {
+	job := writeFile(t, "job.py", `
+import signal, sys, time
+def on(sig, frame):
+    for i in range(1000):
+        print("SystemLog: shutdown %d" % i)
+    print("SystemLog: bye", flush=True)
+    sys.exit(7)
+signal.signal(signal.SIGTERM, on)
+print("SystemLog: ready", flush=True)
+while True: time.sleep(0.05)
+`)
+	cmd := helperCmd(t, helperConfig{Grace: 5 * time.Second, Reap: true}, unsharePID(t), "python3", job)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watchdog(t, cmd)()
+	lines := newLineReader(t, stdout)
+	lines.waitFor("SystemLog: ready")
+	// unshare forks: PID 1 of the namespace is its child.
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+	var pid1 int
+	if _, err2 := fmt.Sscan(string(b), &pid1); err != nil || err2 != nil {
+		t.Fatalf("cannot find the namespace's PID 1: %v %v", err, err2)
+	}
+	syscall.Kill(pid1, syscall.SIGTERM)
+	got := lines.rest()
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 7 {
+		t.Errorf("exit %d, want the job's 7; stderr:\n%s", code, stderr.String())
+	}
+	for _, want := range []string{"SystemLog: shutdown 0", "SystemLog: shutdown 999", "SystemLog: bye"} {
+		if !strings.Contains(got+"\n", want+"\n") {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	if exit, passed, _, _, _, _, _ := summary(t, stderr.String()); exit != 7 || passed != 1002 {
+		t.Errorf("summary exit=%d passed=%d, want 7 and 1002:\n%s", exit, passed, stderr.String())
+	}
+}
