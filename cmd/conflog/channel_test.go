@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,9 +29,14 @@ import (
 //	spawn             start "gojob log child" with os/exec, no extra files; log "parent"
 //	log NAME          log one public record and one private one, as NAME
 //	datafile PATH     open PATH first, name it in a stale CONFLOG_PUBLIC_FD; log
+//	planted PATH      name the socket at PATH as the channel; log
 //	big N G           start N "gojob big 0 G" children and log G goroutines'
 //	                  worth of records over 64 KiB, concurrently
 func goJob() {
+	if os.Args[1] == "planted" {
+		// Something of the job's own pretends to be the channel.
+		os.Setenv(channel.EnvChannel, "unix:"+os.Args[2])
+	}
 	logger := conflog.New(os.Stderr, "SystemLog:", &conflog.Options{ReplaceAttr: dropTimeAttr})
 	switch os.Args[1] {
 	case "spawn":
@@ -43,6 +50,8 @@ func goJob() {
 	case "log":
 		logger.Info("record", conflog.Public, "from", os.Args[2])
 		logger.Info("private record", "row", "alice@example.com")
+	case "planted":
+		logger.Info("record", conflog.Public, "from", "planted job")
 	case "datafile":
 		f, err := os.OpenFile(os.Args[2], os.O_WRONLY|os.O_APPEND, 0)
 		if err != nil {
@@ -159,5 +168,56 @@ func TestChannelBigRecordsManyWriters(t *testing.T) {
 	}
 	if want := (children + 1) * goroutines * 4; len(seen) != want {
 		t.Errorf("%d records, want %d", len(seen), want)
+	}
+}
+
+// TestChannelPlantedSocketRefused (issue 9 §2 (a)): a job whose environment
+// names a socket that is not this run's gate (in a directory others may
+// use; one that greets with another token) never writes to it: its record
+// falls back to stderr, where --strict holds it, with the warning.
+func TestChannelPlantedSocketRefused(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		mode  os.FileMode
+		greet string
+	}{
+		{"group may enter", 0o750, ""},
+		{"another token", 0o700, "conflog-channel 1 " + strings.Repeat("0", 32) + "\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.Chmod(dir, c.mode)
+			sock := filepath.Join(dir, "public.sock")
+			ln, err := net.Listen("unix", sock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			received := make(chan int, 1)
+			go func() {
+				n := 0
+				defer func() { received <- n }()
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				io.WriteString(conn, c.greet)
+				b, _ := io.ReadAll(conn)
+				n = len(b)
+			}()
+			_, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", "gojob", "planted", sock)
+			ln.Close()
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, stderr)
+			}
+			if n := <-received; n != 0 {
+				t.Errorf("the planted socket received %d bytes", n)
+			}
+			if strings.Contains(stderr, "planted job") || strings.Contains(stderr, "warning: CONFLOG_CHANNEL") {
+				t.Errorf("a line that fell back passed --strict:\n%s", stderr)
+			}
+			if m := summaryRE.FindStringSubmatch(stderr); m == nil || m[2] != "0" || m[7] != "2" {
+				t.Errorf("summary: want passed=0 held=2 (the warning and the record):\n%s", stderr)
+			}
+		})
 	}
 }
