@@ -46,7 +46,12 @@
 // Public lines are also careful about what they print. An error value prints
 // its type chain with the messages scrubbed ("*fs.PathError: [scrubbed]:
 // syscall.Errno: no such file or directory"), unless it is a PublicError or
-// was made by Errorf. Where slog prints the value of a panicking method
+// was made by Errorf. So does an error inside another value: a value that
+// holds an error anywhere (a []error, a map or struct with an error in it, a
+// fs.PathError held by value) prints in fmt's %+v shape with each error
+// scrubbed, as a string in JSON. Of the runtime's own errors the class stays
+// and the numbers go ("runtime error: index out of range [scrubbed]"); a
+// runtime.Error of another package is scrubbed like any error. Where slog prints the value of a panicking method
 // (!PANIC: …), a public line prints only that it panicked.
 //
 // # Format

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+
+	"github.com/conflog/conflog/internal/gocrash"
 )
 
 // scrubbed stands where a public line leaves out a message or a value.
@@ -62,8 +64,11 @@ func (e *formatError) Unwrap() []error {
 // scrubError renders err for a public line: each error in its chain as its
 // type and [scrubbed], e.g. "*fs.PathError: [scrubbed]: syscall.Errno: no
 // such file or directory". Kept in full: PublicError messages, the format of
-// Errorf, syscall.Errno and runtime.Error (their text comes from fixed
-// tables, never from data) and the standard library's sentinel errors.
+// Errorf, syscall.Errno (its text comes from a fixed table, never from data)
+// and the standard library's sentinel errors. Of the runtime's own errors
+// the class is kept and the numbers go, as the gate scrubs Go panics ("runtime
+// error: index out of range [scrubbed]": an index can be data); a
+// runtime.Error of any other package is scrubbed like any error.
 func scrubError(err error) string {
 	var b strings.Builder
 	writeScrubbed(&b, err, 0)
@@ -104,11 +109,20 @@ func writeScrubbed(b *strings.Builder, err error, depth int) {
 		}
 		b.WriteString(fmt.Errorf(e.format, args...).Error())
 		return
-	case syscall.Errno, runtime.Error:
+	case syscall.Errno:
 		b.WriteString(reflect.TypeOf(err).String())
 		b.WriteString(": ")
 		b.WriteString(e.Error())
 		return
+	case runtime.Error:
+		// Only package runtime's own: any type can have a RuntimeError
+		// method, and its message can say anything.
+		if fromRuntime(err) {
+			b.WriteString(reflect.TypeOf(err).String())
+			b.WriteString(": ")
+			b.WriteString(gocrash.RuntimeMessage(e.Error()))
+			return
+		}
 	}
 	for _, s := range sentinels {
 		if err == s {
@@ -134,6 +148,15 @@ func writeScrubbed(b *strings.Builder, err error, depth int) {
 		}
 		b.WriteString("]")
 	}
+}
+
+// fromRuntime reports whether err's type is package runtime's.
+func fromRuntime(err error) bool {
+	t := reflect.TypeOf(err)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.PkgPath() == "runtime"
 }
 
 // scrubbedArg stands for an argument of Errorf: whatever the verb, it

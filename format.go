@@ -674,6 +674,11 @@ func (s *state) any(x any) {
 			s.str(err.Error())
 			return
 		}
+	} else if s.public {
+		if text, ok := scrubNested(x); ok {
+			s.str(text)
+			return
+		}
 	}
 	if s.json {
 		s.jsonAny(x)

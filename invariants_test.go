@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,6 +123,12 @@ func logTricky(h slog.Handler, msg, key, val, group string, public bool) {
 		slog.Any("map", map[string]any{key: val, group: []string{msg}}),
 		slog.Any("bytes", []byte(val)),
 		slog.Any("loop", loopValuer{secretMark + val}),
+		// Errors inside values (issue 9 §4): a public line echoes none.
+		slog.Any("errs", []error{errors.New(secret), nil}),
+		slog.Any("emap", map[string]any{key: errors.New(secret), group: []any{val, &fs.PathError{Op: val, Path: secret, Err: errors.New(secret)}}}),
+		slog.Any("pathv", fs.PathError{Op: val, Path: secret, Err: syscall.ENOENT}),
+		slog.Any("holder", holder{N: len(val), Err: errors.New(secret), errs: []error{errors.New(secret)}, any: map[error]string{errors.New(secret): val}}),
+		slog.Any("rt", customRuntimeError{secret}),
 	)
 	if public {
 		r.AddAttrs(Public)

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strconv"
 	"strings"
+
+	"github.com/conflog/conflog/internal/gocrash"
 )
 
 // HandlePanic logs a panic as public lines, then panics again with the same
@@ -13,12 +16,15 @@ import (
 //	defer conflog.HandlePanic(logger)
 //
 // It writes one line "panic" with the value's type and the value, then one
-// line "panic frame" per stack frame with the function and file:line. The
-// value is scrubbed unless it is a runtime.Error (integer divide by zero,
-// index out of range: fixed texts), a PublicError or made by Errorf; other
-// errors print their scrubbed type chain. Go frames carry no argument
-// values, so none are printed. If there is no panic, HandlePanic does
-// nothing.
+// line "panic frame" per stack frame with the function and file:line. It
+// scrubs as the egress gate scrubs a Go panic: the value is scrubbed unless
+// it is an error of package runtime (its class is kept, its numbers go:
+// "runtime error: index out of range [scrubbed]"), a PublicError or made by
+// Errorf; other errors print their scrubbed type chain. A path loses its
+// home directory ("~/src/job/main.go") and any component that is not
+// plausibly code; a function name not shaped as a Go symbol is scrubbed. Go
+// frames carry no argument values, so none are printed. If there is no
+// panic, HandlePanic does nothing.
 func HandlePanic(logger *slog.Logger) {
 	r := recover()
 	if r == nil {
@@ -52,7 +58,10 @@ func logPanic(logger *slog.Logger, r any) {
 			// The runtime's own frames (panicdivide, sigpanic, goexit...)
 			// say nothing about the job.
 		default:
-			list = append(list, frame{f.Function, fmt.Sprintf("%s:%d", f.File, f.Line)})
+			// As the gate shows a Go trace: the function if shaped as a
+			// symbol, the path without its home directory or data-shaped
+			// components.
+			list = append(list, frame{gocrash.FuncName(f.Function), gocrash.Path(f.File) + ":" + strconv.Itoa(f.Line)})
 		}
 		if !more {
 			break
@@ -64,11 +73,17 @@ func logPanic(logger *slog.Logger, r any) {
 	}
 }
 
-// panicValue is what a public line may say of a panic's value.
+// panicValue is what a public line may say of a panic's value: for the
+// runtime's own errors, the class and not the numbers ("runtime error: index
+// out of range [scrubbed]"), as the gate says it of a Go panic; for other
+// errors their scrubbed chain.
 func panicValue(r any) string {
 	switch v := r.(type) {
 	case runtime.Error:
-		return v.Error()
+		if fromRuntime(v) {
+			return gocrash.RuntimeMessage(v.Error())
+		}
+		return scrubError(v)
 	case error:
 		return scrubError(v)
 	}

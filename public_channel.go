@@ -13,7 +13,7 @@ import (
 
 // A publicSink is the process's channel for public lines. One is opened per
 // process and shared by every handler, so each public line is one Write on
-// one file, under one mutex, whatever handler wrote it.
+// one connection, under one mutex, whatever handler wrote it.
 //
 // The channel is the one conflog run names in CONFLOG_CHANNEL, specified in
 // internal/channel/SPEC.md; the client connects at the first public line and

@@ -21,6 +21,7 @@ func TestMain(m *testing.M) {
 			os.Exit(conflogMain(&cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 		},
 		"channel-send": channelSend,
+		"gojob":        goJob,
 	})
 }
 

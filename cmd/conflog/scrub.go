@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/conflog/conflog/internal/channel"
 	"github.com/conflog/conflog/internal/gate"
 	"github.com/conflog/conflog/scrub"
 	"github.com/conflog/conflog/traceback"
@@ -127,14 +128,14 @@ func (g *gateFlags) check(c *cli, fs *flag.FlagSet) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "prefix" })
 	if !set {
-		g.prefix = os.Getenv("CONFLOG_PREFIX")
+		g.prefix = os.Getenv(channel.EnvPrefix)
 		if g.prefix == "" {
 			c.errorf("%s: no prefix: neither --prefix nor $CONFLOG_PREFIX is set", verb)
 			c.hintf("name the marker of public lines, e.g. 'conflog %s --prefix SystemLog: ...'", verb)
 			return false
 		}
 	}
-	if err := scrub.CheckPrefix(g.prefix); err != nil {
+	if err := channel.CheckPrefix(g.prefix); err != nil {
 		c.errorf("%s: %v", verb, err)
 		return false
 	}

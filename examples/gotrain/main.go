@@ -5,7 +5,7 @@
 //	go run ./cmd/conflog run --strict --prefix SystemLog: -- go run ./examples/gotrain
 //
 // Under conflog run the handler writes public records to the public channel
-// ($CONFLOG_PUBLIC_FD); with --strict only that channel can carry public
+// ($CONFLOG_CHANNEL); with --strict only that channel can carry public
 // lines, so the customer row printed below, which happens to start with the
 // prefix, is held back. With -crash panic or -crash fatal it ends in a crash,
 // whose trace the gate re-emits scrubbed.
