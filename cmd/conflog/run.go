@@ -216,6 +216,10 @@ func runMain(c *cli, args []string) int {
 			return d.wrap(out, g.prefix, stream, sink, &blocked, c.warningf)
 		}
 	}
+	// Once the job is over, a late SIGTERM or SIGINT (a second docker stop)
+	// must not cut run short: the store's last checkpoint and the summary
+	// are still to be written, and the exit code is the job's.
+	signal.Notify(make(chan os.Signal, 1), gate.Forwarded...)
 	res, err := gate.Run(context.Background(), cfg)
 	if err != nil {
 		c.errorf("run: %v", err)
