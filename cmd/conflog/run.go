@@ -191,7 +191,7 @@ func runMain(c *cli, args []string) int {
 			c.hintf("the store needs the recipient and signer from 'conflog keygen', and no other writer")
 			return exitFail
 		}
-		sink = s // gate closes it: the final checkpoint
+		sink = s // closed after the gate: the final checkpoint
 	}
 	var blocked atomic.Int64
 	cfg := gate.Config{
