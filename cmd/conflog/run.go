@@ -193,7 +193,7 @@ func runMain(c *cli, args []string) int {
 			c.hintf("the store needs the recipient and signer from 'conflog keygen', and no other writer")
 			return exitFail
 		}
-		sink = s // gate closes it: the final checkpoint
+		sink = s // closed after the gate: the final checkpoint
 	}
 	var blocked atomic.Int64
 	cfg := gate.Config{
@@ -218,6 +218,10 @@ func runMain(c *cli, args []string) int {
 			return d.wrap(out, g.prefix, stream, sink, &blocked, c.warningf)
 		}
 	}
+	// Once the job is over, a late SIGTERM or SIGINT (a second docker stop)
+	// must not cut run short: the store's last checkpoint and the summary
+	// are still to be written, and the exit code is the job's.
+	signal.Notify(make(chan os.Signal, 1), gate.Forwarded...)
 	res, err := gate.Run(context.Background(), cfg)
 	if err != nil {
 		c.errorf("run: %v", err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
@@ -68,6 +69,7 @@ func helperMain(js string, argv []string) int {
 		defer f.Close()
 		sink = f
 	}
+	signal.Notify(make(chan os.Signal, 1), Forwarded...) // as conflog run does
 	res, err := Run(context.Background(), Config{
 		Argv:          argv,
 		Filter:        scrub.Options{Prefix: "SystemLog:", Private: sink},

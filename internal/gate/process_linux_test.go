@@ -238,7 +238,7 @@ echo "SystemLog: job $$ exits"`
 		}
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("exit %d, want the job's 0; stderr:\n%s", code, stderr.String())
+		t.Errorf("exit %d (%v), want the job's 0; stderr:\n%s", code, cmd.ProcessState, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "warning: SIGINT after the job exited") {
 		t.Errorf("no warning that the signal ended the grace period:\n%s", stderr.String())
