@@ -3,11 +3,17 @@ package bench
 import (
 	"bufio"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"github.com/conflog/conflog/store"
@@ -161,4 +167,149 @@ func storeCPUTime() int64 {
 		t += ru.Utime.Nano() + ru.Stime.Nano()
 	}
 	return t
+}
+
+// storeVerifySizes are the store sizes BenchmarkStoreVerify measures, and
+// storeVerifyPeaks the peak heap it saw verifying each, by mode, for the
+// extrapolation to 10⁸ records.
+var (
+	storeVerifyPeaks = map[string]map[int]float64{}
+	storeVerifyDirs  = map[int]string{}
+)
+
+func storeVerifySizes() []int {
+	if testing.Short() {
+		return []int{100_000, 1_000_000}
+	}
+	return []int{1_000_000, 10_000_000}
+}
+
+// BenchmarkStoreVerify verifies stores of 10⁶ and 10⁷ records of 32 bytes
+// (10⁵ and 10⁶ under -short), key-less (mode=keyless) and decrypting every
+// record (mode=identity, what cat does), and reports the peak heap in use
+// and records verified per second. A last sub-benchmark, size=1e8-extrapolated,
+// extends the peak linearly from the two measured sizes to 10⁸ records.
+func BenchmarkStoreVerify(b *testing.B) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		b.Fatal(err)
+	}
+	skey, _, err := note.GenerateKey(rand.Reader, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sizes := storeVerifySizes()
+	for _, mode := range []string{"keyless", "identity"} {
+		for _, n := range sizes {
+			b.Run(fmt.Sprintf("mode=%s/size=%d", mode, n), func(b *testing.B) {
+				dir := storeVerifyDir(b, n, id, skey)
+				opts := &store.VerifyOptions{}
+				if mode == "identity" {
+					opts.Identities = []age.Identity{id}
+				}
+				var peak uint64
+				cpu := storeCPUTime()
+				for b.Loop() {
+					var rep *store.Report
+					p := storePeakHeap(func() { rep, err = store.Verify(dir, opts) })
+					if err != nil || !rep.OK() || rep.Latest.Size != int64(n) {
+						b.Fatalf("verify: %v %v", err, rep.Err())
+					}
+					peak = max(peak, p)
+				}
+				b.ReportMetric(float64(peak), "peak-heap-B")
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+				// Per core: records per second of CPU time, which a loaded
+				// machine does not dilute.
+				b.ReportMetric(float64(n)*float64(b.N)/(float64(storeCPUTime()-cpu)/1e9), "records/cpu-s")
+				if storeVerifyPeaks[mode] == nil {
+					storeVerifyPeaks[mode] = map[int]float64{}
+				}
+				storeVerifyPeaks[mode][n] = float64(peak)
+			})
+		}
+		b.Run(fmt.Sprintf("mode=%s/size=1e8-extrapolated", mode), func(b *testing.B) {
+			p := storeVerifyPeaks[mode]
+			lo, hi := sizes[0], sizes[1]
+			if p[lo] == 0 || p[hi] == 0 {
+				b.Skip("run with the measured sizes")
+			}
+			for b.Loop() {
+			}
+			perRecord := max(0, (p[hi]-p[lo])/float64(hi-lo))
+			b.ReportMetric(p[hi]+perRecord*float64(100_000_000-hi), "peak-heap-B")
+		})
+	}
+}
+
+// storeVerifyDir returns a store of n records of 32 bytes, written once per
+// benchmark run through store.Writer in 64 MiB segments.
+func storeVerifyDir(b *testing.B, n int, id *age.X25519Identity, skey string) string {
+	if dir, ok := storeVerifyDirs[n]; ok {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "conflog-verify-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	storeVerifyCleanup = append(storeVerifyCleanup, dir)
+	w, err := store.Open(filepath.Join(dir, "s"), &store.Options{
+		Recipients: []age.Recipient{id.Recipient()},
+		SigningKey: skey,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	line := []byte("step=0000000000 loss=0.12345678")
+	for i := range n {
+		copy(line[5:15], fmt.Sprintf("%010d", i))
+		if err := w.Append(line); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	storeVerifyDirs[n] = filepath.Join(dir, "s")
+	return storeVerifyDirs[n]
+}
+
+// storeVerifyCleanup lists the stores to remove when the benchmarks end.
+var storeVerifyCleanup []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range storeVerifyCleanup {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
+// storePeakHeap runs f with the GC collecting eagerly (GOGC=10) and returns
+// the most heap it saw in use, sampled every 100µs: what f needs live, not
+// what a lazy GC lets pile up.
+func storePeakHeap(f func()) uint64 {
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak atomic.Uint64
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Microsecond):
+			}
+		}
+	}()
+	f()
+	close(done)
+	<-stopped
+	return peak.Load()
 }

@@ -30,6 +30,8 @@ type Checkpoint struct {
 	Retired int64     // segments 1..Retired have had their ciphertext removed by retention
 	Time    int64     // when it was signed, Unix seconds (retention by age counts from it)
 	Note    []byte    // the signed note: the body below, a blank line, signature lines
+
+	line int // where Verify found it in the checkpoints file
 }
 
 // body returns the checkpoint's note text, the part the signature covers.

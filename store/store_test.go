@@ -100,6 +100,30 @@ func datas(recs []Record) []string {
 	return out
 }
 
+// memTree holds every stored hash of a tree in memory: a reference for the
+// frontier, built on tlog's own StoredHashes.
+type memTree struct {
+	stored []tlog.Hash
+	n      int64
+}
+
+func (t *memTree) add(leaf tlog.Hash) {
+	hs, err := tlog.StoredHashesForRecordHash(t.n, leaf, t)
+	if err != nil {
+		panic(err)
+	}
+	t.stored = append(t.stored, hs...)
+	t.n++
+}
+
+func (t *memTree) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		out[i] = t.stored[x]
+	}
+	return out, nil
+}
+
 // The frontier the writer keeps must give tlog's tree hash at every size.
 func TestFrontierMatchesTlog(t *testing.T) {
 	var f frontier

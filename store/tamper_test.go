@@ -119,8 +119,8 @@ func TestTamperEveryByte(t *testing.T) {
 		}
 		os.WriteFile(path, orig, 0o600)
 	}
-	if files != 8 {
-		t.Fatalf("tampered with %d files, want manifest, checkpoints and 3×2 segment files", files)
+	if files != 9 {
+		t.Fatalf("tampered with %d files, want manifest, checkpoints, tree and 3×2 segment files", files)
 	}
 }
 
@@ -344,7 +344,9 @@ func TestRollbackCaughtByWitness(t *testing.T) {
 	if rep, err := verifyFull(dir, k, ws...); err != nil || !rep.OK() || rep.Witnessed != 4 {
 		t.Fatalf("intact store against its log: %v %v", err, rep.Err())
 	}
-	// Roll back: drop segment 3 and its checkpoint entirely.
+	// Roll back: drop segment 3 and its checkpoint entirely (and the
+	// writer's tree file, a cache that would name segment 3).
+	os.Remove(filepath.Join(dir, treeName))
 	os.Remove(filepath.Join(dir, segmentName(3, "age")))
 	os.Remove(filepath.Join(dir, segmentName(3, "idx")))
 	p := filepath.Join(dir, checkpointsName)

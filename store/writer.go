@@ -214,14 +214,14 @@ func (w *Writer) load(vkey string, recips []string) error {
 	}
 	w.latest = cps[len(cps)-1]
 	w.retired = w.latest.Retired
-	sealTimes := map[int64]int64{}
+	bySegment := map[int64]*Checkpoint{}
 	for _, c := range cps {
-		sealTimes[c.Segment] = c.Time
+		bySegment[c.Segment] = c
 	}
 
 	// Temporary files of a writer that died mid-rename. A purge's .age.tmp
 	// stays: the next purge may need it (see purge.go).
-	for _, pat := range []string{"*.idx.tmp", manifestName + ".tmp"} {
+	for _, pat := range []string{"*.idx.tmp", manifestName + ".tmp", treeName + ".tmp"} {
 		stale, _ := filepath.Glob(filepath.Join(w.dir, pat))
 		for _, f := range stale {
 			os.Remove(f)
@@ -237,52 +237,88 @@ func (w *Writer) load(vkey string, recips []string) error {
 		if n != int64(i+1) {
 			return fmt.Errorf("store: %s: segment %d is missing; run conflog verify", w.dir, i+1)
 		}
-		name := filepath.Join(w.dir, segmentName(n, "idx"))
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("store: %w", err)
+		if c := bySegment[n]; c != nil {
+			w.sealed[n] = c.Time
+		} else if n <= w.latest.Segment {
+			w.skipped[n] = true // abandoned: no checkpoint sealed it
 		}
-		x, err := parseIndex(data)
-		if err != nil {
-			return fmt.Errorf("store: %s: %w; run conflog verify", name, err)
+	}
+	w.segNum = int64(len(nums))
+
+	// The tree as of the latest seal is in the tree file, if its root is a
+	// signed checkpoint's; only the indexes after it are read. A missing or
+	// stale tree file (a crash before it was written, an older store) costs
+	// a replay of the indexes it does not cover.
+	start := int64(0)
+	if seg, f, err := readTree(w.dir); err == nil && seg <= w.latest.Segment {
+		if c := bySegment[seg]; c != nil && c.Size == f.n && c.Hash == f.root() {
+			w.tree, start = f, seg
 		}
-		if x.storeID != m.id || x.segment != n || x.first != w.tree.n {
-			return fmt.Errorf("store: %s: header does not continue the store; run conflog verify", name)
+	}
+	for n := start + 1; n <= w.segNum; n++ {
+		if err := w.loadSegment(n); err != nil {
+			return err
 		}
-		switch {
-		case n <= w.latest.Segment && x.state != indexAbandoned:
-			if x.state == indexOpen {
-				// The writer died between signing the checkpoint that
-				// sealed this segment and writing the index trailer.
-				if x.torn {
-					return fmt.Errorf("store: %s: index torn inside a sealed segment; run conflog verify", name)
-				}
-				if err := finishTrailer(w.dir, n, int64(len(x.commitments))); err != nil {
-					return err
-				}
-			}
-			for _, c := range x.commitments {
-				w.tree.push(tlog.RecordHash(c[:]))
-			}
-			w.sealed[n] = sealTimes[n]
-		case n > w.latest.Segment && x.state == indexSealed:
-			return fmt.Errorf("store: %s is sealed but no checkpoint covers it: checkpoints were removed or rolled back; run conflog verify", name)
-		case n > w.latest.Segment && x.state == indexOpen:
-			// Left by a crashed writer: its records were never sealed.
-			if err := abandon(name, x, data); err != nil {
-				return err
-			}
-			w.skipped[n] = true
-		case x.state == indexAbandoned:
-			w.skipped[n] = true
-		}
-		w.segNum = n
 	}
 	if w.tree.n != w.latest.Size || w.tree.root() != w.latest.Hash {
 		return fmt.Errorf("store: %s: the indexes do not match the latest checkpoint (size %d); run conflog verify", w.dir, w.latest.Size)
 	}
+	if start != w.latest.Segment {
+		if err := w.writeTree(); err != nil {
+			return err
+		}
+	}
 	// Retention decided by the latest checkpoint may not have run yet.
 	w.removeRetired()
+	return nil
+}
+
+// writeTree records the frontier as of the latest checkpoint.
+func (w *Writer) writeTree() error {
+	return writeFileAtomic(filepath.Join(w.dir, treeName), marshalTree(w.latest.Segment, &w.tree))
+}
+
+// loadSegment reads segment n's index at open, adds its leaves to the tree
+// if a checkpoint covers it, and finishes what a crashed writer left.
+func (w *Writer) loadSegment(n int64) error {
+	name := filepath.Join(w.dir, segmentName(n, "idx"))
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	x, err := parseIndex(data)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w; run conflog verify", name, err)
+	}
+	if x.storeID != w.man.id || x.segment != n || x.first != w.tree.n {
+		return fmt.Errorf("store: %s: header does not continue the store; run conflog verify", name)
+	}
+	switch {
+	case n <= w.latest.Segment && x.state != indexAbandoned:
+		if x.state == indexOpen {
+			// The writer died between signing the checkpoint that
+			// sealed this segment and writing the index trailer.
+			if x.torn {
+				return fmt.Errorf("store: %s: index torn inside a sealed segment; run conflog verify", name)
+			}
+			if err := finishTrailer(w.dir, n, int64(len(x.commitments))); err != nil {
+				return err
+			}
+		}
+		for i := range x.commitments {
+			w.tree.push(leafHash(&x.commitments[i]))
+		}
+	case n > w.latest.Segment && x.state == indexSealed:
+		return fmt.Errorf("store: %s is sealed but no checkpoint covers it: checkpoints were removed or rolled back; run conflog verify", name)
+	case n > w.latest.Segment && x.state == indexOpen:
+		// Left by a crashed writer: its records were never sealed.
+		if err := abandon(name, x, data); err != nil {
+			return err
+		}
+		w.skipped[n] = true
+	case x.state == indexAbandoned:
+		w.skipped[n] = true
+	}
 	return nil
 }
 
@@ -573,6 +609,9 @@ func (w *Writer) seal() error {
 	}
 	if err := s.idx.Sync(); err != nil {
 		return fmt.Errorf("store: %w", err)
+	}
+	if err := w.writeTree(); err != nil {
+		return err
 	}
 	w.removeRetired()
 	if w.opts.OnCheckpoint != nil {
