@@ -2,10 +2,10 @@ package store
 
 import (
 	"bytes"
-	"math/bits"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"strings"
