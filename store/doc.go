@@ -15,8 +15,10 @@
 //     checks the signatures, the checkpoint chain, every commitment against
 //     the tree and every ciphertext's hash; the identity holder also checks
 //     every record against its commitment.
-//   - A crash loses only records after the latest checkpoint, and Verify
-//     says how many there were; a restarted Writer continues the tree.
+//   - A killed writer loses only records it had not yet written to its
+//     files, all appended since its latest checkpoint: the next Open
+//     recovers and seals every record the crashed writer's index lists, and
+//     continues the tree. fsync(2) follows Options.Sync (SyncPolicy).
 //   - Purge removes records and their salts while the store still verifies:
 //     commitments stay, and a purged record reads back as purged.
 //   - Witness lines (WitnessLine, FindWitnesses) let a public log pin the

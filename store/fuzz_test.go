@@ -208,7 +208,7 @@ func FuzzSegmentFile(f *testing.F) {
 				return nil
 			},
 		}}
-		s := &segmentCheck{v: v, num: 1}
+		s := &segmentCheck{v: v, num: 1, lostAt: -1}
 		s.startDecrypt(bytes.NewReader(data))
 		for i := range cms {
 			if s.sr != nil {

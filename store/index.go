@@ -3,7 +3,6 @@ package store
 import (
 	"bufio"
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +18,8 @@ type commitment [32]byte
 const (
 	indexOpen      = iota // no trailer: the segment is being written, or its writer died
 	indexSealed           // "sealed N HASH"
-	indexAbandoned        // "abandoned N": a restarted writer found it unsealed
+	indexAbandoned        // "abandoned N": a restarted writer found it unsealed, with no record to recover
+	indexRecovered        // "recovered N HASH": a restarted writer sealed what a crashed one left
 )
 
 // An index is a parsed seg-NNNNNNNN.idx file (see FORMAT.md): the plaintext
@@ -41,6 +41,10 @@ func indexHeader(id string, segment, first int64) string {
 
 func sealedTrailer(n int64, h [32]byte) string {
 	return fmt.Sprintf("sealed %d %x\n", n, h)
+}
+
+func recoveredTrailer(n int64, h [32]byte) string {
+	return fmt.Sprintf("recovered %d %x\n", n, h)
 }
 
 func abandonedTrailer(n int64) string {
@@ -209,13 +213,14 @@ func (x *index) parseTrailer(l string) error {
 		}
 	}
 	switch {
-	case f[0] == "sealed" && len(f) == 3:
-		h, err := hex.DecodeString(f[2])
-		if err != nil || len(h) != 32 || hex.EncodeToString(h) != f[2] {
+	case (f[0] == "sealed" || f[0] == "recovered") && len(f) == 3:
+		if !decodeLowerHex(x.cipherHash[:], []byte(f[2])) {
 			return fmt.Errorf("ciphertext hash %q is not 64 lowercase hex digits", f[2])
 		}
-		copy(x.cipherHash[:], h)
 		x.state = indexSealed
+		if f[0] == "recovered" {
+			x.state = indexRecovered
+		}
 	case f[0] == "abandoned" && len(f) == 2:
 		x.state = indexAbandoned
 	default:

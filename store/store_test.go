@@ -521,7 +521,6 @@ func TestRetentionByAgeAcrossAbandonedSegment(t *testing.T) {
 	w.Checkpoint()
 	appendT(t, w, "lost in a crash") // segment 2, never sealed
 	w.mu.Lock()
-	w.seg.idxBuf.Flush()
 	w.seg.sink.finish()
 	w.seg.idx.Close()
 	w.seg.file.Close()

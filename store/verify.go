@@ -51,18 +51,20 @@ func (p Problem) String() string { return p.Where + ": " + p.Err.Error() }
 
 // A Report is what Verify found. The store verifies iff Problems is empty.
 type Report struct {
-	Latest      *Checkpoint // the latest valid checkpoint in the store
-	Checkpoints int         // valid checkpoints in the store
-	Segments    int64       // segments, retired ones included
-	Retired     int64       // segments whose ciphertext retention removed
-	RetiredRecs int64       // records in those segments: gone, their commitments kept
-	Records     int64       // records decrypted and matched (with identities)
-	Purged      int64       // purged records whose tags matched (with identities)
-	Unsealed    int64       // records after the latest checkpoint, written but never sealed: a lower bound (FORMAT.md)
-	Witnessed   int         // public checkpoints checked
-	Recipients  []string    // the age recipients the signed manifest names: who can read the store, and whom purge re-encrypts to
-	Problems    []Problem
-	Notes       []string // facts worth knowing that are not failures
+	Latest        *Checkpoint // the latest valid checkpoint in the store
+	Checkpoints   int         // valid checkpoints in the store
+	Segments      int64       // segments, retired ones included
+	Retired       int64       // segments whose ciphertext retention removed
+	RetiredRecs   int64       // records in those segments: gone, their commitments kept
+	Records       int64       // records decrypted and matched (with identities)
+	Purged        int64       // purged records whose tags matched (with identities)
+	Unsealed      int64       // records after the latest checkpoint, written but never sealed: a lower bound (FORMAT.md)
+	Recovered     int64       // records of segments a crashed writer left, sealed when the store was next opened
+	Unrecoverable int64       // records a recovered segment's index lists but its ciphertext does not hold (with identities)
+	Witnessed     int         // public checkpoints checked
+	Recipients    []string    // the age recipients the signed manifest names: who can read the store, and whom purge re-encrypts to
+	Problems      []Problem
+	Notes         []string // facts worth knowing that are not failures
 }
 
 // OK reports whether every check passed.
@@ -288,10 +290,12 @@ func (v *verifier) segment(n int64) error {
 	latest := v.latest
 	inTree := latest != nil && n <= latest.Segment && state != indexAbandoned
 	c := v.bySegment[n]
-	s := &segmentCheck{v: v, num: n}
-	if state == indexSealed && latest != nil && n <= latest.Segment {
+	s := &segmentCheck{v: v, num: n, lostAt: -1}
+	bound := state == indexSealed || state == indexRecovered // a trailer names the ciphertext's hash
+	if bound && latest != nil && n <= latest.Segment {
 		s.openCiphertext()
 	}
+	s.recovered = state == indexRecovered
 	defer s.close()
 	var onRecordErr error
 	x, err := scanIndex(bufio.NewReaderSize(f, 64<<10), func(x *index) error {
@@ -305,7 +309,7 @@ func (v *verifier) segment(n int64) error {
 			r.problem(name, "starts at leaf %d, but the segments before it end at %d (a segment was removed, reordered or swapped)", x.first, v.tree.n)
 		}
 		s.first = x.first
-		if inTree && (state != indexSealed || s.file != nil) && len(v.opts.Identities) > 0 {
+		if inTree && (!bound || s.file != nil) && len(v.opts.Identities) > 0 {
 			if src := s.source(); src != nil {
 				s.startDecrypt(src)
 			}
@@ -342,6 +346,9 @@ func (v *verifier) segment(n int64) error {
 		switch x.state {
 		case indexSealed:
 			r.problem(name, "is sealed, but no checkpoint covers it: the checkpoints were rolled back or removed")
+		case indexRecovered:
+			r.Unsealed += x.count
+			r.note("%s: %d records recovered from a crashed writer, awaiting their checkpoint (the next writer signs it)", name, x.count)
 		case indexAbandoned:
 			r.note("%s: abandoned by a crashed writer: %d records were never sealed", name, x.count)
 		case indexOpen:
@@ -359,6 +366,9 @@ func (v *verifier) segment(n int64) error {
 	}
 	if c == nil {
 		r.problem(name, "no checkpoint sealed this segment (a checkpoint was removed)")
+	}
+	if x.state == indexRecovered {
+		r.Recovered += x.count
 	}
 	if x.state == indexOpen {
 		if c != latest || x.torn {
@@ -403,6 +413,8 @@ func peekTrailer(f *os.File) (int, error) {
 			state = indexSealed
 		case bytes.HasPrefix(last, []byte("abandoned ")):
 			state = indexAbandoned
+		case bytes.HasPrefix(last, []byte("recovered ")):
+			state = indexRecovered
 		}
 	}
 	return state, nil
@@ -414,9 +426,11 @@ type segmentCheck struct {
 	v          *verifier
 	num, first int64
 	count      int64 // commitments seen
+	lostAt     int64 // in a recovered segment, the first record its ciphertext does not hold; -1 if none
 	file       *os.File
 	hash       hash.Hash
 	missing    bool
+	recovered  bool           // a crashed writer's segment: its ciphertext may end without age's last chunk
 	sr         *segmentReader // nil when not decrypting, or decryption failed
 }
 
@@ -480,6 +494,12 @@ func (s *segmentCheck) record(cm *commitment) error {
 	r := s.v.r
 	i, leaf := s.count, s.first+s.count
 	fr, err := s.sr.next()
+	if err != nil && s.recovered {
+		// What a crash lost before the next writer recovered the
+		// segment: counted exactly in finish.
+		s.sr, s.lostAt = nil, i
+		return nil
+	}
 	if err == io.EOF {
 		s.sr = nil
 		r.problem(s.where(), "holds %d records, its index more (records removed)", i)
@@ -519,7 +539,12 @@ func (s *segmentCheck) record(cm *commitment) error {
 // the index x.
 func (s *segmentCheck) finish(x *index) {
 	r := s.v.r
-	if s.sr != nil {
+	if s.lostAt >= 0 && s.recovered {
+		lost := x.count - s.lostAt
+		r.Unrecoverable += lost
+		r.note("%s: recovered after a crash, but its ciphertext ends at record %d: %d records the index lists were lost", s.where(), s.lostAt, lost)
+	}
+	if s.sr != nil && !s.recovered { // a recovered segment may hold more than its index lists: records the crash cut off
 		if _, err := s.sr.next(); err != io.EOF {
 			leaf := s.first + s.count
 			if err == nil {
@@ -530,7 +555,7 @@ func (s *segmentCheck) finish(x *index) {
 		}
 	}
 	latest := s.v.latest
-	if x.state != indexSealed || latest == nil || s.num > latest.Segment {
+	if (x.state != indexSealed && x.state != indexRecovered) || latest == nil || s.num > latest.Segment {
 		return
 	}
 	if s.missing {

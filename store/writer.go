@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -18,7 +17,6 @@ import (
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // checkpointsName is the append-only file of the store's signed checkpoints.
@@ -57,10 +55,52 @@ type Options struct {
 	KeepSegments int
 	KeepFor      time.Duration
 
+	// Sync says when the writer calls fsync(2); see SyncPolicy. A process
+	// crash (kill -9) loses the same under every policy: what the kernel
+	// has is kept.
+	Sync SyncPolicy
+
 	// OnCheckpoint, if set, is called with each new checkpoint once it is on
 	// disk, e.g. to print it to a public log as a witness line. It runs with
 	// the writer's lock held and must not call the Writer.
 	OnCheckpoint func(*Checkpoint)
+}
+
+// A SyncPolicy says when a Writer makes its files durable with fsync(2), for
+// a power cut or a kernel crash. A killed writer loses the same whatever the
+// policy: at most the records of the current checkpoint interval that had not
+// yet reached the files (FORMAT.md, "Recovery").
+type SyncPolicy int
+
+const (
+	// SyncSeal, the default, syncs at each seal: the ciphertext, the index
+	// and the directory before the checkpoint is signed, the checkpoint
+	// before the trailer. A power cut loses at most the records after the
+	// latest checkpoint. Ciphertext is also synced every 8 MiB while it is
+	// written, which only shortens the seal's own fsync.
+	SyncSeal SyncPolicy = iota
+	// SyncBatch also syncs each batch of ciphertext (1 MiB) and the index
+	// lines it completes, so that a power cut loses about as little as a
+	// kill -9: one batch and the chunk being filled.
+	SyncBatch
+	// SyncNone skips every fsync of writing and sealing (files replaced
+	// whole, such as a new segment's index header and the tree file, are
+	// still synced as they are renamed into place). A power cut may lose or
+	// tear anything the kernel had not yet written back (on Linux, typically
+	// up to 30 s), signed checkpoints included.
+	SyncNone
+)
+
+func (p SyncPolicy) String() string {
+	switch p {
+	case SyncSeal:
+		return "seal"
+	case SyncBatch:
+		return "batch"
+	case SyncNone:
+		return "none"
+	}
+	return fmt.Sprintf("SyncPolicy(%d)", int(p))
 }
 
 // A Writer appends records to a store. Only one Writer may have a store open
@@ -73,31 +113,48 @@ type Writer struct {
 	man    *manifest
 	lock   *os.File
 
-	tree    frontier
-	latest  *Checkpoint
-	segNum  int64   // highest segment number used
-	sealed  []int64 // seal times (Unix seconds) of segments 1..segNum; 0 if none
-	retired int64
-	removed int64          // ciphertext of segments 1..removed is gone
-	skipped map[int64]bool // abandoned segments: never sealed
-	seg     *activeSegment
-	timer   *time.Timer
-	salts   []byte
-	frame   []byte
-	err     error // sticky: once writing failed, the store needs a restart
-	closed  bool
+	tree      frontier
+	latest    *Checkpoint
+	segNum    int64   // highest segment number used
+	sealed    []int64 // seal times (Unix seconds) of segments 1..segNum; 0 if none
+	retired   int64
+	removed   int64          // ciphertext of segments 1..removed is gone
+	recovered int64          // records Open recovered from a crashed writer's segments
+	skipped   map[int64]bool // abandoned segments: never sealed
+	seg       *activeSegment
+	timer     *time.Timer
+	salts     []byte
+	frame     []byte
+	err       error // sticky: once writing failed, the store needs a restart
+	closed    bool
 }
 
 type activeSegment struct {
 	num, first, count int64
-	plain             int64
+	plain             int64 // plaintext bytes so far, header included
 	opened            time.Time
 	file              *os.File
 	sink              *cipherSink
 	enc               io.WriteCloser
 	idx               *os.File
-	idxBuf            *bufio.Writer
-	hexLine           [65]byte
+
+	// Index lines not yet handed to the sink: the line of record i is
+	// pend[65*(i-done):], and its frame ends at plaintext offset ends[i-done].
+	pend []byte
+	ends []int64
+}
+
+// takeLines appends to dst the pending index lines of the records whose
+// frames end by plaintext offset covered, and drops them from the pending.
+func (s *activeSegment) takeLines(dst []byte, covered int64) []byte {
+	k := 0
+	for k < len(s.ends) && s.ends[k] <= covered {
+		k++
+	}
+	dst = append(dst, s.pend[:65*k]...)
+	s.pend = s.pend[:copy(s.pend, s.pend[65*k:])]
+	s.ends = s.ends[:copy(s.ends, s.ends[k:])]
+	return dst
 }
 
 // ErrClosed is returned by a Writer's methods after Close.
@@ -310,16 +367,60 @@ func (w *Writer) loadSegment(n int64) error {
 		}
 	case n > w.latest.Segment && x.state == indexSealed:
 		return fmt.Errorf("store: %s is sealed but no checkpoint covers it: checkpoints were removed or rolled back; run conflog verify", name)
-	case n > w.latest.Segment && x.state == indexOpen:
-		// Left by a crashed writer: its records were never sealed.
+	case n > w.latest.Segment && x.state == indexOpen && len(x.commitments) == 0:
+		// Left by a crashed writer before any record reached its index.
 		if err := abandon(name, x, data); err != nil {
 			return err
 		}
 		w.skipped[n] = true
+	case n > w.latest.Segment && x.state != indexAbandoned:
+		// Left by a crashed writer: every record its index lists is in
+		// whole chunks of the ciphertext (the sink writes index lines
+		// after their chunks), so the identity holder can read them all.
+		// Seal them: the trailer binds the ciphertext as it is, then a
+		// checkpoint takes them into the tree, as a seal would.
+		if x.state == indexOpen {
+			if err := recoverTrailer(w.dir, name, x, data); err != nil {
+				return err
+			}
+		}
+		for i := range x.commitments {
+			w.tree.push(leafHash(&x.commitments[i]))
+		}
+		now := time.Now()
+		c := &Checkpoint{
+			Origin:  originPrefix + w.man.id,
+			Size:    w.tree.n,
+			Hash:    w.tree.root(),
+			Segment: n,
+			Retired: w.retention(now),
+			Time:    now.Unix(),
+		}
+		if err := w.appendCheckpoint(c); err != nil {
+			return err
+		}
+		w.latest, w.retired, w.sealed[n] = c, c.Retired, c.Time
+		w.recovered += int64(len(x.commitments))
+		if w.opts.OnCheckpoint != nil {
+			w.opts.OnCheckpoint(c)
+		}
 	case x.state == indexAbandoned:
 		w.skipped[n] = true
 	}
 	return nil
+}
+
+// recoverTrailer gives the open index of a crashed writer's segment its
+// recovered trailer, dropping a torn last line: the ciphertext, whole
+// chunks and whatever tail the writer left, is bound as it is.
+func recoverTrailer(dir, name string, x *index, data []byte) error {
+	h, err := hashFile(filepath.Join(dir, segmentName(x.segment, "age")))
+	if err != nil {
+		return err
+	}
+	keep := len(indexHeader(x.storeID, x.segment, x.first)) + 65*len(x.commitments)
+	out := append(data[:keep:keep], recoveredTrailer(int64(len(x.commitments)), h)...)
+	return writeFileAtomic(name, out)
 }
 
 // finishTrailer writes a sealed trailer to segment n's index, binding its
@@ -435,7 +536,7 @@ func (w *Writer) appendCheckpoint(c *Checkpoint) error {
 	if err := c.sign(w.signer); err != nil {
 		return err
 	}
-	return appendDurably(filepath.Join(w.dir, checkpointsName), WitnessLine(c)+"\n")
+	return appendFile(filepath.Join(w.dir, checkpointsName), WitnessLine(c)+"\n", w.opts.Sync != SyncNone)
 }
 
 // Append adds one record, stamped with the current time.
@@ -506,18 +607,18 @@ func (w *Writer) appendLocked(t time.Time, data []byte) error {
 	w.frame = appendRecordFrame(w.frame[:0], salt, t.UnixNano(), data)
 	c := commit(w.frame[5:])
 	s := w.seg
+	// The index line waits until the record's chunk is handed to the sink,
+	// which writes it after that chunk (cipherSink.idx).
+	s.pend = hex.AppendEncode(s.pend, c[:])
+	s.pend = append(s.pend, '\n')
+	s.plain += int64(len(w.frame))
+	s.ends = append(s.ends, s.plain)
 	if _, err := s.enc.Write(w.frame); err != nil {
 		return fmt.Errorf("store: writing %s: %w", segmentName(s.num, "age"), err)
 	}
-	hex.Encode(s.hexLine[:64], c[:])
-	s.hexLine[64] = '\n'
-	if _, err := s.idxBuf.Write(s.hexLine[:]); err != nil {
-		return fmt.Errorf("store: writing %s: %w", segmentName(s.num, "idx"), err)
-	}
 	clear(w.frame[5 : 5+saltSize])
-	w.tree.push(tlog.RecordHash(c[:]))
+	w.tree.push(leafHash(&c))
 	s.count++
-	s.plain += int64(len(w.frame))
 	return nil
 }
 
@@ -537,16 +638,17 @@ func (w *Writer) openSegment() error {
 	if s.idx, err = openAppend(idxName); err != nil {
 		return err
 	}
-	// 4 KiB: a killed writer loses at most 63 commitments of unsealed
-	// records from the index, which only makes its "unsealed" count low.
-	s.idxBuf = bufio.NewWriterSize(s.idx, 4096)
 	if s.file, err = createFile(ageName, true); err != nil {
 		s.idx.Close()
 		return err
 	}
 	s.sink = newCipherSink(s.file)
+	s.sink.idx, s.sink.lines, s.sink.sync = s.idx, s.takeLines, w.opts.Sync
 	if s.enc, err = age.Encrypt(s.sink, w.opts.Recipients...); err == nil {
-		_, err = io.WriteString(s.enc, segmentHeader(w.man.id, n, s.first))
+		s.sink.header = s.sink.received
+		hdr := segmentHeader(w.man.id, n, s.first)
+		s.plain = int64(len(hdr))
+		_, err = io.WriteString(s.enc, hdr)
 	}
 	if err != nil {
 		s.sink.finish()
@@ -575,19 +677,14 @@ func (w *Writer) seal() error {
 	if err == nil {
 		err = serr
 	}
+	if err == nil {
+		// Every record is in the finished file now: the rest of the index.
+		_, err = s.idx.Write(s.takeLines(nil, s.plain))
+	}
 	if err != nil {
 		return fmt.Errorf("store: finishing %s: %w", segmentName(s.num, "age"), err)
 	}
-	if err := s.file.Sync(); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := s.idxBuf.Flush(); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := s.idx.Sync(); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := syncDir(w.dir); err != nil {
+	if err := w.syncFiles(s.file, s.idx); err != nil {
 		return err
 	}
 	now := time.Now()
@@ -607,8 +704,8 @@ func (w *Writer) seal() error {
 	if _, err := io.WriteString(s.idx, sealedTrailer(s.count, cipherHash)); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if err := s.idx.Sync(); err != nil {
-		return fmt.Errorf("store: %w", err)
+	if err := w.syncFiles(s.idx); err != nil {
+		return err
 	}
 	if err := w.writeTree(); err != nil {
 		return err
@@ -618,6 +715,20 @@ func (w *Writer) seal() error {
 		w.opts.OnCheckpoint(c)
 	}
 	return nil
+}
+
+// syncFiles fsyncs files, then the store's directory, unless the policy is
+// SyncNone.
+func (w *Writer) syncFiles(files ...*os.File) error {
+	if w.opts.Sync == SyncNone {
+		return nil
+	}
+	for _, f := range files {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	return syncDir(w.dir)
 }
 
 // retention returns how many of the oldest segments have no ciphertext
@@ -678,6 +789,14 @@ func (w *Writer) Checkpoint() (*Checkpoint, error) {
 		return nil, err
 	}
 	return w.latest, nil
+}
+
+// Recovered returns how many records Open recovered from segments a crashed
+// writer left, and sealed with a checkpoint of their own.
+func (w *Writer) Recovered() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.recovered
 }
 
 // Latest returns the latest checkpoint on disk.

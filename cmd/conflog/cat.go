@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/conflog/conflog/store"
@@ -103,8 +104,12 @@ func catMain(c *cli, args []string) int {
 			dir, rep.Retired, plural(int(rep.RetiredRecs), "record"))
 	}
 	if rep.Unsealed > 0 {
-		c.warningf("at least %d records after the latest checkpoint are unsealed and not shown", rep.Unsealed)
+		c.warningf("at least %d records after the latest checkpoint are unsealed and not shown (the next writer to open the store recovers them)", rep.Unsealed)
 	}
+	if rep.Unrecoverable > 0 {
+		c.warningf("%s listed in recovered segments were lost in a crash and not shown", plural(int(rep.Unrecoverable), "record"))
+	}
+	c.message("note", "%s is encrypted to %s", []any{dir, strings.Join(rep.Recipients, ", ")})
 	for _, p := range rep.Problems {
 		c.errorf("%s", p)
 	}

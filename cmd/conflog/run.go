@@ -96,6 +96,8 @@ Flags:
                       segments sealed more than D ago (default 0: forever).
                       Retired segments' indexes stay, so the store and every
                       checkpoint still verify; their records are gone for good
+  --sync POLICY       with store:DIR: when to fsync (seal, the default: at each
+                      checkpoint; batch: every MiB too; none); see store.SyncPolicy
 ` + detectHelp + `
 COMMAND runs in its own process group; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 SIGUSR1 and SIGUSR2 sent to conflog are forwarded to that group.

@@ -30,10 +30,11 @@ type storeFlags struct {
 	segAge    time.Duration
 	keepSegs  int
 	keepFor   time.Duration
+	sync      store.SyncPolicy
 }
 
 // storeOnlyFlags are the flags that mean something only with store:DIR.
-var storeOnlyFlags = []string{"recipient", "signer", "checkpoint-every", "segment-size", "segment-age", "keep-segments", "keep-for"}
+var storeOnlyFlags = []string{"recipient", "signer", "checkpoint-every", "segment-size", "segment-age", "keep-segments", "keep-for", "sync"}
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.recipient, "recipient", os.Getenv("CONFLOG_STORE_RECIPIENT"), "")
@@ -47,6 +48,15 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 		return err
 	})
 	fs.DurationVar(&f.segAge, "segment-age", store.DefaultMaxSegmentAge, "")
+	fs.Func("sync", "", func(s string) error {
+		for _, p := range []store.SyncPolicy{store.SyncSeal, store.SyncBatch, store.SyncNone} {
+			if s == p.String() {
+				f.sync = p
+				return nil
+			}
+		}
+		return fmt.Errorf("want seal, batch or none")
+	})
 	fs.IntVar(&f.keepSegs, "keep-segments", 0, "")
 	fs.DurationVar(&f.keepFor, "keep-for", 0, "")
 }
@@ -122,6 +132,7 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 		MaxSegmentAge:   f.segAge,
 		KeepSegments:    f.keepSegs,
 		KeepFor:         f.keepFor,
+		Sync:            f.sync,
 		OnCheckpoint:    s.witness,
 	})
 	if err != nil {

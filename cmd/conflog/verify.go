@@ -119,7 +119,10 @@ func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) i
 		c.warningf("%s", n)
 	}
 	if rep.Unsealed > 0 {
-		c.warningf("at least %d records after the latest checkpoint are unsealed (a writer is running, or crashed)", rep.Unsealed)
+		c.warningf("at least %d records after the latest checkpoint are unsealed (a writer is running, or crashed; the next writer recovers them)", rep.Unsealed)
+	}
+	if rep.Unrecoverable > 0 {
+		c.warningf("%s listed in recovered segments were lost in a crash", plural(int(rep.Unrecoverable), "record"))
 	}
 	for _, p := range rep.Problems {
 		c.errorf("%s", p)
@@ -137,6 +140,14 @@ func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) i
 	fmt.Fprintf(c.stdout, "  checkpoints: %d, signed by %s\n", rep.Checkpoints, signer)
 	fmt.Fprintf(c.stdout, "  latest: %d records, segment %d, root %s\n", l.Size, l.Segment, l.Hash)
 	fmt.Fprintf(c.stdout, "  segments: %d (%d retired)\n", rep.Segments, rep.Retired)
+	if rep.Recovered > 0 {
+		fmt.Fprintf(c.stdout, "  recovered: %s from segments crashed writers left\n", plural(int(rep.Recovered), "record"))
+	}
+	// Whoever holds one of these can read the store, and purge re-encrypts
+	// to them: the auditor should recognise every one.
+	for _, r := range rep.Recipients {
+		fmt.Fprintf(c.stdout, "  recipient: %s\n", r)
+	}
 	if len(opts.Identities) > 0 {
 		fmt.Fprintf(c.stdout, "  records: %d matched their commitments, %d purged\n", rep.Records, rep.Purged)
 	}
