@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +29,7 @@ func tinyStore(t testing.TB, k *testKeys) string {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Purge(dir, k.identity, func(b []byte) bool { return string(b) == "delta" }); err != nil {
+	if _, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`^delta$`)}); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -131,7 +131,7 @@ type Writer struct {
 
 type activeSegment struct {
 	num, first, count int64
-	plain             int64 // plaintext bytes so far, header included
+	hdr, plain        int64 // plaintext bytes of the header, and of the frames so far
 	opened            time.Time
 	file              *os.File
 	sink              *cipherSink
@@ -612,7 +612,7 @@ func (w *Writer) appendLocked(t time.Time, data []byte) error {
 	s.pend = hex.AppendEncode(s.pend, c[:])
 	s.pend = append(s.pend, '\n')
 	s.plain += int64(len(w.frame))
-	s.ends = append(s.ends, s.plain)
+	s.ends = append(s.ends, s.hdr+s.plain)
 	if _, err := s.enc.Write(w.frame); err != nil {
 		return fmt.Errorf("store: writing %s: %w", segmentName(s.num, "age"), err)
 	}
@@ -647,7 +647,7 @@ func (w *Writer) openSegment() error {
 	if s.enc, err = age.Encrypt(s.sink, w.opts.Recipients...); err == nil {
 		s.sink.header = s.sink.received
 		hdr := segmentHeader(w.man.id, n, s.first)
-		s.plain = int64(len(hdr))
+		s.hdr = int64(len(hdr))
 		_, err = io.WriteString(s.enc, hdr)
 	}
 	if err != nil {
@@ -679,7 +679,7 @@ func (w *Writer) seal() error {
 	}
 	if err == nil {
 		// Every record is in the finished file now: the rest of the index.
-		_, err = s.idx.Write(s.takeLines(nil, s.plain))
+		_, err = s.idx.Write(s.takeLines(nil, s.hdr+s.plain))
 	}
 	if err != nil {
 		return fmt.Errorf("store: finishing %s: %w", segmentName(s.num, "age"), err)
@@ -854,8 +854,10 @@ func verifierKey(skey string) (string, error) {
 	return v, nil
 }
 
-// keyName returns the name part of a note key, for messages.
+// keyName returns the name and hash of a note verifier key, for messages:
+// "conflog-store+1a2b3c4d". Two keys of one name differ in their hash.
 func keyName(vkey string) string {
-	name, _, _ := strings.Cut(vkey, "+")
-	return name
+	name, rest, _ := strings.Cut(vkey, "+")
+	hash, _, _ := strings.Cut(rest, "+")
+	return name + "+" + hash
 }

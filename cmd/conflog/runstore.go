@@ -119,7 +119,12 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 	if err != nil {
 		return nil, fmt.Errorf("--recipient: %w", err)
 	}
-	skey, err := os.ReadFile(f.signer)
+	sf, err := openSecret(f.signer)
+	if err != nil {
+		return nil, fmt.Errorf("--signer: %w", err)
+	}
+	skey, err := io.ReadAll(sf)
+	sf.Close()
 	if err != nil {
 		return nil, fmt.Errorf("--signer: %w", err)
 	}

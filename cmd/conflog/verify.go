@@ -82,11 +82,9 @@ func storeOptions(c *cli, key, identity, against string) (*store.VerifyOptions, 
 		opts.VerifierKey = k
 	}
 	if identity != "" {
-		ids, err := readIdentities(identity)
-		if err != nil {
-			c.errorf("-i: %v", err)
-			c.hintf("pass the 'identity' file conflog keygen wrote")
-			return nil, exitUsage, false
+		ids, code, ok := identityFlag(c, identity)
+		if !ok {
+			return nil, code, false
 		}
 		opts.Identities = ids
 	}
