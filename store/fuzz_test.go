@@ -53,7 +53,7 @@ func FuzzParseManifest(f *testing.F) {
 		f.Fatal(err)
 	}
 	vkey, _ := verifierKey(fuzzSKey)
-	m := &manifest{id: strings.Repeat("ab", 16), verifier: vkey, recipients: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}}
+	m := &manifest{id: strings.Repeat("ab", 16), version: 1, verifier: vkey, recipients: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}}
 	good, err := m.sign(s)
 	if err != nil {
 		f.Fatal(err)

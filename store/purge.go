@@ -83,7 +83,7 @@ func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error
 		return nil, err
 	}
 	defer unlock(lock)
-	m, err := readManifest(dir)
+	m, mhash, err := readManifestFile(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +110,19 @@ func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error
 	}
 	if x, ok := id.(*age.X25519Identity); ok && !slices.Contains(m.recipients, x.Recipient().String()) {
 		return nil, fmt.Errorf("store: purge: the store's manifest does not list this identity's recipient %s (check %s)", x.Recipient(), filepath.Join(dir, manifestName))
+	}
+	// And it must be the latest manifest signed, not an older one put
+	// back to restore a recipient since removed.
+	hist, err := readManifests(dir, m.verifier)
+	if err == nil && len(hist) == 0 {
+		err = errors.New("holds no manifest")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: purge: manifest history: %w", err)
+	}
+	last, latest := hist[len(hist)-1], cps[len(cps)-1]
+	if m.version != last.version || mhash != last.hash || latest.ManifestVersion > last.version || hist[latest.ManifestVersion-1].hash != latest.ManifestHash {
+		return nil, fmt.Errorf("store: purge: the manifest (version %d) is not the latest one signed (version %d, bound by checkpoint %d): an older or altered manifest was put back", m.version, max(last.version, latest.ManifestVersion), latest.Size)
 	}
 	nums, err := segmentNumbers(dir)
 	if err != nil {

@@ -120,8 +120,8 @@ func TestTamperEveryByte(t *testing.T) {
 		}
 		os.WriteFile(path, orig, 0o600)
 	}
-	if files != 9 {
-		t.Fatalf("tampered with %d files, want manifest, checkpoints, tree and 3×2 segment files", files)
+	if files != 10 {
+		t.Fatalf("tampered with %d files, want manifest, manifests, checkpoints, tree and 3×2 segment files", files)
 	}
 }
 

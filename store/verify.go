@@ -51,20 +51,21 @@ func (p Problem) String() string { return p.Where + ": " + p.Err.Error() }
 
 // A Report is what Verify found. The store verifies iff Problems is empty.
 type Report struct {
-	Latest        *Checkpoint // the latest valid checkpoint in the store
-	Checkpoints   int         // valid checkpoints in the store
-	Segments      int64       // segments, retired ones included
-	Retired       int64       // segments whose ciphertext retention removed
-	RetiredRecs   int64       // records in those segments: gone, their commitments kept
-	Records       int64       // records decrypted and matched (with identities)
-	Purged        int64       // purged records whose tags matched (with identities)
-	Unsealed      int64       // records after the latest checkpoint, written but never sealed: a lower bound (FORMAT.md)
-	Recovered     int64       // records of segments a crashed writer left, sealed when the store was next opened
-	Unrecoverable int64       // records a recovered segment's index lists but its ciphertext does not hold (with identities)
-	Witnessed     int         // public checkpoints checked
-	Recipients    []string    // the age recipients the signed manifest names: who can read the store, and whom purge re-encrypts to
-	Problems      []Problem
-	Notes         []string // facts worth knowing that are not failures
+	Latest           *Checkpoint // the latest valid checkpoint in the store
+	Checkpoints      int         // valid checkpoints in the store
+	Segments         int64       // segments, retired ones included
+	Retired          int64       // segments whose ciphertext retention removed
+	RetiredRecs      int64       // records in those segments: gone, their commitments kept
+	Records          int64       // records decrypted and matched (with identities)
+	Purged           int64       // purged records whose tags matched (with identities)
+	Unsealed         int64       // records after the latest checkpoint, written but never sealed: a lower bound (FORMAT.md)
+	Recovered        int64       // records of segments a crashed writer left, sealed when the store was next opened
+	Unrecoverable    int64       // records a recovered segment's index lists but its ciphertext does not hold (with identities)
+	Witnessed        int         // public checkpoints checked
+	Recipients       []string    // the age recipients the signed manifest names: who can read the store, and whom purge re-encrypts to
+	RecipientChanges []string    // every recipient added to or removed from the manifest since the store was created
+	Problems         []Problem
+	Notes            []string // facts worth knowing that are not failures
 }
 
 // OK reports whether every check passed.
@@ -103,7 +104,7 @@ func Verify(dir string, opts *VerifyOptions) (*Report, error) {
 	if opts == nil {
 		opts = &VerifyOptions{}
 	}
-	m, err := readManifest(dir)
+	m, mhash, err := readManifestFile(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +125,8 @@ func Verify(dir string, opts *VerifyOptions) (*Report, error) {
 	}
 
 	v := &verifier{dir: dir, id: m.id, opts: opts, r: r}
-	cps := verifyCheckpoints(dir, nv, m.id, r)
+	hist := verifyManifests(dir, vkey, m, mhash, r)
+	cps := verifyCheckpoints(dir, nv, m.id, hist, r)
 	v.bySegment = map[int64]*Checkpoint{}
 	for _, c := range cps {
 		v.bySegment[c.Segment] = c
@@ -584,9 +586,44 @@ func (s *segmentCheck) close() {
 	}
 }
 
+// verifyManifests checks the manifest history: every version signed by vkey,
+// the manifest the latest of them, and reports every change of recipients.
+// It returns the history, or nil if it cannot be read.
+func verifyManifests(dir, vkey string, m *manifest, mhash [32]byte, r *Report) []signedManifest {
+	hist, err := readManifests(dir, vkey)
+	if err == nil && len(hist) == 0 {
+		err = errors.New("holds no manifest")
+	}
+	if err != nil {
+		r.problem(manifestsName, "%v", err)
+		return nil
+	}
+	last := hist[len(hist)-1]
+	switch {
+	case m.version == last.version && mhash == last.hash:
+	case m.version < last.version:
+		r.problem(manifestName, "is version %d, but version %d was signed after it: an older manifest was put back (replayed)", m.version, last.version)
+	case m.version > last.version:
+		r.problem(manifestName, "is version %d, which %s does not hold (a writer stopped while changing the recipients: reopen the store; or the history was cut)", m.version, manifestsName)
+	default:
+		r.problem(manifestName, "is not the version %d that was signed (altered)", m.version)
+	}
+	for i := 1; i < len(hist); i++ {
+		added, removed := diffRecipients(hist[i-1].recipients, hist[i].recipients)
+		for _, a := range added {
+			r.RecipientChanges = append(r.RecipientChanges, fmt.Sprintf("manifest version %d added recipient %s", i+1, a))
+		}
+		for _, a := range removed {
+			r.RecipientChanges = append(r.RecipientChanges, fmt.Sprintf("manifest version %d removed recipient %s", i+1, a))
+		}
+	}
+	return hist
+}
+
 // verifyCheckpoints checks every line of DIR/checkpoints and the chain they
-// form, returning the valid ones in order.
-func verifyCheckpoints(dir string, v note.Verifier, id string, r *Report) []*Checkpoint {
+// form, and the manifest each binds against the history hist (if read),
+// returning the valid ones in order.
+func verifyCheckpoints(dir string, v note.Verifier, id string, hist []signedManifest, r *Report) []*Checkpoint {
 	data, err := os.ReadFile(filepath.Join(dir, checkpointsName))
 	if err != nil {
 		r.problem(checkpointsName, "%v", err)
@@ -613,10 +650,17 @@ func verifyCheckpoints(dir string, v note.Verifier, id string, r *Report) []*Che
 			if c.Size != 0 || c.Segment != 0 {
 				r.problem(where, "the first checkpoint is not the new store's empty tree (older checkpoints were removed)")
 			}
-		} else if p := out[len(out)-1]; c.Segment <= p.Segment || c.Size < p.Size || c.Retired < p.Retired {
-			r.problem(where, "does not follow the previous checkpoint (segment %d→%d, size %d→%d, retired %d→%d): checkpoints reordered or replayed",
-				p.Segment, c.Segment, p.Size, c.Size, p.Retired, c.Retired)
+		} else if p := out[len(out)-1]; c.Segment <= p.Segment || c.Size < p.Size || c.Retired < p.Retired || c.ManifestVersion < p.ManifestVersion {
+			r.problem(where, "does not follow the previous checkpoint (segment %d→%d, size %d→%d, retired %d→%d, manifest %d→%d): checkpoints reordered or replayed",
+				p.Segment, c.Segment, p.Size, c.Size, p.Retired, c.Retired, p.ManifestVersion, c.ManifestVersion)
 			continue
+		}
+		if hist != nil {
+			if c.ManifestVersion > int64(len(hist)) {
+				r.problem(where, "binds manifest version %d, which %s does not hold (the history was cut, or an older manifest put back)", c.ManifestVersion, manifestsName)
+			} else if hist[c.ManifestVersion-1].hash != c.ManifestHash {
+				r.problem(where, "binds a manifest version %d other than the one %s holds", c.ManifestVersion, manifestsName)
+			}
 		}
 		out = append(out, c)
 	}
@@ -640,7 +684,7 @@ func listSegments(dir string, r *Report) int64 {
 		n, _, ok := parseSegmentName(name)
 		switch {
 		case ok:
-		case name == manifestName || name == checkpointsName || name == treeName:
+		case name == manifestName || name == manifestsName || name == checkpointsName || name == treeName:
 			continue
 		case strings.HasSuffix(name, ".age.tmp"):
 			r.note("%s: left by an interrupted purge; rerun conflog purge to finish it", name)

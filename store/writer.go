@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -106,12 +107,14 @@ func (p SyncPolicy) String() string {
 // A Writer appends records to a store. Only one Writer may have a store open
 // at a time, across processes. Its methods are safe for concurrent use.
 type Writer struct {
-	mu     sync.Mutex
-	dir    string
-	opts   Options
-	signer note.Signer
-	man    *manifest
-	lock   *os.File
+	mu                         sync.Mutex
+	dir                        string
+	opts                       Options
+	signer                     note.Signer
+	man                        *manifest
+	manHash                    [32]byte // of the signed manifest file, bound into checkpoints
+	recipsAdded, recipsRemoved []string // recipients Open changed
+	lock                       *os.File
 
 	tree      frontier
 	latest    *Checkpoint
@@ -217,41 +220,77 @@ func (w *Writer) tick() time.Duration {
 	return min(w.opts.CheckpointEvery, w.opts.MaxSegmentAge)
 }
 
-// writeManifest signs m and writes it to path.
-func (w *Writer) writeManifest(path string, m *manifest) error {
+// publishManifest signs m, writes it to the manifest file and appends it to
+// the manifest history, in that order (a crash in between is finished by the
+// next Open).
+func (w *Writer) publishManifest(m *manifest) error {
 	data, err := m.sign(w.signer)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, data)
+	if err := writeFileAtomic(filepath.Join(w.dir, manifestName), data); err != nil {
+		return err
+	}
+	if err := appendDurably(filepath.Join(w.dir, manifestsName), manifestLine(data)); err != nil {
+		return err
+	}
+	w.man, w.manHash = m, sha256.Sum256(data)
+	return nil
 }
 
 // load reads (or creates) the manifest, checkpoints and indexes, and recovers
 // from a crashed writer.
 func (w *Writer) load(vkey string, recips []string) error {
-	mpath := filepath.Join(w.dir, manifestName)
-	m, err := readManifest(w.dir)
+	m, mhash, err := readManifestFile(w.dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if names, _ := storeFiles(w.dir); len(names) > 0 {
 			return fmt.Errorf("store: %s holds files but no manifest: not a store, or a damaged one", w.dir)
 		}
-		m = &manifest{id: newID(), verifier: vkey, recipients: recips}
-		if err := w.writeManifest(mpath, m); err != nil {
+		if err := w.publishManifest(&manifest{id: newID(), version: 1, verifier: vkey, recipients: recips}); err != nil {
 			return err
 		}
 	case err != nil:
 		return err
 	case m.verifier != vkey:
-		return fmt.Errorf("store: %s is signed by %s, not by this signing key", w.dir, keyName(m.verifier))
-	case strings.Join(m.recipients, "\n") != strings.Join(recips, "\n"):
+		return fmt.Errorf("store: %s is signed by %s, not by this signing key (%s)", w.dir, keyName(m.verifier), keyName(vkey))
+	default:
+		hist, err := readManifests(w.dir, vkey)
+		if err == nil && len(hist) == 0 {
+			err = errors.New("holds no manifest")
+		}
+		if err != nil {
+			return fmt.Errorf("store: %s: manifest history: %w", w.dir, err)
+		}
+		last := hist[len(hist)-1]
+		switch {
+		case m.version == last.version && mhash == last.hash:
+		case m.version == last.version+1:
+			// A writer died between writing a new manifest and
+			// recording it.
+			data, err := os.ReadFile(filepath.Join(w.dir, manifestName))
+			if err == nil {
+				err = appendDurably(filepath.Join(w.dir, manifestsName), manifestLine(data))
+			}
+			if err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("store: %s: the manifest is version %d, but version %d was signed: an older or altered manifest was put back", w.dir, m.version, last.version)
+		}
+		w.man, w.manHash = m, mhash
+		if slices.Equal(m.recipients, recips) {
+			break
+		}
 		// New recipients from now on; purge re-encrypts to the latest ones.
-		m.recipients = recips
-		if err := w.writeManifest(mpath, m); err != nil {
+		w.recipsAdded, w.recipsRemoved = diffRecipients(m.recipients, recips)
+		next := *m
+		next.version, next.recipients = m.version+1, recips
+		if err := w.publishManifest(&next); err != nil {
 			return err
 		}
 	}
-	w.man = m
+	m = w.man
 	verifier, err := note.NewVerifier(vkey)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
@@ -263,7 +302,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 	if len(cps) == 0 {
 		// A new store: its first checkpoint is the empty tree, so that even
 		// "no records yet" is a signed, witnessable statement.
-		c := &Checkpoint{Origin: originPrefix + m.id, Size: 0, Hash: emptyTreeHash(), Time: time.Now().Unix()}
+		c := w.newCheckpoint(0, time.Now())
 		if err := w.appendCheckpoint(c); err != nil {
 			return err
 		}
@@ -387,15 +426,7 @@ func (w *Writer) loadSegment(n int64) error {
 		for i := range x.commitments {
 			w.tree.push(leafHash(&x.commitments[i]))
 		}
-		now := time.Now()
-		c := &Checkpoint{
-			Origin:  originPrefix + w.man.id,
-			Size:    w.tree.n,
-			Hash:    w.tree.root(),
-			Segment: n,
-			Retired: w.retention(now),
-			Time:    now.Unix(),
-		}
+		c := w.newCheckpoint(n, time.Now())
 		if err := w.appendCheckpoint(c); err != nil {
 			return err
 		}
@@ -529,6 +560,29 @@ func parseCheckpointLines(data []byte) []Witness {
 		out = append(out, decodeWitness(i+1, []byte(b64)))
 	}
 	return out
+}
+
+// newCheckpoint returns the checkpoint sealing segment seg at now: the tree
+// so far, retention, and the manifest in force.
+func (w *Writer) newCheckpoint(seg int64, now time.Time) *Checkpoint {
+	return &Checkpoint{
+		Origin:          originPrefix + w.man.id,
+		Size:            w.tree.n,
+		Hash:            w.tree.root(),
+		Segment:         seg,
+		Retired:         w.retention(now),
+		Time:            now.Unix(),
+		ManifestVersion: w.man.version,
+		ManifestHash:    w.manHash,
+	}
+}
+
+// RecipientChanges returns the recipients Open added to the store's
+// manifest, and those it removed, because Options.Recipients differ from
+// the manifest's: whoever holds an added one can read every segment written
+// from now on, and every one a purge re-encrypts.
+func (w *Writer) RecipientChanges() (added, removed []string) {
+	return w.recipsAdded, w.recipsRemoved
 }
 
 // appendCheckpoint signs c and appends it to DIR/checkpoints, durably.
@@ -689,14 +743,7 @@ func (w *Writer) seal() error {
 	}
 	now := time.Now()
 	w.sealed[s.num] = now.Unix()
-	c := &Checkpoint{
-		Origin:  originPrefix + w.man.id,
-		Size:    w.tree.n,
-		Hash:    w.tree.root(),
-		Segment: s.num,
-		Retired: w.retention(now),
-		Time:    now.Unix(),
-	}
+	c := w.newCheckpoint(s.num, now)
 	if err := w.appendCheckpoint(c); err != nil {
 		return err
 	}

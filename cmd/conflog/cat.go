@@ -109,6 +109,9 @@ func catMain(c *cli, args []string) int {
 	if rep.Unrecoverable > 0 {
 		c.warningf("%s listed in recovered segments were lost in a crash and not shown", plural(int(rep.Unrecoverable), "record"))
 	}
+	for _, ch := range rep.RecipientChanges {
+		c.warningf("%s: %s", dir, ch)
+	}
 	c.message("note", "%s is encrypted to %s", []any{dir, strings.Join(rep.Recipients, ", ")})
 	for _, p := range rep.Problems {
 		c.errorf("%s", p)

@@ -143,6 +143,15 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 	if err != nil {
 		return nil, err
 	}
+	// A new recipient can read everything written from now on, and every
+	// segment a purge re-encrypts: say so where the operator looks.
+	added, removed := s.w.RecipientChanges()
+	for _, r := range added {
+		fmt.Fprintf(out, "%s conflog run: warning: store %s: recipient %s added to the manifest: it can read every segment written from now on, and every one a purge re-encrypts\n", prefix, dir, r)
+	}
+	for _, r := range removed {
+		fmt.Fprintf(out, "%s conflog run: warning: store %s: recipient %s removed from the manifest\n", prefix, dir, r)
+	}
 	return s, nil
 }
 

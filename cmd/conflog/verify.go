@@ -116,6 +116,9 @@ func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) i
 	for _, n := range rep.Notes {
 		c.warningf("%s", n)
 	}
+	for _, ch := range rep.RecipientChanges {
+		c.warningf("%s: %s (check that you know every recipient: each can read the store)", dir, ch)
+	}
 	if rep.Unsealed > 0 {
 		c.warningf("at least %d records after the latest checkpoint are unsealed (a writer is running, or crashed; the next writer recovers them)", rep.Unsealed)
 	}

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// A recipient added by anyone holding the signing key is reported, by the
+// writer and by every later verify; an older manifest put back (restoring a
+// removed recipient) is caught by verify, Open and Purge, even with the
+// manifest history cut to match, because checkpoints bind the manifest.
+func TestManifestReplayAndRecipientChanges(t *testing.T) {
+	k := newTestKeys(t)
+	intruder := newTestKeys(t)
+	dir := t.TempDir()
+	w := openT(t, dir, k.options())
+	appendT(t, w, "one")
+	w.Close()
+
+	o := k.options()
+	o.Recipients = append(o.Recipients, intruder.identity.Recipient())
+	w = openT(t, dir, o)
+	if added, _ := w.RecipientChanges(); len(added) != 1 || added[0] != intruder.identity.Recipient().String() {
+		t.Fatalf("the writer did not report the added recipient: %v", added)
+	}
+	appendT(t, w, "two")
+	w.Close()
+	withIntruder, _ := os.ReadFile(filepath.Join(dir, manifestName))
+
+	w = openT(t, dir, k.options()) // the intruder is removed again
+	appendT(t, w, "three")
+	w.Close()
+	rep, err := Verify(dir, &VerifyOptions{VerifierKey: k.vkey})
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %v", err, rep.Err())
+	}
+	changes := strings.Join(rep.RecipientChanges, "\n")
+	if !strings.Contains(changes, "manifest version 2 added recipient "+intruder.identity.Recipient().String()) ||
+		!strings.Contains(changes, "manifest version 3 removed recipient "+intruder.identity.Recipient().String()) {
+		t.Fatalf("recipient changes: %q", rep.RecipientChanges)
+	}
+
+	// Replay: the signed version 2, intruder included, put back.
+	os.WriteFile(filepath.Join(dir, manifestName), withIntruder, 0o600)
+	rep, _ = Verify(dir, &VerifyOptions{VerifierKey: k.vkey})
+	if rep.OK() || !strings.Contains(rep.Err().Error(), "an older manifest was put back") {
+		t.Fatalf("replayed manifest: %v", rep.Err())
+	}
+	if _, err := Open(dir, k.options()); err == nil || !strings.Contains(err.Error(), "older or altered manifest") {
+		t.Fatalf("Open on a replayed manifest: %v", err)
+	}
+	if _, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`one`)}); err == nil || !strings.Contains(err.Error(), "older or altered manifest") {
+		t.Fatalf("Purge on a replayed manifest: %v", err)
+	}
+	// The history cut to version 2 as well: the checkpoints bind version 3.
+	hist, _ := os.ReadFile(filepath.Join(dir, manifestsName))
+	lines := strings.SplitAfter(string(hist), "\n")
+	os.WriteFile(filepath.Join(dir, manifestsName), []byte(strings.Join(lines[:2], "")), 0o600)
+	rep, _ = Verify(dir, &VerifyOptions{VerifierKey: k.vkey})
+	if rep.OK() || !strings.Contains(rep.Err().Error(), "binds manifest version 3, which manifests does not hold") {
+		t.Fatalf("replayed manifest and history: %v", rep.Err())
+	}
+	if _, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`one`)}); err == nil {
+		t.Fatal("Purge re-encrypted to a replayed manifest")
+	}
+}
