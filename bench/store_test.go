@@ -313,3 +313,86 @@ func storePeakHeap(f func()) uint64 {
 	<-stopped
 	return peak.Load()
 }
+
+// BenchmarkStoreRun runs `conflog run` on the gate benchmark's log (1 GiB,
+// 4 MiB under -short) with cat as the job, its private lines going three
+// ways side by side: private=file (--private file:PATH, not synced),
+// private=store (--private store:DIR, at its defaults), and, for the cost
+// of the encryption alone, the age CLI encrypting the whole log
+// (private=agecli; not a gate). disk-B is what each leaves on disk: the
+// file, every file of the store, the age file.
+func BenchmarkStoreRun(b *testing.B) {
+	s := gateFixtures(b)
+	keys := filepath.Join(b.TempDir(), "keys")
+	if out, err := exec.Command(s.bin, "keygen", keys).CombinedOutput(); err != nil {
+		b.Fatalf("keygen: %v\n%s", err, out)
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer devnull.Close()
+	run := func(b *testing.B, private string, extra ...string) {
+		args := append([]string{"run", "--prefix", gatePrefix, "--private", private}, extra...)
+		cmd := exec.Command(s.bin, append(args, "--", s.catPath, s.log)...)
+		cmd.Stdout, cmd.Stderr = devnull, devnull
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("%v: %v", cmd.Args, err)
+		}
+	}
+	b.Run("private=file", func(b *testing.B) {
+		b.SetBytes(s.size)
+		var disk int64
+		for b.Loop() {
+			path := filepath.Join(b.TempDir(), "private.log")
+			run(b, "file:"+path)
+			disk = storeDiskSize(b, path)
+		}
+		b.ReportMetric(float64(disk), "disk-B")
+	})
+	b.Run("private=store", func(b *testing.B) {
+		b.SetBytes(s.size)
+		var disk int64
+		for b.Loop() {
+			dir := filepath.Join(b.TempDir(), "store")
+			run(b, "store:"+dir, "--recipient", filepath.Join(keys, "recipient"), "--signer", filepath.Join(keys, "signer"))
+			disk = storeDiskSize(b, dir)
+		}
+		b.ReportMetric(float64(disk), "disk-B")
+	})
+	b.Run("private=agecli", func(b *testing.B) {
+		ageBin, err := exec.LookPath("age")
+		if err != nil {
+			b.Skip("the age CLI is not installed (.ci/run installs it): apt-get install age")
+		}
+		recipient, err := os.ReadFile(filepath.Join(keys, "recipient"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(s.size)
+		var disk int64
+		for b.Loop() {
+			out := filepath.Join(b.TempDir(), "log.age")
+			if o, err := exec.Command(ageBin, "-r", string(recipient[:len(recipient)-1]), "-o", out, s.log).CombinedOutput(); err != nil {
+				b.Fatalf("age: %v\n%s", err, o)
+			}
+			disk = storeDiskSize(b, out)
+		}
+		b.ReportMetric(float64(disk), "disk-B")
+	})
+}
+
+// storeDiskSize returns the bytes in path, a file or a directory's files.
+func storeDiskSize(b *testing.B, path string) int64 {
+	var n int64
+	err := filepath.Walk(path, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			n += fi.Size()
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
