@@ -1,11 +1,14 @@
 package store
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"filippo.io/age"
 )
 
 // A recipient added by anyone holding the signing key is reported, by the
@@ -65,5 +68,47 @@ func TestManifestReplayAndRecipientChanges(t *testing.T) {
 	}
 	if _, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`one`)}); err == nil {
 		t.Fatal("Purge re-encrypted to a replayed manifest")
+	}
+}
+
+// One damaged index, or one swapped ciphertext, is one cause: the problems
+// that follow from it (every later checkpoint's root, the records of the
+// swapped segment) are folded under it, and the cause comes first.
+func TestFollowOnProblemsAreFolded(t *testing.T) {
+	k := newTestKeys(t)
+	dir := t.TempDir()
+	w := openT(t, dir, k.options())
+	for i := range 6 {
+		appendT(t, w, fmt.Sprintf("record %d", i), "more")
+		w.Checkpoint()
+	}
+	w.Close()
+
+	damaged := copyDir(t, dir)
+	rewriteIndex(t, damaged, 2, func(lines []string) []string {
+		b := []byte(lines[0])
+		b[0] ^= 1 // still a hex digit
+		lines[0] = string(b)
+		return lines
+	})
+	rep, err := Verify(damaged, &VerifyOptions{VerifierKey: k.vkey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	causes, followOns := rep.Causes()
+	if len(causes) != 1 || followOns[0] != 5 || !strings.Contains(causes[0].Where, "checkpoints line 3") {
+		t.Fatalf("causes %v, follow-ons %v, of %d problems:\n%v", causes, followOns, len(rep.Problems), rep.Err())
+	}
+
+	swapped := copyDir(t, dir)
+	seg3, _ := os.ReadFile(filepath.Join(swapped, segmentName(3, "age")))
+	os.WriteFile(filepath.Join(swapped, segmentName(2, "age")), seg3, 0o600)
+	rep, err = Verify(swapped, &VerifyOptions{VerifierKey: k.vkey, Identities: []age.Identity{k.identity}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	causes, followOns = rep.Causes()
+	if len(causes) != 1 || followOns[0] == 0 || !strings.Contains(causes[0].Err.Error(), "ciphertext does not match the hash") {
+		t.Fatalf("causes %v, follow-ons %v:\n%v", causes, followOns, rep.Err())
 	}
 }

@@ -106,7 +106,7 @@ func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error
 		err = errors.New("no checkpoints")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: purge: the checkpoints are not signed by the manifest's key (%w)", err)
+		return nil, damaged("store: purge: the checkpoints are not signed by the manifest's key (%v)", err)
 	}
 	if x, ok := id.(*age.X25519Identity); ok && !slices.Contains(m.recipients, x.Recipient().String()) {
 		return nil, fmt.Errorf("store: purge: the store's manifest does not list this identity's recipient %s (check %s)", x.Recipient(), filepath.Join(dir, manifestName))
@@ -118,11 +118,11 @@ func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error
 		err = errors.New("holds no manifest")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: purge: manifest history: %w", err)
+		return nil, damaged("store: purge: manifest history: %v", err)
 	}
 	last, latest := hist[len(hist)-1], cps[len(cps)-1]
 	if m.version != last.version || mhash != last.hash || latest.ManifestVersion > last.version || hist[latest.ManifestVersion-1].hash != latest.ManifestHash {
-		return nil, fmt.Errorf("store: purge: the manifest (version %d) is not the latest one signed (version %d, bound by checkpoint %d): an older or altered manifest was put back", m.version, max(last.version, latest.ManifestVersion), latest.Size)
+		return nil, damaged("store: purge: the manifest (version %d) is not the latest one signed (version %d, bound by checkpoint %d): an older or altered manifest was put back", m.version, max(last.version, latest.ManifestVersion), latest.Size)
 	}
 	nums, err := segmentNumbers(dir)
 	if err != nil {
@@ -222,7 +222,7 @@ func (p *purger) open(n int64, finish bool) (*index, string, *os.File, error) {
 	}
 	x, err := parseIndex(data)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("store: %s: %w", idxName, err)
+		return nil, "", nil, damaged("store: %s: %v", idxName, err)
 	}
 	x.commitments = slices.Clip(x.commitments)
 	state := map[int]string{indexSealed: "sealed", indexRecovered: "recovered", indexAbandoned: "abandoned", indexOpen: "unsealed"}[x.state]
@@ -246,7 +246,7 @@ func (p *purger) open(n int64, finish bool) (*index, string, *os.File, error) {
 			}
 		}
 		if h != x.cipherHash {
-			return nil, "", nil, fmt.Errorf("store: %s: ciphertext does not match the hash in its index", ageName)
+			return nil, "", nil, damaged("store: %s: ciphertext does not match the hash in its index", ageName)
 		}
 	}
 	if finish {
@@ -280,20 +280,20 @@ func (p *purger) frames(f *os.File, x *index, each func(i int64, fr *frame) erro
 		return false, fmt.Errorf("store: %s: %w", name, err)
 	}
 	if sr.id != p.storeID || sr.segment != x.segment || sr.first != x.first {
-		return false, fmt.Errorf("store: %s: encrypted header does not match its index", name)
+		return false, damaged("store: %s: encrypted header does not match its index", name)
 	}
 	sr.reuse = true
 	for i := range x.count {
 		fr, err := sr.next()
 		if err != nil {
 			if x.state == indexSealed {
-				return false, fmt.Errorf("store: %s: record %d: %v", name, i, readErr(err))
+				return false, damaged("store: %s: record %d: %v", name, i, readErr(err))
 			}
 			return true, nil // lost in a crash: the rest is gone already
 		}
 		cm := x.commitments[i]
 		if !fr.purged && commit(fr.body) != cm {
-			return false, fmt.Errorf("store: %s: record %d does not match its commitment", name, i)
+			return false, damaged("store: %s: record %d does not match its commitment", name, i)
 		}
 		if err := each(i, fr); err != nil {
 			return false, err
@@ -304,7 +304,7 @@ func (p *purger) frames(f *os.File, x *index, each func(i int64, fr *frame) erro
 		return false, nil
 	}
 	if x.state == indexSealed {
-		return false, fmt.Errorf("store: %s: more records than its index lists", name)
+		return false, damaged("store: %s: more records than its index lists", name)
 	}
 	return true, nil
 }

@@ -45,6 +45,11 @@ type VerifyOptions struct {
 type Problem struct {
 	Where string // a file in the store (with a line or record) or the public log
 	Err   error
+	// Cause, if not 0, is the 1-based index in Report.Problems of the
+	// problem this one follows from (a record that no longer matches after
+	// its segment's ciphertext was replaced; every checkpoint after a
+	// damaged index): fixing that one fixes this one.
+	Cause int
 }
 
 func (p Problem) String() string { return p.Where + ": " + p.Err.Error() }
@@ -82,6 +87,24 @@ func (r *Report) Err() error {
 
 func (r *Report) problem(where string, format string, args ...any) {
 	r.Problems = append(r.Problems, Problem{Where: where, Err: fmt.Errorf(format, args...)})
+}
+
+// Causes returns the problems that follow from no other, each with how many
+// problems follow from it.
+func (r *Report) Causes() (causes []Problem, followOns []int) {
+	count := map[int]int{}
+	for _, p := range r.Problems {
+		if p.Cause != 0 {
+			count[p.Cause]++
+		}
+	}
+	for i, p := range r.Problems {
+		if p.Cause == 0 {
+			causes = append(causes, p)
+			followOns = append(followOns, count[i+1])
+		}
+	}
+	return causes, followOns
 }
 
 func (r *Report) note(format string, args ...any) {
@@ -155,17 +178,17 @@ func Verify(dir string, opts *VerifyOptions) (*Report, error) {
 	// A checkpoint whose segment was never reached was not checked.
 	for i, c := range cps {
 		if !v.checked[c] && c.Segment > 0 {
-			r.problem(fmt.Sprintf("%s line %d", checkpointsName, i+1), "seals segment %d, whose index is missing or unreadable", c.Segment)
+			v.treeProblem(fmt.Sprintf("%s line %d", checkpointsName, i+1), "seals segment %d, whose index is missing or unreadable", c.Segment)
 		}
 	}
 	if v.latest != nil && v.latest.Size != v.tree.n {
 		r.note("the indexes hold %d sealed records, the latest checkpoint %d", v.tree.n, v.latest.Size)
 	}
 	for _, w := range v.pending {
-		r.problem(w.where, "pins %d records, more than the store's indexes hold", w.c.Size)
+		v.treeProblem(w.where, "pins %d records, more than the store's indexes hold", w.c.Size)
 	}
 	if v.cache != nil {
-		r.problem(treeName, "holds the tree after segment %d, which no checkpoint seals (reopen the store to rebuild it)", v.cacheSeg)
+		v.treeProblem(treeName, "holds the tree after segment %d, which no checkpoint seals (reopen the store to rebuild it)", v.cacheSeg)
 	}
 	return r, nil
 }
@@ -194,7 +217,7 @@ func (v *verifier) checkTree(n int64) {
 		return
 	}
 	if v.cache.n != v.tree.n || !slices.Equal(v.cache.hashes, v.tree.hashes) {
-		v.r.problem(treeName, "does not match the tree after segment %d (reopen the store to rebuild it)", n)
+		v.treeProblem(treeName, "does not match the tree after segment %d (reopen the store to rebuild it)", n)
 	}
 	v.cache = nil
 }
@@ -210,6 +233,7 @@ type verifier struct {
 	keys      [][]byte // purge tag keys of the identities
 	tree      frontier // the leaves of every sealed segment so far
 	pending   []witnessCheck
+	cause     int       // the first problem with the tree (see treeProblem)
 	cache     *frontier // the writer's tree file, until checked
 	cacheSeg  int64
 }
@@ -257,13 +281,26 @@ func (v *verifier) witnesses(nv note.Verifier) {
 	slices.SortStableFunc(v.pending, func(a, b witnessCheck) int { return cmp.Compare(a.c.Size, b.c.Size) })
 }
 
+// treeProblem reports a problem with the tree: an index that cannot be
+// read, or a root or size that does not match. The first one is the cause
+// of every later one: once a leaf is missing or wrong, every checkpoint
+// after it fails too.
+func (v *verifier) treeProblem(where string, format string, args ...any) {
+	v.r.problem(where, format, args...)
+	if v.cause == 0 {
+		v.cause = len(v.r.Problems)
+	} else {
+		v.r.Problems[len(v.r.Problems)-1].Cause = v.cause
+	}
+}
+
 // checkWitnesses checks the queued witnesses of the tree's current size.
 func (v *verifier) checkWitnesses() {
 	for len(v.pending) > 0 && v.pending[0].c.Size == v.tree.n {
 		w := v.pending[0]
 		v.pending = v.pending[1:]
 		if w.c.Hash != v.tree.root() {
-			v.r.problem(w.where, "checkpoint of %d records is not consistent with the store (the root of its first %d records differs): the store was rewritten", w.c.Size, w.c.Size)
+			v.treeProblem(w.where, "checkpoint of %d records is not consistent with the store (the root of its first %d records differs): the store was rewritten", w.c.Size, w.c.Size)
 		}
 	}
 }
@@ -276,17 +313,17 @@ func (v *verifier) segment(n int64) error {
 	name := segmentName(n, "idx")
 	f, err := os.Open(filepath.Join(v.dir, name))
 	if errors.Is(err, os.ErrNotExist) {
-		r.problem(name, "missing (segment %d was removed)", n)
+		v.treeProblem(name, "missing (segment %d was removed)", n)
 		return nil
 	}
 	if err != nil {
-		r.problem(name, "%v", err)
+		v.treeProblem(name, "%v", err)
 		return nil
 	}
 	defer f.Close()
 	state, err := peekTrailer(f)
 	if err != nil {
-		r.problem(name, "%v", err)
+		v.treeProblem(name, "%v", err)
 		return nil
 	}
 	latest := v.latest
@@ -308,7 +345,7 @@ func (v *verifier) segment(n int64) error {
 			return fmt.Errorf("says it is segment %d (segments renamed or reordered)", x.segment)
 		}
 		if x.first != v.tree.n && latest != nil && n <= latest.Segment {
-			r.problem(name, "starts at leaf %d, but the segments before it end at %d (a segment was removed, reordered or swapped)", x.first, v.tree.n)
+			v.treeProblem(name, "starts at leaf %d, but the segments before it end at %d (a segment was removed, reordered or swapped)", x.first, v.tree.n)
 		}
 		s.first = x.first
 		if inTree && (!bound || s.file != nil) && len(v.opts.Identities) > 0 {
@@ -335,7 +372,7 @@ func (v *verifier) segment(n int64) error {
 		return onRecordErr
 	}
 	if err != nil {
-		r.problem(name, "%v", err)
+		v.treeProblem(name, "%v", err)
 		return nil
 	}
 	if x.state != state {
@@ -386,9 +423,9 @@ func (v *verifier) segment(n int64) error {
 		v.checked[c] = true
 		where := fmt.Sprintf("%s line %d", checkpointsName, c.line)
 		if v.tree.n != c.Size {
-			r.problem(where, "says %d records through segment %d, but the indexes hold %d", c.Size, c.Segment, v.tree.n)
+			v.treeProblem(where, "says %d records through segment %d, but the indexes hold %d", c.Size, c.Segment, v.tree.n)
 		} else if v.tree.root() != c.Hash {
-			r.problem(where, "root hash of %d records does not match the commitments (one was altered, removed or reordered, in segment %d or before)", c.Size, c.Segment)
+			v.treeProblem(where, "root hash of %d records does not match the commitments (one was altered, removed or reordered, in segment %d or before)", c.Size, c.Segment)
 		}
 		v.checkTree(n)
 	}
@@ -434,9 +471,16 @@ type segmentCheck struct {
 	missing    bool
 	recovered  bool           // a crashed writer's segment: its ciphertext may end without age's last chunk
 	sr         *segmentReader // nil when not decrypting, or decryption failed
+	deferred   []Problem
 }
 
 func (s *segmentCheck) where() string { return segmentName(s.num, "age") }
+
+// problem records a problem found decrypting the segment. It waits for
+// finish: if the ciphertext does not match its hash, that is the cause.
+func (s *segmentCheck) problem(format string, args ...any) {
+	s.deferred = append(s.deferred, Problem{Where: s.where(), Err: fmt.Errorf(format, args...)})
+}
 
 // openCiphertext opens the sealed segment's age file, to hash it.
 func (s *segmentCheck) openCiphertext() {
@@ -471,19 +515,18 @@ func (s *segmentCheck) source() io.Reader {
 
 // startDecrypt starts decrypting src and checks the plaintext header.
 func (s *segmentCheck) startDecrypt(src io.Reader) {
-	r := s.v.r
 	dec, err := age.Decrypt(src, s.v.opts.Identities...)
 	if err != nil {
-		r.problem(s.where(), "cannot decrypt: %v", err)
+		s.problem("cannot decrypt: %v", err)
 		return
 	}
 	sr, err := readSegmentHeader(dec)
 	if err != nil {
-		r.problem(s.where(), "%v", err)
+		s.problem("%v", err)
 		return
 	}
 	if sr.id != s.v.id || sr.segment != s.num || sr.first != s.first {
-		r.problem(s.where(), "encrypted header says store %s segment %d first %d: swapped in from elsewhere", sr.id, sr.segment, sr.first)
+		s.problem("encrypted header says store %s segment %d first %d: swapped in from elsewhere", sr.id, sr.segment, sr.first)
 		return
 	}
 	sr.reuse = true // OnRecord's Data is valid only during the call
@@ -504,12 +547,12 @@ func (s *segmentCheck) record(cm *commitment) error {
 	}
 	if err == io.EOF {
 		s.sr = nil
-		r.problem(s.where(), "holds %d records, its index more (records removed)", i)
+		s.problem("holds %d records, its index more (records removed)", i)
 		return nil
 	}
 	if err != nil {
 		s.sr = nil
-		r.problem(s.where(), "record %d (leaf %d): %v", i, leaf, err)
+		s.problem("record %d (leaf %d): %v", i, leaf, err)
 		return nil
 	}
 	if fr.purged {
@@ -520,13 +563,13 @@ func (s *segmentCheck) record(cm *commitment) error {
 			}
 		}
 		if !ok {
-			r.problem(s.where(), "record %d (leaf %d): purge marker not made by these identities (a record was removed)", i, leaf)
+			s.problem("record %d (leaf %d): purge marker not made by these identities (a record was removed)", i, leaf)
 			return nil
 		}
 		r.Purged++
 	} else {
 		if commit(fr.body) != *cm {
-			r.problem(s.where(), "record %d (leaf %d): does not match its commitment (altered, reordered or duplicated)", i, leaf)
+			s.problem("record %d (leaf %d): does not match its commitment (altered, reordered or duplicated)", i, leaf)
 			return nil
 		}
 		r.Records++
@@ -540,6 +583,22 @@ func (s *segmentCheck) record(cm *commitment) error {
 // finish checks the end of the plaintext and the ciphertext's hash against
 // the index x.
 func (s *segmentCheck) finish(x *index) {
+	cause := s.checkEnd(x)
+	s.flush(cause)
+}
+
+// flush reports the deferred problems, as following from cause if not 0.
+func (s *segmentCheck) flush(cause int) {
+	for _, p := range s.deferred {
+		p.Cause = cause
+		s.v.r.Problems = append(s.v.r.Problems, p)
+	}
+	s.deferred = nil
+}
+
+// checkEnd checks the end of the plaintext and the ciphertext's hash,
+// returning the index of the hash problem, if any, for flush.
+func (s *segmentCheck) checkEnd(x *index) int {
 	r := s.v.r
 	if s.lostAt >= 0 && s.recovered {
 		lost := x.count - s.lostAt
@@ -550,15 +609,15 @@ func (s *segmentCheck) finish(x *index) {
 		if _, err := s.sr.next(); err != io.EOF {
 			leaf := s.first + s.count
 			if err == nil {
-				r.problem(s.where(), "record %d (leaf %d): more records than its index lists (a record was added)", s.count, leaf)
+				s.problem("record %d (leaf %d): more records than its index lists (a record was added)", s.count, leaf)
 			} else {
-				r.problem(s.where(), "record %d (leaf %d): %v", s.count, leaf, err)
+				s.problem("record %d (leaf %d): %v", s.count, leaf, err)
 			}
 		}
 	}
 	latest := s.v.latest
 	if (x.state != indexSealed && x.state != indexRecovered) || latest == nil || s.num > latest.Segment {
-		return
+		return 0
 	}
 	if s.missing {
 		if s.num > latest.Retired {
@@ -566,21 +625,24 @@ func (s *segmentCheck) finish(x *index) {
 		} else {
 			r.RetiredRecs += x.count
 		}
-		return
+		return 0
 	}
 	if s.hash == nil {
-		return
+		return 0
 	}
 	if _, err := io.Copy(s.hash, s.file); err != nil {
 		r.problem(s.where(), "%v", err)
-		return
+		return 0
 	}
 	if [32]byte(s.hash.Sum(nil)) != x.cipherHash {
 		r.problem(s.where(), "ciphertext does not match the hash in %s (altered, truncated or swapped)", segmentName(s.num, "idx"))
+		return len(r.Problems)
 	}
+	return 0
 }
 
 func (s *segmentCheck) close() {
+	s.flush(0) // the segment could not be checked to its end
 	if s.file != nil {
 		s.file.Close()
 	}
@@ -687,7 +749,7 @@ func listSegments(dir string, r *Report) int64 {
 		case name == manifestName || name == manifestsName || name == checkpointsName || name == treeName:
 			continue
 		case strings.HasSuffix(name, ".age.tmp"):
-			r.note("%s: left by an interrupted purge; rerun conflog purge to finish it", name)
+			r.note("%s: left by an interrupted purge; the next purge finishes it", name)
 			continue
 		case strings.HasSuffix(name, ".tmp"):
 			r.note("%s: left by a writer that stopped mid-write; the next writer removes it", name)

@@ -160,6 +160,20 @@ func (s *activeSegment) takeLines(dst []byte, covered int64) []byte {
 	return dst
 }
 
+// ErrDamaged is wrapped by the errors of Open and Purge that mean the store
+// is damaged or was tampered with: Verify says what and where.
+var ErrDamaged = errors.New("the store is damaged or was tampered with")
+
+// damaged returns an error with the message given that wraps ErrDamaged.
+func damaged(format string, args ...any) error {
+	return &damagedError{fmt.Sprintf(format, args...)}
+}
+
+type damagedError struct{ msg string }
+
+func (e *damagedError) Error() string { return e.msg }
+func (e *damagedError) Unwrap() error { return ErrDamaged }
+
 // ErrClosed is returned by a Writer's methods after Close.
 var ErrClosed = errors.New("store: writer is closed")
 
@@ -260,7 +274,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 			err = errors.New("holds no manifest")
 		}
 		if err != nil {
-			return fmt.Errorf("store: %s: manifest history: %w", w.dir, err)
+			return damaged("store: %s: manifest history: %v", w.dir, err)
 		}
 		last := hist[len(hist)-1]
 		switch {
@@ -276,7 +290,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 				return err
 			}
 		default:
-			return fmt.Errorf("store: %s: the manifest is version %d, but version %d was signed: an older or altered manifest was put back", w.dir, m.version, last.version)
+			return damaged("store: %s: the manifest is version %d, but version %d was signed: an older or altered manifest was put back", w.dir, m.version, last.version)
 		}
 		w.man, w.manHash = m, mhash
 		if slices.Equal(m.recipients, recips) {
@@ -331,7 +345,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 	w.skipped = map[int64]bool{}
 	for i, n := range nums {
 		if n != int64(i+1) {
-			return fmt.Errorf("store: %s: segment %d is missing; run conflog verify", w.dir, i+1)
+			return damaged("store: %s: segment %d is missing", w.dir, i+1)
 		}
 		if c := bySegment[n]; c != nil {
 			w.sealed[n] = c.Time
@@ -357,7 +371,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 		}
 	}
 	if w.tree.n != w.latest.Size || w.tree.root() != w.latest.Hash {
-		return fmt.Errorf("store: %s: the indexes do not match the latest checkpoint (size %d); run conflog verify", w.dir, w.latest.Size)
+		return damaged("store: %s: the indexes do not match the latest checkpoint (size %d)", w.dir, w.latest.Size)
 	}
 	if start != w.latest.Segment {
 		if err := w.writeTree(); err != nil {
@@ -384,10 +398,10 @@ func (w *Writer) loadSegment(n int64) error {
 	}
 	x, err := parseIndex(data)
 	if err != nil {
-		return fmt.Errorf("store: %s: %w; run conflog verify", name, err)
+		return damaged("store: %s: %v", name, err)
 	}
 	if x.storeID != w.man.id || x.segment != n || x.first != w.tree.n {
-		return fmt.Errorf("store: %s: header does not continue the store; run conflog verify", name)
+		return damaged("store: %s: header does not continue the store", name)
 	}
 	switch {
 	case n <= w.latest.Segment && x.state != indexAbandoned:
@@ -395,7 +409,7 @@ func (w *Writer) loadSegment(n int64) error {
 			// The writer died between signing the checkpoint that
 			// sealed this segment and writing the index trailer.
 			if x.torn {
-				return fmt.Errorf("store: %s: index torn inside a sealed segment; run conflog verify", name)
+				return damaged("store: %s: index torn inside a sealed segment", name)
 			}
 			if err := finishTrailer(w.dir, n, int64(len(x.commitments))); err != nil {
 				return err
@@ -405,7 +419,7 @@ func (w *Writer) loadSegment(n int64) error {
 			w.tree.push(leafHash(&x.commitments[i]))
 		}
 	case n > w.latest.Segment && x.state == indexSealed:
-		return fmt.Errorf("store: %s is sealed but no checkpoint covers it: checkpoints were removed or rolled back; run conflog verify", name)
+		return damaged("store: %s is sealed but no checkpoint covers it: checkpoints were removed or rolled back", name)
 	case n > w.latest.Segment && x.state == indexOpen && len(x.commitments) == 0:
 		// Left by a crashed writer before any record reached its index.
 		if err := abandon(name, x, data); err != nil {
@@ -530,14 +544,14 @@ func readCheckpoints(dir string, v note.Verifier, id string) ([]*Checkpoint, err
 	var out []*Checkpoint
 	for i, w := range parseCheckpointLines(data) {
 		if w.Err != nil {
-			return nil, fmt.Errorf("store: %s line %d: %w; run conflog verify", checkpointsName, i+1, w.Err)
+			return nil, damaged("store: %s line %d: %v", checkpointsName, i+1, w.Err)
 		}
 		c, err := ParseCheckpoint(w.Note, v)
 		if err == nil && c.Origin != originPrefix+id {
 			err = fmt.Errorf("checkpoint of another store (%s)", c.Origin)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("store: %s line %d: %w; run conflog verify", checkpointsName, i+1, err)
+			return nil, damaged("store: %s line %d: %v", checkpointsName, i+1, err)
 		}
 		out = append(out, c)
 	}

@@ -113,11 +113,8 @@ func catMain(c *cli, args []string) int {
 		c.warningf("%s: %s", dir, ch)
 	}
 	c.message("note", "%s is encrypted to %s", []any{dir, strings.Join(rep.Recipients, ", ")})
-	for _, p := range rep.Problems {
-		c.errorf("%s", p)
-	}
 	if !rep.OK() {
-		c.errorf("%s: verification failed: %s; the records printed passed their own checks", dir, plural(len(rep.Problems), "problem"))
+		c.errorf("%s: verification failed: %s; the records printed passed their own checks", dir, c.problems(rep))
 		return exitFail
 	}
 	return exitOK

@@ -81,7 +81,7 @@ func purgeMain(c *cli, args []string) int {
 		switch {
 		case errors.Is(err, store.ErrLocked):
 			c.hintf("stop the job writing to %s first", dir)
-		default:
+		case errors.Is(err, store.ErrDamaged):
 			c.hintf("run 'conflog verify -i %s %s' to see what is wrong", *identity, dir)
 		}
 		if res != nil && len(res.Rewritten) > 0 {

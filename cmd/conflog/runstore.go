@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -140,6 +141,9 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 		Sync:            f.sync,
 		OnCheckpoint:    s.witness,
 	})
+	if errors.Is(err, store.ErrDamaged) {
+		return nil, fmt.Errorf("%w (run 'conflog verify %s' to see what is wrong)", err, dir)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -62,7 +63,11 @@ func verifyMain(c *cli, args []string) int {
 	rep, err := store.Verify(dir, opts)
 	if err != nil {
 		c.errorf("%v", err)
-		c.hintf("is %s a conflog store? it has no readable manifest", dir)
+		if errors.Is(err, os.ErrNotExist) {
+			c.hintf("is %s a conflog store? it has no manifest", dir)
+		} else {
+			c.hintf("the manifest names the store's keys and recipients: without a sound one nothing in %s can be checked; restore it from a copy", dir)
+		}
 		return exitFail
 	}
 	return c.report(dir, rep, opts)
@@ -110,6 +115,23 @@ func storeOptions(c *cli, key, identity, against string) (*store.VerifyOptions, 
 	return opts, exitOK, true
 }
 
+// problems prints the report's problems, each that follows from another
+// folded into a count after it, and returns how many there were.
+func (c *cli) problems(rep *store.Report) string {
+	causes, followOns := rep.Causes()
+	for i, p := range causes {
+		if n := followOns[i]; n > 0 {
+			c.errorf("%s (and %s caused by it)", p, plural(n, "more problem"))
+		} else {
+			c.errorf("%s", p)
+		}
+	}
+	if len(causes) == len(rep.Problems) {
+		return plural(len(causes), "problem")
+	}
+	return fmt.Sprintf("%s, %d in all", plural(len(causes), "problem"), len(rep.Problems))
+}
+
 // report prints a verification report: the summary on stdout, notes as
 // warnings and problems as errors on stderr.
 func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) int {
@@ -125,11 +147,8 @@ func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) i
 	if rep.Unrecoverable > 0 {
 		c.warningf("%s listed in recovered segments were lost in a crash", plural(int(rep.Unrecoverable), "record"))
 	}
-	for _, p := range rep.Problems {
-		c.errorf("%s", p)
-	}
 	if !rep.OK() {
-		c.errorf("%s: verification failed: %s", dir, plural(len(rep.Problems), "problem"))
+		c.errorf("%s: verification failed: %s", dir, c.problems(rep))
 		return exitFail
 	}
 	l := rep.Latest
