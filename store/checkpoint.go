@@ -35,15 +35,20 @@ type Checkpoint struct {
 	// without a new version, no longer matches.
 	ManifestVersion int64
 	ManifestHash    [32]byte
-	Note            []byte // the signed note: the body below, a blank line, signature lines
+
+	// CipherHash is the SHA-256 of the sealed segment's ciphertext, as
+	// sealed (zero for segment 0). Only a purge signed by the store's purger
+	// key may replace it.
+	CipherHash [32]byte
+	Note       []byte // the signed note: the body below, a blank line, signature lines
 
 	line int // where Verify found it in the checkpoints file
 }
 
 // body returns the checkpoint's note text, the part the signature covers.
 func (c *Checkpoint) body() string {
-	return fmt.Sprintf("%s\n%d\n%s\nsegment %d\nretired %d\ntime %d\nmanifest %d %s\n",
-		c.Origin, c.Size, c.Hash, c.Segment, c.Retired, c.Time, c.ManifestVersion, base64.StdEncoding.EncodeToString(c.ManifestHash[:]))
+	return fmt.Sprintf("%s\n%d\n%s\nsegment %d\nretired %d\ntime %d\nmanifest %d %s\nciphertext %x\n",
+		c.Origin, c.Size, c.Hash, c.Segment, c.Retired, c.Time, c.ManifestVersion, base64.StdEncoding.EncodeToString(c.ManifestHash[:]), c.CipherHash)
 }
 
 // sign fills c.Note with c's body signed by s.
@@ -57,7 +62,7 @@ func (c *Checkpoint) sign(s note.Signer) error {
 }
 
 // ParseCheckpoint verifies msg, a signed note, with v and parses its body.
-// The body must be exactly seven lines, each canonical:
+// The body must be exactly eight lines, each canonical:
 //
 //	conflog.store/<32 lowercase hex digits>
 //	<size, decimal, no sign or leading zeros>
@@ -66,6 +71,7 @@ func (c *Checkpoint) sign(s note.Signer) error {
 //	retired <decimal>
 //	time <decimal Unix seconds>
 //	manifest <version, decimal> <standard base64 of its SHA-256>
+//	ciphertext <64 lowercase hex digits: SHA-256 of the sealed segment>
 //
 // A future version may add lines after these; this one rejects them, so a
 // reader never acts on a field it does not understand. Nothing is returned
@@ -79,10 +85,10 @@ func ParseCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	lines := strings.SplitAfter(n.Text, "\n")
-	if len(lines) != 8 || lines[7] != "" {
-		return nil, errors.New("checkpoint: body is not seven lines")
+	if len(lines) != 9 || lines[8] != "" {
+		return nil, errors.New("checkpoint: body is not eight lines")
 	}
-	for i := range 7 {
+	for i := range 8 {
 		lines[i] = strings.TrimSuffix(lines[i], "\n")
 	}
 	c := &Checkpoint{Origin: lines[0], Note: bytes.Clone(msg)}
@@ -116,6 +122,9 @@ func ParseCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: manifest hash %q is not base64 of 32 bytes", f[2])
 	} else {
 		copy(c.ManifestHash[:], h)
+	}
+	if h, ok := strings.CutPrefix(lines[7], "ciphertext "); !ok || !decodeLowerHex(c.CipherHash[:], []byte(h)) {
+		return nil, fmt.Errorf("checkpoint: line %q is not \"ciphertext <64 hex digits>\"", lines[7])
 	}
 	if c.Retired > c.Segment {
 		return nil, fmt.Errorf("checkpoint: retired %d segments of %d", c.Retired, c.Segment)

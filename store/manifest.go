@@ -30,6 +30,7 @@ type manifest struct {
 	id         string
 	version    int64    // 1 for a new store, one more at each change; checkpoints bind it
 	verifier   string   // note verifier key
+	purger     string   // note verifier key of the identity holder's purge signer (PurgerKey); may be empty
 	recipients []string // age recipients, e.g. "age1…"
 }
 
@@ -37,6 +38,9 @@ type manifest struct {
 func (m *manifest) marshal() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "conflog store v1\nid %s\nversion %d\nverifier %s\n", m.id, m.version, m.verifier)
+	if m.purger != "" {
+		fmt.Fprintf(&b, "purger %s\n", m.purger)
+	}
 	for _, r := range m.recipients {
 		fmt.Fprintf(&b, "recipient %s\n", r)
 	}
@@ -95,10 +99,20 @@ func parseManifestText(text string) (*manifest, error) {
 	if _, err := note.NewVerifier(m.verifier); err != nil {
 		return nil, fmt.Errorf("line 4: verifier key: %w", err)
 	}
-	for i, l := range lines[4 : len(lines)-1] {
+	rest := lines[4 : len(lines)-1]
+	if p, ok := strings.CutPrefix(rest[0], "purger "); ok {
+		if _, err := note.NewVerifier(p); err != nil {
+			return nil, fmt.Errorf("line 5: purger key: %w", err)
+		}
+		m.purger, rest = p, rest[1:]
+	}
+	if len(rest) == 0 {
+		return nil, errors.New("no recipient")
+	}
+	for i, l := range rest {
 		r, ok := strings.CutPrefix(l, "recipient ")
 		if !ok {
-			return nil, fmt.Errorf("line %d: %q is not \"recipient <age recipient>\"", i+5, l)
+			return nil, fmt.Errorf("line %d: %q is not \"recipient <age recipient>\"", len(lines)-len(rest)+i, l)
 		}
 		m.recipients = append(m.recipients, r)
 	}

@@ -112,3 +112,45 @@ func TestFollowOnProblemsAreFolded(t *testing.T) {
 		t.Fatalf("causes %v, follow-ons %v:\n%v", causes, followOns, rep.Err())
 	}
 }
+
+// With the purger key in the manifest, what a purge rewrites is signed: a
+// key-less verify accepts a purged segment and catches one re-encrypted by
+// anyone else, index hash fixed and all.
+func TestKeylessVerifyCatchesReencryptedSegment(t *testing.T) {
+	k := newTestKeys(t)
+	dir := t.TempDir()
+	o := k.options()
+	o.Purger = PurgerKey(k.identity)
+	w := openT(t, dir, o)
+	appendT(t, w, "keep", "token=ghp_LEAK")
+	w.Checkpoint()
+	appendT(t, w, "evidence", "more")
+	w.Close()
+	res, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`ghp_`)})
+	if err != nil || !res.Signed || len(res.Records) != 1 {
+		t.Fatalf("Purge: %+v %v", res, err)
+	}
+	rep, err := Verify(dir, &VerifyOptions{VerifierKey: k.vkey})
+	if err != nil || !rep.OK() || rep.Repurged != 1 {
+		t.Fatalf("key-less verify after a signed purge: %v %v (repurged %d)", err, rep.Err(), rep.Repurged)
+	}
+	// An attacker with the public recipient alters a record of segment 2
+	// and fixes its index's hash.
+	rewriteSegment(t, dir, 2, k, func(fs []*frame) []*frame {
+		fs[0].body[len(fs[0].body)-1] ^= 1
+		return fs
+	})
+	rep, err = Verify(dir, &VerifyOptions{VerifierKey: k.vkey})
+	if err != nil || rep.OK() || !strings.Contains(rep.Err().Error(), "seg-00000002.age: was replaced since checkpoint 4 sealed it") {
+		t.Fatalf("key-less verify of a re-encrypted segment: %v %v", err, rep.Err())
+	}
+	// A forged purge statement (signed by another identity's purger key)
+	// does not vouch for it.
+	other := newTestKeys(t)
+	x, _ := parseIndex(mustRead(t, filepath.Join(dir, segmentName(2, "idx"))))
+	signPurge(dir, mustManifest(t, dir).id, other.identity, 2, x.cipherHash)
+	rep, _ = Verify(dir, &VerifyOptions{VerifierKey: k.vkey})
+	if rep.OK() || !strings.Contains(rep.Err().Error(), "not signed by the store's purger key") {
+		t.Fatalf("forged purge statement: %v", rep.Err())
+	}
+}

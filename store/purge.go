@@ -45,6 +45,7 @@ type PurgeResult struct {
 	Records    []PurgedRecord // the records purged, in store order
 	Rewritten  []int64        // the segments re-encrypted
 	Recipients []string       // the recipients they were (or would be) re-encrypted to
+	Signed     bool           // the rewrites were signed with the manifest's purger key (PurgerKey)
 }
 
 // purgeWindow is how far into each of two adjacent records a match spanning
@@ -128,7 +129,7 @@ func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error
 	if err != nil {
 		return nil, err
 	}
-	p := &purger{dir: dir, storeID: m.id, id: id, key: purgeKey(idText.String()), re: opts.Match, latest: cps[len(cps)-1]}
+	p := &purger{dir: dir, storeID: m.id, id: id, key: purgeKey(idText.String()), re: opts.Match, latest: cps[len(cps)-1], purgerKey: m.purger}
 	res := &PurgeResult{Recipients: m.recipients}
 
 	// First find everything, so that a match spanning two segments marks
@@ -158,6 +159,7 @@ func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error
 		}
 		res.Rewritten = append(res.Rewritten, s.num)
 	}
+	res.Signed = p.signed
 	return res, nil
 }
 
@@ -169,6 +171,8 @@ type purger struct {
 	re           *regexp.Regexp
 	latest       *Checkpoint
 	segs         []*purgeSegment
+	purgerKey    string // the manifest's purger key
+	signed       bool   // a rewrite was signed with it
 
 	// The previous record, for matches spanning two: its segment, its
 	// position there, and the end of its line.
@@ -433,6 +437,14 @@ func (p *purger) rewrite(s *purgeSegment, recips []age.Recipient) error {
 	if x.state == indexSealed || x.state == indexRecovered {
 		var sum [32]byte
 		h.Sum(sum[:0])
+		// Signed first, so that a key-less verify can tell this
+		// ciphertext from one an attacker put in its place.
+		if x25519, ok := p.id.(*age.X25519Identity); ok && p.purgerKey != "" && PurgerKey(x25519) == p.purgerKey {
+			if err := signPurge(p.dir, p.storeID, x25519, s.num, sum); err != nil {
+				return fail(err)
+			}
+			p.signed = true
+		}
 		if err := p.writeTrailer(x, sum); err != nil {
 			return fail(err)
 		}

@@ -65,6 +65,7 @@ type Report struct {
 	Purged           int64       // purged records whose tags matched (with identities)
 	Unsealed         int64       // records after the latest checkpoint, written but never sealed: a lower bound (FORMAT.md)
 	Recovered        int64       // records of segments a crashed writer left, sealed when the store was next opened
+	Repurged         int64       // segments a signed purge re-encrypted since they were sealed
 	Unrecoverable    int64       // records a recovered segment's index lists but its ciphertext does not hold (with identities)
 	Witnessed        int         // public checkpoints checked
 	Recipients       []string    // the age recipients the signed manifest names: who can read the store, and whom purge re-encrypts to
@@ -165,6 +166,8 @@ func Verify(dir string, opts *VerifyOptions) (*Report, error) {
 			v.keys = append(v.keys, purgeKey(s.String()))
 		}
 	}
+	v.purges = readPurges(dir, m.id, m.purger, r)
+	v.purger = m.purger
 	max := listSegments(dir, r)
 	r.Segments = max
 	v.readTree()
@@ -233,7 +236,9 @@ type verifier struct {
 	keys      [][]byte // purge tag keys of the identities
 	tree      frontier // the leaves of every sealed segment so far
 	pending   []witnessCheck
-	cause     int       // the first problem with the tree (see treeProblem)
+	cause     int    // the first problem with the tree (see treeProblem)
+	purger    string // the manifest's purger key
+	purges    map[int64]map[[32]byte]bool
 	cache     *frontier // the writer's tree file, until checked
 	cacheSeg  int64
 }
@@ -408,6 +413,16 @@ func (v *verifier) segment(n int64) error {
 	}
 	if x.state == indexRecovered {
 		r.Recovered += x.count
+	}
+	if c != nil && (x.state == indexSealed || x.state == indexRecovered) && x.cipherHash != c.CipherHash {
+		switch {
+		case v.purges[n][x.cipherHash]:
+			r.Repurged++
+		case v.purger == "":
+			r.note("%s: re-encrypted since it was sealed (a purge, or tampering): the manifest names no purger key, so only verify with the identity can tell", segmentName(n, "age"))
+		default:
+			r.problem(segmentName(n, "age"), "was replaced since checkpoint %d sealed it, and no purge signed by the store's purger key names it (tampered with)", c.Size)
+		}
 	}
 	if x.state == indexOpen {
 		if c != latest || x.torn {
@@ -746,7 +761,7 @@ func listSegments(dir string, r *Report) int64 {
 		n, _, ok := parseSegmentName(name)
 		switch {
 		case ok:
-		case name == manifestName || name == manifestsName || name == checkpointsName || name == treeName:
+		case name == manifestName || name == manifestsName || name == checkpointsName || name == treeName || name == purgesName:
 			continue
 		case strings.HasSuffix(name, ".age.tmp"):
 			r.note("%s: left by an interrupted purge; the next purge finishes it", name)

@@ -37,6 +37,13 @@ type Options struct {
 	// keys: nothing on the job's host can decrypt what it wrote.
 	Recipients []age.Recipient
 
+	// Purger is the note verifier key of the investigators' purge signer
+	// (PurgerKey of their age identity; conflog keygen writes it into the
+	// recipient file). Recorded in the manifest, it lets a key-less Verify
+	// tell a segment a purge re-encrypted from one an attacker replaced.
+	// Optional.
+	Purger string
+
 	// SigningKey is the note signer key ("PRIVATE+KEY+name+hash+…", as
 	// conflog keygen writes it) that signs checkpoints.
 	SigningKey string
@@ -261,7 +268,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 		if names, _ := storeFiles(w.dir); len(names) > 0 {
 			return fmt.Errorf("store: %s holds files but no manifest: not a store, or a damaged one", w.dir)
 		}
-		if err := w.publishManifest(&manifest{id: newID(), version: 1, verifier: vkey, recipients: recips}); err != nil {
+		if err := w.publishManifest(&manifest{id: newID(), version: 1, verifier: vkey, purger: w.opts.Purger, recipients: recips}); err != nil {
 			return err
 		}
 	case err != nil:
@@ -293,13 +300,17 @@ func (w *Writer) load(vkey string, recips []string) error {
 			return damaged("store: %s: the manifest is version %d, but version %d was signed: an older or altered manifest was put back", w.dir, m.version, last.version)
 		}
 		w.man, w.manHash = m, mhash
-		if slices.Equal(m.recipients, recips) {
+		purger := m.purger
+		if w.opts.Purger != "" {
+			purger = w.opts.Purger
+		}
+		if slices.Equal(m.recipients, recips) && purger == m.purger {
 			break
 		}
 		// New recipients from now on; purge re-encrypts to the latest ones.
 		w.recipsAdded, w.recipsRemoved = diffRecipients(m.recipients, recips)
 		next := *m
-		next.version, next.recipients = m.version+1, recips
+		next.version, next.recipients, next.purger = m.version+1, recips, purger
 		if err := w.publishManifest(&next); err != nil {
 			return err
 		}
@@ -433,7 +444,7 @@ func (w *Writer) loadSegment(n int64) error {
 		// Seal them: the trailer binds the ciphertext as it is, then a
 		// checkpoint takes them into the tree, as a seal would.
 		if x.state == indexOpen {
-			if err := recoverTrailer(w.dir, name, x, data); err != nil {
+			if x.cipherHash, err = recoverTrailer(w.dir, name, x, data); err != nil {
 				return err
 			}
 		}
@@ -441,6 +452,7 @@ func (w *Writer) loadSegment(n int64) error {
 			w.tree.push(leafHash(&x.commitments[i]))
 		}
 		c := w.newCheckpoint(n, time.Now())
+		c.CipherHash = x.cipherHash
 		if err := w.appendCheckpoint(c); err != nil {
 			return err
 		}
@@ -458,14 +470,14 @@ func (w *Writer) loadSegment(n int64) error {
 // recoverTrailer gives the open index of a crashed writer's segment its
 // recovered trailer, dropping a torn last line: the ciphertext, whole
 // chunks and whatever tail the writer left, is bound as it is.
-func recoverTrailer(dir, name string, x *index, data []byte) error {
+func recoverTrailer(dir, name string, x *index, data []byte) ([32]byte, error) {
 	h, err := hashFile(filepath.Join(dir, segmentName(x.segment, "age")))
 	if err != nil {
-		return err
+		return h, err
 	}
 	keep := len(indexHeader(x.storeID, x.segment, x.first)) + 65*len(x.commitments)
 	out := append(data[:keep:keep], recoveredTrailer(int64(len(x.commitments)), h)...)
-	return writeFileAtomic(name, out)
+	return h, writeFileAtomic(name, out)
 }
 
 // finishTrailer writes a sealed trailer to segment n's index, binding its
@@ -758,6 +770,7 @@ func (w *Writer) seal() error {
 	now := time.Now()
 	w.sealed[s.num] = now.Unix()
 	c := w.newCheckpoint(s.num, now)
+	c.CipherHash = cipherHash
 	if err := w.appendCheckpoint(c); err != nil {
 		return err
 	}

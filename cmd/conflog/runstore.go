@@ -108,6 +108,7 @@ func (f *storeFlags) check(c *cli, fs *flag.FlagSet, useStore bool) bool {
 // Checkpoints are printed to out as public witness lines.
 func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error) {
 	var recips []age.Recipient
+	var purger string
 	var err error
 	if strings.HasPrefix(f.recipient, "age1") {
 		recips, err = age.ParseRecipients(strings.NewReader(f.recipient))
@@ -115,6 +116,12 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 		var b []byte
 		if b, err = os.ReadFile(f.recipient); err == nil {
 			recips, err = age.ParseRecipients(strings.NewReader(string(b)))
+		}
+		// conflog keygen names the identity's purge key in a comment.
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, ok := strings.CutPrefix(l, "# "+purgerComment); ok {
+				purger = k
+			}
 		}
 	}
 	if err != nil {
@@ -139,6 +146,7 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 		KeepSegments:    f.keepSegs,
 		KeepFor:         f.keepFor,
 		Sync:            f.sync,
+		Purger:          purger,
 		OnCheckpoint:    s.witness,
 	})
 	if errors.Is(err, store.ErrDamaged) {

@@ -160,6 +160,9 @@ func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) i
 	fmt.Fprintf(c.stdout, "  checkpoints: %d, signed by %s\n", rep.Checkpoints, signer)
 	fmt.Fprintf(c.stdout, "  latest: %d records, segment %d, root %s\n", l.Size, l.Segment, l.Hash)
 	fmt.Fprintf(c.stdout, "  segments: %d (%d retired)\n", rep.Segments, rep.Retired)
+	if rep.Repurged > 0 {
+		fmt.Fprintf(c.stdout, "  purged: %s re-encrypted by a purge signed with the store's purger key\n", plural(int(rep.Repurged), "segment"))
+	}
 	if rep.Recovered > 0 {
 		fmt.Fprintf(c.stdout, "  recovered: %s from segments crashed writers left\n", plural(int(rep.Recovered), "record"))
 	}
