@@ -434,17 +434,19 @@ func (p *purger) rewrite(s *purgeSegment, recips []age.Recipient) error {
 	if err != nil {
 		return fail(fmt.Errorf("store: re-encrypting %s: %w", ageName, err))
 	}
-	if x.state == indexSealed || x.state == indexRecovered {
-		var sum [32]byte
-		h.Sum(sum[:0])
-		// Signed first, so that a key-less verify can tell this
-		// ciphertext from one an attacker put in its place.
-		if x25519, ok := p.id.(*age.X25519Identity); ok && p.purgerKey != "" && PurgerKey(x25519) == p.purgerKey {
-			if err := signPurge(p.dir, p.storeID, x25519, s.num, sum); err != nil {
-				return fail(err)
-			}
-			p.signed = true
+	var sum [32]byte
+	h.Sum(sum[:0])
+	// A segment a checkpoint sealed: signed first, so that a key-less
+	// verify can tell this ciphertext from one an attacker put in its place
+	// (also when its trailer is yet to be written by the next writer).
+	x25519, ok := p.id.(*age.X25519Identity)
+	if ok && p.purgerKey != "" && PurgerKey(x25519) == p.purgerKey && s.num <= p.latest.Segment && x.state != indexAbandoned {
+		if err := signPurge(p.dir, p.storeID, x25519, s.num, sum); err != nil {
+			return fail(err)
 		}
+		p.signed = true
+	}
+	if x.state == indexSealed || x.state == indexRecovered {
 		if err := p.writeTrailer(x, sum); err != nil {
 			return fail(err)
 		}
