@@ -414,7 +414,16 @@ func (v *verifier) segment(n int64) error {
 	if x.state == indexRecovered {
 		r.Recovered += x.count
 	}
-	if c != nil && (x.state == indexSealed || x.state == indexRecovered) && x.cipherHash != c.CipherHash {
+	if c != nil && x.state == indexOpen {
+		// No trailer yet (the writer stopped between the checkpoint and
+		// it): the checkpoint binds the ciphertext all the same.
+		h, err := hashFile(filepath.Join(v.dir, segmentName(n, "age")))
+		if err != nil {
+			r.problem(segmentName(n, "age"), "%v", err)
+		}
+		x.cipherHash = h
+	}
+	if c != nil && x.state != indexAbandoned && x.cipherHash != c.CipherHash {
 		switch {
 		case v.purges[n][x.cipherHash]:
 			r.Repurged++
@@ -428,7 +437,7 @@ func (v *verifier) segment(n int64) error {
 		if c != latest || x.torn {
 			r.problem(name, "has no trailer, though a checkpoint sealed it")
 		} else {
-			r.note("%s: the writer stopped before writing its trailer; its ciphertext is not bound (reopen the store to finish it)", name)
+			r.note("%s: the writer stopped before writing its trailer (the next writer writes it)", name)
 		}
 	}
 	if c != nil {
