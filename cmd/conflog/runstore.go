@@ -117,10 +117,12 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 		if b, err = os.ReadFile(f.recipient); err == nil {
 			recips, err = age.ParseRecipients(strings.NewReader(string(b)))
 		}
-		// conflog keygen names the identity's purge key in a comment.
+		// conflog keygen names the identity's purge key in a comment;
+		// with several, the first (the investigators' own, listed first).
 		for _, l := range strings.Split(string(b), "\n") {
 			if k, ok := strings.CutPrefix(l, "# "+purgerComment); ok {
 				purger = k
+				break
 			}
 		}
 	}
@@ -159,10 +161,10 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 	// segment a purge re-encrypts: say so where the operator looks.
 	added, removed := s.w.RecipientChanges()
 	for _, r := range added {
-		fmt.Fprintf(out, "%s conflog run: warning: store %s: recipient %s added to the manifest: it can read every segment written from now on, and every one a purge re-encrypts\n", prefix, dir, r)
+		fmt.Fprintf(out, "%s conflog: warning: run: store %s: recipient %s added to the manifest: it can read every segment written from now on, and every one a purge re-encrypts\n", prefix, dir, r)
 	}
 	for _, r := range removed {
-		fmt.Fprintf(out, "%s conflog run: warning: store %s: recipient %s removed from the manifest\n", prefix, dir, r)
+		fmt.Fprintf(out, "%s conflog: warning: run: store %s: recipient %s removed from the manifest\n", prefix, dir, r)
 	}
 	return s, nil
 }
