@@ -360,6 +360,18 @@ func BenchmarkStoreRun(b *testing.B) {
 		}
 		b.ReportMetric(float64(disk), "disk-B")
 	})
+	// The file sink never fsyncs: the store with --sync none is the
+	// like-for-like comparison (a kill -9 loses the same either way).
+	b.Run("private=store-nosync", func(b *testing.B) {
+		b.SetBytes(s.size)
+		var disk int64
+		for b.Loop() {
+			dir := filepath.Join(b.TempDir(), "store")
+			run(b, "store:"+dir, "--recipient", filepath.Join(keys, "recipient"), "--signer", filepath.Join(keys, "signer"), "--sync", "none")
+			disk = storeDiskSize(b, dir)
+		}
+		b.ReportMetric(float64(disk), "disk-B")
+	})
 	b.Run("private=agecli", func(b *testing.B) {
 		ageBin, err := exec.LookPath("age")
 		if err != nil {
