@@ -5,6 +5,7 @@ import (
 	"hash"
 	"os"
 	"sync"
+	"time"
 )
 
 // A cipherSink writes a segment's ciphertext to its file and hashes it (for
@@ -32,6 +33,7 @@ type cipherSink struct {
 	header   int64                                  // bytes of age header before the first chunk
 	received int64                                  // ciphertext bytes received so far
 	sync     SyncPolicy
+	flushed  time.Time // when the last batch was handed over
 
 	mu  sync.Mutex
 	err error // the first write or fsync error
@@ -43,6 +45,10 @@ type cipherSink struct {
 // 1,100 with 1 MiB batches), and on a busy machine each wake-up may wait for
 // a CPU. A batch also makes each write(2) sixteen times larger.
 const sinkBatch = 1 << 20
+
+// sinkLinger is how long whole chunks may wait in the batch of a writer's
+// sink before it is handed over anyway.
+const sinkLinger = 20 * time.Millisecond
 
 // syncEvery is how much ciphertext the sink writes between fsyncs of its
 // own, on its goroutine. Left to the seal, the fsync of a 64 MiB segment took
@@ -144,7 +150,10 @@ func (s *cipherSink) Write(p []byte) (int, error) {
 	}
 	s.buf = append(s.buf, p...)
 	s.received += int64(len(p))
-	if len(s.buf) >= sinkBatch {
+	// A writer carrying index lines also hands over whole chunks that have
+	// waited sinkLinger, so that a slow job's records reach the files (and
+	// survive a kill) within about that long, not only each MiB.
+	if len(s.buf) >= sinkBatch || s.lines != nil && time.Since(s.flushed) >= sinkLinger {
 		s.flush()
 	}
 	return len(p), nil
@@ -162,6 +171,7 @@ func (s *cipherSink) flush() {
 		spare.cipher = make([]byte, 0, sinkBatch+chunkCiphertext)
 	}
 	b := batch{cipher: s.buf}
+	s.flushed = time.Now()
 	if s.lines != nil {
 		b.index = s.lines(spare.index[:0], s.covered())
 	}

@@ -63,7 +63,7 @@ func crashWriter(dir string) int {
 		Recipients:      []age.Recipient{r},
 		SigningKey:      os.Getenv("STORE_TEST_SKEY"),
 		MaxSegmentBytes: 2 << 20,
-		CheckpointEvery: 50 * time.Millisecond,
+		CheckpointEvery: 100 * time.Millisecond,
 		Sync:            SyncPolicy(policy),
 		OnCheckpoint: func(c *Checkpoint) {
 			if base >= 0 {

@@ -87,7 +87,7 @@ func TestFollowOnProblemsAreFolded(t *testing.T) {
 	damaged := copyDir(t, dir)
 	rewriteIndex(t, damaged, 2, func(lines []string) []string {
 		b := []byte(lines[0])
-		b[0] ^= 1 // still a hex digit
+		b[0] = map[bool]byte{true: '1', false: '0'}[b[0] == '0'] // another hex digit
 		lines[0] = string(b)
 		return lines
 	})

@@ -723,7 +723,7 @@ func (w *Writer) openSegment() error {
 		return err
 	}
 	s.sink = newCipherSink(s.file)
-	s.sink.idx, s.sink.lines, s.sink.sync = s.idx, s.takeLines, w.opts.Sync
+	s.sink.idx, s.sink.lines, s.sink.sync, s.sink.flushed = s.idx, s.takeLines, w.opts.Sync, time.Now()
 	if s.enc, err = age.Encrypt(s.sink, w.opts.Recipients...); err == nil {
 		s.sink.header = s.sink.received
 		hdr := segmentHeader(w.man.id, n, s.first)
