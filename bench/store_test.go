@@ -3,11 +3,17 @@ package bench
 import (
 	"bufio"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"github.com/conflog/conflog/store"
@@ -161,4 +167,241 @@ func storeCPUTime() int64 {
 		t += ru.Utime.Nano() + ru.Stime.Nano()
 	}
 	return t
+}
+
+// storeVerifySizes are the store sizes BenchmarkStoreVerify measures, and
+// storeVerifyPeaks the peak heap it saw verifying each, by mode, for the
+// extrapolation to 10⁸ records.
+var (
+	storeVerifyPeaks = map[string]map[int]float64{}
+	storeVerifyDirs  = map[int]string{}
+)
+
+func storeVerifySizes() []int {
+	if testing.Short() {
+		return []int{10_000, 100_000}
+	}
+	return []int{1_000_000, 10_000_000}
+}
+
+// BenchmarkStoreVerify verifies stores of 10⁶ and 10⁷ records of 32 bytes
+// (10⁴ and 10⁵ under -short), key-less (mode=keyless) and decrypting every
+// record (mode=identity, what cat does), and reports the peak heap in use
+// and records verified per second. A last sub-benchmark, size=1e8-extrapolated,
+// extends the peak linearly from the two measured sizes to 10⁸ records.
+func BenchmarkStoreVerify(b *testing.B) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		b.Fatal(err)
+	}
+	skey, _, err := note.GenerateKey(rand.Reader, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sizes := storeVerifySizes()
+	for _, mode := range []string{"keyless", "identity"} {
+		for _, n := range sizes {
+			b.Run(fmt.Sprintf("mode=%s/size=%d", mode, n), func(b *testing.B) {
+				dir := storeVerifyDir(b, n, id, skey)
+				opts := &store.VerifyOptions{}
+				if mode == "identity" {
+					opts.Identities = []age.Identity{id}
+				}
+				var peak uint64
+				cpu := storeCPUTime()
+				for b.Loop() {
+					var rep *store.Report
+					p := storePeakHeap(func() { rep, err = store.Verify(dir, opts) })
+					if err != nil || !rep.OK() || rep.Latest.Size != int64(n) {
+						b.Fatalf("verify: %v %v", err, rep.Err())
+					}
+					peak = max(peak, p)
+				}
+				b.ReportMetric(float64(peak), "peak-heap-B")
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+				// Per core: records per second of CPU time, which a loaded
+				// machine does not dilute.
+				b.ReportMetric(float64(n)*float64(b.N)/(float64(storeCPUTime()-cpu)/1e9), "records/cpu-s")
+				if storeVerifyPeaks[mode] == nil {
+					storeVerifyPeaks[mode] = map[int]float64{}
+				}
+				storeVerifyPeaks[mode][n] = float64(peak)
+			})
+		}
+		b.Run(fmt.Sprintf("mode=%s/size=1e8-extrapolated", mode), func(b *testing.B) {
+			p := storeVerifyPeaks[mode]
+			lo, hi := sizes[0], sizes[1]
+			if p[lo] == 0 || p[hi] == 0 {
+				b.Skip("run with the measured sizes")
+			}
+			for b.Loop() {
+			}
+			perRecord := max(0, (p[hi]-p[lo])/float64(hi-lo))
+			b.ReportMetric(p[hi]+perRecord*float64(100_000_000-hi), "peak-heap-B")
+		})
+	}
+}
+
+// storeVerifyDir returns a store of n records of 32 bytes, written once per
+// benchmark run through store.Writer in 64 MiB segments.
+func storeVerifyDir(b *testing.B, n int, id *age.X25519Identity, skey string) string {
+	if dir, ok := storeVerifyDirs[n]; ok {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "conflog-verify-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	storeVerifyCleanup = append(storeVerifyCleanup, dir)
+	w, err := store.Open(filepath.Join(dir, "s"), &store.Options{
+		Recipients: []age.Recipient{id.Recipient()},
+		SigningKey: skey,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	line := []byte("step=0000000000 loss=0.12345678")
+	for i := range n {
+		copy(line[5:15], fmt.Sprintf("%010d", i))
+		if err := w.Append(line); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	storeVerifyDirs[n] = filepath.Join(dir, "s")
+	return storeVerifyDirs[n]
+}
+
+// storeVerifyCleanup lists the stores to remove when the benchmarks end.
+var storeVerifyCleanup []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range storeVerifyCleanup {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
+// storePeakHeap runs f with the GC collecting eagerly (GOGC=10) and returns
+// the most heap it saw in use, sampled every 100µs: what f needs live, not
+// what a lazy GC lets pile up.
+func storePeakHeap(f func()) uint64 {
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak atomic.Uint64
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Microsecond):
+			}
+		}
+	}()
+	f()
+	close(done)
+	<-stopped
+	return peak.Load()
+}
+
+// BenchmarkStoreRun runs `conflog run` on the gate benchmark's log (1 GiB,
+// 4 MiB under -short) with cat as the job, its private lines going three
+// ways side by side: private=file (--private file:PATH, not synced),
+// private=store (--private store:DIR, at its defaults), and, for the cost
+// of the encryption alone, the age CLI encrypting the whole log
+// (private=agecli; not a gate). disk-B is what each leaves on disk: the
+// file, every file of the store, the age file.
+func BenchmarkStoreRun(b *testing.B) {
+	s := gateFixtures(b)
+	keys := filepath.Join(b.TempDir(), "keys")
+	if out, err := exec.Command(s.bin, "keygen", keys).CombinedOutput(); err != nil {
+		b.Fatalf("keygen: %v\n%s", err, out)
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer devnull.Close()
+	run := func(b *testing.B, private string, extra ...string) {
+		args := append([]string{"run", "--prefix", gatePrefix, "--private", private}, extra...)
+		cmd := exec.Command(s.bin, append(args, "--", s.catPath, s.log)...)
+		cmd.Stdout, cmd.Stderr = devnull, devnull
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("%v: %v", cmd.Args, err)
+		}
+	}
+	b.Run("private=file", func(b *testing.B) {
+		b.SetBytes(s.size)
+		var disk int64
+		for b.Loop() {
+			path := filepath.Join(b.TempDir(), "private.log")
+			run(b, "file:"+path)
+			disk = storeDiskSize(b, path)
+		}
+		b.ReportMetric(float64(disk), "disk-B")
+	})
+	b.Run("private=store", func(b *testing.B) {
+		b.SetBytes(s.size)
+		var disk int64
+		for b.Loop() {
+			dir := filepath.Join(b.TempDir(), "store")
+			run(b, "store:"+dir, "--recipient", filepath.Join(keys, "recipient"), "--signer", filepath.Join(keys, "signer"))
+			disk = storeDiskSize(b, dir)
+		}
+		b.ReportMetric(float64(disk), "disk-B")
+	})
+	// The file sink never fsyncs: the store with --sync none is the
+	// like-for-like comparison (a kill -9 loses the same either way).
+	b.Run("private=store-nosync", func(b *testing.B) {
+		b.SetBytes(s.size)
+		var disk int64
+		for b.Loop() {
+			dir := filepath.Join(b.TempDir(), "store")
+			run(b, "store:"+dir, "--recipient", filepath.Join(keys, "recipient"), "--signer", filepath.Join(keys, "signer"), "--sync", "none")
+			disk = storeDiskSize(b, dir)
+		}
+		b.ReportMetric(float64(disk), "disk-B")
+	})
+	b.Run("private=agecli", func(b *testing.B) {
+		ageBin, err := exec.LookPath("age")
+		if err != nil {
+			b.Skip("the age CLI is not installed (.ci/run installs it): apt-get install age")
+		}
+		b.SetBytes(s.size)
+		var disk int64
+		for b.Loop() {
+			out := filepath.Join(b.TempDir(), "log.age")
+			// -R: keygen's recipient file, comment line and all.
+			if o, err := exec.Command(ageBin, "-R", filepath.Join(keys, "recipient"), "-o", out, s.log).CombinedOutput(); err != nil {
+				b.Fatalf("age: %v\n%s", err, o)
+			}
+			disk = storeDiskSize(b, out)
+		}
+		b.ReportMetric(float64(disk), "disk-B")
+	})
+}
+
+// storeDiskSize returns the bytes in path, a file or a directory's files.
+func storeDiskSize(b *testing.B, path string) int64 {
+	var n int64
+	err := filepath.Walk(path, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			n += fi.Size()
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }

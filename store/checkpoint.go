@@ -29,13 +29,26 @@ type Checkpoint struct {
 	Segment int64     // the segment this checkpoint sealed; 0 for a new store's first
 	Retired int64     // segments 1..Retired have had their ciphertext removed by retention
 	Time    int64     // when it was signed, Unix seconds (retention by age counts from it)
-	Note    []byte    // the signed note: the body below, a blank line, signature lines
+
+	// The manifest in force when it was signed: its version and the
+	// SHA-256 of its signed file. A replayed older manifest, or one changed
+	// without a new version, no longer matches.
+	ManifestVersion int64
+	ManifestHash    [32]byte
+
+	// CipherHash is the SHA-256 of the sealed segment's ciphertext, as
+	// sealed (zero for segment 0). Only a purge signed by the store's purger
+	// key may replace it.
+	CipherHash [32]byte
+	Note       []byte // the signed note: the body below, a blank line, signature lines
+
+	line int // where Verify found it in the checkpoints file
 }
 
 // body returns the checkpoint's note text, the part the signature covers.
 func (c *Checkpoint) body() string {
-	return fmt.Sprintf("%s\n%d\n%s\nsegment %d\nretired %d\ntime %d\n",
-		c.Origin, c.Size, c.Hash, c.Segment, c.Retired, c.Time)
+	return fmt.Sprintf("%s\n%d\n%s\nsegment %d\nretired %d\ntime %d\nmanifest %d %s\nciphertext %x\n",
+		c.Origin, c.Size, c.Hash, c.Segment, c.Retired, c.Time, c.ManifestVersion, base64.StdEncoding.EncodeToString(c.ManifestHash[:]), c.CipherHash)
 }
 
 // sign fills c.Note with c's body signed by s.
@@ -49,7 +62,7 @@ func (c *Checkpoint) sign(s note.Signer) error {
 }
 
 // ParseCheckpoint verifies msg, a signed note, with v and parses its body.
-// The body must be exactly six lines, each canonical:
+// The body must be exactly eight lines, each canonical:
 //
 //	conflog.store/<32 lowercase hex digits>
 //	<size, decimal, no sign or leading zeros>
@@ -57,6 +70,8 @@ func (c *Checkpoint) sign(s note.Signer) error {
 //	segment <decimal>
 //	retired <decimal>
 //	time <decimal Unix seconds>
+//	manifest <version, decimal> <standard base64 of its SHA-256>
+//	ciphertext <64 lowercase hex digits: SHA-256 of the sealed segment>
 //
 // A future version may add lines after these; this one rejects them, so a
 // reader never acts on a field it does not understand. Nothing is returned
@@ -70,10 +85,10 @@ func ParseCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	lines := strings.SplitAfter(n.Text, "\n")
-	if len(lines) != 7 || lines[6] != "" {
-		return nil, errors.New("checkpoint: body is not six lines")
+	if len(lines) != 9 || lines[8] != "" {
+		return nil, errors.New("checkpoint: body is not eight lines")
 	}
-	for i := range 6 {
+	for i := range 8 {
 		lines[i] = strings.TrimSuffix(lines[i], "\n")
 	}
 	c := &Checkpoint{Origin: lines[0], Note: bytes.Clone(msg)}
@@ -95,6 +110,21 @@ func ParseCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 	}
 	if c.Time, err = parseField(lines[5], "time"); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	f := strings.Split(lines[6], " ")
+	if len(f) != 3 || f[0] != "manifest" {
+		return nil, fmt.Errorf("checkpoint: line %q is not \"manifest VERSION HASH\"", lines[6])
+	}
+	if c.ManifestVersion, err = parseCount(f[1]); err != nil || c.ManifestVersion == 0 {
+		return nil, fmt.Errorf("checkpoint: manifest version %q is not a positive count", f[1])
+	}
+	if h, err := base64.StdEncoding.Strict().DecodeString(f[2]); err != nil || len(h) != 32 || base64.StdEncoding.EncodeToString(h) != f[2] {
+		return nil, fmt.Errorf("checkpoint: manifest hash %q is not base64 of 32 bytes", f[2])
+	} else {
+		copy(c.ManifestHash[:], h)
+	}
+	if h, ok := strings.CutPrefix(lines[7], "ciphertext "); !ok || !decodeLowerHex(c.CipherHash[:], []byte(h)) {
+		return nil, fmt.Errorf("checkpoint: line %q is not \"ciphertext <64 hex digits>\"", lines[7])
 	}
 	if c.Retired > c.Segment {
 		return nil, fmt.Errorf("checkpoint: retired %d segments of %d", c.Retired, c.Segment)

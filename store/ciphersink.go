@@ -5,6 +5,7 @@ import (
 	"hash"
 	"os"
 	"sync"
+	"time"
 )
 
 // A cipherSink writes a segment's ciphertext to its file and hashes it (for
@@ -18,10 +19,21 @@ import (
 type cipherSink struct {
 	file *os.File
 	hash hash.Hash
-	buf  []byte      // ciphertext gathered for the next batch
-	ch   chan []byte // batches to write, in order
-	free chan []byte // spent buffers, reused
+	buf  []byte     // ciphertext gathered for the next batch
+	ch   chan batch // batches to write, in order
+	free chan batch // spent buffers, reused
 	done chan struct{}
+
+	// The segment's index, when the sink carries it: with each batch of
+	// ciphertext go the index lines of the records it completes, written
+	// after it, so that every record an index lists after a crash is in
+	// whole STREAM chunks on disk (FORMAT.md, "Recovery").
+	idx      *os.File
+	lines    func(dst []byte, covered int64) []byte // appends to dst the lines of records ending by plaintext offset covered
+	header   int64                                  // bytes of age header before the first chunk
+	received int64                                  // ciphertext bytes received so far
+	sync     SyncPolicy
+	flushed  time.Time // when the last batch was handed over
 
 	mu  sync.Mutex
 	err error // the first write or fsync error
@@ -33,6 +45,10 @@ type cipherSink struct {
 // 1,100 with 1 MiB batches), and on a busy machine each wake-up may wait for
 // a CPU. A batch also makes each write(2) sixteen times larger.
 const sinkBatch = 1 << 20
+
+// sinkLinger is how long whole chunks may wait in the batch of a writer's
+// sink before it is handed over anyway.
+const sinkLinger = 20 * time.Millisecond
 
 // syncEvery is how much ciphertext the sink writes between fsyncs of its
 // own, on its goroutine. Left to the seal, the fsync of a 64 MiB segment took
@@ -50,36 +66,62 @@ const syncEvery = 8 << 20
 // 11 MiB of ciphertext buffers per open segment.
 const sinkQueue = 8
 
+// A batch is ciphertext and the index lines of the records it completes.
+type batch struct {
+	cipher, index []byte
+}
+
 func newCipherSink(f *os.File) *cipherSink {
 	s := &cipherSink{
 		file: f,
 		hash: sha256.New(),
 		// buf grows as needed: a segment sealed after a few records (a
 		// quiet job, checkpointed every minute) needs a few KiB, not 1 MiB.
-		ch:   make(chan []byte, sinkQueue),
-		free: make(chan []byte, sinkQueue+2),
+		ch:   make(chan batch, sinkQueue),
+		free: make(chan batch, sinkQueue+2),
 		done: make(chan struct{}),
 	}
 	go s.run()
 	return s
 }
 
+// covered returns how much plaintext the ciphertext received so far holds
+// in whole STREAM chunks: what a reader can authenticate if the file ends
+// there.
+func (s *cipherSink) covered() int64 {
+	if s.received < s.header {
+		return 0
+	}
+	return (s.received - s.header) / chunkCiphertext * chunkPlaintext
+}
+
 // chunkCiphertext is the size of a full age STREAM chunk on disk: 64 KiB of
 // plaintext and its 16-byte Poly1305 tag. A batch overflows by at most one.
-const chunkCiphertext = 64<<10 + 16
+const (
+	chunkPlaintext  = 64 << 10
+	chunkCiphertext = chunkPlaintext + 16
+)
 
 func (s *cipherSink) run() {
 	defer close(s.done)
 	unsynced := 0
 	for b := range s.ch {
 		if s.failed() == nil {
-			s.hash.Write(b)
-			_, err := s.file.Write(b)
-			if unsynced += len(b); err == nil && unsynced >= syncEvery {
+			s.hash.Write(b.cipher)
+			_, err := s.file.Write(b.cipher)
+			unsynced += len(b.cipher)
+			if err == nil && s.sync != SyncNone && (unsynced >= syncEvery || s.sync == SyncBatch && len(b.index) > 0) {
 				// An fsync error must stick: Linux reports it once,
 				// and the seal's own fsync may then succeed.
 				err = s.file.Sync()
 				unsynced = 0
+			}
+			if err == nil && len(b.index) > 0 {
+				// Only after the ciphertext: see idx.
+				_, err = s.idx.Write(b.index)
+				if err == nil && s.sync == SyncBatch {
+					err = s.idx.Sync()
+				}
 			}
 			if err != nil {
 				s.mu.Lock()
@@ -88,7 +130,7 @@ func (s *cipherSink) run() {
 			}
 		}
 		select {
-		case s.free <- b[:0]:
+		case s.free <- batch{b.cipher[:0], b.index[:0]}:
 		default:
 		}
 	}
@@ -107,7 +149,11 @@ func (s *cipherSink) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	s.buf = append(s.buf, p...)
-	if len(s.buf) >= sinkBatch {
+	s.received += int64(len(p))
+	// A writer carrying index lines also hands over whole chunks that have
+	// waited sinkLinger, so that a slow job's records reach the files (and
+	// survive a kill) within about that long, not only each MiB.
+	if len(s.buf) >= sinkBatch || s.lines != nil && time.Since(s.flushed) >= sinkLinger {
 		s.flush()
 	}
 	return len(p), nil
@@ -118,12 +164,19 @@ func (s *cipherSink) flush() {
 	if len(s.buf) == 0 {
 		return
 	}
-	s.ch <- s.buf
+	var spare batch
 	select {
-	case s.buf = <-s.free:
+	case spare = <-s.free:
 	default:
-		s.buf = make([]byte, 0, sinkBatch+chunkCiphertext)
+		spare.cipher = make([]byte, 0, sinkBatch+chunkCiphertext)
 	}
+	b := batch{cipher: s.buf}
+	s.flushed = time.Now()
+	if s.lines != nil {
+		b.index = s.lines(spare.index[:0], s.covered())
+	}
+	s.ch <- b
+	s.buf = spare.cipher
 }
 
 // finish waits until every queued chunk is written and returns the SHA-256 of

@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"filippo.io/age"
 )
@@ -25,58 +27,72 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// crashWriter appends numbered records until it is killed, printing each
-// checkpoint's size as soon as it is on disk.
+// crashLine is record i of round r, as the crash test's writer appends it:
+// lengths vary, so kills land at every offset of a chunk.
+func crashLine(r, i int) string {
+	return fmt.Sprintf("round %d record %d %s", r, i, strings.Repeat("x", (i*7919)%300))
+}
+
+// crashWriter appends crashLine records until it is killed. After each
+// Append returns it stores the count in the progress file (mapped shared,
+// so the count survives the kill in the page cache), and after each
+// checkpoint the count that checkpoint covers.
 func crashWriter(dir string) int {
 	r, err := age.ParseX25519Recipient(os.Getenv("STORE_TEST_RECIPIENT"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	out := bufio.NewWriter(os.Stdout)
+	f, err := os.OpenFile(os.Getenv("STORE_TEST_PROGRESS"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err == nil {
+		err = f.Truncate(16)
+	}
+	var m []byte
+	if err == nil {
+		m, err = syscall.Mmap(int(f.Fd()), 0, 16, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	appended := (*atomic.Int64)(unsafe.Pointer(&m[0]))
+	checkpointed := (*atomic.Int64)(unsafe.Pointer(&m[8]))
+	base := int64(-1)
+	policy, _ := strconv.Atoi(os.Getenv("STORE_TEST_SYNC"))
 	w, err := Open(dir, &Options{
 		Recipients:      []age.Recipient{r},
 		SigningKey:      os.Getenv("STORE_TEST_SKEY"),
-		MaxSegmentBytes: 1 << 20,
+		MaxSegmentBytes: 2 << 20,
+		CheckpointEvery: 100 * time.Millisecond,
+		Sync:            SyncPolicy(policy),
 		OnCheckpoint: func(c *Checkpoint) {
-			fmt.Fprintf(out, "checkpoint %d\n", c.Size)
-			out.Flush()
+			if base >= 0 {
+				checkpointed.Store(c.Size - base)
+			}
 		},
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	round := os.Getenv("STORE_TEST_ROUND")
+	base = w.Latest().Size
+	fmt.Println("ready")
+	round, _ := strconv.Atoi(os.Getenv("STORE_TEST_ROUND"))
 	for i := 0; ; i++ {
-		if err := w.Append(fmt.Appendf(nil, "round %s record %d %s", round, i, strings.Repeat("x", 100))); err != nil {
+		if err := w.Append([]byte(crashLine(round, i))); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		appended.Store(int64(i + 1))
 	}
 }
 
-// waitForIndex polls until the newest segment index is open (not sealed) and
-// holds more than n bytes of commitments.
-func waitForIndex(t *testing.T, dir string, n int64) {
-	for {
-		nums, err := segmentNumbers(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(nums) > 0 {
-			data, _ := os.ReadFile(filepath.Join(dir, segmentName(nums[len(nums)-1], "idx")))
-			if x, err := parseIndex(data); err == nil && x.state == indexOpen && int64(len(x.commitments))*65 > n {
-				return
-			}
-		}
-		time.Sleep(200 * time.Microsecond)
-	}
-}
-
-// Crash: a writer killed with SIGKILL at a random moment, several times over,
-// leaves a store that verifies up to its last checkpoint and reports what is
-// unsealed; each restarted writer continues the same tree.
+// Crash: a writer killed with SIGKILL at random moments, many times over,
+// loses at most what it appended since its last checkpoint, and in fact
+// only what had not reached its files: the next Open recovers every record
+// the crashed writer's index lists, and cat returns, line by line, exactly
+// what each writer appended up to a point no earlier than its last
+// checkpoint.
 func TestCrashKill9(t *testing.T) {
 	k := newTestKeys(t)
 	dir := t.TempDir()
@@ -84,74 +100,84 @@ func TestCrashKill9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const rounds = 5
-	sealed := make([]int64, rounds) // last checkpoint each round printed
-	unsealed := int64(0)
+	rounds := 40
+	if testing.Short() {
+		rounds = 8
+	}
+	type result struct{ appended, checkpointed int64 }
+	results := make([]result, rounds)
+	progress := filepath.Join(t.TempDir(), "progress")
 	for round := range rounds {
+		os.Remove(progress)
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(),
 			"STORE_TEST_WRITER_DIR="+dir,
 			"STORE_TEST_RECIPIENT="+k.identity.Recipient().String(),
 			"STORE_TEST_SKEY="+k.skey,
+			"STORE_TEST_PROGRESS="+progress,
+			"STORE_TEST_SYNC="+strconv.Itoa(round%3), // every policy
 			"STORE_TEST_ROUND="+strconv.Itoa(round))
 		cmd.Stderr = os.Stderr
 		stdout, _ := cmd.StdoutPipe()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		sc := bufio.NewScanner(stdout)
-		for seen := 0; seen < 1 && sc.Scan(); seen++ {
-			sealed[round], _ = strconv.ParseInt(strings.TrimPrefix(sc.Text(), "checkpoint "), 10, 64)
-		}
-		if sealed[round] == 0 {
+		if sc := bufio.NewScanner(stdout); !sc.Scan() || sc.Text() != "ready" {
 			cmd.Process.Kill()
 			cmd.Wait()
-			t.Fatalf("round %d: the writer printed no checkpoint", round)
+			t.Fatalf("round %d: the writer did not start", round)
 		}
-		// Kill it in the middle of its next segment (about 7000 records):
-		// once its index has reached disk past a random point, so the kill
-		// lands among unsealed records however loaded the machine is.
-		waitForIndex(t, dir, int64(4096*(1+rand.IntN(3))))
+		// Anywhere in the first few checkpoint intervals: mid-append,
+		// mid-seal, mid-rotation.
+		time.Sleep(time.Duration(10+rand.IntN(250)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
-		for sc.Scan() { // checkpoints it managed to print before dying
-			sealed[round], _ = strconv.ParseInt(strings.TrimPrefix(sc.Text(), "checkpoint "), 10, 64)
-		}
 		cmd.Wait()
-
-		rep, err := Verify(dir, &VerifyOptions{VerifierKey: k.vkey})
-		if err != nil || !rep.OK() {
-			t.Fatalf("round %d: store after kill -9 does not verify: %v %v", round, err, rep.Err())
+		b, err := os.ReadFile(progress)
+		if err != nil || len(b) != 16 {
+			t.Fatalf("round %d: progress file: %v", round, err)
 		}
-		if rep.Latest.Size < sealed[round] {
-			t.Fatalf("round %d: latest checkpoint %d, but the writer reported %d sealed", round, rep.Latest.Size, sealed[round])
-		}
-		unsealed += rep.Unsealed
-		t.Logf("round %d: sealed %d, unsealed %d; %s", round, rep.Latest.Size, rep.Unsealed, strings.Join(rep.Notes, "; "))
+		a := *(*int64)(unsafe.Pointer(&b[0]))
+		c := *(*int64)(unsafe.Pointer(&b[8]))
+		results[round] = result{a, c}
 	}
-	if unsealed == 0 {
-		t.Fatal("no round left unsealed records: the kills all missed the middle of a segment")
-	}
-	// A last, clean writer: it recovers and the records are the sealed
-	// prefix of every round, in order, without gaps.
+	// The last writer's segment is recovered by the next Open.
 	w := openT(t, dir, k.options())
 	appendT(t, w, "after the crashes")
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	recs := readAll(t, dir, k)
-	round, next := 0, 0
-	for _, r := range recs[:len(recs)-1] {
-		want := fmt.Sprintf("round %d record %d ", round, next)
-		if !strings.HasPrefix(string(r.Data), want) {
-			round, next = round+1, 0
-			want = fmt.Sprintf("round %d record %d ", round, next)
-		}
-		if !strings.HasPrefix(string(r.Data), want) {
-			t.Fatalf("record %d is %.30q, want %q…", r.Index, r.Data, want)
-		}
-		next++
+	rep, err := Verify(dir, &VerifyOptions{VerifierKey: k.vkey, Identities: []age.Identity{k.identity}})
+	if err != nil || !rep.OK() || rep.Unrecoverable != 0 {
+		t.Fatalf("store after %d kills: %v %v (unrecoverable %d)", rounds, err, rep.Err(), rep.Unrecoverable)
 	}
-	if round != rounds-1 || string(recs[len(recs)-1].Data) != "after the crashes" {
-		t.Fatalf("records end in round %d with %q", round, recs[len(recs)-1].Data)
+	recs := readAll(t, dir, k)
+	if string(recs[len(recs)-1].Data) != "after the crashes" {
+		t.Fatalf("last record %q", recs[len(recs)-1].Data)
+	}
+	recs = recs[:len(recs)-1]
+	var lost, sinceCheckpoint int64
+	for round, res := range results {
+		kept := int64(0)
+		for len(recs) > 0 && strings.HasPrefix(string(recs[0].Data), fmt.Sprintf("round %d ", round)) {
+			if got, want := string(recs[0].Data), crashLine(round, int(kept)); got != want {
+				t.Fatalf("round %d record %d: got %.40q, want %.40q", round, kept, got, want)
+			}
+			recs, kept = recs[1:], kept+1
+		}
+		// The record being appended when the kill came may be kept:
+		// Append had written it, the progress count not yet.
+		if kept > res.appended+1 || kept < res.checkpointed {
+			t.Errorf("round %d: cat returns %d records; the writer appended %d, and checkpointed %d", round, kept, res.appended, res.checkpointed)
+		}
+		lost += max(0, res.appended-kept)
+		sinceCheckpoint += res.appended - res.checkpointed
+		t.Logf("round %d (sync %v): appended %d, checkpointed %d, kept %d: lost %d", round, SyncPolicy(round%3), res.appended, res.checkpointed, kept, res.appended-kept)
+	}
+	if len(recs) > 0 {
+		t.Fatalf("%d records left over, starting %.40q", len(recs), recs[0].Data)
+	}
+	t.Logf("lost %d records of the %d appended after the last checkpoints (recovered %d)", lost, sinceCheckpoint, sinceCheckpoint-lost)
+	if lost >= sinceCheckpoint {
+		t.Fatalf("nothing recovered: lost %d records, all %d appended after the last checkpoints", lost, sinceCheckpoint)
 	}
 }

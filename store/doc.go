@@ -15,10 +15,16 @@
 //     checks the signatures, the checkpoint chain, every commitment against
 //     the tree and every ciphertext's hash; the identity holder also checks
 //     every record against its commitment.
-//   - A crash loses only records after the latest checkpoint, and Verify
-//     says how many there were; a restarted Writer continues the tree.
-//   - Purge removes records and their salts while the store still verifies:
-//     commitments stay, and a purged record reads back as purged.
+//   - A killed writer loses only records it had not yet written to its
+//     files, all appended since its latest checkpoint: the next Open
+//     recovers and seals every record the crashed writer's index lists, and
+//     continues the tree. fsync(2) follows Options.Sync (SyncPolicy).
+//   - Purge removes records and their salts from every ciphertext on disk
+//     while the store still verifies: commitments stay, a purged record reads
+//     back as purged, and what purge rewrites is signed with a key derived
+//     from its identity (PurgerKey), so a key-less Verify tells it from
+//     tampering. The manifest naming the recipients is versioned and bound
+//     into every checkpoint: an older one put back is caught.
 //   - Witness lines (WitnessLine, FindWitnesses) let a public log pin the
 //     store's history: Verify checks that every checkpoint found there is
 //     consistent with the store, so a rewritten store no longer matches.

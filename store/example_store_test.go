@@ -68,8 +68,8 @@ func ExamplePurge() {
 	w.Append([]byte("epoch 3 done"))
 	w.Close()
 
-	n, err := store.Purge(dir, id, regexp.MustCompile(`ghp_\w+`).Match)
-	fmt.Println("purged:", n, err)
+	res, err := store.Purge(dir, id, &store.PurgeOptions{Match: regexp.MustCompile(`ghp_\w+`)})
+	fmt.Println("purged:", len(res.Records), err)
 
 	rep, _ := store.Verify(dir, &store.VerifyOptions{
 		VerifierKey: vkey,

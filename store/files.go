@@ -43,6 +43,11 @@ func openAppend(name string) (*os.File, error) {
 
 // appendDurably appends s to name and syncs it before returning.
 func appendDurably(name, s string) error {
+	return appendFile(name, s, true)
+}
+
+// appendFile appends s to name, and syncs it if sync is set.
+func appendFile(name, s string, sync bool) error {
 	f, err := openAppend(name)
 	if err != nil {
 		return err
@@ -51,9 +56,11 @@ func appendDurably(name, s string) error {
 		f.Close()
 		return fmt.Errorf("store: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("store: %w", err)
+	if sync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return fmt.Errorf("store: %w", err)
+		}
 	}
 	return f.Close()
 }

@@ -53,7 +53,7 @@ func FuzzParseManifest(f *testing.F) {
 		f.Fatal(err)
 	}
 	vkey, _ := verifierKey(fuzzSKey)
-	m := &manifest{id: strings.Repeat("ab", 16), verifier: vkey, recipients: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}}
+	m := &manifest{id: strings.Repeat("ab", 16), version: 1, verifier: vkey, recipients: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}}
 	good, err := m.sign(s)
 	if err != nil {
 		f.Fatal(err)
@@ -199,15 +199,28 @@ func FuzzSegmentFile(f *testing.F) {
 	f.Add([]byte("age-encryption.org/v1\n-> X25519 AAAA\n--- AAAA\n"))
 	keys := [][]byte{purgeKey(fuzzIdentity)}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := &verifiedSegment{num: 1, x: &index{storeID: storeID, segment: 1, commitments: cms, state: indexSealed}}
 		r := &Report{}
 		var got []string
-		err := verifySegment(bytes.NewReader(data), storeID, s, keys, []age.Identity{id}, func(rec Record) error {
-			got = append(got, string(rec.Data))
-			return nil
-		}, r)
-		if err != nil {
-			t.Fatal(err)
+		v := &verifier{id: storeID, r: r, keys: keys, opts: &VerifyOptions{
+			Identities: []age.Identity{id},
+			OnRecord: func(rec Record) error {
+				got = append(got, string(rec.Data))
+				return nil
+			},
+		}}
+		s := &segmentCheck{v: v, num: 1, lostAt: -1}
+		s.startDecrypt(bytes.NewReader(data))
+		for i := range cms {
+			if s.sr != nil {
+				if err := s.record(&cms[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.count++
+		}
+		s.finish(&index{storeID: storeID, segment: 1, count: int64(len(cms)), state: indexOpen})
+		if s.sr == nil && r.OK() {
+			t.Fatal("decryption stopped without a problem reported")
 		}
 		if r.OK() && strings.Join(got, ",") != "alpha,beta" {
 			t.Fatalf("passed with records %q", got)

@@ -1,10 +1,11 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -17,7 +18,8 @@ type commitment [32]byte
 const (
 	indexOpen      = iota // no trailer: the segment is being written, or its writer died
 	indexSealed           // "sealed N HASH"
-	indexAbandoned        // "abandoned N": a restarted writer found it unsealed
+	indexAbandoned        // "abandoned N": a restarted writer found it unsealed, with no record to recover
+	indexRecovered        // "recovered N HASH": a restarted writer sealed what a crashed one left
 )
 
 // An index is a parsed seg-NNNNNNNN.idx file (see FORMAT.md): the plaintext
@@ -25,8 +27,9 @@ const (
 type index struct {
 	storeID     string
 	segment     int64
-	first       int64 // leaf index of the first commitment
-	commitments []commitment
+	first       int64        // leaf index of the first commitment
+	commitments []commitment // only from parseIndex; scanIndex streams them
+	count       int64        // commitment lines
 	state       int
 	cipherHash  [32]byte // SHA-256 of the .age file, when sealed
 	torn        bool     // an open index ended in a partial line (a crashed writer)
@@ -38,6 +41,10 @@ func indexHeader(id string, segment, first int64) string {
 
 func sealedTrailer(n int64, h [32]byte) string {
 	return fmt.Sprintf("sealed %d %x\n", n, h)
+}
+
+func recoveredTrailer(n int64, h [32]byte) string {
+	return fmt.Sprintf("recovered %d %x\n", n, h)
 }
 
 func abandonedTrailer(n int64) string {
@@ -53,29 +60,63 @@ type lineError struct {
 func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
 func (e *lineError) Unwrap() error { return e.err }
 
-// parseIndex parses an index file strictly. Only an index without a trailer
-// may end in a partial line (what a killed writer leaves); that line is
-// ignored and torn is set.
+// parseIndex parses a whole index file strictly, keeping its commitments.
+// Only an index without a trailer may end in a partial line (what a killed
+// writer leaves); that line is ignored and torn is set.
 func parseIndex(data []byte) (*index, error) {
-	x := &index{}
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	if last := lines[len(lines)-1]; len(last) == 0 {
-		lines = lines[:len(lines)-1]
+	var cs []commitment
+	x, err := scanIndex(bytes.NewReader(data), nil, func(c *commitment) error {
+		cs = append(cs, *c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	get := func(i int) (string, bool) {
-		if i >= len(lines) || !bytes.HasSuffix(lines[i], []byte("\n")) {
-			return "", false
+	x.commitments = cs
+	return x, nil
+}
+
+// maxIndexLine bounds a header or trailer line; a longer one is malformed.
+const maxIndexLine = 256
+
+// scanIndex parses an index from r strictly, in constant memory: it calls
+// head, if set, with the parsed header, then each with every commitment in
+// order (the pointer is valid only during the call), and returns the header
+// and trailer, with count set and commitments nil. An error from head or
+// each stops the scan and is returned.
+func scanIndex(r io.Reader, head func(*index) error, each func(*commitment) error) (*index, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	x := &index{}
+	n := 0 // lines read
+	// line returns the next line without its newline; partial is set when
+	// the input ends without one (eof when nothing is left).
+	line := func() (l []byte, partial, eof bool, err error) {
+		l, err = br.ReadSlice('\n')
+		switch {
+		case err == nil:
+			n++
+			return l[:len(l)-1], false, false, nil
+		case err == io.EOF:
+			return l, len(l) > 0, len(l) == 0, nil
+		case err == bufio.ErrBufferFull:
+			return nil, false, false, &lineError{n + 1, errors.New("line too long")}
 		}
-		return string(lines[i][:len(lines[i])-1]), true
+		return nil, false, false, err
 	}
 	header := []string{"conflog index v1", "store ", "segment ", "first "}
 	var vals [4]string
 	for i, want := range header {
-		l, ok := get(i)
-		if !ok {
+		l, partial, eof, err := line()
+		if err != nil {
+			return nil, err
+		}
+		if partial || eof || len(l) > maxIndexLine {
 			return nil, &lineError{i + 1, errors.New("truncated header")}
 		}
-		v, ok := strings.CutPrefix(l, want)
+		v, ok := strings.CutPrefix(string(l), want)
 		if !ok || (i == 0 && v != "") {
 			return nil, &lineError{i + 1, fmt.Errorf("%q is not %q", l, want+"…")}
 		}
@@ -92,30 +133,73 @@ func parseIndex(data []byte) (*index, error) {
 	if x.first, err = parseCount(vals[3]); err != nil {
 		return nil, &lineError{4, err}
 	}
-	for i := 4; i < len(lines); i++ {
-		l, ok := get(i)
-		if !ok {
+	if head != nil {
+		if err := head(x); err != nil {
+			return nil, err
+		}
+	}
+	var c commitment
+	for {
+		l, partial, eof, err := line()
+		if err != nil {
+			return nil, err
+		}
+		if eof {
+			return x, nil
+		}
+		if partial {
 			// A partial last line: only a writer killed mid-write leaves one.
 			x.torn = true
 			return x, nil
 		}
-		if len(l) == 64 && !strings.ContainsAny(l, " ") {
-			var c commitment
-			if n, err := hex.Decode(c[:], []byte(l)); err != nil || n != 32 || hex.EncodeToString(c[:]) != l {
-				return nil, &lineError{i + 1, fmt.Errorf("commitment %q is not 64 lowercase hex digits", l)}
+		if len(l) == 64 {
+			if !decodeLowerHex(c[:], l) {
+				return nil, &lineError{n, fmt.Errorf("commitment %q is not 64 lowercase hex digits", l)}
 			}
-			x.commitments = append(x.commitments, c)
+			if err := each(&c); err != nil {
+				return nil, err
+			}
+			x.count++
 			continue
 		}
-		if err := x.parseTrailer(l); err != nil {
-			return nil, &lineError{i + 1, err}
+		if len(l) > maxIndexLine {
+			return nil, &lineError{n, errors.New("line too long")}
 		}
-		if i != len(lines)-1 {
-			return nil, &lineError{i + 2, errors.New("data after the trailer")}
+		if err := x.parseTrailer(string(l)); err != nil {
+			return nil, &lineError{n, err}
 		}
+		if _, err := br.ReadByte(); err != io.EOF {
+			return nil, &lineError{n + 1, errors.New("data after the trailer")}
+		}
+		return x, nil
 	}
-	return x, nil
 }
+
+// decodeLowerHex decodes src, which must be exactly 2*len(dst) lowercase hex
+// digits: the one encoding the format allows.
+func decodeLowerHex(dst, src []byte) bool {
+	if len(src) != 2*len(dst) {
+		return false
+	}
+	bad := byte(0)
+	for i := range dst {
+		hi, lo := lowerHex[src[2*i]], lowerHex[src[2*i+1]]
+		bad |= hi | lo
+		dst[i] = hi<<4 | lo&0x0f
+	}
+	return bad&0x80 == 0
+}
+
+// lowerHex maps a lowercase hex digit to its value, anything else to 0xff.
+var lowerHex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	return t
+}()
 
 func (x *index) parseTrailer(l string) error {
 	f := strings.Split(l, " ")
@@ -129,20 +213,21 @@ func (x *index) parseTrailer(l string) error {
 		}
 	}
 	switch {
-	case f[0] == "sealed" && len(f) == 3:
-		h, err := hex.DecodeString(f[2])
-		if err != nil || len(h) != 32 || hex.EncodeToString(h) != f[2] {
+	case (f[0] == "sealed" || f[0] == "recovered") && len(f) == 3:
+		if !decodeLowerHex(x.cipherHash[:], []byte(f[2])) {
 			return fmt.Errorf("ciphertext hash %q is not 64 lowercase hex digits", f[2])
 		}
-		copy(x.cipherHash[:], h)
 		x.state = indexSealed
+		if f[0] == "recovered" {
+			x.state = indexRecovered
+		}
 	case f[0] == "abandoned" && len(f) == 2:
 		x.state = indexAbandoned
 	default:
 		return fmt.Errorf("%q is neither a commitment nor a trailer", l)
 	}
-	if n != int64(len(x.commitments)) {
-		return fmt.Errorf("trailer counts %q records but the index lists %d", f[1], len(x.commitments))
+	if n != x.count {
+		return fmt.Errorf("trailer counts %q records but the index lists %d", f[1], x.count)
 	}
 	return nil
 }

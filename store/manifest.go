@@ -3,11 +3,14 @@ package store
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"filippo.io/age"
@@ -25,14 +28,19 @@ const manifestName = "store"
 // of their own and wait for an investigator's purge to hand them the data.
 type manifest struct {
 	id         string
+	version    int64    // 1 for a new store, one more at each change; checkpoints bind it
 	verifier   string   // note verifier key
+	purger     string   // note verifier key of the identity holder's purge signer (PurgerKey); may be empty
 	recipients []string // age recipients, e.g. "age1…"
 }
 
 // marshal returns the manifest's text, the body of its note.
 func (m *manifest) marshal() []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "conflog store v1\nid %s\nverifier %s\n", m.id, m.verifier)
+	fmt.Fprintf(&b, "conflog store v1\nid %s\nversion %d\nverifier %s\n", m.id, m.version, m.verifier)
+	if m.purger != "" {
+		fmt.Fprintf(&b, "purger %s\n", m.purger)
+	}
 	for _, r := range m.recipients {
 		fmt.Fprintf(&b, "recipient %s\n", r)
 	}
@@ -73,24 +81,38 @@ func parseManifest(data []byte) (*manifest, error) {
 
 func parseManifestText(text string) (*manifest, error) {
 	lines := strings.Split(text, "\n")
-	if len(lines) < 5 || lines[len(lines)-1] != "" || lines[0] != "conflog store v1" {
+	if len(lines) < 6 || lines[len(lines)-1] != "" || lines[0] != "conflog store v1" {
 		return nil, errors.New("not a conflog store v1 manifest")
 	}
 	m := &manifest{}
 	var ok bool
+	var err error
 	if m.id, ok = strings.CutPrefix(lines[1], "id "); !ok || !validID(m.id) {
 		return nil, fmt.Errorf("line 2: %q is not \"id <32 hex digits>\"", lines[1])
 	}
-	if m.verifier, ok = strings.CutPrefix(lines[2], "verifier "); !ok {
-		return nil, fmt.Errorf("line 3: %q is not \"verifier <key>\"", lines[2])
+	if m.version, err = parseField(lines[2], "version"); err != nil || m.version == 0 {
+		return nil, fmt.Errorf("line 3: %q is not \"version <positive count>\"", lines[2])
+	}
+	if m.verifier, ok = strings.CutPrefix(lines[3], "verifier "); !ok {
+		return nil, fmt.Errorf("line 4: %q is not \"verifier <key>\"", lines[3])
 	}
 	if _, err := note.NewVerifier(m.verifier); err != nil {
-		return nil, fmt.Errorf("line 3: verifier key: %w", err)
+		return nil, fmt.Errorf("line 4: verifier key: %w", err)
 	}
-	for i, l := range lines[3 : len(lines)-1] {
+	rest := lines[4 : len(lines)-1]
+	if p, ok := strings.CutPrefix(rest[0], "purger "); ok {
+		if _, err := note.NewVerifier(p); err != nil {
+			return nil, fmt.Errorf("line 5: purger key: %w", err)
+		}
+		m.purger, rest = p, rest[1:]
+	}
+	if len(rest) == 0 {
+		return nil, errors.New("no recipient")
+	}
+	for i, l := range rest {
 		r, ok := strings.CutPrefix(l, "recipient ")
 		if !ok {
-			return nil, fmt.Errorf("line %d: %q is not \"recipient <age recipient>\"", i+4, l)
+			return nil, fmt.Errorf("line %d: %q is not \"recipient <age recipient>\"", len(lines)-len(rest)+i, l)
 		}
 		m.recipients = append(m.recipients, r)
 	}
@@ -98,15 +120,98 @@ func parseManifestText(text string) (*manifest, error) {
 }
 
 func readManifest(dir string) (*manifest, error) {
+	m, _, err := readManifestFile(dir)
+	return m, err
+}
+
+// readManifestFile returns the manifest and the SHA-256 of its file, which
+// checkpoints bind.
+func readManifestFile(dir string) (*manifest, [32]byte, error) {
 	data, err := os.ReadFile(filepath.Join(dir, manifestName))
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, [32]byte{}, fmt.Errorf("store: %w", err)
 	}
 	m, err := parseManifest(data)
 	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", filepath.Join(dir, manifestName), err)
+		return nil, [32]byte{}, fmt.Errorf("store: %s: %w", filepath.Join(dir, manifestName), err)
 	}
-	return m, nil
+	return m, sha256.Sum256(data), nil
+}
+
+// manifestsName is the append-only history of every signed manifest.
+const manifestsName = "manifests"
+
+// manifestTag starts each line of the manifests file.
+const manifestTag = "conflog manifest "
+
+// A signedManifest is one version of the manifest, as signed.
+type signedManifest struct {
+	*manifest
+	hash [32]byte // SHA-256 of the signed file
+}
+
+// readManifests reads the manifest history in dir: every version, in order,
+// each naming and signed by the verifier key vkey. A line that fails is an
+// error naming it.
+func readManifests(dir, vkey string) ([]signedManifest, error) {
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(dir, manifestsName))
+	if err != nil {
+		return nil, err
+	}
+	var out []signedManifest
+	for i, l := range strings.SplitAfter(string(data), "\n") {
+		if l == "" {
+			break
+		}
+		b64, ok := strings.CutPrefix(l, manifestTag)
+		var signed []byte
+		if ok {
+			signed, err = base64.StdEncoding.Strict().DecodeString(strings.TrimSuffix(b64, "\n"))
+			ok = err == nil && strings.HasSuffix(b64, "\n")
+		}
+		if !ok {
+			return out, fmt.Errorf("%s line %d: not a manifest line", manifestsName, i+1)
+		}
+		m, err := parseManifest(signed)
+		if err == nil && m.verifier != vkey {
+			err = fmt.Errorf("names verifier key %s, not %s", keyName(m.verifier), keyName(vkey))
+		}
+		if err == nil {
+			_, err = openNote(signed, v)
+		}
+		if err == nil && m.version != int64(i+1) {
+			err = fmt.Errorf("is version %d, not %d: versions removed or reordered", m.version, i+1)
+		}
+		if err != nil {
+			return out, fmt.Errorf("%s line %d: %w", manifestsName, i+1, err)
+		}
+		out = append(out, signedManifest{m, sha256.Sum256(signed)})
+	}
+	return out, nil
+}
+
+// manifestLine returns the manifests file line for a signed manifest.
+func manifestLine(signed []byte) string {
+	return manifestTag + base64.StdEncoding.EncodeToString(signed) + "\n"
+}
+
+// diffRecipients returns the recipients in b and not in a, and in a and not in b.
+func diffRecipients(a, b []string) (added, removed []string) {
+	for _, r := range b {
+		if !slices.Contains(a, r) {
+			added = append(added, r)
+		}
+	}
+	for _, r := range a {
+		if !slices.Contains(b, r) {
+			removed = append(removed, r)
+		}
+	}
+	return added, removed
 }
 
 // ageRecipients parses the manifest's recipients.

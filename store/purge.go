@@ -8,41 +8,89 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"time"
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/note"
 )
 
-// Purge removes every record for which match returns true, with its salt,
-// from the store in dir: each touched segment is decrypted, checked record by
-// record against its commitments, rewritten with a purge marker in place of
-// each matching record, re-encrypted to the manifest's recipients, and its
-// index trailer updated with the new ciphertext hash. Commitments, the tree
-// and every checkpoint stay as they were, so the store still verifies, and
-// Verify with the identity shows the records as purged.
+// PurgeOptions say what Purge removes.
+type PurgeOptions struct {
+	// Match selects the records to purge: every record it matches, and
+	// both records when a match spans the end of one and the start of the
+	// next (the pieces of a line the gate cut: run --max-line), unless the
+	// part in the first record is a match on its own (a greedy pattern
+	// running on into the next line). A pattern that can match across the
+	// end of one line and the start of an unrelated next one purges both.
+	Match *regexp.Regexp
+
+	// DryRun finds the records and reports them without changing a file.
+	DryRun bool
+}
+
+// A PurgedRecord is a record Purge removed (or, in a dry run, would remove).
+// Its line is not kept: listing it would print the very value being purged.
+type PurgedRecord struct {
+	Index   int64 // its leaf index; in an abandoned segment, where it would have been
+	Segment int64
+	Time    time.Time
+	Bytes   int    // the line's length
+	State   string // its segment: "sealed", "recovered", "abandoned" or "unsealed" (a crashed writer's, not yet recovered)
+}
+
+// A PurgeResult is what Purge did, or would do.
+type PurgeResult struct {
+	Records    []PurgedRecord // the records purged, in store order
+	Rewritten  []int64        // the segments re-encrypted
+	Recipients []string       // the recipients they were (or would be) re-encrypted to
+	Signed     bool           // the rewrites were signed with the manifest's purger key (PurgerKey)
+}
+
+// purgeWindow is how far into each of two adjacent records a match spanning
+// them is looked for.
+const purgeWindow = 64 << 10
+
+// Purge removes every record opts.Match selects, with its salt, from the
+// store in dir: each segment is decrypted and checked record by record
+// against its commitments, and a segment holding a match is rewritten with a
+// purge marker in place of each matching record, re-encrypted to the
+// manifest's recipients, and its index trailer updated with the new
+// ciphertext hash. Commitments, the tree and every checkpoint stay as they
+// were, so the store still verifies, and Verify with the identity shows the
+// records as purged.
+//
+// Every ciphertext in the store is covered: sealed and recovered segments,
+// segments a crashed writer left (abandoned, or not yet recovered), and the
+// records a crash cut off after a recovered segment's last indexed one
+// (dropped when the segment is rewritten, and it is rewritten whenever it
+// holds any). Temporary ciphertext an interrupted purge left is finished or
+// removed.
 //
 // Purge takes the store's lock, so it fails while a writer is running. The
 // identity must be an age X25519 identity (its text form keys the purge
-// markers). It returns the number of records purged.
-func Purge(dir string, id age.Identity, match func([]byte) bool) (int, error) {
+// markers).
+func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error) {
+	if opts == nil || opts.Match == nil {
+		return nil, errors.New("store: purge: no pattern to match")
+	}
 	idText, ok := id.(fmt.Stringer)
 	if !ok {
-		return 0, fmt.Errorf("store: purge: identity of type %T has no text form", id)
+		return nil, fmt.Errorf("store: purge: identity of type %T has no text form", id)
 	}
-	key := purgeKey(idText.String())
 	lock, err := lockDir(dir)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer unlock(lock)
-	m, err := readManifest(dir)
+	m, mhash, err := readManifestFile(dir)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	recips, err := m.ageRecipients()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	// The touched segments are re-encrypted to the manifest's recipients,
 	// so they must be the writer's: the manifest is signed by the key it
@@ -52,152 +100,377 @@ func Purge(dir string, id age.Identity, match func([]byte) bool) (int, error) {
 	// investigator out of the touched segments: refuse those as well.
 	v, err := note.NewVerifier(m.verifier)
 	if err != nil {
-		return 0, fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	if cps, err := readCheckpoints(dir, v, m.id); err != nil || len(cps) == 0 {
-		if err == nil {
-			err = errors.New("no checkpoints")
-		}
-		return 0, fmt.Errorf("store: purge: the checkpoints are not signed by the manifest's key (%w); run conflog verify", err)
+	cps, err := readCheckpoints(dir, v, m.id)
+	if err == nil && len(cps) == 0 {
+		err = errors.New("no checkpoints")
+	}
+	if err != nil {
+		return nil, damaged("store: purge: the checkpoints are not signed by the manifest's key (%v)", err)
 	}
 	if x, ok := id.(*age.X25519Identity); ok && !slices.Contains(m.recipients, x.Recipient().String()) {
-		return 0, fmt.Errorf("store: purge: the store's manifest does not list this identity's recipient %s; check %s", x.Recipient(), filepath.Join(dir, manifestName))
+		return nil, fmt.Errorf("store: purge: the store's manifest does not list this identity's recipient %s (check %s)", x.Recipient(), filepath.Join(dir, manifestName))
+	}
+	// And it must be the latest manifest signed, not an older one put
+	// back to restore a recipient since removed.
+	hist, err := readManifests(dir, m.verifier)
+	if err == nil && len(hist) == 0 {
+		err = errors.New("holds no manifest")
+	}
+	if err != nil {
+		return nil, damaged("store: purge: manifest history: %v", err)
+	}
+	last, latest := hist[len(hist)-1], cps[len(cps)-1]
+	if m.version != last.version || mhash != last.hash || latest.ManifestVersion > last.version || hist[latest.ManifestVersion-1].hash != latest.ManifestHash {
+		return nil, damaged("store: purge: the manifest (version %d) is not the latest one signed (version %d, bound by checkpoint %d): an older or altered manifest was put back", m.version, max(last.version, latest.ManifestVersion), latest.Size)
 	}
 	nums, err := segmentNumbers(dir)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	total := 0
+	p := &purger{dir: dir, storeID: m.id, id: id, key: purgeKey(idText.String()), re: opts.Match, latest: cps[len(cps)-1], purgerKey: m.purger}
+	res := &PurgeResult{Recipients: m.recipients}
+
+	// First find everything, so that a match spanning two segments marks
+	// both before either is rewritten, and a dry run changes nothing.
 	for _, n := range nums {
-		k, err := purgeSegment(dir, m.id, n, id, key, recips, match)
-		total += k
-		if err != nil {
-			return total, err
+		if err := p.find(n, opts.DryRun); err != nil {
+			return res, err
 		}
 	}
-	return total, nil
+	for _, s := range p.segs {
+		res.Records = append(res.Records, s.records()...)
+	}
+	if opts.DryRun {
+		for _, s := range p.segs {
+			if s.rewrite() {
+				res.Rewritten = append(res.Rewritten, s.num)
+			}
+		}
+		return res, nil
+	}
+	for _, s := range p.segs {
+		if !s.rewrite() {
+			continue
+		}
+		if err := p.rewrite(s, recips); err != nil {
+			return res, err
+		}
+		res.Rewritten = append(res.Rewritten, s.num)
+	}
+	res.Signed = p.signed
+	return res, nil
 }
 
-func purgeSegment(dir, storeID string, n int64, id age.Identity, key []byte, recips []age.Recipient, match func([]byte) bool) (int, error) {
-	idxName := filepath.Join(dir, segmentName(n, "idx"))
-	ageName := filepath.Join(dir, segmentName(n, "age"))
+// A purger is Purge's state across segments.
+type purger struct {
+	dir, storeID string
+	id           age.Identity
+	key          []byte
+	re           *regexp.Regexp
+	latest       *Checkpoint
+	segs         []*purgeSegment
+	purgerKey    string // the manifest's purger key
+	signed       bool   // a rewrite was signed with it
+
+	// The previous record, for matches spanning two: its segment, its
+	// position there, and the end of its line.
+	prevSeg  *purgeSegment
+	prevI    int64
+	prevTail []byte
+	prevRec  Record
+	prevLen  int
+}
+
+// A purgeSegment is what find learned of one segment.
+type purgeSegment struct {
+	num   int64
+	state string
+	x     *index
+	match map[int64]PurgedRecord // by position in the segment
+	tail  bool                   // plaintext beyond the indexed records: a crash cut it off
+}
+
+func (s *purgeSegment) rewrite() bool { return len(s.match) > 0 || s.tail }
+
+func (s *purgeSegment) records() []PurgedRecord {
+	var out []PurgedRecord
+	for i := range s.x.count {
+		if r, ok := s.match[i]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (p *purger) mark(s *purgeSegment, i int64, fr *frame) {
+	if s.match == nil {
+		s.match = map[int64]PurgedRecord{}
+	}
+	if _, ok := s.match[i]; ok {
+		return
+	}
+	r := fr.record(s.x.first+i, s.num)
+	s.match[i] = PurgedRecord{Index: r.Index, Segment: s.num, Time: r.Time, Bytes: len(r.Data), State: s.state}
+}
+
+// open returns segment n's index, its state's name, and its ciphertext (nil
+// if retired), checked against the index's hash when it has one.
+func (p *purger) open(n int64, finish bool) (*index, string, *os.File, error) {
+	idxName := filepath.Join(p.dir, segmentName(n, "idx"))
+	ageName := filepath.Join(p.dir, segmentName(n, "age"))
 	data, err := os.ReadFile(idxName)
 	if err != nil {
-		return 0, fmt.Errorf("store: %w", err)
+		return nil, "", nil, fmt.Errorf("store: %w", err)
 	}
 	x, err := parseIndex(data)
 	if err != nil {
-		return 0, fmt.Errorf("store: %s: %w", idxName, err)
+		return nil, "", nil, damaged("store: %s: %v", idxName, err)
 	}
-	if x.state != indexSealed {
-		return 0, nil // abandoned or being written: not part of the sealed store
-	}
-	ct, err := os.ReadFile(ageName)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil // retired
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store: %w", err)
-	}
-	if sha256.Sum256(ct) != x.cipherHash {
-		// An interrupted purge renamed the index but not the ciphertext:
-		// finish it if the waiting ciphertext is the one the index names.
-		if tmp, err := os.ReadFile(ageName + ".tmp"); err == nil && sha256.Sum256(tmp) == x.cipherHash {
-			if err := os.Rename(ageName+".tmp", ageName); err != nil {
-				return 0, fmt.Errorf("store: %w", err)
+	x.commitments = slices.Clip(x.commitments)
+	state := map[int]string{indexSealed: "sealed", indexRecovered: "recovered", indexAbandoned: "abandoned", indexOpen: "unsealed"}[x.state]
+	if x.state == indexSealed || x.state == indexRecovered {
+		h, err := hashFile(ageName)
+		if errors.Is(err, os.ErrNotExist) {
+			return x, state, nil, nil // retired
+		}
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if h != x.cipherHash && finish {
+			// An interrupted purge renamed the index but not the
+			// ciphertext: finish it if the waiting ciphertext is the
+			// one the index names.
+			if th, err := hashFile(ageName + ".tmp"); err == nil && th == x.cipherHash {
+				if err := os.Rename(ageName+".tmp", ageName); err != nil {
+					return nil, "", nil, fmt.Errorf("store: %w", err)
+				}
+				h = th
 			}
-			ct = tmp
+		}
+		if h != x.cipherHash {
+			return nil, "", nil, damaged("store: %s: ciphertext does not match the hash in its index", ageName)
 		}
 	}
-	if sha256.Sum256(ct) != x.cipherHash {
-		return 0, fmt.Errorf("store: %s: ciphertext does not match its index; run conflog verify", ageName)
+	if finish {
+		// Anything else an interrupted purge left is ciphertext too.
+		os.Remove(ageName + ".tmp")
 	}
-	dec, err := age.Decrypt(bytes.NewReader(ct), id)
+	f, err := os.Open(ageName)
+	if errors.Is(err, os.ErrNotExist) && x.state != indexSealed && x.state != indexRecovered {
+		return x, state, nil, nil
+	}
 	if err != nil {
-		return 0, fmt.Errorf("store: %s: %w", ageName, err)
+		return nil, "", nil, fmt.Errorf("store: %w", err)
+	}
+	return x, state, f, nil
+}
+
+// frames decrypts f and calls each with every indexed record, checked
+// against its commitment. It returns whether the plaintext goes on after
+// them (frames a crash cut off, or an unfinished chunk).
+func (p *purger) frames(f *os.File, x *index, each func(i int64, fr *frame) error) (tail bool, err error) {
+	name := segmentName(x.segment, "age")
+	dec, err := age.Decrypt(f, p.id)
+	if err != nil {
+		return false, fmt.Errorf("store: %s: %w", name, err)
 	}
 	sr, err := readSegmentHeader(dec)
 	if err != nil {
-		return 0, fmt.Errorf("store: %s: %w", ageName, err)
+		if x.count == 0 && x.state != indexSealed {
+			return true, nil // a crashed writer's, cut off in its header
+		}
+		return false, fmt.Errorf("store: %s: %w", name, err)
 	}
-	if sr.id != storeID || sr.segment != n || sr.first != x.first {
-		return 0, fmt.Errorf("store: %s: encrypted header does not match its index; run conflog verify", ageName)
+	if sr.id != p.storeID || sr.segment != x.segment || sr.first != x.first {
+		return false, damaged("store: %s: encrypted header does not match its index", name)
 	}
-	// Rebuild the plaintext in memory: segments are bounded by MaxSegmentBytes.
-	plain := []byte(segmentHeader(storeID, n, x.first))
-	purged := 0
-	for i := 0; ; i++ {
+	sr.reuse = true
+	for i := range x.count {
 		fr, err := sr.next()
-		if err == io.EOF {
-			if i != len(x.commitments) {
-				return 0, fmt.Errorf("store: %s: %d records, index lists %d; run conflog verify", ageName, i, len(x.commitments))
-			}
-			break
-		}
 		if err != nil {
-			return 0, fmt.Errorf("store: %s: record %d: %w", ageName, i, err)
-		}
-		if i >= len(x.commitments) {
-			return 0, fmt.Errorf("store: %s: more records than its index lists; run conflog verify", ageName)
+			if x.state == indexSealed {
+				return false, damaged("store: %s: record %d: %v", name, i, readErr(err))
+			}
+			return true, nil // lost in a crash: the rest is gone already
 		}
 		cm := x.commitments[i]
+		if !fr.purged && commit(fr.body) != cm {
+			return false, damaged("store: %s: record %d does not match its commitment", name, i)
+		}
+		if err := each(i, fr); err != nil {
+			return false, err
+		}
+	}
+	_, err = sr.next()
+	if err == io.EOF {
+		return false, nil
+	}
+	if x.state == indexSealed {
+		return false, damaged("store: %s: more records than its index lists", name)
+	}
+	return true, nil
+}
+
+// find reads segment n and marks its matching records.
+func (p *purger) find(n int64, dryRun bool) error {
+	x, state, f, err := p.open(n, !dryRun)
+	if err != nil {
+		return err
+	}
+	s := &purgeSegment{num: n, state: state, x: x}
+	p.segs = append(p.segs, s)
+	if f == nil {
+		return nil // retired: no ciphertext
+	}
+	defer f.Close()
+	s.tail, err = p.frames(f, x, func(i int64, fr *frame) error {
 		if fr.purged {
-			plain = appendPurgedFrame(plain, fr.tag)
-			continue
+			p.prevSeg = nil
+			return nil
 		}
-		if commit(fr.body) != cm {
-			return 0, fmt.Errorf("store: %s: record %d does not match its commitment; run conflog verify", ageName, i)
+		line := fr.body[saltSize+8:]
+		if p.re.Match(line) {
+			p.mark(s, i, fr)
 		}
-		if match(fr.body[saltSize+8:]) {
-			plain = appendPurgedFrame(plain, purgeTag(key, storeID, x.first+int64(i), cm))
-			purged++
-			continue
+		if p.prevSeg != nil {
+			head := line[:min(len(line), purgeWindow)]
+			joined := append(slices.Clip(p.prevTail), head...)
+			for _, loc := range p.re.FindAllIndex(joined, -1) {
+				if loc[0] >= len(p.prevTail) || loc[1] <= len(p.prevTail) {
+					continue // within one record: matched above
+				}
+				// A greedy pattern (ghp_\w+) extends a match the first
+				// record holds whole into the next, unrelated line: that
+				// is not a value cut in two.
+				if l := p.re.FindIndex(p.prevTail[loc[0]:]); l != nil && l[0] == 0 {
+					continue
+				}
+				p.mark(s, i, fr)
+				p.markPrev()
+			}
 		}
-		plain = append(plain, frameRecord)
-		plain = appendLen(plain, len(fr.body)-saltSize-8)
-		plain = append(plain, fr.body...)
+		p.prevSeg, p.prevI = s, i
+		p.prevTail = append(p.prevTail[:0], line[max(0, len(line)-purgeWindow):]...)
+		p.prevRec = fr.record(s.x.first+i, s.num)
+		p.prevRec.Data = nil
+		p.prevLen = len(line)
+		return nil
+	})
+	if s.tail {
+		p.prevSeg = nil // whatever came next is not the next record
 	}
-	if purged == 0 {
-		return 0, nil
+	return err
+}
+
+// markPrev marks the previous record, the first half of a spanning match.
+func (p *purger) markPrev() {
+	s := p.prevSeg
+	if s.match == nil {
+		s.match = map[int64]PurgedRecord{}
 	}
-	// New ciphertext to a temporary file, then the index naming its hash,
-	// then the ciphertext's rename. A crash before the index is renamed
-	// leaves the old, valid pair; a crash between the two renames leaves an
-	// index naming the waiting .age.tmp, which verify reports and the next
-	// purge finishes (above).
+	if _, ok := s.match[p.prevI]; !ok {
+		s.match[p.prevI] = PurgedRecord{Index: p.prevRec.Index, Segment: s.num, Time: p.prevRec.Time, Bytes: p.prevLen, State: s.state}
+	}
+}
+
+// rewrite re-encrypts segment s with its matches purged and its tail
+// dropped: the new ciphertext to a temporary file, then the index naming its
+// hash, then the ciphertext's rename. A crash before the index is renamed
+// leaves the old, valid pair; a crash between the two renames leaves an index
+// naming the waiting .age.tmp, which verify reports and the next purge
+// finishes.
+func (p *purger) rewrite(s *purgeSegment, recips []age.Recipient) error {
+	x, _, f, err := p.open(s.num, false)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ageName := filepath.Join(p.dir, segmentName(s.num, "age"))
 	tmp, err := createFile(ageName+".tmp", false)
 	if err != nil {
-		return 0, err
+		return err
+	}
+	fail := func(err error) error {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
 	}
 	h := sha256.New()
 	enc, err := age.Encrypt(io.MultiWriter(tmp, h), recips...)
-	if err == nil {
-		_, err = enc.Write(plain)
+	if err != nil {
+		return fail(fmt.Errorf("store: re-encrypting %s: %w", ageName, err))
 	}
-	clear(plain)
+	buf := []byte(segmentHeader(p.storeID, s.num, x.first))
+	flush := func() error {
+		_, err := enc.Write(buf)
+		clear(buf)
+		buf = buf[:0]
+		return err
+	}
+	_, err = p.frames(f, x, func(i int64, fr *frame) error {
+		switch _, purge := s.match[i]; {
+		case fr.purged:
+			buf = appendPurgedFrame(buf, fr.tag)
+		case purge:
+			buf = appendPurgedFrame(buf, purgeTag(p.key, p.storeID, x.first+i, x.commitments[i]))
+		default:
+			buf = append(buf, frameRecord)
+			buf = appendLen(buf, len(fr.body)-saltSize-8)
+			buf = append(buf, fr.body...)
+		}
+		if len(buf) >= 64<<10 {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
 	if err == nil {
 		err = enc.Close()
 	}
 	if err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return 0, fmt.Errorf("store: re-encrypting %s: %w", ageName, err)
+		return fail(fmt.Errorf("store: re-encrypting %s: %w", ageName, err))
 	}
 	var sum [32]byte
 	h.Sum(sum[:0])
+	// A segment a checkpoint sealed: signed first, so that a key-less
+	// verify can tell this ciphertext from one an attacker put in its place
+	// (also when its trailer is yet to be written by the next writer).
+	x25519, ok := p.id.(*age.X25519Identity)
+	if ok && p.purgerKey != "" && PurgerKey(x25519) == p.purgerKey && s.num <= p.latest.Segment && x.state != indexAbandoned {
+		if err := signPurge(p.dir, p.storeID, x25519, s.num, sum); err != nil {
+			return fail(err)
+		}
+		p.signed = true
+	}
+	if x.state == indexSealed || x.state == indexRecovered {
+		if err := p.writeTrailer(x, sum); err != nil {
+			return fail(err)
+		}
+	}
+	return commitTemp(tmp, ageName)
+}
+
+// writeTrailer replaces the ciphertext hash in x's index, atomically.
+func (p *purger) writeTrailer(x *index, sum [32]byte) error {
+	idxName := filepath.Join(p.dir, segmentName(x.segment, "idx"))
+	data, err := os.ReadFile(idxName)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	// parseIndex is canonical, so the old trailer is exactly these bytes.
-	count := int64(len(x.commitments))
-	idx := bytes.Clone(data[:len(data)-len(sealedTrailer(count, x.cipherHash))])
-	idx = append(idx, sealedTrailer(count, sum)...)
-	if err := writeFileAtomic(idxName, idx); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return 0, err
+	old, trailer := sealedTrailer(x.count, x.cipherHash), sealedTrailer(x.count, sum)
+	if x.state == indexRecovered {
+		old, trailer = recoveredTrailer(x.count, x.cipherHash), recoveredTrailer(x.count, sum)
 	}
-	if err := commitTemp(tmp, ageName); err != nil {
-		return 0, err
+	body, ok := bytes.CutSuffix(data, []byte(old))
+	if !ok {
+		return fmt.Errorf("store: %s changed during the purge", idxName)
 	}
-	return purged, nil
+	return writeFileAtomic(idxName, append(bytes.Clone(body), trailer...))
 }
 
 func appendLen(b []byte, n int) []byte {

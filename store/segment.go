@@ -87,6 +87,8 @@ type segmentReader struct {
 	r                     *bufio.Reader
 	id                    string
 	segment, first, count int64
+	reuse                 bool // next may reuse the previous frame and body
+	fr                    frame
 }
 
 // readSegmentHeader reads and checks the plaintext header.
@@ -125,8 +127,9 @@ func cutField(line, name string) (string, bool) {
 	return "", false
 }
 
-// next returns the next frame, or io.EOF at a clean end. The frame's body is
-// freshly allocated.
+// next returns the next frame, or io.EOF at a clean end. The frame and its
+// body are freshly allocated, unless sr.reuse is set: then they are valid
+// until the next call.
 func (sr *segmentReader) next() (*frame, error) {
 	kind, err := sr.r.ReadByte()
 	if err == io.EOF {
@@ -136,6 +139,10 @@ func (sr *segmentReader) next() (*frame, error) {
 		return nil, err
 	}
 	f := &frame{}
+	if sr.reuse {
+		f = &sr.fr
+		f.purged = false
+	}
 	switch kind {
 	case frameRecord:
 		var l [4]byte
@@ -146,7 +153,11 @@ func (sr *segmentReader) next() (*frame, error) {
 		if n > MaxRecord {
 			return nil, fmt.Errorf("record %d: length %d exceeds the %d maximum", sr.count, n, MaxRecord)
 		}
-		f.body = make([]byte, saltSize+8+int(n))
+		if size := saltSize + 8 + int(n); sr.reuse && cap(f.body) >= size {
+			f.body = f.body[:size]
+		} else {
+			f.body = make([]byte, size)
+		}
 		if _, err := io.ReadFull(sr.r, f.body); err != nil {
 			return nil, readErr(err)
 		}

@@ -100,6 +100,30 @@ func datas(recs []Record) []string {
 	return out
 }
 
+// memTree holds every stored hash of a tree in memory: a reference for the
+// frontier, built on tlog's own StoredHashes.
+type memTree struct {
+	stored []tlog.Hash
+	n      int64
+}
+
+func (t *memTree) add(leaf tlog.Hash) {
+	hs, err := tlog.StoredHashesForRecordHash(t.n, leaf, t)
+	if err != nil {
+		panic(err)
+	}
+	t.stored = append(t.stored, hs...)
+	t.n++
+}
+
+func (t *memTree) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		out[i] = t.stored[x]
+	}
+	return out, nil
+}
+
 // The frontier the writer keeps must give tlog's tree hash at every size.
 func TestFrontierMatchesTlog(t *testing.T) {
 	var f frontier
@@ -174,7 +198,7 @@ func TestPermissionsUnderUmaskZero(t *testing.T) {
 	w.Checkpoint()
 	appendT(t, w, "z")
 	w.Close()
-	if _, err := Purge(dir, k.identity, func(b []byte) bool { return string(b) == "y" }); err != nil {
+	if _, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`^y$`)}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
@@ -207,7 +231,7 @@ func TestOneWriterPerStore(t *testing.T) {
 	if _, err := Open(dir, k.options()); !errors.Is(err, ErrLocked) {
 		t.Fatalf("second Open: %v, want ErrLocked", err)
 	}
-	if _, err := Purge(dir, k.identity, func([]byte) bool { return true }); !errors.Is(err, ErrLocked) {
+	if _, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`(?s)^`)}); !errors.Is(err, ErrLocked) {
 		t.Fatalf("Purge during a write: %v, want ErrLocked", err)
 	}
 	w.Close()
@@ -303,9 +327,9 @@ func TestPurge(t *testing.T) {
 	appendT(t, w, "ok 3", "again ssn=078-05-1120")
 	w.Close()
 	before, _ := os.ReadFile(filepath.Join(dir, checkpointsName))
-	n, err := Purge(dir, k.identity, regexp.MustCompile(`\d{3}-\d{2}-\d{4}`).Match)
-	if err != nil || n != 2 {
-		t.Fatalf("Purge = %d, %v; want 2 records", n, err)
+	res, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`\d{3}-\d{2}-\d{4}`)})
+	if err != nil || len(res.Records) != 2 {
+		t.Fatalf("Purge = %+v, %v; want 2 records", res, err)
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, checkpointsName))
 	if !bytes.Equal(before, after) {
@@ -330,8 +354,8 @@ func TestPurge(t *testing.T) {
 		}
 	}
 	// Purging again finds nothing and changes nothing.
-	if n, err := Purge(dir, k.identity, regexp.MustCompile(`ssn`).Match); err != nil || n != 0 {
-		t.Fatalf("second Purge = %d, %v", n, err)
+	if res, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`ssn`)}); err != nil || len(res.Records) != 0 {
+		t.Fatalf("second Purge = %+v, %v", res, err)
 	}
 }
 
@@ -346,8 +370,11 @@ func TestForgedPurgeMarkerIsReported(t *testing.T) {
 	other := newTestKeys(t)
 	// Purge with another identity: the marker's tag is under the wrong key.
 	// Decrypt with the real identity but tag with the other one.
-	if _, err := purgeSegment(dir, mustManifest(t, dir).id, 1, k.identity, purgeKey(other.identity.String()),
-		[]age.Recipient{k.identity.Recipient()}, func(b []byte) bool { return string(b) == "evidence" }); err != nil {
+	p := &purger{dir: dir, storeID: mustManifest(t, dir).id, id: k.identity, key: purgeKey(other.identity.String()), re: regexp.MustCompile(`^evidence$`)}
+	if err := p.find(1, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.rewrite(p.segs[0], []age.Recipient{k.identity.Recipient()}); err != nil {
 		t.Fatal(err)
 	}
 	rep, _ := Verify(dir, &VerifyOptions{Identities: []age.Identity{k.identity}})
@@ -477,7 +504,7 @@ func TestPurgeRefusesForeignRecipients(t *testing.T) {
 			m := mustManifest(t, dir)
 			before, _ := os.ReadFile(filepath.Join(dir, segmentName(1, "age")))
 			os.WriteFile(filepath.Join(dir, manifestName), tc.edit(dir, m), 0o600)
-			if _, err := Purge(dir, k.identity, func([]byte) bool { return true }); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if _, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`(?s)^`)}); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Purge: %v; want an error saying %q", err, tc.want)
 			}
 			if after, _ := os.ReadFile(filepath.Join(dir, segmentName(1, "age"))); !bytes.Equal(before, after) {
@@ -497,7 +524,6 @@ func TestRetentionByAgeAcrossAbandonedSegment(t *testing.T) {
 	w.Checkpoint()
 	appendT(t, w, "lost in a crash") // segment 2, never sealed
 	w.mu.Lock()
-	w.seg.idxBuf.Flush()
 	w.seg.sink.finish()
 	w.seg.idx.Close()
 	w.seg.file.Close()

@@ -1,20 +1,29 @@
 package store
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
+	"fmt"
+	"math/bits"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
 
 // A frontier is the right edge of an RFC 6962 Merkle tree: the hashes of the
-// complete subtrees that make up a tree of size n, largest first. It is all a
-// writer needs to append a leaf and compute the root, in O(log n) memory.
+// complete subtrees that make up a tree of size n, largest first (a compact
+// range from leaf 0). It is all a writer needs to append a leaf and compute
+// the root, and all a verifier needs to check every checkpoint while it
+// streams the leaves: O(log n) memory, whatever n.
 //
 // It is hand-written rather than built on tlog.StoredHashes because that API
-// wants a HashReader over every stored hash of the tree (about two per record),
-// which a long-running writer would have to keep in memory or on disk. The
-// hashing itself is tlog's (RecordHash, NodeHash, RFC 6962 §2.1), and the tests
-// check the root against tlog.TreeHash for every size.
+// wants a HashReader over every stored hash of the tree (about two per
+// record), which would have to be kept in memory or on disk. The hashing
+// itself is tlog's (RFC 6962 §2.1), and the tests check the root against
+// tlog.TreeHash for every size.
 type frontier struct {
 	n      int64
 	hashes []tlog.Hash // complete subtrees, left to right; len = popcount(n)
@@ -22,6 +31,9 @@ type frontier struct {
 
 // push appends the leaf whose tlog.RecordHash is h.
 func (f *frontier) push(h tlog.Hash) {
+	if f.hashes == nil {
+		f.hashes = make([]tlog.Hash, 0, 64)
+	}
 	// Each trailing 1 bit of n is a complete subtree of the same size as the
 	// one being carried up: merge them, as binary addition carries.
 	for n := f.n; n&1 == 1; n >>= 1 {
@@ -45,46 +57,70 @@ func (f *frontier) root() tlog.Hash {
 	return h
 }
 
+// leafHash is tlog.RecordHash(c[:]) without its allocation: SHA-256(0x00 ‖ c).
+func leafHash(c *commitment) tlog.Hash {
+	var buf [1 + len(commitment{})]byte
+	copy(buf[1:], c[:])
+	return sha256.Sum256(buf[:])
+}
+
 // emptyTreeHash is the hash of a tree with no leaves: SHA-256 of the empty
 // string (RFC 6962 §2.1), as tlog.TreeHash(0, …) returns it.
 func emptyTreeHash() tlog.Hash {
-	h, _ := tlog.TreeHash(0, nil)
-	return h
+	return sha256.Sum256(nil)
 }
 
-// memTree holds every stored hash of a tree in memory, for the verifier: it
-// needs inner nodes for checkpoints of every size and for consistency proofs
-// (tlog.TreeHash, tlog.ProveTree), and it has loaded all commitments anyway.
-type memTree struct {
-	stored []tlog.Hash
-	n      int64
+// treeName is the file in which the writer keeps its frontier as of the
+// latest seal, so that reopening a store reads no index it has sealed.
+const treeName = "tree"
+
+// marshalTree returns the tree file for f, the frontier after segment seg:
+//
+//	conflog tree v1
+//	segment <seg>
+//	size <f.n>
+//	<base64 hash>   (one line per complete subtree, largest first)
+func marshalTree(seg int64, f *frontier) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "conflog tree v1\nsegment %d\nsize %d\n", seg, f.n)
+	for _, h := range f.hashes {
+		b.WriteString(h.String() + "\n")
+	}
+	return b.Bytes()
 }
 
-func (t *memTree) add(leaf tlog.Hash) {
-	hs, err := tlog.StoredHashesForRecordHash(t.n, leaf, t)
+// readTree reads the tree file in dir. It is a cache, not evidence: the
+// caller trusts it only if its root is a signed checkpoint's.
+func readTree(dir string) (seg int64, f frontier, err error) {
+	data, err := os.ReadFile(filepath.Join(dir, treeName))
 	if err != nil {
-		// Only reachable if t's own hashes were inconsistent: a bug, not input.
-		panic("store: memTree: " + err.Error())
+		return 0, f, err
 	}
-	t.stored = append(t.stored, hs...)
-	t.n++
-}
-
-// ReadHashes implements tlog.HashReader.
-func (t *memTree) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	for i, x := range indexes {
-		if x < 0 || x >= int64(len(t.stored)) {
-			return nil, errHashIndex
+	lines := strings.Split(string(data), "\n")
+	if len(lines) < 4 || lines[0] != "conflog tree v1" || lines[len(lines)-1] != "" {
+		return 0, f, errors.New("not a conflog tree v1 file")
+	}
+	if seg, err = parseField(lines[1], "segment"); err != nil {
+		return 0, f, err
+	}
+	if f.n, err = parseField(lines[2], "size"); err != nil {
+		return 0, f, err
+	}
+	hs := lines[3 : len(lines)-1]
+	if len(hs) != popcount(f.n) {
+		return 0, f, fmt.Errorf("%d hashes for a tree of %d leaves", len(hs), f.n)
+	}
+	f.hashes = make([]tlog.Hash, 0, 64)
+	for _, l := range hs {
+		h, err := tlog.ParseHash(l)
+		if err != nil || h.String() != l {
+			return 0, f, fmt.Errorf("hash %q is not base64 of 32 bytes", l)
 		}
-		out[i] = t.stored[x]
+		f.hashes = append(f.hashes, h)
 	}
-	return out, nil
+	return seg, f, nil
 }
 
-// root returns the tree hash of the first n leaves.
-func (t *memTree) root(n int64) (tlog.Hash, error) {
-	return tlog.TreeHash(n, t)
+func popcount(n int64) int {
+	return bits.OnesCount64(uint64(n))
 }
-
-var errHashIndex = errors.New("store: tree hash index out of range")

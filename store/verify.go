@@ -1,16 +1,21 @@
 package store
 
 import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // VerifyOptions say what Verify checks beyond the keyless checks.
@@ -40,23 +45,33 @@ type VerifyOptions struct {
 type Problem struct {
 	Where string // a file in the store (with a line or record) or the public log
 	Err   error
+	// Cause, if not 0, is the 1-based index in Report.Problems of the
+	// problem this one follows from (a record that no longer matches after
+	// its segment's ciphertext was replaced; every checkpoint after a
+	// damaged index): fixing that one fixes this one.
+	Cause int
 }
 
 func (p Problem) String() string { return p.Where + ": " + p.Err.Error() }
 
 // A Report is what Verify found. The store verifies iff Problems is empty.
 type Report struct {
-	Latest      *Checkpoint // the latest valid checkpoint in the store
-	Checkpoints int         // valid checkpoints in the store
-	Segments    int64       // segments, retired ones included
-	Retired     int64       // segments whose ciphertext retention removed
-	RetiredRecs int64       // records in those segments: gone, their commitments kept
-	Records     int64       // records decrypted and matched (with identities)
-	Purged      int64       // purged records whose tags matched (with identities)
-	Unsealed    int64       // records after the latest checkpoint, written but never sealed: a lower bound (FORMAT.md)
-	Witnessed   int         // public checkpoints checked
-	Problems    []Problem
-	Notes       []string // facts worth knowing that are not failures
+	Latest           *Checkpoint // the latest valid checkpoint in the store
+	Checkpoints      int         // valid checkpoints in the store
+	Segments         int64       // segments, retired ones included
+	Retired          int64       // segments whose ciphertext retention removed
+	RetiredRecs      int64       // records in those segments: gone, their commitments kept
+	Records          int64       // records decrypted and matched (with identities)
+	Purged           int64       // purged records whose tags matched (with identities)
+	Unsealed         int64       // records after the latest checkpoint, written but never sealed: a lower bound (FORMAT.md)
+	Recovered        int64       // records of segments a crashed writer left, sealed when the store was next opened
+	Repurged         int64       // segments a signed purge re-encrypted since they were sealed
+	Unrecoverable    int64       // records a recovered segment's index lists but its ciphertext does not hold (with identities)
+	Witnessed        int         // public checkpoints checked
+	Recipients       []string    // the age recipients the signed manifest names: who can read the store, and whom purge re-encrypts to
+	RecipientChanges []string    // every recipient added to or removed from the manifest since the store was created
+	Problems         []Problem
+	Notes            []string // facts worth knowing that are not failures
 }
 
 // OK reports whether every check passed.
@@ -75,15 +90,26 @@ func (r *Report) problem(where string, format string, args ...any) {
 	r.Problems = append(r.Problems, Problem{Where: where, Err: fmt.Errorf(format, args...)})
 }
 
-func (r *Report) note(format string, args ...any) {
-	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+// Causes returns the problems that follow from no other, each with how many
+// problems follow from it.
+func (r *Report) Causes() (causes []Problem, followOns []int) {
+	count := map[int]int{}
+	for _, p := range r.Problems {
+		if p.Cause != 0 {
+			count[p.Cause]++
+		}
+	}
+	for i, p := range r.Problems {
+		if p.Cause == 0 {
+			causes = append(causes, p)
+			followOns = append(followOns, count[i+1])
+		}
+	}
+	return causes, followOns
 }
 
-// A verifiedSegment is what the keyless pass learned about one segment.
-type verifiedSegment struct {
-	num     int64
-	x       *index // nil if the index is missing or unreadable
-	covered bool   // some checkpoint sealed it
+func (r *Report) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
 }
 
 // Verify checks the store in dir and reports every failed check with where it
@@ -93,16 +119,20 @@ type verifiedSegment struct {
 // every checkpoint, each segment's ciphertext hash, and each witnessed
 // checkpoint's consistency. With identities it also decrypts each retained
 // segment and matches every record to its commitment. The error is non-nil
-// only when dir cannot be read as a store at all.
+// only when dir cannot be read as a store at all, or OnRecord failed.
+//
+// It streams: each index once, in order, beside its segment's ciphertext,
+// keeping only the tree's frontier (O(log n) hashes), so its memory does not
+// grow with the number of records.
 func Verify(dir string, opts *VerifyOptions) (*Report, error) {
 	if opts == nil {
 		opts = &VerifyOptions{}
 	}
-	m, err := readManifest(dir)
+	m, mhash, err := readManifestFile(dir)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{}
+	r := &Report{Recipients: m.recipients}
 	if _, err := m.ageRecipients(); err != nil {
 		r.problem(manifestName, "%v", err)
 	}
@@ -113,113 +143,573 @@ func Verify(dir string, opts *VerifyOptions) (*Report, error) {
 		}
 		vkey = opts.VerifierKey
 	}
-	verifier, err := note.NewVerifier(vkey)
+	nv, err := note.NewVerifier(vkey)
 	if err != nil {
 		return nil, fmt.Errorf("store: verifier key: %w", err)
 	}
 
-	cps := verifyCheckpoints(dir, verifier, m.id, r)
-	segs := readIndexes(dir, m.id, r)
-	r.Segments = int64(len(segs))
-	var latest *Checkpoint
-	if len(cps) > 0 {
-		latest = cps[len(cps)-1]
-		r.Latest = latest
-		r.Retired = latest.Retired
-	}
-
-	// The tree: the commitments of every segment up to the latest
-	// checkpoint's, in order; abandoned segments hold none of its leaves.
-	tree := &memTree{}
-	bySegment := map[int64]*Checkpoint{}
+	v := &verifier{dir: dir, id: m.id, opts: opts, r: r}
+	hist := verifyManifests(dir, vkey, m, mhash, r)
+	cps := verifyCheckpoints(dir, nv, m.id, hist, r)
+	v.bySegment = map[int64]*Checkpoint{}
 	for _, c := range cps {
-		bySegment[c.Segment] = c
+		v.bySegment[c.Segment] = c
 	}
-	ends := map[int64]int64{0: 0} // segment → leaves through it
-	for _, s := range segs {
-		if s.x == nil {
-			continue
-		}
-		name := segmentName(s.num, "idx")
-		if s.x.first != tree.n && (latest == nil || s.num <= latest.Segment) {
-			r.problem(name, "starts at leaf %d, but the segments before it end at %d (a segment was removed, reordered or swapped)", s.x.first, tree.n)
-		}
-		c := bySegment[s.num]
-		s.covered = c != nil
-		switch {
-		case latest != nil && s.num <= latest.Segment:
-			if s.x.state == indexAbandoned {
-				if c != nil {
-					r.problem(name, "is marked abandoned, but checkpoint %d sealed it", c.Size)
-				}
-				r.note("%s: abandoned by a crashed writer: %d records were never sealed", name, len(s.x.commitments))
-				break
-			}
-			if c == nil {
-				r.problem(name, "no checkpoint sealed this segment (a checkpoint was removed)")
-			}
-			if s.x.state == indexOpen {
-				if c != latest || s.x.torn {
-					r.problem(name, "has no trailer, though a checkpoint sealed it")
-				} else {
-					r.note("%s: the writer stopped before writing its trailer; its ciphertext is not bound (reopen the store to finish it)", name)
-				}
-			}
-			for _, cm := range s.x.commitments {
-				tree.add(tlog.RecordHash(cm[:]))
-			}
-		default: // after the latest checkpoint
-			switch s.x.state {
-			case indexSealed:
-				r.problem(name, "is sealed, but no checkpoint covers it: the checkpoints were rolled back or removed")
-			case indexAbandoned:
-				r.note("%s: abandoned by a crashed writer: %d records were never sealed", name, len(s.x.commitments))
-			case indexOpen:
-				r.Unsealed += int64(len(s.x.commitments))
-				r.note("%s: not sealed: at least %d records after the latest checkpoint (the writer is running or crashed)", name, len(s.x.commitments))
-			}
-		}
-		ends[s.num] = tree.n
+	if len(cps) > 0 {
+		v.latest = cps[len(cps)-1]
+		r.Latest = v.latest
+		r.Retired = v.latest.Retired
 	}
-
-	// Every checkpoint: its size is where its segment ends, and its root is
-	// the tree hash of that many commitments.
-	for i, c := range cps {
-		where := fmt.Sprintf("%s line %d", checkpointsName, i+1)
-		end, ok := ends[c.Segment]
-		if !ok {
-			r.problem(where, "seals segment %d, whose index is missing or unreadable", c.Segment)
-			continue
-		}
-		if end != c.Size {
-			r.problem(where, "says %d records through segment %d, but the indexes hold %d", c.Size, c.Segment, end)
-			continue
-		}
-		root, err := tree.root(c.Size)
-		if err != nil || root != c.Hash {
-			r.problem(where, "root hash of %d records does not match the commitments (one was altered, removed or reordered, in segment %d or before)", c.Size, c.Segment)
+	v.witnesses(nv)
+	for _, i := range opts.Identities {
+		if s, ok := i.(fmt.Stringer); ok {
+			v.keys = append(v.keys, purgeKey(s.String()))
 		}
 	}
-	if latest != nil && latest.Size != tree.n {
-		// Reported per checkpoint above; the tree is cut to the signed size.
-		r.note("the indexes hold %d sealed records, the latest checkpoint %d", tree.n, latest.Size)
-	}
-
-	verifyCiphertexts(dir, segs, latest, r)
-	if len(opts.Witnesses) > 0 {
-		verifyWitnesses(opts, verifier, m.id, latest, tree, r)
-	}
-	if len(opts.Identities) > 0 {
-		if err := verifyRecords(dir, m.id, segs, latest, opts, r); err != nil {
+	v.purges = readPurges(dir, m.id, m.purger, r)
+	v.purger = m.purger
+	max := listSegments(dir, r)
+	r.Segments = max
+	v.readTree()
+	v.checkWitnesses() // those of the empty tree
+	for n := int64(1); n <= max; n++ {
+		if err := v.segment(n); err != nil {
 			return r, err
 		}
+	}
+
+	// A checkpoint whose segment was never reached was not checked.
+	for i, c := range cps {
+		if !v.checked[c] && c.Segment > 0 {
+			v.treeProblem(fmt.Sprintf("%s line %d", checkpointsName, i+1), "seals segment %d, whose index is missing or unreadable", c.Segment)
+		}
+	}
+	if v.latest != nil && v.latest.Size != v.tree.n {
+		r.note("the indexes hold %d sealed records, the latest checkpoint %d", v.tree.n, v.latest.Size)
+	}
+	for _, w := range v.pending {
+		v.treeProblem(w.where, "pins %d records, more than the store's indexes hold", w.c.Size)
+	}
+	if v.cache != nil {
+		v.treeProblem(treeName, "holds the tree after segment %d, which no checkpoint seals (reopen the store to rebuild it)", v.cacheSeg)
 	}
 	return r, nil
 }
 
+// readTree reads the writer's tree file, if any, for checkTree.
+func (v *verifier) readTree() {
+	seg, f, err := readTree(v.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		v.r.problem(treeName, "%v (reopen the store to rebuild it)", err)
+		return
+	}
+	v.cacheSeg, v.cache = seg, &f
+	if seg == 0 {
+		v.checkTree(0)
+	}
+}
+
+// checkTree checks the writer's tree file against the tree after segment n,
+// if that is where it stands. The writer trusts it only if its root is a
+// checkpoint's, but a store where anything changed should not verify.
+func (v *verifier) checkTree(n int64) {
+	if v.cache == nil || v.cacheSeg != n {
+		return
+	}
+	if v.cache.n != v.tree.n || !slices.Equal(v.cache.hashes, v.tree.hashes) {
+		v.treeProblem(treeName, "does not match the tree after segment %d (reopen the store to rebuild it)", n)
+	}
+	v.cache = nil
+}
+
+// A verifier is Verify's state while it streams the segments.
+type verifier struct {
+	dir, id   string
+	opts      *VerifyOptions
+	r         *Report
+	latest    *Checkpoint
+	bySegment map[int64]*Checkpoint
+	checked   map[*Checkpoint]bool
+	keys      [][]byte // purge tag keys of the identities
+	tree      frontier // the leaves of every sealed segment so far
+	pending   []witnessCheck
+	cause     int    // the first problem with the tree (see treeProblem)
+	purger    string // the manifest's purger key
+	purges    map[int64]map[[32]byte]bool
+	cache     *frontier // the writer's tree file, until checked
+	cacheSeg  int64
+}
+
+// A witnessCheck is a witnessed checkpoint whose root is checked when the
+// tree reaches its size.
+type witnessCheck struct {
+	where string
+	c     *Checkpoint
+}
+
+// witnesses checks what can be checked of each public checkpoint up front,
+// and queues the others, smallest first, for checkWitnesses: the root of the
+// store's first Size leaves must be the witnessed one. With the latest
+// checkpoint's root checked against all its leaves, that proves the witness
+// is a prefix of the store: the consistency a tlog proof would show.
+func (v *verifier) witnesses(nv note.Verifier) {
+	log := v.opts.WitnessLog
+	if log == "" {
+		log = "public log"
+	}
+	for _, w := range v.opts.Witnesses {
+		where := fmt.Sprintf("%s line %d", log, w.Line)
+		if w.Err != nil {
+			v.r.problem(where, "%v", w.Err)
+			continue
+		}
+		c, err := ParseCheckpoint(w.Note, nv)
+		if err != nil {
+			v.r.problem(where, "%v (forged, or signed by another key)", err)
+			continue
+		}
+		v.r.Witnessed++
+		switch {
+		case c.Origin != originPrefix+v.id:
+			v.r.problem(where, "checkpoint of another store (%s)", c.Origin)
+		case v.latest == nil || c.Size > v.latest.Size:
+			v.r.problem(where, "pins %d records, more than the store's latest checkpoint holds: the store was rolled back or truncated", c.Size)
+		case c.Size == v.latest.Size && c.Hash != v.latest.Hash:
+			v.r.problem(where, "same size as the store's latest checkpoint (%d) but a different root: the store was rewritten", c.Size)
+		default:
+			v.pending = append(v.pending, witnessCheck{where, c})
+		}
+	}
+	slices.SortStableFunc(v.pending, func(a, b witnessCheck) int { return cmp.Compare(a.c.Size, b.c.Size) })
+}
+
+// treeProblem reports a problem with the tree: an index that cannot be
+// read, or a root or size that does not match. The first one is the cause
+// of every later one: once a leaf is missing or wrong, every checkpoint
+// after it fails too.
+func (v *verifier) treeProblem(where string, format string, args ...any) {
+	v.r.problem(where, format, args...)
+	if v.cause == 0 {
+		v.cause = len(v.r.Problems)
+	} else {
+		v.r.Problems[len(v.r.Problems)-1].Cause = v.cause
+	}
+}
+
+// checkWitnesses checks the queued witnesses of the tree's current size.
+func (v *verifier) checkWitnesses() {
+	for len(v.pending) > 0 && v.pending[0].c.Size == v.tree.n {
+		w := v.pending[0]
+		v.pending = v.pending[1:]
+		if w.c.Hash != v.tree.root() {
+			v.treeProblem(w.where, "checkpoint of %d records is not consistent with the store (the root of its first %d records differs): the store was rewritten", w.c.Size, w.c.Size)
+		}
+	}
+}
+
+// segment streams segment n: its index into the tree (if a checkpoint
+// covers it), its ciphertext into a hash and, with identities, through age
+// to match each record to its commitment.
+func (v *verifier) segment(n int64) error {
+	r := v.r
+	name := segmentName(n, "idx")
+	f, err := os.Open(filepath.Join(v.dir, name))
+	if errors.Is(err, os.ErrNotExist) {
+		v.treeProblem(name, "missing (segment %d was removed)", n)
+		return nil
+	}
+	if err != nil {
+		v.treeProblem(name, "%v", err)
+		return nil
+	}
+	defer f.Close()
+	state, err := peekTrailer(f)
+	if err != nil {
+		v.treeProblem(name, "%v", err)
+		return nil
+	}
+	latest := v.latest
+	inTree := latest != nil && n <= latest.Segment && state != indexAbandoned
+	c := v.bySegment[n]
+	s := &segmentCheck{v: v, num: n, lostAt: -1}
+	bound := state == indexSealed || state == indexRecovered // a trailer names the ciphertext's hash
+	if bound && latest != nil && n <= latest.Segment {
+		s.openCiphertext()
+	}
+	s.recovered = state == indexRecovered
+	defer s.close()
+	var onRecordErr error
+	x, err := scanIndex(bufio.NewReaderSize(f, 64<<10), func(x *index) error {
+		switch {
+		case x.storeID != v.id:
+			return fmt.Errorf("belongs to another store (%s)", x.storeID)
+		case x.segment != n:
+			return fmt.Errorf("says it is segment %d (segments renamed or reordered)", x.segment)
+		}
+		if x.first != v.tree.n && latest != nil && n <= latest.Segment {
+			v.treeProblem(name, "starts at leaf %d, but the segments before it end at %d (a segment was removed, reordered or swapped)", x.first, v.tree.n)
+		}
+		s.first = x.first
+		if inTree && (!bound || s.file != nil) && len(v.opts.Identities) > 0 {
+			if src := s.source(); src != nil {
+				s.startDecrypt(src)
+			}
+		}
+		return nil
+	}, func(cm *commitment) error {
+		if inTree {
+			v.tree.push(leafHash(cm))
+			v.checkWitnesses()
+		}
+		if s.sr != nil {
+			if err := s.record(cm); err != nil {
+				onRecordErr = err
+				return err
+			}
+		}
+		s.count++
+		return nil
+	})
+	if onRecordErr != nil {
+		return onRecordErr
+	}
+	if err != nil {
+		v.treeProblem(name, "%v", err)
+		return nil
+	}
+	if x.state != state {
+		r.problem(name, "changed while it was being verified")
+		return nil
+	}
+	s.finish(x)
+
+	if latest == nil || n > latest.Segment {
+		switch x.state {
+		case indexSealed:
+			r.problem(name, "is sealed, but no checkpoint covers it: the checkpoints were rolled back or removed")
+		case indexRecovered:
+			r.Unsealed += x.count
+			r.note("%s: %d records recovered from a crashed writer, awaiting their checkpoint (the next writer signs it)", name, x.count)
+		case indexAbandoned:
+			r.note("%s: abandoned by a crashed writer: %d records were never sealed", name, x.count)
+		case indexOpen:
+			r.Unsealed += x.count
+			r.note("%s: not sealed: at least %d records after the latest checkpoint (the writer is running or crashed)", name, x.count)
+		}
+		return nil
+	}
+	if x.state == indexAbandoned {
+		if c != nil {
+			r.problem(name, "is marked abandoned, but checkpoint %d sealed it", c.Size)
+		}
+		r.note("%s: abandoned by a crashed writer: %d records were never sealed", name, x.count)
+		return nil
+	}
+	if c == nil {
+		r.problem(name, "no checkpoint sealed this segment (a checkpoint was removed)")
+	}
+	if x.state == indexRecovered {
+		r.Recovered += x.count
+	}
+	if c != nil && x.state == indexOpen {
+		// No trailer yet (the writer stopped between the checkpoint and
+		// it): the checkpoint binds the ciphertext all the same.
+		h, err := hashFile(filepath.Join(v.dir, segmentName(n, "age")))
+		if err != nil {
+			r.problem(segmentName(n, "age"), "%v", err)
+		}
+		x.cipherHash = h
+	}
+	if c != nil && x.state != indexAbandoned && x.cipherHash != c.CipherHash {
+		switch {
+		case v.purges[n][x.cipherHash]:
+			r.Repurged++
+		case v.purger == "":
+			r.note("%s: re-encrypted since it was sealed (a purge, or tampering): the manifest names no purger key, so only verify with the identity can tell", segmentName(n, "age"))
+		default:
+			r.problem(segmentName(n, "age"), "was replaced since checkpoint %d sealed it, and no purge signed by the store's purger key names it (tampered with)", c.Size)
+		}
+	}
+	if x.state == indexOpen {
+		if c != latest || x.torn {
+			r.problem(name, "has no trailer, though a checkpoint sealed it")
+		} else {
+			r.note("%s: the writer stopped before writing its trailer (the next writer writes it)", name)
+		}
+	}
+	if c != nil {
+		if v.checked == nil {
+			v.checked = map[*Checkpoint]bool{}
+		}
+		v.checked[c] = true
+		where := fmt.Sprintf("%s line %d", checkpointsName, c.line)
+		if v.tree.n != c.Size {
+			v.treeProblem(where, "says %d records through segment %d, but the indexes hold %d", c.Size, c.Segment, v.tree.n)
+		} else if v.tree.root() != c.Hash {
+			v.treeProblem(where, "root hash of %d records does not match the commitments (one was altered, removed or reordered, in segment %d or before)", c.Size, c.Segment)
+		}
+		v.checkTree(n)
+	}
+	return nil
+}
+
+// peekTrailer returns the state an index's last line announces, reading only
+// its end; scanIndex then checks the whole file agrees.
+func peekTrailer(f *os.File) (int, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	off := max(st.Size()-maxIndexLine, 0)
+	buf := make([]byte, st.Size()-off)
+	if _, err := f.ReadAt(buf, off); err != nil {
+		return 0, err
+	}
+	state := indexOpen
+	if bytes.HasSuffix(buf, []byte("\n")) {
+		last := buf[bytes.LastIndexByte(buf[:len(buf)-1], '\n')+1:]
+		switch {
+		case bytes.HasPrefix(last, []byte("sealed ")):
+			state = indexSealed
+		case bytes.HasPrefix(last, []byte("abandoned ")):
+			state = indexAbandoned
+		case bytes.HasPrefix(last, []byte("recovered ")):
+			state = indexRecovered
+		}
+	}
+	return state, nil
+}
+
+// A segmentCheck is one segment's ciphertext being hashed and, with
+// identities, decrypted beside its index.
+type segmentCheck struct {
+	v          *verifier
+	num, first int64
+	count      int64 // commitments seen
+	lostAt     int64 // in a recovered segment, the first record its ciphertext does not hold; -1 if none
+	file       *os.File
+	hash       hash.Hash
+	missing    bool
+	recovered  bool           // a crashed writer's segment: its ciphertext may end without age's last chunk
+	sr         *segmentReader // nil when not decrypting, or decryption failed
+	deferred   []Problem
+}
+
+func (s *segmentCheck) where() string { return segmentName(s.num, "age") }
+
+// problem records a problem found decrypting the segment. It waits for
+// finish: if the ciphertext does not match its hash, that is the cause.
+func (s *segmentCheck) problem(format string, args ...any) {
+	s.deferred = append(s.deferred, Problem{Where: s.where(), Err: fmt.Errorf(format, args...)})
+}
+
+// openCiphertext opens the sealed segment's age file, to hash it.
+func (s *segmentCheck) openCiphertext() {
+	f, err := os.Open(filepath.Join(s.v.dir, s.where()))
+	if errors.Is(err, os.ErrNotExist) {
+		s.missing = true
+		return
+	}
+	if err != nil {
+		s.v.r.problem(s.where(), "%v", err)
+		return
+	}
+	s.file, s.hash = f, sha256.New()
+}
+
+// source returns the ciphertext to decrypt: through the hash if the
+// segment is sealed, or straight from the file if its trailer is missing (a
+// crash between checkpoint and trailer: nothing to hash, but its records are
+// checked all the same).
+func (s *segmentCheck) source() io.Reader {
+	if s.file != nil {
+		return io.TeeReader(s.file, s.hash)
+	}
+	f, err := os.Open(filepath.Join(s.v.dir, s.where()))
+	if err != nil {
+		s.v.r.problem(s.where(), "%v", err)
+		return nil
+	}
+	s.file = f
+	return f
+}
+
+// startDecrypt starts decrypting src and checks the plaintext header.
+func (s *segmentCheck) startDecrypt(src io.Reader) {
+	dec, err := age.Decrypt(src, s.v.opts.Identities...)
+	if err != nil {
+		s.problem("cannot decrypt: %v", err)
+		return
+	}
+	sr, err := readSegmentHeader(dec)
+	if err != nil {
+		s.problem("%v", err)
+		return
+	}
+	if sr.id != s.v.id || sr.segment != s.num || sr.first != s.first {
+		s.problem("encrypted header says store %s segment %d first %d: swapped in from elsewhere", sr.id, sr.segment, sr.first)
+		return
+	}
+	sr.reuse = true // OnRecord's Data is valid only during the call
+	s.sr = sr
+}
+
+// record checks the next record against its commitment cm. Only an error
+// from OnRecord is returned; what fails is reported.
+func (s *segmentCheck) record(cm *commitment) error {
+	r := s.v.r
+	i, leaf := s.count, s.first+s.count
+	fr, err := s.sr.next()
+	if err != nil && s.recovered {
+		// What a crash lost before the next writer recovered the
+		// segment: counted exactly in finish.
+		s.sr, s.lostAt = nil, i
+		return nil
+	}
+	if err == io.EOF {
+		s.sr = nil
+		s.problem("holds %d records, its index more (records removed)", i)
+		return nil
+	}
+	if err != nil {
+		s.sr = nil
+		s.problem("record %d (leaf %d): %v", i, leaf, err)
+		return nil
+	}
+	if fr.purged {
+		ok := len(s.v.keys) == 0
+		for _, k := range s.v.keys {
+			if tag := purgeTag(k, s.v.id, leaf, *cm); tag == fr.tag {
+				ok = true
+			}
+		}
+		if !ok {
+			s.problem("record %d (leaf %d): purge marker not made by these identities (a record was removed)", i, leaf)
+			return nil
+		}
+		r.Purged++
+	} else {
+		if commit(fr.body) != *cm {
+			s.problem("record %d (leaf %d): does not match its commitment (altered, reordered or duplicated)", i, leaf)
+			return nil
+		}
+		r.Records++
+	}
+	if s.v.opts.OnRecord != nil {
+		return s.v.opts.OnRecord(fr.record(leaf, s.num))
+	}
+	return nil
+}
+
+// finish checks the end of the plaintext and the ciphertext's hash against
+// the index x.
+func (s *segmentCheck) finish(x *index) {
+	cause := s.checkEnd(x)
+	s.flush(cause)
+}
+
+// flush reports the deferred problems, as following from cause if not 0.
+func (s *segmentCheck) flush(cause int) {
+	for _, p := range s.deferred {
+		p.Cause = cause
+		s.v.r.Problems = append(s.v.r.Problems, p)
+	}
+	s.deferred = nil
+}
+
+// checkEnd checks the end of the plaintext and the ciphertext's hash,
+// returning the index of the hash problem, if any, for flush.
+func (s *segmentCheck) checkEnd(x *index) int {
+	r := s.v.r
+	if s.lostAt >= 0 && s.recovered {
+		lost := x.count - s.lostAt
+		r.Unrecoverable += lost
+		r.note("%s: recovered after a crash, but its ciphertext ends at record %d: %d records the index lists were lost", s.where(), s.lostAt, lost)
+	}
+	if s.sr != nil && !s.recovered { // a recovered segment may hold more than its index lists: records the crash cut off
+		if _, err := s.sr.next(); err != io.EOF {
+			leaf := s.first + s.count
+			if err == nil {
+				s.problem("record %d (leaf %d): more records than its index lists (a record was added)", s.count, leaf)
+			} else {
+				s.problem("record %d (leaf %d): %v", s.count, leaf, err)
+			}
+		}
+	}
+	latest := s.v.latest
+	if (x.state != indexSealed && x.state != indexRecovered) || latest == nil || s.num > latest.Segment {
+		return 0
+	}
+	if s.missing {
+		if s.num > latest.Retired {
+			r.problem(s.where(), "missing, and retention did not remove it (the latest checkpoint retired segments 1..%d)", latest.Retired)
+		} else {
+			r.RetiredRecs += x.count
+		}
+		return 0
+	}
+	if s.hash == nil {
+		return 0
+	}
+	if _, err := io.Copy(s.hash, s.file); err != nil {
+		r.problem(s.where(), "%v", err)
+		return 0
+	}
+	if [32]byte(s.hash.Sum(nil)) != x.cipherHash {
+		r.problem(s.where(), "ciphertext does not match the hash in %s (altered, truncated or swapped)", segmentName(s.num, "idx"))
+		return len(r.Problems)
+	}
+	return 0
+}
+
+func (s *segmentCheck) close() {
+	s.flush(0) // the segment could not be checked to its end
+	if s.file != nil {
+		s.file.Close()
+	}
+}
+
+// verifyManifests checks the manifest history: every version signed by vkey,
+// the manifest the latest of them, and reports every change of recipients.
+// It returns the history, or nil if it cannot be read.
+func verifyManifests(dir, vkey string, m *manifest, mhash [32]byte, r *Report) []signedManifest {
+	hist, err := readManifests(dir, vkey)
+	if err == nil && len(hist) == 0 {
+		err = errors.New("holds no manifest")
+	}
+	if err != nil {
+		r.problem(manifestsName, "%v", err)
+		return nil
+	}
+	last := hist[len(hist)-1]
+	switch {
+	case m.version == last.version && mhash == last.hash:
+	case m.version < last.version:
+		r.problem(manifestName, "is version %d, but version %d was signed after it: an older manifest was put back (replayed)", m.version, last.version)
+	case m.version > last.version:
+		r.problem(manifestName, "is version %d, which %s does not hold (a writer stopped while changing the recipients: reopen the store; or the history was cut)", m.version, manifestsName)
+	default:
+		r.problem(manifestName, "is not the version %d that was signed (altered)", m.version)
+	}
+	for i := 1; i < len(hist); i++ {
+		added, removed := diffRecipients(hist[i-1].recipients, hist[i].recipients)
+		for _, a := range added {
+			r.RecipientChanges = append(r.RecipientChanges, fmt.Sprintf("manifest version %d added recipient %s", i+1, a))
+		}
+		for _, a := range removed {
+			r.RecipientChanges = append(r.RecipientChanges, fmt.Sprintf("manifest version %d removed recipient %s", i+1, a))
+		}
+	}
+	return hist
+}
+
 // verifyCheckpoints checks every line of DIR/checkpoints and the chain they
-// form, returning the valid ones in order.
-func verifyCheckpoints(dir string, v note.Verifier, id string, r *Report) []*Checkpoint {
+// form, and the manifest each binds against the history hist (if read),
+// returning the valid ones in order.
+func verifyCheckpoints(dir string, v note.Verifier, id string, hist []signedManifest, r *Report) []*Checkpoint {
 	data, err := os.ReadFile(filepath.Join(dir, checkpointsName))
 	if err != nil {
 		r.problem(checkpointsName, "%v", err)
@@ -237,6 +727,7 @@ func verifyCheckpoints(dir string, v note.Verifier, id string, r *Report) []*Che
 			r.problem(where, "%v", err)
 			continue
 		}
+		c.line = i + 1
 		if c.Origin != originPrefix+id {
 			r.problem(where, "checkpoint of another store (%s)", c.Origin)
 			continue
@@ -245,10 +736,17 @@ func verifyCheckpoints(dir string, v note.Verifier, id string, r *Report) []*Che
 			if c.Size != 0 || c.Segment != 0 {
 				r.problem(where, "the first checkpoint is not the new store's empty tree (older checkpoints were removed)")
 			}
-		} else if p := out[len(out)-1]; c.Segment <= p.Segment || c.Size < p.Size || c.Retired < p.Retired {
-			r.problem(where, "does not follow the previous checkpoint (segment %d→%d, size %d→%d, retired %d→%d): checkpoints reordered or replayed",
-				p.Segment, c.Segment, p.Size, c.Size, p.Retired, c.Retired)
+		} else if p := out[len(out)-1]; c.Segment <= p.Segment || c.Size < p.Size || c.Retired < p.Retired || c.ManifestVersion < p.ManifestVersion {
+			r.problem(where, "does not follow the previous checkpoint (segment %d→%d, size %d→%d, retired %d→%d, manifest %d→%d): checkpoints reordered or replayed",
+				p.Segment, c.Segment, p.Size, c.Size, p.Retired, c.Retired, p.ManifestVersion, c.ManifestVersion)
 			continue
+		}
+		if hist != nil {
+			if c.ManifestVersion > int64(len(hist)) {
+				r.problem(where, "binds manifest version %d, which %s does not hold (the history was cut, or an older manifest put back)", c.ManifestVersion, manifestsName)
+			} else if hist[c.ManifestVersion-1].hash != c.ManifestHash {
+				r.problem(where, "binds a manifest version %d other than the one %s holds", c.ManifestVersion, manifestsName)
+			}
 		}
 		out = append(out, c)
 	}
@@ -259,27 +757,23 @@ func verifyCheckpoints(dir string, v note.Verifier, id string, r *Report) []*Che
 	return out
 }
 
-// readIndexes reads every segment index, which must be numbered 1..N.
-func readIndexes(dir, id string, r *Report) []*verifiedSegment {
+// listSegments checks the store's file names and returns the highest segment
+// number; segments 1..that are expected.
+func listSegments(dir string, r *Report) int64 {
 	names, err := storeFiles(dir)
 	if err != nil {
 		r.problem(".", "%v", err)
-		return nil
+		return 0
 	}
-	idx := map[int64]bool{}
-	ciph := map[int64]bool{}
 	var max int64
 	for _, name := range names {
-		n, ext, ok := parseSegmentName(name)
+		n, _, ok := parseSegmentName(name)
 		switch {
-		case ok && ext == "idx":
-			idx[n] = true
-		case ok && ext == "age":
-			ciph[n] = true
-		case name == manifestName || name == checkpointsName:
+		case ok:
+		case name == manifestName || name == manifestsName || name == checkpointsName || name == treeName || name == purgesName:
 			continue
 		case strings.HasSuffix(name, ".age.tmp"):
-			r.note("%s: left by an interrupted purge; rerun conflog purge to finish it", name)
+			r.note("%s: left by an interrupted purge; the next purge finishes it", name)
 			continue
 		case strings.HasSuffix(name, ".tmp"):
 			r.note("%s: left by a writer that stopped mid-write; the next writer removes it", name)
@@ -292,208 +786,5 @@ func readIndexes(dir, id string, r *Report) []*verifiedSegment {
 			max = n
 		}
 	}
-	var segs []*verifiedSegment
-	for n := int64(1); n <= max; n++ {
-		s := &verifiedSegment{num: n}
-		segs = append(segs, s)
-		name := segmentName(n, "idx")
-		if !idx[n] {
-			r.problem(name, "missing (segment %d was removed)", n)
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			r.problem(name, "%v", err)
-			continue
-		}
-		x, err := parseIndex(data)
-		if err != nil {
-			r.problem(name, "%v", err)
-			continue
-		}
-		if x.storeID != id {
-			r.problem(name, "belongs to another store (%s)", x.storeID)
-			continue
-		}
-		if x.segment != n {
-			r.problem(name, "says it is segment %d (segments renamed or reordered)", x.segment)
-			continue
-		}
-		s.x = x
-	}
-	return segs
-}
-
-// verifyCiphertexts checks that each sealed, unretired segment's age file is
-// the one its index trailer names.
-func verifyCiphertexts(dir string, segs []*verifiedSegment, latest *Checkpoint, r *Report) {
-	for _, s := range segs {
-		if s.x == nil || s.x.state != indexSealed || latest == nil || s.num > latest.Segment {
-			continue
-		}
-		name := segmentName(s.num, "age")
-		h, err := hashFile(filepath.Join(dir, name))
-		if errors.Is(err, os.ErrNotExist) {
-			if s.num > latest.Retired {
-				r.problem(name, "missing, and retention did not remove it (the latest checkpoint retired segments 1..%d)", latest.Retired)
-			} else {
-				r.RetiredRecs += int64(len(s.x.commitments))
-			}
-			continue
-		}
-		if err != nil {
-			r.problem(name, "%v", err)
-			continue
-		}
-		if h != s.x.cipherHash {
-			r.problem(name, "ciphertext does not match the hash in %s (altered, truncated or swapped)", segmentName(s.num, "idx"))
-		}
-	}
-}
-
-// verifyWitnesses checks public checkpoints against the store: each must be
-// signed by the store's key, be of this store, and be a prefix of the latest
-// checkpoint's tree (a tlog consistency proof from the store's commitments,
-// checked against both signed roots).
-func verifyWitnesses(opts *VerifyOptions, v note.Verifier, id string, latest *Checkpoint, tree *memTree, r *Report) {
-	log := opts.WitnessLog
-	if log == "" {
-		log = "public log"
-	}
-	for _, w := range opts.Witnesses {
-		where := fmt.Sprintf("%s line %d", log, w.Line)
-		if w.Err != nil {
-			r.problem(where, "%v", w.Err)
-			continue
-		}
-		c, err := ParseCheckpoint(w.Note, v)
-		if err != nil {
-			r.problem(where, "%v (forged, or signed by another key)", err)
-			continue
-		}
-		r.Witnessed++
-		if c.Origin != originPrefix+id {
-			r.problem(where, "checkpoint of another store (%s)", c.Origin)
-			continue
-		}
-		if latest == nil || c.Size > latest.Size {
-			r.problem(where, "pins %d records, more than the store's latest checkpoint holds: the store was rolled back or truncated", c.Size)
-			continue
-		}
-		if c.Size > tree.n {
-			r.problem(where, "pins %d records, more than the store's indexes hold", c.Size)
-			continue
-		}
-		if c.Size == 0 {
-			if c.Hash != emptyTreeHash() {
-				r.problem(where, "empty tree with a non-empty root hash")
-			}
-			continue
-		}
-		if c.Size == latest.Size {
-			if c.Hash != latest.Hash {
-				r.problem(where, "same size as the store's latest checkpoint (%d) but a different root: the store was rewritten", c.Size)
-			}
-			continue
-		}
-		p, err := tlog.ProveTree(latest.Size, c.Size, tree)
-		if err == nil {
-			err = tlog.CheckTree(p, latest.Size, latest.Hash, c.Size, c.Hash)
-		}
-		if err != nil {
-			r.problem(where, "checkpoint of %d records is not consistent with the store (%v): the store was rewritten", c.Size, err)
-		}
-	}
-}
-
-// verifyRecords decrypts every sealed, retained segment and matches each
-// record to its commitment.
-func verifyRecords(dir, id string, segs []*verifiedSegment, latest *Checkpoint, opts *VerifyOptions, r *Report) error {
-	var keys [][]byte
-	for _, i := range opts.Identities {
-		if s, ok := i.(fmt.Stringer); ok {
-			keys = append(keys, purgeKey(s.String()))
-		}
-	}
-	for _, s := range segs {
-		if s.x == nil || latest == nil || s.num > latest.Segment || s.x.state == indexAbandoned {
-			continue
-		}
-		name := segmentName(s.num, "age")
-		f, err := os.Open(filepath.Join(dir, name))
-		if errors.Is(err, os.ErrNotExist) && s.num <= latest.Retired {
-			continue
-		}
-		if err != nil {
-			r.problem(name, "%v", err)
-			continue
-		}
-		err = verifySegment(f, id, s, keys, opts.Identities, opts.OnRecord, r)
-		f.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func verifySegment(f io.Reader, id string, s *verifiedSegment, keys [][]byte, ids []age.Identity, onRecord func(Record) error, r *Report) error {
-	name := segmentName(s.num, "age")
-	dec, err := age.Decrypt(f, ids...)
-	if err != nil {
-		r.problem(name, "cannot decrypt: %v", err)
-		return nil
-	}
-	sr, err := readSegmentHeader(dec)
-	if err != nil {
-		r.problem(name, "%v", err)
-		return nil
-	}
-	if sr.id != id || sr.segment != s.num || sr.first != s.x.first {
-		r.problem(name, "encrypted header says store %s segment %d first %d: swapped in from elsewhere", sr.id, sr.segment, sr.first)
-		return nil
-	}
-	for i := 0; ; i++ {
-		fr, err := sr.next()
-		if err == io.EOF {
-			if i != len(s.x.commitments) {
-				r.problem(name, "holds %d records, its index %d (records removed)", i, len(s.x.commitments))
-			}
-			return nil
-		}
-		leaf := s.x.first + int64(i)
-		if err != nil {
-			r.problem(name, "record %d (leaf %d): %v", i, leaf, err)
-			return nil
-		}
-		if i >= len(s.x.commitments) {
-			r.problem(name, "record %d (leaf %d): more records than its index lists (a record was added)", i, leaf)
-			return nil
-		}
-		cm := s.x.commitments[i]
-		if fr.purged {
-			ok := len(keys) == 0
-			for _, k := range keys {
-				if tag := purgeTag(k, id, leaf, cm); tag == fr.tag {
-					ok = true
-				}
-			}
-			if !ok {
-				r.problem(name, "record %d (leaf %d): purge marker not made by these identities (a record was removed)", i, leaf)
-				continue
-			}
-			r.Purged++
-		} else {
-			if commit(fr.body) != cm {
-				r.problem(name, "record %d (leaf %d): does not match its commitment (altered, reordered or duplicated)", i, leaf)
-				continue
-			}
-			r.Records++
-		}
-		if onRecord != nil {
-			if err := onRecord(fr.record(leaf, s.num)); err != nil {
-				return err
-			}
-		}
-	}
+	return max
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,13 +11,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // checkpointsName is the append-only file of the store's signed checkpoints.
@@ -37,6 +36,13 @@ type Options struct {
 	// Recipients encrypt every segment. The writer needs only these public
 	// keys: nothing on the job's host can decrypt what it wrote.
 	Recipients []age.Recipient
+
+	// Purger is the note verifier key of the investigators' purge signer
+	// (PurgerKey of their age identity; conflog keygen writes it into the
+	// recipient file). Recorded in the manifest, it lets a key-less Verify
+	// tell a segment a purge re-encrypted from one an attacker replaced.
+	// Optional.
+	Purger string
 
 	// SigningKey is the note signer key ("PRIVATE+KEY+name+hash+…", as
 	// conflog keygen writes it) that signs checkpoints.
@@ -57,48 +63,123 @@ type Options struct {
 	KeepSegments int
 	KeepFor      time.Duration
 
+	// Sync says when the writer calls fsync(2); see SyncPolicy. A process
+	// crash (kill -9) loses the same under every policy: what the kernel
+	// has is kept.
+	Sync SyncPolicy
+
 	// OnCheckpoint, if set, is called with each new checkpoint once it is on
 	// disk, e.g. to print it to a public log as a witness line. It runs with
 	// the writer's lock held and must not call the Writer.
 	OnCheckpoint func(*Checkpoint)
 }
 
+// A SyncPolicy says when a Writer makes its files durable with fsync(2), for
+// a power cut or a kernel crash. A killed writer loses the same whatever the
+// policy: at most the records of the current checkpoint interval that had not
+// yet reached the files (FORMAT.md, "Recovery").
+type SyncPolicy int
+
+const (
+	// SyncSeal, the default, syncs at each seal: the ciphertext, the index
+	// and the directory before the checkpoint is signed, the checkpoint
+	// before the trailer. A power cut loses at most the records after the
+	// latest checkpoint. Ciphertext is also synced every 8 MiB while it is
+	// written, which only shortens the seal's own fsync.
+	SyncSeal SyncPolicy = iota
+	// SyncBatch also syncs each batch of ciphertext (1 MiB) and the index
+	// lines it completes, so that a power cut loses about as little as a
+	// kill -9: one batch and the chunk being filled.
+	SyncBatch
+	// SyncNone skips every fsync of writing and sealing (files replaced
+	// whole, such as a new segment's index header and the tree file, are
+	// still synced as they are renamed into place). A power cut may lose or
+	// tear anything the kernel had not yet written back (on Linux, typically
+	// up to 30 s), signed checkpoints included.
+	SyncNone
+)
+
+func (p SyncPolicy) String() string {
+	switch p {
+	case SyncSeal:
+		return "seal"
+	case SyncBatch:
+		return "batch"
+	case SyncNone:
+		return "none"
+	}
+	return fmt.Sprintf("SyncPolicy(%d)", int(p))
+}
+
 // A Writer appends records to a store. Only one Writer may have a store open
 // at a time, across processes. Its methods are safe for concurrent use.
 type Writer struct {
-	mu     sync.Mutex
-	dir    string
-	opts   Options
-	signer note.Signer
-	man    *manifest
-	lock   *os.File
+	mu                         sync.Mutex
+	dir                        string
+	opts                       Options
+	signer                     note.Signer
+	man                        *manifest
+	manHash                    [32]byte // of the signed manifest file, bound into checkpoints
+	recipsAdded, recipsRemoved []string // recipients Open changed
+	lock                       *os.File
 
-	tree    frontier
-	latest  *Checkpoint
-	segNum  int64   // highest segment number used
-	sealed  []int64 // seal times (Unix seconds) of segments 1..segNum; 0 if none
-	retired int64
-	removed int64          // ciphertext of segments 1..removed is gone
-	skipped map[int64]bool // abandoned segments: never sealed
-	seg     *activeSegment
-	timer   *time.Timer
-	salts   []byte
-	frame   []byte
-	err     error // sticky: once writing failed, the store needs a restart
-	closed  bool
+	tree      frontier
+	latest    *Checkpoint
+	segNum    int64   // highest segment number used
+	sealed    []int64 // seal times (Unix seconds) of segments 1..segNum; 0 if none
+	retired   int64
+	removed   int64          // ciphertext of segments 1..removed is gone
+	recovered int64          // records Open recovered from a crashed writer's segments
+	skipped   map[int64]bool // abandoned segments: never sealed
+	seg       *activeSegment
+	timer     *time.Timer
+	salts     []byte
+	frame     []byte
+	err       error // sticky: once writing failed, the store needs a restart
+	closed    bool
 }
 
 type activeSegment struct {
 	num, first, count int64
-	plain             int64
+	hdr, plain        int64 // plaintext bytes of the header, and of the frames so far
 	opened            time.Time
 	file              *os.File
 	sink              *cipherSink
 	enc               io.WriteCloser
 	idx               *os.File
-	idxBuf            *bufio.Writer
-	hexLine           [65]byte
+
+	// Index lines not yet handed to the sink: the line of record i is
+	// pend[65*(i-done):], and its frame ends at plaintext offset ends[i-done].
+	pend []byte
+	ends []int64
 }
+
+// takeLines appends to dst the pending index lines of the records whose
+// frames end by plaintext offset covered, and drops them from the pending.
+func (s *activeSegment) takeLines(dst []byte, covered int64) []byte {
+	k := 0
+	for k < len(s.ends) && s.ends[k] <= covered {
+		k++
+	}
+	dst = append(dst, s.pend[:65*k]...)
+	s.pend = s.pend[:copy(s.pend, s.pend[65*k:])]
+	s.ends = s.ends[:copy(s.ends, s.ends[k:])]
+	return dst
+}
+
+// ErrDamaged is wrapped by the errors of Open and Purge that mean the store
+// is damaged or was tampered with: Verify says what and where.
+var ErrDamaged = errors.New("the store is damaged or was tampered with")
+
+// damaged returns an error with the message given that wraps ErrDamaged.
+func damaged(format string, args ...any) error {
+	return &damagedError{fmt.Sprintf(format, args...)}
+}
+
+type damagedError struct{ msg string }
+
+func (e *damagedError) Error() string { return e.msg }
+func (e *damagedError) Unwrap() error { return ErrDamaged }
 
 // ErrClosed is returned by a Writer's methods after Close.
 var ErrClosed = errors.New("store: writer is closed")
@@ -160,41 +241,81 @@ func (w *Writer) tick() time.Duration {
 	return min(w.opts.CheckpointEvery, w.opts.MaxSegmentAge)
 }
 
-// writeManifest signs m and writes it to path.
-func (w *Writer) writeManifest(path string, m *manifest) error {
+// publishManifest signs m, writes it to the manifest file and appends it to
+// the manifest history, in that order (a crash in between is finished by the
+// next Open).
+func (w *Writer) publishManifest(m *manifest) error {
 	data, err := m.sign(w.signer)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, data)
+	if err := writeFileAtomic(filepath.Join(w.dir, manifestName), data); err != nil {
+		return err
+	}
+	if err := appendDurably(filepath.Join(w.dir, manifestsName), manifestLine(data)); err != nil {
+		return err
+	}
+	w.man, w.manHash = m, sha256.Sum256(data)
+	return nil
 }
 
 // load reads (or creates) the manifest, checkpoints and indexes, and recovers
 // from a crashed writer.
 func (w *Writer) load(vkey string, recips []string) error {
-	mpath := filepath.Join(w.dir, manifestName)
-	m, err := readManifest(w.dir)
+	m, mhash, err := readManifestFile(w.dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if names, _ := storeFiles(w.dir); len(names) > 0 {
 			return fmt.Errorf("store: %s holds files but no manifest: not a store, or a damaged one", w.dir)
 		}
-		m = &manifest{id: newID(), verifier: vkey, recipients: recips}
-		if err := w.writeManifest(mpath, m); err != nil {
+		if err := w.publishManifest(&manifest{id: newID(), version: 1, verifier: vkey, purger: w.opts.Purger, recipients: recips}); err != nil {
 			return err
 		}
 	case err != nil:
 		return err
 	case m.verifier != vkey:
-		return fmt.Errorf("store: %s is signed by %s, not by this signing key", w.dir, keyName(m.verifier))
-	case strings.Join(m.recipients, "\n") != strings.Join(recips, "\n"):
+		return fmt.Errorf("store: %s is signed by %s, not by this signing key (%s)", w.dir, keyName(m.verifier), keyName(vkey))
+	default:
+		hist, err := readManifests(w.dir, vkey)
+		if err == nil && len(hist) == 0 {
+			err = errors.New("holds no manifest")
+		}
+		if err != nil {
+			return damaged("store: %s: manifest history: %v", w.dir, err)
+		}
+		last := hist[len(hist)-1]
+		switch {
+		case m.version == last.version && mhash == last.hash:
+		case m.version == last.version+1:
+			// A writer died between writing a new manifest and
+			// recording it.
+			data, err := os.ReadFile(filepath.Join(w.dir, manifestName))
+			if err == nil {
+				err = appendDurably(filepath.Join(w.dir, manifestsName), manifestLine(data))
+			}
+			if err != nil {
+				return err
+			}
+		default:
+			return damaged("store: %s: the manifest is version %d, but version %d was signed: an older or altered manifest was put back", w.dir, m.version, last.version)
+		}
+		w.man, w.manHash = m, mhash
+		purger := m.purger
+		if w.opts.Purger != "" {
+			purger = w.opts.Purger
+		}
+		if slices.Equal(m.recipients, recips) && purger == m.purger {
+			break
+		}
 		// New recipients from now on; purge re-encrypts to the latest ones.
-		m.recipients = recips
-		if err := w.writeManifest(mpath, m); err != nil {
+		w.recipsAdded, w.recipsRemoved = diffRecipients(m.recipients, recips)
+		next := *m
+		next.version, next.recipients, next.purger = m.version+1, recips, purger
+		if err := w.publishManifest(&next); err != nil {
 			return err
 		}
 	}
-	w.man = m
+	m = w.man
 	verifier, err := note.NewVerifier(vkey)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
@@ -206,7 +327,7 @@ func (w *Writer) load(vkey string, recips []string) error {
 	if len(cps) == 0 {
 		// A new store: its first checkpoint is the empty tree, so that even
 		// "no records yet" is a signed, witnessable statement.
-		c := &Checkpoint{Origin: originPrefix + m.id, Size: 0, Hash: emptyTreeHash(), Time: time.Now().Unix()}
+		c := w.newCheckpoint(0, time.Now())
 		if err := w.appendCheckpoint(c); err != nil {
 			return err
 		}
@@ -214,14 +335,14 @@ func (w *Writer) load(vkey string, recips []string) error {
 	}
 	w.latest = cps[len(cps)-1]
 	w.retired = w.latest.Retired
-	sealTimes := map[int64]int64{}
+	bySegment := map[int64]*Checkpoint{}
 	for _, c := range cps {
-		sealTimes[c.Segment] = c.Time
+		bySegment[c.Segment] = c
 	}
 
 	// Temporary files of a writer that died mid-rename. A purge's .age.tmp
 	// stays: the next purge may need it (see purge.go).
-	for _, pat := range []string{"*.idx.tmp", manifestName + ".tmp"} {
+	for _, pat := range []string{"*.idx.tmp", manifestName + ".tmp", treeName + ".tmp"} {
 		stale, _ := filepath.Glob(filepath.Join(w.dir, pat))
 		for _, f := range stale {
 			os.Remove(f)
@@ -235,55 +356,128 @@ func (w *Writer) load(vkey string, recips []string) error {
 	w.skipped = map[int64]bool{}
 	for i, n := range nums {
 		if n != int64(i+1) {
-			return fmt.Errorf("store: %s: segment %d is missing; run conflog verify", w.dir, i+1)
+			return damaged("store: %s: segment %d is missing", w.dir, i+1)
 		}
-		name := filepath.Join(w.dir, segmentName(n, "idx"))
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("store: %w", err)
+		if c := bySegment[n]; c != nil {
+			w.sealed[n] = c.Time
+		} else if n <= w.latest.Segment {
+			w.skipped[n] = true // abandoned: no checkpoint sealed it
 		}
-		x, err := parseIndex(data)
-		if err != nil {
-			return fmt.Errorf("store: %s: %w; run conflog verify", name, err)
+	}
+	w.segNum = int64(len(nums))
+
+	// The tree as of the latest seal is in the tree file, if its root is a
+	// signed checkpoint's; only the indexes after it are read. A missing or
+	// stale tree file (a crash before it was written, an older store) costs
+	// a replay of the indexes it does not cover.
+	start := int64(0)
+	if seg, f, err := readTree(w.dir); err == nil && seg <= w.latest.Segment {
+		if c := bySegment[seg]; c != nil && c.Size == f.n && c.Hash == f.root() {
+			w.tree, start = f, seg
 		}
-		if x.storeID != m.id || x.segment != n || x.first != w.tree.n {
-			return fmt.Errorf("store: %s: header does not continue the store; run conflog verify", name)
+	}
+	for n := start + 1; n <= w.segNum; n++ {
+		if err := w.loadSegment(n); err != nil {
+			return err
 		}
-		switch {
-		case n <= w.latest.Segment && x.state != indexAbandoned:
-			if x.state == indexOpen {
-				// The writer died between signing the checkpoint that
-				// sealed this segment and writing the index trailer.
-				if x.torn {
-					return fmt.Errorf("store: %s: index torn inside a sealed segment; run conflog verify", name)
-				}
-				if err := finishTrailer(w.dir, n, int64(len(x.commitments))); err != nil {
-					return err
-				}
-			}
-			for _, c := range x.commitments {
-				w.tree.push(tlog.RecordHash(c[:]))
-			}
-			w.sealed[n] = sealTimes[n]
-		case n > w.latest.Segment && x.state == indexSealed:
-			return fmt.Errorf("store: %s is sealed but no checkpoint covers it: checkpoints were removed or rolled back; run conflog verify", name)
-		case n > w.latest.Segment && x.state == indexOpen:
-			// Left by a crashed writer: its records were never sealed.
-			if err := abandon(name, x, data); err != nil {
-				return err
-			}
-			w.skipped[n] = true
-		case x.state == indexAbandoned:
-			w.skipped[n] = true
-		}
-		w.segNum = n
 	}
 	if w.tree.n != w.latest.Size || w.tree.root() != w.latest.Hash {
-		return fmt.Errorf("store: %s: the indexes do not match the latest checkpoint (size %d); run conflog verify", w.dir, w.latest.Size)
+		return damaged("store: %s: the indexes do not match the latest checkpoint (size %d)", w.dir, w.latest.Size)
+	}
+	if start != w.latest.Segment {
+		if err := w.writeTree(); err != nil {
+			return err
+		}
 	}
 	// Retention decided by the latest checkpoint may not have run yet.
 	w.removeRetired()
 	return nil
+}
+
+// writeTree records the frontier as of the latest checkpoint.
+func (w *Writer) writeTree() error {
+	return writeFileAtomic(filepath.Join(w.dir, treeName), marshalTree(w.latest.Segment, &w.tree))
+}
+
+// loadSegment reads segment n's index at open, adds its leaves to the tree
+// if a checkpoint covers it, and finishes what a crashed writer left.
+func (w *Writer) loadSegment(n int64) error {
+	name := filepath.Join(w.dir, segmentName(n, "idx"))
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	x, err := parseIndex(data)
+	if err != nil {
+		return damaged("store: %s: %v", name, err)
+	}
+	if x.storeID != w.man.id || x.segment != n || x.first != w.tree.n {
+		return damaged("store: %s: header does not continue the store", name)
+	}
+	switch {
+	case n <= w.latest.Segment && x.state != indexAbandoned:
+		if x.state == indexOpen {
+			// The writer died between signing the checkpoint that
+			// sealed this segment and writing the index trailer.
+			if x.torn {
+				return damaged("store: %s: index torn inside a sealed segment", name)
+			}
+			if err := finishTrailer(w.dir, n, int64(len(x.commitments))); err != nil {
+				return err
+			}
+		}
+		for i := range x.commitments {
+			w.tree.push(leafHash(&x.commitments[i]))
+		}
+	case n > w.latest.Segment && x.state == indexSealed:
+		return damaged("store: %s is sealed but no checkpoint covers it: checkpoints were removed or rolled back", name)
+	case n > w.latest.Segment && x.state == indexOpen && len(x.commitments) == 0:
+		// Left by a crashed writer before any record reached its index.
+		if err := abandon(name, x, data); err != nil {
+			return err
+		}
+		w.skipped[n] = true
+	case n > w.latest.Segment && x.state != indexAbandoned:
+		// Left by a crashed writer: every record its index lists is in
+		// whole chunks of the ciphertext (the sink writes index lines
+		// after their chunks), so the identity holder can read them all.
+		// Seal them: the trailer binds the ciphertext as it is, then a
+		// checkpoint takes them into the tree, as a seal would.
+		if x.state == indexOpen {
+			if x.cipherHash, err = recoverTrailer(w.dir, name, x, data); err != nil {
+				return err
+			}
+		}
+		for i := range x.commitments {
+			w.tree.push(leafHash(&x.commitments[i]))
+		}
+		c := w.newCheckpoint(n, time.Now())
+		c.CipherHash = x.cipherHash
+		if err := w.appendCheckpoint(c); err != nil {
+			return err
+		}
+		w.latest, w.retired, w.sealed[n] = c, c.Retired, c.Time
+		w.recovered += int64(len(x.commitments))
+		if w.opts.OnCheckpoint != nil {
+			w.opts.OnCheckpoint(c)
+		}
+	case x.state == indexAbandoned:
+		w.skipped[n] = true
+	}
+	return nil
+}
+
+// recoverTrailer gives the open index of a crashed writer's segment its
+// recovered trailer, dropping a torn last line: the ciphertext, whole
+// chunks and whatever tail the writer left, is bound as it is.
+func recoverTrailer(dir, name string, x *index, data []byte) ([32]byte, error) {
+	h, err := hashFile(filepath.Join(dir, segmentName(x.segment, "age")))
+	if err != nil {
+		return h, err
+	}
+	keep := len(indexHeader(x.storeID, x.segment, x.first)) + 65*len(x.commitments)
+	out := append(data[:keep:keep], recoveredTrailer(int64(len(x.commitments)), h)...)
+	return h, writeFileAtomic(name, out)
 }
 
 // finishTrailer writes a sealed trailer to segment n's index, binding its
@@ -362,14 +556,14 @@ func readCheckpoints(dir string, v note.Verifier, id string) ([]*Checkpoint, err
 	var out []*Checkpoint
 	for i, w := range parseCheckpointLines(data) {
 		if w.Err != nil {
-			return nil, fmt.Errorf("store: %s line %d: %w; run conflog verify", checkpointsName, i+1, w.Err)
+			return nil, damaged("store: %s line %d: %v", checkpointsName, i+1, w.Err)
 		}
 		c, err := ParseCheckpoint(w.Note, v)
 		if err == nil && c.Origin != originPrefix+id {
 			err = fmt.Errorf("checkpoint of another store (%s)", c.Origin)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("store: %s line %d: %w; run conflog verify", checkpointsName, i+1, err)
+			return nil, damaged("store: %s line %d: %v", checkpointsName, i+1, err)
 		}
 		out = append(out, c)
 	}
@@ -394,12 +588,35 @@ func parseCheckpointLines(data []byte) []Witness {
 	return out
 }
 
+// newCheckpoint returns the checkpoint sealing segment seg at now: the tree
+// so far, retention, and the manifest in force.
+func (w *Writer) newCheckpoint(seg int64, now time.Time) *Checkpoint {
+	return &Checkpoint{
+		Origin:          originPrefix + w.man.id,
+		Size:            w.tree.n,
+		Hash:            w.tree.root(),
+		Segment:         seg,
+		Retired:         w.retention(now),
+		Time:            now.Unix(),
+		ManifestVersion: w.man.version,
+		ManifestHash:    w.manHash,
+	}
+}
+
+// RecipientChanges returns the recipients Open added to the store's
+// manifest, and those it removed, because Options.Recipients differ from
+// the manifest's: whoever holds an added one can read every segment written
+// from now on, and every one a purge re-encrypts.
+func (w *Writer) RecipientChanges() (added, removed []string) {
+	return w.recipsAdded, w.recipsRemoved
+}
+
 // appendCheckpoint signs c and appends it to DIR/checkpoints, durably.
 func (w *Writer) appendCheckpoint(c *Checkpoint) error {
 	if err := c.sign(w.signer); err != nil {
 		return err
 	}
-	return appendDurably(filepath.Join(w.dir, checkpointsName), WitnessLine(c)+"\n")
+	return appendFile(filepath.Join(w.dir, checkpointsName), WitnessLine(c)+"\n", w.opts.Sync != SyncNone)
 }
 
 // Append adds one record, stamped with the current time.
@@ -470,18 +687,18 @@ func (w *Writer) appendLocked(t time.Time, data []byte) error {
 	w.frame = appendRecordFrame(w.frame[:0], salt, t.UnixNano(), data)
 	c := commit(w.frame[5:])
 	s := w.seg
+	// The index line waits until the record's chunk is handed to the sink,
+	// which writes it after that chunk (cipherSink.idx).
+	s.pend = hex.AppendEncode(s.pend, c[:])
+	s.pend = append(s.pend, '\n')
+	s.plain += int64(len(w.frame))
+	s.ends = append(s.ends, s.hdr+s.plain)
 	if _, err := s.enc.Write(w.frame); err != nil {
 		return fmt.Errorf("store: writing %s: %w", segmentName(s.num, "age"), err)
 	}
-	hex.Encode(s.hexLine[:64], c[:])
-	s.hexLine[64] = '\n'
-	if _, err := s.idxBuf.Write(s.hexLine[:]); err != nil {
-		return fmt.Errorf("store: writing %s: %w", segmentName(s.num, "idx"), err)
-	}
 	clear(w.frame[5 : 5+saltSize])
-	w.tree.push(tlog.RecordHash(c[:]))
+	w.tree.push(leafHash(&c))
 	s.count++
-	s.plain += int64(len(w.frame))
 	return nil
 }
 
@@ -501,16 +718,17 @@ func (w *Writer) openSegment() error {
 	if s.idx, err = openAppend(idxName); err != nil {
 		return err
 	}
-	// 4 KiB: a killed writer loses at most 63 commitments of unsealed
-	// records from the index, which only makes its "unsealed" count low.
-	s.idxBuf = bufio.NewWriterSize(s.idx, 4096)
 	if s.file, err = createFile(ageName, true); err != nil {
 		s.idx.Close()
 		return err
 	}
 	s.sink = newCipherSink(s.file)
+	s.sink.idx, s.sink.lines, s.sink.sync, s.sink.flushed = s.idx, s.takeLines, w.opts.Sync, time.Now()
 	if s.enc, err = age.Encrypt(s.sink, w.opts.Recipients...); err == nil {
-		_, err = io.WriteString(s.enc, segmentHeader(w.man.id, n, s.first))
+		s.sink.header = s.sink.received
+		hdr := segmentHeader(w.man.id, n, s.first)
+		s.hdr = int64(len(hdr))
+		_, err = io.WriteString(s.enc, hdr)
 	}
 	if err != nil {
 		s.sink.finish()
@@ -539,31 +757,20 @@ func (w *Writer) seal() error {
 	if err == nil {
 		err = serr
 	}
+	if err == nil {
+		// Every record is in the finished file now: the rest of the index.
+		_, err = s.idx.Write(s.takeLines(nil, s.hdr+s.plain))
+	}
 	if err != nil {
 		return fmt.Errorf("store: finishing %s: %w", segmentName(s.num, "age"), err)
 	}
-	if err := s.file.Sync(); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := s.idxBuf.Flush(); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := s.idx.Sync(); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := syncDir(w.dir); err != nil {
+	if err := w.syncFiles(s.file, s.idx); err != nil {
 		return err
 	}
 	now := time.Now()
 	w.sealed[s.num] = now.Unix()
-	c := &Checkpoint{
-		Origin:  originPrefix + w.man.id,
-		Size:    w.tree.n,
-		Hash:    w.tree.root(),
-		Segment: s.num,
-		Retired: w.retention(now),
-		Time:    now.Unix(),
-	}
+	c := w.newCheckpoint(s.num, now)
+	c.CipherHash = cipherHash
 	if err := w.appendCheckpoint(c); err != nil {
 		return err
 	}
@@ -571,14 +778,31 @@ func (w *Writer) seal() error {
 	if _, err := io.WriteString(s.idx, sealedTrailer(s.count, cipherHash)); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if err := s.idx.Sync(); err != nil {
-		return fmt.Errorf("store: %w", err)
+	if err := w.syncFiles(s.idx); err != nil {
+		return err
+	}
+	if err := w.writeTree(); err != nil {
+		return err
 	}
 	w.removeRetired()
 	if w.opts.OnCheckpoint != nil {
 		w.opts.OnCheckpoint(c)
 	}
 	return nil
+}
+
+// syncFiles fsyncs files, then the store's directory, unless the policy is
+// SyncNone.
+func (w *Writer) syncFiles(files ...*os.File) error {
+	if w.opts.Sync == SyncNone {
+		return nil
+	}
+	for _, f := range files {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	return syncDir(w.dir)
 }
 
 // retention returns how many of the oldest segments have no ciphertext
@@ -641,6 +865,14 @@ func (w *Writer) Checkpoint() (*Checkpoint, error) {
 	return w.latest, nil
 }
 
+// Recovered returns how many records Open recovered from segments a crashed
+// writer left, and sealed with a checkpoint of their own.
+func (w *Writer) Recovered() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.recovered
+}
+
 // Latest returns the latest checkpoint on disk.
 func (w *Writer) Latest() *Checkpoint {
 	w.mu.Lock()
@@ -696,8 +928,10 @@ func verifierKey(skey string) (string, error) {
 	return v, nil
 }
 
-// keyName returns the name part of a note key, for messages.
+// keyName returns the name and hash of a note verifier key, for messages:
+// "conflog-store+1a2b3c4d". Two keys of one name differ in their hash.
 func keyName(vkey string) string {
-	name, _, _ := strings.Cut(vkey, "+")
-	return name
+	name, rest, _ := strings.Cut(vkey, "+")
+	hash, _, _ := strings.Cut(rest, "+")
+	return name + "+" + hash
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/conflog/conflog/store"
@@ -103,13 +104,17 @@ func catMain(c *cli, args []string) int {
 			dir, rep.Retired, plural(int(rep.RetiredRecs), "record"))
 	}
 	if rep.Unsealed > 0 {
-		c.warningf("at least %d records after the latest checkpoint are unsealed and not shown", rep.Unsealed)
+		c.warningf("at least %d records after the latest checkpoint are unsealed and not shown (the next writer to open the store recovers them)", rep.Unsealed)
 	}
-	for _, p := range rep.Problems {
-		c.errorf("%s", p)
+	if rep.Unrecoverable > 0 {
+		c.warningf("%s listed in recovered segments were lost in a crash and not shown", plural(int(rep.Unrecoverable), "record"))
 	}
+	for _, ch := range rep.RecipientChanges {
+		c.warningf("%s: %s", dir, ch)
+	}
+	c.message("note", "%s is encrypted to %s", []any{dir, strings.Join(rep.Recipients, ", ")})
 	if !rep.OK() {
-		c.errorf("%s: verification failed: %s; the records printed passed their own checks", dir, plural(len(rep.Problems), "problem"))
+		c.errorf("%s: verification failed: %s; the records printed passed their own checks", dir, c.problems(rep))
 		return exitFail
 	}
 	return exitOK

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/conflog/conflog/store"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -23,7 +24,10 @@ overwritten) and prints the two public halves:
 
   DIR/identity   age identity: decrypts the store (cat, purge, verify -i).
                  Keep it OFF the job's host, with the investigators.
-  DIR/recipient  age recipient (public): the job encrypts to it.
+  DIR/recipient  age recipient (public): the job encrypts to it. It also
+                 names, in a comment, the identity's purge key (public),
+                 which the store records so that a key-less verify can
+                 tell a segment purge re-encrypted from a replaced one.
   DIR/signer     checkpoint signing key: the job signs checkpoints with it.
                  It lives on the job's host; whoever holds it can sign.
   DIR/verifier   checkpoint verifier key (public): auditors pin it
@@ -32,6 +36,9 @@ overwritten) and prints the two public halves:
 Flags:
   --name NAME   the signer's name in checkpoints (default "conflog-store")
 `
+
+// purgerComment starts the recipient file's line naming the purge key.
+const purgerComment = "conflog purger: "
 
 var keygenCommand = &command{
 	name:    "keygen",
@@ -80,7 +87,7 @@ func keygenMain(c *cli, args []string) int {
 	now := time.Now().UTC().Format(time.RFC3339)
 	contents := []string{
 		fmt.Sprintf("# created: %s\n# public key: %s\n%s\n", now, recipient, id),
-		recipient + "\n",
+		fmt.Sprintf("# %s%s\n%s\n", purgerComment, store.PurgerKey(id), recipient),
 		skey + "\n",
 		vkey + "\n",
 	}

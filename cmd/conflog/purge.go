@@ -4,15 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/conflog/conflog/store"
 )
 
-const purgeUsage = `Usage: conflog purge -i IDENTITY --match REGEX DIR
+const purgeUsage = `Usage: conflog purge -i IDENTITY --match REGEX [--dry-run] DIR
 
 Examples:
+  conflog purge -i keys/identity --match 'ghp_[A-Za-z0-9]{36}' --dry-run /data/job-42/private
   conflog purge -i keys/identity --match 'ghp_[A-Za-z0-9]{36}' /data/job-42/private
-  conflog purge -i keys/identity --match '078-05-1120' /data/job-42/private
 
 Removes every record matching REGEX (Go syntax, RE2), and its salt, from the
 sealed store in DIR: the touched segments are re-encrypted and their records
@@ -20,13 +21,21 @@ replaced by purge markers. The commitments stay, so the store still verifies
 and 'conflog cat' shows the records as purged. This is the incident-response
 path for a leaked value. It fails while a writer has the store open.
 
+Every ciphertext in DIR is searched: sealed segments, and those a crashed
+writer left (recovered, abandoned or not yet recovered), including records a
+crash cut off. A match may span two adjacent records, as the pieces of a line
+the gate cut (run --max-line) do: both are purged.
+
 The touched segments are re-encrypted to the recipients in the store's
-signed manifest, which purge lists when it is done; it refuses a manifest
-not signed by the store's key or one that leaves out IDENTITY's recipient.
+signed manifest; purge refuses a manifest not signed by the store's key or
+one that leaves out IDENTITY's recipient. Run it with --dry-run first: it
+lists the records it would purge (never their text) and the recipients it
+would re-encrypt to, and changes nothing.
 
 Flags:
   -i IDENTITY    the age identity file (required)
   --match REGEX  the records to remove (required)
+  --dry-run      list what would be purged, and to whom re-encrypted
 
 Exit status: 0 done (even if nothing matched), 1 failure, 2 usage error.
 `
@@ -41,6 +50,7 @@ func purgeMain(c *cli, args []string) int {
 	fs := newStoreFlagSet("purge")
 	identity := fs.String("i", "", "")
 	match := fs.String("match", "", "")
+	dryRun := fs.Bool("dry-run", false, "")
 	pos, code, ok := parseStoreVerb(c, fs, purgeUsage, args)
 	if !ok {
 		return code
@@ -60,32 +70,39 @@ func purgeMain(c *cli, args []string) int {
 		c.errorf("--match: %v", err)
 		return exitUsage
 	}
-	ids, err := readIdentities(*identity)
-	if err != nil {
-		c.errorf("-i: %v", err)
-		c.hintf("pass the 'identity' file conflog keygen wrote")
-		return exitUsage
+	ids, code, ok := identityFlag(c, *identity)
+	if !ok {
+		return code
 	}
 	dir := pos[0]
-	n, err := store.Purge(dir, ids[0], re.Match)
+	res, err := store.Purge(dir, ids[0], &store.PurgeOptions{Match: re, DryRun: *dryRun})
 	if err != nil {
 		c.errorf("%v", err)
-		if errors.Is(err, store.ErrLocked) {
+		switch {
+		case errors.Is(err, store.ErrLocked):
 			c.hintf("stop the job writing to %s first", dir)
+		case errors.Is(err, store.ErrDamaged):
+			c.hintf("run 'conflog verify -i %s %s' to see what is wrong", *identity, dir)
 		}
-		if n > 0 {
-			c.errorf("%s purged before the failure", plural(n, "record"))
+		if res != nil && len(res.Rewritten) > 0 {
+			c.errorf("segments %v were purged before the failure", res.Rewritten)
 		}
 		return exitFail
 	}
-	fmt.Fprintf(c.stdout, "purged %s\n", plural(n, "record"))
-	if n > 0 {
+	verb, to := "purged", "re-encrypted to"
+	if *dryRun {
+		verb, to = "would purge", "would re-encrypt to"
+	}
+	for _, r := range res.Records {
+		fmt.Fprintf(c.stdout, "%s record %d (segment %d, %s, %s, %s)\n", verb, r.Index, r.Segment, r.State,
+			r.Time.Format(time.RFC3339Nano), plural(r.Bytes, "byte"))
+	}
+	fmt.Fprintf(c.stdout, "%s %s in %s\n", verb, plural(len(res.Records), "record"), plural(len(res.Rewritten), "segment"))
+	if len(res.Rewritten) > 0 {
 		// Whoever holds one of these can read the re-encrypted segments:
 		// the investigator should recognise every one.
-		if recips, err := store.Recipients(dir); err == nil {
-			for _, r := range recips {
-				fmt.Fprintf(c.stdout, "re-encrypted to %s\n", r)
-			}
+		for _, r := range res.Recipients {
+			fmt.Fprintf(c.stdout, "%s %s\n", to, r)
 		}
 	}
 	return exitOK

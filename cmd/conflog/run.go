@@ -104,6 +104,8 @@ Flags:
                       segments sealed more than D ago (default 0: forever).
                       Retired segments' indexes stay, so the store and every
                       checkpoint still verify; their records are gone for good
+  --sync POLICY       with store:DIR: when to fsync (seal, the default: at each
+                      checkpoint; batch: every MiB too; none); see store.SyncPolicy
 ` + detectHelp + `
 Processes: COMMAND runs in a session of its own, with no controlling
 terminal: it cannot open /dev/tty, and never holds conflog's terminal (see

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,10 +31,11 @@ type storeFlags struct {
 	segAge    time.Duration
 	keepSegs  int
 	keepFor   time.Duration
+	sync      store.SyncPolicy
 }
 
 // storeOnlyFlags are the flags that mean something only with store:DIR.
-var storeOnlyFlags = []string{"recipient", "signer", "checkpoint-every", "segment-size", "segment-age", "keep-segments", "keep-for"}
+var storeOnlyFlags = []string{"recipient", "signer", "checkpoint-every", "segment-size", "segment-age", "keep-segments", "keep-for", "sync"}
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.recipient, "recipient", os.Getenv("CONFLOG_STORE_RECIPIENT"), "")
@@ -47,6 +49,15 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 		return err
 	})
 	fs.DurationVar(&f.segAge, "segment-age", store.DefaultMaxSegmentAge, "")
+	fs.Func("sync", "", func(s string) error {
+		for _, p := range []store.SyncPolicy{store.SyncSeal, store.SyncBatch, store.SyncNone} {
+			if s == p.String() {
+				f.sync = p
+				return nil
+			}
+		}
+		return fmt.Errorf("want seal, batch or none")
+	})
 	fs.IntVar(&f.keepSegs, "keep-segments", 0, "")
 	fs.DurationVar(&f.keepFor, "keep-for", 0, "")
 }
@@ -97,6 +108,7 @@ func (f *storeFlags) check(c *cli, fs *flag.FlagSet, useStore bool) bool {
 // Checkpoints are printed to out as public witness lines.
 func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error) {
 	var recips []age.Recipient
+	var purger string
 	var err error
 	if strings.HasPrefix(f.recipient, "age1") {
 		recips, err = age.ParseRecipients(strings.NewReader(f.recipient))
@@ -105,11 +117,24 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 		if b, err = os.ReadFile(f.recipient); err == nil {
 			recips, err = age.ParseRecipients(strings.NewReader(string(b)))
 		}
+		// conflog keygen names the identity's purge key in a comment;
+		// with several, the first (the investigators' own, listed first).
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, ok := strings.CutPrefix(l, "# "+purgerComment); ok {
+				purger = k
+				break
+			}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--recipient: %w", err)
 	}
-	skey, err := os.ReadFile(f.signer)
+	sf, err := openSecret(f.signer)
+	if err != nil {
+		return nil, fmt.Errorf("--signer: %w", err)
+	}
+	skey, err := io.ReadAll(sf)
+	sf.Close()
 	if err != nil {
 		return nil, fmt.Errorf("--signer: %w", err)
 	}
@@ -122,10 +147,24 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 		MaxSegmentAge:   f.segAge,
 		KeepSegments:    f.keepSegs,
 		KeepFor:         f.keepFor,
+		Sync:            f.sync,
+		Purger:          purger,
 		OnCheckpoint:    s.witness,
 	})
+	if errors.Is(err, store.ErrDamaged) {
+		return nil, fmt.Errorf("%w (run 'conflog verify %s' to see what is wrong)", err, dir)
+	}
 	if err != nil {
 		return nil, err
+	}
+	// A new recipient can read everything written from now on, and every
+	// segment a purge re-encrypts: say so where the operator looks.
+	added, removed := s.w.RecipientChanges()
+	for _, r := range added {
+		fmt.Fprintf(out, "%s conflog: warning: run: store %s: recipient %s added to the manifest: it can read every segment written from now on, and every one a purge re-encrypts\n", prefix, dir, r)
+	}
+	for _, r := range removed {
+		fmt.Fprintf(out, "%s conflog: warning: run: store %s: recipient %s removed from the manifest\n", prefix, dir, r)
 	}
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -62,7 +63,11 @@ func verifyMain(c *cli, args []string) int {
 	rep, err := store.Verify(dir, opts)
 	if err != nil {
 		c.errorf("%v", err)
-		c.hintf("is %s a conflog store? it has no readable manifest", dir)
+		if errors.Is(err, os.ErrNotExist) {
+			c.hintf("is %s a conflog store? it has no manifest", dir)
+		} else {
+			c.hintf("the manifest names the store's keys and recipients: without a sound one nothing in %s can be checked; restore it from a copy", dir)
+		}
 		return exitFail
 	}
 	return c.report(dir, rep, opts)
@@ -82,11 +87,9 @@ func storeOptions(c *cli, key, identity, against string) (*store.VerifyOptions, 
 		opts.VerifierKey = k
 	}
 	if identity != "" {
-		ids, err := readIdentities(identity)
-		if err != nil {
-			c.errorf("-i: %v", err)
-			c.hintf("pass the 'identity' file conflog keygen wrote")
-			return nil, exitUsage, false
+		ids, code, ok := identityFlag(c, identity)
+		if !ok {
+			return nil, code, false
 		}
 		opts.Identities = ids
 	}
@@ -112,20 +115,40 @@ func storeOptions(c *cli, key, identity, against string) (*store.VerifyOptions, 
 	return opts, exitOK, true
 }
 
+// problems prints the report's problems, each that follows from another
+// folded into a count after it, and returns how many there were.
+func (c *cli) problems(rep *store.Report) string {
+	causes, followOns := rep.Causes()
+	for i, p := range causes {
+		if n := followOns[i]; n > 0 {
+			c.errorf("%s (and %s caused by it)", p, plural(n, "more problem"))
+		} else {
+			c.errorf("%s", p)
+		}
+	}
+	if len(causes) == len(rep.Problems) {
+		return plural(len(causes), "problem")
+	}
+	return fmt.Sprintf("%s, %d in all", plural(len(causes), "problem"), len(rep.Problems))
+}
+
 // report prints a verification report: the summary on stdout, notes as
 // warnings and problems as errors on stderr.
 func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) int {
 	for _, n := range rep.Notes {
 		c.warningf("%s", n)
 	}
-	if rep.Unsealed > 0 {
-		c.warningf("at least %d records after the latest checkpoint are unsealed (a writer is running, or crashed)", rep.Unsealed)
+	for _, ch := range rep.RecipientChanges {
+		c.warningf("%s: %s (check that you know every recipient: each can read the store)", dir, ch)
 	}
-	for _, p := range rep.Problems {
-		c.errorf("%s", p)
+	if rep.Unsealed > 0 {
+		c.warningf("at least %d records after the latest checkpoint are unsealed (a writer is running, or crashed; the next writer recovers them)", rep.Unsealed)
+	}
+	if rep.Unrecoverable > 0 {
+		c.warningf("%s listed in recovered segments were lost in a crash", plural(int(rep.Unrecoverable), "record"))
 	}
 	if !rep.OK() {
-		c.errorf("%s: verification failed: %s", dir, plural(len(rep.Problems), "problem"))
+		c.errorf("%s: verification failed: %s", dir, c.problems(rep))
 		return exitFail
 	}
 	l := rep.Latest
@@ -137,6 +160,17 @@ func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) i
 	fmt.Fprintf(c.stdout, "  checkpoints: %d, signed by %s\n", rep.Checkpoints, signer)
 	fmt.Fprintf(c.stdout, "  latest: %d records, segment %d, root %s\n", l.Size, l.Segment, l.Hash)
 	fmt.Fprintf(c.stdout, "  segments: %d (%d retired)\n", rep.Segments, rep.Retired)
+	if rep.Repurged > 0 {
+		fmt.Fprintf(c.stdout, "  purged: %s re-encrypted by a purge signed with the store's purger key\n", plural(int(rep.Repurged), "segment"))
+	}
+	if rep.Recovered > 0 {
+		fmt.Fprintf(c.stdout, "  recovered: %s from segments crashed writers left\n", plural(int(rep.Recovered), "record"))
+	}
+	// Whoever holds one of these can read the store, and purge re-encrypts
+	// to them: the auditor should recognise every one.
+	for _, r := range rep.Recipients {
+		fmt.Fprintf(c.stdout, "  recipient: %s\n", r)
+	}
 	if len(opts.Identities) > 0 {
 		fmt.Fprintf(c.stdout, "  records: %d matched their commitments, %d purged\n", rep.Records, rep.Purged)
 	}
