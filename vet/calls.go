@@ -443,7 +443,11 @@ func (ps *pass) loggerKinds() *loggers {
 	// still resolves; provenance never needs more than a couple of hops.
 	for round := 0; round < 2; round++ {
 		clear(seen)
+		defaultSeen := false
 		for _, file := range ps.Files {
+			// A test's TestMain may install a text handler for its own
+			// output; it says nothing of the default production installs.
+			test := ps.isTestFile(file)
 			ast.Inspect(file, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.AssignStmt:
@@ -459,8 +463,13 @@ func (ps *pass) loggerKinds() *loggers {
 						}
 					}
 				case *ast.CallExpr:
-					if fn, ok := typeutil.Callee(ps.TypesInfo, n).(*types.Func); ok && isPkgFunc(fn, "log/slog", "SetDefault") && len(n.Args) == 1 {
-						l.defaultKind = l.kind(ps, n.Args[0])
+					if fn, ok := typeutil.Callee(ps.TypesInfo, n).(*types.Func); ok && isPkgFunc(fn, "log/slog", "SetDefault") && len(n.Args) == 1 && !test {
+						k := l.kind(ps, n.Args[0])
+						if defaultSeen && k != l.defaultKind {
+							k = unknownLogger // installed from both kinds: cannot tell
+						}
+						defaultSeen = true
+						l.defaultKind = k
 					}
 				}
 				return true
