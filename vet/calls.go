@@ -263,7 +263,7 @@ func (ps *pass) checkSpread(v ast.Expr, in string) {
 		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), o)
 	case in == "":
 		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
-			ps.addSink(po.fn, po.param)
+			ps.addSink(po.fn, po.param, po.path)
 		}
 	}
 }
@@ -323,7 +323,11 @@ func (ps *pass) checkAttr(a ast.Expr, in string) {
 // that leaks nothing by itself but comes from a parameter makes the
 // enclosing function a sink for that parameter (see sinks.go). in is the
 // helper logging the value, when checked at a call of it.
-func (ps *pass) checkValue(v ast.Expr, in string) {
+func (ps *pass) checkValue(v ast.Expr, in string) { ps.checkValueAt(v, in, "") }
+
+// checkValueAt checks part path of a value a helper logs (see sinkParam):
+// only that part's flow counts, not the shape of the whole.
+func (ps *pass) checkValueAt(v ast.Expr, in, path string) {
 	tv := ps.TypesInfo.Types[v]
 	if tv.Value != nil || !carries(tv.Type) {
 		return
@@ -331,6 +335,15 @@ func (ps *pass) checkValue(v ast.Expr, in string) {
 	call := "public call"
 	if in != "" {
 		call = "public call in " + in
+	}
+	if path != "" {
+		switch o := ps.flow.taintPath(v, path); {
+		case o != nil && o.id == idSource:
+			ps.report(v, idSource, "%s logs %s.%s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), path, o)
+		case o != nil:
+			ps.report(v, idSensitive, "%s logs %s.%s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), path, o)
+		}
+		return
 	}
 	o := ps.flow.taintOf(v)
 	if isError(tv.Type) {
@@ -348,7 +361,7 @@ func (ps *pass) checkValue(v ast.Expr, in string) {
 		ps.report(v, idSensitive, "%s prints %s whole (%s), which puts every field or element in a public line; log conflog.Shape of it, or chosen numeric fields", call, exprText(v), wholeKind(tv.Type))
 	case in == "":
 		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
-			ps.addSink(po.fn, po.param)
+			ps.addSink(po.fn, po.param, po.path)
 		}
 	}
 }

@@ -96,7 +96,7 @@ var Analyzer = &analysis.Analyzer{
 	Doc:       "report logging that can leak private data into public (prefixed) log lines\n\nSee https://pkg.go.dev/github.com/conflog/conflog/vet for the findings CL000–CL006.",
 	URL:       "https://pkg.go.dev/github.com/conflog/conflog/vet",
 	Run:       run,
-	FactTypes: []analysis.Fact{(*sourceFact)(nil), (*sinkFact)(nil)},
+	FactTypes: []analysis.Fact{(*sourceFact)(nil), (*sinkFact)(nil), (*typeFact)(nil)},
 }
 
 var sensitive = newNameSet(defaultSensitive)
@@ -104,6 +104,8 @@ var sensitive = newNameSet(defaultSensitive)
 func init() {
 	Analyzer.Flags.Var(sensitive, "sensitive", "comma-separated words that mark a name or type sensitive (replaces the default list)")
 	Analyzer.Flags.Var(addSet{sensitive}, "sensitive-add", "comma-separated words added to the sensitive list")
+	Analyzer.Flags.Var(configTypes, "config-types", "comma-separated types (Name or import/path.Name) whose values are configuration, not customer data")
+	Analyzer.Flags.Var(dataTypes, "data-types", "comma-separated types (Name or import/path.Name) whose values are customer data")
 }
 
 // SetFlags sets analyzer flags by name, as a driver would; it is how the
@@ -130,10 +132,10 @@ type pass struct {
 	conflog *types.Package // nil when the package does not import conflog
 	ignores *ignores
 
-	paramFlow *flow                        // built on first use, see params
-	sinks     map[*types.Func]map[int]bool // this package's functions that log a parameter publicly
-	msgSinks  map[*types.Func]map[int]bool // … or use it as a public call's message
-	calls     []*ast.CallExpr              // static calls of functions that may be sinks
+	paramFlow *flow                              // built on first use, see params
+	sinks     map[*types.Func]map[sinkParam]bool // this package's functions that log a parameter publicly
+	msgSinks  map[*types.Func]map[int]bool       // … or use it as a public call's message
+	calls     []*ast.CallExpr                    // static calls of functions that may be sinks
 }
 
 func run(p *analysis.Pass) (any, error) {
@@ -148,10 +150,11 @@ func run(p *analysis.Pass) (any, error) {
 			ps.conflog = imp
 		}
 	}
+	ps.exportTypeDirectives()
 	ps.flow = newFlow(ps)
 	ps.flow.solve()
 	ps.flow.exportFacts()
-	ps.sinks = make(map[*types.Func]map[int]bool)
+	ps.sinks = make(map[*types.Func]map[sinkParam]bool)
 	ps.msgSinks = make(map[*types.Func]map[int]bool)
 	ps.collectCalls()
 	if ps.conflog == nil && len(ps.calls) == 0 {
