@@ -235,6 +235,10 @@ func (ps *pass) checkMessage(msg ast.Expr, in string) {
 	if in != "" {
 		call = "message of the public call in " + in + ","
 	}
+	if o := ps.flow.taintOf(msg); o != nil && o.id == idErrText {
+		ps.report(msg, idErrText, "%s %s is %s, an error's text as a string: conflog scrubs an error in a public record, its text escapes that; use a constant message and pass the error itself as an attr", call, exprText(msg), o.what)
+		return
+	}
 	ps.report(msg, idNonConst, "%s %s is not a constant string, so data can reach a public line; use a constant message and pass values as attrs", call, exprText(msg))
 }
 
@@ -257,10 +261,8 @@ func (ps *pass) checkSpread(v ast.Expr, in string) {
 		call = "public call in " + in
 	}
 	switch o := ps.flow.taintOf(v); {
-	case o != nil && o.id == idSource:
-		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), o)
 	case o != nil:
-		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), o)
+		ps.reportTaint(v, call, exprText(v), o)
 	case in == "":
 		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
 			ps.addSink(po.fn, po.param, po.path)
@@ -337,11 +339,8 @@ func (ps *pass) checkValueAt(v ast.Expr, in, path string) {
 		call = "public call in " + in
 	}
 	if path != "" {
-		switch o := ps.flow.taintPath(v, path); {
-		case o != nil && o.id == idSource:
-			ps.report(v, idSource, "%s logs %s.%s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), path, o)
-		case o != nil:
-			ps.report(v, idSensitive, "%s logs %s.%s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), path, o)
+		if o := ps.flow.taintPath(v, path); o != nil {
+			ps.reportTaint(v, call, exprText(v)+"."+path, o)
 		}
 		return
 	}
@@ -353,16 +352,27 @@ func (ps *pass) checkValueAt(v ast.Expr, in, path string) {
 		return
 	}
 	switch {
-	case o != nil && o.id == idSource:
-		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), o)
 	case o != nil:
-		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), o)
+		ps.reportTaint(v, call, exprText(v), o)
 	case wholeKind(tv.Type) != "":
 		ps.report(v, idSensitive, "%s prints %s whole (%s), which puts every field or element in a public line; log conflog.Shape of it, or chosen numeric fields", call, exprText(v), wholeKind(tv.Type))
 	case in == "":
 		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
 			ps.addSink(po.fn, po.param, po.path)
 		}
+	}
+}
+
+// reportTaint reports value v (shown as text) of a public call, private by
+// origin o.
+func (ps *pass) reportTaint(v ast.Expr, call, text string, o *origin) {
+	switch o.id {
+	case idSource:
+		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, text, o)
+	case idErrText:
+		ps.report(v, idErrText, "%s logs %s, which is %s: conflog scrubs an error in a public record, its text made a string escapes that; pass the error itself", call, text, o)
+	default:
+		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, text, o)
 	}
 }
 

@@ -124,6 +124,18 @@ func directiveKind(g *ast.CommentGroup) string {
 // typeKind returns "config", "data" or "" for a type, looking through
 // pointers, slices, arrays and maps to the named type they hold.
 func (ps *pass) typeKind(t types.Type) string {
+	if t == nil {
+		return ""
+	}
+	if k, ok := ps.kinds[t]; ok {
+		return k
+	}
+	k := ps.findKind(t)
+	ps.kinds[t] = k
+	return k
+}
+
+func (ps *pass) findKind(t types.Type) string {
 	for t != nil {
 		switch u := types.Unalias(t).(type) {
 		case *types.Pointer:

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"os"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -207,6 +208,7 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 			}
 		case *ast.CallExpr:
 			f.outParams(n)
+			f.callbacks(n)
 		}
 		return true
 	})
@@ -303,6 +305,76 @@ func (f *flow) outParams(call *ast.CallExpr) {
 			}
 		}
 	}
+}
+
+// callbacks taints the parameters of a function literal handed to a
+// generation API: a streaming callback receives the model's output.
+func (f *flow) callbacks(call *ast.CallExpr) {
+	if f.params {
+		return
+	}
+	fn, _ := typeutil.Callee(f.info, call).(*types.Func)
+	if fn == nil || !f.ps.isGenerationAPI(fn) {
+		return
+	}
+	o := &origin{id: idSource, what: "model output (callback of " + funcName(fn) + ")"}
+	for _, a := range call.Args {
+		lit, ok := unparen(a).(*ast.FuncLit)
+		if !ok {
+			continue
+		}
+		for _, field := range lit.Type.Params.List {
+			for _, name := range field.Names {
+				if v, ok := f.info.Defs[name].(*types.Var); ok {
+					f.mark(v, "", o, true)
+				}
+			}
+		}
+	}
+}
+
+// generationWords mark a function or method, or its receiver's type, as a
+// generation API whose results and callback parameters are model output.
+var generationWords = []string{"generate", "generation", "chat", "completion", "completions", "complete", "predict", "prediction", "infer", "inference"}
+
+// isGenerationAPI reports whether fn, of another package than this one and
+// outside the standard library, generates model output by its name or its
+// receiver's type's name: client.Generate, llm.Completion,
+// client.CreateChatCompletion, client.Chat.Completions.New.
+func (ps *pass) isGenerationAPI(fn *types.Func) bool {
+	if fn.Pkg() == nil || fn.Pkg() == ps.Pkg || !strings.Contains(strings.Split(fn.Pkg().Path(), "/")[0], ".") {
+		return false
+	}
+	names := []string{fn.Name()}
+	if recv := fn.Signature().Recv(); recv != nil {
+		if n, ok := types.Unalias(derefPtr(recv.Type())).(*types.Named); ok {
+			names = append(names, n.Obj().Name())
+		}
+	}
+	for _, n := range names {
+		for _, w := range words(n) {
+			if slices.Contains(generationWords, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func derefPtr(t types.Type) types.Type {
+	if p, ok := t.(*types.Pointer); ok {
+		return p.Elem()
+	}
+	return t
+}
+
+func funcName(fn *types.Func) string {
+	if recv := fn.Signature().Recv(); recv != nil {
+		if n, ok := types.Unalias(derefPtr(recv.Type())).(*types.Named); ok {
+			return fn.Pkg().Name() + "." + n.Obj().Name() + "." + fn.Name()
+		}
+	}
+	return fn.Pkg().Name() + "." + fn.Name()
 }
 
 // isBind reports a web framework's method that decodes the request into
@@ -790,6 +862,9 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 		if o := knownSource(fn); o != nil && !f.params {
 			return o
 		}
+		if !f.params && f.ps.isGenerationAPI(fn) {
+			return &origin{id: idSource, what: "model output (" + funcName(fn) + ")"}
+		}
 		if fn.Pkg() != nil && fn.Pkg().Path() == "os" && fn.Signature().Recv() == nil && !f.params {
 			return envTaint(f.info, fn.Name(), call)
 		}
@@ -824,6 +899,21 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 			switch fn.Name() {
 			case "Sprintf", "Errorf", "Appendf":
 				return f.printfTaint(call, fn.Name() == "Appendf")
+			case "Sprint", "Sprintln", "Append", "Appendln":
+				if o := f.anyArg(call.Args); o != nil {
+					return o
+				}
+				return f.errorArg(call.Args)
+			}
+		}
+		if fn.Name() == "Error" && fn.Signature().Recv() != nil && fn.Signature().Params().Len() == 0 && !f.params {
+			// err.Error(): the error's text as a string, which conflog's
+			// scrubbing of errors in public records no longer sees.
+			if sel, ok := fun.(*ast.SelectorExpr); ok && isError(f.info.TypeOf(sel.X)) {
+				if o := f.taintOf(sel.X); o != nil {
+					return o
+				}
+				return errTextOrigin(exprText(sel.X) + ".Error()")
 			}
 		}
 		if w, ok := f.ps.names.match(fn.Name()); ok && !f.params && !isError(f.info.TypeOf(call)) {
@@ -894,12 +984,19 @@ func (f *flow) printfTaint(call *ast.CallExpr, appendf bool) *origin {
 	tv := f.info.Types[call.Args[first]]
 	args := call.Args[first+1:]
 	if tv.Value == nil {
-		return f.anyArg(call.Args[first:])
+		if o := f.anyArg(call.Args[first:]); o != nil {
+			return o
+		}
+		return f.errorArg(args)
 	}
 	verbs, ok := printfVerbs(constantString(tv), len(args))
 	if !ok {
-		return f.anyArg(args)
+		if o := f.anyArg(args); o != nil {
+			return o
+		}
+		return f.errorArg(args)
 	}
+	var printed []ast.Expr
 	for i, a := range args {
 		if i < len(verbs) && verbs[i] == 'T' {
 			continue
@@ -907,8 +1004,36 @@ func (f *flow) printfTaint(call *ast.CallExpr, appendf bool) *origin {
 		if o := f.taintOf(a); o != nil {
 			return o
 		}
+		printed = append(printed, a)
+	}
+	if tv := f.info.Types[call]; isError(tv.Type) {
+		return nil // an error wrapping an error: scrubbed as one
+	}
+	return f.errorArg(printed)
+}
+
+// errorArg returns the error-text origin if one of args, printed into a
+// string, is an error.
+func (f *flow) errorArg(args []ast.Expr) *origin {
+	if f.params {
+		return nil
+	}
+	for _, a := range args {
+		if t := f.info.TypeOf(a); t != nil && isError(t) && f.info.Types[a].Value == nil && !isNil(f.info, a) {
+			return errTextOrigin("the text of " + exprText(a))
+		}
 	}
 	return nil
+}
+
+func isNil(info *types.Info, e ast.Expr) bool {
+	tv := info.Types[e]
+	return tv.IsNil()
+}
+
+// errTextOrigin is the origin of an error's text made a string (CL007).
+func errTextOrigin(what string) *origin {
+	return &origin{id: idErrText, what: what}
 }
 
 // printfVerbs maps each argument of a printf format to the verb that

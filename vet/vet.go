@@ -67,6 +67,7 @@ const (
 	idMarker     = "CL004"
 	idBypass     = "CL005"
 	idForeignLog = "CL006"
+	idErrText    = "CL007"
 
 	idParam = "param" // not a finding: the origin kind of a parameter flow
 )
@@ -80,6 +81,7 @@ var Rules = []Rule{
 	{idMarker, "conflog.Public used other than as a log call's own argument (e.g. in With)"},
 	{idBypass, "output that bypasses conflog's categories in a package that uses conflog"},
 	{idForeignLog, "slog call on a logger not built by conflog in a package that uses conflog"},
+	{idErrText, "public log call passing an error's text as a string (err.Error(), fmt.Sprint(err), %v of an error), which escapes conflog's scrubbing of errors"},
 }
 
 // A Rule is one finding ID and what it means.
@@ -131,6 +133,7 @@ type pass struct {
 	flow    *flow
 	conflog *types.Package // nil when the package does not import conflog
 	ignores *ignores
+	kinds   map[types.Type]string // typeKind's answers
 
 	paramFlow *flow                              // built on first use, see params
 	sinks     map[*types.Func]map[sinkParam]bool // this package's functions that log a parameter publicly
@@ -144,7 +147,7 @@ func run(p *analysis.Pass) (any, error) {
 		// hard-coded in flow.go: skipping it keeps "conflog vet" fast.
 		return nil, nil
 	}
-	ps := &pass{Pass: p, names: sensitive}
+	ps := &pass{Pass: p, names: sensitive, kinds: make(map[types.Type]string)}
 	for _, imp := range p.Pkg.Imports() {
 		if imp.Path() == conflogPath {
 			ps.conflog = imp
