@@ -30,13 +30,72 @@ func (ps *pass) checkBypass() {
 				return true
 			}
 			what := ps.bypassing(call)
-			if what == "" || ps.constantOutput(call) || (main && inUsage(ps, stack, call)) {
+			if what == "" {
+				what = structuredLogCall(ps.TypesInfo, call)
+			} else if ps.constantOutput(call) {
+				return true
+			}
+			if what == "" || (main && inUsage(ps, stack, call)) {
 				return true
 			}
 			ps.report(call, idBypass, "%s writes output that bypasses conflog's public/private categories; log it through the conflog logger instead", what)
 			return true
 		})
 	}
+}
+
+// structuredLogCall names a call that emits a record of zap, zerolog or
+// logrus, or "". Their records carry fields beside the message, so a
+// constant message does not make one harmless.
+func structuredLogCall(info *types.Info, call *ast.CallExpr) string {
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	if !ok || fn.Pkg() == nil {
+		return ""
+	}
+	path, name := fn.Pkg().Path(), fn.Name()
+	recv := ""
+	if r := fn.Signature().Recv(); r != nil {
+		if n, ok := types.Unalias(derefPtr(r.Type())).(*types.Named); ok {
+			recv = n.Obj().Name()
+		}
+	}
+	switch {
+	case path == "go.uber.org/zap" && (recv == "Logger" || recv == "SugaredLogger") && zapLevel(name):
+		return "zap." + recv + "." + name
+	case path == "github.com/rs/zerolog" && recv == "Event" && (name == "Msg" || name == "Msgf" || name == "Send" || name == "MsgFunc"):
+		return "zerolog.Event." + name
+	case path == "github.com/rs/zerolog/log" && recv == "" && strings.HasPrefix(name, "Print"):
+		return "zerolog/log." + name
+	case path == "github.com/sirupsen/logrus" && (recv == "" || recv == "Logger" || recv == "Entry") && logrusLevel(name):
+		if recv == "" {
+			return "logrus." + name
+		}
+		return "logrus." + recv + "." + name
+	}
+	return ""
+}
+
+func zapLevel(name string) bool {
+	for _, suf := range []string{"ln", "f", "w"} {
+		if n, ok := strings.CutSuffix(name, suf); ok {
+			name = n
+			break
+		}
+	}
+	switch name {
+	case "Debug", "Info", "Warn", "Error", "DPanic", "Panic", "Fatal", "Log":
+		return true
+	}
+	return false
+}
+
+func logrusLevel(name string) bool {
+	base := strings.TrimSuffix(strings.TrimSuffix(name, "ln"), "f")
+	switch base {
+	case "Trace", "Debug", "Info", "Print", "Warn", "Warning", "Error", "Fatal", "Panic", "Log":
+		return true
+	}
+	return false
 }
 
 // bypassing names the bypassing output a call performs, or "".
