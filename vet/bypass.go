@@ -150,17 +150,78 @@ func (ps *pass) constantOutput(call *ast.CallExpr) bool {
 	return true
 }
 
-// stdStream names os.Stdout or os.Stderr if e is one of them.
+// stdStream names the process's standard stream e writes to, if it is
+// one: os.Stdout, os.Stderr, gin's DefaultWriter and DefaultErrorWriter
+// (which are those), or a variable only ever assigned one of them.
 func (ps *pass) stdStream(e ast.Expr) string {
-	sel, ok := unparen(e).(*ast.SelectorExpr)
-	if !ok {
-		return ""
+	switch x := unparen(e).(type) {
+	case *ast.SelectorExpr:
+		v, ok := ps.TypesInfo.Uses[x.Sel].(*types.Var)
+		if !ok || v.Pkg() == nil {
+			return ""
+		}
+		switch {
+		case v.Pkg().Path() == "os" && (v.Name() == "Stdout" || v.Name() == "Stderr"):
+			return "os." + v.Name()
+		case v.Pkg().Path() == "github.com/gin-gonic/gin" && (v.Name() == "DefaultWriter" || v.Name() == "DefaultErrorWriter"):
+			return "gin." + v.Name()
+		}
+	case *ast.Ident:
+		if v, ok := ps.TypesInfo.Uses[x].(*types.Var); ok {
+			return ps.streamVars()[v]
+		}
 	}
-	v, ok := ps.TypesInfo.Uses[sel.Sel].(*types.Var)
-	if !ok || v.Pkg() == nil || v.Pkg().Path() != "os" || (v.Name() != "Stdout" && v.Name() != "Stderr") {
-		return ""
+	return ""
+}
+
+// streamVars maps the package's variables that are only ever assigned a
+// standard stream (writer := gin.DefaultErrorWriter) to its name.
+func (ps *pass) streamVars() map[*types.Var]string {
+	if ps.streams != nil {
+		return ps.streams
 	}
-	return "os." + v.Name()
+	ps.streams = make(map[*types.Var]string)
+	other := make(map[*types.Var]bool)
+	see := func(lhs, rhs ast.Expr) {
+		id, ok := lhs.(*ast.Ident)
+		if !ok {
+			return
+		}
+		v, ok := ps.TypesInfo.ObjectOf(id).(*types.Var)
+		if !ok {
+			return
+		}
+		if sel, ok := unparen(rhs).(*ast.SelectorExpr); ok {
+			if std := ps.stdStream(sel); std != "" {
+				ps.streams[v] = std
+				return
+			}
+		}
+		other[v] = true
+	}
+	for _, file := range ps.Files {
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if len(n.Lhs) == len(n.Rhs) {
+					for i := range n.Lhs {
+						see(n.Lhs[i], n.Rhs[i])
+					}
+				}
+			case *ast.ValueSpec:
+				if len(n.Names) == len(n.Values) {
+					for i := range n.Names {
+						see(n.Names[i], n.Values[i])
+					}
+				}
+			}
+			return true
+		})
+	}
+	for v := range other {
+		delete(ps.streams, v)
+	}
+	return ps.streams
 }
 
 // inUsage reports whether call, in a main package, prints usage text.

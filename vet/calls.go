@@ -5,6 +5,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/types/typeutil"
 )
@@ -220,6 +221,10 @@ func (ps *pass) checkMessage(msg ast.Expr, in string) {
 	if tv := ps.TypesInfo.Types[msg]; tv.Value != nil {
 		return
 	}
+	if ps.audit { // a message is data like any value here
+		ps.checkValue(msg, in)
+		return
+	}
 	if in == "" && ps.flow.taintOf(msg) == nil {
 		if po := ps.params().taintOf(msg); po != nil && po.fn != nil && isParamItself(ps, msg, po) {
 			// A parameter as the message is reported at the callers that
@@ -345,6 +350,9 @@ func (ps *pass) checkValueAt(v ast.Expr, in, path string) {
 		return
 	}
 	o := ps.flow.taintOf(v)
+	if isError(tv.Type) && ps.audit {
+		return
+	}
 	if isError(tv.Type) {
 		if o != nil && o.publicErr {
 			ps.report(v, o.id, "%s makes the error %s public, but it is built from %s; keep it private, or use conflog.Errorf, whose args are scrubbed", call, exprText(v), o)
@@ -354,7 +362,7 @@ func (ps *pass) checkValueAt(v ast.Expr, in, path string) {
 	switch {
 	case o != nil:
 		ps.reportTaint(v, call, exprText(v), o)
-	case wholeKind(tv.Type) != "":
+	case wholeKind(tv.Type) != "" && !ps.audit:
 		ps.report(v, idSensitive, "%s prints %s whole (%s), which puts every field or element in a public line; log conflog.Shape of it, or chosen numeric fields", call, exprText(v), wholeKind(tv.Type))
 	case in == "":
 		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
@@ -366,6 +374,13 @@ func (ps *pass) checkValueAt(v ast.Expr, in, path string) {
 // reportTaint reports value v (shown as text) of a public call, private by
 // origin o.
 func (ps *pass) reportTaint(v ast.Expr, call, text string, o *origin) {
+	if ps.audit {
+		if o.id == idSource || o.id == idSensitive {
+			call = "log call" + strings.TrimPrefix(call, "public call")
+			ps.report(v, idAudit, "%s logs %s, which carries %s: review it before adopting conflog, and keep it private there", call, text, o)
+		}
+		return
+	}
 	switch o.id {
 	case idSource:
 		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, text, o)

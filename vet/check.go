@@ -35,6 +35,24 @@ func (f Finding) String() string {
 // them and returns the findings sorted by position. It fails when a package
 // cannot be loaded or type-checked: an unchecked package is not a clean one.
 func Check(dir string, patterns ...string) ([]Finding, error) {
+	r, err := Run(dir, patterns...)
+	if err != nil {
+		return nil, err
+	}
+	return r.Findings, nil
+}
+
+// A Result is what Run found.
+type Result struct {
+	Findings []Finding
+	Packages int      // packages checked (a package and its test variant count once)
+	Adopted  []string // import paths of the checked packages that import conflog
+}
+
+// Run is Check, also telling which packages use conflog: without the
+// -audit flag, code that imports conflog nowhere has no public calls to
+// check, and an empty result says nothing about its logging.
+func Run(dir string, patterns ...string) (*Result, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
@@ -95,7 +113,19 @@ func Check(dir string, patterns ...string) ([]Finding, error) {
 	}
 	seen := make(map[Finding]bool) // a package and its test variant share files
 	var out []Finding
+	res := &Result{}
+	pkgSeen := make(map[string]bool)
 	for _, act := range graph.Roots {
+		path := strings.TrimSuffix(act.Package.PkgPath, "_test")
+		if !pkgSeen[path] {
+			pkgSeen[path] = true
+			res.Packages++
+		}
+		for _, imp := range act.Package.Imports {
+			if imp.PkgPath == conflogPath && !slices.Contains(res.Adopted, path) {
+				res.Adopted = append(res.Adopted, path)
+			}
+		}
 		if act.Err != nil {
 			return nil, fmt.Errorf("analyze %s: %w", act.Package.PkgPath, act.Err)
 		}
@@ -110,7 +140,9 @@ func Check(dir string, patterns ...string) ([]Finding, error) {
 	slices.SortFunc(out, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.ID, b.ID))
 	})
-	return out, nil
+	slices.Sort(res.Adopted)
+	res.Findings = out
+	return res, nil
 }
 
 // genericRecv reports whether fd is a method of a generic type.

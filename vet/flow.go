@@ -337,12 +337,27 @@ func (f *flow) callbacks(call *ast.CallExpr) {
 // generation API whose results and callback parameters are model output.
 var generationWords = []string{"generate", "generation", "chat", "completion", "completions", "complete", "predict", "prediction", "infer", "inference"}
 
-// isGenerationAPI reports whether fn, of another package than this one and
-// outside the standard library, generates model output by its name or its
-// receiver's type's name: client.Generate, llm.Completion,
+// modelPathWords mark a package path as a model client's.
+var modelPathWords = []string{"llm", "llms", "openai", "anthropic", "ollama", "genai", "gemini", "langchain", "langchaingo", "mistral", "cohere", "bedrock", "bedrockruntime", "huggingface", "llama", "gpt", "claude", "vertexai", "ai", "model", "models", "inference"}
+
+// isGenerationAPI reports whether fn generates model output: its package,
+// another than this one and outside the standard library, is a model
+// client's by its path (see modelPathWords), and its name or its receiver's
+// type's name says it generates: client.Generate, llm.Completion,
 // client.CreateChatCompletion, client.Chat.Completions.New.
+// (bcrypt.GenerateFromPassword is not one.)
 func (ps *pass) isGenerationAPI(fn *types.Func) bool {
 	if fn.Pkg() == nil || fn.Pkg() == ps.Pkg || !strings.Contains(strings.Split(fn.Pkg().Path(), "/")[0], ".") {
+		return false
+	}
+	modelPkg := false
+	for _, w := range words(fn.Pkg().Path()) {
+		if slices.Contains(modelPathWords, w) {
+			modelPkg = true
+			break
+		}
+	}
+	if !modelPkg {
 		return false
 	}
 	names := []string{fn.Name()}
@@ -910,7 +925,7 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 			// err.Error(): the error's text as a string, which conflog's
 			// scrubbing of errors in public records no longer sees.
 			if sel, ok := fun.(*ast.SelectorExpr); ok && isError(f.info.TypeOf(sel.X)) {
-				if o := f.taintOf(sel.X); o != nil {
+				if o := f.taintOf(sel.X); o != nil && o.publicErr {
 					return o
 				}
 				return errTextOrigin(exprText(sel.X) + ".Error()")
@@ -929,6 +944,12 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 		if o := f.litReturns(lit); o != nil {
 			return o
 		}
+	}
+	if isError(f.info.TypeOf(call)) && !isPkgFuncCall(f.info, call, "errors", "New") {
+		// json.Unmarshal(data, &v) handed data, but its error describes
+		// the failure, not the data; errors.New(text) and fmt.Errorf
+		// (printfTaint) are the errors made of their arguments.
+		return nil
 	}
 	return f.anyArg(call.Args)
 }
@@ -1010,6 +1031,11 @@ func (f *flow) printfTaint(call *ast.CallExpr, appendf bool) *origin {
 		return nil // an error wrapping an error: scrubbed as one
 	}
 	return f.errorArg(printed)
+}
+
+func isPkgFuncCall(info *types.Info, call *ast.CallExpr, path, name string) bool {
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	return ok && isPkgFunc(fn, path, name)
 }
 
 // errorArg returns the error-text origin if one of args, printed into a
@@ -1201,8 +1227,8 @@ func isNamed(t types.Type, path, name string) bool {
 // carries reports whether a value of type t can hold private data: numbers
 // and booleans cannot (a loss, a count, a length, a flag).
 func carries(t types.Type) bool {
-	if t == nil {
-		return false
+	if t == nil || isNamed(t, "context", "Context") {
+		return false // a context prints as its type chain, not its values
 	}
 	if b, ok := t.Underlying().(*types.Basic); ok {
 		return b.Info()&(types.IsNumeric|types.IsBoolean) == 0 && b.Kind() != types.UntypedNil

@@ -92,7 +92,7 @@ func (ps *pass) collectCalls() {
 				return true
 			}
 			fn = fn.Origin()
-			if fn.Pkg() == ps.Pkg && ps.conflog != nil {
+			if fn.Pkg() == ps.Pkg && (ps.conflog != nil || ps.audit) {
 				ps.calls = append(ps.calls, call)
 			} else if fn.Pkg() != ps.Pkg && ps.ImportObjectFact(fn, new(sinkFact)) {
 				ps.calls = append(ps.calls, call)

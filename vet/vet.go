@@ -42,6 +42,7 @@
 package vet
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -49,6 +50,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -68,6 +70,7 @@ const (
 	idBypass     = "CL005"
 	idForeignLog = "CL006"
 	idErrText    = "CL007"
+	// idAudit     = "CL008", in audit.go
 
 	idParam = "param" // not a finding: the origin kind of a parameter flow
 )
@@ -81,6 +84,7 @@ var Rules = []Rule{
 	{idMarker, "conflog.Public used other than as a log call's own argument (e.g. in With)"},
 	{idBypass, "output that bypasses conflog's categories in a package that uses conflog"},
 	{idForeignLog, "slog call on a logger not built by conflog in a package that uses conflog"},
+	{idAudit, "audit mode: a logging call (slog, log, fmt, zap, zerolog, logrus) that carries customer data or a secret, to review before adopting conflog"},
 	{idErrText, "public log call passing an error's text as a string (err.Error(), fmt.Sprint(err), %v of an error), which escapes conflog's scrubbing of errors"},
 }
 
@@ -106,6 +110,7 @@ var sensitive = newNameSet(defaultSensitive)
 func init() {
 	Analyzer.Flags.Var(sensitive, "sensitive", "comma-separated words that mark a name or type sensitive (replaces the default list)")
 	Analyzer.Flags.Var(addSet{sensitive}, "sensitive-add", "comma-separated words added to the sensitive list")
+	Analyzer.Flags.BoolVar(&auditMode, "audit", false, "audit code that has not adopted conflog: report every logging call carrying customer data or a secret (CL008)")
 	Analyzer.Flags.Var(configTypes, "config-types", "comma-separated types (Name or import/path.Name) whose values are configuration, not customer data")
 	Analyzer.Flags.Var(dataTypes, "data-types", "comma-separated types (Name or import/path.Name) whose values are customer data")
 }
@@ -134,6 +139,9 @@ type pass struct {
 	conflog *types.Package // nil when the package does not import conflog
 	ignores *ignores
 	kinds   map[types.Type]string // typeKind's answers
+	audit   bool                  // -audit: CL008 on every logging call (audit.go)
+	diags   []analysis.Diagnostic // reported sorted at the end of run
+	streams map[*types.Var]string // see streamVars
 
 	paramFlow *flow                              // built on first use, see params
 	sinks     map[*types.Func]map[sinkParam]bool // this package's functions that log a parameter publicly
@@ -147,7 +155,7 @@ func run(p *analysis.Pass) (any, error) {
 		// hard-coded in flow.go: skipping it keeps "conflog vet" fast.
 		return nil, nil
 	}
-	ps := &pass{Pass: p, names: sensitive, kinds: make(map[types.Type]string)}
+	ps := &pass{Pass: p, names: sensitive, kinds: make(map[types.Type]string), audit: auditMode}
 	for _, imp := range p.Pkg.Imports() {
 		if imp.Path() == conflogPath {
 			ps.conflog = imp
@@ -160,22 +168,34 @@ func run(p *analysis.Pass) (any, error) {
 	ps.sinks = make(map[*types.Func]map[sinkParam]bool)
 	ps.msgSinks = make(map[*types.Func]map[int]bool)
 	ps.collectCalls()
-	if ps.conflog == nil && len(ps.calls) == 0 {
+	if ps.conflog == nil && len(ps.calls) == 0 && !ps.audit {
 		return nil, nil // no public calls possible, nothing bypasses conflog
 	}
 	ps.ignores = collectIgnores(p.Fset, p.Files, ps.source, func(pos token.Pos, problem string) {
-		p.Report(analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
+		ps.diags = append(ps.diags, analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
 			Message: idBadIgnore + " conflog:ignore directive " + problem + ", so it silences nothing; write //conflog:ignore CL00N why this is safe"})
 	})
-	if ps.conflog != nil {
+	switch {
+	case ps.audit:
+		ps.checkAudit()
+	case ps.conflog != nil:
 		ps.checkCalls()
 		ps.checkBypass()
 	}
 	ps.checkSinkCalls()
-	ps.ignores.unused(func(pos token.Pos, id string) {
-		p.Report(analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
-			Message: idBadIgnore + " conflog:ignore directive names " + id + ", but no " + id + " finding is on its line (or, alone on its line, the next): it silences nothing; remove " + id})
+	if !ps.audit { // an audit reports CL008 only: other IDs find nothing to silence
+		ps.ignores.unused(func(pos token.Pos, id string) {
+			ps.diags = append(ps.diags, analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
+				Message: idBadIgnore + " conflog:ignore directive names " + id + ", but no " + id + " finding is on its line (or, alone on its line, the next): it silences nothing; remove " + id})
+		})
+	}
+	// Reported in position order, so go vet -vettool prints them sorted.
+	slices.SortStableFunc(ps.diags, func(a, b analysis.Diagnostic) int {
+		return cmp.Or(cmp.Compare(a.Pos, b.Pos), cmp.Compare(a.Category, b.Category))
 	})
+	for _, d := range ps.diags {
+		p.Report(d)
+	}
 	return nil, nil
 }
 
@@ -184,7 +204,7 @@ func (ps *pass) report(node ast.Node, id, format string, args ...any) {
 	if ps.ignores.covers(node.Pos(), id) {
 		return
 	}
-	ps.Report(analysis.Diagnostic{
+	ps.diags = append(ps.diags, analysis.Diagnostic{
 		Pos:      node.Pos(),
 		End:      node.End(),
 		Category: id,
