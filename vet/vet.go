@@ -77,21 +77,24 @@ const (
 
 // Rules describes every finding ID in one line, for help texts and SARIF.
 var Rules = []Rule{
-	{idBadIgnore, "malformed or stale //conflog:ignore directive (it needs a known ID and a reason, and a finding of that ID to silence)"},
-	{idNonConst, "public log call whose message is not a constant string"},
-	{idSensitive, "public log call passing a value whose name or type marks it sensitive, or a struct/map printed whole"},
-	{idSource, "public log call passing a value that flows from a source of customer data"},
-	{idMarker, "conflog.Public used other than as a log call's own argument (e.g. in With)"},
-	{idBypass, "output that bypasses conflog's categories in a package that uses conflog"},
-	{idForeignLog, "slog call on a logger not built by conflog in a package that uses conflog"},
-	{idAudit, "audit mode: a logging call (slog, log, fmt, zap, zerolog, logrus) that carries customer data or a secret, to review before adopting conflog"},
-	{idErrText, "public log call passing an error's text as a string (err.Error(), fmt.Sprint(err), %v of an error), which escapes conflog's scrubbing of errors"},
+	{idBadIgnore, "malformed or stale //conflog:ignore directive (it needs a known ID and a reason, and a finding of that ID to silence)", "warning"},
+	{idNonConst, "public log call whose message is not a constant string", "error"},
+	{idSensitive, "public log call passing a value whose name or type marks it sensitive, or a struct/map printed whole", "error"},
+	{idSource, "public log call passing a value that flows from a source of customer data", "error"},
+	{idMarker, "conflog.Public used other than as a log call's own argument (e.g. in With)", "warning"},
+	{idBypass, "output that bypasses conflog's categories in a package that uses conflog", "warning"},
+	{idForeignLog, "slog call on a logger not built by conflog in a package that uses conflog", "warning"},
+	{idErrText, "public log call passing an error's text as a string (err.Error(), fmt.Sprint(err), %v of an error), which escapes conflog's scrubbing of errors", "error"},
+	{idAudit, "audit mode: a logging call (slog, log, fmt, zap, zerolog, logrus) that carries customer data or a secret, to review before adopting conflog", "note"},
 }
 
-// A Rule is one finding ID and what it means.
+// A Rule is one finding ID, what it means, and its SARIF level: "error"
+// for a public line that can leak, "warning" for output that escapes the
+// categories or a directive gone wrong, "note" for an audit's list.
 type Rule struct {
 	ID      string
 	Summary string
+	Level   string
 }
 
 // Analyzer reports logging that can leak private data into public lines.
