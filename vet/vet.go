@@ -13,14 +13,17 @@
 //	       (password, token, email, text, row, …; configurable), a struct, map
 //	       or non-numeric slice printed whole, or conflog.PublicError of such data
 //	CL003  a public call passing a value that flows from a source of customer
-//	       data: *http.Request, os.ReadFile, bufio.Scanner/Reader, csv.Reader,
-//	       json/xml/gob Decoder.Decode targets, os.Args, os.Getenv
+//	       data: *http.Request and framework binds, os.ReadFile,
+//	       bufio.Scanner/Reader, csv.Reader, what a Decoder reads from those,
+//	       os.Args, model output (see docs/vet.md); configuration types are not
 //	CL004  conflog.Public anywhere but among a log call's own arguments, e.g.
 //	       logger.With(conflog.Public), which does not make a logger public
 //	CL005  fmt.Print*, log.Print*/Fatal*/Panic*, print/println or writes to
 //	       os.Stdout/os.Stderr in a package that imports conflog (output that
 //	       bypasses the categories); usage output of main packages is exempt
 //	CL006  slog calls on a logger visibly not built by conflog, in such a package
+//	CL007  a public call passing an error's text as a string (err.Error(), %v)
+//	CL008  with -audit only: a logging call carrying customer data or a secret
 //	CL000  a malformed //conflog:ignore directive, or one that silences nothing
 //
 // A finding is silenced by a directive naming its ID and a reason, on its line
@@ -102,7 +105,7 @@ type Rule struct {
 // them), each a comma-separated list.
 var Analyzer = &analysis.Analyzer{
 	Name:      "conflog",
-	Doc:       "report logging that can leak private data into public (prefixed) log lines\n\nSee https://pkg.go.dev/github.com/conflog/conflog/vet for the findings CL000–CL006.",
+	Doc:       "report logging that can leak private data into public (prefixed) log lines\n\nSee https://pkg.go.dev/github.com/conflog/conflog/vet for the findings CL000–CL008.",
 	URL:       "https://pkg.go.dev/github.com/conflog/conflog/vet",
 	Run:       run,
 	FactTypes: []analysis.Fact{(*sourceFact)(nil), (*sinkFact)(nil), (*typeFact)(nil)},
