@@ -30,13 +30,72 @@ func (ps *pass) checkBypass() {
 				return true
 			}
 			what := ps.bypassing(call)
-			if what == "" || ps.constantOutput(call) || (main && inUsage(ps, stack, call)) {
+			if what == "" {
+				what = structuredLogCall(ps.TypesInfo, call)
+			} else if ps.constantOutput(call) {
+				return true
+			}
+			if what == "" || (main && inUsage(ps, stack, call)) {
 				return true
 			}
 			ps.report(call, idBypass, "%s writes output that bypasses conflog's public/private categories; log it through the conflog logger instead", what)
 			return true
 		})
 	}
+}
+
+// structuredLogCall names a call that emits a record of zap, zerolog or
+// logrus, or "". Their records carry fields beside the message, so a
+// constant message does not make one harmless.
+func structuredLogCall(info *types.Info, call *ast.CallExpr) string {
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	if !ok || fn.Pkg() == nil {
+		return ""
+	}
+	path, name := fn.Pkg().Path(), fn.Name()
+	recv := ""
+	if r := fn.Signature().Recv(); r != nil {
+		if n, ok := types.Unalias(derefPtr(r.Type())).(*types.Named); ok {
+			recv = n.Obj().Name()
+		}
+	}
+	switch {
+	case path == "go.uber.org/zap" && (recv == "Logger" || recv == "SugaredLogger") && zapLevel(name):
+		return "zap." + recv + "." + name
+	case path == "github.com/rs/zerolog" && recv == "Event" && (name == "Msg" || name == "Msgf" || name == "Send" || name == "MsgFunc"):
+		return "zerolog.Event." + name
+	case path == "github.com/rs/zerolog/log" && recv == "" && strings.HasPrefix(name, "Print"):
+		return "zerolog/log." + name
+	case path == "github.com/sirupsen/logrus" && (recv == "" || recv == "Logger" || recv == "Entry") && logrusLevel(name):
+		if recv == "" {
+			return "logrus." + name
+		}
+		return "logrus." + recv + "." + name
+	}
+	return ""
+}
+
+func zapLevel(name string) bool {
+	for _, suf := range []string{"ln", "f", "w"} {
+		if n, ok := strings.CutSuffix(name, suf); ok {
+			name = n
+			break
+		}
+	}
+	switch name {
+	case "Debug", "Info", "Warn", "Error", "DPanic", "Panic", "Fatal", "Log":
+		return true
+	}
+	return false
+}
+
+func logrusLevel(name string) bool {
+	base := strings.TrimSuffix(strings.TrimSuffix(name, "ln"), "f")
+	switch base {
+	case "Trace", "Debug", "Info", "Print", "Warn", "Warning", "Error", "Fatal", "Panic", "Log":
+		return true
+	}
+	return false
 }
 
 // bypassing names the bypassing output a call performs, or "".
@@ -91,17 +150,78 @@ func (ps *pass) constantOutput(call *ast.CallExpr) bool {
 	return true
 }
 
-// stdStream names os.Stdout or os.Stderr if e is one of them.
+// stdStream names the process's standard stream e writes to, if it is
+// one: os.Stdout, os.Stderr, gin's DefaultWriter and DefaultErrorWriter
+// (which are those), or a variable only ever assigned one of them.
 func (ps *pass) stdStream(e ast.Expr) string {
-	sel, ok := unparen(e).(*ast.SelectorExpr)
-	if !ok {
-		return ""
+	switch x := unparen(e).(type) {
+	case *ast.SelectorExpr:
+		v, ok := ps.TypesInfo.Uses[x.Sel].(*types.Var)
+		if !ok || v.Pkg() == nil {
+			return ""
+		}
+		switch {
+		case v.Pkg().Path() == "os" && (v.Name() == "Stdout" || v.Name() == "Stderr"):
+			return "os." + v.Name()
+		case v.Pkg().Path() == "github.com/gin-gonic/gin" && (v.Name() == "DefaultWriter" || v.Name() == "DefaultErrorWriter"):
+			return "gin." + v.Name()
+		}
+	case *ast.Ident:
+		if v, ok := ps.TypesInfo.Uses[x].(*types.Var); ok {
+			return ps.streamVars()[v]
+		}
 	}
-	v, ok := ps.TypesInfo.Uses[sel.Sel].(*types.Var)
-	if !ok || v.Pkg() == nil || v.Pkg().Path() != "os" || (v.Name() != "Stdout" && v.Name() != "Stderr") {
-		return ""
+	return ""
+}
+
+// streamVars maps the package's variables that are only ever assigned a
+// standard stream (writer := gin.DefaultErrorWriter) to its name.
+func (ps *pass) streamVars() map[*types.Var]string {
+	if ps.streams != nil {
+		return ps.streams
 	}
-	return "os." + v.Name()
+	ps.streams = make(map[*types.Var]string)
+	other := make(map[*types.Var]bool)
+	see := func(lhs, rhs ast.Expr) {
+		id, ok := lhs.(*ast.Ident)
+		if !ok {
+			return
+		}
+		v, ok := ps.TypesInfo.ObjectOf(id).(*types.Var)
+		if !ok {
+			return
+		}
+		if sel, ok := unparen(rhs).(*ast.SelectorExpr); ok {
+			if std := ps.stdStream(sel); std != "" {
+				ps.streams[v] = std
+				return
+			}
+		}
+		other[v] = true
+	}
+	for _, file := range ps.Files {
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if len(n.Lhs) == len(n.Rhs) {
+					for i := range n.Lhs {
+						see(n.Lhs[i], n.Rhs[i])
+					}
+				}
+			case *ast.ValueSpec:
+				if len(n.Names) == len(n.Values) {
+					for i := range n.Names {
+						see(n.Names[i], n.Values[i])
+					}
+				}
+			}
+			return true
+		})
+	}
+	for v := range other {
+		delete(ps.streams, v)
+	}
+	return ps.streams
 }
 
 // inUsage reports whether call, in a main package, prints usage text.

@@ -5,6 +5,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/types/typeutil"
 )
@@ -220,6 +221,10 @@ func (ps *pass) checkMessage(msg ast.Expr, in string) {
 	if tv := ps.TypesInfo.Types[msg]; tv.Value != nil {
 		return
 	}
+	if ps.audit { // a message is data like any value here
+		ps.checkValue(msg, in)
+		return
+	}
 	if in == "" && ps.flow.taintOf(msg) == nil {
 		if po := ps.params().taintOf(msg); po != nil && po.fn != nil && isParamItself(ps, msg, po) {
 			// A parameter as the message is reported at the callers that
@@ -234,6 +239,10 @@ func (ps *pass) checkMessage(msg ast.Expr, in string) {
 	call := "public log message"
 	if in != "" {
 		call = "message of the public call in " + in + ","
+	}
+	if o := ps.flow.taintOf(msg); o != nil && o.id == idErrText {
+		ps.report(msg, idErrText, "%s %s is %s, an error's text as a string: conflog scrubs an error in a public record, its text escapes that; use a constant message and pass the error itself as an attr", call, exprText(msg), o.what)
+		return
 	}
 	ps.report(msg, idNonConst, "%s %s is not a constant string, so data can reach a public line; use a constant message and pass values as attrs", call, exprText(msg))
 }
@@ -257,13 +266,11 @@ func (ps *pass) checkSpread(v ast.Expr, in string) {
 		call = "public call in " + in
 	}
 	switch o := ps.flow.taintOf(v); {
-	case o != nil && o.id == idSource:
-		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), o)
 	case o != nil:
-		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), o)
+		ps.reportTaint(v, call, exprText(v), o)
 	case in == "":
 		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
-			ps.addSink(po.fn, po.param)
+			ps.addSink(po.fn, po.param, po.path)
 		}
 	}
 }
@@ -323,7 +330,11 @@ func (ps *pass) checkAttr(a ast.Expr, in string) {
 // that leaks nothing by itself but comes from a parameter makes the
 // enclosing function a sink for that parameter (see sinks.go). in is the
 // helper logging the value, when checked at a call of it.
-func (ps *pass) checkValue(v ast.Expr, in string) {
+func (ps *pass) checkValue(v ast.Expr, in string) { ps.checkValueAt(v, in, "") }
+
+// checkValueAt checks part path of a value a helper logs (see sinkParam):
+// only that part's flow counts, not the shape of the whole.
+func (ps *pass) checkValueAt(v ast.Expr, in, path string) {
 	tv := ps.TypesInfo.Types[v]
 	if tv.Value != nil || !carries(tv.Type) {
 		return
@@ -332,7 +343,16 @@ func (ps *pass) checkValue(v ast.Expr, in string) {
 	if in != "" {
 		call = "public call in " + in
 	}
+	if path != "" {
+		if o := ps.flow.taintPath(v, path); o != nil {
+			ps.reportTaint(v, call, exprText(v)+"."+path, o)
+		}
+		return
+	}
 	o := ps.flow.taintOf(v)
+	if isError(tv.Type) && ps.audit {
+		return
+	}
 	if isError(tv.Type) {
 		if o != nil && o.publicErr {
 			ps.report(v, o.id, "%s makes the error %s public, but it is built from %s; keep it private, or use conflog.Errorf, whose args are scrubbed", call, exprText(v), o)
@@ -340,16 +360,34 @@ func (ps *pass) checkValue(v ast.Expr, in string) {
 		return
 	}
 	switch {
-	case o != nil && o.id == idSource:
-		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, exprText(v), o)
 	case o != nil:
-		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, exprText(v), o)
-	case wholeKind(tv.Type) != "":
+		ps.reportTaint(v, call, exprText(v), o)
+	case wholeKind(tv.Type) != "" && !ps.audit:
 		ps.report(v, idSensitive, "%s prints %s whole (%s), which puts every field or element in a public line; log conflog.Shape of it, or chosen numeric fields", call, exprText(v), wholeKind(tv.Type))
 	case in == "":
 		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
-			ps.addSink(po.fn, po.param)
+			ps.addSink(po.fn, po.param, po.path)
 		}
+	}
+}
+
+// reportTaint reports value v (shown as text) of a public call, private by
+// origin o.
+func (ps *pass) reportTaint(v ast.Expr, call, text string, o *origin) {
+	if ps.audit {
+		if o.id == idSource || o.id == idSensitive {
+			call = "log call" + strings.TrimPrefix(call, "public call")
+			ps.report(v, idAudit, "%s logs %s, which carries %s: review it before adopting conflog, and keep it private there", call, text, o)
+		}
+		return
+	}
+	switch o.id {
+	case idSource:
+		ps.report(v, idSource, "%s logs %s, which comes from %s (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length", call, text, o)
+	case idErrText:
+		ps.report(v, idErrText, "%s logs %s, which is %s: conflog scrubs an error in a public record, its text made a string escapes that; pass the error itself", call, text, o)
+	default:
+		ps.report(v, idSensitive, "%s logs %s, which is private by its %s; drop it, or log conflog.Redact, Mask or Pseudonym of it", call, text, o)
 	}
 }
 
@@ -443,7 +481,11 @@ func (ps *pass) loggerKinds() *loggers {
 	// still resolves; provenance never needs more than a couple of hops.
 	for round := 0; round < 2; round++ {
 		clear(seen)
+		defaultSeen := false
 		for _, file := range ps.Files {
+			// A test's TestMain may install a text handler for its own
+			// output; it says nothing of the default production installs.
+			test := ps.isTestFile(file)
 			ast.Inspect(file, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.AssignStmt:
@@ -459,8 +501,13 @@ func (ps *pass) loggerKinds() *loggers {
 						}
 					}
 				case *ast.CallExpr:
-					if fn, ok := typeutil.Callee(ps.TypesInfo, n).(*types.Func); ok && isPkgFunc(fn, "log/slog", "SetDefault") && len(n.Args) == 1 {
-						l.defaultKind = l.kind(ps, n.Args[0])
+					if fn, ok := typeutil.Callee(ps.TypesInfo, n).(*types.Func); ok && isPkgFunc(fn, "log/slog", "SetDefault") && len(n.Args) == 1 && !test {
+						k := l.kind(ps, n.Args[0])
+						if defaultSeen && k != l.defaultKind {
+							k = unknownLogger // installed from both kinds: cannot tell
+						}
+						defaultSeen = true
+						l.defaultKind = k
 					}
 				}
 				return true

@@ -8,9 +8,11 @@ import (
 	"go/build"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf16"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/checker"
@@ -19,11 +21,20 @@ import (
 
 // A Finding is one report of the analyzer, located in a file.
 type Finding struct {
-	ID      string `json:"id"`      // CL000…CL006
+	ID      string `json:"id"`      // CL000…CL008
 	File    string `json:"file"`    // relative to the directory checked, slash-separated, when inside it
 	Line    int    `json:"line"`    // 1-based
-	Column  int    `json:"column"`  // 1-based, in bytes
+	Column  int    `json:"column"`  // 1-based, in bytes, as go vet counts
 	Message string `json:"message"` // why it can leak and what to do instead
+
+	// The end of the reported expression (EndColumn just after it, in
+	// bytes), and both columns in UTF-16 code units, as SARIF and editors
+	// count them: on a line with non-ASCII text before the finding they
+	// differ from the byte columns. Zero when unknown.
+	EndLine     int `json:"end_line,omitempty"`
+	EndColumn   int `json:"end_column,omitempty"`
+	Column16    int `json:"column_utf16,omitempty"`
+	EndColumn16 int `json:"end_column_utf16,omitempty"`
 }
 
 func (f Finding) String() string {
@@ -35,6 +46,24 @@ func (f Finding) String() string {
 // them and returns the findings sorted by position. It fails when a package
 // cannot be loaded or type-checked: an unchecked package is not a clean one.
 func Check(dir string, patterns ...string) ([]Finding, error) {
+	r, err := Run(dir, patterns...)
+	if err != nil {
+		return nil, err
+	}
+	return r.Findings, nil
+}
+
+// A Result is what Run found.
+type Result struct {
+	Findings []Finding
+	Packages int      // packages checked (a package and its test variant count once)
+	Adopted  []string // import paths of the checked packages that import conflog
+}
+
+// Run is Check, also telling which packages use conflog: without the
+// -audit flag, code that imports conflog nowhere has no public calls to
+// check, and an empty result says nothing about its logging.
+func Run(dir string, patterns ...string) (*Result, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
@@ -93,14 +122,27 @@ func Check(dir string, patterns ...string) ([]Finding, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analyze: %w", err)
 	}
+	lines := newLineCache()
 	seen := make(map[Finding]bool) // a package and its test variant share files
 	var out []Finding
+	res := &Result{}
+	pkgSeen := make(map[string]bool)
 	for _, act := range graph.Roots {
+		path := strings.TrimSuffix(act.Package.PkgPath, "_test")
+		if !pkgSeen[path] {
+			pkgSeen[path] = true
+			res.Packages++
+		}
+		for _, imp := range act.Package.Imports {
+			if imp.PkgPath == conflogPath && !slices.Contains(res.Adopted, path) {
+				res.Adopted = append(res.Adopted, path)
+			}
+		}
 		if act.Err != nil {
 			return nil, fmt.Errorf("analyze %s: %w", act.Package.PkgPath, act.Err)
 		}
 		for _, d := range act.Diagnostics {
-			f := finding(act.Package.Fset.Position(d.Pos), abs, d)
+			f := finding(act.Package.Fset, abs, d, lines)
 			if !seen[f] {
 				seen[f] = true
 				out = append(out, f)
@@ -110,7 +152,9 @@ func Check(dir string, patterns ...string) ([]Finding, error) {
 	slices.SortFunc(out, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.ID, b.ID))
 	})
-	return out, nil
+	slices.Sort(res.Adopted)
+	res.Findings = out
+	return res, nil
 }
 
 // genericRecv reports whether fd is a method of a generic type.
@@ -129,16 +173,49 @@ func genericRecv(fd *ast.FuncDecl) bool {
 	return false
 }
 
-func finding(pos token.Position, dir string, d analysis.Diagnostic) Finding {
+func finding(fset *token.FileSet, dir string, d analysis.Diagnostic, lines *lineCache) Finding {
+	pos := fset.Position(d.Pos)
 	file := pos.Filename
 	if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
 		file = rel
 	}
-	return Finding{
-		ID:      d.Category,
-		File:    filepath.ToSlash(file),
-		Line:    pos.Line,
-		Column:  pos.Column,
-		Message: strings.TrimPrefix(d.Message, d.Category+" "),
+	f := Finding{
+		ID:       d.Category,
+		File:     filepath.ToSlash(file),
+		Line:     pos.Line,
+		Column:   pos.Column,
+		Message:  strings.TrimPrefix(d.Message, d.Category+" "),
+		Column16: lines.utf16Column(pos),
 	}
+	if d.End.IsValid() {
+		end := fset.Position(d.End)
+		f.EndLine, f.EndColumn, f.EndColumn16 = end.Line, end.Column, lines.utf16Column(end)
+	}
+	return f
+}
+
+// lineCache reads the files findings are in, to convert byte columns.
+type lineCache struct{ files map[string][]byte }
+
+func newLineCache() *lineCache { return &lineCache{files: make(map[string][]byte)} }
+
+// utf16Column converts a position's byte column to UTF-16 code units, as
+// SARIF's default columnKind counts: a character outside the Basic
+// Multilingual Plane counts 2, an invalid byte 1. It returns 0 when the file
+// cannot be read or does not match the position.
+func (c *lineCache) utf16Column(p token.Position) int {
+	src, ok := c.files[p.Filename]
+	if !ok {
+		src, _ = os.ReadFile(p.Filename)
+		c.files[p.Filename] = src
+	}
+	start := p.Offset - (p.Column - 1)
+	if src == nil || start < 0 || p.Offset > len(src) {
+		return 0
+	}
+	col := 1
+	for _, r := range string(src[start:p.Offset]) { // an invalid byte is U+FFFD: 1
+		col += utf16.RuneLen(r)
+	}
+	return col
 }

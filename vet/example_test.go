@@ -37,9 +37,12 @@ func ExampleWriteJSON() {
 	// ]
 }
 
+// A finding after non-ASCII text on its line: SARIF gets the UTF-16
+// columns, and says so in columnKind.
 func ExampleWriteSARIF() {
-	findings := []vet.Finding{{ID: "CL005", File: "main.go", Line: 3, Column: 2,
-		Message: "fmt.Println writes output that bypasses conflog's public/private categories; log it through the conflog logger instead"}}
+	findings := []vet.Finding{{ID: "CL003", File: "serve.go", Line: 7, Column: 66, EndLine: 7, EndColumn: 70,
+		Column16: 48, EndColumn16: 52,
+		Message: "public call logs body, which comes from the HTTP request (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length"}}
 	vet.WriteSARIF(os.Stdout, findings)
 	// Output:
 	// {
@@ -57,70 +60,114 @@ func ExampleWriteSARIF() {
 	//               "shortDescription": {
 	//                 "text": "malformed or stale //conflog:ignore directive (it needs a known ID and a reason, and a finding of that ID to silence)"
 	//               },
-	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet"
+	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet",
+	//               "defaultConfiguration": {
+	//                 "level": "warning"
+	//               }
 	//             },
 	//             {
 	//               "id": "CL001",
 	//               "shortDescription": {
 	//                 "text": "public log call whose message is not a constant string"
 	//               },
-	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet"
+	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet",
+	//               "defaultConfiguration": {
+	//                 "level": "error"
+	//               }
 	//             },
 	//             {
 	//               "id": "CL002",
 	//               "shortDescription": {
 	//                 "text": "public log call passing a value whose name or type marks it sensitive, or a struct/map printed whole"
 	//               },
-	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet"
+	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet",
+	//               "defaultConfiguration": {
+	//                 "level": "error"
+	//               }
 	//             },
 	//             {
 	//               "id": "CL003",
 	//               "shortDescription": {
 	//                 "text": "public log call passing a value that flows from a source of customer data"
 	//               },
-	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet"
+	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet",
+	//               "defaultConfiguration": {
+	//                 "level": "error"
+	//               }
 	//             },
 	//             {
 	//               "id": "CL004",
 	//               "shortDescription": {
 	//                 "text": "conflog.Public used other than as a log call's own argument (e.g. in With)"
 	//               },
-	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet"
+	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet",
+	//               "defaultConfiguration": {
+	//                 "level": "warning"
+	//               }
 	//             },
 	//             {
 	//               "id": "CL005",
 	//               "shortDescription": {
 	//                 "text": "output that bypasses conflog's categories in a package that uses conflog"
 	//               },
-	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet"
+	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet",
+	//               "defaultConfiguration": {
+	//                 "level": "warning"
+	//               }
 	//             },
 	//             {
 	//               "id": "CL006",
 	//               "shortDescription": {
 	//                 "text": "slog call on a logger not built by conflog in a package that uses conflog"
 	//               },
-	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet"
+	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet",
+	//               "defaultConfiguration": {
+	//                 "level": "warning"
+	//               }
+	//             },
+	//             {
+	//               "id": "CL007",
+	//               "shortDescription": {
+	//                 "text": "public log call passing an error's text as a string (err.Error(), fmt.Sprint(err), %v of an error), which escapes conflog's scrubbing of errors"
+	//               },
+	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet",
+	//               "defaultConfiguration": {
+	//                 "level": "error"
+	//               }
+	//             },
+	//             {
+	//               "id": "CL008",
+	//               "shortDescription": {
+	//                 "text": "audit mode: a logging call (slog, log, fmt, zap, zerolog, logrus) that carries customer data or a secret, to review before adopting conflog"
+	//               },
+	//               "helpUri": "https://pkg.go.dev/github.com/conflog/conflog/vet",
+	//               "defaultConfiguration": {
+	//                 "level": "note"
+	//               }
 	//             }
 	//           ]
 	//         }
 	//       },
+	//       "columnKind": "utf16CodeUnits",
 	//       "results": [
 	//         {
-	//           "ruleId": "CL005",
-	//           "ruleIndex": 5,
+	//           "ruleId": "CL003",
+	//           "ruleIndex": 3,
 	//           "level": "error",
 	//           "message": {
-	//             "text": "CL005 fmt.Println writes output that bypasses conflog's public/private categories; log it through the conflog logger instead"
+	//             "text": "CL003 public call logs body, which comes from the HTTP request (customer data); log conflog.Shape, Redact or Pseudonym of it, or its length"
 	//           },
 	//           "locations": [
 	//             {
 	//               "physicalLocation": {
 	//                 "artifactLocation": {
-	//                   "uri": "main.go"
+	//                   "uri": "serve.go"
 	//                 },
 	//                 "region": {
-	//                   "startLine": 3,
-	//                   "startColumn": 2
+	//                   "startLine": 7,
+	//                   "startColumn": 48,
+	//                   "endLine": 7,
+	//                   "endColumn": 52
 	//                 }
 	//               }
 	//             }

@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"os"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -27,9 +29,10 @@ type origin struct {
 	publicErr bool   // the value is an error made public by conflog.PublicError
 
 	// In a parameter flow (see newParamFlow), the parameter a value came
-	// from: index param of fn.
+	// from: index param of fn, and the part of it (see path), "" for all.
 	fn    *types.Func
 	param int
+	path  string
 }
 
 func (o *origin) String() string {
@@ -54,8 +57,12 @@ type flow struct {
 	ps     *pass
 	params bool // a parameter flow: parameters are the only sources
 	info   *types.Info
-	vars   map[*types.Var]*origin
-	funcs  map[*types.Func]*origin // this package's functions returning tainted data
+	// vars holds the taint of variables by part: vars[v][""] taints all of
+	// v, vars[v]["model.Name"] only v.model.Name (and what it holds). The
+	// flow is field-sensitive so that &job{ctx: r.Context(), model: m}
+	// taints job.ctx, not job.model.
+	vars  map[*types.Var]map[string]*origin
+	funcs map[*types.Func]*origin // this package's functions returning tainted data
 
 	changed bool
 }
@@ -64,7 +71,7 @@ func newFlow(ps *pass) *flow {
 	return &flow{
 		ps:    ps,
 		info:  ps.TypesInfo,
-		vars:  make(map[*types.Var]*origin),
+		vars:  make(map[*types.Var]map[string]*origin),
 		funcs: make(map[*types.Func]*origin),
 	}
 }
@@ -90,7 +97,7 @@ func newParamFlow(ps *pass) *flow {
 			params := fn.Signature().Params()
 			for i := 0; i < params.Len(); i++ {
 				if carries(params.At(i).Type()) {
-					f.vars[params.At(i)] = &origin{id: idParam, what: "parameter " + params.At(i).Name(), fn: fn, param: i}
+					f.vars[params.At(i)] = map[string]*origin{"": {id: idParam, what: "parameter " + params.At(i).Name(), fn: fn, param: i}}
 				}
 			}
 		}
@@ -145,7 +152,7 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 		case *ast.AssignStmt:
 			if len(n.Lhs) == len(n.Rhs) {
 				for i := range n.Lhs {
-					f.assign(n.Lhs[i], f.taintOf(n.Rhs[i]), true)
+					f.assignExpr(n.Lhs[i], n.Rhs[i])
 				}
 			} else if len(n.Rhs) == 1 {
 				o := f.taintOf(n.Rhs[0])
@@ -156,7 +163,7 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 		case *ast.ValueSpec:
 			if len(n.Names) == len(n.Values) {
 				for i := range n.Names {
-					f.assign(n.Names[i], f.taintOf(n.Values[i]), true)
+					f.assignExpr(n.Names[i], n.Values[i])
 				}
 			} else if len(n.Values) == 1 {
 				o := f.taintOf(n.Values[0])
@@ -165,12 +172,22 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 				}
 			}
 		case *ast.RangeStmt:
-			o := f.taintOf(n.X)
 			if n.Key != nil {
-				f.assign(n.Key, o, false)
+				f.assign(n.Key, f.taintOf(n.X), false)
 			}
 			if n.Value != nil {
-				f.assign(n.Value, o, false)
+				// The value is an element: it carries what was put into
+				// elements ("[]" parts), or all of X's taint.
+				root, path, ok := f.access(n.Value)
+				for sub, o := range f.shapeOf(n.X) {
+					if ok {
+						rest, elem := strings.CutPrefix(sub, "[]")
+						if !elem && sub != "" {
+							continue
+						}
+						f.mark(root, joinPath(path, strings.TrimPrefix(rest, ".")), o, true)
+					}
+				}
 			}
 		case *ast.TypeSwitchStmt:
 			// switch v := x.(type): each clause declares its own v.
@@ -178,7 +195,7 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 				if o := f.taintOf(as.Rhs[0]); o != nil {
 					for _, c := range n.Body.List {
 						if v, ok := f.info.Implicits[c].(*types.Var); ok {
-							f.mark(v, o, true)
+							f.mark(v, "", o, true)
 						}
 					}
 				}
@@ -191,6 +208,7 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 			}
 		case *ast.CallExpr:
 			f.outParams(n)
+			f.callbacks(n)
 		}
 		return true
 	})
@@ -208,12 +226,12 @@ func (f *flow) returns(fn *types.Func, ret *ast.ReturnStmt) {
 		results := fn.Signature().Results()
 		for i := 0; i < results.Len() && o == nil; i++ {
 			if v := results.At(i); !isError(v.Type()) {
-				o = f.vars[v]
+				o = f.get(v, "", true)
 			}
 		}
 	}
 	for _, r := range ret.Results {
-		if tv, ok := f.info.Types[r]; ok && isError(tv.Type) {
+		if tv, ok := f.info.Types[r]; ok && (isError(tv.Type) || f.ps.typeKind(tv.Type) == kindConfig) {
 			continue
 		}
 		if o = f.taintOf(r); o != nil {
@@ -227,49 +245,169 @@ func (f *flow) returns(fn *types.Func, ret *ast.ReturnStmt) {
 }
 
 // outParams taints what a call writes through its arguments: the target of
-// a Decoder's Decode, and, when the call reads tainted data, any &x or []byte
-// buffer it is handed (json.Unmarshal(data, &v), io.ReadFull(r, buf)).
+// a Decoder's Decode when the decoder reads a source, a web framework's
+// Bind, and, when the call reads tainted data, any &x or []byte buffer it is
+// handed (json.Unmarshal(data, &v), io.ReadFull(r, buf)). A buffer's own
+// taint does not flow back into it, and a target of a configuration type
+// (see config.go) takes no source data.
 func (f *flow) outParams(call *ast.CallExpr) {
 	fn, _ := typeutil.Callee(f.info, call).(*types.Func)
-	var o *origin
-	if f.params && fn != nil && fn.Name() == "Decode" {
+	if fn != nil && isSanitizer(fn) {
 		return
 	}
-	if fn != nil && fn.Name() == "Decode" && isMethodOf(fn, "Decoder", "encoding/json", "encoding/xml", "encoding/gob") {
-		o = &origin{id: idSource, what: fn.Pkg().Name() + ".Decoder.Decode"}
-	} else if fn != nil && isSanitizer(fn) {
-		return
-	} else {
-		if sel, ok := unparen(call.Fun).(*ast.SelectorExpr); ok && f.info.Selections[sel] != nil {
-			o = f.taintOf(sel.X)
+	sel, _ := unparen(call.Fun).(*ast.SelectorExpr)
+	if sel != nil && f.info.Selections[sel] == nil {
+		sel = nil // pkg.Func
+	}
+	var recv *origin
+	if sel != nil {
+		recv = f.taintOf(sel.X)
+	}
+	if fn != nil && !f.params && isBind(fn) {
+		recv = &origin{id: idSource, what: "the HTTP request (" + fn.Pkg().Name() + ".Context." + fn.Name() + ")"}
+	}
+	args := make([]*origin, len(call.Args))
+	for i, a := range call.Args {
+		args[i] = f.taintOf(a)
+	}
+	// from is the taint the call can write into argument i: the receiver's
+	// or another argument's.
+	from := func(i int) *origin {
+		if recv != nil {
+			return recv
 		}
-		for _, a := range call.Args {
-			if o != nil {
-				break
+		for j, o := range args {
+			if j != i && o != nil {
+				return o
 			}
-			o = f.taintOf(a)
 		}
-	}
-	if o == nil {
-		return
+		return nil
 	}
 	// A writing method fills its receiver: b.WriteString(x), h.Write(x),
 	// m.Store(k, x). Other methods (a logger's Info) leave it as it was.
-	if sel, ok := unparen(call.Fun).(*ast.SelectorExpr); ok && fn != nil && f.info.Selections[sel] != nil && isWriteMethod(fn.Name()) {
-		f.assign(sel.X, o, true)
+	if sel != nil && fn != nil && isWriteMethod(fn.Name()) {
+		for _, o := range args {
+			if o != nil {
+				f.assign(sel.X, o, true)
+				break
+			}
+		}
 	}
-	for _, a := range call.Args {
+	for i, a := range call.Args {
 		a = unparen(a)
 		if u, ok := a.(*ast.UnaryExpr); ok && u.Op == token.AND {
-			f.assign(u.X, o, true)
+			f.assign(u.X, from(i), true)
 		} else if id, ok := a.(*ast.Ident); ok {
 			if t := f.info.TypeOf(id); t == nil {
 				continue
 			} else if s, ok := t.Underlying().(*types.Slice); ok && isByte(s.Elem()) {
-				f.assign(id, o, true)
+				f.assign(id, from(i), true)
 			}
 		}
 	}
+}
+
+// callbacks taints the parameters of a function literal handed to a
+// generation API: a streaming callback receives the model's output.
+func (f *flow) callbacks(call *ast.CallExpr) {
+	if f.params {
+		return
+	}
+	fn, _ := typeutil.Callee(f.info, call).(*types.Func)
+	if fn == nil || !f.ps.isGenerationAPI(fn) {
+		return
+	}
+	o := &origin{id: idSource, what: "model output (callback of " + funcName(fn) + ")"}
+	for _, a := range call.Args {
+		lit, ok := unparen(a).(*ast.FuncLit)
+		if !ok {
+			continue
+		}
+		for _, field := range lit.Type.Params.List {
+			for _, name := range field.Names {
+				if v, ok := f.info.Defs[name].(*types.Var); ok {
+					f.mark(v, "", o, true)
+				}
+			}
+		}
+	}
+}
+
+// generationWords mark a function or method, or its receiver's type, as a
+// generation API whose results and callback parameters are model output.
+var generationWords = []string{"generate", "generation", "chat", "completion", "completions", "complete", "predict", "prediction", "infer", "inference"}
+
+// modelPathWords mark a package path as a model client's.
+var modelPathWords = []string{"llm", "llms", "openai", "anthropic", "ollama", "genai", "gemini", "langchain", "langchaingo", "mistral", "cohere", "bedrock", "bedrockruntime", "huggingface", "llama", "gpt", "claude", "vertexai", "ai", "model", "models", "inference"}
+
+// isGenerationAPI reports whether fn generates model output: its package,
+// another than this one and outside the standard library, is a model
+// client's by its path (see modelPathWords), and its name or its receiver's
+// type's name says it generates: client.Generate, llm.Completion,
+// client.CreateChatCompletion, client.Chat.Completions.New.
+// (bcrypt.GenerateFromPassword is not one.)
+func (ps *pass) isGenerationAPI(fn *types.Func) bool {
+	if fn.Pkg() == nil || fn.Pkg() == ps.Pkg || !strings.Contains(strings.Split(fn.Pkg().Path(), "/")[0], ".") {
+		return false
+	}
+	modelPkg := false
+	for _, w := range words(fn.Pkg().Path()) {
+		if slices.Contains(modelPathWords, w) {
+			modelPkg = true
+			break
+		}
+	}
+	if !modelPkg {
+		return false
+	}
+	names := []string{fn.Name()}
+	if recv := fn.Signature().Recv(); recv != nil {
+		if n, ok := types.Unalias(derefPtr(recv.Type())).(*types.Named); ok {
+			names = append(names, n.Obj().Name())
+		}
+	}
+	for _, n := range names {
+		for _, w := range words(n) {
+			if slices.Contains(generationWords, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func derefPtr(t types.Type) types.Type {
+	if p, ok := t.(*types.Pointer); ok {
+		return p.Elem()
+	}
+	return t
+}
+
+func funcName(fn *types.Func) string {
+	if recv := fn.Signature().Recv(); recv != nil {
+		if n, ok := types.Unalias(derefPtr(recv.Type())).(*types.Named); ok {
+			return fn.Pkg().Name() + "." + n.Obj().Name() + "." + fn.Name()
+		}
+	}
+	return fn.Pkg().Name() + "." + fn.Name()
+}
+
+// isBind reports a web framework's method that decodes the request into
+// its argument: gin's Bind*, ShouldBind*, echo's Bind, fiber's *Parser.
+func isBind(fn *types.Func) bool {
+	if fn.Pkg() == nil || fn.Signature().Recv() == nil {
+		return false
+	}
+	path, name := fn.Pkg().Path(), fn.Name()
+	switch {
+	case strings.HasPrefix(path, "github.com/gin-gonic/gin"):
+		return strings.HasPrefix(name, "Bind") || strings.HasPrefix(name, "ShouldBind") || strings.HasPrefix(name, "MustBind")
+	case strings.HasPrefix(path, "github.com/labstack/echo"):
+		return strings.HasPrefix(name, "Bind")
+	case strings.HasPrefix(path, "github.com/gofiber/fiber"):
+		return strings.HasSuffix(name, "Parser") || name == "Bind"
+	}
+	return false
 }
 
 func isWriteMethod(name string) bool {
@@ -281,51 +419,259 @@ func isWriteMethod(name string) bool {
 	return false
 }
 
-// assign taints the variable at the root of lhs (x, x.f, x[i], *x all taint
-// x). single is false for one value of a tuple: an error beside data
+// maxPath bounds the parts followed in a variable (x.a.b.c): deeper ones
+// are cut, which taints their prefix, so the flow stays finite when a
+// structure refers to itself.
+const maxPath = 4
+
+// assign taints the part of a variable lhs names (x, x.f, x[i], *x), with
+// all of o. single is false for one value of a tuple: an error beside data
 // returned by a source is not data.
 func (f *flow) assign(lhs ast.Expr, o *origin, single bool) {
-	if o == nil {
+	if o == nil || (o.id == idSource && f.ps.typeKind(f.info.TypeOf(lhs)) == kindConfig) {
 		return
 	}
-	f.mark(f.rootVar(lhs), o, single)
+	if root, path, ok := f.access(lhs); ok {
+		f.mark(root, path, o, single)
+	}
 }
 
-// mark taints v, reporting progress to solve.
-func (f *flow) mark(v *types.Var, o *origin, single bool) {
-	if v == nil || !carries(v.Type()) || f.vars[v] != nil {
+// assignExpr taints lhs with rhs part by part: lhs = T{a: x, b: y} taints
+// lhs.a with x and lhs.b with y, and lhs = v copies v's parts.
+func (f *flow) assignExpr(lhs, rhs ast.Expr) {
+	root, path, ok := f.access(lhs)
+	if !ok {
+		return
+	}
+	config := f.ps.typeKind(f.info.TypeOf(lhs)) == kindConfig
+	for sub, o := range f.shapeOf(rhs) {
+		if !config || o.id != idSource {
+			f.mark(root, joinPath(path, sub), o, true)
+		}
+	}
+}
+
+// shapeOf returns the taint of e by part ("" for e as a whole).
+func (f *flow) shapeOf(e ast.Expr) map[string]*origin {
+	e = unparen(e)
+	if tv, ok := f.info.Types[e]; ok && (tv.Value != nil || tv.IsType() || (tv.Type != nil && !carries(tv.Type))) {
+		return nil
+	}
+	switch x := e.(type) {
+	case *ast.UnaryExpr:
+		if x.Op == token.AND {
+			return f.shapeOf(x.X)
+		}
+	case *ast.StarExpr:
+		return f.shapeOf(x.X)
+	case *ast.CompositeLit:
+		out := map[string]*origin{}
+		st, _ := derefUnder(f.info.TypeOf(x)).(*types.Struct)
+		for i, elt := range x.Elts {
+			part, val := "[]", elt
+			if kv, ok := elt.(*ast.KeyValueExpr); ok {
+				val = kv.Value
+				if st != nil {
+					if id, ok := kv.Key.(*ast.Ident); ok {
+						part = id.Name
+					}
+				} else if o := f.taintOf(kv.Key); o != nil {
+					out["[]"] = o // a map's keys are its elements' too
+				}
+			} else if st != nil && i < st.NumFields() {
+				part = st.Field(i).Name()
+			}
+			for sub, o := range f.shapeOf(val) {
+				out[joinPath(part, sub)] = o
+			}
+		}
+		return out
+	}
+	if root, path, ok := f.access(e); ok {
+		out := map[string]*origin{}
+		for k, o := range f.vars[root] {
+			if rest, ok := cutPath(k, path); ok {
+				out[rest] = o // a part of e
+			} else if _, ok := cutPath(path, k); ok {
+				out[""] = f.extend(o, k, path) // e is part of a tainted whole
+			}
+		}
+		if out[""] == nil {
+			if o := f.nameTaint(e); o != nil {
+				out[""] = o
+			}
+		}
+		return out
+	}
+	if o := f.taintOf(e); o != nil {
+		return map[string]*origin{"": o}
+	}
+	return nil
+}
+
+// taintPath is the taint of part path of e's value, as a helper that logs
+// only that part of its parameter sees it.
+func (f *flow) taintPath(e ast.Expr, path string) *origin {
+	if path == "" {
+		return f.taintOf(e)
+	}
+	for sub, o := range f.shapeOf(e) {
+		if _, ok := cutPath(path, sub); ok {
+			return f.extend(o, sub, path)
+		}
+		if _, ok := cutPath(sub, path); ok {
+			return o
+		}
+	}
+	return nil
+}
+
+// mark taints part path of v, reporting progress to solve.
+func (f *flow) mark(v *types.Var, path string, o *origin, single bool) {
+	if v == nil || o == nil || !carries(v.Type()) {
 		return
 	}
 	if isError(v.Type()) && !single {
 		return
 	}
-	f.vars[v] = o
+	if n := strings.Count(path, ".") + 1; path != "" && n > maxPath {
+		path = path[:nthDot(path, maxPath)]
+	}
+	parts := f.vars[v]
+	if parts[""] != nil || parts[path] != nil {
+		return
+	}
+	if parts == nil {
+		parts = make(map[string]*origin)
+		f.vars[v] = parts
+	}
+	parts[path] = o
 	f.changed = true
 }
 
-func (f *flow) rootVar(e ast.Expr) *types.Var {
+// get returns the taint of part path of v: of a tainted whole it is part
+// of, or (when any) of a tainted part within it.
+func (f *flow) get(v *types.Var, path string, within bool) *origin {
+	for k, o := range f.vars[v] {
+		if _, ok := cutPath(path, k); ok {
+			return f.extend(o, k, path)
+		}
+	}
+	if within {
+		for k, o := range f.vars[v] {
+			if _, ok := cutPath(k, path); ok {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+// extend returns the origin of part path of a value whose part k (a prefix)
+// has origin o: in a parameter flow the parameter's part grows.
+func (f *flow) extend(o *origin, k, path string) *origin {
+	if o.fn == nil || k == path {
+		return o
+	}
+	rest, _ := cutPath(path, k)
+	c := *o
+	c.path = joinPath(o.path, rest)
+	return &c
+}
+
+// access resolves e to a variable and the part of it e names: x → (x, ""),
+// x.a.b → (x, "a.b"), x[i].c → (x, "[].c"), *p → (p, ""), pkg.V → (V, "").
+func (f *flow) access(e ast.Expr) (*types.Var, string, bool) {
+	var parts []string
 	for {
 		switch x := unparen(e).(type) {
 		case *ast.Ident:
-			if v, ok := f.info.Defs[x].(*types.Var); ok {
-				return v
+			v, ok := f.info.Defs[x].(*types.Var)
+			if !ok {
+				v, ok = f.info.Uses[x].(*types.Var)
 			}
-			v, _ := f.info.Uses[x].(*types.Var)
-			return v
+			return v, joinRev(parts), ok
 		case *ast.SelectorExpr:
-			if f.info.Selections[x] == nil { // pkg.Var
-				v, _ := f.info.Uses[x.Sel].(*types.Var)
-				return v
+			sel := f.info.Selections[x]
+			if sel == nil { // pkg.Var
+				v, ok := f.info.Uses[x.Sel].(*types.Var)
+				return v, joinRev(parts), ok
 			}
+			if sel.Kind() != types.FieldVal {
+				return nil, "", false
+			}
+			parts = append(parts, x.Sel.Name)
 			e = x.X
 		case *ast.IndexExpr:
+			switch derefUnder(f.info.TypeOf(x.X)).(type) {
+			case *types.Slice, *types.Array, *types.Map:
+			default:
+				return nil, "", false
+			}
+			parts = append(parts, "[]")
 			e = x.X
 		case *ast.StarExpr:
 			e = x.X
 		default:
-			return nil
+			return nil, "", false
 		}
 	}
+}
+
+func joinRev(parts []string) string {
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(parts[i])
+	}
+	return b.String()
+}
+
+func joinPath(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "." + b
+}
+
+// cutPath reports whether prefix is a whole-part prefix of path, and the
+// rest: cutPath("a.b.c", "a") = "b.c"; cutPath("ab", "a") fails.
+func cutPath(path, prefix string) (string, bool) {
+	if prefix == "" {
+		return path, true
+	}
+	if path == prefix {
+		return "", true
+	}
+	rest, ok := strings.CutPrefix(path, prefix+".")
+	return rest, ok
+}
+
+func nthDot(s string, n int) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			n--
+			if n == 0 {
+				return i
+			}
+		}
+	}
+	return len(s)
+}
+
+func derefUnder(t types.Type) types.Type {
+	if t == nil {
+		return nil
+	}
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		return p.Elem().Underlying()
+	}
+	return t.Underlying()
 }
 
 // taintOf reports where the value of e may come from, or nil if it carries
@@ -335,42 +681,22 @@ func (f *flow) taintOf(e ast.Expr) *origin {
 	if ok && (tv.Value != nil || tv.IsType() || (tv.Type != nil && !carries(tv.Type))) {
 		return nil // constants, types and numbers are not data
 	}
+	if f.requestMeta(e) {
+		return nil // r.Method, r.TLS.Version: protocol facts
+	}
+	if root, path, ok := f.access(e); ok {
+		o := f.get(root, path, true)
+		if o != nil && o.id == idSource && f.inConfig(e) {
+			o = nil // read from a file, but configuration by its type
+		}
+		if o != nil || f.params {
+			return o
+		}
+		return f.nameTaint(e)
+	}
 	switch e := e.(type) {
 	case *ast.ParenExpr:
 		return f.taintOf(e.X)
-	case *ast.Ident:
-		v, ok := f.info.Uses[e].(*types.Var)
-		if !ok {
-			return nil
-		}
-		return f.varTaint(v, tv.Type)
-	case *ast.SelectorExpr:
-		sel := f.info.Selections[e]
-		if sel == nil { // a qualified identifier, pkg.Name
-			v, ok := f.info.Uses[e.Sel].(*types.Var)
-			if !ok {
-				return nil
-			}
-			if !f.params && v.Pkg() != nil && v.Pkg().Path() == "os" && v.Name() == "Args" {
-				return &origin{id: idSource, what: "os.Args"}
-			}
-			return f.varTaint(v, tv.Type)
-		}
-		if sel.Kind() == types.FieldVal && isHTTPRequest(sel.Recv()) && !requestDataField[e.Sel.Name] {
-			return nil
-		}
-		if o := f.taintOf(e.X); o != nil {
-			return o
-		}
-		if f.params {
-			return nil
-		}
-		if sel.Kind() == types.FieldVal {
-			if w, ok := f.ps.names.match(e.Sel.Name); ok {
-				return &origin{id: idSensitive, what: fmt.Sprintf("field %s (sensitive word %q)", e.Sel.Name, w)}
-			}
-		}
-		return f.typeOrigin(tv.Type)
 	case *ast.CallExpr:
 		return f.callTaint(e)
 	case *ast.BinaryExpr:
@@ -384,6 +710,14 @@ func (f *flow) taintOf(e ast.Expr) *origin {
 		return f.taintOf(e.X)
 	case *ast.IndexExpr:
 		return f.taintOf(e.X)
+	case *ast.SelectorExpr: // a field of a call's result, f().x
+		if o := f.taintOf(e.X); o != nil || f.params {
+			return o
+		}
+		if w, ok := f.ps.names.match(e.Sel.Name); ok {
+			return &origin{id: idSensitive, what: fmt.Sprintf("field %s (sensitive word %q)", e.Sel.Name, w)}
+		}
+		return f.typeOrigin(tv.Type)
 	case *ast.SliceExpr:
 		return f.taintOf(e.X)
 	case *ast.TypeAssertExpr:
@@ -400,19 +734,100 @@ func (f *flow) taintOf(e ast.Expr) *origin {
 	return nil
 }
 
-// varTaint is the taint of a variable: assigned taint, a sensitive name, or
-// a sensitive or source type.
-func (f *flow) varTaint(v *types.Var, t types.Type) *origin {
-	if o := f.vars[v]; o != nil || f.params {
-		return o
+// requestMeta reports whether an access path goes through a field of an
+// *http.Request that is not what the client sent.
+func (f *flow) requestMeta(e ast.Expr) bool {
+	for {
+		switch x := unparen(e).(type) {
+		case *ast.SelectorExpr:
+			sel := f.info.Selections[x]
+			if sel == nil {
+				return false
+			}
+			if sel.Kind() == types.FieldVal && isHTTPRequest(sel.Recv()) && !requestDataField[x.Sel.Name] {
+				return true
+			}
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.StarExpr:
+			e = x.X
+		default:
+			return false
+		}
 	}
+}
+
+// inConfig reports whether an access path goes through a value of a
+// configuration type.
+func (f *flow) inConfig(e ast.Expr) bool {
+	for {
+		if f.ps.typeKind(f.info.TypeOf(e)) == kindConfig {
+			return true
+		}
+		switch x := unparen(e).(type) {
+		case *ast.SelectorExpr:
+			if f.info.Selections[x] == nil {
+				return false
+			}
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.StarExpr:
+			e = x.X
+		default:
+			return false
+		}
+	}
+}
+
+// nameTaint is the taint an access path has by its names and types alone:
+// a sensitive variable or field name, os.Args, a sensitive or source type
+// anywhere along it.
+func (f *flow) nameTaint(e ast.Expr) *origin {
+	switch x := unparen(e).(type) {
+	case *ast.Ident:
+		v, ok := f.info.Uses[x].(*types.Var)
+		if !ok {
+			v, ok = f.info.Defs[x].(*types.Var)
+		}
+		if !ok {
+			return nil
+		}
+		return f.varNameTaint(v)
+	case *ast.SelectorExpr:
+		sel := f.info.Selections[x]
+		if sel == nil { // pkg.Var
+			v, ok := f.info.Uses[x.Sel].(*types.Var)
+			if !ok {
+				return nil
+			}
+			if v.Pkg() != nil && v.Pkg().Path() == "os" && v.Name() == "Args" {
+				return &origin{id: idSource, what: "os.Args"}
+			}
+			return f.varNameTaint(v)
+		}
+		if o := f.nameTaint(x.X); o != nil {
+			return o
+		}
+		if w, ok := f.ps.names.match(x.Sel.Name); ok {
+			return &origin{id: idSensitive, what: fmt.Sprintf("field %s (sensitive word %q)", x.Sel.Name, w)}
+		}
+		return f.typeOrigin(f.info.TypeOf(x))
+	case *ast.IndexExpr:
+		return f.nameTaint(x.X)
+	case *ast.StarExpr:
+		return f.nameTaint(x.X)
+	}
+	return nil
+}
+
+// varNameTaint is the taint of a variable by its name or type.
+func (f *flow) varNameTaint(v *types.Var) *origin {
 	if w, ok := f.ps.names.match(v.Name()); ok {
 		return &origin{id: idSensitive, what: fmt.Sprintf("name %s (sensitive word %q)", v.Name(), w)}
 	}
-	if t == nil {
-		t = v.Type()
-	}
-	return f.typeOrigin(t)
+	return f.typeOrigin(v.Type())
 }
 
 // typeOrigin taints values of *http.Request and of named types whose name is
@@ -423,6 +838,9 @@ func (f *flow) typeOrigin(t types.Type) *origin {
 	}
 	if isHTTPRequest(t) {
 		return &origin{id: idSource, what: "the HTTP request"}
+	}
+	if !f.params && f.ps.typeKind(t) == kindData {
+		return &origin{id: idSource, what: "type " + types.TypeString(t, types.RelativeTo(f.ps.Pkg)) + " (declared customer data)"}
 	}
 	if p, ok := t.(*types.Pointer); ok {
 		t = p.Elem()
@@ -459,6 +877,12 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 		if o := knownSource(fn); o != nil && !f.params {
 			return o
 		}
+		if !f.params && f.ps.isGenerationAPI(fn) {
+			return &origin{id: idSource, what: "model output (" + funcName(fn) + ")"}
+		}
+		if fn.Pkg() != nil && fn.Pkg().Path() == "os" && fn.Signature().Recv() == nil && !f.params {
+			return envTaint(f.info, fn.Name(), call)
+		}
 		if o := f.funcs[fn]; o != nil {
 			return &origin{id: o.id, what: o.what, via: o.viaOr(fn)}
 		}
@@ -490,6 +914,21 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 			switch fn.Name() {
 			case "Sprintf", "Errorf", "Appendf":
 				return f.printfTaint(call, fn.Name() == "Appendf")
+			case "Sprint", "Sprintln", "Append", "Appendln":
+				if o := f.anyArg(call.Args); o != nil {
+					return o
+				}
+				return f.errorArg(call.Args)
+			}
+		}
+		if fn.Name() == "Error" && fn.Signature().Recv() != nil && fn.Signature().Params().Len() == 0 && !f.params {
+			// err.Error(): the error's text as a string, which conflog's
+			// scrubbing of errors in public records no longer sees.
+			if sel, ok := fun.(*ast.SelectorExpr); ok && isError(f.info.TypeOf(sel.X)) {
+				if o := f.taintOf(sel.X); o != nil && o.publicErr {
+					return o
+				}
+				return errTextOrigin(exprText(sel.X) + ".Error()")
 			}
 		}
 		if w, ok := f.ps.names.match(fn.Name()); ok && !f.params && !isError(f.info.TypeOf(call)) {
@@ -505,6 +944,12 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 		if o := f.litReturns(lit); o != nil {
 			return o
 		}
+	}
+	if isError(f.info.TypeOf(call)) && !isPkgFuncCall(f.info, call, "errors", "New") {
+		// json.Unmarshal(data, &v) handed data, but its error describes
+		// the failure, not the data; errors.New(text) and fmt.Errorf
+		// (printfTaint) are the errors made of their arguments.
+		return nil
 	}
 	return f.anyArg(call.Args)
 }
@@ -560,12 +1005,19 @@ func (f *flow) printfTaint(call *ast.CallExpr, appendf bool) *origin {
 	tv := f.info.Types[call.Args[first]]
 	args := call.Args[first+1:]
 	if tv.Value == nil {
-		return f.anyArg(call.Args[first:])
+		if o := f.anyArg(call.Args[first:]); o != nil {
+			return o
+		}
+		return f.errorArg(args)
 	}
 	verbs, ok := printfVerbs(constantString(tv), len(args))
 	if !ok {
-		return f.anyArg(args)
+		if o := f.anyArg(args); o != nil {
+			return o
+		}
+		return f.errorArg(args)
 	}
+	var printed []ast.Expr
 	for i, a := range args {
 		if i < len(verbs) && verbs[i] == 'T' {
 			continue
@@ -573,8 +1025,41 @@ func (f *flow) printfTaint(call *ast.CallExpr, appendf bool) *origin {
 		if o := f.taintOf(a); o != nil {
 			return o
 		}
+		printed = append(printed, a)
+	}
+	if tv := f.info.Types[call]; isError(tv.Type) {
+		return nil // an error wrapping an error: scrubbed as one
+	}
+	return f.errorArg(printed)
+}
+
+func isPkgFuncCall(info *types.Info, call *ast.CallExpr, path, name string) bool {
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	return ok && isPkgFunc(fn, path, name)
+}
+
+// errorArg returns the error-text origin if one of args, printed into a
+// string, is an error.
+func (f *flow) errorArg(args []ast.Expr) *origin {
+	if f.params {
+		return nil
+	}
+	for _, a := range args {
+		if t := f.info.TypeOf(a); t != nil && isError(t) && f.info.Types[a].Value == nil && !isNil(f.info, a) {
+			return errTextOrigin("the text of " + exprText(a))
+		}
 	}
 	return nil
+}
+
+func isNil(info *types.Info, e ast.Expr) bool {
+	tv := info.Types[e]
+	return tv.IsNil()
+}
+
+// errTextOrigin is the origin of an error's text made a string (CL007).
+func errTextOrigin(what string) *origin {
+	return &origin{id: idErrText, what: what}
 }
 
 // printfVerbs maps each argument of a printf format to the verb that
@@ -625,11 +1110,8 @@ func knownSource(fn *types.Func) *origin {
 	path, name := fn.Pkg().Path(), fn.Name()
 	src := func(what string) *origin { return &origin{id: idSource, what: what} }
 	switch {
-	case path == "os" && fn.Signature().Recv() == nil:
-		switch name {
-		case "ReadFile", "Getenv", "LookupEnv", "Environ", "ExpandEnv":
-			return src("os." + name)
-		}
+	case path == "os" && fn.Signature().Recv() == nil && name == "ReadFile":
+		return src("os.ReadFile")
 	case isMethodOf(fn, "Scanner", "bufio") && (name == "Text" || name == "Bytes"):
 		return src("bufio.Scanner." + name)
 	case isMethodOf(fn, "Reader", "bufio") && strings.HasPrefix(name, "Read") && name != "ReadRune" && name != "ReadByte":
@@ -638,6 +1120,56 @@ func knownSource(fn *types.Func) *origin {
 		return src("csv.Reader." + name)
 	}
 	return nil
+}
+
+// envTaint is the taint of an os function reading the environment: only a
+// variable whose name says it holds a secret (see secretEnv) is private, so
+// hosts, ports and paths from the environment are not reported.
+func envTaint(info *types.Info, name string, call *ast.CallExpr) *origin {
+	secret := func(v string) *origin {
+		return &origin{id: idSensitive, what: "environment variable " + v + " (a secret by its name)"}
+	}
+	switch name {
+	case "Getenv", "LookupEnv":
+		if len(call.Args) == 1 {
+			if v := constantString(info.Types[call.Args[0]]); secretEnv(v) {
+				return secret(v)
+			}
+		}
+	case "Environ":
+		return &origin{id: idSensitive, what: "os.Environ (every variable, secrets among them)"}
+	case "ExpandEnv":
+		if len(call.Args) == 1 {
+			var found string
+			os.Expand(constantString(info.Types[call.Args[0]]), func(v string) string {
+				if found == "" && secretEnv(v) {
+					found = v
+				}
+				return ""
+			})
+			if found != "" {
+				return secret(found)
+			}
+		}
+	}
+	return nil
+}
+
+// secretEnv reports whether an environment variable's name says it holds a
+// secret: *_TOKEN, *_KEY, *_SECRET, *_PASSWORD (and PASSWD, PASS,
+// CREDENTIALS, DSN), or a proxy URL (HTTPS_PROXY, …), which may carry a
+// user and password.
+func secretEnv(name string) bool {
+	n := strings.ToUpper(name)
+	if n == "NO_PROXY" {
+		return false
+	}
+	for _, s := range []string{"TOKEN", "KEY", "SECRET", "PASSWORD", "PASSWD", "PASS", "CREDENTIALS", "DSN", "PROXY"} {
+		if n == s || strings.HasSuffix(n, "_"+s) {
+			return true
+		}
+	}
+	return false
 }
 
 // isSanitizer reports the calls that end a flow: conflog's value wrappers
@@ -695,8 +1227,8 @@ func isNamed(t types.Type, path, name string) bool {
 // carries reports whether a value of type t can hold private data: numbers
 // and booleans cannot (a loss, a count, a length, a flag).
 func carries(t types.Type) bool {
-	if t == nil {
-		return false
+	if t == nil || isNamed(t, "context", "Context") {
+		return false // a context prints as its type chain, not its values
 	}
 	if b, ok := t.Underlying().(*types.Basic); ok {
 		return b.Info()&(types.IsNumeric|types.IsBoolean) == 0 && b.Kind() != types.UntypedNil

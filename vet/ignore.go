@@ -29,7 +29,7 @@ type ignore struct {
 
 const ignorePrefix = "//conflog:ignore"
 
-var idPattern = regexp.MustCompile(`^CL00[0-6]$`)
+var idPattern = regexp.MustCompile(`^CL00[0-8]$`)
 
 // parseIgnore parses the text of one comment. It reports ok=false when the
 // comment is not a conflog:ignore directive at all. A "//" inside the

@@ -20,20 +20,38 @@ func WriteJSON(w io.Writer, findings []Finding) error {
 
 // WriteSARIF writes findings as a SARIF 2.1.0 log (OASIS Static Analysis
 // Results Interchange Format, https://docs.oasis-open.org/sarif/sarif/v2.1.0/),
-// the format code-scanning services ingest: one run, the rules CL000–CL006,
-// one result per finding with its file relative to the checked directory.
+// the format code-scanning services ingest: one run, the rules CL000–CL008
+// with their levels, one result per finding with its file relative to the
+// checked directory and its region, start and end. Columns are UTF-16 code
+// units (the run says so in columnKind), converted from go's byte columns.
 func WriteSARIF(w io.Writer, findings []Finding) error {
 	driver := sarif.Driver{Name: "conflog vet", InformationURI: Analyzer.URL}
+	level := make(map[string]string)
 	for _, rl := range Rules {
-		driver.Rules = append(driver.Rules, sarif.Rule{ID: rl.ID, ShortDescription: sarif.Message{Text: rl.Summary}, HelpURI: Analyzer.URL})
+		level[rl.ID] = rl.Level
+		driver.Rules = append(driver.Rules, sarif.Rule{ID: rl.ID, ShortDescription: sarif.Message{Text: rl.Summary}, HelpURI: Analyzer.URL,
+			DefaultConfig: &sarif.Configuration{Level: rl.Level}})
 	}
-	run := sarif.Run{Tool: sarif.Tool{Driver: driver}}
+	run := sarif.Run{Tool: sarif.Tool{Driver: driver}, ColumnKind: "utf16CodeUnits"}
 	for _, f := range findings {
+		col, endCol := f.Column16, f.EndColumn16
+		if col == 0 { // the file was unreadable: the byte column is the best known
+			col, endCol = f.Column, f.EndColumn
+		}
+		loc := sarif.At(f.File, f.Line, col)
+		if f.EndLine > 0 && endCol > 0 {
+			loc[0].PhysicalLocation.Region.EndLine = f.EndLine
+			loc[0].PhysicalLocation.Region.EndColumn = endCol
+		}
+		lv := level[f.ID]
+		if lv == "" {
+			lv = "warning"
+		}
 		run.Results = append(run.Results, sarif.Result{
 			RuleID:    f.ID,
-			Level:     "error",
+			Level:     lv,
 			Message:   sarif.Message{Text: f.ID + " " + f.Message},
-			Locations: sarif.At(f.File, f.Line, f.Column),
+			Locations: loc,
 		})
 	}
 	return sarif.Write(w, run)

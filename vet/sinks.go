@@ -1,6 +1,7 @@
 package vet
 
 import (
+	"cmp"
 	"go/ast"
 	"go/types"
 	"slices"
@@ -23,8 +24,16 @@ import (
 // its arguments) a function logs in a public call, as values or as the
 // message.
 type sinkFact struct {
-	Params   []int // logged as values: callers must not pass private data
-	Messages []int // used as the message: callers must pass a constant
+	Params   []sinkParam // logged as values: callers must not pass private data
+	Messages []int       // used as the message: callers must pass a constant
+}
+
+// A sinkParam is a parameter, or the part of it, a function logs publicly:
+// Path "" for all of it, "model.Name" for p.model.Name, "[].Library" for
+// p[i].Library. Callers are judged on that part only.
+type sinkParam struct {
+	Index int
+	Path  string
 }
 
 func (*sinkFact) AFact() {}
@@ -40,8 +49,16 @@ func (ps *pass) params() *flow {
 	return ps.paramFlow
 }
 
-func (ps *pass) addSink(fn *types.Func, param int) bool {
-	return addTo(ps.sinks, fn, param)
+func (ps *pass) addSink(fn *types.Func, param int, path string) bool {
+	if ps.sinks[fn] == nil {
+		ps.sinks[fn] = make(map[sinkParam]bool)
+	}
+	p := sinkParam{param, path}
+	if ps.sinks[fn][p] {
+		return false
+	}
+	ps.sinks[fn][p] = true
+	return true
 }
 
 func (ps *pass) addMsgSink(fn *types.Func, param int) bool {
@@ -75,7 +92,7 @@ func (ps *pass) collectCalls() {
 				return true
 			}
 			fn = fn.Origin()
-			if fn.Pkg() == ps.Pkg && ps.conflog != nil {
+			if fn.Pkg() == ps.Pkg && (ps.conflog != nil || ps.audit) {
 				ps.calls = append(ps.calls, call)
 			} else if fn.Pkg() != ps.Pkg && ps.ImportObjectFact(fn, new(sinkFact)) {
 				ps.calls = append(ps.calls, call)
@@ -87,9 +104,15 @@ func (ps *pass) collectCalls() {
 
 // sinkParams returns the sink parameters of fn, values and messages: found
 // here, or imported.
-func (ps *pass) sinkParams(fn *types.Func) (values, messages []int) {
+func (ps *pass) sinkParams(fn *types.Func) (values []sinkParam, messages []int) {
 	if fn.Pkg() == ps.Pkg {
-		return sortedKeys(ps.sinks[fn]), sortedKeys(ps.msgSinks[fn])
+		for p := range ps.sinks[fn] {
+			values = append(values, p)
+		}
+		slices.SortFunc(values, func(a, b sinkParam) int {
+			return cmp.Or(cmp.Compare(a.Index, b.Index), cmp.Compare(a.Path, b.Path))
+		})
+		return values, sortedKeys(ps.msgSinks[fn])
 	}
 	var fact sinkFact
 	if ps.ImportObjectFact(fn, &fact) {
@@ -128,11 +151,11 @@ func (ps *pass) checkSinkCalls() {
 			fn := typeutil.Callee(ps.TypesInfo, call).(*types.Func).Origin()
 			values, messages := ps.sinkParams(fn)
 			for _, p := range values {
-				for _, a := range sinkArgs(fn, call, p) {
-					if ps.flow.taintOf(a) != nil || wholeKind(ps.TypesInfo.TypeOf(a)) != "" {
+				for _, a := range sinkArgs(fn, call, p.Index) {
+					if ps.flow.taintPath(a, p.Path) != nil || (p.Path == "" && wholeKind(ps.TypesInfo.TypeOf(a)) != "") {
 						continue // reported below, at this call
 					}
-					if po := ps.params().taintOf(a); po != nil && po.fn != nil && ps.addSink(po.fn, po.param) {
+					if po := ps.params().taintPath(a, p.Path); po != nil && po.fn != nil && ps.addSink(po.fn, po.param, po.path) {
 						changed = true
 					}
 				}
@@ -149,11 +172,19 @@ func (ps *pass) checkSinkCalls() {
 			}
 		}
 	}
-	for _, m := range []map[*types.Func]map[int]bool{ps.sinks, ps.msgSinks} {
-		for fn := range m {
+	exported := make(map[*types.Func]bool)
+	export := func(fn *types.Func) {
+		if !exported[fn] {
+			exported[fn] = true
 			values, messages := ps.sinkParams(fn)
 			ps.ExportObjectFact(fn, &sinkFact{Params: values, Messages: messages})
 		}
+	}
+	for fn := range ps.sinks {
+		export(fn)
+	}
+	for fn := range ps.msgSinks {
+		export(fn)
 	}
 	for _, call := range ps.calls {
 		fn := typeutil.Callee(ps.TypesInfo, call).(*types.Func).Origin()
@@ -164,15 +195,16 @@ func (ps *pass) checkSinkCalls() {
 		sig := fn.Signature()
 		values, messages := ps.sinkParams(fn)
 		for _, p := range values {
-			args := sinkArgs(fn, call, p)
+			args := sinkArgs(fn, call, p.Index)
+			variadic := sig.Variadic() && p.Index == sig.Params().Len()-1
 			switch {
 			case len(args) == 0:
-			case sig.Variadic() && p == sig.Params().Len()-1 && call.Ellipsis.IsValid():
+			case variadic && call.Ellipsis.IsValid():
 				ps.checkSpread(args[0], name)
-			case sig.Variadic() && p == sig.Params().Len()-1:
+			case variadic:
 				ps.checkArgs(args, name) // the helper's args ...any, as slog takes them
 			default:
-				ps.checkValue(args[0], name)
+				ps.checkValueAt(args[0], name, p.Path)
 			}
 		}
 		for _, p := range messages {

@@ -13,14 +13,17 @@
 //	       (password, token, email, text, row, …; configurable), a struct, map
 //	       or non-numeric slice printed whole, or conflog.PublicError of such data
 //	CL003  a public call passing a value that flows from a source of customer
-//	       data: *http.Request, os.ReadFile, bufio.Scanner/Reader, csv.Reader,
-//	       json/xml/gob Decoder.Decode targets, os.Args, os.Getenv
+//	       data: *http.Request and framework binds, os.ReadFile,
+//	       bufio.Scanner/Reader, csv.Reader, what a Decoder reads from those,
+//	       os.Args, model output (see docs/vet.md); configuration types are not
 //	CL004  conflog.Public anywhere but among a log call's own arguments, e.g.
 //	       logger.With(conflog.Public), which does not make a logger public
 //	CL005  fmt.Print*, log.Print*/Fatal*/Panic*, print/println or writes to
 //	       os.Stdout/os.Stderr in a package that imports conflog (output that
 //	       bypasses the categories); usage output of main packages is exempt
 //	CL006  slog calls on a logger visibly not built by conflog, in such a package
+//	CL007  a public call passing an error's text as a string (err.Error(), %v)
+//	CL008  with -audit only: a logging call carrying customer data or a secret
 //	CL000  a malformed //conflog:ignore directive, or one that silences nothing
 //
 // A finding is silenced by a directive naming its ID and a reason, on its line
@@ -42,6 +45,7 @@
 package vet
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -49,6 +53,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -67,25 +72,32 @@ const (
 	idMarker     = "CL004"
 	idBypass     = "CL005"
 	idForeignLog = "CL006"
+	idErrText    = "CL007"
+	// idAudit     = "CL008", in audit.go
 
 	idParam = "param" // not a finding: the origin kind of a parameter flow
 )
 
 // Rules describes every finding ID in one line, for help texts and SARIF.
 var Rules = []Rule{
-	{idBadIgnore, "malformed or stale //conflog:ignore directive (it needs a known ID and a reason, and a finding of that ID to silence)"},
-	{idNonConst, "public log call whose message is not a constant string"},
-	{idSensitive, "public log call passing a value whose name or type marks it sensitive, or a struct/map printed whole"},
-	{idSource, "public log call passing a value that flows from a source of customer data"},
-	{idMarker, "conflog.Public used other than as a log call's own argument (e.g. in With)"},
-	{idBypass, "output that bypasses conflog's categories in a package that uses conflog"},
-	{idForeignLog, "slog call on a logger not built by conflog in a package that uses conflog"},
+	{idBadIgnore, "malformed or stale //conflog:ignore directive (it needs a known ID and a reason, and a finding of that ID to silence)", "warning"},
+	{idNonConst, "public log call whose message is not a constant string", "error"},
+	{idSensitive, "public log call passing a value whose name or type marks it sensitive, or a struct/map printed whole", "error"},
+	{idSource, "public log call passing a value that flows from a source of customer data", "error"},
+	{idMarker, "conflog.Public used other than as a log call's own argument (e.g. in With)", "warning"},
+	{idBypass, "output that bypasses conflog's categories in a package that uses conflog", "warning"},
+	{idForeignLog, "slog call on a logger not built by conflog in a package that uses conflog", "warning"},
+	{idErrText, "public log call passing an error's text as a string (err.Error(), fmt.Sprint(err), %v of an error), which escapes conflog's scrubbing of errors", "error"},
+	{idAudit, "audit mode: a logging call (slog, log, fmt, zap, zerolog, logrus) that carries customer data or a secret, to review before adopting conflog", "note"},
 }
 
-// A Rule is one finding ID and what it means.
+// A Rule is one finding ID, what it means, and its SARIF level: "error"
+// for a public line that can leak, "warning" for output that escapes the
+// categories or a directive gone wrong, "note" for an audit's list.
 type Rule struct {
 	ID      string
 	Summary string
+	Level   string
 }
 
 // Analyzer reports logging that can leak private data into public lines.
@@ -93,10 +105,10 @@ type Rule struct {
 // them), each a comma-separated list.
 var Analyzer = &analysis.Analyzer{
 	Name:      "conflog",
-	Doc:       "report logging that can leak private data into public (prefixed) log lines\n\nSee https://pkg.go.dev/github.com/conflog/conflog/vet for the findings CL000–CL006.",
+	Doc:       "report logging that can leak private data into public (prefixed) log lines\n\nSee https://pkg.go.dev/github.com/conflog/conflog/vet for the findings CL000–CL008.",
 	URL:       "https://pkg.go.dev/github.com/conflog/conflog/vet",
 	Run:       run,
-	FactTypes: []analysis.Fact{(*sourceFact)(nil), (*sinkFact)(nil)},
+	FactTypes: []analysis.Fact{(*sourceFact)(nil), (*sinkFact)(nil), (*typeFact)(nil)},
 }
 
 var sensitive = newNameSet(defaultSensitive)
@@ -104,6 +116,9 @@ var sensitive = newNameSet(defaultSensitive)
 func init() {
 	Analyzer.Flags.Var(sensitive, "sensitive", "comma-separated words that mark a name or type sensitive (replaces the default list)")
 	Analyzer.Flags.Var(addSet{sensitive}, "sensitive-add", "comma-separated words added to the sensitive list")
+	Analyzer.Flags.BoolVar(&auditMode, "audit", false, "audit code that has not adopted conflog: report every logging call carrying customer data or a secret (CL008)")
+	Analyzer.Flags.Var(configTypes, "config-types", "comma-separated types (Name or import/path.Name) whose values are configuration, not customer data")
+	Analyzer.Flags.Var(dataTypes, "data-types", "comma-separated types (Name or import/path.Name) whose values are customer data")
 }
 
 // SetFlags sets analyzer flags by name, as a driver would; it is how the
@@ -129,11 +144,15 @@ type pass struct {
 	flow    *flow
 	conflog *types.Package // nil when the package does not import conflog
 	ignores *ignores
+	kinds   map[types.Type]string // typeKind's answers
+	audit   bool                  // -audit: CL008 on every logging call (audit.go)
+	diags   []analysis.Diagnostic // reported sorted at the end of run
+	streams map[*types.Var]string // see streamVars
 
-	paramFlow *flow                        // built on first use, see params
-	sinks     map[*types.Func]map[int]bool // this package's functions that log a parameter publicly
-	msgSinks  map[*types.Func]map[int]bool // … or use it as a public call's message
-	calls     []*ast.CallExpr              // static calls of functions that may be sinks
+	paramFlow *flow                              // built on first use, see params
+	sinks     map[*types.Func]map[sinkParam]bool // this package's functions that log a parameter publicly
+	msgSinks  map[*types.Func]map[int]bool       // … or use it as a public call's message
+	calls     []*ast.CallExpr                    // static calls of functions that may be sinks
 }
 
 func run(p *analysis.Pass) (any, error) {
@@ -142,34 +161,47 @@ func run(p *analysis.Pass) (any, error) {
 		// hard-coded in flow.go: skipping it keeps "conflog vet" fast.
 		return nil, nil
 	}
-	ps := &pass{Pass: p, names: sensitive}
+	ps := &pass{Pass: p, names: sensitive, kinds: make(map[types.Type]string), audit: auditMode}
 	for _, imp := range p.Pkg.Imports() {
 		if imp.Path() == conflogPath {
 			ps.conflog = imp
 		}
 	}
+	ps.exportTypeDirectives()
 	ps.flow = newFlow(ps)
 	ps.flow.solve()
 	ps.flow.exportFacts()
-	ps.sinks = make(map[*types.Func]map[int]bool)
+	ps.sinks = make(map[*types.Func]map[sinkParam]bool)
 	ps.msgSinks = make(map[*types.Func]map[int]bool)
 	ps.collectCalls()
-	if ps.conflog == nil && len(ps.calls) == 0 {
+	if ps.conflog == nil && len(ps.calls) == 0 && !ps.audit {
 		return nil, nil // no public calls possible, nothing bypasses conflog
 	}
 	ps.ignores = collectIgnores(p.Fset, p.Files, ps.source, func(pos token.Pos, problem string) {
-		p.Report(analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
+		ps.diags = append(ps.diags, analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
 			Message: idBadIgnore + " conflog:ignore directive " + problem + ", so it silences nothing; write //conflog:ignore CL00N why this is safe"})
 	})
-	if ps.conflog != nil {
+	switch {
+	case ps.audit:
+		ps.checkAudit()
+	case ps.conflog != nil:
 		ps.checkCalls()
 		ps.checkBypass()
 	}
 	ps.checkSinkCalls()
-	ps.ignores.unused(func(pos token.Pos, id string) {
-		p.Report(analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
-			Message: idBadIgnore + " conflog:ignore directive names " + id + ", but no " + id + " finding is on its line (or, alone on its line, the next): it silences nothing; remove " + id})
+	if !ps.audit { // an audit reports CL008 only: other IDs find nothing to silence
+		ps.ignores.unused(func(pos token.Pos, id string) {
+			ps.diags = append(ps.diags, analysis.Diagnostic{Pos: pos, Category: idBadIgnore,
+				Message: idBadIgnore + " conflog:ignore directive names " + id + ", but no " + id + " finding is on its line (or, alone on its line, the next): it silences nothing; remove " + id})
+		})
+	}
+	// Reported in position order, so go vet -vettool prints them sorted.
+	slices.SortStableFunc(ps.diags, func(a, b analysis.Diagnostic) int {
+		return cmp.Or(cmp.Compare(a.Pos, b.Pos), cmp.Compare(a.Category, b.Category))
 	})
+	for _, d := range ps.diags {
+		p.Report(d)
+	}
 	return nil, nil
 }
 
@@ -178,7 +210,7 @@ func (ps *pass) report(node ast.Node, id, format string, args ...any) {
 	if ps.ignores.covers(node.Pos(), id) {
 		return
 	}
-	ps.Report(analysis.Diagnostic{
+	ps.diags = append(ps.diags, analysis.Diagnostic{
 		Pos:      node.Pos(),
 		End:      node.End(),
 		Category: id,

@@ -19,5 +19,15 @@ import (
 //	foreign  CL006: slog loggers visibly not built by conflog
 //	ignore   directives silence only their IDs, only with a reason (CL000)
 func TestFindings(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), vet.Analyzer, "calls", "flow", "bypass", "usage", "foreign", "ignore", "sinks", "sinkuser")
+	analysistest.Run(t, analysistest.TestData(), vet.Analyzer, "calls", "flow", "bypass", "usage", "foreign", "ignore", "sinks", "sinkuser", "testdefault", "bothdefault", "fields", "errtext", "genout", "otherlogs")
+}
+
+// TestAudit runs the analyzer in audit mode over a package that has not
+// adopted conflog: its logging calls that carry data are listed (CL008).
+func TestAudit(t *testing.T) {
+	if err := vet.SetFlags(map[string]string{"audit": "true"}); err != nil {
+		t.Fatal(err)
+	}
+	defer vet.SetFlags(map[string]string{"audit": "false"})
+	analysistest.Run(t, analysistest.TestData(), vet.Analyzer, "audit")
 }

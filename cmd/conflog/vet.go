@@ -10,20 +10,24 @@ import (
 	"github.com/conflog/conflog/vet"
 )
 
-const vetUsage = `Usage: conflog vet [--json | --sarif] [--sensitive-add WORDS] [packages]
+const vetUsage = `Usage: conflog vet [--audit] [--json | --sarif] [--sensitive-add WORDS] [packages]
 
 Examples:
   conflog vet                       # check ./... in the current module
   conflog vet ./train/... ./serve   # check some packages
   conflog vet --sarif > vet.sarif   # for code scanning
+  conflog vet --audit ./...         # before adoption: logging that carries data
   go vet -vettool=$(which conflog) ./...
 
 Reports public log calls (conflog.Public among their args) whose message is
 not constant (CL001), that pass sensitive or whole values (CL002) or data
 from requests, files, dataset readers, env or args (CL003); conflog.Public
 outside a call (CL004); output bypassing conflog (CL005); slog loggers not
-built by conflog (CL006); //conflog:ignore directives that are malformed or
-silence nothing (CL000).
+built by conflog (CL006); an error's text made a string in a public call
+(CL007); //conflog:ignore directives that are malformed or silence nothing
+(CL000). With --audit, for code that does not use conflog yet: every logging
+call (slog, log, fmt, zap, zerolog, logrus) carrying customer data or a
+secret (CL008), the calls to review before adoption.
 
 Silence a reviewed finding on its line, or alone on the line above:
   //conflog:ignore CL002 why this is safe
@@ -51,6 +55,9 @@ func vetMain(c *cli, args []string) int {
 	sensitive := fs.String("sensitive", "", "replace the sensitive `words` (comma-separated)")
 	add := fs.String("sensitive-add", "", "add sensitive `words` (comma-separated) to the defaults")
 	dir := fs.String("C", ".", "run in `dir`")
+	audit := fs.Bool("audit", false, "audit code that has not adopted conflog: list logging calls that carry customer data or secrets (CL008)")
+	configTypes := fs.String("config-types", "", "`types` (Name or import/path.Name, comma-separated) whose values are configuration, not customer data")
+	dataTypes := fs.String("data-types", "", "`types` (Name or import/path.Name, comma-separated) whose values are customer data")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -69,9 +76,16 @@ func vetMain(c *cli, args []string) int {
 	if *add != "" {
 		settings["sensitive-add"] = *add
 	}
+	if *configTypes != "" {
+		settings["config-types"] = *configTypes
+	}
+	if *dataTypes != "" {
+		settings["data-types"] = *dataTypes
+	}
+	settings["audit"] = fmt.Sprint(*audit)
 	if err := vet.SetFlags(settings); err != nil {
 		c.errorf("%v", err)
-		c.hintf("sensitive words are letters and digits, separated by commas")
+		c.hintf("sensitive words are letters and digits, types are Name or import/path.Name, separated by commas")
 		return exitUsage
 	}
 	for _, p := range fs.Args() {
@@ -82,11 +96,16 @@ func vetMain(c *cli, args []string) int {
 		}
 	}
 
-	findings, err := vet.Check(*dir, fs.Args()...)
+	res, err := vet.Run(*dir, fs.Args()...)
 	if err != nil {
 		c.errorf("vet: %v", err)
 		c.hintf("the packages must build: run 'go build' on them to see why")
 		return exitUsage
+	}
+	findings := res.Findings
+	if !*audit && len(res.Adopted) == 0 {
+		// Not silence: an empty report here is not a clean audit.
+		c.warningf("none of the %d package(s) checked imports conflog, so there are no public calls to check; run 'conflog vet --audit' to list the logging calls that carry customer data or secrets", res.Packages)
 	}
 	switch {
 	case *asJSON:

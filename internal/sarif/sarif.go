@@ -87,6 +87,8 @@ type ArtifactLocation struct {
 type Region struct {
 	StartLine   int   `json:"startLine"`
 	StartColumn int   `json:"startColumn"`
+	EndLine     int   `json:"endLine,omitempty"`
+	EndColumn   int   `json:"endColumn,omitempty"` // just after the region, as SARIF counts it
 	ByteOffset  int64 `json:"byteOffset,omitempty"`
 	ByteLength  int   `json:"byteLength,omitempty"`
 }

@@ -17,7 +17,13 @@ import (
 
 var logger = conflog.New(os.Stderr, "SystemLog:", nil)
 
-var home = os.Getenv("HOME")
+var (
+	home  = os.Getenv("HOME")
+	token = os.Getenv("HF_TOKEN")
+	proxy = os.Getenv("https_proxy")
+	dir   = os.ExpandEnv("$HOME/.cache")
+	key   = os.ExpandEnv("Bearer ${OPENAI_API_KEY}")
+)
 
 type Example struct {
 	Label string
@@ -33,18 +39,52 @@ func handle(w http.ResponseWriter, r *http.Request) {
 	logger.Info("request", conflog.Public, "s", s) // want `CL003 public call logs s, which comes from the HTTP request`
 	var ex Example
 	json.NewDecoder(strings.NewReader(s)).Decode(&ex)
-	logger.Info("decoded", conflog.Public, "label", ex.Label) // want `CL003 .*json.Decoder.Decode`
+	logger.Info("decoded", conflog.Public, "label", ex.Label) // want `CL003 public call logs ex.Label, which comes from the HTTP request`
 
 	// Clean: protocol facts, sizes, numeric fields, sanitised values.
 	logger.Info("request", conflog.Public, "method", r.Method, "len", len(b), "size", r.ContentLength)
 	logger.Info("decoded", conflog.Public, "score", ex.Score, "label", conflog.Redact(ex.Label))
 }
 
+// ModelManifest is configuration by its name; Weights by its directive.
+type ModelManifest struct {
+	Name   string
+	Layers []string
+}
+
+//conflog:config
+type Weights struct{ Source string } // want Weights:"config"
+
+//conflog:data
+type Transcript struct{ Speaker string } // want Transcript:"data"
+
+func configs(path string, t Transcript) { // want configs:"logs parameters publicly"
+	f, _ := os.Open(path)
+	var opened Example
+	json.NewDecoder(f).Decode(&opened)
+	logger.Info("decoded", conflog.Public, "label", opened.Label) // clean: an opened file is not a source
+	raw, _ := os.ReadFile(path)
+	var m ModelManifest
+	json.Unmarshal(raw, &m)
+	logger.Info("manifest", conflog.Public, "name", m.Name, "first", m.Layers[0]) // clean: configuration
+	var w Weights
+	json.Unmarshal(raw, &w)
+	logger.Info("weights", conflog.Public, "source", w.Source) // clean: configuration
+	var ex Example
+	json.Unmarshal(raw, &ex)
+	logger.Info("decoded", conflog.Public, "label", ex.Label)       // want `CL003 .*os.ReadFile`
+	logger.Info("transcript", conflog.Public, "speaker", t.Speaker) // want `CL003 .*type Transcript \(declared customer data\)`
+}
+
 func files(path string) {
 	data, err := os.ReadFile(path)
 	logger.Info("read", conflog.Public, "head", string(data[:10])) // want `CL003 .*os.ReadFile`
 	logger.Info("read", conflog.Public, "args", os.Args)           // want `CL003 .*os.Args`
-	logger.Info("env", conflog.Public, "home", home)               // want `CL003 .*os.Getenv`
+	logger.Info("env", conflog.Public, "home", home, "dir", dir)   // clean: configuration
+	logger.Info("env", conflog.Public, "hf", token)                // want `CL002 .*environment variable HF_TOKEN`
+	logger.Info("env", conflog.Public, "proxy", proxy)             // want `CL002 .*environment variable https_proxy`
+	logger.Info("env", conflog.Public, "auth", key)                // want `CL002 .*environment variable OPENAI_API_KEY`
+	logger.Info("env", conflog.Public, "env", os.Environ())        // want `CL002 .*os.Environ`
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		line := sc.Text()

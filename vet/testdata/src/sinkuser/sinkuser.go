@@ -9,6 +9,12 @@ import (
 )
 
 func report() {
-	metrics.Gauge("home", os.Getenv("HOME")) // want `CL003 public call in metrics.Gauge logs os.Getenv\("HOME"\), which comes from os.Getenv`
+	metrics.Gauge("file", mustRead("data.csv")) // want `CL003 public call in metrics.Gauge logs mustRead\("data.csv"\), which comes from os.ReadFile`
+	metrics.Gauge("home", os.Getenv("HOME"))    // clean: not a secret by its name
 	metrics.Gauge("args", len(os.Args))
+}
+
+func mustRead(name string) string { // want mustRead:"returns os.ReadFile"
+	b, _ := os.ReadFile(name)
+	return string(b)
 }
