@@ -124,6 +124,8 @@ var registry = []detector{
 	stripeDetector{},
 	googleKeyDetector{},
 	privateKeyDetector{},
+	authorizationDetector{},
+	urlPasswordDetector{},
 	credentialDetector{},
 }
 

@@ -15,13 +15,14 @@ var samples = map[string]struct{ found, clean []string }{
 			"https://user:pa55word@db.example.com/x", "https://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@github.com/org/repo"},
 	},
 	"card": {
-		found: []string{"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "5555555555554444", "2223003122003222",
-			"378282246310005", "3782 822463 10005", "6011111111111117", "3530111333300000", "30569309025904", "6200000000000005", "4222222222222",
-			"6011 0009 9013 9424 009"},
-		clean: []string{"4111111111111112", "1234567812345670", "4111 1111-1111 1111", "41111111111111111111", "1700000000000",
-			"9111111111111111", "4111111111111111111111", "0.4111111111111111", "411111111111111",
-			"4446581838423962738", "6011000990139424009", // bare 19 digits: an int64 ID, not a card
-			"request_id=3557782371113626", `{"trace_id": "4111111111111111"}`, "seed: 4111111111111111"}, // identifier keys
+		// Grouped: the grouping is context enough. Bare numbers need a
+		// word naming a card before them: see cardLines.
+		found: []string{"4111 1111 1111 1111", "4111-1111-1111-1111", "4111.1111.1111.1111", "4111\u200b1111\u200b1111\u200b1111",
+			"5555 5555 5555 4444", "2223 0031 2200 3222", "3782 822463 10005", "6011 0009 9013 9424 009", "3530 1113 3330 0000",
+			"3056 930902 5904", "6200 0000 0000 0005", "4222 2222 2222 2"},
+		clean: []string{"4111 1111 1111 1112", "1234 5678 1234 5670", "4111 1111-1111 1111", "9111 1111 1111 1111", "4111.1111.1111.1111.2",
+			"0.4111111111111111", "41111111111111111111",
+			"request_id=3557782371113626", `{"trace_id": "4111111111111111"}`, "seed: 4111111111111111"},
 	},
 	"iban": {
 		found: []string{"DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "FR1420041010050500013M02606",
@@ -96,12 +97,67 @@ var samples = map[string]struct{ found, clean []string }{
 			"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIB\\n-----END EC PRIVATE KEY-----", "-----BEGIN ENCRYPTED PRIVATE KEY-----"},
 		clean: []string{"-----BEGIN PUBLIC KEY-----", "-----BEGIN CERTIFICATE-----", "-----BEGIN RSAPRIVATE KEY-----"},
 	},
+	"url-password": {
+		found: []string{"S3cr3t", "pa$$w0rd!", "S3%24cr%40t", "hunter22"},
+		clean: []string{"password", "${REDIS_PASSWORD}", "***", "<password>", "pw", "a b c"},
+	},
+	"authorization": {
+		found: []string{"9fK2mQ7xLp4vR8tZ3wYb6nHc", "amFuZTpTM2NyM3RQYXNz", "abc.DEF-123_ghi~JKL+mno/p="},
+		clean: []string{"token", "of", "abcdefghijklmnopqrst", "<your-token-here>", "YWJjZGVm"},
+	},
 	"credential": {
 		found: []string{"Xk9#mP2$vL8q", "s3cr3t-V4lue-9q", "Tr0ub4dor&3x", "%QuG!1_AG^wu2P4#D"},
 		clean: []string{"changeme", "xxxxxxxxxx", "<token>", "${DB_PASSWORD}", "$DB_PASSWORD", "********", "short", "aaaaaaaaaaaa",
 			"{{ .Password }}", "your_password_here", "REDACTED", "abababab"},
 	},
 }
+
+// cardLines are lines whose bare card number (marked by «») is named by
+// the words before it, and lines where it is not.
+var cardLines = struct{ found, clean []string }{
+	found: []string{
+		"payment card=«4111111111111111» approved",
+		`{"card_number": "«5555555555554444»"}`,
+		"ccNum: «378282246310005»",
+		"charge failed for card «6011111111111117»: insufficient funds",
+		"pan=«6759649826438453» type=maestro",
+		"Visa «4222222222222» on file",
+		"cc «6304000000000000» exp 12/29",
+		"billing.credit_card «3530111333300000»",
+		"debit «601100099013942400» ok",
+	},
+	clean: []string{
+		"num_tokens=6011820449486005 cards=2",
+		"rng=4334252910217187",
+		"scan 4111111111111111",
+		"discard=4111111111111111", // "card" only inside a word
+		"accuracy 5555555555554444",
+		// Luhn-valid, from an issuer's range, but bare with no card word.
+		"4111111111111111", "6011820449486005", "4334252910217187", "5555555555554444",
+		"tokens_seen=30569309025904", "sample_idx=4111111111111111", "checksum: 6011000990139424",
+	},
+}
+
+func TestCardLines(t *testing.T) {
+	s := mustSet(t, "card")
+	for _, l := range cardLines.found {
+		i, j := strings.Index(l, "«"), strings.Index(l, "»")
+		want := l[i+len("«") : j]
+		line := strings.NewReplacer("«", "", "»", "").Replace(l)
+		fs := s.Find([]byte(line), nil)
+		if len(fs) != 1 || fs[0].Col != i+1 || fs[0].Len != len(want) {
+			t.Errorf("Find(%q) = %+v, want %q at col %d", line, fs, want, i+1)
+		}
+	}
+	for _, l := range cardLines.clean {
+		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
+			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
+		}
+	}
+}
+
+// contextual detectors find a value only after its key, scheme or URL.
+var contextual = map[string]bool{"credential": true, "url-password": true, "authorization": true}
 
 // credentialLines are lines whose credential value (marked by «») must be
 // found, and lines that hold none.
@@ -159,7 +215,7 @@ func TestSamples(t *testing.T) {
 			if !d.Validate([]byte(v)) {
 				t.Errorf("%s.Validate(%q) = false, want true", name, v)
 			}
-			if name == "credential" {
+			if contextual[name] {
 				continue // found only after a key; see TestCredentialLines
 			}
 			for _, line := range []string{v, "x " + v + " y", "msg=\"" + v + "\", next", "[" + v + "]"} {

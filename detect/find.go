@@ -193,16 +193,12 @@ func (s *Set) classAt(line []byte, i int, ms []match) []match {
 		// so the many numbers of a log (steps, losses, sizes) cost one
 		// span each.
 		j := span(line, i, 20, isDigit)
-		if j-i < 13 && (j+1 >= len(line) || !isDigit(line[j+1])) {
-			break // a lone short number: a step, a loss, a size
-		}
-		// What digitShape asks of every digit detector at once: a first
-		// run of 13 digits or more (card), or of at most 4 followed by a
-		// separator. Floats ("56875.6") and dates stop here without a
-		// call per detector: digitShape's cost fell from 25 to 21 million
-		// instructions (cachegrind, as in hotAt).
-		if run := j - i; run < 13 && (run > 4 || j >= len(line) ||
-			line[j] != ' ' && line[j] != '-' && line[j] != '.') {
+		// What digitShape asks of every digit detector at once: a run of
+		// 12 digits or more (card), of 9 (a bare SSN after its name), or
+		// of at most 4 followed by a separator and a digit (grouped cards,
+		// SSNs, phones, IPv4). Lone numbers, floats ("56875.6") and most
+		// dates stop here without a call per detector.
+		if run := j - i; run < 12 && run != 9 && (run > 4 || !groupSep(line, j)) {
 			break
 		}
 		for _, di := range s.digits {
@@ -378,6 +374,13 @@ func span(line []byte, i, max int, ok func(byte) bool) int {
 	return j
 }
 
+// groupSep reports whether a digit group separator at line[j] is followed
+// by a digit.
+func groupSep(line []byte, j int) bool {
+	n := sepLen(line, j)
+	return n > 0 && j+n < len(line) && isDigit(line[j+n])
+}
+
 // digitShape reports whether a detector can match a number whose first run
 // of digits is line[i:j], judging by the run's length and what follows it:
 // dates, times and versions fail here without a call to the detector.
@@ -402,9 +405,13 @@ func digitShape(d detector, line []byte, i, j int) bool {
 	switch d.(type) {
 	case cardDetector:
 		// Bare, or grouped from a first group of four (4-4-4-4, 4-6-5).
-		return run >= 13 || (run == 4 && (next == ' ' || next == '-') && digitsAfter(4))
+		if run >= 12 {
+			return true
+		}
+		n := sepLen(line, j)
+		return run == 4 && n > 0 && j+n+4 <= len(line) && isDigit(line[j+n]) && isDigit(line[j+n+3])
 	case ssnDetector:
-		return run == 3 && (next == ' ' || next == '-') && digitsAfter(2) && j+3 < len(line) && line[j+3] == next
+		return run == 9 || run == 3 && (next == ' ' || next == '-') && digitsAfter(2) && j+3 < len(line) && line[j+3] == next
 	case phoneDetector:
 		return run == 3 && (next == '-' || next == '.') && digitsAfter(3) && j+4 < len(line) && line[j+4] == next
 	case ipv4Detector:

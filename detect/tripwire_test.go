@@ -51,3 +51,47 @@ func TestTripwireMisses(t *testing.T) {
 		}
 	}
 }
+
+// mlDecoys are lines of real ML output that hold no secret and no personal
+// data: none may be reported by the default set (issue 12).
+var mlDecoys = []string{
+	`{"token": " photosynthesis", "logprob": -0.77, "bytes": [32, 112]}`,
+	`{"token": "Ġphotosynthesis", "logprob": -0.77}`,
+	`{"token": "▁Paris", "logprob": -0.01, "top_logprobs": [{"token": "▁London", "logprob": -4.6}]}`,
+	`{"token": "Photosynthesis", "logprob": -1.2}`,
+	`{"token": "bytes:\xe2\x80", "logprob": -3.1}`,
+	`{"token": "##ization", "id": 3989}`,
+	"next_page_token=CiAKGjBpNDd2Nmp2Zml2cXRtbzBmcGZtdHRiM2UQAQ",
+	`{"nextPageToken": "CiAKGjBpNDd2Nmp2Zml2cXRtbzBmcGZtdHRiM2U"}`,
+	"git clone git@github.com:org/repo.git",
+	"nvidia-cudnn-cu12==9.1.0.70",
+	"Δtokens=+16777216",
+	"num_tokens=6011820449486005 rng=4334252910217187 sample_idx=4111111111111111 checksum=6011000990139424",
+	"tokens_seen=30569309025904 max_new_tokens=512",
+	"pad_token: <pad> eos_token: </s> bos_token_id=1",
+	"Basic dXNlcjpwYXNzd29yZA==",
+	"the bearer of bad news",
+	"password_file=/run/secrets/db secret_name=prod-db-creds",
+	"http://localhost:8080/v1/models https://huggingface.co/meta-llama/Llama-3-8B",
+	"redis://:${REDIS_PASSWORD}@cache:6379/0 postgres://user:password@localhost/db",
+}
+
+func TestMLDecoys(t *testing.T) {
+	s := mustSet(t)
+	for _, l := range mlDecoys {
+		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
+			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
+		}
+	}
+}
+
+// TestMLDecoysAll: the version pins of pip freeze are not IPv4 addresses,
+// even with every detector on.
+func TestMLDecoysAll(t *testing.T) {
+	s := mustSet(t, "all")
+	for _, l := range []string{"nvidia-cudnn-cu12==9.1.0.70", "torch~=2.4.1.0", "driver v535.104.5.1"} {
+		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
+			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
+		}
+	}
+}
