@@ -228,7 +228,8 @@ var placeholderMarks = [][]byte{[]byte("xxxx"), []byte("****"), []byte("....")}
 //     or six of one character;
 //   - a stand-in word as the whole value: "changeme", "[REDACTED]", "None";
 //     one beginning "your" (your_api_key_here), or beginning or ending
-//     with "example" (AWS's documented AKIAIOSFODNN7EXAMPLE).
+//     with "example", or holding "EXAMPLE" in capitals (AWS's documented
+//     AKIAIOSFODNN7EXAMPLE and wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY).
 //
 // A value that merely contains such a word is not a placeholder:
 // S3cr3tPassw0rd! is a password.
@@ -276,7 +277,8 @@ func placeholder(v []byte) bool {
 			return true
 		}
 	}
-	if bytes.HasPrefix(w, []byte("your")) || bytes.HasPrefix(w, []byte("example")) || bytes.HasSuffix(w, []byte("example")) {
+	if bytes.HasPrefix(w, []byte("your")) || bytes.HasPrefix(w, []byte("example")) || bytes.HasSuffix(w, []byte("example")) ||
+		bytes.Contains(v, []byte("EXAMPLE")) {
 		return true
 	}
 	var folded [maxCredential + 1]byte

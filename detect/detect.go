@@ -129,6 +129,20 @@ var registry = []detector{
 	credentialDetector{},
 }
 
+func init() {
+	// The table-driven vendor formats go after the token detectors, before
+	// the generic ones.
+	var vendors []detector
+	for _, v := range vendorSpecs {
+		vendors = append(vendors, vendorDetector{v})
+	}
+	for _, c := range contextSpecs {
+		vendors = append(vendors, contextKeyDetector{c})
+	}
+	i := slices.IndexFunc(registry, func(d detector) bool { return d.Name() == "private-key" })
+	registry = slices.Insert(registry, i, vendors...)
+}
+
 // Detectors returns every built-in detector.
 func Detectors() []Detector {
 	out := make([]Detector, len(registry))

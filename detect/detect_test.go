@@ -63,7 +63,8 @@ var samples = map[string]struct{ found, clean []string }{
 		},
 	},
 	"aws-key": {
-		found: []string{"AKIAZ2X7QJ4MRT5NV6WB", "ASIAQ3RT7ZX2KLMN4PQW"},
+		found: []string{"AKIAZ2X7QJ4MRT5NV6WB", "ASIAQ3RT7ZX2KLMN4PQW", "ABIAZ2X7QJ4MRT5NV6WB", "ACCAZ2X7QJ4MRT5NV6WB", "AROAZ2X7QJ4MRT5NV6WB",
+			"A3TXZ2X7QJ4MRT5NV6WB"},
 		clean: []string{"AKIAIOSFODNN7EXAMPLE", "AKIAZ2X7QJ4MRT5NV6W", "AKIAZ2X7QJ4MRT5NV6WBX", "AKIAZ2X7QJ4MRT5NV6W1", "akiaz2x7qj4mrt5nv6wb", "AKIAXXXXXXXXXXXXXXXX"},
 	},
 	"github-token": {
@@ -73,20 +74,25 @@ var samples = map[string]struct{ found, clean []string }{
 			"ghp_8aspm4G7VmSUfOoD6V1vrORcmn0iSH2JWh3"},
 	},
 	"gitlab-token": {
-		found: []string{"glpat-9XkQm2Lp7RvT4wYz8NcB", "glpat-ab12CD34ef56GH78ij90KLmn"},
+		found: []string{"glpat-9XkQm2Lp7RvT4wYz8NcB", "glpat-ab12CD34ef56GH78ij90KLmn", "gldt-9XkQm2Lp7RvT4wYz8NcB", "glrt-9XkQm2Lp7RvT4wYz8NcB",
+			"glptt-0f3c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a", "glft-9XkQm2Lp7RvT4wYz8NcB", "glpat-9XkQm2Lp7RvT4wYz8NcBq1w2e3r.01.1a2b3c4d5"},
 		clean: []string{"glpat-short", "glpat-xxxxxxxxxxxxxxxxxxxx", "glpat-<your-token-here>"},
 	},
 	"slack-token": {
-		found: []string{"xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-379000000949-3264265062887-Yt0EEj8spYCJy881ZW14w7Ey", "xoxp-12345678901-12345678901-123456789012-0123456789abcdef0123456789abcdef"},
-		clean: []string{"xoxb-not-a-token", "xoxb-", "xoxb-123456789012-xxxxxxxxxxxxxxxxxxxxxx"},
+		found: []string{"xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-379000000949-3264265062887-Yt0EEj8spYCJy881ZW14w7Ey", "xoxp-12345678901-12345678901-123456789012-0123456789abcdef0123456789abcdef",
+			"xoxe.xoxp-1-Mi0yLTEyMzQ1Njc4OTAxMi0xMjM0NTY3ODkwMTIzLTEyMzQ1Njc4OTAxMjM0NTYtYWJj", "xoxe-1-My0xLTEyMzQ1Njc4OTAxMi0xMjM0NTY3ODkwMTIzNDU2"},
+		clean: []string{"xoxb-not-a-token", "xoxb-", "xoxb-123456789012-xxxxxxxxxxxxxxxxxxxxxx", "xoxe.xoxp-"},
 	},
 	"slack-webhook": {
-		found: []string{"https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"[:0] + "https://hooks.slack.com/services/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"},
+		found: []string{"https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"[:0] + "https://hooks.slack.com/services/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",
+			"hooks.slack.com/services/T024TTTTT/BBB72BBL/AZAAA9u0pA4ad666eMgbi555", "https://hooks.slack.com/workflows/T0A1B2C3D/A04J5K6L7M8/123456789012345678/q8R9s0T1u2V3w4X5y6Z7a8B9",
+			"https://hooks.slack.com/triggers/T0A1B2C3D/1234567890123/q8R9s0T1u2V3w4X5y6Z7a8B9"},
 		clean: []string{"https://hooks.slack.com/services/", "https://hooks.slack.com/services/T0A1B2C3D/B4E5F6G7H/XXXXXXXXXXXXXXXXXXXXXXXX"},
 	},
 	"stripe-key": {
-		found: []string{"sk_live_4eC39HqLyjWDarjtT1zdp7dc", "rk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv"},
-		clean: []string{"sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_short", "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx"},
+		found: []string{"sk_live_4eC39HqLyjWDarjtT1zdp7dc", "rk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv", "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+			"rk_test_51HxYzAbCdEfGhIjKlMnOpQrStUv", "whsec_9fK2mQ7xLp4vR8tZ3wYb6nHcAa1"},
+		clean: []string{"sk_live_short", "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx", "pk_test_4eC39HqLyjWDarjtT1zdp7dc"},
 	},
 	"google-api-key": {
 		found: []string{"AIzaSyD3x8-9Kq2LmN4pQr5sTu6vWx7yZ0aBcDe"},
@@ -94,7 +100,8 @@ var samples = map[string]struct{ found, clean []string }{
 	},
 	"private-key": {
 		found: []string{"-----BEGIN PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN OPENSSH PRIVATE KEY-----",
-			"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIB\\n-----END EC PRIVATE KEY-----", "-----BEGIN ENCRYPTED PRIVATE KEY-----"},
+			"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIB\\n-----END EC PRIVATE KEY-----", "-----BEGIN ENCRYPTED PRIVATE KEY-----",
+			"-----BEGIN PGP PRIVATE KEY BLOCK-----", "-----BEGIN PGP PRIVATE KEY BLOCK-----\\nlQOYBF\\n-----END PGP PRIVATE KEY BLOCK-----"},
 		clean: []string{"-----BEGIN PUBLIC KEY-----", "-----BEGIN CERTIFICATE-----", "-----BEGIN RSAPRIVATE KEY-----"},
 	},
 	"url-password": {
