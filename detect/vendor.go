@@ -237,8 +237,8 @@ func (d contextKeyDetector) Validate(v []byte) bool {
 	return !placeholder(v) && (d.spec.check == nil || d.spec.check(v))
 }
 
-func isLowerHex(b byte) bool   { return isDigit(b) || 'a' <= b && b <= 'f' }
-func isBase64Std(b byte) bool  { return isAlnum(b) || b == '+' || b == '/' }
+func isLowerHex(b byte) bool    { return isDigit(b) || 'a' <= b && b <= 'f' }
+func isBase64Std(b byte) bool   { return isAlnum(b) || b == '+' || b == '/' }
 func mixedDigits(v []byte) bool { return mixed(v, true) }
 
 var contextSpecs = []*contextSpec{
