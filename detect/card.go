@@ -68,15 +68,50 @@ func (d cardDetector) extent(line []byte, start, _ int) (int, int, bool) {
 		}
 		break
 	}
+	// A number inside a longer identifier (the groups of a UUID, a
+	// dotted version) is not a card.
+	if start >= 2 && (line[start-1] == '-' || line[start-1] == '.') && isAlnum(line[start-2]) {
+		return 0, 0, false
+	}
 	for g := groups; g > 0; g-- {
-		if e := ends[g-1]; cardEnd(line, e) && d.Validate(line[start:e]) {
-			if g < 3 && !cardContext(line, start) {
+		e := ends[g-1]
+		if n := len(sep); n == 1 && sep[0] != ' ' && e+1 < len(line) && line[e] == sep[0] && isAlnum(line[e+1]) {
+			continue
+		}
+		if cardEnd(line, e) && d.Validate(line[start:e]) {
+			if !cardGrouping(ends[:g], start, len(sep)) && !cardContext(line, start) {
 				return 0, 0, false
 			}
 			return start, e, true
 		}
 	}
 	return 0, 0, false
+}
+
+// cardGrouping reports whether digit groups ending at ends, from start,
+// are grouped as cards are printed: fours with a shorter last group
+// (4-4-4-4, 4-4-4-4-3, 4-4-4-1), or American Express's and Diners Club's
+// 4-6-5 and 4-6-4.
+func cardGrouping(ends []int, start, sep int) bool {
+	if len(ends) < 3 {
+		return false
+	}
+	var lens [20]int
+	prev := start
+	for i, e := range ends {
+		lens[i] = e - prev
+		prev = e + sep
+	}
+	n := len(ends)
+	if n == 3 && lens[0] == 4 && lens[1] == 6 && (lens[2] == 5 || lens[2] == 4) {
+		return true
+	}
+	for i := range n - 1 {
+		if lens[i] != 4 {
+			return false
+		}
+	}
+	return lens[n-1] >= 1 && lens[n-1] <= 4
 }
 
 // cardWords name a card in the words before a bare number.
