@@ -111,6 +111,9 @@ var registry = []detector{
 	cardDetector{},
 	ibanDetector{},
 	ssnDetector{},
+	ninoDetector{},
+	codiceFiscaleDetector{},
+	dniDetector{},
 	phoneDetector{},
 	ipv4Detector{},
 	ipv6Detector{},
@@ -141,6 +144,12 @@ func init() {
 	}
 	i := slices.IndexFunc(registry, func(d detector) bool { return d.Name() == "private-key" })
 	registry = slices.Insert(registry, i, vendors...)
+	var ids []detector
+	for _, w := range wordNumberSpecs {
+		ids = append(ids, wordNumberDetector{w})
+	}
+	i = slices.IndexFunc(registry, func(d detector) bool { return d.Name() == "phone" })
+	registry = slices.Insert(registry, i, ids...)
 }
 
 // Detectors returns every built-in detector.
@@ -182,6 +191,8 @@ type Set struct {
 	email  int     // index into dets, or -1
 	digits []int   // card, ssn, phone, ipv4 detectors present
 	iban   int
+	upper  []int // detectors a capital and another capital start: iban, uk-nino, it-cf
+	nie    int   // es-dni, which X, Y or Z and a digit start too
 	hexSep []int // mac, ipv6
 	plus   int   // phone, for "+1…" and "(555)…"
 	pem    int
@@ -200,7 +211,7 @@ func NewSet(names ...string) (*Set, error) {
 	if len(names) == 1 && names[0] == "all" {
 		names = Names(Low)
 	}
-	s := &Set{email: -1, iban: -1, plus: -1, pem: -1, ipv4: -1}
+	s := &Set{email: -1, iban: -1, plus: -1, pem: -1, ipv4: -1, nie: -1}
 	var pats []string
 	for _, name := range names {
 		var d detector
@@ -231,6 +242,11 @@ func NewSet(names ...string) (*Set, error) {
 			s.email = idx
 		case cardDetector, ssnDetector:
 			s.digits = append(s.digits, idx)
+		case dniDetector:
+			s.digits = append(s.digits, idx)
+			s.nie = idx
+		case ninoDetector, codiceFiscaleDetector:
+			s.upper = append(s.upper, idx)
 		case ipv4Detector:
 			s.digits = append(s.digits, idx)
 			s.ipv4 = idx
@@ -239,6 +255,7 @@ func NewSet(names ...string) (*Set, error) {
 			s.plus = idx
 		case ibanDetector:
 			s.iban = idx
+			s.upper = append(s.upper, idx)
 		case macDetector, ipv6Detector:
 			s.hexSep = append(s.hexSep, idx)
 		case privateKeyDetector:

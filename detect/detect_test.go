@@ -33,7 +33,27 @@ var samples = map[string]struct{ found, clean []string }{
 	"ssn": {
 		found: []string{"536-22-1234", "001-01-0001", "665-99-9999", "536 22 1234", "899-45-6788"},
 		clean: []string{"000-12-3456", "666-12-3456", "900-12-3456", "536-00-1234", "536-22-0000", "078-05-1120", "219-09-9999",
-			"123-45-6789", "536-22 1234", "536221234", "2026-11-23", "536-22-1234-5"},
+			"123-45-6789", "536-22 1234", "2026-11-23", "536-22-1234-5"},
+	},
+	"uk-nino": {
+		found: []string{"AB 12 34 56 C", "ZY 98 76 54 A"},
+		clean: []string{"QQ 12 34 56 C", "AB 12 34 56 E", "GB 12 34 56 A", "AO 12 34 56 A", "AB 12 34 5 C", "AB12 34 56 C"},
+	},
+	"it-cf": {
+		found: []string{"RSSMRA85T10A562S", "BNCGPP80A41F205L", "RSSMRA85T10A56NH"},
+		clean: []string{"RSSMRA85T10A562T", "RSSMRA85F10A562S", "RSSMRA85T10A562", "rssmra85t10a562s"},
+	},
+	"es-dni": {
+		found: []string{"12345678Z", "12345678-Z", "X1234567L", "Z7654321H"},
+		clean: []string{"12345678A", "00000000T", "X1234567A", "W1234567L", "1234567Z", "12345678z"},
+	},
+	"nl-bsn": {
+		found: []string{"111222333", "1112.22.333"},
+		clean: []string{"111222334", "000000000", "11122233", "1112223330"},
+	},
+	"fr-nir": {
+		found: []string{"185057800608491", "1 85 05 78 006 084 91", "269057512345631"},
+		clean: []string{"185057800608492", "585057800608491", "1 85 13 78 006 084 42", "18505780060849"},
 	},
 	"phone": {
 		found: []string{"+14155552671", "+44 20 7946 0958", "+1 (415) 555-2671", "415-555-2671", "415.555.2671", "(415) 555-2671", "(415)555-2671"},
@@ -165,7 +185,41 @@ func TestCardLines(t *testing.T) {
 }
 
 // contextual detectors find a value only after its key, scheme or URL.
-var contextual = map[string]bool{"credential": true, "url-password": true, "authorization": true}
+var contextual = map[string]bool{"credential": true, "url-password": true, "authorization": true, "nl-bsn": true, "fr-nir": true}
+
+// idLines are lines whose national id or bare SSN (marked by «») is named by
+// the words before it, and lines where it is not.
+var idLines = struct{ found, clean []string }{
+	found: []string{
+		"bsn=«111222333»", `{"burgerservicenummer": "«1112.22.333»"}`,
+		"nir=«185057800608491»", "numéro de sécurité sociale : «1 85 05 78 006 084 91»", `{"insee": "«269057512345631»"}`,
+		"NINO «AB123456C»", `{"ni_number": "«ZY987654A»"}`, "national insurance number: «AB 12 34 56 C»",
+		"ssn=«536221234»", `{"social_security_number": "«536221234»"}`, "applicant «536-22-1234» verified",
+		"dni=«12345678Z»", "NIE «X1234567L»", "codice_fiscale=«RSSMRA85T10A562S»",
+	},
+	clean: []string{
+		"step=111222333", "id 185057800608491", "batch AB123456C", "ssn=123456789", "ssn=000221234", "sample_idx=536221234",
+		"bsn=111222334", "nir=185057800608492", "snir=185057800608491",
+	},
+}
+
+func TestIDLines(t *testing.T) {
+	s := mustSet(t)
+	for _, l := range idLines.found {
+		i, j := strings.Index(l, "«"), strings.Index(l, "»")
+		want := l[i+len("«") : j]
+		line := strings.NewReplacer("«", "", "»", "").Replace(l)
+		fs := s.Find([]byte(line), nil)
+		if len(fs) != 1 || fs[0].Col != i+1 || fs[0].Len != len(want) {
+			t.Errorf("Find(%q) = %+v, want %q at col %d", line, fs, want, i+1)
+		}
+	}
+	for _, l := range idLines.clean {
+		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
+			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
+		}
+	}
+}
 
 // credentialLines are lines whose credential value (marked by «») must be
 // found, and lines that hold none.

@@ -198,7 +198,8 @@ func (s *Set) classAt(line []byte, i int, ms []match) []match {
 		// of at most 4 followed by a separator and a digit (grouped cards,
 		// SSNs, phones, IPv4). Lone numbers, floats ("56875.6") and most
 		// dates stop here without a call per detector.
-		if run := j - i; run < 12 && run != 9 && (run > 4 || !groupSep(line, j)) {
+		if run := j - i; run < 12 && run != 9 && !(run == 8 && s.nie >= 0 && j < len(line) && (isUpper(line[j]) || line[j] == '-')) &&
+			(run > 4 || !groupSep(line, j)) {
 			break
 		}
 		for _, di := range s.digits {
@@ -211,9 +212,18 @@ func (s *Set) classAt(line []byte, i int, ms []match) []match {
 			ms = s.try(ms, line, s.email, i, i)
 		}
 	case f&fUpper != 0:
-		if s.iban >= 0 && i+3 < len(line) && (i == 0 || !isWord[line[i-1]]) &&
-			isUpper(line[i+1]) && isDigit(line[i+2]) && isDigit(line[i+3]) {
-			ms = s.try(ms, line, s.iban, i, i)
+		if i+1 >= len(line) || i > 0 && isWord[line[i-1]] {
+			break
+		}
+		if isUpper(line[i+1]) {
+			for _, di := range s.upper {
+				// An IBAN has two digits after its country code.
+				if di != s.iban || i+3 < len(line) && isDigit(line[i+2]) && isDigit(line[i+3]) {
+					ms = s.try(ms, line, di, i, i)
+				}
+			}
+		} else if s.nie >= 0 && line[i] >= 'X' && isDigit(line[i+1]) {
+			ms = s.try(ms, line, s.nie, i, i)
 		}
 	case f&(fColon|fDash) != 0:
 		for _, di := range s.hexSep {
@@ -289,11 +299,12 @@ func (s *Set) buildHot() {
 			if f0&fDigit != 0 && (s.ipv4 >= 0 || f1&fDigit != 0) {
 				set(byte(b0), byte(b1), rDigit<<4)
 			}
-			// An IBAN starts with two capitals.
-			if f1&fUpper != 0 && s.iban >= 0 && !isWord[b0] {
+			// An IBAN, a NINO, a codice fiscale start with two capitals;
+			// a NIE with X, Y or Z and a digit.
+			if f1&fUpper != 0 && (len(s.upper) > 0 || s.nie >= 0 && b1 >= 'X') && !isWord[b0] {
 				set(byte(b0), byte(b1), rUpper)
 			}
-			if f0&fUpper != 0 && f1&fUpper != 0 {
+			if f0&fUpper != 0 && (f1&fUpper != 0 && len(s.upper) > 0 || s.nie >= 0 && b0 >= 'X' && f1&fDigit != 0) {
 				set(byte(b0), byte(b1), rUpper<<4)
 			}
 		}
@@ -416,6 +427,8 @@ func digitShape(d detector, line []byte, i, j int) bool {
 		return run == 3 && (next == '-' || next == '.') && digitsAfter(3) && j+4 < len(line) && line[j+4] == next
 	case ipv4Detector:
 		return run <= 3 && next == '.'
+	case dniDetector:
+		return run == 8 && (isUpper(next) || next == '-')
 	}
 	return true
 }

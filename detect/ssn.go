@@ -3,8 +3,9 @@ package detect
 // ssnDetector finds US Social Security numbers written AAA-GG-SSSS (or with
 // spaces), under the Social Security Administration's rules: area not 000,
 // 666 or 900–999, group not 00, serial not 0000, and not one of the numbers
-// known to be published samples. Nine bare digits are not sought: logs are
-// full of nine-digit identifiers.
+// known to be published samples. Nine bare digits are reported only after a
+// word naming them (ssn, social security): logs are full of nine-digit
+// identifiers.
 type ssnDetector struct{}
 
 func (ssnDetector) Name() string           { return "ssn" }
@@ -12,7 +13,16 @@ func (ssnDetector) Confidence() Confidence { return High }
 func (ssnDetector) literals() []string     { return nil }
 func (ssnDetector) priority() int          { return 1 }
 
+var ssnWords = []string{"ssn", "ssns", "social"}
+
 func (ssnDetector) extent(line []byte, start, _ int) (int, int, bool) {
+	if start+9 <= len(line) && isDigit(line[start+3]) {
+		e := start + 9
+		if !boundaryBefore(line, start) || !boundaryAfter(line, e) || !wordBefore(line, start, 40, ssnWords) {
+			return 0, 0, false
+		}
+		return start, e, true
+	}
 	e := start + 11
 	if e > len(line) || !boundaryBefore(line, start) || !boundaryAfter(line, e) {
 		return 0, 0, false
@@ -31,6 +41,9 @@ var ssnSamples = []string{"078051120", "219099999", "457555462", "123456789"}
 // Validate checks the shape AAA-GG-SSSS (hyphens or spaces, one kind) and
 // the SSA's allocation rules.
 func (ssnDetector) Validate(v []byte) bool {
+	if len(v) == 9 {
+		v = []byte{v[0], v[1], v[2], '-', v[3], v[4], '-', v[5], v[6], v[7], v[8]}
+	}
 	if len(v) != 11 || v[3] != v[6] || (v[3] != '-' && v[3] != ' ') {
 		return false
 	}
