@@ -275,7 +275,7 @@ func (g *evalGen) value(kind string) (string, string) {
 		}
 		pw = strings.NewReplacer("/", "%2F", "?", "%3F", "#", "%23", " ", "%20", "\"", "%22", "'", "%27", "`", "%60", "<", "%3C", ">", "%3E").Replace(pw)
 		scheme := g.pick("postgresql", "mysql", "redis", "mongodb+srv", "amqp", "https")
-		return pw, "DATABASE_URL=" + scheme + "://" + f.Username() + ":%s@" + f.DomainName() + ":5432/" + f.Noun()
+		return pw, "DATABASE_URL=" + scheme + "://" + strings.ReplaceAll(f.Username(), " ", "") + ":%s@" + f.DomainName() + ":5432/" + f.Noun()
 	case "credential":
 		key := g.pick("db_pw", "smtp_pass", "proxy_auth", "AccessKey", "password", "client_secret", "api_key", "DB_PASSWORD", "auth_token")
 		return g.mixed(base62+"!#%+-.^_~", 12+r.IntN(16)), g.pick(key+"=%s", `"`+key+`": "%s"`, key+": %s")
@@ -308,7 +308,7 @@ func (g *evalGen) value(kind string) (string, string) {
 			v := f.Email()
 			return strings.Replace(v, "@", "%40", 1), "GET /unsubscribe?u=%s HTTP/1.1"
 		default:
-			local := strings.ToLower(strings.Fields(g.localeValue("name"))[0])
+			local := strings.ToLower(strings.Trim(strings.Fields(g.localeValue("name"))[0], ".-"))
 			return local + "@" + g.pick("bücher.de", "münchen.de", "exämple.fr", "correo.es"), "notify %s"
 		}
 	case "card":
@@ -599,6 +599,7 @@ type evalScore struct {
 	tp, fp            map[string]int // by finding name
 	cleanFP           int            // false alarms on lines with no planted value
 	fpExamples        []string
+	missed            []string
 }
 
 func scoreEval(c *evalCorpus, fs []evalFinding) *evalScore {
@@ -632,6 +633,8 @@ func scoreEval(c *evalCorpus, fs []evalFinding) *evalScore {
 	for i, h := range hit {
 		if h {
 			sc.recalled[c.labels[i].kind]++
+		} else if l := c.labels[i]; len(sc.missed) < 20 {
+			sc.missed = append(sc.missed, fmt.Sprintf("%s %q in %.160q", l.kind, c.lines[l.line][l.start:l.end], c.lines[l.line]))
 		}
 	}
 	return sc
@@ -699,7 +702,10 @@ func TestDetectEval(t *testing.T) {
 	}
 	b.WriteString("\nconflog false alarms by detector: " + fmt.Sprint(cs.fp) + "\ngitleaks false alarms by rule: " + fmt.Sprint(gs.fp) + "\n")
 	for _, e := range cs.fpExamples {
-		b.WriteString("  conflog " + e + "\n")
+		b.WriteString("  conflog false alarm " + e + "\n")
+	}
+	for _, e := range cs.missed {
+		b.WriteString("  conflog missed " + e + "\n")
 	}
 	t.Log("\n" + b.String())
 	if p := cs.precision(); p < 0.99 {

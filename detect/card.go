@@ -224,7 +224,9 @@ func luhn(digits []byte) bool {
 }
 
 // issuerLength reports whether the number's prefix belongs to a payment
-// network's issuer range and its length is one that network issues.
+// network's issuer range and its length is one that network issues. The
+// networks with one length (Visa's 13/16/19, Mastercard's 16, American
+// Express's 15) are held to it; the others issue 12 to 19 digits.
 func issuerLength(p []byte) bool {
 	n := len(p)
 	prefix := func(k int) int {
@@ -240,17 +242,11 @@ func issuerLength(p []byte) bool {
 		return n >= 13
 	case p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720: // Mastercard
 		return n == 16
-	case p4 >= 2200 && p4 <= 2204: // Mir
-		return n >= 16
 	case p2 == 34 || p2 == 37: // American Express
 		return n == 15
-	case p2 == 35: // JCB
-		return n >= 16
-	case p2 == 30, p2 == 36, p2 == 38, p2 == 39: // Diners Club
-		return n >= 14
-	case p4 == 2131, p4 == 1800: // JCB's old ranges
-		return n == 15 || n == 16
-	case p[0] == 5, p[0] == 6: // Maestro, Discover, UnionPay, RuPay, Hipercard
+	case p4 == 1800, p[0] == 2, p[0] == 3, p[0] == 5, p[0] == 6, p2 == 81:
+		// JCB (1800, 2131, 35), Mir (2200–2204), Diners (3), Maestro (5,
+		// 6), Discover, UnionPay (62, 81), RuPay, Hipercard.
 		return true
 	}
 	return false
