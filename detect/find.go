@@ -217,8 +217,7 @@ func (s *Set) classAt(line []byte, i int, ms []match) []match {
 		}
 		if isUpper(line[i+1]) {
 			for _, di := range s.upper {
-				// An IBAN has two digits after its country code.
-				if di != s.iban || i+3 < len(line) && isDigit(line[i+2]) && isDigit(line[i+3]) {
+				if upperShape(s.dets[di], line, i) {
 					ms = s.try(ms, line, di, i, i)
 				}
 			}
@@ -383,6 +382,22 @@ func span(line []byte, i, max int, ok func(byte) bool) int {
 		j++
 	}
 	return j
+}
+
+// upperShape reports whether a detector can match a value starting with
+// two capitals at i, judging by the bytes after them: every line's "INFO"
+// or "WARN" stops here without a call to the detector.
+func upperShape(d detector, line []byte, i int) bool {
+	at := func(k int, ok func(byte) bool) bool { return i+k < len(line) && ok(line[i+k]) }
+	switch d.(type) {
+	case ibanDetector: // two check digits after the country code
+		return at(2, isDigit) && at(3, isDigit)
+	case ninoDetector: // QQ123456C or QQ 12 34 56 C
+		return at(2, isDigit) || i+3 < len(line) && line[i+2] == ' ' && isDigit(line[i+3])
+	case codiceFiscaleDetector: // six letters, then the year
+		return at(2, isUpper) && at(3, isUpper) && at(4, isUpper) && at(5, isUpper) && i+15 < len(line)
+	}
+	return true
 }
 
 // groupSep reports whether a digit group separator at line[j] is followed
