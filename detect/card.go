@@ -1,6 +1,9 @@
 package detect
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // cardDetector finds payment card numbers (PANs): 12 to 19 digits from an
 // issuer's range with a valid Luhn check digit (ISO/IEC 7812-1), written
@@ -127,30 +130,43 @@ func cardContext(line []byte, start int) bool {
 }
 
 // wordBefore reports whether one of words (lower case) is a word of the
-// window bytes before start. Words are runs of ASCII letters, split at
-// anything else and where a lower-case letter meets an upper-case one.
+// window bytes before start. Words are runs of ASCII letters between bytes
+// that are neither letters nor digits, split where a lower-case letter
+// meets an upper-case one (ccNum, cardNumber); a run of letters touching a
+// digit is part of an identifier or a hash ("7fc56cc13651"), not a word.
 func wordBefore(line []byte, start, window int, words []string) bool {
 	lo := max(0, start-window)
-	for lo > 0 && lo < start && isLetter(line[lo-1]) && isLetter(line[lo]) {
+	for lo > 0 && lo < start && isAlnum(line[lo-1]) {
 		lo++ // not from the middle of a word
 	}
 	for i := lo; i < start; {
-		if !isLetter(line[i]) {
+		if !isAlnum(line[i]) {
 			i++
 			continue
 		}
-		j := i + 1
-		for j < start && isLetter(line[j]) && !(isUpper(line[j]) && isLower(line[j-1])) {
+		j := i
+		for j < start && isAlnum(line[j]) {
 			j++
 		}
-		if j-i <= 16 {
-			for _, w := range words {
-				if len(w) == j-i && foldEq(line[i:j], w) {
-					return true
+		run := line[i:j]
+		i = j
+		if bytes.ContainsFunc(run, func(r rune) bool { return r < 0x80 && isDigit(byte(r)) }) {
+			continue
+		}
+		for k := 0; k < len(run); {
+			m := k + 1
+			for m < len(run) && !(isUpper(run[m]) && isLower(run[m-1])) {
+				m++
+			}
+			if m-k <= 24 {
+				for _, w := range words {
+					if len(w) == m-k && foldEq(run[k:m], w) {
+						return true
+					}
 				}
 			}
+			k = m
 		}
-		i = j
 	}
 	return false
 }
