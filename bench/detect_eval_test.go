@@ -69,7 +69,7 @@ var evalSecretKinds = []string{
 }
 
 // evalPIIKinds are the personal-data types planted.
-var evalPIIKinds = []string{"email", "card", "ssn", "iban", "uk-nino", "fr-nir", "nl-bsn", "es-dni", "it-cf"}
+var evalPIIKinds = []string{"email", "card", "ssn", "iban", "uk-nino", "fr-nir", "nl-bsn", "es-dni", "it-cf", "phone"}
 
 func evalPython(t testing.TB) string {
 	py := "/usr/bin/python3"
@@ -342,6 +342,8 @@ func (g *evalGen) value(kind string) (string, string) {
 		return g.bsn(), g.pick("bsn=%s", `{"burgerservicenummer": "%s"}`)
 	case "es-dni":
 		return g.dni(), g.pick("dni=%s", "NIF %s", `{"nie": "%s"}`)
+	case "phone":
+		return g.localeValue("phone"), g.pick("phone: %s", `{"phone_number": "%s"}`, "callback requested at %s", "Tel. %s", "sms to %s failed")
 	case "it-cf":
 		return g.codiceFiscale(), g.pick("codice_fiscale=%s", "CF %s", `{"cf": "%s"}`)
 	}
@@ -699,6 +701,21 @@ func TestDetectEval(t *testing.T) {
 		if slices.Contains(evalSecretKinds, k) && gs.recall(k) > 0 && cs.recall(k) < gs.recall(k) {
 			t.Errorf("%s: conflog recall %.3f < gitleaks %.3f", k, cs.recall(k), gs.recall(k))
 		}
+	}
+	// Phones are not in the default set: scored on their own.
+	ps, err := detect.NewSet("phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	psc := scoreEval(c, conflogFindings(t, ps, data, lineStarts))
+	fmt.Fprintf(&b, "\nphone (--detectors phone, not in the default set): recall %.2f, precision %.4f, %.1f false alarms per 10,000 clean lines, %v\n",
+		psc.recall("phone"), psc.precision(), 1e4*float64(psc.cleanFP)/float64(c.clean), time.Since(start).Round(time.Millisecond))
+	for _, e := range psc.missed[:min(5, len(psc.missed))] {
+		b.WriteString("  phone missed " + e + "\n")
+	}
+	for _, e := range psc.fpExamples[:min(5, len(psc.fpExamples))] {
+		b.WriteString("  phone false alarm " + e + "\n")
 	}
 	b.WriteString("\nconflog false alarms by detector: " + fmt.Sprint(cs.fp) + "\ngitleaks false alarms by rule: " + fmt.Sprint(gs.fp) + "\n")
 	for _, e := range cs.fpExamples {

@@ -56,8 +56,10 @@ var samples = map[string]struct{ found, clean []string }{
 		clean: []string{"185057800608492", "585057800608491", "1 85 13 78 006 084 42", "18505780060849"},
 	},
 	"phone": {
-		found: []string{"+14155552671", "+44 20 7946 0958", "+1 (415) 555-2671", "415-555-2671", "415.555.2671", "(415) 555-2671", "(415)555-2671"},
-		clean: []string{"+0123456789", "+1234", "115-555-2671", "415-155-2671", "415-555-267", "415-555.2671", "2026-11-23"},
+		// International and written with separators: no context needed.
+		// The rest need a word naming a phone: see phoneLines.
+		found: []string{"+44 20 7946 0958", "+1 (415) 555-2671", "+1 415-555-2671", "+33 8 66 90 74 39", "+39 06 6982 1234"},
+		clean: []string{"+0123456789", "+1234", "+1 (415) 555-26", "+44 20 7946"},
 	},
 	"ipv4": {
 		found: []string{"10.0.0.1", "192.168.1.254", "255.255.255.255", "8.8.8.8"},
@@ -216,6 +218,38 @@ func TestIDLines(t *testing.T) {
 		}
 	}
 	for _, l := range idLines.clean {
+		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
+			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
+		}
+	}
+}
+
+// phoneLines are lines whose phone number (marked by «») is found, and
+// lines that hold none, with every detector on.
+var phoneLines = struct{ found, clean []string }{
+	found: []string{
+		"phone=«+14155552671»", "callback phone «415-555-2671»", `{"phone": "«(415) 555-2671»"}`, "tel: «(0141)4960835»",
+		"mobile «06690743915»", "Telefon «(04402) 586460»", "sms sent to «+44 7911 123456»", "whatsapp «+49 1512 3456789»",
+		"téléphone «05 28 50 08 91»", "phone: «001-415-555-2671x400»",
+	},
+	clean: []string{
+		"Δtokens=+16777216", "step 2026-11-23", "415-555-2671", "ratio +14155552671", "size=06690743915", "delta=+3.1415926535",
+		"nvidia-cudnn-cu12==9.1.0.70", "lr 0.0001234567",
+	},
+}
+
+func TestPhoneLines(t *testing.T) {
+	s := mustSet(t, "all")
+	for _, l := range phoneLines.found {
+		i, j := strings.Index(l, "«"), strings.Index(l, "»")
+		want := l[i+len("«") : j]
+		line := strings.NewReplacer("«", "", "»", "").Replace(l)
+		fs := s.Find([]byte(line), nil)
+		if len(fs) != 1 || fs[0].Col != i+1 || fs[0].Len != len(want) || fs[0].Detector != "phone" {
+			t.Errorf("Find(%q) = %+v, want phone %q at col %d", line, fs, want, i+1)
+		}
+	}
+	for _, l := range phoneLines.clean {
 		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
 			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
 		}

@@ -199,7 +199,7 @@ func (s *Set) classAt(line []byte, i int, ms []match) []match {
 		// SSNs, phones, IPv4). Lone numbers, floats ("56875.6") and most
 		// dates stop here without a call per detector.
 		if run := j - i; run < 12 && run != 9 && !(run == 8 && s.nie >= 0 && j < len(line) && (isUpper(line[j]) || line[j] == '-')) &&
-			(run > 4 || !groupSep(line, j)) {
+			!(run >= 7 && s.plus >= 0) && (run > 5 || !groupSep(line, j)) {
 			break
 		}
 		for _, di := range s.digits {
@@ -439,7 +439,7 @@ func digitShape(d detector, line []byte, i, j int) bool {
 	case ssnDetector:
 		return run == 9 || run == 3 && (next == ' ' || next == '-') && digitsAfter(2) && j+3 < len(line) && line[j+3] == next
 	case phoneDetector:
-		return run == 3 && (next == '-' || next == '.') && digitsAfter(3) && j+4 < len(line) && line[j+4] == next
+		return run >= 7 && run <= 15 || run <= 5 && (next == ' ' || next == '-' || next == '.') && digitsAfter(2)
 	case ipv4Detector:
 		return run <= 3 && next == '.'
 	case dniDetector:
