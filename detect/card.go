@@ -221,6 +221,16 @@ func (cardDetector) Validate(v []byte) bool {
 	return luhn(pan[:n])
 }
 
+// bareCard reports whether a run of digits is a card number by issuer,
+// length and Luhn sum.
+func bareCard(v []byte) bool {
+	var pan [19]byte
+	for k, b := range v {
+		pan[k] = b - '0'
+	}
+	return issuerLength(pan[:len(v)]) && luhn(pan[:len(v)])
+}
+
 // luhn reports whether digits pass the Luhn mod 10 check.
 func luhn(digits []byte) bool {
 	sum := 0
@@ -260,10 +270,12 @@ func issuerLength(p []byte) bool {
 		return n == 16
 	case p2 == 34 || p2 == 37: // American Express
 		return n == 15
-	case p4 == 1800, p[0] == 2, p[0] == 3, p[0] == 5, p[0] == 6, p2 == 81:
-		// JCB (1800, 2131, 35), Mir (2200–2204), Diners (3), Maestro (5,
-		// 6), Discover, UnionPay (62, 81), RuPay, Hipercard.
+	case p2 == 50, p2 >= 56 && p2 <= 69: // Maestro
 		return true
+	case p4 == 1800, p[0] == 2, p[0] == 3, p[0] == 5, p[0] == 6, p2 == 81:
+		// JCB (1800, 2131, 35), Mir (2200–2204), Diners (3), Discover,
+		// UnionPay (62, 81), RuPay, Hipercard.
+		return n >= 13
 	}
 	return false
 }
