@@ -58,13 +58,6 @@ func (credentialDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if end < len(line) && isKeyByte(line[end]) {
 		return 0, 0, false
 	}
-	ks := start
-	for ks > 0 && start-ks < 64 && isKeyByte(line[ks-1]) {
-		ks--
-	}
-	if !password && containsFold(line[ks:end], cursorWords) {
-		return 0, 0, false
-	}
 	i := end
 	if i < len(line) && (line[i] == '"' || line[i] == '\'') {
 		i++
@@ -109,7 +102,14 @@ func (credentialDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if password {
 		return s, e, len(v) >= minPassword
 	}
-	return s, e, len(v) >= minCredential && machineMade(v)
+	if len(v) < minCredential || !machineMade(v) {
+		return 0, 0, false
+	}
+	ks := start
+	for ks > 0 && start-ks < 64 && isKeyByte(line[ks-1]) {
+		ks--
+	}
+	return s, e, !containsFold(line[ks:end], cursorWords)
 }
 
 func isKeyByte(b byte) bool { return isWord[b] || b == '-' || b == '.' }

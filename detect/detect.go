@@ -149,6 +149,10 @@ type Set struct {
 	byPat  [][]int // pattern index -> indexes into dets
 	email  int     // index into dets, or -1
 	digits []int   // card, ssn, phone, ipv4 detectors present
+	// runs and sepRuns are bit sets of the lengths of a first run of
+	// digits that a digit detector of the set can start with: alone
+	// (runs), or followed by a separator and a digit (sepRuns).
+	runs, sepRuns uint32
 	iban   int
 	upper  []int // detectors a capital and another capital start: iban, uk-nino, it-cf
 	nie    int   // es-dni, which X, Y or Z and a digit start too
@@ -199,19 +203,30 @@ func NewSet(names ...string) (*Set, error) {
 		switch d.(type) {
 		case emailDetector:
 			s.email = idx
-		case cardDetector, ssnDetector:
+		case cardDetector:
 			s.digits = append(s.digits, idx)
+			s.runs |= bitRange(12, 20) // bare 12–19 digits (20: too long, cut by the span)
+			s.sepRuns |= bitRange(4, 4) | bitRange(12, 20)
+		case ssnDetector:
+			s.digits = append(s.digits, idx)
+			s.runs |= bitRange(9, 9)
+			s.sepRuns |= bitRange(3, 3) | bitRange(9, 9)
 		case dniDetector:
 			s.digits = append(s.digits, idx)
 			s.nie = idx
+			s.runs |= bitRange(8, 8)
+			s.sepRuns |= bitRange(8, 8)
 		case ninoDetector, codiceFiscaleDetector:
 			s.upper = append(s.upper, idx)
 		case ipv4Detector:
 			s.digits = append(s.digits, idx)
 			s.ipv4 = idx
+			s.sepRuns |= bitRange(1, 3)
 		case phoneDetector:
 			s.digits = append(s.digits, idx)
 			s.plus = idx
+			s.runs |= bitRange(7, 15)
+			s.sepRuns |= bitRange(1, 15)
 		case ibanDetector:
 			s.iban = idx
 			s.upper = append(s.upper, idx)
@@ -225,6 +240,9 @@ func NewSet(names ...string) (*Set, error) {
 	s.buildHot()
 	return s, nil
 }
+
+// bitRange returns the bits lo to hi, inclusive.
+func bitRange(lo, hi int) uint32 { return (1<<(hi+1) - 1) &^ (1<<lo - 1) }
 
 // Detectors returns the detectors of the set.
 func (s *Set) Detectors() []Detector {

@@ -161,7 +161,7 @@ func (s *Set) literalsAt(line []byte, i int, ms []match) []match {
 	st := int32(0)
 	end := min(len(line), i+a.maxLen)
 	for j := i; j < end; j++ {
-		st = a.next[st*nc+int32(a.class[line[j]])]
+		st = int32(a.next[st*nc+int32(a.class[line[j]])])
 		n := int32(j - i + 1)
 		if a.depth[st] != n {
 			break
@@ -193,13 +193,10 @@ func (s *Set) classAt(line []byte, i int, ms []match) []match {
 		// so the many numbers of a log (steps, losses, sizes) cost one
 		// span each.
 		j := span(line, i, 20, isDigit)
-		// What digitShape asks of every digit detector at once: a run of
-		// 12 digits or more (card), of 9 (a bare SSN after its name), or
-		// of at most 4 followed by a separator and a digit (grouped cards,
-		// SSNs, phones, IPv4). Lone numbers, floats ("56875.6") and most
-		// dates stop here without a call per detector.
-		if run := j - i; run < 12 && run != 9 && !(run == 8 && s.nie >= 0 && j < len(line) && (isUpper(line[j]) || line[j] == '-')) &&
-			!(run >= 7 && s.plus >= 0) && (run > 5 || !groupSep(line, j)) {
+		// The length of the first run of digits decides which detectors
+		// can match (see Set.runs): the many numbers of a log (steps,
+		// losses, sizes, floats, dates) cost one span and two tests.
+		if run := j - i; s.runs&(1<<run) == 0 && (s.sepRuns&(1<<run) == 0 || !groupSep(line, j)) {
 			break
 		}
 		for _, di := range s.digits {
