@@ -269,7 +269,7 @@ var wordNumberSpecs = []*numberAfterWord{
 				sum += int(d[i]) * (9 - i)
 			}
 			sum -= int(d[8])
-			return sum%11 == 0 && sum != 0
+			return sum%11 == 0 && string(d) != string(make([]byte, 9))
 		}},
 	// French social security numbers (NIR): sex (1, 2, 3, 4, 7, 8), year,
 	// month (01–12, 20–42, 50–99), département, commune, order, and a key

@@ -99,7 +99,7 @@ func phoneLen(b []byte) (n, seps int) {
 // plan: an international one for its country code, a national one in
 // one of regionsTried.
 func (phoneDetector) Validate(v []byte) bool {
-	if n, _ := phoneLen(v); n != len(v) || len(v) > 32 {
+	if n, _ := phoneLen(v); n == 0 || n != len(v) || len(v) > 32 {
 		return false
 	}
 	s := string(v)
