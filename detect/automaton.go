@@ -19,8 +19,8 @@ type automaton struct {
 	class    [256]uint8 // byte -> class; class 0 is "no literal uses this byte"
 	nclass   int
 	next     []uint16 // state*nclass + class -> state (half the cache of int32)
-	accept   int32   // states >= accept have outputs
-	outs     [][]int // state - accept -> pattern indexes ending here
+	accept   int32    // states >= accept have outputs
+	outs     [][]int  // state - accept -> pattern indexes ending here
 	pats     []string
 	patLen   []int
 	patCount int

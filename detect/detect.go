@@ -153,15 +153,15 @@ type Set struct {
 	// digits that a digit detector of the set can start with: alone
 	// (runs), or followed by a separator and a digit (sepRuns).
 	runs, sepRuns uint32
-	iban   int
-	upper  []int // detectors a capital and another capital start: iban, uk-nino, it-cf
-	nie    int   // es-dni, which X, Y or Z and a digit start too
-	hexSep []int // mac, ipv6
-	plus   int   // phone, for "+1…" and "(555)…"
-	pem    int
-	ipv4   int
-	pairs  [1 << 16]uint8 // byte pair -> reasons it may be hot; see nextHot
-	before uint8          // flags of a pair's first byte that start a detector
+	iban          int
+	upper         []int // detectors a capital and another capital start: iban, uk-nino, it-cf
+	nie           int   // es-dni, which X, Y or Z and a digit start too
+	hexSep        []int // mac, ipv6
+	plus          int   // phone, for "+1…" and "(555)…"
+	pem           int
+	ipv4          int
+	pairs         [1 << 16]uint8 // byte pair -> reasons it may be hot; see nextHot
+	before        uint8          // flags of a pair's first byte that start a detector
 }
 
 // NewSet compiles the named detectors into a Set. With no names it returns
