@@ -432,7 +432,7 @@ func digitShape(d detector, line []byte, i, j int) bool {
 		// which nine in ten of a log's long numbers (sizes, ids, seeds)
 		// fail, before the detector looks for words naming a card.
 		if run >= 12 {
-			return run > 19 || sepLen(line, j) > 0 || bareCard(line[i:j])
+			return run <= 19 && (sepLen(line, j) > 0 || bareCard(line[i:j]))
 		}
 		n := sepLen(line, j)
 		return run == 4 && n > 0 && j+n+4 <= len(line) && span(line, j+n, 4, isDigit) == j+n+4
