@@ -142,6 +142,27 @@ var samples = map[string]struct{ found, clean []string }{
 	},
 }
 
+// checkLines checks a table of lines: in each found line the value marked
+// by «» is the one finding, of a detector whose name ends with suffix;
+// no clean line has a finding.
+func checkLines(t *testing.T, s *Set, tab struct{ found, clean []string }, suffix string) {
+	t.Helper()
+	for _, l := range tab.found {
+		i, j := strings.Index(l, "«"), strings.Index(l, "»")
+		want := l[i+len("«") : j]
+		line := strings.NewReplacer("«", "", "»", "").Replace(l)
+		fs := s.Find([]byte(line), nil)
+		if len(fs) != 1 || fs[0].Col != i+1 || fs[0].Len != len(want) || !strings.HasSuffix(fs[0].Detector, suffix) {
+			t.Errorf("Find(%q) = %+v, want %s %q at col %d", line, fs, suffix, want, i+1)
+		}
+	}
+	for _, l := range tab.clean {
+		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
+			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
+		}
+	}
+}
+
 // cardLines are lines whose bare card number (marked by «») is named by
 // the words before it, and lines where it is not.
 var cardLines = struct{ found, clean []string }{
@@ -168,23 +189,7 @@ var cardLines = struct{ found, clean []string }{
 	},
 }
 
-func TestCardLines(t *testing.T) {
-	s := mustSet(t, "card")
-	for _, l := range cardLines.found {
-		i, j := strings.Index(l, "«"), strings.Index(l, "»")
-		want := l[i+len("«") : j]
-		line := strings.NewReplacer("«", "", "»", "").Replace(l)
-		fs := s.Find([]byte(line), nil)
-		if len(fs) != 1 || fs[0].Col != i+1 || fs[0].Len != len(want) {
-			t.Errorf("Find(%q) = %+v, want %q at col %d", line, fs, want, i+1)
-		}
-	}
-	for _, l := range cardLines.clean {
-		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
-			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
-		}
-	}
-}
+func TestCardLines(t *testing.T) { checkLines(t, mustSet(t, "card"), cardLines, "card") }
 
 // contextual detectors find a value only after its key, scheme or URL.
 var contextual = map[string]bool{"credential": true, "url-password": true, "authorization": true, "nl-bsn": true, "fr-nir": true}
@@ -206,23 +211,7 @@ var idLines = struct{ found, clean []string }{
 	},
 }
 
-func TestIDLines(t *testing.T) {
-	s := mustSet(t)
-	for _, l := range idLines.found {
-		i, j := strings.Index(l, "«"), strings.Index(l, "»")
-		want := l[i+len("«") : j]
-		line := strings.NewReplacer("«", "", "»", "").Replace(l)
-		fs := s.Find([]byte(line), nil)
-		if len(fs) != 1 || fs[0].Col != i+1 || fs[0].Len != len(want) {
-			t.Errorf("Find(%q) = %+v, want %q at col %d", line, fs, want, i+1)
-		}
-	}
-	for _, l := range idLines.clean {
-		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
-			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
-		}
-	}
-}
+func TestIDLines(t *testing.T) { checkLines(t, mustSet(t), idLines, "") }
 
 // phoneLines are lines whose phone number (marked by «») is found, and
 // lines that hold none, with every detector on.
@@ -238,23 +227,7 @@ var phoneLines = struct{ found, clean []string }{
 	},
 }
 
-func TestPhoneLines(t *testing.T) {
-	s := mustSet(t, "all")
-	for _, l := range phoneLines.found {
-		i, j := strings.Index(l, "«"), strings.Index(l, "»")
-		want := l[i+len("«") : j]
-		line := strings.NewReplacer("«", "", "»", "").Replace(l)
-		fs := s.Find([]byte(line), nil)
-		if len(fs) != 1 || fs[0].Col != i+1 || fs[0].Len != len(want) || fs[0].Detector != "phone" {
-			t.Errorf("Find(%q) = %+v, want phone %q at col %d", line, fs, want, i+1)
-		}
-	}
-	for _, l := range phoneLines.clean {
-		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
-			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
-		}
-	}
-}
+func TestPhoneLines(t *testing.T) { checkLines(t, mustSet(t, "all"), phoneLines, "phone") }
 
 // credentialLines are lines whose credential value (marked by «») must be
 // found, and lines that hold none.
@@ -336,21 +309,7 @@ func TestSamples(t *testing.T) {
 }
 
 func TestCredentialLines(t *testing.T) {
-	s := mustSet(t, "credential")
-	for _, l := range credentialLines.found {
-		i, j := strings.Index(l, "«"), strings.Index(l, "»")
-		want := l[i+len("«") : j]
-		line := strings.NewReplacer("«", "", "»", "").Replace(l)
-		fs := s.Find([]byte(line), nil)
-		if len(fs) != 1 || fs[0].Col != i+1 || fs[0].Len != len(want) {
-			t.Errorf("Find(%q) = %+v, want %q at col %d", line, fs, want, i+1)
-		}
-	}
-	for _, l := range credentialLines.clean {
-		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
-			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
-		}
-	}
+	checkLines(t, mustSet(t, "credential"), credentialLines, "credential")
 }
 
 // TestSpecificWins guards overlap resolution: a token after "token=" is

@@ -137,20 +137,4 @@ var contextKeyLines = struct{ found, clean []string }{
 	},
 }
 
-func TestContextKeyLines(t *testing.T) {
-	s := mustSet(t)
-	for _, l := range contextKeyLines.found {
-		i, j := strings.Index(l, "«"), strings.Index(l, "»")
-		want := l[i+len("«") : j]
-		line := strings.NewReplacer("«", "", "»", "").Replace(l)
-		fs := s.Find([]byte(line), nil)
-		if len(fs) != 1 || fs[0].Col != i+1 || fs[0].Len != len(want) || !strings.HasSuffix(fs[0].Detector, "-key") {
-			t.Errorf("Find(%q) = %+v, want a vendor key %q at col %d", line, fs, want, i+1)
-		}
-	}
-	for _, l := range contextKeyLines.clean {
-		if fs := s.Find([]byte(l), nil); len(fs) != 0 {
-			t.Errorf("Find(%q) = %+v, want nothing", l, fs)
-		}
-	}
-}
+func TestContextKeyLines(t *testing.T) { checkLines(t, mustSet(t), contextKeyLines, "-key") }
