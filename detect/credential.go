@@ -154,7 +154,9 @@ func containsFold(v []byte, words [][]byte) bool {
 	var low [128]byte
 	n := copy(low[:], v)
 	for i := range n {
-		low[i] |= 0x20 * byte(btoi(isUpper(low[i])))
+		if isUpper(low[i]) {
+			low[i] += 'a' - 'A'
+		}
 	}
 	for _, w := range words {
 		if bytes.Contains(low[:n], w) {
@@ -162,13 +164,6 @@ func containsFold(v []byte, words [][]byte) bool {
 		}
 	}
 	return false
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // isCredentialByte is what an unquoted value may hold: anything printable

@@ -76,8 +76,6 @@ func mixed(v []byte, digit bool) bool {
 	return u && l && (d || !digit)
 }
 
-func isLetterOrDigitOrDash(b byte) bool { return isTokenByte(b) }
-
 // openAIMarker is base64 of "OpenAI", which OpenAI's keys carry.
 var openAIMarker = []byte("T3BlbkFJ")
 
