@@ -150,11 +150,14 @@ func (g *detectGen) model() string {
 	return []string{"llama-3-8b", "mistral-7b-v0.3", "bert-base-uncased", "resnet50", "gpt-neox-20b", "t5-v1_1-xl"}[g.r.IntN(6)]
 }
 
+// detectKinds are the kinds this corpus plants; the evaluation corpus of
+// detect_eval_test.go plants the others.
+var detectKinds = []string{"email", "card", "iban", "ssn", "phone", "ipv4", "ipv6", "mac", "jwt", "aws-key", "github-token",
+	"gitlab-token", "slack-token", "slack-webhook", "stripe-key", "google-api-key", "private-key", "credential"}
+
 // plant writes a line with one value of a randomly chosen kind, and labels it.
 func (g *detectGen) plant() {
-	kinds := []string{"email", "card", "iban", "ssn", "phone", "ipv4", "ipv6", "mac", "jwt", "aws-key", "github-token",
-		"gitlab-token", "slack-token", "slack-webhook", "stripe-key", "google-api-key", "private-key", "credential"}
-	kind := kinds[g.r.IntN(len(kinds))]
+	kind := detectKinds[g.r.IntN(len(detectKinds))]
 	if kind == "private-key" {
 		g.plantPEM()
 		return

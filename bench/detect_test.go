@@ -122,10 +122,11 @@ func TestDetectAccuracy(t *testing.T) {
 func detectCheckTargets(t testing.TB, set *detect.Set, scores map[string]*detectScore) {
 	for _, d := range set.Detectors() {
 		s := scores[d.Name()]
-		if s.tp+s.fn == 0 {
+		planted := slices.Contains(detectKinds, d.Name()) // the others: TestDetectEval
+		if planted && s.tp+s.fn == 0 {
 			t.Errorf("%s: nothing planted", d.Name())
 		}
-		if d.Confidence() == detect.High && (s.recall() < 1 || s.precision() < 0.99) {
+		if d.Confidence() == detect.High && (planted && s.recall() < 1 || s.precision() < 0.99) {
 			t.Errorf("%s: precision %.4f recall %.4f, want >= 0.99 and 1", d.Name(), s.precision(), s.recall())
 		}
 	}

@@ -18,9 +18,9 @@ package detect
 type automaton struct {
 	class    [256]uint8 // byte -> class; class 0 is "no literal uses this byte"
 	nclass   int
-	next     []int32 // state*nclass + class -> state
-	accept   int32   // states >= accept have outputs
-	outs     [][]int // state - accept -> pattern indexes ending here
+	next     []uint16 // state*nclass + class -> state (half the cache of int32)
+	accept   int32    // states >= accept have outputs
+	outs     [][]int  // state - accept -> pattern indexes ending here
 	pats     []string
 	patLen   []int
 	patCount int
@@ -155,11 +155,14 @@ func compile(pats []string) *automaton {
 		h := prefixHash(p[0], p[1], p[2])
 		a.prefix[h/64] |= 1 << (h % 64)
 	}
-	a.next = make([]int32, len(nodes)*a.nclass)
+	if len(nodes) > 1<<16 {
+		panic("detect: automaton too large")
+	}
+	a.next = make([]uint16, len(nodes)*a.nclass)
 	for old, nd := range nodes {
 		row := int(renum[old]) * a.nclass
 		for c := 0; c < a.nclass; c++ {
-			a.next[row+c] = renum[nd.edge[c]]
+			a.next[row+c] = uint16(renum[nd.edge[c]])
 		}
 	}
 	return a

@@ -6,23 +6,38 @@ import (
 )
 
 // credentialDetector finds the value of a credential written as key=value,
-// key: value or JSON "key": "value", where the key ends in password, passwd,
-// token, secret, api_key, apikey or api-key (any case: DB_PASSWORD,
-// client_secret, authToken). The value must pass an entropy floor and not
-// be a placeholder ("xxxx", "<token>", "${VAR}", "changeme", "***").
-// The finding covers the value only, so redaction keeps the key.
+// key: value or JSON "key": "value", where the key ends in one of the
+// literals below (any case: DB_PASSWORD, client_secret, authToken,
+// proxy_auth, AccessKey). The finding covers the value only, so redaction
+// keeps the key.
+//
+// The rule, decided from the keys and values of real ML output (Trainer
+// state, vLLM/TGI/OpenAI logprobs, tokenizer dumps, paginated APIs):
+//   - the value has 8 bytes or more (6 after a password key), passes an
+//     entropy floor and is not a placeholder (see placeholder: a value that
+//     merely contains a word such as "password" is not one);
+//   - after a password key anything else is a credential, a passphrase
+//     with spaces too;
+//   - after the other keys the value must look machine-made: a `token` whose
+//     value is a word or a fragment of text (`{"token": " photosynthesis"}`,
+//     "Ġthe", "▁Paris", "##ing", "bytes:\xe2\x80"), or a number (a count:
+//     num_tokens=6011820449486005), is not a credential;
+//   - a key that names a cursor (next_page_token, continuation_token,
+//     cursor_token) holds a position in a listing, not a credential.
 type credentialDetector struct{}
 
 func (credentialDetector) Name() string           { return "credential" }
 func (credentialDetector) Confidence() Confidence { return High }
 func (credentialDetector) literals() []string {
-	return []string{"password", "passwd", "token", "secret", "api_key", "apikey", "api-key"}
+	return []string{"password", "passwd", "_pw", "_pass", "passphrase", "token", "secret", "api_key", "apikey", "api-key",
+		"_auth", "accesskey", "access_key", "access-key", "private_key"}
 }
 func (credentialDetector) priority() int { return 2 }
 
 // Bounds of a credential value.
 const (
 	minCredential = 8
+	minPassword   = 6
 	maxCredential = 256
 	// minEntropy is the floor, in bits per byte, of a credential value's
 	// Shannon entropy: random secrets of 8+ characters sit well above it,
@@ -30,7 +45,19 @@ const (
 	minEntropy = 2.5
 )
 
-func (credentialDetector) extent(line []byte, _, end int) (int, int, bool) {
+// cursorWords in a key name mark a pagination cursor.
+var cursorWords = [][]byte{[]byte("page"), []byte("cursor"), []byte("continuation"), []byte("next"), []byte("sync")}
+
+func (credentialDetector) extent(line []byte, start, end int) (int, int, bool) {
+	lit := line[start:end]
+	password := false
+	for _, p := range []string{"password", "passwd", "_pw", "_pass", "passphrase"} {
+		password = password || bytes.EqualFold(lit, []byte(p))
+	}
+	// The key: word bytes around the literal. It must end with it.
+	if end < len(line) && isKeyByte(line[end]) {
+		return 0, 0, false
+	}
 	i := end
 	if i < len(line) && (line[i] == '"' || line[i] == '\'') {
 		i++
@@ -51,9 +78,10 @@ func (credentialDetector) extent(line []byte, _, end int) (int, int, bool) {
 	if i >= len(line) {
 		return 0, 0, false
 	}
+	var s, e int
 	if q := line[i]; q == '"' || q == '\'' || q == '`' {
-		s := i + 1
-		e := s
+		s = i + 1
+		e = s
 		for e < len(line) && e-s <= maxCredential && line[e] != q {
 			if line[e] == '\\' {
 				e++
@@ -63,11 +91,79 @@ func (credentialDetector) extent(line []byte, _, end int) (int, int, bool) {
 		if e >= len(line) || e-s > maxCredential {
 			return 0, 0, false
 		}
-		return s, e, true
+	} else {
+		s = i
+		e = span(line, s, maxCredential+1, isCredentialByte)
+		if e-s > maxCredential {
+			return 0, 0, false
+		}
 	}
-	s := i
-	e := span(line, s, maxCredential+1, isCredentialByte)
-	return s, e, e-s <= maxCredential
+	v := line[s:e]
+	if password {
+		return s, e, len(v) >= minPassword
+	}
+	if len(v) < minCredential || !machineMade(v) {
+		return 0, 0, false
+	}
+	ks := start
+	for ks > 0 && start-ks < 64 && isKeyByte(line[ks-1]) {
+		ks--
+	}
+	return s, e, !containsFold(line[ks:end], cursorWords)
+}
+
+func isKeyByte(b byte) bool { return isWord[b] || b == '-' || b == '.' }
+
+// machineMade reports whether a value after a token, secret or key name is
+// shaped like a generated credential rather than a word, a piece of text
+// or a count.
+func machineMade(v []byte) bool {
+	letters, digits, upperInside, other := 0, 0, 0, 0
+	for i, b := range v {
+		switch {
+		case b <= ' ' || b >= 0x7f || b == '\\':
+			return false // text, a tokenizer's "Ġ"/"▁", an escaped byte
+		case isDigit(b):
+			digits++
+		case isLower(b):
+			letters++
+		case isUpper(b):
+			letters++
+			if i > 0 {
+				upperInside++
+			}
+		default:
+			other++
+		}
+	}
+	if letters == 0 && other == 0 {
+		return false // a number
+	}
+	if digits == 0 && other == 0 && upperInside == 0 {
+		return false // a word: "photosynthesis", "Paris"
+	}
+	if digits == 0 && upperInside == 0 && (v[0] == '#' || bytes.HasPrefix(v, []byte("bytes:"))) {
+		return false // a WordPiece continuation, a byte token
+	}
+	return true
+}
+
+// containsFold reports whether v, ASCII case folded, contains one of words
+// (given in lower case).
+func containsFold(v []byte, words [][]byte) bool {
+	var low [128]byte
+	n := copy(low[:], v)
+	for i := range n {
+		if isUpper(low[i]) {
+			low[i] += 'a' - 'A'
+		}
+	}
+	for _, w := range words {
+		if bytes.Contains(low[:n], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // isCredentialByte is what an unquoted value may hold: anything printable
@@ -76,9 +172,10 @@ func isCredentialByte(b byte) bool {
 	return b > ' ' && b < 0x7f && b != ',' && b != ';' && b != '&' && b != '"' && b != '\'' && b != '}' && b != ']' && b != ')'
 }
 
-// Validate checks a credential value: length, no placeholder, entropy floor.
+// Validate checks a credential value: length, no control bytes, no
+// placeholder, entropy floor.
 func (credentialDetector) Validate(v []byte) bool {
-	if len(v) < minCredential || len(v) > maxCredential {
+	if len(v) < minPassword || len(v) > maxCredential {
 		return false
 	}
 	for _, b := range v {
@@ -106,36 +203,88 @@ func entropy(v []byte) float64 {
 	return h
 }
 
-// placeholderWords are values that stand for a secret without being one.
-var placeholderWords = [][]byte{
-	[]byte("changeme"), []byte("change_me"), []byte("password"), []byte("passw0rd"),
-	[]byte("redacted"), []byte("example"), []byte("placeholder"), []byte("your_"),
-	[]byte("your-"), []byte("dummy"), []byte("secret"), []byte("token"), []byte("null"),
-	[]byte("none"), []byte("undefined"), []byte("notset"), []byte("not_set"), []byte("masked"),
-	[]byte("hidden"), []byte("xxxx"), []byte("****"), []byte("...."), []byte("${"),
-	[]byte("{{"), []byte("%("), []byte("$("),
+// placeholderWords are values that stand for a secret without being one,
+// compared with the whole value, folded to lower case and stripped of
+// everything but letters and digits ("[REDACTED]", "<password>", "change-me").
+var placeholderWords = []string{
+	"changeme", "password", "passw0rd", "pass", "redacted", "example", "placeholder", "dummy", "secret", "token",
+	"null", "nil", "none", "undefined", "notset", "masked", "hidden", "removed", "omitted", "filtered",
+	"apikey", "secretkey", "accesskey", "yourkey", "mypassword", "test", "testing", "sample", "foobar",
 }
 
-// placeholder reports whether v is a stand-in rather than a secret: a known
-// word anywhere in it (any case), a template or environment reference
-// ($VAR, ${VAR}, {{ var }}, %(var)s, <token>), or a run of one repeated
-// character.
+// placeholderMarks anywhere in a value mark it as masked or elided.
+var placeholderMarks = [][]byte{[]byte("xxxx"), []byte("****"), []byte("....")}
+
+// placeholder reports whether v is a stand-in rather than a secret:
+//   - a template or environment reference: ${VAR}, $VAR (upper case, as
+//     environment variables are written), $(cmd), {{ var }}, %(var)s,
+//     <token> (from '<' to '>');
+//   - a masked value: three stars first, or a run of xxxx, **** or ....,
+//     or six of one character;
+//   - a stand-in word as the whole value: "changeme", "[REDACTED]", "None";
+//     one beginning "your" (your_api_key_here), or beginning or ending
+//     with "example", or holding "EXAMPLE" in capitals (AWS's documented
+//     AKIAIOSFODNN7EXAMPLE and wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY).
+//
+// A value that merely contains such a word is not a placeholder:
+// S3cr3tPassw0rd! is a password.
 func placeholder(v []byte) bool {
 	if len(v) == 0 {
 		return true
 	}
-	if v[0] == '$' || v[0] == '<' || v[0] == '*' {
-		return true
-	}
-	var low [maxCredential + 1]byte
-	n := copy(low[:], v)
-	for i := range n {
-		if isUpper(low[i]) {
-			low[i] += 'a' - 'A'
+	for _, p := range []string{"${", "$(", "{{", "%(", "***"} {
+		if bytes.HasPrefix(v, []byte(p)) {
+			return true
 		}
 	}
-	for _, w := range placeholderWords {
-		if bytes.Contains(low[:n], w) {
+	if v[0] == '<' && v[len(v)-1] == '>' {
+		return true
+	}
+	if v[0] == '$' && len(v) > 1 {
+		env := true
+		for _, b := range v[1:] {
+			if !isUpper(b) && !isDigit(b) && b != '_' {
+				env = false
+				break
+			}
+		}
+		if env {
+			return true
+		}
+	}
+	var low [maxCredential + 1]byte
+	n := 0
+	for _, b := range v {
+		if n == len(low) {
+			break
+		}
+		if isUpper(b) {
+			b += 'a' - 'A'
+		}
+		if isAlnum(b) {
+			low[n] = b
+			n++
+		}
+	}
+	w := low[:n]
+	for _, p := range placeholderWords {
+		if string(w) == p {
+			return true
+		}
+	}
+	if bytes.HasPrefix(w, []byte("your")) || bytes.HasPrefix(w, []byte("example")) || bytes.HasSuffix(w, []byte("example")) ||
+		bytes.Contains(v, []byte("EXAMPLE")) {
+		return true
+	}
+	var folded [maxCredential + 1]byte
+	m := copy(folded[:], v)
+	for i := range m {
+		if isUpper(folded[i]) {
+			folded[i] += 'a' - 'A'
+		}
+	}
+	for _, mark := range placeholderMarks {
+		if bytes.Contains(folded[:m], mark) {
 			return true
 		}
 	}

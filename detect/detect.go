@@ -1,44 +1,3 @@
-// Package detect finds personal data and secrets in log lines, so that a
-// public log line or a file of old logs holding customer data or a credential
-// is caught before it leaves the compliant boundary.
-//
-// A [Detector] names one kind of value (email, card, iban, ssn, phone, ipv4,
-// ipv6, mac, jwt, aws-key, github-token, gitlab-token, slack-token,
-// slack-webhook, stripe-key, google-api-key, private-key, credential) and holds
-// its exact validator. A [Set] finds candidates in one pass over a line and
-// no regular expression: a table of byte pairs, looked up twice for each
-// triple of bytes, says where something may start, then
-//
-//   - an Aho–Corasick automaton, case folded and started only where a
-//     three-byte prefix filter allows, finds the literals that begin a token
-//     or a credential key ("ghp_", "AKIA", "eyJ", "password", …);
-//   - byte classes find the other candidates: '@' for emails, a digit after
-//     a word boundary for cards, SSNs, phone numbers and IPv4 addresses, two
-//     capitals and two digits for IBANs, ':' and '-' between hex digits for
-//     MAC and IPv6 addresses.
-//
-// Each candidate is then decided by the detector's validator: the Luhn sum and
-// issuer ranges for cards, mod 97 and the country length table for IBANs, the
-// area/group/serial rules for SSNs, the CRC32 checksum of GitHub's token
-// format, a JSON header with "alg" for JWTs, an entropy floor and a placeholder
-// list for credentials after password=, token=, secret= and the like.
-//
-// Promises, each guarded by a test and a fuzz target:
-//   - a finding lies within its input, and its Line, Col and Offset point at
-//     the value's first byte;
-//   - a report never holds the full value: [Mask] keeps at most 4 trailing
-//     bytes, and no more than a third of a short value;
-//   - the filters only save work: a Set finds exactly what trying every
-//     detector at every position would find;
-//   - a [Scanner] reads line-aligned chunks, so a value never splits across
-//     two chunks, and its memory is bounded whatever the input (see
-//     [Scanner] for lines longer than [MaxLine]).
-//
-// Findings carry a [Confidence]: validated formats (cards, IBANs, SSNs,
-// emails, keys, tokens, private keys, credentials) are [High]; formats that
-// real logs also hold by chance (phone numbers, IP and MAC addresses) are
-// [Low]. [NewSet] with no names gives the high-confidence set, the one the
-// egress gate applies to public lines by default.
 package detect
 
 import (
@@ -111,6 +70,9 @@ var registry = []detector{
 	cardDetector{},
 	ibanDetector{},
 	ssnDetector{},
+	ninoDetector{},
+	codiceFiscaleDetector{},
+	dniDetector{},
 	phoneDetector{},
 	ipv4Detector{},
 	ipv6Detector{},
@@ -124,7 +86,29 @@ var registry = []detector{
 	stripeDetector{},
 	googleKeyDetector{},
 	privateKeyDetector{},
+	authorizationDetector{},
+	urlPasswordDetector{},
 	credentialDetector{},
+}
+
+func init() {
+	// The table-driven vendor formats go after the token detectors, before
+	// the generic ones.
+	var vendors []detector
+	for _, v := range vendorSpecs {
+		vendors = append(vendors, vendorDetector{v})
+	}
+	for _, c := range contextSpecs {
+		vendors = append(vendors, contextKeyDetector{c})
+	}
+	i := slices.IndexFunc(registry, func(d detector) bool { return d.Name() == "private-key" })
+	registry = slices.Insert(registry, i, vendors...)
+	var ids []detector
+	for _, w := range wordNumberSpecs {
+		ids = append(ids, wordNumberDetector{w})
+	}
+	i = slices.IndexFunc(registry, func(d detector) bool { return d.Name() == "phone" })
+	registry = slices.Insert(registry, i, ids...)
 }
 
 // Detectors returns every built-in detector.
@@ -165,13 +149,19 @@ type Set struct {
 	byPat  [][]int // pattern index -> indexes into dets
 	email  int     // index into dets, or -1
 	digits []int   // card, ssn, phone, ipv4 detectors present
-	iban   int
-	hexSep []int // mac, ipv6
-	plus   int   // phone, for "+1…" and "(555)…"
-	pem    int
-	ipv4   int
-	pairs  [1 << 16]uint8 // byte pair -> reasons it may be hot; see nextHot
-	before uint8          // flags of a pair's first byte that start a detector
+	// runs and sepRuns are bit sets of the lengths of a first run of
+	// digits that a digit detector of the set can start with: alone
+	// (runs), or followed by a separator and a digit (sepRuns).
+	runs, sepRuns uint32
+	iban          int
+	upper         []int // detectors a capital and another capital start: iban, uk-nino, it-cf
+	nie           int   // es-dni, which X, Y or Z and a digit start too
+	hexSep        []int // mac, ipv6
+	plus          int   // phone, for "+1…" and "(555)…"
+	pem           int
+	ipv4          int
+	pairs         [1 << 16]uint8 // byte pair -> reasons it may be hot; see nextHot
+	before        uint8          // flags of a pair's first byte that start a detector
 }
 
 // NewSet compiles the named detectors into a Set. With no names it returns
@@ -184,7 +174,7 @@ func NewSet(names ...string) (*Set, error) {
 	if len(names) == 1 && names[0] == "all" {
 		names = Names(Low)
 	}
-	s := &Set{email: -1, iban: -1, plus: -1, pem: -1, ipv4: -1}
+	s := &Set{email: -1, iban: -1, plus: -1, pem: -1, ipv4: -1, nie: -1}
 	var pats []string
 	for _, name := range names {
 		var d detector
@@ -213,16 +203,33 @@ func NewSet(names ...string) (*Set, error) {
 		switch d.(type) {
 		case emailDetector:
 			s.email = idx
-		case cardDetector, ssnDetector:
+		case cardDetector:
 			s.digits = append(s.digits, idx)
+			s.runs |= bitRange(12, 20) // bare 12–19 digits (20: too long, cut by the span)
+			s.sepRuns |= bitRange(4, 4) | bitRange(12, 20)
+		case ssnDetector:
+			s.digits = append(s.digits, idx)
+			s.runs |= bitRange(9, 9)
+			s.sepRuns |= bitRange(3, 3) | bitRange(9, 9)
+		case dniDetector:
+			s.digits = append(s.digits, idx)
+			s.nie = idx
+			s.runs |= bitRange(8, 8)
+			s.sepRuns |= bitRange(8, 8)
+		case ninoDetector, codiceFiscaleDetector:
+			s.upper = append(s.upper, idx)
 		case ipv4Detector:
 			s.digits = append(s.digits, idx)
 			s.ipv4 = idx
+			s.sepRuns |= bitRange(1, 3)
 		case phoneDetector:
 			s.digits = append(s.digits, idx)
 			s.plus = idx
+			s.runs |= bitRange(7, 15)
+			s.sepRuns |= bitRange(1, 15)
 		case ibanDetector:
 			s.iban = idx
+			s.upper = append(s.upper, idx)
 		case macDetector, ipv6Detector:
 			s.hexSep = append(s.hexSep, idx)
 		case privateKeyDetector:
@@ -233,6 +240,9 @@ func NewSet(names ...string) (*Set, error) {
 	s.buildHot()
 	return s, nil
 }
+
+// bitRange returns the bits lo to hi, inclusive.
+func bitRange(lo, hi int) uint32 { return (1<<(hi+1) - 1) &^ (1<<lo - 1) }
 
 // Detectors returns the detectors of the set.
 func (s *Set) Detectors() []Detector {

@@ -161,7 +161,7 @@ func (s *Set) literalsAt(line []byte, i int, ms []match) []match {
 	st := int32(0)
 	end := min(len(line), i+a.maxLen)
 	for j := i; j < end; j++ {
-		st = a.next[st*nc+int32(a.class[line[j]])]
+		st = int32(a.next[st*nc+int32(a.class[line[j]])])
 		n := int32(j - i + 1)
 		if a.depth[st] != n {
 			break
@@ -193,16 +193,10 @@ func (s *Set) classAt(line []byte, i int, ms []match) []match {
 		// so the many numbers of a log (steps, losses, sizes) cost one
 		// span each.
 		j := span(line, i, 20, isDigit)
-		if j-i < 13 && (j+1 >= len(line) || !isDigit(line[j+1])) {
-			break // a lone short number: a step, a loss, a size
-		}
-		// What digitShape asks of every digit detector at once: a first
-		// run of 13 digits or more (card), or of at most 4 followed by a
-		// separator. Floats ("56875.6") and dates stop here without a
-		// call per detector: digitShape's cost fell from 25 to 21 million
-		// instructions (cachegrind, as in hotAt).
-		if run := j - i; run < 13 && (run > 4 || j >= len(line) ||
-			line[j] != ' ' && line[j] != '-' && line[j] != '.') {
+		// The length of the first run of digits decides which detectors
+		// can match (see Set.runs): the many numbers of a log (steps,
+		// losses, sizes, floats, dates) cost one span and two tests.
+		if run := j - i; s.runs&(1<<run) == 0 && (s.sepRuns&(1<<run) == 0 || !groupSep(line, j)) {
 			break
 		}
 		for _, di := range s.digits {
@@ -215,9 +209,17 @@ func (s *Set) classAt(line []byte, i int, ms []match) []match {
 			ms = s.try(ms, line, s.email, i, i)
 		}
 	case f&fUpper != 0:
-		if s.iban >= 0 && i+3 < len(line) && (i == 0 || !isWord[line[i-1]]) &&
-			isUpper(line[i+1]) && isDigit(line[i+2]) && isDigit(line[i+3]) {
-			ms = s.try(ms, line, s.iban, i, i)
+		if i+1 >= len(line) || i > 0 && isWord[line[i-1]] {
+			break
+		}
+		if isUpper(line[i+1]) {
+			for _, di := range s.upper {
+				if upperShape(s.dets[di], line, i) {
+					ms = s.try(ms, line, di, i, i)
+				}
+			}
+		} else if s.nie >= 0 && line[i] >= 'X' && isDigit(line[i+1]) {
+			ms = s.try(ms, line, s.nie, i, i)
 		}
 	case f&(fColon|fDash) != 0:
 		for _, di := range s.hexSep {
@@ -293,11 +295,12 @@ func (s *Set) buildHot() {
 			if f0&fDigit != 0 && (s.ipv4 >= 0 || f1&fDigit != 0) {
 				set(byte(b0), byte(b1), rDigit<<4)
 			}
-			// An IBAN starts with two capitals.
-			if f1&fUpper != 0 && s.iban >= 0 && !isWord[b0] {
+			// An IBAN, a NINO, a codice fiscale start with two capitals;
+			// a NIE with X, Y or Z and a digit.
+			if f1&fUpper != 0 && (len(s.upper) > 0 || s.nie >= 0 && b1 >= 'X') && !isWord[b0] {
 				set(byte(b0), byte(b1), rUpper)
 			}
-			if f0&fUpper != 0 && f1&fUpper != 0 {
+			if f0&fUpper != 0 && (f1&fUpper != 0 && len(s.upper) > 0 || s.nie >= 0 && b0 >= 'X' && f1&fDigit != 0) {
 				set(byte(b0), byte(b1), rUpper<<4)
 			}
 		}
@@ -378,6 +381,29 @@ func span(line []byte, i, max int, ok func(byte) bool) int {
 	return j
 }
 
+// upperShape reports whether a detector can match a value starting with
+// two capitals at i, judging by the bytes after them: every line's "INFO"
+// or "WARN" stops here without a call to the detector.
+func upperShape(d detector, line []byte, i int) bool {
+	at := func(k int, ok func(byte) bool) bool { return i+k < len(line) && ok(line[i+k]) }
+	switch d.(type) {
+	case ibanDetector: // two check digits after the country code
+		return at(2, isDigit) && at(3, isDigit)
+	case ninoDetector: // QQ123456C or QQ 12 34 56 C
+		return at(2, isDigit) || i+3 < len(line) && line[i+2] == ' ' && isDigit(line[i+3])
+	case codiceFiscaleDetector: // six letters, then the year
+		return at(2, isUpper) && at(3, isUpper) && at(4, isUpper) && at(5, isUpper) && i+15 < len(line)
+	}
+	return true
+}
+
+// groupSep reports whether a digit group separator at line[j] is followed
+// by a digit.
+func groupSep(line []byte, j int) bool {
+	n := sepLen(line, j)
+	return n > 0 && j+n < len(line) && isDigit(line[j+n])
+}
+
 // digitShape reports whether a detector can match a number whose first run
 // of digits is line[i:j], judging by the run's length and what follows it:
 // dates, times and versions fail here without a call to the detector.
@@ -402,13 +428,22 @@ func digitShape(d detector, line []byte, i, j int) bool {
 	switch d.(type) {
 	case cardDetector:
 		// Bare, or grouped from a first group of four (4-4-4-4, 4-6-5).
-		return run >= 13 || (run == 4 && (next == ' ' || next == '-') && digitsAfter(4))
+		// A bare run must pass the Luhn sum and an issuer's range here,
+		// which nine in ten of a log's long numbers (sizes, ids, seeds)
+		// fail, before the detector looks for words naming a card.
+		if run >= 12 {
+			return run <= 19 && (sepLen(line, j) > 0 || bareCard(line[i:j]))
+		}
+		n := sepLen(line, j)
+		return run == 4 && n > 0 && j+n+4 <= len(line) && span(line, j+n, 4, isDigit) == j+n+4
 	case ssnDetector:
-		return run == 3 && (next == ' ' || next == '-') && digitsAfter(2) && j+3 < len(line) && line[j+3] == next
+		return run == 9 || run == 3 && (next == ' ' || next == '-') && digitsAfter(2) && j+3 < len(line) && line[j+3] == next
 	case phoneDetector:
-		return run == 3 && (next == '-' || next == '.') && digitsAfter(3) && j+4 < len(line) && line[j+4] == next
+		return run >= 7 && run <= 15 || run <= 5 && (next == ' ' || next == '-' || next == '.') && digitsAfter(2)
 	case ipv4Detector:
 		return run <= 3 && next == '.'
+	case dniDetector:
+		return run == 8 && (isUpper(next) || next == '-')
 	}
 	return true
 }

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -16,6 +17,7 @@ func addSeeds(f *testing.F) {
 		f.Add([]byte(l))
 	}
 	f.Add([]byte(scanLog))
+	addLineSeeds(f)
 }
 
 // FuzzValidate guards every validator (no panic on any input) and the mask
@@ -176,4 +178,121 @@ func FuzzFilters(f *testing.F) {
 		checkFilters(t, all, line)
 		checkFilters(t, def, line)
 	})
+}
+
+// addLineSeeds adds the lines of the context tests to a fuzz corpus.
+func addLineSeeds(f *testing.F) {
+	for _, tab := range []struct{ found, clean []string }{cardLines, idLines, phoneLines, contextKeyLines} {
+		for _, l := range append(append([]string{}, tab.found...), tab.clean...) {
+			f.Add([]byte(strings.NewReplacer("«", "", "»", "").Replace(l)))
+		}
+	}
+	for _, tc := range tripwireMisses {
+		f.Add([]byte(tc.line))
+	}
+	for _, l := range mlDecoys {
+		f.Add([]byte(l))
+	}
+}
+
+// FuzzCheckDigits guards the checksummed validators: a value built from
+// arbitrary digits, with its check computed as the format's specification
+// says, passes; and changing any one of its digits fails, since each of
+// these checks (Luhn, the BSN's elfproef, mod 97, mod 23, CRC32, Bech32)
+// detects every single substitution.
+func FuzzCheckDigits(f *testing.F) {
+	f.Add([]byte("4111111111111111"), uint8(3))
+	f.Add([]byte("0123456789abcdefghijklmnopqrstuvwxyz"), uint8(200))
+	f.Fuzz(func(t *testing.T, seed []byte, pos uint8) {
+		if len(seed) == 0 {
+			return
+		}
+		digit := func(i int) byte { return '0' + seed[i%len(seed)]%10 }
+		digits := func(n int) []byte {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = digit(i)
+			}
+			return b
+		}
+		type tc struct {
+			name string
+			d    Detector
+			v    []byte
+			at   []int // positions of digits that a substitution must break
+		}
+		var cases []tc
+		// A card: Visa, 16 digits, Luhn.
+		pan := append([]byte("4"), digits(14)...)
+		for c := byte('0'); c <= '9'; c++ {
+			if luhn(toDigits(append(append([]byte{}, pan...), c))) {
+				pan = append(pan, c)
+				break
+			}
+		}
+		cases = append(cases, tc{"card", cardDetector{}, []byte(string(pan[:4]) + " " + string(pan[4:8]) + " " + string(pan[8:12]) + " " + string(pan[12:])), nil})
+		// A BSN: eight digits and the ninth that makes the elfproef hold,
+		// when one does.
+		b := digits(8)
+		b[0] = '1'
+		sum := 0
+		for i := range 8 {
+			sum += int(b[i]-'0') * (9 - i)
+		}
+		if d9 := sum % 11; d9 <= 9 {
+			cases = append(cases, tc{"nl-bsn", wordNumberDetector{wordNumberSpecs[0]}, append(b, byte('0'+d9)), nil})
+		}
+		// A NIR: thirteen digits (sex 1, month 01) and the key.
+		n := append([]byte("1"), digits(12)...)
+		n[3], n[4] = '0', '1'
+		r := 0
+		for _, x := range n {
+			r = (r*10 + int(x-'0')) % 97
+		}
+		cases = append(cases, tc{"fr-nir", wordNumberDetector{wordNumberSpecs[1]}, fmt.Appendf(n, "%02d", 97-r), nil})
+		// A DNI: eight digits and the letter.
+		dn := digits(8)
+		dn[0] = '1'
+		v := 0
+		for _, x := range dn {
+			v = v*10 + int(x-'0')
+		}
+		cases = append(cases, tc{"es-dni", dniDetector{}, append(dn, "TRWAGMYFPDXBNJZSQVHLCKE"[v%23]), nil})
+		// A GitHub token: thirty base62 characters and their CRC32.
+		body := make([]byte, 30)
+		for i := range body {
+			body[i] = base62Digits[seed[i%len(seed)]%62]
+		}
+		cases = append(cases, tc{"github-token", githubDetector{}, append(append([]byte("ghp_"), body...), githubChecksum(body)...), nil})
+		for _, c := range cases {
+			if !c.d.Validate(c.v) {
+				t.Fatalf("%s: Validate(%q) = false for a value with its check", c.name, c.v)
+			}
+			// Substitute one digit (or base62 character) at pos.
+			var at []int
+			for i, x := range c.v {
+				if isDigit(x) || c.name == "github-token" && i >= 4 && isAlnum(x) {
+					at = append(at, i)
+				}
+			}
+			i := at[int(pos)%len(at)]
+			w := append([]byte{}, c.v...)
+			if isDigit(w[i]) {
+				w[i] = '0' + (w[i]-'0'+1+seed[0]%9)%10
+			} else {
+				w[i] = base62Digits[(strings.IndexByte(base62Digits, w[i])+1+int(seed[0]%61))%62]
+			}
+			if c.d.Validate(w) {
+				t.Fatalf("%s: Validate(%q) = true after a substitution at %d of %q", c.name, w, i, c.v)
+			}
+		}
+	})
+}
+
+func toDigits(v []byte) []byte {
+	out := make([]byte, len(v))
+	for i, b := range v {
+		out[i] = b - '0'
+	}
+	return out
 }

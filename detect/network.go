@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"net/netip"
+	"strings"
 )
 
 // ipv4Detector finds dotted-quad IPv4 addresses (four decimal octets, no
@@ -33,10 +34,48 @@ func (ipv4Detector) extent(line []byte, start, _ int) (int, int, bool) {
 	// 1.2.3.4.5 and 1.2.3.4-rc are versions, not addresses; so is the value
 	// of a key named like a version (cudnn=8.9.2.26, driver_version: …).
 	if !boundaryAfter(line, i) || (i+1 < len(line) && (line[i] == '.' || line[i] == '-') && isAlnum(line[i+1])) ||
-		keyEndsWith(line, start, versionKeySuffixes) {
+		keyEndsWith(line, start, versionKeySuffixes) || versionPin(line, start) {
 		return 0, 0, false
 	}
 	return start, i, true
+}
+
+// keyEndsWith reports whether the value at start follows a key (key=…,
+// key: …, "key": "…") whose name, in lower case, ends with one of suffixes.
+func keyEndsWith(line []byte, start int, suffixes []string) bool {
+	i := start
+	skip := func(set string) {
+		for i > 0 && strings.IndexByte(set, line[i-1]) >= 0 {
+			i--
+		}
+	}
+	skip(`"' `)
+	if i == 0 || (line[i-1] != '=' && line[i-1] != ':') {
+		return false
+	}
+	i--
+	skip(`"' `)
+	e := i
+	for i > 0 && e-i < 64 && (isAlnum(line[i-1]) || line[i-1] == '_' || line[i-1] == '-' || line[i-1] == '.') {
+		i--
+	}
+	key := strings.ToLower(string(line[i:e]))
+	for _, s := range suffixes {
+		if strings.HasSuffix(key, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// versionPin reports whether the value at start follows a version
+// specifier (PEP 440 / pip freeze: nvidia-cudnn-cu12==9.1.0.70, ~=, >=, <=,
+// !=, ===) or a 'v' (v1.2.3.4).
+func versionPin(line []byte, start int) bool {
+	if start >= 2 && line[start-1] == '=' && strings.IndexByte("=~<>!", line[start-2]) >= 0 {
+		return true
+	}
+	return start >= 1 && (line[start-1] == 'v' || line[start-1] == 'V')
 }
 
 var versionKeySuffixes = []string{"version", "ver", "cudnn", "driver", "build", "release", "tag", "rev"}

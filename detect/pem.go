@@ -3,7 +3,9 @@ package detect
 import "bytes"
 
 // privateKeyDetector finds PEM private-key blocks (RFC 7468): a line
-// "-----BEGIN … PRIVATE KEY-----" (PKCS #8, RSA, EC, DSA, OPENSSH, ENCRYPTED).
+// "-----BEGIN … PRIVATE KEY-----" (PKCS #8, RSA, EC, DSA, OPENSSH, ENCRYPTED,
+// SSH2), and OpenPGP's "-----BEGIN PGP PRIVATE KEY BLOCK-----" (RFC 4880
+// §6.2).
 // When the block's END line is on the same line (a key printed with escaped
 // newlines) the finding runs to it; otherwise a Scanner reports every line up
 // to the END line as part of the block.
@@ -17,8 +19,34 @@ func (privateKeyDetector) priority() int          { return 3 }
 var (
 	pemBegin = []byte("-----BEGIN ")
 	pemEnd   = []byte("-----END ")
-	pemKey   = []byte("PRIVATE KEY-----")
+	pemKey   = []byte("PRIVATE KEY")
 )
+
+// keyEnd returns the length of "-----" or " BLOCK-----" at the start of b,
+// which ends a private-key label, or 0.
+func keyEnd(b []byte) int {
+	if bytes.HasPrefix(b, []byte("-----")) {
+		return 5
+	}
+	if bytes.HasPrefix(b, []byte(" BLOCK-----")) {
+		return 11
+	}
+	return 0
+}
+
+// labelEnd finds "PRIVATE KEY" and its ending within the first max bytes of
+// b: the end of the label, or -1.
+func labelEnd(b []byte, max int) int {
+	i := bytes.Index(b[:min(len(b), max+len(pemKey)+11)], pemKey)
+	if i < 0 {
+		return -1
+	}
+	n := keyEnd(b[i+len(pemKey):])
+	if n == 0 {
+		return -1
+	}
+	return i + len(pemKey) + n
+}
 
 // maxPEM bounds the search for a block's END line within one line.
 const maxPEM = 16 << 10
@@ -29,16 +57,16 @@ func (privateKeyDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if !bytes.Equal(line[start:end], pemBegin) {
 		return 0, 0, false
 	}
-	i := bytes.Index(line[end:min(len(line), end+40+len(pemKey))], pemKey)
+	i := labelEnd(line[end:], 40)
 	if i < 0 {
 		return 0, 0, false
 	}
-	e := end + i + len(pemKey)
+	e := end + i
 	limit := min(len(line), start+maxPEM)
 	if i := bytes.Index(line[e:limit], pemEnd); i >= 0 {
 		j := e + i + len(pemEnd)
-		if k := bytes.Index(line[j:limit], pemKey); k >= 0 && k <= 40 {
-			return start, j + k + len(pemKey), true
+		if k := labelEnd(line[j:limit], 40); k >= 0 {
+			return start, j + k, true
 		}
 	}
 	return start, e, true
@@ -52,7 +80,7 @@ func (privateKeyDetector) Validate(v []byte) bool {
 		return false
 	}
 	i := bytes.Index(rest, pemKey)
-	if i < 0 || i > 40 {
+	if i < 0 || i > 40 || keyEnd(rest[i+len(pemKey):]) == 0 {
 		return false
 	}
 	label := rest[:i]

@@ -170,8 +170,8 @@ func (sc *Scanner) pemBody(line []byte) int {
 	e := -1
 	if i := bytes.Index(trimmed, pemEnd); i >= 0 {
 		e = len(trimmed)
-		if k := bytes.Index(trimmed[i:], pemKey); k >= 0 {
-			e = i + k + len(pemKey)
+		if k := labelEnd(trimmed[i:], 60); k >= 0 {
+			e = i + k
 		}
 		sc.inPEM = 0
 	} else if len(trimmed) == 0 || pemBodyLine(trimmed) {

@@ -131,7 +131,7 @@ func TestScannerLongLine(t *testing.T) {
 		line.WriteString(value)
 		line.WriteString(" ")
 	}
-	line.WriteString("tail\nnext 4111111111111111\n")
+	line.WriteString("tail\ncard 4111111111111111\n")
 	in := line.Bytes()
 	got := scanAll(t, s, bytes.NewReader(in), window)
 	if !bytes.Equal(got.segs, in) {

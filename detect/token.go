@@ -24,21 +24,34 @@ func tokenExtent(line []byte, start, end, max int, ok func(byte) bool) (int, int
 	return start, e, true
 }
 
-// awsKeyDetector finds AWS access key IDs: AKIA (long-term) or ASIA
-// (temporary) and 16 characters of the base32 alphabet A–Z, 2–7.
+// awsKeyDetector finds AWS access key IDs and the other unique IDs of IAM:
+// a four-letter prefix naming the kind (AKIA long-term and ASIA temporary
+// access keys, ABIA STS service bearer tokens, ACCA context-specific
+// credentials, AGPA groups, AIDA users, AROA roles, AIPA instance
+// profiles, ANPA/ANVA managed policies, APKA public keys, and the older
+// A3T + one character) and 16 characters of the base32 alphabet A–Z, 2–7.
 type awsKeyDetector struct{}
+
+var awsKeyPrefixes = []string{"AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA", "A3T"}
 
 func (awsKeyDetector) Name() string           { return "aws-key" }
 func (awsKeyDetector) Confidence() Confidence { return High }
-func (awsKeyDetector) literals() []string     { return []string{"AKIA", "ASIA"} }
+func (awsKeyDetector) literals() []string     { return awsKeyPrefixes }
 func (awsKeyDetector) priority() int          { return 3 }
 
 func (awsKeyDetector) extent(line []byte, start, end int) (int, int, bool) {
-	return tokenExtent(line, start, end, 16, isAlnum)
+	return tokenExtent(line, start, start+4, 16, isAlnum)
 }
 
 func (awsKeyDetector) Validate(v []byte) bool {
-	if len(v) != 20 || !(bytes.HasPrefix(v, []byte("AKIA")) || bytes.HasPrefix(v, []byte("ASIA"))) {
+	if len(v) != 20 {
+		return false
+	}
+	known := false
+	for _, p := range awsKeyPrefixes {
+		known = known || bytes.HasPrefix(v, []byte(p))
+	}
+	if !known || !isUpper(v[3]) && !isDigit(v[3]) {
 		return false
 	}
 	for _, b := range v[4:] {
@@ -108,13 +121,19 @@ func githubChecksum(body []byte) []byte {
 	return out[:]
 }
 
-// gitlabDetector finds GitLab personal access tokens: glpat- and at least
-// 20 characters of [0-9A-Za-z_-] (newer tokens are longer and dotted).
+// gitlabDetector finds GitLab tokens: a prefix naming the kind (glpat-
+// personal, gldt- deploy, glrt- runner, glptt- pipeline trigger, glft-
+// feed, glimt- incoming mail, glagent- agent, gloas- OAuth application
+// secret, glcbt- CI job, glsoat- SCIM, glffct- feature flags, GR1348941
+// runner registration) and at least 20 characters of [0-9A-Za-z_-]
+// (routable tokens are longer and dotted).
 type gitlabDetector struct{}
+
+var gitlabPrefixes = []string{"glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glimt-", "glagent-", "gloas-", "glcbt-", "glsoat-", "glffct-", "GR1348941"}
 
 func (gitlabDetector) Name() string           { return "gitlab-token" }
 func (gitlabDetector) Confidence() Confidence { return High }
-func (gitlabDetector) literals() []string     { return []string{"glpat-"} }
+func (gitlabDetector) literals() []string     { return gitlabPrefixes }
 func (gitlabDetector) priority() int          { return 3 }
 
 func isGitlabByte(b byte) bool { return isTokenByte(b) || b == '.' }
@@ -128,8 +147,13 @@ func (gitlabDetector) extent(line []byte, start, end int) (int, int, bool) {
 }
 
 func (gitlabDetector) Validate(v []byte) bool {
-	rest, ok := bytes.CutPrefix(v, []byte("glpat-"))
-	if !ok || len(rest) < 20 || len(rest) > 200 || rest[len(rest)-1] == '.' {
+	var rest []byte
+	for _, p := range gitlabPrefixes {
+		if r, ok := bytes.CutPrefix(v, []byte(p)); ok {
+			rest = r
+		}
+	}
+	if len(rest) < 20 || len(rest) > 200 || rest[len(rest)-1] == '.' {
 		return false
 	}
 	for _, b := range rest {
@@ -148,17 +172,24 @@ type slackTokenDetector struct{}
 func (slackTokenDetector) Name() string           { return "slack-token" }
 func (slackTokenDetector) Confidence() Confidence { return High }
 func (slackTokenDetector) literals() []string {
-	return []string{"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xapp-"}
+	return []string{"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxo-", "xapp-", "xoxe.xox"}
 }
 func (slackTokenDetector) priority() int { return 3 }
 
 func isSlackByte(b byte) bool { return isAlnum(b) || b == '-' }
 
 func (slackTokenDetector) extent(line []byte, start, end int) (int, int, bool) {
+	if line[start+4] == '.' { // xoxe.xoxp-…: a rotating token's access token
+		end = start + 5
+	}
+	if line[start+4] == '-' && start >= 5 && string(line[start-5:start]) == "xoxe." {
+		return 0, 0, false // found from its "xoxe." prefix
+	}
 	return tokenExtent(line, start, end, 250, isSlackByte)
 }
 
 func (slackTokenDetector) Validate(v []byte) bool {
+	v = bytes.TrimPrefix(v, []byte("xoxe."))
 	if len(v) < 5+20 || len(v) > 255 || v[0] != 'x' || v[4] != '-' {
 		return false
 	}
@@ -179,58 +210,88 @@ func (slackTokenDetector) Validate(v []byte) bool {
 	return true
 }
 
-// slackWebhookDetector finds Slack incoming-webhook URLs:
-// https://hooks.slack.com/services/T…/B…/secret.
+// slackWebhookDetector finds Slack webhook URLs:
+// https://hooks.slack.com/services/T…/B…/secret (incoming webhooks), and
+// …/workflows/T…/A…/id/secret and …/triggers/T…/id/secret (Workflow
+// Builder), with or without the scheme.
 type slackWebhookDetector struct{}
+
+var slackHookPaths = []string{"hooks.slack.com/services/", "hooks.slack.com/workflows/", "hooks.slack.com/triggers/"}
 
 func (slackWebhookDetector) Name() string           { return "slack-webhook" }
 func (slackWebhookDetector) Confidence() Confidence { return High }
-func (slackWebhookDetector) literals() []string     { return []string{"hooks.slack.com/services/"} }
+func (slackWebhookDetector) literals() []string     { return slackHookPaths }
 func (slackWebhookDetector) priority() int          { return 3 }
 
 func isWebhookByte(b byte) bool { return isAlnum(b) || b == '/' }
 
 func (slackWebhookDetector) extent(line []byte, start, end int) (int, int, bool) {
 	s := start
-	if p := []byte("https://"); s >= len(p) && bytes.Equal(line[s-len(p):s], p) {
-		s -= len(p)
+	for _, p := range [][]byte{[]byte("https://"), []byte("http://")} {
+		if s >= len(p) && bytes.Equal(line[s-len(p):s], p) {
+			s -= len(p)
+			break
+		}
 	}
-	e := span(line, end, 120, isWebhookByte)
+	e := span(line, end, 160, isWebhookByte)
+	for e > end && line[e-1] == '/' {
+		e--
+	}
 	return s, e, true
 }
 
+// Validate checks the path: a workspace id (T and 8 or more capitals or
+// digits), then for services a B… id and a secret of 16 or more base62,
+// for workflows and triggers ids and a secret of 16 or more.
 func (slackWebhookDetector) Validate(v []byte) bool {
-	v = bytes.TrimPrefix(v, []byte("https://"))
-	rest, ok := bytes.CutPrefix(v, []byte("hooks.slack.com/services/"))
-	if !ok {
+	v = bytes.TrimPrefix(bytes.TrimPrefix(v, []byte("https://")), []byte("http://"))
+	var rest []byte
+	kind := -1
+	for i, p := range slackHookPaths {
+		if r, ok := bytes.CutPrefix(v, []byte(p)); ok {
+			rest, kind = r, i
+		}
+	}
+	if kind < 0 {
 		return false
 	}
 	parts := bytes.Split(rest, []byte("/"))
-	if len(parts) != 3 || len(parts[0]) < 9 || parts[0][0] != 'T' || len(parts[1]) < 9 || parts[1][0] != 'B' || len(parts[2]) < 20 {
+	if len(parts) < 3 || len(parts) > 4 || len(parts[0]) < 9 || parts[0][0] != 'T' || kind == 0 && (len(parts) != 3 || len(parts[1]) < 8 || parts[1][0] != 'B') {
 		return false
 	}
-	for _, p := range parts[:2] {
+	for _, p := range parts[:len(parts)-1] {
+		if len(p) == 0 {
+			return false
+		}
 		for _, b := range p {
 			if !isUpper(b) && !isDigit(b) {
 				return false
 			}
 		}
 	}
-	for _, b := range parts[2] {
+	secret := parts[len(parts)-1]
+	if len(secret) < 16 {
+		return false
+	}
+	for _, b := range secret {
 		if !isAlnum(b) {
 			return false
 		}
 	}
-	return !placeholder(parts[2])
+	return !placeholder(secret)
 }
 
-// stripeDetector finds Stripe live secret and restricted keys: sk_live_ or
-// rk_live_ and at least 24 base62 characters.
+// stripeDetector finds Stripe secret and restricted keys, live and test
+// (sk_live_, rk_live_, sk_test_, rk_test_), and webhook signing secrets
+// (whsec_): the prefix and at least 24 base62 characters. Test keys are
+// secrets too: they read and write a test account's data.
 type stripeDetector struct{}
+
+var stripePrefixes = []string{"sk_live_", "rk_live_", "sk_test_", "rk_test_", "whsec_"}
 
 func (stripeDetector) Name() string           { return "stripe-key" }
 func (stripeDetector) Confidence() Confidence { return High }
-func (stripeDetector) literals() []string     { return []string{"sk_live_", "rk_live_"} }
+func (stripeDetector) literals() []string     { return stripePrefixes }
 func (stripeDetector) priority() int          { return 3 }
 
 func (stripeDetector) extent(line []byte, start, end int) (int, int, bool) {
@@ -238,15 +299,21 @@ func (stripeDetector) extent(line []byte, start, end int) (int, int, bool) {
 }
 
 func (stripeDetector) Validate(v []byte) bool {
-	if len(v) < 8+24 || len(v) > 255 || !(bytes.HasPrefix(v, []byte("sk_live_")) || bytes.HasPrefix(v, []byte("rk_live_"))) {
+	var rest []byte
+	for _, p := range stripePrefixes {
+		if r, ok := bytes.CutPrefix(v, []byte(p)); ok {
+			rest = r
+		}
+	}
+	if len(rest) < 24 || len(v) > 255 {
 		return false
 	}
-	for _, b := range v[8:] {
+	for _, b := range rest {
 		if !isBase62(b) {
 			return false
 		}
 	}
-	return !placeholder(v[8:])
+	return !placeholder(rest)
 }
 
 // googleKeyDetector finds Google API keys: AIza and 35 characters of
