@@ -98,7 +98,7 @@ func severity(line []byte) level {
 		return levelWord(line[i+len(`"level":"`):])
 	}
 	rest := line
-	for w := 0; w < 4 && len(rest) > 0; w++ {
+	for w := 0; w < 6 && len(rest) > 0; w++ {
 		rest = bytes.TrimLeft(rest, " \t:[]|-")
 		end := bytes.IndexAny(rest, " \t:[]|")
 		if end < 0 {
@@ -185,7 +185,7 @@ func dialSyslog(ctx context.Context, d *Destination, h header, confirmAfter time
 	go c.watch()
 	select {
 	case <-c.dead:
-		return nil, fmt.Errorf("%s refused the connection: %w", d.addr, c.broken())
+		return nil, fmt.Errorf("%s closed the connection after the handshake: it refuses our client certificate or its name (%w)", d.addr, c.broken())
 	case <-time.After(probe):
 	case <-ctx.Done():
 		c.c.Close()
