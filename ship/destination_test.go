@@ -82,13 +82,13 @@ func TestSyslogFrame(t *testing.T) {
 
 func TestSeverity(t *testing.T) {
 	for line, want := range map[string]string{
-		"SystemLog: time=2026 level=WARN msg=slow":            "WARN",
+		"SystemLog: time=2026 level=WARN msg=slow":             "WARN",
 		`SystemLog: {"time":"x","level":"ERROR","msg":"boom"}`: "ERROR",
-		"SystemLog: ERROR:root:failed to load":                "ERROR",
-		"SystemLog: [debug] cache warm":                       "DEBUG",
-		"SystemLog: 2026-12-05 12:00:00 CRITICAL disk full":   "FATAL",
-		"SystemLog: epoch 3 loss 0.12":                        "INFO",
-		"SystemLog: conflog run: exit=0 passed=3":             "INFO",
+		"SystemLog: ERROR:root:failed to load":                 "ERROR",
+		"SystemLog: [debug] cache warm":                        "DEBUG",
+		"SystemLog: 2026-12-05 12:00:00 CRITICAL disk full":    "FATAL",
+		"SystemLog: epoch 3 loss 0.12":                         "INFO",
+		"SystemLog: conflog run: exit=0 passed=3":              "INFO",
 	} {
 		if got := severity([]byte(line)).text; got != want {
 			t.Errorf("%q: severity %s, want %s", line, got, want)
