@@ -10,36 +10,38 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/conflog/conflog/internal/rsyslogtest"
 )
 
 // TestParseDestinationChecksFilesFirst: every bad certificate or key is
 // refused when the URL is parsed, before any job starts, with a reason.
 func TestParseDestinationChecksFilesFirst(t *testing.T) {
 	dir := t.TempDir()
-	ca := newTestCA(t, dir, "ca")
-	good, goodKey := ca.issue(t, "good", certOpts{usage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-	_, openKey := ca.issue(t, "open", certOpts{keyMode: 0o640})
+	ca := rsyslogtest.NewCA(t, dir, "ca")
+	good, goodKey := ca.Issue(t, "good", rsyslogtest.CertOpts{Usage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	_, openKey := ca.Issue(t, "open", rsyslogtest.CertOpts{KeyMode: 0o640})
 	openCert := filepath.Join(dir, "open.pem")
-	expired, expiredKey := ca.issue(t, "expired", certOpts{notAfter: time.Now().Add(-time.Minute)})
-	server, serverKey := ca.issue(t, "server", certOpts{usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	expired, expiredKey := ca.Issue(t, "expired", rsyslogtest.CertOpts{NotAfter: time.Now().Add(-time.Minute)})
+	server, serverKey := ca.Issue(t, "server", rsyslogtest.CertOpts{Usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
 	notCert := filepath.Join(dir, "not-a-cert.pem")
 	os.WriteFile(notCert, []byte("not a certificate"), 0o644)
 
 	u := func(q string) string { return "syslog+tls://logs.example:6514?" + q }
 	for _, tc := range []struct{ url, want string }{
-		{u("ca=" + ca.file + "&cert=" + good + "&key=" + goodKey), ""},
-		{u("ca=" + ca.file), ""},
-		{u("ca=" + ca.file + "&cert=" + openCert + "&key=" + openKey), "mode 0640 lets others read it"},
-		{u("ca=" + ca.file + "&cert=" + expired + "&key=" + expiredKey), "expired on"},
-		{u("ca=" + ca.file + "&cert=" + server + "&key=" + serverKey), "not for client authentication"},
-		{u("ca=" + ca.file + "&cert=" + good), "go together"},
+		{u("ca=" + ca.File + "&cert=" + good + "&key=" + goodKey), ""},
+		{u("ca=" + ca.File), ""},
+		{u("ca=" + ca.File + "&cert=" + openCert + "&key=" + openKey), "mode 0640 lets others read it"},
+		{u("ca=" + ca.File + "&cert=" + expired + "&key=" + expiredKey), "expired on"},
+		{u("ca=" + ca.File + "&cert=" + server + "&key=" + serverKey), "not for client authentication"},
+		{u("ca=" + ca.File + "&cert=" + good), "go together"},
 		{u(""), "no CA file"},
 		{u("ca=" + notCert), "no PEM certificate"},
 		{u("ca=" + filepath.Join(dir, "missing.pem")), "no such file"},
-		{u("ca=" + ca.file + "&cert=" + good + "&key=" + serverKey), "private key does not match"},
-		{u("ca=" + ca.file + "&token=x"), `unknown parameter "token"`},
-		{"syslog://logs.example:514?ca=" + ca.file, `scheme "syslog"`},
-		{"syslog+tls://logs.example?ca=" + ca.file, "want HOST:PORT"},
+		{u("ca=" + ca.File + "&cert=" + good + "&key=" + serverKey), "private key does not match"},
+		{u("ca=" + ca.File + "&token=x"), `unknown parameter "token"`},
+		{"syslog://logs.example:514?ca=" + ca.File, `scheme "syslog"`},
+		{"syslog+tls://logs.example?ca=" + ca.File, "want HOST:PORT"},
 	} {
 		_, err := ParseDestination(tc.url)
 		switch {
@@ -55,13 +57,13 @@ func TestParseDestinationChecksFilesFirst(t *testing.T) {
 // files absolutely, so conflog ship --resume finds them from anywhere.
 func TestParseDestinationMakesPathsAbsolute(t *testing.T) {
 	dir := t.TempDir()
-	ca := newTestCA(t, dir, "ca")
+	ca := rsyslogtest.NewCA(t, dir, "ca")
 	t.Chdir(dir)
 	d, err := ParseDestination("syslog+tls://127.0.0.1:6514?ca=ca.pem")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "syslog+tls://127.0.0.1:6514?ca=" + strings.ReplaceAll(ca.file, "/", "%2F"); d.String() != want {
+	if want := "syslog+tls://127.0.0.1:6514?ca=" + strings.ReplaceAll(ca.File, "/", "%2F"); d.String() != want {
 		t.Errorf("canonical URL %s, want %s", d, want)
 	}
 	if d.Name() != "syslog+tls://127.0.0.1:6514" {
@@ -112,8 +114,8 @@ func FuzzWriteQueuesOnlyPublic(f *testing.F) {
 	f.Add([]byte("SystemLog: a\nprivate\nSystemLog: b"))
 	f.Add([]byte("\nSystemLog:\n\nSystemLo"))
 	f.Add([]byte(" SystemLog: x\r\nSystemLog:\x00\n"))
-	ca := newTestCA(f, f.TempDir(), "ca")
-	d, err := ParseDestination("syslog+tls://127.0.0.1:1?ca=" + ca.file)
+	ca := rsyslogtest.NewCA(f, f.TempDir(), "ca")
+	d, err := ParseDestination("syslog+tls://127.0.0.1:1?ca=" + ca.File)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -156,9 +158,9 @@ func FuzzWriteQueuesOnlyPublic(f *testing.F) {
 // TestSenderChecksThePrefixAgain: a line without the prefix that found its
 // way into the queue's files is not sent.
 func TestSenderChecksThePrefixAgain(t *testing.T) {
-	p := newPKI(t)
-	r := startRsyslog(t, p)
-	d, err := ParseDestination(r.url(p, p.clientCert, p.clientKey))
+	p := rsyslogtest.NewPKI(t)
+	r := rsyslogtest.Start(t, p)
+	d, err := ParseDestination(r.URL(p, p.ClientCert, p.ClientKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +178,7 @@ func TestSenderChecksThePrefixAgain(t *testing.T) {
 	if err := s.Close(10 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	got := r.waitReceived(t, 2)
+	got := r.WaitReceived(t, 2)
 	if fmt.Sprint(got) != "map[1:SystemLog: one 3:SystemLog: three]" || s.refused.Load() != 1 {
 		t.Errorf("received %v, refused %d", got, s.refused.Load())
 	}

@@ -1,188 +1,28 @@
 package ship
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/x509"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/conflog/conflog/internal/rsyslogtest"
 )
 
 // These tests drive a real rsyslog (Debian's rsyslog and rsyslog-gnutls,
 // installed by .ci/run) on 127.0.0.1, with certificates made by the test.
 
-// rsyslog is one rsyslogd process receiving RFC 5425 with mutual TLS.
-type rsyslog struct {
-	t    testing.TB
-	dir  string
-	port int
-	conf string
-	out  string // what it received: "SD MSG" per line
-	cmd  *exec.Cmd
-}
-
-// pki is the certificates of a test: the server's, a permitted client's.
-type pki struct {
-	dir                   string
-	ca                    *testCA
-	serverCert, serverKey string
-	clientCert, clientKey string
-}
-
-const permittedClient = "client.conflog.test"
-
-func newPKI(t testing.TB) *pki {
-	dir := t.TempDir()
-	p := &pki{dir: dir, ca: newTestCA(t, dir, "ca")}
-	p.serverCert, p.serverKey = p.ca.issue(t, "localhost", certOpts{usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, ipAddress: true})
-	p.clientCert, p.clientKey = p.ca.issue(t, permittedClient, certOpts{usage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-	return p
-}
-
-func startRsyslog(t testing.TB, p *pki) *rsyslog {
-	t.Helper()
-	if _, err := exec.LookPath("rsyslogd"); err != nil {
-		t.Fatalf("rsyslogd not found: install Debian's rsyslog and rsyslog-gnutls (.ci/run does)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	r := &rsyslog{t: t, dir: dir, port: port, conf: filepath.Join(dir, "rsyslog.conf"), out: filepath.Join(dir, "out.log")}
-	conf := fmt.Sprintf(`global(workDirectory=%[1]q maxMessageSize="64k"
-  defaultNetstreamDriver="gtls"
-  defaultNetstreamDriverCAFile=%[2]q
-  defaultNetstreamDriverCertFile=%[3]q
-  defaultNetstreamDriverKeyFile=%[4]q)
-module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1"
-  streamDriver.authMode="x509/name" permittedPeer=[%[5]q])
-input(type="imtcp" address="127.0.0.1" port="%[6]d")
-template(name="sdmsg" type="string" string="%%structured-data%% %%msg%%\n")
-action(type="omfile" file=%[7]q template="sdmsg")
-`, dir, p.ca.file, p.serverCert, p.serverKey, permittedClient, port, r.out)
-	if err := os.WriteFile(r.conf, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("rsyslogd", "-N1", "-f", r.conf).CombinedOutput(); err != nil {
-		t.Fatalf("rsyslogd -N1: %v\n%s", err, out)
-	}
-	r.start()
-	t.Cleanup(func() {
-		r.stop()
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "rsyslogd.log"))
-			t.Logf("rsyslogd's messages:\n%s", b)
-		}
-	})
-	return r
-}
-
-func (r *rsyslog) start() {
-	r.t.Helper()
-	r.cmd = exec.Command("rsyslogd", "-n", "-f", r.conf, "-i", filepath.Join(r.dir, "pid"))
-	// Its complaints (the readiness probe's bare TCP connection, refused
-	// clients) are shown only when a test fails.
-	log, err := os.OpenFile(filepath.Join(r.dir, "rsyslogd.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer log.Close()
-	r.cmd.Stdout, r.cmd.Stderr = log, log
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	for range 200 {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port)); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	r.t.Fatalf("rsyslogd did not listen on %d", r.port)
-}
-
-// stop ends rsyslogd in order (SIGTERM), as a restart does.
-func (r *rsyslog) stop() {
-	if r.cmd == nil {
-		return
-	}
-	r.cmd.Process.Signal(syscall.SIGTERM)
-	r.cmd.Wait()
-	r.cmd = nil
-	os.Remove(filepath.Join(r.dir, "pid"))
-}
-
-func (r *rsyslog) url(p *pki, certFile, keyFile string) string {
-	v := url.Values{"ca": {p.ca.file}}
-	if certFile != "" {
-		v.Set("cert", certFile)
-		v.Set("key", keyFile)
-	}
-	return fmt.Sprintf("syslog+tls://127.0.0.1:%d?%s", r.port, v.Encode())
-}
-
-var sdRe = regexp.MustCompile(`^\[conflog@32473 queue="([0-9a-f]+)" seq="([0-9]+)"\] (.*)$`)
-
-// received returns rsyslog's lines by seq, after de-duplication, and how
-// many copies arrived in all.
-func (r *rsyslog) received(t testing.TB) (bySeq map[uint64]string, copies int) {
-	t.Helper()
-	b, err := os.ReadFile(r.out)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	bySeq = map[uint64]string{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		m := sdRe.FindStringSubmatch(sc.Text())
-		if m == nil {
-			t.Fatalf("rsyslog received a line without conflog's structured data: %q", sc.Text())
-		}
-		seq, _ := strconv.ParseUint(m[2], 10, 64)
-		if old, dup := bySeq[seq]; dup && old != m[3] {
-			t.Fatalf("seq %d arrived as %q and as %q", seq, old, m[3])
-		}
-		bySeq[seq] = m[3]
-		copies++
-	}
-	return bySeq, copies
-}
-
-// waitReceived waits until rsyslog has written n distinct lines.
-func (r *rsyslog) waitReceived(t testing.TB, n int) map[uint64]string {
-	t.Helper()
-	var got map[uint64]string
-	for range 400 {
-		if got, _ = r.received(t); len(got) >= n {
-			return got
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	return got
-}
-
 // TestRsyslogMutualTLS: a client with the permitted certificate gets its
 // lines through, each once, with its level as the syslog severity; private
 // lines written to the Shipper never arrive.
 func TestRsyslogMutualTLS(t *testing.T) {
-	p := newPKI(t)
-	r := startRsyslog(t, p)
-	d, err := ParseDestination(r.url(p, p.clientCert, p.clientKey))
+	p := rsyslogtest.NewPKI(t)
+	r := rsyslogtest.Start(t, p)
+	d, err := ParseDestination(r.URL(p, p.ClientCert, p.ClientKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,9 +39,9 @@ func TestRsyslogMutualTLS(t *testing.T) {
 	if err := s.Close(10 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	r.waitReceived(t, len(want))
+	r.WaitReceived(t, len(want))
 	time.Sleep(100 * time.Millisecond) // a copy too many would show now
-	got, copies := r.received(t)
+	got, copies := r.Received(t)
 	if len(got) != len(want) || copies != len(want) {
 		t.Fatalf("rsyslog got %d distinct lines (%d copies), want %d", len(got), copies, len(want))
 	}
@@ -210,7 +50,7 @@ func TestRsyslogMutualTLS(t *testing.T) {
 			t.Fatalf("seq %d: got %q, want %q", i+1, got[uint64(i+1)], w)
 		}
 	}
-	if b, _ := os.ReadFile(r.out); bytes.Contains(b, []byte("PRIVATE")) {
+	if b, _ := os.ReadFile(r.Out); bytes.Contains(b, []byte("PRIVATE")) {
 		t.Fatal("a private line reached rsyslog")
 	}
 	if s.refused.Load() != 500 {
@@ -223,18 +63,18 @@ func TestRsyslogMutualTLS(t *testing.T) {
 // permit; the client refuses a server whose certificate is not for the
 // name it dialled. Nothing they send arrives.
 func TestRsyslogRefusesWrongClients(t *testing.T) {
-	p := newPKI(t)
-	r := startRsyslog(t, p)
-	other := newTestCA(t, t.TempDir(), "other")
-	otherCert, otherKey := other.issue(t, permittedClient, certOpts{usage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-	wrongCert, wrongKey := p.ca.issue(t, "intruder.conflog.test", certOpts{usage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	p := rsyslogtest.NewPKI(t)
+	r := rsyslogtest.Start(t, p)
+	other := rsyslogtest.NewCA(t, t.TempDir(), "other")
+	otherCert, otherKey := other.Issue(t, rsyslogtest.PermittedClient, rsyslogtest.CertOpts{Usage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	wrongCert, wrongKey := p.CA.Issue(t, "intruder.conflog.test", rsyslogtest.CertOpts{Usage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	for _, tc := range []struct {
 		name, url string
 	}{
-		{"no client certificate", r.url(p, "", "")},
-		{"a certificate from another CA", r.url(p, otherCert, otherKey)},
-		{"a name rsyslog does not permit", r.url(p, wrongCert, wrongKey)},
-		{"a server name that is not the certificate's", r.url(p, p.clientCert, p.clientKey) + "&name=logs.example.com"},
+		{"no client certificate", r.URL(p, "", "")},
+		{"a certificate from another CA", r.URL(p, otherCert, otherKey)},
+		{"a name rsyslog does not permit", r.URL(p, wrongCert, wrongKey)},
+		{"a server name that is not the certificate's", r.URL(p, p.ClientCert, p.ClientKey) + "&name=logs.example.com"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := ParseDestination(tc.url)
@@ -254,7 +94,7 @@ func TestRsyslogRefusesWrongClients(t *testing.T) {
 		})
 	}
 	time.Sleep(200 * time.Millisecond)
-	if got, _ := r.received(t); len(got) != 0 {
+	if got, _ := r.Received(t); len(got) != 0 {
 		t.Errorf("rsyslog received %d lines from refused clients", len(got))
 	}
 }
@@ -263,9 +103,9 @@ func TestRsyslogRefusesWrongClients(t *testing.T) {
 // and started again a moment later; every public line arrives, exactly once
 // after de-duplication on (queue, seq), and no private one.
 func TestRsyslogRestartLosesNothing(t *testing.T) {
-	p := newPKI(t)
-	r := startRsyslog(t, p)
-	d, err := ParseDestination(r.url(p, p.clientCert, p.clientKey))
+	p := rsyslogtest.NewPKI(t)
+	r := rsyslogtest.Start(t, p)
+	d, err := ParseDestination(r.URL(p, p.ClientCert, p.ClientKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,15 +123,15 @@ func TestRsyslogRestartLosesNothing(t *testing.T) {
 		}
 	}()
 	time.Sleep(800 * time.Millisecond)
-	r.stop()
+	r.Stop()
 	time.Sleep(700 * time.Millisecond)
-	r.start()
+	r.Start()
 	<-done
 	if err := s.Close(20 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	r.waitReceived(t, n)
-	got, copies := r.received(t)
+	r.WaitReceived(t, n)
+	got, copies := r.Received(t)
 	for i := range n {
 		if w := fmt.Sprintf("SystemLog: line %d", i); got[uint64(i+1)] != w {
 			t.Fatalf("seq %d: got %q, want %q", i+1, got[uint64(i+1)], w)
@@ -300,7 +140,7 @@ func TestRsyslogRestartLosesNothing(t *testing.T) {
 	if len(got) != n {
 		t.Fatalf("%d distinct lines arrived, want %d", len(got), n)
 	}
-	if b, _ := os.ReadFile(r.out); bytes.Contains(b, []byte("PRIVATE")) {
+	if b, _ := os.ReadFile(r.Out); bytes.Contains(b, []byte("PRIVATE")) {
 		t.Fatal("a private line reached rsyslog")
 	}
 	if s.retries.Load() == 0 {
@@ -313,10 +153,10 @@ func TestRsyslogRestartLosesNothing(t *testing.T) {
 // down wait on disk; a new Shipper on the same directory, as conflog ship
 // --resume makes, delivers them.
 func TestResumeDeliversWhatAKilledShipperLeft(t *testing.T) {
-	p := newPKI(t)
-	r := startRsyslog(t, p)
-	r.stop()
-	d, err := ParseDestination(r.url(p, p.clientCert, p.clientKey))
+	p := rsyslogtest.NewPKI(t)
+	r := rsyslogtest.Start(t, p)
+	r.Stop()
+	d, err := ParseDestination(r.URL(p, p.ClientCert, p.ClientKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +172,7 @@ func TestResumeDeliversWhatAKilledShipperLeft(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "100 line(s) not yet delivered") {
 		t.Fatalf("Close with rsyslog down: %v", err)
 	}
-	r.start()
+	r.Start()
 	s, err = New(d, dir, Options{Prefix: "SystemLog:"})
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +180,7 @@ func TestResumeDeliversWhatAKilledShipperLeft(t *testing.T) {
 	if err := s.Close(10 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if got := r.waitReceived(t, 100); len(got) != 100 || got[100] != "SystemLog: waiting 99" {
+	if got := r.WaitReceived(t, 100); len(got) != 100 || got[100] != "SystemLog: waiting 99" {
 		t.Fatalf("after resume rsyslog has %d lines", len(got))
 	}
 }
