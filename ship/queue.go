@@ -39,6 +39,9 @@ const (
 	DefaultSegmentBytes = 16 << 20
 )
 
+// ErrQueueInUse is the error of OpenQueue on a queue another process holds.
+var ErrQueueInUse = errors.New("in use by another conflog process")
+
 // QueueOptions bound a [Queue].
 type QueueOptions struct {
 	// MaxBytes is the disk budget of the queue's segments; 0 is DefaultMaxBytes.
@@ -142,7 +145,7 @@ func OpenQueue(dir, prefix, destination string, opts QueueOptions) (*Queue, erro
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		lock.Close()
-		return nil, fmt.Errorf("queue %s: in use by another conflog process (%v)", dir, err)
+		return nil, fmt.Errorf("queue %s: %w (%v)", dir, ErrQueueInUse, err)
 	}
 	q.lock = lock
 	if err := q.load(prefix, destination); err != nil {

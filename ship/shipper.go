@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +44,8 @@ type Shipper struct {
 	done  chan struct{}
 	close sync.Once
 
-	lines [][]byte // Write's scratch
+	wmu   sync.Mutex
+	lines [][]byte // Write's scratch, under wmu
 
 	// Counters, read by the metrics.
 	queued, refused, sent, confirmed, errors, retries, resent atomic.Int64
@@ -78,16 +80,30 @@ func New(dest *Destination, dir string, opts Options) (*Shipper, error) {
 	return s, nil
 }
 
-// QueueDir is the directory of dest's queue under root.
-func QueueDir(root string, dest *Destination) string {
-	return filepath.Join(root, dest.dirName())
+// NewIn is New on the first queue for dest under root that no other
+// process holds: root/NAME, else root/NAME.2, root/NAME.3… So jobs running
+// side by side each get a queue of their own, and a later job takes over
+// (and delivers) the queue of one that died.
+func NewIn(root string, dest *Destination, opts Options) (*Shipper, error) {
+	for i := 1; ; i++ {
+		dir := filepath.Join(root, dest.dirName())
+		if i > 1 {
+			dir += "." + strconv.Itoa(i)
+		}
+		s, err := New(dest, dir, opts)
+		if !errors.Is(err, ErrQueueInUse) || i == 64 {
+			return s, err
+		}
+	}
 }
 
 // Write queues the public lines in p, which holds whole lines, each ending
 // in '\n' (the last may lack it). A line that does not start with the
 // prefix is refused: counted, never queued. Write always reports success:
-// shipping must never stop the gate.
+// shipping must never stop the gate. It is safe for concurrent use.
 func (s *Shipper) Write(p []byte) (int, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	lines := s.lines[:0]
 	for rest := p; len(rest) > 0; {
 		line := rest

@@ -96,7 +96,7 @@ Flags:
                       segments sealed more than D ago (default 0: forever).
                       Retired segments' indexes stay, so the store and every
                       checkpoint still verify; their records are gone for good
-` + detectHelp + `
+` + detectHelp + shipRunHelp + `
 COMMAND runs in its own process group; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 SIGUSR1 and SIGUSR2 sent to conflog are forwarded to that group.
 
@@ -123,10 +123,12 @@ func runMain(c *cli, args []string) int {
 	sf.register(fs)
 	var d detectFlags
 	d.register(func(p *string, name, value string) { fs.StringVar(p, name, value, "") })
+	var sh shipFlags
+	sh.register(fs)
 	if code := parseFlags(c, fs, runUsage, args); code >= 0 {
 		return code
 	}
-	if !g.check(c, fs) || !d.check(c) {
+	if !g.check(c, fs) || !d.check(c) || !sh.check(c) {
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
@@ -171,6 +173,10 @@ func runMain(c *cli, args []string) int {
 	var outMu sync.Mutex
 	c = &cli{stdin: c.stdin, stdout: &lockedWriter{mu: &outMu, w: c.stdout}, stderr: &lockedWriter{mu: &outMu, w: c.stderr},
 		public: g.prefix + " "}
+	if code := sh.wire(c, &d, g.prefix, fs.Arg(0)); code >= 0 {
+		return code
+	}
+	defer sh.unwire()
 	if kind == "store" {
 		s, err := sf.open(arg, g.prefix, c.stderr)
 		if err != nil {
@@ -294,7 +300,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		pumps.Add(1)
 		go func() {
 			defer pumps.Done()
-			_, err := s.filter.ReadFrom(s.r)
+			_, err := s.filter.ReadFrom(c.metrics.reader(s.name, s.r, s.filter))
 			if err == nil || errors.Is(err, errStopped) {
 				err = s.filter.Close()
 			}
