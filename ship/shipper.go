@@ -41,6 +41,9 @@ type Shipper struct {
 
 	wake  chan struct{}
 	stop  chan time.Duration // Close's wait
+	// ctx ends when Close's wait does: it cuts a dial or a write short.
+	ctx    context.Context
+	cancel context.CancelFunc
 	done  chan struct{}
 	close sync.Once
 
@@ -76,6 +79,7 @@ func New(dest *Destination, dir string, opts Options) (*Shipper, error) {
 		h:    header{host: headerName(host, 255), app: headerName(opts.Job, 48), queue: q.ID()},
 		wake: make(chan struct{}, 1), stop: make(chan time.Duration, 1), done: make(chan struct{}),
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.deliver()
 	return s, nil
 }
@@ -208,14 +212,8 @@ func (s *Shipper) deliver() {
 					s.oldest.Store(recs[0].Time.UnixMicro())
 				}
 			}
-			dl := time.Now().Add(10 * time.Second)
-			if draining {
-				dl = deadline
-			}
-			ctx, cancel := context.WithDeadline(context.Background(), dl)
 			var err error
-			c, err = s.dest.dial(ctx, s.h, s.opts.ConfirmAfter)
-			cancel()
+			c, err = s.dest.dial(s.ctx, s.h, s.opts.ConfirmAfter)
 			if err != nil {
 				c = nil
 				s.fail(fmt.Errorf("%s: %w", s.dest.Name(), err))
@@ -290,8 +288,10 @@ func (s *Shipper) deliver() {
 func (s *Shipper) Close(wait time.Duration) error {
 	s.close.Do(func() {
 		s.stop <- wait
+		time.AfterFunc(wait, s.cancel)
 	})
 	<-s.done
+	s.cancel()
 	lines, _ := s.q.Depth()
 	dropped := s.q.Dropped()
 	err := s.q.Close()

@@ -156,6 +156,7 @@ type syslogConn struct {
 
 	marks []mark // batches written, not yet confirmed
 
+	stop    func() bool // undoes the AfterFunc that ends the connection with the shipper
 	dead    chan struct{}
 	mu      sync.Mutex
 	deadErr error
@@ -171,17 +172,22 @@ type mark struct {
 // certificate: under TLS 1.3 that refusal comes after the handshake.
 var probe = 300 * time.Millisecond
 
+// dialSyslog connects and shakes hands within 10s. When ctx ends, so does
+// the connection: a write blocked on a server that does not read returns.
 func dialSyslog(ctx context.Context, d *Destination, h header, confirmAfter time.Duration) (*syslogConn, error) {
 	cfg, err := d.files.config(time.Now())
 	if err != nil {
 		return nil, err
 	}
-	dialer := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}, Config: cfg}
-	nc, err := dialer.DialContext(ctx, "tcp", d.addr)
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	dialer := &tls.Dialer{NetDialer: &net.Dialer{KeepAlive: 30 * time.Second}, Config: cfg}
+	nc, err := dialer.DialContext(dctx, "tcp", d.addr)
 	if err != nil {
 		return nil, err
 	}
 	c := &syslogConn{c: nc.(*tls.Conn), h: h, confirmAfter: confirmAfter, dead: make(chan struct{})}
+	c.stop = context.AfterFunc(ctx, func() { c.c.SetDeadline(time.Now()) })
 	go c.watch()
 	select {
 	case <-c.dead:
@@ -253,6 +259,7 @@ func (c *syslogConn) confirmed(now time.Time) uint64 {
 }
 
 func (c *syslogConn) close(wait time.Duration) uint64 {
+	defer c.stop()
 	defer c.c.Close()
 	if c.broken() == nil && len(c.marks) > 0 {
 		c.c.SetWriteDeadline(time.Now().Add(wait))
