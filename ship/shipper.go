@@ -39,13 +39,13 @@ type Shipper struct {
 	h      header
 	opts   Options
 
-	wake  chan struct{}
-	stop  chan time.Duration // Close's wait
+	wake chan struct{}
+	stop chan time.Duration // Close's wait
 	// ctx ends when Close's wait does: it cuts a dial or a write short.
 	ctx    context.Context
 	cancel context.CancelFunc
-	done  chan struct{}
-	close sync.Once
+	done   chan struct{}
+	close  sync.Once
 
 	wmu   sync.Mutex
 	lines [][]byte // Write's scratch, under wmu
