@@ -14,16 +14,21 @@ import (
 // A Destination is a central log service, named by a URL:
 //
 //	syslog+tls://HOST:PORT?ca=CA.pem&cert=CLIENT.pem&key=CLIENT.key[&name=SERVERNAME]
+//	otlp+https://HOST:PORT[/PATH]?ca=CA.pem[&cert=…&key=…][&name=…][&bearer_file=TOKEN]
 //
-// RFC 5424 messages over RFC 5425 TLS. ca is required: the server's
+// syslog+tls is RFC 5424 messages over RFC 5425 TLS; otlp+https is OTLP
+// logs over HTTPS (PATH defaults to /v1/logs), with bearer_file's content
+// as an "Authorization: Bearer" header. ca is required: the server's
 // certificate is verified against it alone, for HOST (or name). cert and key
 // give a client certificate for mutual TLS. The files are checked when the
-// URL is parsed: a key others may read, an expired certificate or one not
-// meant for a TLS client is refused.
+// URL is parsed: a key or token others may read, an expired certificate or
+// one not meant for a TLS client is refused.
 type Destination struct {
 	url    string // canonical: file paths absolute, so a later --resume finds them
 	scheme string
 	addr   string
+	path   string // otlp: the URL path
+	bearer string // otlp: the token
 	files  tlsFiles
 }
 
@@ -36,10 +41,15 @@ func ParseDestination(raw string) (*Destination, error) {
 	d := &Destination{scheme: u.Scheme}
 	switch u.Scheme {
 	case "syslog+tls":
+		if u.Path != "" && u.Path != "/" {
+			return nil, fmt.Errorf("destination %q: syslog has no path", redact(u))
+		}
+	case "otlp+https":
+		d.path = u.Path
 	default:
-		return nil, fmt.Errorf("destination %q: scheme %q: want syslog+tls://HOST:PORT", redact(u), u.Scheme)
+		return nil, fmt.Errorf("destination %q: scheme %q: want syslog+tls://HOST:PORT or otlp+https://HOST:PORT", redact(u), u.Scheme)
 	}
-	if u.User != nil || u.Path != "" && u.Path != "/" || u.Fragment != "" {
+	if u.User != nil || u.Fragment != "" {
 		return nil, fmt.Errorf("destination %q: want only HOST:PORT and ?ca=…&cert=…&key=…", redact(u))
 	}
 	host, port, err := net.SplitHostPort(u.Host)
@@ -50,12 +60,15 @@ func ParseDestination(raw string) (*Destination, error) {
 	q := u.Query()
 	for k, v := range q {
 		switch k {
-		case "ca", "cert", "key", "name":
+		case "ca", "cert", "key", "name", "bearer_file":
+			if k == "bearer_file" && u.Scheme != "otlp+https" {
+				return nil, fmt.Errorf("destination %q: bearer_file is for otlp+https", redact(u))
+			}
 			if len(v) != 1 || v[0] == "" {
 				return nil, fmt.Errorf("destination %q: %s= given %d times or empty", redact(u), k, len(v))
 			}
 		default:
-			return nil, fmt.Errorf("destination %q: unknown parameter %q (want ca, cert, key, name)", redact(u), k)
+			return nil, fmt.Errorf("destination %q: unknown parameter %q (want ca, cert, key, name, bearer_file)", redact(u), k)
 		}
 	}
 	abs := func(k string) (string, error) {
@@ -77,6 +90,13 @@ func ParseDestination(raw string) (*Destination, error) {
 	}
 	if d.files.key, err = abs("key"); err != nil {
 		return nil, err
+	}
+	if tok, err := abs("bearer_file"); err != nil {
+		return nil, err
+	} else if tok != "" {
+		if d.bearer, err = readToken(tok); err != nil {
+			return nil, fmt.Errorf("destination %s: %w", redact(u), err)
+		}
 	}
 	d.files.serverName = host
 	if n := q.Get("name"); n != "" {
@@ -137,6 +157,8 @@ func (d *Destination) dial(ctx context.Context, h header, confirmAfter time.Dura
 	switch d.scheme {
 	case "syslog+tls":
 		return dialSyslog(ctx, d, h, confirmAfter)
+	case "otlp+https":
+		return dialOTLP(ctx, d, h)
 	}
 	return nil, errors.New("unreachable")
 }

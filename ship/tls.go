@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -71,6 +72,24 @@ func checkKeyFile(path string) error {
 		return fmt.Errorf("client key %s: mode %#o lets others read it; run 'chmod 600 %s'", path, perm, path)
 	}
 	return nil
+}
+
+// readToken reads a bearer token from a file only its owner may read.
+func readToken(path string) (string, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("bearer token: %w", err)
+	} else if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return "", fmt.Errorf("bearer token %s: mode %#o lets others read it; run 'chmod 600 %s'", path, perm, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("bearer token: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" || strings.ContainsAny(tok, "\r\n") {
+		return "", fmt.Errorf("bearer token %s: want one line", path)
+	}
+	return tok, nil
 }
 
 func readCerts(path string, now time.Time) ([]*x509.Certificate, error) {
