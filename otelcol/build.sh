@@ -1,26 +1,21 @@
 #!/usr/bin/env bash
-# Builds the Collector distribution of manifest.yaml with the OpenTelemetry
-# Collector Builder, once: the binary is cached under
-# ${CONFLOG_CACHE:-~/.cache/conflog}/otelcol/KEY, KEY a hash of the manifest,
-# of this script and of every file under otelcol/ a component may come from.
-# Prints the binary's path on stdout; the build's output goes to stderr.
+# Builds conflog's Collector distribution (./cmd/otelcol-conflog, this
+# module's go.mod pinning every component) once: the binary is cached under
+# ${CONFLOG_CACHE:-~/.cache/conflog}/otelcol/KEY, KEY a hash of every file of
+# this module and of the Go version, so a change to a component, a
+# dependency or the toolchain builds again. Prints the binary's path on
+# stdout; the build's output goes to stderr.
 #
 #   bin=$(otelcol/build.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-builder=go.opentelemetry.io/collector/cmd/builder@v0.165.0
-
-key=$(cd "$here" && find . -type f ! -path './_*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+key=$(cd "$here" && { go env GOVERSION; find . -type f ! -name '*_test.go' -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
 cache=${CONFLOG_CACHE:-$HOME/.cache/conflog}/otelcol/$key
 bin=$cache/otelcol-conflog
 if [ ! -x "$bin" ]; then
-	mkdir -p "$(dirname "$cache")"
-	work=$(mktemp -d "$cache.tmp.XXXXXX")
-	trap 'rm -rf "$work"' EXIT
-	sed "s|OUTPUT_PATH|$work/dist|" "$here/manifest.yaml" >"$work/manifest.yaml"
-	echo "building the Collector ($builder) into $cache" >&2
-	(cd "$here" && go run "$builder" --config "$work/manifest.yaml") >&2
+	echo "building the Collector into $cache (once; a few minutes)" >&2
 	mkdir -p "$cache"
-	mv "$work/dist/otelcol-conflog" "$bin"
+	(cd "$here" && go build -trimpath -o "$bin.tmp" ./cmd/otelcol-conflog) >&2
+	mv "$bin.tmp" "$bin"
 fi
 echo "$bin"
