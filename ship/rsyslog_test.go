@@ -184,3 +184,39 @@ func TestResumeDeliversWhatAKilledShipperLeft(t *testing.T) {
 		t.Fatalf("after resume rsyslog has %d lines", len(got))
 	}
 }
+
+// TestHungServerNeitherBlocksNorGrows: with rsyslog hung (SIGSTOP), Write
+// goes on at disk speed, the queue stays within its budget (the rest is
+// dropped and counted), and once rsyslog resumes what was queued arrives.
+func TestHungServerNeitherBlocksNorGrows(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := rsyslogtest.Start(t, p)
+	d, err := ParseDestination(r.URL(p, p.ClientCert, p.ClientKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Pause()
+	const budget = 64 << 10
+	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Queue: QueueOptions{MaxBytes: budget, SegmentBytes: 8 << 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := "SystemLog: " + strings.Repeat("x", 100)
+	for i := range 5000 {
+		fmt.Fprintf(s, "%s %d\n", line, i)
+	}
+	queued, size := s.q.Depth()
+	if size > budget {
+		t.Errorf("the queue holds %d bytes, over its budget of %d", size, budget)
+	}
+	if dropped := s.q.Dropped(); dropped == 0 || int64(queued)+dropped != 5000 {
+		t.Errorf("queued %d and dropped %d of 5000 lines", queued, dropped)
+	}
+	r.Resume()
+	if err := s.Close(30 * time.Second); err == nil || !strings.Contains(err.Error(), "dropped") {
+		t.Errorf("Close does not report the dropped lines: %v", err)
+	}
+	if got := r.WaitReceived(t, int(queued)); len(got) != int(queued) {
+		t.Errorf("after rsyslog resumed, %d of the %d queued lines arrived", len(got), queued)
+	}
+}

@@ -134,7 +134,7 @@ type Server struct {
 type PKI struct {
 	dir                   string
 	CA                    *CA
-	serverCert, serverKey string
+	ServerCert, ServerKey string
 	ClientCert, ClientKey string
 }
 
@@ -145,7 +145,7 @@ const PermittedClient = "client.conflog.test"
 func NewPKI(t testing.TB) *PKI {
 	dir := t.TempDir()
 	p := &PKI{dir: dir, CA: NewCA(t, dir, "ca")}
-	p.serverCert, p.serverKey = p.CA.Issue(t, "localhost", CertOpts{Usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IPAddress: true})
+	p.ServerCert, p.ServerKey = p.CA.Issue(t, "localhost", CertOpts{Usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IPAddress: true})
 	p.ClientCert, p.ClientKey = p.CA.Issue(t, PermittedClient, CertOpts{Usage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	return p
 }
@@ -175,7 +175,7 @@ module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1"
 input(type="imtcp" address="127.0.0.1" port="%[6]d")
 template(name="sdmsg" type="string" string="%%structured-data%% %%msg%%\n")
 action(type="omfile" file=%[7]q template="sdmsg")
-`, dir, p.CA.File, p.serverCert, p.serverKey, PermittedClient, port, r.Out)
+`, dir, p.CA.File, p.ServerCert, p.ServerKey, PermittedClient, port, r.Out)
 	if err := os.WriteFile(r.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +228,13 @@ func (r *Server) Stop() {
 	r.cmd = nil
 	os.Remove(filepath.Join(r.dir, "pid"))
 }
+
+// Pause stops rsyslogd (SIGSTOP): connections are accepted by the kernel,
+// but nothing reads them, as with a server that hangs.
+func (r *Server) Pause() { r.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Resume continues a paused rsyslogd (SIGCONT).
+func (r *Server) Resume() { r.cmd.Process.Signal(syscall.SIGCONT) }
 
 // URL is the destination URL of the server for a client certificate
 // ("" for none), verified against the PKI's CA.
