@@ -15,7 +15,7 @@ bin=$cache/otelcol-conflog
 if [ ! -x "$bin" ]; then
 	echo "building the Collector into $cache (once; a few minutes)" >&2
 	mkdir -p "$cache"
-	(cd "$here" && go build -trimpath -o "$bin.tmp" ./cmd/otelcol-conflog) >&2
+	(cd "$here" && go build -o "$bin.tmp" ./cmd/otelcol-conflog) >&2
 	mv "$bin.tmp" "$bin"
 fi
 echo "$bin"

@@ -34,7 +34,7 @@ func main() {
 		BuildInfo: component.BuildInfo{Command: "otelcol-conflog", Description: "OpenTelemetry Collector with conflog's components", Version: "dev"},
 		Factories: components,
 		ConfigProviderSettings: otelcol.ConfigProviderSettings{
-			ResolverSettings: confmap.ResolverSettings{ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory()}},
+			ResolverSettings: confmap.ResolverSettings{ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory()}, DefaultScheme: "file"},
 		},
 	}
 	if err := otelcol.NewCommand(set).Execute(); err != nil {
