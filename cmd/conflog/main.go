@@ -36,6 +36,7 @@ type command struct {
 var commands = []*command{
 	runCommand,
 	scrubCommand,
+	shipCommand,
 	keygenCommand,
 	verifyCommand,
 	catCommand,
@@ -63,6 +64,9 @@ type cli struct {
 	// never the job's output, and a platform that keeps only prefixed lines
 	// must not lose them: a warning nobody outside can read is no warning.
 	public string
+
+	// metrics, when run serves --metrics, receives the gate's counts.
+	metrics *gateMetrics
 }
 
 func (c *cli) errorf(format string, args ...any)   { c.message("error", format, args) }

@@ -14,8 +14,13 @@ import (
 
 // TestMain lets the txtar scripts run this very binary as "conflog", and as
 // "channel-send", which a job runs to send its stdin, as is, on the public
-// channel its environment names (the Go client of internal/channel).
+// channel its environment names (the Go client of internal/channel). With
+// $CONFLOG_TEST_MAIN set, the test binary is conflog itself, for tests that
+// must kill a real gate process.
 func TestMain(m *testing.M) {
+	if os.Getenv("CONFLOG_TEST_MAIN") != "" {
+		os.Exit(conflogMain(&cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
+	}
 	testscript.Main(m, map[string]func(){
 		"conflog": func() {
 			os.Exit(conflogMain(&cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))

@@ -106,7 +106,7 @@ Flags:
                       checkpoint still verify; their records are gone for good
   --sync POLICY       with store:DIR: when to fsync (seal, the default: at each
                       checkpoint; batch: every MiB too; none); see store.SyncPolicy
-` + detectHelp + `
+` + detectHelp + shipRunHelp + `
 Processes: COMMAND runs in a session of its own, with no controlling
 terminal: it cannot open /dev/tty, and never holds conflog's terminal (see
 --stdin). SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to conflog
@@ -137,10 +137,12 @@ func runMain(c *cli, args []string) int {
 	sf.register(fs)
 	var d detectFlags
 	d.register(func(p *string, name, value string) { fs.StringVar(p, name, value, "") })
+	var sh shipFlags
+	sh.register(fs)
 	if code := parseFlags(c, fs, runUsage, args); code >= 0 {
 		return code
 	}
-	if !g.check(c, fs) || !d.check(c) {
+	if !g.check(c, fs) || !d.check(c) || !sh.check(c) {
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
@@ -188,6 +190,10 @@ func runMain(c *cli, args []string) int {
 	var outMu sync.Mutex
 	c = &cli{stdin: c.stdin, stdout: &lockedWriter{mu: &outMu, w: c.stdout}, stderr: &lockedWriter{mu: &outMu, w: c.stderr},
 		public: g.prefix + " "}
+	if code := sh.wire(c, &d, g.prefix, fs.Arg(0)); code >= 0 {
+		return code
+	}
+	defer sh.unwire()
 	if kind == "store" {
 		s, err := sf.open(arg, g.prefix, c.stderr)
 		if err != nil {
@@ -213,6 +219,9 @@ func runMain(c *cli, args []string) int {
 	}
 	if g.traces {
 		cfg.NewTracer = g.newTracer
+	}
+	if c.metrics != nil {
+		cfg.Observe = c.metrics.reader
 	}
 	if d.set != nil {
 		// Warnings through the locked stderr: the streams' goroutines share it.

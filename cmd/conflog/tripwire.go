@@ -33,6 +33,7 @@ type detectFlags struct {
 	mode      string
 	detectors string
 	set       *detect.Set
+	onBlock   func(detector string) // if set, told of every blocked line
 }
 
 // name is the verb the flags belong to.
@@ -75,7 +76,7 @@ func (d *detectFlags) wrap(w io.Writer, prefix, stream string, private scrub.Sin
 		return w
 	}
 	return &tripwire{w: w, check: d.set.NewChecker(), mode: detectMode(d.mode), verb: d.name(), prefix: []byte(prefix),
-		stream: stream, private: private, blocked: blocked, warn: warn}
+		stream: stream, private: private, blocked: blocked, onBlock: d.onBlock, warn: warn}
 }
 
 // tripwire checks each public line written through it.
@@ -89,6 +90,7 @@ type tripwire struct {
 	private scrub.Sink // where a blocked line goes; nil drops it
 	warn    func(format string, args ...any)
 	blocked *atomic.Int64 // shared by the streams of one run
+	onBlock func(detector string)
 	out     []byte
 }
 
@@ -122,6 +124,9 @@ func (t *tripwire) Write(p []byte) (int, error) {
 			continue
 		}
 		t.blocked.Add(1)
+		if t.onBlock != nil {
+			t.onBlock(f.Detector)
+		}
 		if t.private != nil {
 			t.private.Line(body) // a sink error surfaces on the filter's own private lines
 		}

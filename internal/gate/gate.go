@@ -76,6 +76,11 @@ type Config struct {
 	// "public channel".
 	Check func(out io.Writer, stream string) io.Writer
 
+	// Observe, when set, wraps what a stream's filter reads from the job
+	// (stream is "stdout" or "stderr"): metrics take the filter's counts
+	// as it goes. The wrapper must pass reads and their errors through.
+	Observe func(stream string, r io.Reader, f *scrub.Filter) io.Reader
+
 	// Grace is how long the gate keeps reading after the job exits while a
 	// process it started still holds an output open.
 	Grace time.Duration
@@ -235,7 +240,11 @@ func (g *run) run(ctx context.Context) (Result, error) {
 		pumps.Add(1)
 		go func() {
 			defer pumps.Done()
-			s.pump(g.private())
+			var r io.Reader = s.r
+			if g.cfg.Observe != nil {
+				r = g.cfg.Observe(s.name, s.r, s.filter)
+			}
+			s.pump(r, g.private())
 		}()
 	}
 	finished := make(chan struct{}) // every stream has ended, or been stopped
@@ -475,10 +484,10 @@ func (g *run) jobFiles(cmd *exec.Cmd) {
 	cmd.Env = g.public.l.Env(os.Environ())
 }
 
-// pump reads the stream into its filter until the stream ends or the gate
-// stops reading it.
-func (s *stream) pump(private scrub.Sink) {
-	_, err := s.filter.ReadFrom(s.r)
+// pump reads the stream, through r (s.r itself or an Observe wrapper of it),
+// into its filter until the stream ends or the gate stops reading it.
+func (s *stream) pump(r io.Reader, private scrub.Sink) {
+	_, err := s.filter.ReadFrom(r)
 	if errors.Is(err, errStopped) {
 		// What the pipe got after the grace period: no filter judged it,
 		// so it goes to the private sink, counted, at most a pipe's worth.

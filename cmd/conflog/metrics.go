@@ -1,0 +1,96 @@
+package main
+
+import (
+	"io"
+	"sync"
+
+	"github.com/conflog/conflog/scrub"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// gateMetrics are the gate's counters for Prometheus (conflog run
+// --metrics): lines by verdict, traces and bytes per stream, blocked lines
+// per detector. A filter's counts may be read only by its own goroutine,
+// so each stream's reader publishes them before every read (see reader):
+// a scrape sees them as of the last block the filter finished.
+type gateMetrics struct {
+	mu      sync.Mutex
+	streams map[string]scrub.Stats
+	blocked map[string]int64 // by detector
+
+	lines, traces, bytes, blockedDesc *prometheus.Desc
+}
+
+func newGateMetrics() *gateMetrics {
+	return &gateMetrics{
+		streams:     map[string]scrub.Stats{},
+		blocked:     map[string]int64{},
+		lines:       prometheus.NewDesc("conflog_gate_lines_total", "Lines the gate judged, by stream and verdict (passed, private, held, cut).", []string{"stream", "verdict"}, nil),
+		traces:      prometheus.NewDesc("conflog_gate_traces_total", "Crash traces re-emitted scrubbed, by stream.", []string{"stream"}, nil),
+		bytes:       prometheus.NewDesc("conflog_gate_bytes_total", "Bytes the job wrote, by stream.", []string{"stream"}, nil),
+		blockedDesc: prometheus.NewDesc("conflog_gate_blocked_lines_total", "Public lines the tripwire withheld, by detector.", []string{"detector"}, nil),
+	}
+}
+
+// reader returns r, publishing f's counts under stream before each read.
+// Nil-safe: without --metrics it is r itself.
+func (m *gateMetrics) reader(stream string, r io.Reader, f *scrub.Filter) io.Reader {
+	if m == nil {
+		return r
+	}
+	return &statsReader{r: r, publish: func() { m.publish(stream, f.Stats()) }}
+}
+
+func (m *gateMetrics) publish(stream string, s scrub.Stats) {
+	m.mu.Lock()
+	m.streams[stream] = s
+	m.mu.Unlock()
+}
+
+// block counts a line the tripwire withheld. Nil-safe.
+func (m *gateMetrics) block(detector string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.blocked[detector]++
+	m.mu.Unlock()
+}
+
+func (m *gateMetrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- m.lines
+	ch <- m.traces
+	ch <- m.bytes
+	ch <- m.blockedDesc
+}
+
+func (m *gateMetrics) Collect(ch chan<- prometheus.Metric) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	counter := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	for name, s := range m.streams {
+		counter(m.lines, s.Passed, name, "passed")
+		counter(m.lines, s.Private, name, "private")
+		counter(m.lines, s.Held, name, "held")
+		counter(m.lines, s.Cut, name, "cut")
+		counter(m.traces, s.Traces, name)
+		counter(m.bytes, s.Bytes, name)
+	}
+	for det, n := range m.blocked {
+		counter(m.blockedDesc, n, det)
+	}
+}
+
+// statsReader calls publish before each Read: on the filter's own
+// goroutine, between two of its Writes.
+type statsReader struct {
+	r       io.Reader
+	publish func()
+}
+
+func (s *statsReader) Read(p []byte) (int, error) {
+	s.publish()
+	return s.r.Read(p)
+}

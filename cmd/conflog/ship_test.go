@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/conflog/conflog/internal/rsyslogtest"
+)
+
+// conflogIn runs the CLI in process with stdin in and returns its exit code and outputs.
+func conflogIn(in string, args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = conflogMain(&cli{stdin: strings.NewReader(in), stdout: &o, stderr: &e}, args)
+	return code, o.String(), e.String()
+}
+
+// checkArrived fails unless rsyslog holds exactly want (by seq order of
+// arrival, de-duplicated) and nothing private.
+func checkArrived(t *testing.T, r *rsyslogtest.Server, want []string) {
+	t.Helper()
+	got := r.WaitReceived(t, len(want))
+	seen := map[string]bool{}
+	for _, l := range got {
+		seen[l] = true
+	}
+	for _, w := range want {
+		if !seen[w] {
+			t.Fatalf("%q never arrived (%d of %d lines did)", w, len(got), len(want))
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d distinct lines arrived, want %d", len(got), len(want))
+	}
+	if b, _ := os.ReadFile(r.Out); bytes.Contains(b, []byte("PRIVATE")) {
+		t.Fatal("a private line reached rsyslog")
+	}
+}
+
+// TestShipSendsOnlyPublicLines: conflog ship URL < file sends the file's
+// public lines, judged as scrub judges them, and nothing else.
+func TestShipSendsOnlyPublicLines(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := rsyslogtest.Start(t, p)
+	var in strings.Builder
+	var want []string
+	for i := range 300 {
+		fmt.Fprintf(&in, "SystemLog: step %d\nPRIVATE row %d\n  SystemLog: PRIVATE indented %d\n", i, i, i)
+		want = append(want, fmt.Sprintf("SystemLog: step %d", i))
+	}
+	in.WriteString("PRIVATE\rSystemLog: after a carriage return\n")
+	want = append(want, "SystemLog: after a carriage return")
+	code, _, stderr := conflogIn(in.String(), "ship", "--prefix", "SystemLog:", "--queue", t.TempDir(), r.URL(p, p.ClientCert, p.ClientKey))
+	if code != exitOK {
+		t.Fatalf("ship exited %d: %s", code, stderr)
+	}
+	checkArrived(t, r, want)
+}
+
+// TestShipRefusesBadFilesBeforeReading: a key others may read stops ship
+// with a clear error and a hint, before stdin is read.
+func TestShipRefusesBadFilesBeforeReading(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	os.Chmod(p.ClientKey, 0o644)
+	url := "syslog+tls://127.0.0.1:6514?ca=" + p.CA.File + "&cert=" + p.ClientCert + "&key=" + p.ClientKey
+	code, _, stderr := conflogIn("SystemLog: x\n", "ship", "--prefix", "SystemLog:", "--queue", t.TempDir(), url)
+	if code != exitUsage || !strings.Contains(stderr, "mode 0644 lets others read it") || !strings.Contains(stderr, "chmod 600") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestShipResumeDeliversWhatWaited: with rsyslog down, ship leaves the
+// lines queued, says where and exits 1; --resume delivers them later.
+func TestShipResumeDeliversWhatWaited(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := rsyslogtest.Start(t, p)
+	r.Stop()
+	root := t.TempDir()
+	code, _, stderr := conflogIn("SystemLog: one\nPRIVATE\nSystemLog: two\n", "ship", "--prefix", "SystemLog:", "--queue", root, "--wait", "300ms", r.URL(p, p.ClientCert, p.ClientKey))
+	if code != exitFail || !strings.Contains(stderr, "2 line(s) not yet delivered") || !strings.Contains(stderr, "conflog ship --resume "+root) {
+		t.Fatalf("ship with rsyslog down: exit %d, stderr %q", code, stderr)
+	}
+	r.Start()
+	code, _, stderr = conflogIn("", "ship", "--resume", root)
+	if code != exitOK {
+		t.Fatalf("ship --resume: exit %d: %s", code, stderr)
+	}
+	checkArrived(t, r, []string{"SystemLog: one", "SystemLog: two"})
+}
+
+// TestRunShipSurvivesKill9: a gate killed with SIGKILL in the middle of a
+// job loses no public line it had passed: ship --resume delivers the rest,
+// every line once after de-duplication, no private line.
+func TestRunShipSurvivesKill9(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := rsyslogtest.Start(t, p)
+	root := t.TempDir()
+	job := `i=0; while [ $i -lt 100000 ]; do echo "SystemLog: line $i"; echo "PRIVATE $i"; i=$((i+1)); done`
+	cmd := exec.Command(os.Args[0], "run", "--prefix", "SystemLog:", "--ship", r.URL(p, p.ClientCert, p.ClientKey), "--queue", root, "--", "sh", "-c", job)
+	cmd.Env = append(os.Environ(), "CONFLOG_TEST_MAIN=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var passed []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && len(passed) < 20000 {
+		passed = append(passed, sc.Text())
+	}
+	// Let the gate queue what it printed, then kill it and its job.
+	time.Sleep(200 * time.Millisecond)
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+	cmd.Wait()
+	code, _, stderr := conflogIn("", "ship", "--resume", root)
+	if code != exitOK {
+		t.Fatalf("ship --resume: exit %d: %s", code, stderr)
+	}
+	got, copies := r.Received(t)
+	seen := map[string]bool{}
+	for _, l := range got {
+		seen[l] = true
+	}
+	for _, l := range passed {
+		if !seen[l] {
+			t.Fatalf("%q passed the gate but never arrived (%d of %d did)", l, len(got), len(passed))
+		}
+	}
+	if b, _ := os.ReadFile(r.Out); bytes.Contains(b, []byte("PRIVATE")) {
+		t.Fatal("a private line reached rsyslog")
+	}
+	t.Logf("%d lines passed before kill -9; %d distinct arrived, %d copies", len(passed), len(got), copies)
+	if entries, _ := filepath.Glob(filepath.Join(root, "*", "*.seg")); len(entries) > 0 {
+		t.Errorf("segments left after resume: %v", entries)
+	}
+}

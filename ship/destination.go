@@ -1,0 +1,164 @@
+package ship
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// A Destination is a central log service, named by a URL:
+//
+//	syslog+tls://HOST:PORT?ca=CA.pem&cert=CLIENT.pem&key=CLIENT.key[&name=SERVERNAME]
+//	otlp+https://HOST:PORT[/PATH]?ca=CA.pem[&cert=…&key=…][&name=…][&bearer_file=TOKEN]
+//
+// syslog+tls is RFC 5424 messages over RFC 5425 TLS; otlp+https is OTLP
+// logs over HTTPS (PATH defaults to /v1/logs), with bearer_file's content
+// as an "Authorization: Bearer" header. ca is required: the server's
+// certificate is verified against it alone, for HOST (or name). cert and key
+// give a client certificate for mutual TLS. The files are checked when the
+// URL is parsed: a key or token others may read, an expired certificate or
+// one not meant for a TLS client is refused.
+type Destination struct {
+	url    string // canonical: file paths absolute, so a later --resume finds them
+	scheme string
+	addr   string
+	path   string // otlp: the URL path
+	bearer string // otlp: the token
+	files  tlsFiles
+}
+
+// ParseDestination parses and checks a destination URL.
+func ParseDestination(raw string) (*Destination, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("destination: %w", err)
+	}
+	d := &Destination{scheme: u.Scheme}
+	switch u.Scheme {
+	case "syslog+tls":
+		if u.Path != "" && u.Path != "/" {
+			return nil, fmt.Errorf("destination %q: syslog has no path", redact(u))
+		}
+	case "otlp+https":
+		d.path = u.Path
+	default:
+		return nil, fmt.Errorf("destination %q: scheme %q: want syslog+tls://HOST:PORT or otlp+https://HOST:PORT", redact(u), u.Scheme)
+	}
+	if u.User != nil || u.Fragment != "" {
+		return nil, fmt.Errorf("destination %q: want only HOST:PORT and ?ca=…&cert=…&key=…", redact(u))
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil || host == "" || port == "" {
+		return nil, fmt.Errorf("destination %q: want HOST:PORT (syslog over TLS is port 6514)", redact(u))
+	}
+	d.addr = u.Host
+	q := u.Query()
+	for k, v := range q {
+		switch k {
+		case "ca", "cert", "key", "name", "bearer_file":
+			if k == "bearer_file" && u.Scheme != "otlp+https" {
+				return nil, fmt.Errorf("destination %q: bearer_file is for otlp+https", redact(u))
+			}
+			if len(v) != 1 || v[0] == "" {
+				return nil, fmt.Errorf("destination %q: %s= given %d times or empty", redact(u), k, len(v))
+			}
+		default:
+			return nil, fmt.Errorf("destination %q: unknown parameter %q (want ca, cert, key, name, bearer_file)", redact(u), k)
+		}
+	}
+	abs := func(k string) (string, error) {
+		p := q.Get(k)
+		if p == "" {
+			return "", nil
+		}
+		p, err := filepath.Abs(p)
+		if err == nil {
+			q.Set(k, p)
+		}
+		return p, err
+	}
+	if d.files.ca, err = abs("ca"); err != nil {
+		return nil, err
+	}
+	if d.files.cert, err = abs("cert"); err != nil {
+		return nil, err
+	}
+	if d.files.key, err = abs("key"); err != nil {
+		return nil, err
+	}
+	if tok, err := abs("bearer_file"); err != nil {
+		return nil, err
+	} else if tok != "" {
+		if d.bearer, err = readToken(tok); err != nil {
+			return nil, fmt.Errorf("destination %s: %w", redact(u), err)
+		}
+	}
+	d.files.serverName = host
+	if n := q.Get("name"); n != "" {
+		d.files.serverName = n
+	}
+	if _, err := d.files.config(time.Now()); err != nil {
+		return nil, fmt.Errorf("destination %s: %w", redact(u), err)
+	}
+	u.RawQuery = q.Encode()
+	d.url = u.String()
+	return d, nil
+}
+
+// redact is the URL without its query, for messages.
+func redact(u *url.URL) string {
+	v := *u
+	v.RawQuery = ""
+	return v.String()
+}
+
+// String is the canonical URL.
+func (d *Destination) String() string { return d.url }
+
+// Name is the URL without its parameters: the destination's label in
+// metrics and messages.
+func (d *Destination) Name() string {
+	name, _, _ := strings.Cut(d.url, "?")
+	return name
+}
+
+// dirName names the destination's queue under a queue root.
+func (d *Destination) dirName() string {
+	return strings.NewReplacer("://", "-", ":", "-", "/", "-", "+", "-").Replace(d.Name())
+}
+
+// A conn is one connection to a destination.
+type conn interface {
+	// send writes records, the lines before seq end; an error means the
+	// connection is unusable.
+	send(recs []Record, end uint64) error
+	// confirmed returns the seq before which every line sent is known
+	// delivered, or 0.
+	confirmed(now time.Time) uint64
+	// broken reports a connection the peer closed or broke.
+	broken() error
+	// close ends the connection in order, waiting at most wait for the
+	// peer, and returns confirmed as of then.
+	close(wait time.Duration) uint64
+}
+
+// header is what every message of one shipper carries.
+type header struct {
+	host, app, queue string
+}
+
+// dial connects to the destination.
+func (d *Destination) dial(ctx context.Context, h header, confirmAfter time.Duration) (conn, error) {
+	switch d.scheme {
+	case "syslog+tls":
+		return dialSyslog(ctx, d, h, confirmAfter)
+	case "otlp+https":
+		return dialOTLP(ctx, d, h)
+	}
+	return nil, errors.New("unreachable")
+}

@@ -1,0 +1,106 @@
+package ship
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
+	"go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
+)
+
+// otlpConn sends lines as OTLP log records over HTTPS through the
+// OpenTelemetry Go SDK's exporter. Unlike syslog, OTLP acknowledges: a
+// batch the exporter returned from without error was accepted, so it is
+// confirmed at once. The SDK's own retries are off: the queue retries.
+//
+// Each record: the line as its body, unchanged; its time; the severity
+// parsed from it (see severity); attributes conflog.queue and conflog.seq,
+// the receiver's de-duplication key. The resource names the job:
+// service.name (the job), host.name, service.instance.id (the queue).
+type otlpConn struct {
+	ctx    context.Context
+	exp    *otlploghttp.Exporter
+	logger log.Logger
+	batch  *batchProcessor
+	queue  string
+	acked  uint64
+}
+
+// batchProcessor gathers the records the logger emits, with the provider's
+// resource set, for send to export them itself and see the error.
+type batchProcessor struct{ recs []sdklog.Record }
+
+func (p *batchProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
+	p.recs = append(p.recs, r.Clone())
+	return nil
+}
+func (p *batchProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (p *batchProcessor) Shutdown(context.Context) error                         { return nil }
+func (p *batchProcessor) ForceFlush(context.Context) error                       { return nil }
+
+func dialOTLP(ctx context.Context, d *Destination, h header) (*otlpConn, error) {
+	cfg, err := d.files.config(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	opts := []otlploghttp.Option{
+		otlploghttp.WithEndpoint(d.addr),
+		otlploghttp.WithTLSClientConfig(cfg),
+		otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}),
+		otlploghttp.WithTimeout(30 * time.Second),
+	}
+	if d.path != "" {
+		opts = append(opts, otlploghttp.WithURLPath(d.path))
+	}
+	if d.bearer != "" {
+		opts = append(opts, otlploghttp.WithHeaders(map[string]string{"Authorization": "Bearer " + d.bearer}))
+	}
+	exp, err := otlploghttp.New(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	res := resource.NewSchemaless(
+		attribute.String("service.name", h.app),
+		attribute.String("host.name", h.host),
+		attribute.String("service.instance.id", h.queue),
+	)
+	batch := &batchProcessor{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(batch))
+	return &otlpConn{ctx: ctx, exp: exp, logger: lp.Logger("github.com/conflog/conflog/ship"), batch: batch, queue: h.queue}, nil
+}
+
+func (c *otlpConn) send(recs []Record, end uint64) error {
+	c.batch.recs = c.batch.recs[:0]
+	now := time.Now()
+	for _, r := range recs {
+		var lr log.Record
+		lvl := severity(r.Line)
+		lr.SetTimestamp(r.Time)
+		lr.SetObservedTimestamp(now)
+		lr.SetSeverity(log.Severity(lvl.otel))
+		lr.SetSeverityText(lvl.text)
+		lr.SetBody(attribute.StringValue(string(r.Line)))
+		lr.AddAttributes(attribute.String("conflog.queue", c.queue), attribute.Int64("conflog.seq", int64(r.Seq)))
+		c.logger.Emit(c.ctx, lr)
+	}
+	if len(c.batch.recs) > 0 {
+		if err := c.exp.Export(c.ctx, c.batch.recs); err != nil {
+			return err
+		}
+	}
+	c.acked = end
+	return nil
+}
+
+func (c *otlpConn) confirmed(time.Time) uint64 { return c.acked }
+func (c *otlpConn) broken() error              { return nil }
+
+func (c *otlpConn) close(wait time.Duration) uint64 {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c.exp.Shutdown(ctx)
+	return c.acked
+}

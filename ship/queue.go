@@ -1,0 +1,611 @@
+package ship
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The queue directory (mode 0700, every file 0600):
+//
+//	lock         held with flock(2) by the one process using the queue; the
+//	             kernel drops it when that process dies, even by kill -9
+//	queue.json   {"id": "…", "prefix": "…", "destination": "…"}, written once
+//	acked        the decimal sequence number of the first line not yet known
+//	             delivered; replaced by rename
+//	SEQ.seg      SEQ is the 20-digit sequence number of its first line; one
+//	             record per line: UNIXMICRO SP LINE LF
+//
+// A line's sequence number is its segment's SEQ plus its index there. With
+// the queue's id it names the line for ever: a receiver de-duplicates on the
+// pair. A record cut short by a crash (no LF) is truncated at the next open.
+
+// Defaults of [QueueOptions].
+const (
+	DefaultMaxBytes     = 1 << 30
+	DefaultSegmentBytes = 16 << 20
+)
+
+// ErrQueueInUse is the error of OpenQueue on a queue another process holds.
+var ErrQueueInUse = errors.New("in use by another conflog process")
+
+// QueueOptions bound a [Queue].
+type QueueOptions struct {
+	// MaxBytes is the disk budget of the queue's segments; 0 is DefaultMaxBytes.
+	MaxBytes int64
+	// SegmentBytes is the size at which a segment is closed and a new one
+	// started; 0 is DefaultSegmentBytes.
+	SegmentBytes int64
+	// Block makes Append wait for room when the budget is full, so the job
+	// waits for the destination. The default drops the line and counts it
+	// (Queue.Dropped): the job is never slowed by central logging.
+	Block bool
+}
+
+// A Record is one queued line.
+type Record struct {
+	Seq  uint64
+	Time time.Time // when the gate queued it
+	Line []byte    // without its line end
+}
+
+// meta is queue.json.
+type meta struct {
+	ID          string `json:"id"`
+	Prefix      string `json:"prefix"`
+	Destination string `json:"destination"`
+}
+
+type segment struct {
+	first uint64 // seq of its first record
+	n     uint64 // records
+	size  int64
+}
+
+// A Queue is a bounded, disk-backed FIFO of public lines with sequence
+// numbers. One goroutine appends, one reads; Ack may come from the reader.
+//
+// Durability: Append writes its records with one write(2) before it
+// returns, so they survive a kill -9 of the process (they are in the page
+// cache). Sync, which a Shipper calls every second, and the close of every
+// segment fsync them, so a power loss loses at most the last second.
+type Queue struct {
+	dir  string
+	meta meta
+	opts QueueOptions
+	lock *os.File
+
+	mu      sync.Mutex
+	room    *sync.Cond // signalled when Ack frees space or the queue closes
+	segs    []segment  // oldest first; the last is the one appended to
+	tail    *os.File
+	next    uint64 // seq of the next line appended
+	acked   uint64 // seq of the first line not known delivered
+	bytes   int64  // size of all segments
+	dirty   bool   // appended since the last fsync
+	dropped int64
+	closed  bool
+	buf     []byte
+
+	// The reader's position: an open segment and the seq it reads next.
+	rd     *os.File
+	rdSeg  uint64
+	rdNext uint64
+	rdBuf  []byte // bytes read from rd, not yet parsed
+}
+
+// OpenQueue opens the queue in dir, creating it (mode 0700) if needed, and
+// takes its lock. prefix and destination are recorded at creation; an
+// existing queue must have been made for the same prefix and destination.
+func OpenQueue(dir, prefix, destination string, opts QueueOptions) (*Queue, error) {
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	if opts.SegmentBytes <= 0 {
+		opts.SegmentBytes = DefaultSegmentBytes
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("queue %s: not a directory", dir)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		// A directory that holds no queue yet has nothing to have leaked:
+		// make it the queue's (chmod also undoes a umask).
+		if _, err := os.Lstat(filepath.Join(dir, "queue.json")); !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("queue %s: mode %#o lets others read the queue; want 0700", dir, perm)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("queue: %w", err)
+		}
+	}
+	q := &Queue{dir: dir, opts: opts}
+	q.room = sync.NewCond(&q.mu)
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("queue %s: %w (%v)", dir, ErrQueueInUse, err)
+	}
+	q.lock = lock
+	if err := q.load(prefix, destination); err != nil {
+		q.lock.Close()
+		return nil, fmt.Errorf("queue %s: %w", dir, err)
+	}
+	return q, nil
+}
+
+// ReadQueueMeta returns the prefix and destination a queue was made for,
+// without opening it.
+func ReadQueueMeta(dir string) (prefix, destination string, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, "queue.json"))
+	if err != nil {
+		return "", "", fmt.Errorf("queue: %w", err)
+	}
+	var m meta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", "", fmt.Errorf("queue %s: queue.json: %w", dir, err)
+	}
+	return m.Prefix, m.Destination, nil
+}
+
+func (q *Queue) load(prefix, destination string) error {
+	mpath := filepath.Join(q.dir, "queue.json")
+	b, err := os.ReadFile(mpath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		id := make([]byte, 8)
+		rand.Read(id)
+		q.meta = meta{ID: hex.EncodeToString(id), Prefix: prefix, Destination: destination}
+		b, _ := json.Marshal(q.meta)
+		if err := replaceFile(q.dir, "queue.json", append(b, '\n'), true); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	default:
+		if err := json.Unmarshal(b, &q.meta); err != nil || q.meta.ID == "" {
+			return fmt.Errorf("queue.json: malformed (%v)", err)
+		}
+		if q.meta.Prefix != prefix {
+			return fmt.Errorf("made for prefix %q, not %q", q.meta.Prefix, prefix)
+		}
+		if q.meta.Destination != destination {
+			return fmt.Errorf("made for destination %s, not %s", q.meta.Destination, destination)
+		}
+	}
+
+	entries, err := os.ReadDir(q.dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".seg")
+		if !ok {
+			continue
+		}
+		first, err := strconv.ParseUint(name, 10, 64)
+		if err != nil || len(name) != 20 {
+			return fmt.Errorf("%s: not a segment name", e.Name())
+		}
+		q.segs = append(q.segs, segment{first: first})
+	}
+	sort.Slice(q.segs, func(i, j int) bool { return q.segs[i].first < q.segs[j].first })
+	for i := range q.segs {
+		if err := q.scan(&q.segs[i]); err != nil {
+			return err
+		}
+		q.bytes += q.segs[i].size
+	}
+	q.next = 1
+	if n := len(q.segs); n > 0 {
+		last := q.segs[n-1]
+		q.next = last.first + last.n
+	}
+	q.acked = q.next
+	if len(q.segs) > 0 {
+		q.acked = q.segs[0].first
+	}
+	if b, err := os.ReadFile(filepath.Join(q.dir, "acked")); err == nil {
+		a, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil {
+			return fmt.Errorf("acked: malformed")
+		}
+		q.acked = min(max(a, q.acked), q.next)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	q.rdNext = q.acked
+	return q.collect()
+}
+
+// scan counts a segment's records and truncates a record cut short by a crash.
+func (q *Queue) scan(s *segment) error {
+	path := q.segPath(s.first)
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return err
+	} else if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s: mode %#o lets others read queued lines", path, fi.Mode().Perm())
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	whole := bytes.LastIndexByte(b, '\n') + 1
+	if whole < len(b) {
+		if err := f.Truncate(int64(whole)); err != nil {
+			return err
+		}
+	}
+	s.n = uint64(bytes.Count(b[:whole], []byte{'\n'}))
+	s.size = int64(whole)
+	return nil
+}
+
+func (q *Queue) segPath(first uint64) string {
+	return filepath.Join(q.dir, fmt.Sprintf("%020d.seg", first))
+}
+
+// ID names the queue in every message, beside each line's sequence number.
+func (q *Queue) ID() string { return q.meta.ID }
+
+// Dir is the queue's directory.
+func (q *Queue) Dir() string { return q.dir }
+
+// Append queues lines, each without its line end, stamped with t. It
+// returns how many it queued; the others were dropped because the budget
+// was full (without Block), the queue was closed or the disk failed, and
+// are counted in Dropped.
+func (q *Queue) Append(t time.Time, lines ...[]byte) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	stamp := strconv.AppendInt(nil, t.UnixMicro(), 10)
+	buf, n, queued := q.buf[:0], 0, 0
+	var err error
+	flush := func() {
+		if n > 0 && err == nil {
+			if err = q.write(buf, uint64(n)); err == nil {
+				queued += n
+			} else {
+				q.dropped += int64(n)
+			}
+		}
+		buf, n = buf[:0], 0
+	}
+	for _, l := range lines {
+		rec := int64(len(stamp) + 2 + len(l))
+		for q.opts.Block && !q.closed && err == nil && rec <= q.opts.MaxBytes && q.bytes+int64(len(buf))+rec > q.opts.MaxBytes {
+			flush()
+			if q.bytes+rec > q.opts.MaxBytes {
+				q.room.Wait()
+			}
+		}
+		if q.closed || err != nil || q.bytes+int64(len(buf))+rec > q.opts.MaxBytes {
+			q.dropped++
+			continue
+		}
+		if n > 0 && q.tail != nil && q.segs[len(q.segs)-1].size+int64(len(buf))+rec > q.opts.SegmentBytes {
+			flush() // the rest starts a new segment
+		}
+		buf = append(buf, stamp...)
+		buf = append(buf, ' ')
+		buf = append(buf, l...)
+		buf = append(buf, '\n')
+		n++
+	}
+	flush()
+	q.buf = buf
+	return queued, err
+}
+
+// write appends n records in buf with one write(2), to the tail segment or,
+// when that is full, a new one.
+func (q *Queue) write(buf []byte, n uint64) error {
+	if q.tail == nil || (q.segs[len(q.segs)-1].size > 0 && q.segs[len(q.segs)-1].size+int64(len(buf)) > q.opts.SegmentBytes) {
+		if err := q.rotate(); err != nil {
+			return err
+		}
+	}
+	s := &q.segs[len(q.segs)-1]
+	w, err := q.tail.Write(buf)
+	if err != nil {
+		// Take back a partial record, so the segment stays whole.
+		q.tail.Truncate(s.size)
+		return fmt.Errorf("queue: %w", err)
+	}
+	s.n += n
+	s.size += int64(w)
+	q.bytes += int64(w)
+	q.next += n
+	q.dirty = true
+	return nil
+}
+
+// rotate closes the tail segment (fsynced) and opens a new one.
+func (q *Queue) rotate() error {
+	if q.tail != nil {
+		if err := q.tail.Sync(); err != nil {
+			return fmt.Errorf("queue: %w", err)
+		}
+		q.tail.Close()
+		q.tail = nil
+	}
+	// A reopened queue appends to its last segment while it has room.
+	if n := len(q.segs); q.tail == nil && n > 0 && q.segs[n-1].size < q.opts.SegmentBytes {
+		f, err := os.OpenFile(q.segPath(q.segs[n-1].first), os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0)
+		if err != nil {
+			return fmt.Errorf("queue: %w", err)
+		}
+		q.tail = f
+		return nil
+	}
+	f, err := os.OpenFile(q.segPath(q.next), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	syncDir(q.dir)
+	q.tail = f
+	q.segs = append(q.segs, segment{first: q.next})
+	return nil
+}
+
+// Sync fsyncs what was appended since the last Sync.
+func (q *Queue) Sync() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.dirty || q.tail == nil {
+		return nil
+	}
+	q.dirty = false
+	return q.tail.Sync()
+}
+
+// Read returns up to maxRecs records from seq from on (from >= the acked
+// position), reading at most about maxBytes of lines. It returns none when
+// nothing from on is queued yet.
+func (q *Queue) Read(from uint64, maxRecs, maxBytes int) ([]Record, error) {
+	q.mu.Lock()
+	end := q.next
+	var seg segment
+	found := false
+	for _, s := range q.segs {
+		if from >= s.first && from < s.first+s.n {
+			seg, found = s, true
+			break
+		}
+	}
+	q.mu.Unlock()
+	if from >= end || !found {
+		return nil, nil
+	}
+	if q.rd == nil || q.rdSeg != seg.first || q.rdNext != from {
+		if err := q.seek(seg, from); err != nil {
+			return nil, err
+		}
+	}
+	var recs []Record
+	size := 0
+	for len(recs) < maxRecs && size < maxBytes && q.rdNext < seg.first+seg.n {
+		line, err := q.readLine()
+		if err != nil {
+			q.closeReader()
+			return nil, fmt.Errorf("queue: segment %d: %w", seg.first, err)
+		}
+		sp := bytes.IndexByte(line, ' ')
+		us, perr := strconv.ParseInt(string(line[:max(sp, 0)]), 10, 64)
+		if sp < 0 || perr != nil {
+			q.closeReader()
+			return nil, fmt.Errorf("queue: segment %d: record %d malformed", seg.first, q.rdNext)
+		}
+		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: bytes.Clone(line[sp+1:])})
+		size += len(line)
+		q.rdNext++
+	}
+	return recs, nil
+}
+
+// seek opens seg for reading and skips to seq from.
+func (q *Queue) seek(seg segment, from uint64) error {
+	q.closeReader()
+	f, err := os.Open(q.segPath(seg.first))
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	q.rd, q.rdSeg, q.rdNext, q.rdBuf = f, seg.first, seg.first, q.rdBuf[:0]
+	for q.rdNext < from {
+		if _, err := q.readLine(); err != nil {
+			q.closeReader()
+			return fmt.Errorf("queue: segment %d: %w", seg.first, err)
+		}
+		q.rdNext++
+	}
+	return nil
+}
+
+// readLine returns the next record of the reader's segment, without its LF.
+// The record is known complete: its seq is below next.
+func (q *Queue) readLine() ([]byte, error) {
+	for {
+		if i := bytes.IndexByte(q.rdBuf, '\n'); i >= 0 {
+			line := q.rdBuf[:i]
+			q.rdBuf = q.rdBuf[i+1:]
+			return line, nil
+		}
+		// Move the partial record to the front and read more.
+		rest := append(make([]byte, 0, max(64<<10, 2*len(q.rdBuf))), q.rdBuf...)
+		n, err := q.rd.Read(rest[len(rest):cap(rest)])
+		q.rdBuf = rest[:len(rest)+n]
+		if n == 0 {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+}
+
+func (q *Queue) closeReader() {
+	if q.rd != nil {
+		q.rd.Close()
+		q.rd = nil
+	}
+}
+
+// Ack records that every line before seq was delivered, and deletes the
+// segments that hold only such lines.
+func (q *Queue) Ack(seq uint64) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if seq <= q.acked {
+		return nil
+	}
+	q.acked = min(seq, q.next)
+	// Not fsynced: an acknowledgement lost to a power cut only means lines
+	// sent twice, which the sequence numbers let the receiver notice.
+	if err := replaceFile(q.dir, "acked", []byte(strconv.FormatUint(q.acked, 10)+"\n"), false); err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	return q.collect()
+}
+
+// collect deletes fully acknowledged segments but the tail. Called with mu held.
+func (q *Queue) collect() error {
+	freed := false
+	for len(q.segs) > 1 && q.segs[0].first+q.segs[0].n <= q.acked {
+		if err := os.Remove(q.segPath(q.segs[0].first)); err != nil {
+			return fmt.Errorf("queue: %w", err)
+		}
+		q.bytes -= q.segs[0].size
+		q.segs = q.segs[1:]
+		freed = true
+	}
+	// A tail fully acknowledged is emptied, so its bytes count no more.
+	if n := len(q.segs); n == 1 && q.segs[0].first+q.segs[0].n <= q.acked && q.segs[0].n > 0 {
+		if q.tail != nil {
+			q.tail.Close()
+			q.tail = nil
+		}
+		if q.rd != nil && q.rdSeg == q.segs[0].first {
+			q.closeReader()
+		}
+		if err := os.Remove(q.segPath(q.segs[0].first)); err != nil {
+			return fmt.Errorf("queue: %w", err)
+		}
+		q.bytes -= q.segs[0].size
+		q.segs = q.segs[:0]
+		freed = true
+	}
+	if freed {
+		q.room.Broadcast()
+	}
+	return nil
+}
+
+// Depth returns the lines and bytes not yet known delivered.
+func (q *Queue) Depth() (lines uint64, size int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.next - q.acked, q.bytes
+}
+
+// Acked is the seq of the first line not known delivered.
+func (q *Queue) Acked() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.acked
+}
+
+// Next is the seq the next appended line will get.
+func (q *Queue) Next() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.next
+}
+
+// Dropped counts the lines Append could not queue.
+func (q *Queue) Dropped() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.dropped
+}
+
+// Close fsyncs and closes the queue and releases its lock. What is not
+// acknowledged stays on disk for the next process that opens it.
+func (q *Queue) Close() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return nil
+	}
+	q.closed = true
+	q.room.Broadcast()
+	var err error
+	if q.tail != nil {
+		err = q.tail.Sync()
+		q.tail.Close()
+	}
+	q.closeReader()
+	q.lock.Close()
+	return err
+}
+
+// replaceFile replaces dir/name with data (mode 0600), by a rename; durably
+// if sync.
+func replaceFile(dir, name string, data []byte, sync bool) error {
+	tmp, err := os.CreateTemp(dir, name+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return err
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil || !sync {
+		return err
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,277 @@
+package ship
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// pen is the private enterprise number of conflog's structured data. 32473
+// is the one RFC 5612 sets aside for documentation; a site that registers
+// its own can change it here.
+const pen = "32473"
+
+// facility is user-level messages (RFC 5424 §6.2.1).
+const facility = 1
+
+// appendSyslog appends one RFC 5425 frame (octet counting: "LEN SP MSG")
+// holding the RFC 5424 message for r:
+//
+//	<PRI>1 TIMESTAMP HOST APP - public [conflog@32473 queue="ID" seq="N"] LINE
+//
+// The line goes as MSG unchanged, its prefix included, so the receiver can
+// check it again; queue and seq name it for de-duplication.
+func appendSyslog(b []byte, r Record, h header) []byte {
+	start := len(b)
+	b = append(b, '<')
+	b = strconv.AppendInt(b, int64(facility*8+severity(r.Line).syslog), 10)
+	b = append(b, ">1 "...)
+	b = r.Time.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000Z")
+	b = append(b, ' ')
+	b = append(b, h.host...)
+	b = append(b, ' ')
+	b = append(b, h.app...)
+	b = append(b, ` - public [conflog@`+pen+` queue="`...)
+	b = append(b, h.queue...)
+	b = append(b, `" seq="`...)
+	b = strconv.AppendUint(b, r.Seq, 10)
+	b = append(b, `"] `...)
+	b = append(b, r.Line...)
+	// Now the length in front: shift the message right.
+	n := len(b) - start
+	lenField := strconv.AppendInt(nil, int64(n), 10)
+	lenField = append(lenField, ' ')
+	b = append(b, lenField...)
+	copy(b[start+len(lenField):], b[start:start+n])
+	copy(b[start:], lenField)
+	return b
+}
+
+// headerName returns s as an RFC 5424 header field: printable US-ASCII
+// without spaces, at most max bytes, "-" when empty.
+func headerName(s string, max int) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && len(b) < max; i++ {
+		if c := s[i]; c > ' ' && c < 0x7f {
+			b = append(b, c)
+		} else {
+			b = append(b, '_')
+		}
+	}
+	if len(b) == 0 {
+		return "-"
+	}
+	return string(b)
+}
+
+// A level is a line's severity, as syslog and OpenTelemetry number it.
+type level struct {
+	syslog int // RFC 5424 §6.2.1
+	otel   int // OpenTelemetry SeverityNumber
+	text   string
+}
+
+var (
+	levelDebug = level{7, 5, "DEBUG"}
+	levelInfo  = level{6, 9, "INFO"}
+	levelWarn  = level{4, 13, "WARN"}
+	levelError = level{3, 17, "ERROR"}
+	levelFatal = level{2, 21, "FATAL"}
+)
+
+// severity reads a line's level where its format says it: a "level=X"
+// field (conflog's and slog's text handlers), a JSON "level":"X", or a
+// level word among the line's first words (Python's logging, glog-like).
+// Otherwise the line is INFO.
+func severity(line []byte) level {
+	if i := bytes.Index(line, []byte("level=")); i >= 0 {
+		return levelWord(line[i+len("level="):])
+	}
+	if i := bytes.Index(line, []byte(`"level":"`)); i >= 0 {
+		return levelWord(line[i+len(`"level":"`):])
+	}
+	rest := line
+	for w := 0; w < 6 && len(rest) > 0; w++ {
+		rest = bytes.TrimLeft(rest, " \t:[]|-")
+		end := bytes.IndexAny(rest, " \t:[]|")
+		if end < 0 {
+			end = len(rest)
+		}
+		if l, ok := knownLevel(rest[:end]); ok {
+			return l
+		}
+		rest = rest[end:]
+	}
+	return levelInfo
+}
+
+func levelWord(b []byte) level {
+	end := bytes.IndexAny(b, " \t\",")
+	if end < 0 {
+		end = len(b)
+	}
+	if l, ok := knownLevel(b[:end]); ok {
+		return l
+	}
+	return levelInfo
+}
+
+func knownLevel(w []byte) (level, bool) {
+	switch string(bytes.ToUpper(w)) {
+	case "DEBUG", "TRACE":
+		return levelDebug, true
+	case "INFO", "NOTICE":
+		return levelInfo, true
+	case "WARN", "WARNING":
+		return levelWarn, true
+	case "ERROR", "ERR":
+		return levelError, true
+	case "FATAL", "CRITICAL", "PANIC":
+		return levelFatal, true
+	}
+	return level{}, false
+}
+
+// syslogConn is one RFC 5425 connection.
+//
+// RFC 5425 has no acknowledgement: a line written is not a line received.
+// A line counts as delivered once the connection was still sound
+// confirmAfter after it was written (the server had that long to read it),
+// or once the server answered our close_notify by closing, which it does
+// only after reading everything before it. Lines written in the window
+// before a break are sent again on the next connection; the receiver
+// drops the copies by queue and seq.
+type syslogConn struct {
+	c            *tls.Conn
+	h            header
+	confirmAfter time.Duration
+	buf          []byte
+
+	marks []mark // batches written, not yet confirmed
+
+	stop    func() bool // undoes the AfterFunc that ends the connection with the shipper
+	dead    chan struct{}
+	mu      sync.Mutex
+	deadErr error
+}
+
+// A mark is a batch of lines: the seq after it, and a time.
+type mark struct {
+	end uint64
+	at  time.Time
+}
+
+// probe is how long dial waits for the server to refuse the client's
+// certificate: under TLS 1.3 that refusal comes after the handshake.
+var probe = 300 * time.Millisecond
+
+// dialSyslog connects and shakes hands within 10s. When ctx ends, so does
+// the connection: a write blocked on a server that does not read returns.
+func dialSyslog(ctx context.Context, d *Destination, h header, confirmAfter time.Duration) (*syslogConn, error) {
+	cfg, err := d.files.config(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	dialer := &tls.Dialer{NetDialer: &net.Dialer{KeepAlive: 30 * time.Second}, Config: cfg}
+	nc, err := dialer.DialContext(dctx, "tcp", d.addr)
+	if err != nil {
+		return nil, err
+	}
+	c := &syslogConn{c: nc.(*tls.Conn), h: h, confirmAfter: confirmAfter, dead: make(chan struct{})}
+	c.stop = context.AfterFunc(ctx, func() { c.c.SetDeadline(time.Now()) })
+	go c.watch()
+	select {
+	case <-c.dead:
+		return nil, fmt.Errorf("%s closed the connection after the handshake: it refuses our client certificate or its name (%w)", d.addr, c.broken())
+	case <-time.After(probe):
+	case <-ctx.Done():
+		c.c.Close()
+		return nil, ctx.Err()
+	}
+	return c, nil
+}
+
+// watch reads until the server closes or breaks the connection; a syslog
+// server never writes, so anything else (an alert) is an end too.
+func (c *syslogConn) watch() {
+	_, err := io.Copy(io.Discard, c.c)
+	if err == nil {
+		err = io.EOF
+	}
+	c.mu.Lock()
+	c.deadErr = err
+	c.mu.Unlock()
+	close(c.dead)
+}
+
+func (c *syslogConn) broken() error {
+	select {
+	case <-c.dead:
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.deadErr
+	default:
+		return nil
+	}
+}
+
+func (c *syslogConn) send(recs []Record, end uint64) error {
+	if err := c.broken(); err != nil {
+		return err
+	}
+	b := c.buf[:0]
+	if len(recs) == 0 { // all refused: nothing to write, but confirmed in turn
+		c.marks = append(c.marks, mark{end: end, at: time.Now()})
+		return nil
+	}
+	for _, r := range recs {
+		b = appendSyslog(b, r, c.h)
+	}
+	c.buf = b
+	c.c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	if _, err := c.c.Write(b); err != nil {
+		return err
+	}
+	c.marks = append(c.marks, mark{end: end, at: time.Now()})
+	return nil
+}
+
+func (c *syslogConn) confirmed(now time.Time) uint64 {
+	if c.broken() != nil {
+		return 0
+	}
+	var end uint64
+	i := 0
+	for ; i < len(c.marks) && now.Sub(c.marks[i].at) >= c.confirmAfter; i++ {
+		end = c.marks[i].end
+	}
+	c.marks = c.marks[i:]
+	return end
+}
+
+func (c *syslogConn) close(wait time.Duration) uint64 {
+	defer c.stop()
+	defer c.c.Close()
+	if c.broken() == nil && len(c.marks) > 0 {
+		c.c.SetWriteDeadline(time.Now().Add(wait))
+		if c.c.CloseWrite() == nil {
+			select {
+			case <-c.dead:
+				if err := c.broken(); errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+					return c.marks[len(c.marks)-1].end
+				}
+			case <-time.After(wait):
+			}
+		}
+	}
+	return c.confirmed(time.Now())
+}
