@@ -83,18 +83,22 @@ func TestStrictCanary(t *testing.T) {
 }
 
 // TestCutRestWithTraces: with the real trace scrubber, a cut line whose rest
-// is cut into pieces that read as a traceback (a header, then an exception
-// line) starts no trace; the rest reaches the private sink whole, and the
-// next line is public.
+// is cut into pieces that read as a traceback (a header, a frame, then an
+// exception line) starts no trace; the rest reaches the private sink whole,
+// and the next line is public.
 func TestCutRestWithTraces(t *testing.T) {
-	const header, exc = "Traceback (most recent call last):", "ValueError: CANARY"
+	const header, frame, exc = "Traceback (most recent call last):", `  File "x.py", line 1, in <module>`, "ValueError: CANARY"
 	maxLine := len(header)
+	if len(frame) != maxLine {
+		t.Fatalf("the frame is %d bytes, not one piece of %d", len(frame), maxLine)
+	}
 	head := "SystemLog: " + strings.Repeat("x", maxLine-len("SystemLog: "))
-	in := head + header + exc + "\nSystemLog: next\n"
+	in := head + header + frame + exc + "\nSystemLog: next\n"
 
 	// Fed as lines, the pieces would start a trace: the test can fail.
 	tr := traceback.New(traceback.Options{})
 	tr.Line([]byte(header), func([]byte) {})
+	tr.Line([]byte(frame), func([]byte) {})
 	tr.Line([]byte(exc), func([]byte) {})
 	if tr.Traces() != 1 {
 		t.Fatalf("the pieces as lines make %d traces, want 1: the test proves nothing", tr.Traces())
@@ -118,8 +122,8 @@ func TestCutRestWithTraces(t *testing.T) {
 		if st := filt.Stats(); st.Traces != 0 || st.TraceLines != 0 || st.Cut != 1 || st.Held != 0 {
 			t.Errorf("chunk %d: stats %+v, want one cut line and no trace", chunk, st)
 		}
-		if sink.String() != header+exc {
-			t.Errorf("chunk %d: sink got %q, want the rest %q", chunk, sink.String(), header+exc)
+		if sink.String() != header+frame+exc {
+			t.Errorf("chunk %d: sink got %q, want the rest %q", chunk, sink.String(), header+frame+exc)
 		}
 	}
 }

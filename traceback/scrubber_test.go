@@ -179,7 +179,7 @@ func TestInMessage(t *testing.T) {
 		{pyCause, true},
 		{"", true},
 		{"KeyError: CANARY", true},
-		{"panic: CANARY", true}, // a message line that looks like a Go panic
+		{"panic: CANARY", true},                      // a message line that looks like a Go panic
 		{"Traceback (most recent call last):", true}, // or like a header
 		{"RuntimeError", true},                       // no frame: it was message
 	} {
