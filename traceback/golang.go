@@ -338,7 +338,7 @@ func isGoTypeName(b []byte, loose bool) bool {
 			return false
 		}
 	}
-	return true
+	return !hasDigitRun(b)
 }
 
 func isHex(b []byte) bool {

@@ -8,7 +8,9 @@ import "bytes"
 // field that does not match is replaced by "[scrubbed]", the line keeps its
 // shape.
 
-// isIdent reports an ASCII identifier: [A-Za-z_][A-Za-z0-9_]*.
+// isIdent reports an ASCII identifier, [A-Za-z_][A-Za-z0-9_]*, without a
+// run of five or more digits (an id, a date, an SSN: no name in code is
+// numbered so).
 func isIdent(b []byte) bool {
 	if len(b) == 0 || b[0] >= '0' && b[0] <= '9' {
 		return false
@@ -18,7 +20,25 @@ func isIdent(b []byte) bool {
 			return false
 		}
 	}
-	return true
+	return !hasDigitRun(b)
+}
+
+// hasDigitRun reports a run of five or more digits, digits joined by '-'
+// or '_' counting as one run.
+func hasDigitRun(b []byte) bool {
+	run := 0
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if run++; run >= 5 {
+				return true
+			}
+		case (c == '-' || c == '_') && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9':
+		default:
+			run = 0
+		}
+	}
+	return false
 }
 
 func isIdentByte(c byte) bool {
@@ -73,7 +93,7 @@ func isGoSymbol(b []byte) bool {
 		i++
 	}
 	if i == len(rest) && isIdent(rest) {
-		return true // a builtin the runtime names alone: panic
+		return !hasDigitRun(b) // a builtin the runtime names alone: panic
 	}
 	if i == 0 || i == len(rest) || rest[i] != '.' {
 		return false
@@ -92,7 +112,7 @@ func isGoSymbol(b []byte) bool {
 		}
 		rest = rest[n:]
 	}
-	return true
+	return !hasDigitRun(b)
 }
 
 // goSymbolPart returns the length of one dotted part of a Go symbol at the
@@ -234,26 +254,14 @@ func isCodeComponent(p []byte) bool {
 		}
 		p = p[:at]
 	}
-	run := 0
-	for i, c := range p {
+	for _, c := range p {
 		switch {
-		case c >= '0' && c <= '9':
-			if run++; run >= 5 {
-				return false
-			}
-		case c == '-' || c == '_':
-			// A separator inside a run of digits does not end it.
-			if i+1 < len(p) && p[i+1] >= '0' && p[i+1] <= '9' {
-				continue
-			}
-			run = 0
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '.', c == '+', c == '~', c == '!':
-			run = 0
+		case isIdentByte(c), c == '.', c == '-', c == '+', c == '~', c == '!':
 		default:
 			return false
 		}
 	}
-	return true
+	return !hasDigitRun(p)
 }
 
 // isGoVersion accepts a module version: v1.2.3, v0.0.0-20240101000000-abcdef123456.

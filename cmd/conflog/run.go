@@ -60,7 +60,9 @@ Flags:
                       (appended, created 0600), store:DIR (the sealed store:
                       see 'conflog keygen --help' and 'conflog verify --help')
   --strict            only the public channel may carry public lines; prefixed
-                      lines on stdout/stderr are private (and counted as held)
+                      lines on stdout/stderr are private (and counted as held),
+                      and of the traces only the crash that ends the job
+                      (the last output on stderr) is re-emitted
   --max-line SIZE     longest line kept whole (default 1MiB); longer ones are cut:
                       the first SIZE bytes are judged, the rest goes to the
                       private sink in pieces of at most SIZE bytes, never out
@@ -231,7 +233,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		strict bool
 		trace  bool
 	}{
-		{"stdout", c.stdout, strict, true},
+		{"stdout", c.stdout, strict, !strict}, // under --strict only the crash on stderr is re-emitted
 		{"stderr", c.stderr, strict, true},
 		{"public channel", c.stderr, false, false},
 	} {
@@ -241,7 +243,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 			return exitFail
 		}
 		o := opts
-		o.Strict = spec.strict
+		o.Strict, o.FinalTraceOnly = spec.strict, spec.strict
 		if spec.trace {
 			o.Trace = g.newTracer()
 		}
@@ -290,13 +292,15 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 	}
 
 	var pumps sync.WaitGroup
+	exited, status := make(chan struct{}), scrub.ExitStatus{} // how the job ended: a held crash trace needs it
 	for _, s := range streams {
 		pumps.Add(1)
 		go func() {
 			defer pumps.Done()
 			_, err := s.filter.ReadFrom(s.r)
 			if err == nil || errors.Is(err, errStopped) {
-				err = s.filter.Close()
+				<-exited
+				err = s.filter.CloseExit(status)
 			}
 			if s.behind != nil {
 				if berr := s.behind.Close(); err == nil {
@@ -326,6 +330,8 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		}
 	}()
 	waitErr := cmd.Wait()
+	status = scrub.StatusOf(cmd.ProcessState)
+	close(exited)
 	close(done)
 
 	// The job is gone, but a process it started may still hold a pipe open.
