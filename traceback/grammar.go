@@ -9,8 +9,8 @@ import "bytes"
 // shape.
 
 // isIdent reports an ASCII identifier, [A-Za-z_][A-Za-z0-9_]*, without a
-// run of five or more digits (an id, a date, an SSN: no name in code is
-// numbered so).
+// run of more than maxDigitRun digits (an id, a date, an SSN: no name in
+// code is numbered so).
 func isIdent(b []byte) bool {
 	if len(b) == 0 || b[0] >= '0' && b[0] <= '9' {
 		return false
@@ -23,14 +23,20 @@ func isIdent(b []byte) bool {
 	return !hasDigitRun(b)
 }
 
-// hasDigitRun reports a run of five or more digits, digits joined by '-'
-// or '_' counting as one run.
+// maxDigitRun is the longest run of digits a kept name or path component
+// may hold: numpy's random._mt19937 has five; an SSN has nine, a phone
+// number seven or more, a date eight, most customer and account ids six or
+// more.
+const maxDigitRun = 5
+
+// hasDigitRun reports a run of more than maxDigitRun digits, digits joined
+// by '-' or '_' counting as one run.
 func hasDigitRun(b []byte) bool {
 	run := 0
 	for i, c := range b {
 		switch {
 		case c >= '0' && c <= '9':
-			if run++; run >= 5 {
+			if run++; run > maxDigitRun {
 				return true
 			}
 		case (c == '-' || c == '_') && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9':
@@ -177,12 +183,12 @@ func isModulePathElem(b []byte) bool {
 //     /usr/home/x, /Users/x, C:\Users\x, c:/users/x), and a leading /root;
 //   - every other component is kept only if it is ASCII letters, digits and
 //     . _ - + ~ ! (an '@' only in a Go module cache's name@vX.Y.Z), at most
-//     255 bytes, with no run of five or more digits (digits joined by '-' or
-//     '_' count as one run: customer ids, dates, SSNs, phone numbers); any
+//     255 bytes, with no run of more than five digits (digits joined by '-'
+//     or '_' count as one run: customer ids, dates, SSNs, phone numbers); any
 //     other component becomes "[scrubbed]" (spaces, '@', ',', non-ASCII…);
 //   - a path in angle brackets is one of CPython's pseudo-files
-//     (<string>, <stdin>, <frozen runpy>): kept if it is such a name,
-//     "<[scrubbed]>" otherwise.
+//     (<string>, <stdin>, <frozen runpy>, numpy's <__array_function__
+//     internals>): kept if it is such a name, "<[scrubbed]>" otherwise.
 //
 // The separator is '\' if the path holds one and no '/', else '/'.
 func appendPath(dst, path []byte) []byte {
@@ -277,18 +283,21 @@ func isGoVersion(v []byte) bool {
 	return true
 }
 
-// isPseudoFile accepts CPython's file names for code without a file:
-// <string>, <stdin>, <frozen importlib._bootstrap>.
+// isPseudoFile accepts the file names Python code without a file has: one
+// word (<string>, <stdin>, <ipython-input-3-1a2b>), "<frozen NAME>", and
+// numpy's "<__array_function__ internals>".
 func isPseudoFile(p []byte) bool {
 	name, ok := bytes.CutPrefix(p, []byte("<"))
 	if !ok {
 		return false
 	}
-	if name, ok = bytes.CutSuffix(name, []byte(">")); !ok {
+	if name, ok = bytes.CutSuffix(name, []byte(">")); !ok || len(name) == 0 {
 		return false
 	}
-	name = bytes.TrimPrefix(name, []byte("frozen "))
-	return isPyName(name)
+	if frozen, ok := bytes.CutPrefix(name, []byte("frozen ")); ok {
+		return isPyName(frozen)
+	}
+	return string(name) == "__array_function__ internals" || isCodeComponent(name)
 }
 
 // maxLineDigits bounds a kept line number: no source file has a million

@@ -149,6 +149,7 @@ func TestScrubShapes(t *testing.T) {
 			}
 			for _, l := range got {
 				checkPublicLine(t, []byte(l))
+				checkGrammar(t, []byte(l))
 				if strings.Contains(l, canary) {
 					t.Errorf("leaked: %q", l)
 				}
