@@ -56,6 +56,11 @@ func FuzzGateWithTraces(f *testing.F) {
 			if strict && !strings.HasPrefix(line, "SystemLog: ") {
 				t.Fatalf("strict output line %q is not a trace line", line)
 			}
+			if strict {
+				if err := traceback.Check([]byte(strings.TrimPrefix(line, "SystemLog: "))); err != nil {
+					t.Fatalf("strict output line %q fails the trace grammar: %v", line, err)
+				}
+			}
 		}
 		if strict && st.Passed != 0 {
 			t.Fatalf("strict stream passed %d lines by prefix", st.Passed)
