@@ -14,8 +14,15 @@
 //     neither carry private bytes into a public line nor hide one.
 //   - Escape sequences (CSI, OSC and the other string forms, nF, Fp/Fe/Fs, as
 //     listed in escape.go) before the prefix are removed; those after it too,
-//     unless [Options.KeepANSI]. A malformed sequence before the prefix makes
-//     the line private.
+//     unless [Options.KeepANSI], which keeps the well-formed ones only (so a
+//     public line never ends inside a sequence). A malformed sequence before
+//     the prefix makes the line private.
+//   - Other bytes after the prefix pass unchanged: NUL, VT, FF, NEL (U+0085),
+//     U+2028/U+2029 and invalid UTF-8 included. The job put them after its
+//     prefix, so they are its public text; a collector that breaks a line at
+//     one of them gets a second piece without the prefix, which a gate
+//     downstream would hold, never private text made public. The gate's own
+//     lines (summaries, scrubbed traces) never hold them.
 //   - Memory is bounded whatever the input: a line longer than
 //     [Options.MaxLine] is cut. Its first MaxLine bytes are judged as a line.
 //     The rest, up to the line's real end, is never read as a new line and
@@ -62,9 +69,10 @@ type Options struct {
 	// of at most MaxLine bytes. Zero means DefaultMaxLine.
 	MaxLine int
 
-	// KeepANSI keeps the escape sequences that follow the prefix in public
-	// lines. Those before the prefix are always removed, so a public line
-	// still starts with the prefix.
+	// KeepANSI keeps the well-formed escape sequences that follow the prefix
+	// in public lines; malformed ones, and one the line's end cuts short,
+	// are removed. Those before the prefix are always removed, so a public
+	// line still starts with the prefix.
 	KeepANSI bool
 
 	// Strict makes no line of this stream public by its prefix: the stream is
@@ -451,7 +459,7 @@ func (f *Filter) line(line []byte, hasESC bool) {
 		f.out = append(f.out, line...)
 	case f.keepANSI:
 		f.out = append(f.out, f.prefix...)
-		f.out = append(f.out, line[end:]...)
+		f.out = appendWellFormed(f.out, line[end:])
 	default:
 		f.out = append(f.out, f.prefix...)
 		f.out = appendStripped(f.out, line[end:])
