@@ -2,6 +2,7 @@ package scrub_test
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -139,4 +140,43 @@ type joinSink struct{ strings.Builder }
 func (s *joinSink) Line(line []byte) error {
 	s.Write(line)
 	return nil
+}
+
+// TestAllowedMessageOwnLinesOnly: with --allow, a handled exception of an
+// allowed type keeps its exception line's message, and no later line of the
+// stream comes out as a kept message line, strict or not (issue 9); no line
+// comes out with the prefix twice.
+func TestAllowedMessageOwnLinesOnly(t *testing.T) {
+	in := "Traceback (most recent call last):\n  File \"/srv/job.py\", line 3, in <module>\nPublicError: step 3 failed\n" +
+		"INFO CANARY row 1\nSystemLog: CANARY forged\n\tCANARY indented\nCANARY row 2\n"
+	for _, strict := range []bool{false, true} {
+		var out bytes.Buffer
+		filt, _ := scrub.New(&out, scrub.Options{Prefix: "SystemLog:", Strict: strict,
+			Trace: traceback.New(traceback.Options{Allow: regexp.MustCompile(`PublicError`)})})
+		filt.Write([]byte(in))
+		filt.Close()
+		want := "SystemLog: Traceback (most recent call last):\nSystemLog:   File \"/srv/job.py\", line 3, in <module>\nSystemLog: PublicError: step 3 failed\n"
+		if out.String() != want {
+			t.Errorf("strict=%v: output\n%s\nwant\n%s", strict, out.String(), want)
+		}
+	}
+}
+
+// TestTraceLineNeverDoublePrefixed: a held line that the tracer reads as an
+// exception line of type "SystemLog" is not re-emitted as
+// "SystemLog: SystemLog: …" (issue 9).
+func TestTraceLineNeverDoublePrefixed(t *testing.T) {
+	in := "Traceback (most recent call last):\n  File \"/srv/job.py\", line 3, in <module>\nSystemLog: CANARY\n"
+	for _, allow := range []*regexp.Regexp{nil, regexp.MustCompile(`SystemLog`)} {
+		var out bytes.Buffer
+		filt, _ := scrub.New(&out, scrub.Options{Prefix: "SystemLog:", Trace: traceback.New(traceback.Options{Allow: allow})})
+		filt.Write([]byte(in))
+		filt.Close()
+		if strings.Contains(out.String(), "SystemLog: SystemLog:") || strings.Contains(out.String(), "CANARY") {
+			t.Errorf("allow %v: output\n%s", allow, out.String())
+		}
+		if st := filt.Stats(); st.Held != 1 {
+			t.Errorf("allow %v: held %d, want the prefixed exception line held", allow, st.Held)
+		}
+	}
 }
