@@ -160,6 +160,7 @@ type Filter struct {
 	heldTraces int         // crash.Traces() of the held trace
 	heldOver   bool        // the held trace is not the stream's last output, or outgrew its bound
 	gap        int         // non-blank lines fed since the held trace's last public line
+	holds      int         // public lines the tracer emitted under FinalTraceOnly
 	maxHeld    int
 	atClose    crashState // the tracer's Crash at the end of the stream
 	released   bool       // CloseExit has decided
@@ -478,13 +479,13 @@ func (f *Filter) private(line []byte, prefixed bool) {
 	}
 	f.sinkLine(line)
 	if f.trace != nil {
-		held := len(f.held)
+		holds := f.holds
 		f.trace.Line(line, f.emit)
 		// Only a fed line can change it: asked here, once, and not for
 		// every line the gate judges.
 		f.inMessage = f.trace.InMessage()
 		if f.crash != nil {
-			f.follow(line, held)
+			f.follow(line, f.holds != holds)
 		}
 	}
 }
@@ -492,7 +493,7 @@ func (f *Filter) private(line []byte, prefixed bool) {
 // follow keeps, after each line fed, the held trace only while it is still
 // the stream's last output: a non-blank line outside a trace ends it, and so
 // does a run of lines that add nothing to it.
-func (f *Filter) follow(line []byte, held int) {
+func (f *Filter) follow(line []byte, added bool) {
 	if isBlank(line) || f.heldOver {
 		return
 	}
@@ -500,7 +501,7 @@ func (f *Filter) follow(line []byte, held int) {
 		f.dropHeld()
 		return
 	}
-	if len(f.held) != held {
+	if added {
 		f.gap = 0
 	} else if f.gap++; f.gap > maxTraceGap {
 		f.dropHeld()
@@ -527,6 +528,7 @@ func isBlank(line []byte) bool {
 // holdTrace is emitTrace under FinalTraceOnly: the line is kept with the
 // rest of its trace until CloseExit.
 func (f *Filter) holdTrace(public []byte) {
+	f.holds++
 	if t := f.crash.Traces(); t != f.heldTraces {
 		f.heldTraces, f.held, f.heldOver, f.gap = t, f.held[:0], false, 0
 	}
