@@ -134,7 +134,7 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 		s.st, s.goFunc = goStack, false
 		s.emitConst(goRuntimeStack, emit)
 		return
-	case goSignals[string(l)]:
+	case hasPrefix(l, "SIG") && goSignals[string(l)]:
 		s.st, s.msgLines, s.exit = goPanic, 0, exit{set: true, code: 2}
 		s.emitRaw(l, emit)
 		return

@@ -59,7 +59,9 @@ func isPyName(b []byte) bool {
 	if len(b) == 0 || len(b) > maxTypeLen {
 		return false
 	}
-	for part := range bytes.SplitSeq(b, []byte(".")) {
+	for rest := b; rest != nil; {
+		var part []byte
+		part, rest = cutByte(rest, '.')
 		if p, ok := bytes.CutPrefix(part, []byte("<")); ok {
 			part, ok = bytes.CutSuffix(p, []byte(">"))
 			if !ok {
@@ -86,7 +88,9 @@ func isGoSymbol(b []byte) bool {
 	rest := b
 	if i := bytes.LastIndexByte(b, '/'); i >= 0 {
 		// A receiver holds no '/', so the last one ends the import path.
-		for elem := range bytes.SplitSeq(b[:i], []byte("/")) {
+		for path := b[:i]; path != nil; {
+			var elem []byte
+			elem, path = cutByte(path, '/')
 			if !isModulePathElem(elem) {
 				return false
 			}
@@ -202,27 +206,36 @@ func appendPath(dst, path []byte) []byte {
 	if bytes.IndexByte(path, '\\') >= 0 && bytes.IndexByte(path, '/') < 0 {
 		sep = '\\'
 	}
-	parts := bytes.Split(path, []byte{sep})
+	// The home directory ends at the component after the first one named
+	// like a home's parent, if more follows it; found before anything is
+	// written, without splitting the path into a slice.
 	start, home := 0, false
-	if len(parts) > 2 && len(parts[0]) == 0 && string(parts[1]) == "root" {
-		start, home = 2, true
+	if hasPrefix(path, "/root/") {
+		start, home = len("/root"), true
 	}
-	for i := 0; i+2 < len(parts); i++ {
-		if isHomeDir(parts[i]) {
-			start, home = i+2, true
+	for rest := path; rest != nil; {
+		var p []byte
+		p, rest = cutByte(rest, sep)
+		if !isHomeDir(p) || rest == nil {
+			continue
+		}
+		if _, after := cutByte(rest, sep); after != nil {
+			start, home = len(path)-len(after)-1, true
 			break
 		}
 	}
+	rest := path
 	if home {
-		dst = append(dst, '~')
+		dst, rest = append(dst, '~', sep), path[start+1:]
 	}
-	for i := start; i < len(parts); i++ {
-		if i > 0 {
+	for first := true; rest != nil; first = false {
+		var p []byte
+		p, rest = cutByte(rest, sep)
+		if !first {
 			dst = append(dst, sep)
 		}
-		p := parts[i]
 		switch {
-		case len(p) == 0, isCodeComponent(p), i == 0 && isDrive(p):
+		case len(p) == 0, isCodeComponent(p), first && !home && isDrive(p):
 			dst = append(dst, p...)
 		default:
 			dst = append(dst, scrubbed...)
@@ -232,6 +245,14 @@ func appendPath(dst, path []byte) []byte {
 		}
 	}
 	return dst
+}
+
+// cutByte splits b at its first c; rest is nil when there is none.
+func cutByte(b []byte, c byte) (before, rest []byte) {
+	if i := bytes.IndexByte(b, c); i >= 0 {
+		return b[:i], b[i+1:]
+	}
+	return b, nil
 }
 
 // isHomeDir reports a directory whose child is a user's home.
