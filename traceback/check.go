@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"syscall"
 )
 
 // Check reports whether line is one that a Scrubber without Options.Allow
@@ -59,15 +58,8 @@ const (
 	reGroupNo = `(?:\d+|\.\.\.)`
 )
 
-func keys(m map[string]bool) string {
-	var b []string
-	for k := range m {
-		b = append(b, regexp.QuoteMeta(k))
-	}
-	return strings.Join(b, "|")
-}
-
-func keysSig(m map[string]syscall.Signal) string {
+// keys is the alternation of m's keys, quoted.
+func keys[V any](m map[string]V) string {
 	var b []string
 	for k := range m {
 		b = append(b, regexp.QuoteMeta(k))
@@ -108,7 +100,7 @@ var checkForms = func() []checkForm {
 			return nil
 		}},
 		// Python's faulthandler.
-		{"fatal python error", regexp.MustCompile(`^Fatal Python error: (?:` + keysSig(pyFaultSignals) + `|` + reScrub + `)$`), nil},
+		{"fatal python error", regexp.MustCompile(`^Fatal Python error: (?:` + keys(pyFaultSignals) + `|` + reScrub + `)$`), nil},
 		{"runtime state", regexp.MustCompile(`^Python runtime state: (?:` + keys(pyRuntimeStates) + `)$`), nil},
 		{"thread header", regexp.MustCompile(`^(?:Current thread|Thread) 0x` + reHex + `+ \(most recent call first\):$|^Stack \(most recent call first\):$`), nil},
 		{"timeout", regexp.MustCompile(`^Timeout \([0-9:.]{1,32}\)!$`), nil},

@@ -171,7 +171,7 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 		}
 		s.msgLines++
 		if len(l) > 0 && l[0] != '\t' {
-			s.indented++ // here: the unindented lines, which a prefix can start
+			s.indented++ // the lines a prefix can start
 		}
 		if s.maxMsg > 0 && s.msgLines >= s.maxMsg || s.indented > maxGoValue {
 			s.reset()

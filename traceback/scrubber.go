@@ -53,7 +53,7 @@ type traceState struct {
 	group    bool // inside a Python exception group
 	afterSep bool // a chain separator was seen; the next header continues the trace
 	msgLines int  // continuation lines of the current message or panic value
-	indented int  // indented lines seen while a SyntaxError frame is held
+	indented int  // source lines under a held SyntaxError frame; unindented lines of a Go panic value
 	frames   int  // frames since the last Python header
 	goFunc   bool // held is a Go function line, waiting for its file line
 	exit     exit // how a process that dies of this trace ends
