@@ -97,6 +97,26 @@ func matchPrefix(line, prefix []byte) (end int, ok bool) {
 	return i, true
 }
 
+// appendWellFormed appends b to dst without its malformed escape sequences:
+// what --keep-ansi keeps of a public line. A sequence cut short by the line's
+// end (an OSC without its BEL) would leave the terminal inside it, reading
+// the next lines as its payload; it goes, as a malformed one does anywhere.
+func appendWellFormed(dst, b []byte) []byte {
+	for len(b) > 0 {
+		k := bytes.IndexByte(b, esc)
+		if k < 0 {
+			return append(dst, b...)
+		}
+		dst = append(dst, b[:k]...)
+		n, ok := escapeLen(b[k:])
+		if ok {
+			dst = append(dst, b[k:k+n]...)
+		}
+		b = b[k+n:]
+	}
+	return dst
+}
+
 // appendStripped appends b to dst without its escape sequences, well formed or not.
 func appendStripped(dst, b []byte) []byte {
 	for len(b) > 0 {

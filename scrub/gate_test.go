@@ -2,6 +2,7 @@ package scrub_test
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -56,6 +57,11 @@ func FuzzGateWithTraces(f *testing.F) {
 			if strict && !strings.HasPrefix(line, "SystemLog: ") {
 				t.Fatalf("strict output line %q is not a trace line", line)
 			}
+			if strict {
+				if err := traceback.Check([]byte(strings.TrimPrefix(line, "SystemLog: "))); err != nil {
+					t.Fatalf("strict output line %q fails the trace grammar: %v", line, err)
+				}
+			}
 		}
 		if strict && st.Passed != 0 {
 			t.Fatalf("strict stream passed %d lines by prefix", st.Passed)
@@ -83,18 +89,22 @@ func TestStrictCanary(t *testing.T) {
 }
 
 // TestCutRestWithTraces: with the real trace scrubber, a cut line whose rest
-// is cut into pieces that read as a traceback (a header, then an exception
-// line) starts no trace; the rest reaches the private sink whole, and the
-// next line is public.
+// is cut into pieces that read as a traceback (a header, a frame, then an
+// exception line) starts no trace; the rest reaches the private sink whole,
+// and the next line is public.
 func TestCutRestWithTraces(t *testing.T) {
-	const header, exc = "Traceback (most recent call last):", "ValueError: CANARY"
+	const header, frame, exc = "Traceback (most recent call last):", `  File "x.py", line 1, in <module>`, "ValueError: CANARY"
 	maxLine := len(header)
+	if len(frame) != maxLine {
+		t.Fatalf("the frame is %d bytes, not one piece of %d", len(frame), maxLine)
+	}
 	head := "SystemLog: " + strings.Repeat("x", maxLine-len("SystemLog: "))
-	in := head + header + exc + "\nSystemLog: next\n"
+	in := head + header + frame + exc + "\nSystemLog: next\n"
 
 	// Fed as lines, the pieces would start a trace: the test can fail.
 	tr := traceback.New(traceback.Options{})
 	tr.Line([]byte(header), func([]byte) {})
+	tr.Line([]byte(frame), func([]byte) {})
 	tr.Line([]byte(exc), func([]byte) {})
 	if tr.Traces() != 1 {
 		t.Fatalf("the pieces as lines make %d traces, want 1: the test proves nothing", tr.Traces())
@@ -118,8 +128,8 @@ func TestCutRestWithTraces(t *testing.T) {
 		if st := filt.Stats(); st.Traces != 0 || st.TraceLines != 0 || st.Cut != 1 || st.Held != 0 {
 			t.Errorf("chunk %d: stats %+v, want one cut line and no trace", chunk, st)
 		}
-		if sink.String() != header+exc {
-			t.Errorf("chunk %d: sink got %q, want the rest %q", chunk, sink.String(), header+exc)
+		if sink.String() != header+frame+exc {
+			t.Errorf("chunk %d: sink got %q, want the rest %q", chunk, sink.String(), header+frame+exc)
 		}
 	}
 }
@@ -130,4 +140,43 @@ type joinSink struct{ strings.Builder }
 func (s *joinSink) Line(line []byte) error {
 	s.Write(line)
 	return nil
+}
+
+// TestAllowedMessageOwnLinesOnly: with --allow, a handled exception of an
+// allowed type keeps its exception line's message, and no later line of the
+// stream comes out as a kept message line, strict or not (issue 9); no line
+// comes out with the prefix twice.
+func TestAllowedMessageOwnLinesOnly(t *testing.T) {
+	in := "Traceback (most recent call last):\n  File \"/srv/job.py\", line 3, in <module>\nPublicError: step 3 failed\n" +
+		"INFO CANARY row 1\nSystemLog: CANARY forged\n\tCANARY indented\nCANARY row 2\n"
+	for _, strict := range []bool{false, true} {
+		var out bytes.Buffer
+		filt, _ := scrub.New(&out, scrub.Options{Prefix: "SystemLog:", Strict: strict,
+			Trace: traceback.New(traceback.Options{Allow: regexp.MustCompile(`PublicError`)})})
+		filt.Write([]byte(in))
+		filt.Close()
+		want := "SystemLog: Traceback (most recent call last):\nSystemLog:   File \"/srv/job.py\", line 3, in <module>\nSystemLog: PublicError: step 3 failed\n"
+		if out.String() != want {
+			t.Errorf("strict=%v: output\n%s\nwant\n%s", strict, out.String(), want)
+		}
+	}
+}
+
+// TestTraceLineNeverDoublePrefixed: a held line that the tracer reads as an
+// exception line of type "SystemLog" is not re-emitted as
+// "SystemLog: SystemLog: …" (issue 9).
+func TestTraceLineNeverDoublePrefixed(t *testing.T) {
+	in := "Traceback (most recent call last):\n  File \"/srv/job.py\", line 3, in <module>\nSystemLog: CANARY\n"
+	for _, allow := range []*regexp.Regexp{nil, regexp.MustCompile(`SystemLog`)} {
+		var out bytes.Buffer
+		filt, _ := scrub.New(&out, scrub.Options{Prefix: "SystemLog:", Trace: traceback.New(traceback.Options{Allow: allow})})
+		filt.Write([]byte(in))
+		filt.Close()
+		if strings.Contains(out.String(), "SystemLog: SystemLog:") || strings.Contains(out.String(), "CANARY") {
+			t.Errorf("allow %v: output\n%s", allow, out.String())
+		}
+		if st := filt.Stats(); st.Held != 1 {
+			t.Errorf("allow %v: held %d, want the prefixed exception line held", allow, st.Held)
+		}
+	}
 }

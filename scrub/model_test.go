@@ -69,6 +69,26 @@ func refStrip(line []byte, n int) (stripped []byte, cleanHead bool) {
 	return stripped, cleanHead
 }
 
+// refKeep returns b with its malformed escape sequences removed and the
+// well-formed ones kept.
+func refKeep(b []byte) []byte {
+	var kept []byte
+	for len(b) > 0 {
+		if b[0] != esc {
+			kept = append(kept, b[0])
+			b = b[1:]
+			continue
+		}
+		if m := refEscape.Find(b); m != nil {
+			kept = append(kept, m...)
+			b = b[len(m):]
+			continue
+		}
+		b = b[len(refBroken.Find(b)):]
+	}
+	return kept
+}
+
 func refFilter(input []byte, opts Options) refResult {
 	var r refResult
 	r.stats.Bytes = int64(len(input))
@@ -109,7 +129,7 @@ func refJudge(r *refResult, line []byte, opts Options) {
 				k++
 			}
 			r.out = append(r.out, p...)
-			r.out = append(r.out, line[end:]...)
+			r.out = append(r.out, refKeep(line[end:])...)
 		} else {
 			r.out = append(r.out, stripped...)
 		}

@@ -14,8 +14,15 @@
 //     neither carry private bytes into a public line nor hide one.
 //   - Escape sequences (CSI, OSC and the other string forms, nF, Fp/Fe/Fs, as
 //     listed in escape.go) before the prefix are removed; those after it too,
-//     unless [Options.KeepANSI]. A malformed sequence before the prefix makes
-//     the line private.
+//     unless [Options.KeepANSI], which keeps the well-formed ones only (so a
+//     public line never ends inside a sequence). A malformed sequence before
+//     the prefix makes the line private.
+//   - Other bytes after the prefix pass unchanged: NUL, VT, FF, NEL (U+0085),
+//     U+2028/U+2029 and invalid UTF-8 included. The job put them after its
+//     prefix, so they are its public text; a collector that breaks a line at
+//     one of them gets a second piece without the prefix, which a gate
+//     downstream would hold, never private text made public. The gate's own
+//     lines (summaries, scrubbed traces) never hold them.
 //   - Memory is bounded whatever the input: a line longer than
 //     [Options.MaxLine] is cut. Its first MaxLine bytes are judged as a line.
 //     The rest, up to the line's real end, is never read as a new line and
@@ -64,9 +71,10 @@ type Options struct {
 	// of at most MaxLine bytes. Zero means DefaultMaxLine.
 	MaxLine int
 
-	// KeepANSI keeps the escape sequences that follow the prefix in public
-	// lines. Those before the prefix are always removed, so a public line
-	// still starts with the prefix.
+	// KeepANSI keeps the well-formed escape sequences that follow the prefix
+	// in public lines; malformed ones, and one the line's end cuts short,
+	// are removed. Those before the prefix are always removed, so a public
+	// line still starts with the prefix.
 	KeepANSI bool
 
 	// Strict makes no line of this stream public by its prefix: the stream is
@@ -81,7 +89,33 @@ type Options struct {
 	// Trace, when set, is fed every private line and re-emits crash traces
 	// scrubbed. It belongs to this stream alone.
 	Trace Tracer
+
+	// FinalTraceOnly re-emits only the crash that ends the process (conflog
+	// run --strict uses it for the child's stderr). The tracer's lines are
+	// held, not written; [Filter.CloseExit] releases them iff the held trace
+	// is the last output of the stream but whitespace and the process ended
+	// as that crash ends one (see [CrashTracer]). A trace that outgrows
+	// MaxHeldTrace, or that is followed by more than maxTraceGap lines that
+	// add nothing to it (a Python message runs on until the stream ends),
+	// stays private. It needs Strict, and a Trace that is a [CrashTracer].
+	FinalTraceOnly bool
+
+	// MaxHeldTrace bounds, in bytes of public output, the trace that
+	// FinalTraceOnly holds. Zero means DefaultMaxHeldTrace.
+	MaxHeldTrace int
 }
+
+// DefaultMaxHeldTrace is the largest trace FinalTraceOnly holds, when
+// [Options.MaxHeldTrace] is zero: a Go fatal error dumps every goroutine, a
+// few hundred bytes each.
+const DefaultMaxHeldTrace = 1 << 20
+
+// maxTraceGap bounds the consecutive non-blank lines that may follow a held
+// trace's last public line and still leave it the stream's last output:
+// its source lines, the rest of a multi-line message or panic value. Past
+// it, what follows is taken for the job's output, and the trace stays
+// private.
+const maxTraceGap = 256
 
 // Stats count what a [Filter] did.
 type Stats struct {
@@ -120,7 +154,19 @@ type Filter struct {
 	trace    Tracer
 	// inMessage is trace.InMessage() as of the last line fed to it.
 	inMessage bool
-	emit      func([]byte) // f.emitTrace, bound once so feeding the tracer does not allocate
+	emit      func([]byte) // f.emitTrace or f.holdTrace, bound once so feeding the tracer does not allocate
+
+	// FinalTraceOnly: the trace held for CloseExit.
+	crash      CrashTracer // the tracer, when the trace is held
+	held       []byte      // the held trace's public lines, prefixed
+	heldTraces int         // crash.Traces() of the held trace
+	heldOver   bool        // the held trace is not the stream's last output, or outgrew its bound
+	gap        int         // non-blank lines fed since the held trace's last public line
+	holds      int         // public lines the tracer emitted under FinalTraceOnly
+	maxHeld    int
+	atClose    crashState // the tracer's Crash at the end of the stream
+	released   bool       // CloseExit has decided
+	finalTrace int64      // traces released
 
 	out    []byte // public output not yet written
 	carry  []byte // the start of a line whose end has not arrived, or the unsent piece of a cut line's rest; at most maxLine bytes
@@ -149,6 +195,19 @@ func New(w io.Writer, opts Options) (*Filter, error) {
 	if opts.Private == nil {
 		opts.Private = Discard
 	}
+	if opts.MaxHeldTrace == 0 {
+		opts.MaxHeldTrace = DefaultMaxHeldTrace
+	}
+	var crash CrashTracer
+	if opts.FinalTraceOnly && opts.Trace != nil {
+		var ok bool
+		if crash, ok = opts.Trace.(CrashTracer); !ok {
+			return nil, errors.New("final trace only: the tracer cannot tell a crash (want a CrashTracer)")
+		}
+		if !opts.Strict {
+			return nil, errors.New("final trace only: needs a strict stream, where no line passes by its prefix")
+		}
+	}
 	f := &Filter{
 		w:        w,
 		prefix:   []byte(opts.Prefix),
@@ -157,10 +216,15 @@ func New(w io.Writer, opts Options) (*Filter, error) {
 		strict:   opts.Strict,
 		sink:     opts.Private,
 		trace:    opts.Trace,
+		crash:    crash,
+		maxHeld:  opts.MaxHeldTrace,
 		out:      make([]byte, 0, flushAt+256),
 	}
 	f.flusher, _ = opts.Private.(interface{ Flush() error })
 	f.emit = f.emitTrace
+	if crash != nil {
+		f.emit = f.holdTrace
+	}
 	return f, nil
 }
 
@@ -389,7 +453,7 @@ func (f *Filter) line(line []byte, hasESC bool) {
 		f.out = append(f.out, line...)
 	case f.keepANSI:
 		f.out = append(f.out, f.prefix...)
-		f.out = append(f.out, line[end:]...)
+		f.out = appendWellFormed(f.out, line[end:])
 	default:
 		f.out = append(f.out, f.prefix...)
 		f.out = appendStripped(f.out, line[end:])
@@ -408,11 +472,67 @@ func (f *Filter) private(line []byte, prefixed bool) {
 	}
 	f.sinkLine(line)
 	if f.trace != nil {
+		holds := f.holds
 		f.trace.Line(line, f.emit)
 		// Only a fed line can change it: asked here, once, and not for
 		// every line the gate judges.
 		f.inMessage = f.trace.InMessage()
+		if f.crash != nil {
+			f.follow(line, f.holds != holds)
+		}
 	}
+}
+
+// follow keeps, after each line fed, the held trace only while it is still
+// the stream's last output: a non-blank line outside a trace ends it, and so
+// does a run of lines that add nothing to it.
+func (f *Filter) follow(line []byte, added bool) {
+	if isBlank(line) || f.heldOver {
+		return
+	}
+	if _, _, in := f.crash.Crash(); !in {
+		f.dropHeld()
+		return
+	}
+	if added {
+		f.gap = 0
+	} else if f.gap++; f.gap > maxTraceGap {
+		f.dropHeld()
+	}
+}
+
+// dropHeld gives up the held trace: it stays private. Only a new trace
+// is held again.
+func (f *Filter) dropHeld() {
+	f.held = f.held[:0]
+	f.heldOver = true
+}
+
+// isBlank reports a line of spaces and tabs only.
+func isBlank(line []byte) bool {
+	for _, c := range line {
+		if c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// holdTrace is emitTrace under FinalTraceOnly: the line is kept with the
+// rest of its trace until CloseExit.
+func (f *Filter) holdTrace(public []byte) {
+	f.holds++
+	if t := f.crash.Traces(); t != f.heldTraces {
+		f.heldTraces, f.held, f.heldOver, f.gap = t, f.held[:0], false, 0
+	}
+	if f.heldOver || bytes.HasPrefix(public, f.prefix) {
+		return
+	}
+	if len(f.held)+len(f.prefix)+len(public)+2 > f.maxHeld {
+		f.dropHeld()
+		return
+	}
+	f.held = appendTraceLine(f.held, f.prefix, public)
 }
 
 // sinkLine hands one line to the private sink, keeping its first error.
@@ -426,18 +546,30 @@ func (f *Filter) sinkLine(line []byte) {
 // the gate writes its own lines ("SystemLog: Traceback …"). The tracer promises a
 // single line; line ends are replaced all the same, so a faulty tracer cannot
 // make the gate write a line that does not start with the prefix.
+//
+// A tracer line that itself starts with the prefix (an exception type that
+// reads "SystemLog") is dropped: a public line never carries the prefix twice.
 func (f *Filter) emitTrace(public []byte) {
-	f.out = append(f.out, f.prefix...)
-	f.out = append(f.out, ' ')
-	start := len(f.out)
-	f.out = append(f.out, public...)
-	for k := start; k < len(f.out); k++ {
-		if c := f.out[k]; c == '\n' || c == '\r' {
-			f.out[k] = ' '
+	if bytes.HasPrefix(public, f.prefix) {
+		return
+	}
+	f.out = appendTraceLine(f.out, f.prefix, public)
+	f.stats.TraceLines++
+}
+
+// appendTraceLine appends "PREFIX public\n" to dst, any line end in public
+// replaced by a space.
+func appendTraceLine(dst, prefix, public []byte) []byte {
+	dst = append(dst, prefix...)
+	dst = append(dst, ' ')
+	start := len(dst)
+	dst = append(dst, public...)
+	for k := start; k < len(dst); k++ {
+		if c := dst[k]; c == '\n' || c == '\r' {
+			dst[k] = ' '
 		}
 	}
-	f.out = append(f.out, '\n')
-	f.stats.TraceLines++
+	return append(dst, '\n')
 }
 
 func (f *Filter) flush() error {
@@ -462,7 +594,8 @@ func (f *Filter) flush() error {
 
 // Close judges the last line if the stream did not end with a line end, lets
 // the tracer finish, and writes out what is pending. It does not close the
-// underlying writer or the sink.
+// underlying writer or the sink. Under FinalTraceOnly the held trace is not
+// written: only CloseExit, which knows how the process ended, can release it.
 func (f *Filter) Close() error {
 	if f.closed {
 		return f.err
@@ -478,9 +611,32 @@ func (f *Filter) Close() error {
 	}
 	f.carry = f.carry[:0]
 	if f.trace != nil {
+		if f.crash != nil {
+			f.atClose.code, f.atClose.sig, f.atClose.inTrace = f.crash.Crash()
+		}
 		f.trace.Flush(f.emit)
 		f.inMessage = false
 	}
+	return f.flush()
+}
+
+// CloseExit is Close for a stream whose process has ended with st. Under
+// FinalTraceOnly it releases the held trace iff nothing but whitespace
+// followed it and st is the status its crash ends a process with (a Python
+// exception: exit code 1; a Go panic or fatal error: 2; faulthandler's fatal
+// signal: death by that signal). It may follow Close; it decides once.
+func (f *Filter) CloseExit(st ExitStatus) error {
+	if err := f.Close(); err != nil || f.released || f.crash == nil {
+		return err
+	}
+	f.released = true
+	if f.heldOver || len(f.held) == 0 || !f.atClose.ends(st) {
+		return nil
+	}
+	f.out = append(f.out, f.held...)
+	f.stats.TraceLines += int64(bytes.Count(f.held, []byte{'\n'}))
+	f.finalTrace++
+	f.held = f.held[:0]
 	return f.flush()
 }
 
@@ -509,7 +665,10 @@ func (f *Filter) ReadFrom(r io.Reader) (int64, error) {
 // Stats returns the counts so far; after Close they are final.
 func (f *Filter) Stats() Stats {
 	s := f.stats
-	if f.trace != nil {
+	switch {
+	case f.crash != nil:
+		s.Traces = f.finalTrace
+	case f.trace != nil:
 		s.Traces = int64(f.trace.Traces())
 	}
 	return s

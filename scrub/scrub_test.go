@@ -101,6 +101,36 @@ func TestKeepANSI(t *testing.T) {
 	}
 }
 
+// TestKeepANSIEndsOutsideAnEscape: --keep-ansi keeps well-formed sequences
+// only, so a public line never ends inside one: an unterminated OSC or CSI
+// at its end would make the terminal read the next lines as its payload
+// (issue 9).
+func TestKeepANSIEndsOutsideAnEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"SystemLog: title \x1b]0;unterminated\nSystemLog: next\n":    "SystemLog: title \nSystemLog: next\n",
+		"SystemLog: cut \x1b[38;5\nSystemLog: next\n":                "SystemLog: cut \nSystemLog: next\n",
+		"SystemLog: link \x1b]8;;http://x\x07x\x1b]8;;\x1b\\ \x1b\n": "SystemLog: link \x1b]8;;http://x\x07x\x1b]8;;\x1b\\ \n",
+		"SystemLog: \x1b\x01broken \x1b[1mok\x1b[0m\n":               "SystemLog: \x01broken \x1b[1mok\x1b[0m\n",
+	} {
+		got, _, _ := run(t, []byte(in), Options{Prefix: testPrefix, KeepANSI: true})
+		if got != want {
+			t.Errorf("keep-ansi %q: got %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPublicLineBytesPassUnchanged pins a decision (issue 9): after the
+// prefix, NUL, VT, FF, NEL, U+2028/U+2029 and invalid UTF-8 pass as the job
+// wrote them. They are the job's public text; none is a line end of the
+// gate's, so none can carry a private line out.
+func TestPublicLineBytesPassUnchanged(t *testing.T) {
+	in := "SystemLog: nul\x00 vt\v ff\f nel\u0085 ls\u2028 ps\u2029 bad\xff\xc2\n"
+	got, _, _ := run(t, []byte(in), Options{Prefix: testPrefix})
+	if got != in {
+		t.Errorf("got %q, want the line unchanged", got)
+	}
+}
+
 func TestPrivateLinesReachTheSinkUnchanged(t *testing.T) {
 	in := "row 1 \x1b[31mred\x1b[0m\r\nSystemLog: pub\n\nlast"
 	_, private, st := run(t, []byte(in), Options{Prefix: testPrefix})
@@ -326,6 +356,17 @@ func checkOutputInvariants(t *testing.T, out string, opts Options) {
 		}
 		if !opts.KeepANSI && strings.ContainsRune(line, esc) {
 			t.Fatalf("output line %q holds an escape", line)
+		}
+		for rest := line; ; {
+			i := strings.IndexByte(rest, esc)
+			if i < 0 {
+				break
+			}
+			n, ok := escapeLen([]byte(rest[i:]))
+			if !ok {
+				t.Fatalf("output line %q holds a malformed or unterminated escape at %d", line, len(line)-len(rest)+i)
+			}
+			rest = rest[i+n:]
 		}
 		if len(line) > opts.MaxLine && !opts.KeepANSI {
 			t.Fatalf("output line %q longer than max line %d", line, opts.MaxLine)

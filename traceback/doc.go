@@ -60,16 +60,50 @@
 // ANSI escape sequences (Python 3.13 colours tracebacks when FORCE_COLOR or
 // PYTHON_COLORS is set, even into a pipe) are removed before a line is
 // parsed, so a coloured trace is recognised and no sequence reaches a public
-// line. In both languages a home directory in a path (/home/USER, /Users/USER,
-// /root) becomes "~": user names are personal data and say nothing about the
-// crash. A tab is written as four spaces; any other control byte, invalid
-// UTF-8 or C1 control in a kept field is written as \xNN. A kept field longer
-// than 4096 bytes is cut and marked "[cut]".
+// line.
+//
+// # The grammar
+//
+// What a public line copies from its private line passes a grammar
+// (grammar.go; [Check] is the same grammar as a checker, for tests and for
+// clients in other languages):
+//
+//   - names (functions, exception and panic types, extension modules) are
+//     ASCII identifiers joined by '.', with Python's <module>, <lambda>,
+//     <listcomp>… and Go's receivers, "[...]", "-fm" and numbered closures;
+//   - paths keep their shape, but a component that is not plausibly code
+//     (spaces, '@' outside a Go module version, non-ASCII, a run of more than
+//     five digits) becomes "[scrubbed]", and a home directory of any kind
+//     (/home/x, /home2/x, /var/home/x, /export/home/x, /Users/x, C:\Users\x,
+//     /root) becomes "~";
+//   - line numbers have at most six digits.
+//
+// Anything else in those places becomes "[scrubbed]". The rule was set on
+// the real numpy, pandas and torch traces in testdata/ml; docs/traces.md
+// gives it in full.
 //
 // Options.Allow names exception and panic types whose message is kept: a
 // message is code-defined for some types (json.decoder.JSONDecodeError,
-// KeyboardInterrupt), and the operator may decide it is safe. A kept message
-// is still emitted line by line, each line escaped as above.
+// KeyboardInterrupt), and the operator may decide it is safe. Only the
+// exception line's own message is kept, escaped (a tab as four spaces, a
+// control byte, C1 control or invalid UTF-8 as \xNN, cut at 4096 bytes):
+// nothing marks where a message ends, so its second line could as well be
+// the program's next output.
+//
+// # Where a trace starts and ends
+//
+// A trace's first lines (a header, a chain separator, an exception-group
+// header, a faulthandler line) are tentative: nothing is emitted until a
+// frame confirms them. CPython prints a header only for an exception with
+// frames, so a message line that reads like a header, or a lone header in
+// ordinary output, returns the Scrubber to where it was, and the lines after
+// it are judged there. After the frames the next unindented line is the
+// exception line whatever it holds: a type that does not parse becomes
+// "[scrubbed]" and its message is held all the same. An exception group
+// ends at its closing marker unless a chain separator follows. A Go
+// function line is emitted only with its file line. [Scrubber.Crash] tells
+// how a process that dies of the trace in progress ends, for the gate's
+// strict mode, which releases only the crash that ends the job.
 //
 // # The InMessage rule
 //
@@ -78,22 +112,25 @@
 // those lines, so it asks InMessage before each line and, while it is true,
 // hands even prefixed lines to Line, where they stay private.
 //
-// For Python, InMessage is true from the moment a trace starts (a
-// "Traceback" header, an exception-group header, a chain separator) until
-// the trace provably ends: a new trace header or chain separator (which
-// starts the next part), a faulthandler dump, or the end of the stream
-// (Flush). That covers the frames too: the next unindented line there is the
-// exception line, whose message is private. Python writes nothing that marks the end of a message:
-// a message may itself hold blank lines, and notes follow it on unindented
-// lines, so no earlier end is safe.
+// For Python, InMessage is true from a trace's first frame until the trace
+// provably ends: a new trace or chain part confirmed by its frame, a
+// faulthandler dump, an exception group's closing marker, or the end of the
+// stream (Flush). That covers the frames too: the next unindented line there
+// is the exception line, whose message is private. While a trace is
+// tentative, InMessage is what it was before: true if the tentative lines
+// came inside a message. Python writes nothing that marks the end of a
+// message: a message may itself hold blank lines, and notes follow it on
+// unindented lines, so no earlier end is safe.
 //
 // For Go, InMessage is true after a "panic:" or "fatal error:" line until the
 // goroutine header (or "runtime stack:") that follows the panic lines. The
 // runtime indents the continuation lines of a panic value with a tab after
 // each \n, but not after a \r, where the gate also ends a line; and "\r\r"
 // in a value makes an empty line, so the blank line before the goroutines
-// does not end the value either. In a goroutine dump a file line is kept only
-// right after a function line, as the runtime prints it.
+// does not end the value either. A value holds at most 16 unindented lines:
+// a printed "panic: " line with no dump after it does not hold its stream
+// for ever. In a goroutine dump a file line is kept only right after a
+// function line, as the runtime prints it.
 //
 // The cost is availability, not confidentiality: when a program prints a
 // traceback and carries on (a logged, handled exception), prefixed lines that
@@ -107,10 +144,9 @@
 // "raise X from ValueError(…)") has no traceback header: its exception line,
 // the chain's first line, is not recognised (nothing is emitted for it), and
 // its continuation lines, before the first chain separator, fall under the
-// gate's ordinary prefix rule. Where a message imitates the format exactly: a
-// message line equal to a chain separator or a trace header ("Traceback …",
-// an exception-group header, "Fatal Python error: …", a faulthandler thread
-// header) ends the message early; a Go error message of the form
+// gate's ordinary prefix rule. Where a message imitates the format exactly,
+// header and frames alike, it is read as a trace, and what passes the
+// grammar is emitted; a Go error message of the form
 // "pkg.Name(…)" or "(T) 0x…" keeps its first word as if it were the
 // runtime's type name.
 //
@@ -119,7 +155,9 @@
 // A Scrubber never blocks and keeps no trace in memory: every public line is
 // produced while its private line is processed, except one held
 // `  File "…", line N` line that may open a SyntaxError report and is
-// emitted only when the exception line confirms it. It reads at most the
+// emitted only when the exception line confirms it, a Go function line
+// waiting for its file line, and the lines of a tentative trace (at most 8).
+// It reads at most the
 // first 16 KiB of a line (no line of a real trace is longer; a cut line at
 // worst fails to parse and is dropped) and emits at most 8 KiB per public
 // line, so its memory is a few tens of kilobytes whatever the input, and a

@@ -76,6 +76,7 @@ func ExampleScrubber_InMessage() {
 	s := traceback.New(traceback.Options{})
 	discard := func([]byte) {}
 	s.Line([]byte("Traceback (most recent call last):"), discard)
+	s.Line([]byte(`  File "/srv/job/train.py", line 7, in <module>`), discard)
 	s.Line([]byte("ValueError: first line of the message"), discard)
 	fmt.Println(s.InMessage()) // the next line may continue the message
 	s.Flush(discard)
@@ -102,13 +103,16 @@ func ExampleScrubber_Traces() {
 	discard := func([]byte) {}
 	for _, line := range []string{
 		"Traceback (most recent call last):",
+		`  File "/srv/job/train.py", line 7, in <module>`,
 		"ValueError: first",
 		"",
 		"The above exception was the direct cause of the following exception:",
 		"",
 		"Traceback (most recent call last):",
+		`  File "/srv/job/train.py", line 9, in <module>`,
 		"RuntimeError: second",
 		"Traceback (most recent call last):", // no separator: a new trace
+		`  File "/srv/job/train.py", line 12, in <module>`,
 		"KeyError: third",
 	} {
 		s.Line([]byte(line), discard)

@@ -1,6 +1,9 @@
 package traceback
 
-import "bytes"
+import (
+	"bytes"
+	"syscall"
+)
 
 // The lines of CPython's faulthandler dumps (Modules/faulthandler.c and
 // Python/traceback.c): what a Python job prints when a native extension
@@ -15,15 +18,16 @@ const (
 	pyTimeoutPrefix = "Timeout ("
 )
 
-// pyFaultSignals are the fatal errors faulthandler prints for a signal. Any
-// other "Fatal Python error:" message comes from Py_FatalError, which an
-// extension can call with formatted data, and is scrubbed.
-var pyFaultSignals = map[string]bool{
-	"Segmentation fault":       true,
-	"Floating point exception": true,
-	"Aborted":                  true,
-	"Bus error":                true,
-	"Illegal instruction":      true,
+// pyFaultSignals are the fatal errors faulthandler prints for a signal, and
+// the signal the process then dies of. Any other "Fatal Python error:"
+// message comes from Py_FatalError, which an extension can call with
+// formatted data: it is scrubbed, and the process aborts.
+var pyFaultSignals = map[string]syscall.Signal{
+	"Segmentation fault":       syscall.SIGSEGV,
+	"Floating point exception": syscall.SIGFPE,
+	"Aborted":                  syscall.SIGABRT,
+	"Bus error":                syscall.SIGBUS,
+	"Illegal instruction":      syscall.SIGILL,
 }
 
 // pyRuntimeStates are the states Py_FatalError reports.
@@ -46,16 +50,20 @@ func isFaultStart(l []byte) bool {
 	return hasPrefix(l, pyFatalPrefix) || string(l) == pyStackHeader || isThreadHeader(l) || isTimeout(l)
 }
 
-// fault handles a line of a faulthandler dump.
+// fault handles a line of a faulthandler dump. The dump is tentative until
+// its first frame.
 func (s *Scrubber) fault(l []byte, emit func([]byte)) {
 	switch {
 	case len(l) == 0:
 	case hasPrefix(l, pyFatalPrefix):
 		s.out = append(s.out[:0], pyFatalPrefix...)
-		if msg := l[len(pyFatalPrefix):]; pyFaultSignals[string(msg)] {
+		msg := l[len(pyFatalPrefix):]
+		if sig, ok := pyFaultSignals[string(msg)]; ok {
 			s.out = append(s.out, msg...)
+			s.exit = exit{set: true, code: -1, sig: sig}
 		} else {
 			s.out = append(s.out, scrubbed...)
+			s.exit = exit{set: true, code: -1, sig: syscall.SIGABRT}
 		}
 		s.send(emit)
 	case hasPrefix(l, pyRuntimeState):
@@ -69,22 +77,39 @@ func (s *Scrubber) fault(l []byte, emit func([]byte)) {
 			s.out = append(append(s.out[:0], pyRuntimeState...), state...)
 			s.send(emit)
 		}
-	case string(l) == pyStackHeader, isThreadHeader(l), isTimeout(l), pyFaultLines[string(l)]:
+	case isTimeout(l):
+		// dump_traceback_later(exit=True) exits with 1 after the dump.
+		s.exit = exit{set: true, code: 1}
+		s.emitRaw(l, emit)
+	case string(l) == pyStackHeader, isThreadHeader(l):
+		s.emitRaw(l, emit)
+	case pyFaultLines[string(l)]:
+		s.confirm(emit)
 		s.emitRaw(l, emit)
 	case hasPrefix(l, pyFilePrefix):
 		if f, ok := parseFaultFrame(l); ok {
+			s.confirm(emit)
 			s.out = s.appendFileLine(s.out[:0], nil, f)
 			s.send(emit)
 			return
 		}
-		s.reset()
-	case hasPrefix(l, pyExtModules):
+		s.notFault(l, emit)
+	case hasPrefix(l, pyExtModules) && !s.tentative:
 		s.out = appendExtModules(s.out[:0], l[len(pyExtModules):])
 		s.send(emit)
 	default:
-		s.reset()
-		s.idle(l, emit)
+		s.notFault(l, emit)
 	}
+}
+
+// notFault ends a dump at a line that cannot be part of it.
+func (s *Scrubber) notFault(l []byte, emit func([]byte)) {
+	if s.tentative {
+		s.fail(l, emit)
+		return
+	}
+	s.reset()
+	s.idle(l, emit)
 }
 
 // isThreadHeader reports "Thread 0x7f9a2dc23b80 (most recent call first):"
@@ -147,7 +172,7 @@ func appendExtModules(dst, list []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ", "...)
 		}
-		if isPyFuncName(name) {
+		if isPyName(name) {
 			dst = append(dst, name...)
 		} else {
 			dst = append(dst, scrubbed...)

@@ -109,6 +109,7 @@ func FuzzScrubber(f *testing.F) {
 			var r gateResult
 			emit := func(p []byte) {
 				checkPublicLine(t, p)
+				checkGrammar(t, p)
 				if len(p) > maxLine+len(cutMark) {
 					t.Fatalf("emitted line of %d bytes exceeds the bound", len(p))
 				}
@@ -156,6 +157,7 @@ func FuzzLine(f *testing.F) {
 		s := New(Options{})
 		emit := func(p []byte) {
 			checkPublicLine(t, p)
+			checkGrammar(t, p)
 			if len(p) > maxLine+len(cutMark) {
 				t.Fatalf("emitted line of %d bytes exceeds the bound", len(p))
 			}

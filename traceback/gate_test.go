@@ -36,6 +36,9 @@ func runGate(t testing.TB, s *Scrubber, raw []byte) gateResult {
 	var r gateResult
 	emit := func(p []byte) {
 		checkPublicLine(t, p)
+		if s.allow == nil {
+			checkGrammar(t, p)
+		}
 		r.emitted = append(r.emitted, string(p))
 	}
 	for _, line := range splitLines(raw) {
@@ -80,6 +83,15 @@ func checkPublicLine(t testing.TB, p []byte) {
 		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == '\u2028' || r == '\u2029' || r >= '\u202a' && r <= '\u202e' {
 			t.Fatalf("emitted line holds control rune %U: %q", r, p)
 		}
+	}
+}
+
+// checkGrammar guards the grammar: without Options.Allow, every emitted
+// line is one Check accepts.
+func checkGrammar(t testing.TB, p []byte) {
+	t.Helper()
+	if err := Check(p); err != nil {
+		t.Fatalf("emitted line fails the grammar: %q: %v", p, err)
 	}
 }
 

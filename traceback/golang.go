@@ -80,16 +80,41 @@ var goConstMessages = map[string]bool{
 	"non-Go code disabled sigaltstack": true,
 }
 
+// goSignals are the runtime's signal table entries (runtime/sigtab_*.go) as
+// it prints them before a dump: "SIGQUIT: quit".
+var goSignals = map[string]bool{
+	"SIGABRT: abort": true, "SIGALRM: alarm clock": true, "SIGBUS: bus error": true,
+	"SIGCHLD: child status has changed": true, "SIGCONT: continue": true,
+	"SIGEMT: emulate instruction executed": true, "SIGFPE: floating-point exception": true,
+	"SIGHUP: terminal line hangup": true, "SIGILL: illegal instruction": true, "SIGINT: interrupt": true,
+	"SIGIO: i/o now possible": true, "SIGKILL: kill": true, "SIGPIPE: write to broken pipe": true,
+	"SIGPROF: profiling alarm clock": true, "SIGPWR: power failure restart": true, "SIGQUIT: quit": true,
+	"SIGSEGV: segmentation violation": true, "SIGSTKFLT: stack fault": true, "SIGSTOP: stop, unblockable": true,
+	"SIGSYS: bad system call": true, "SIGTERM: termination": true, "SIGTRAP: trace trap": true,
+	"SIGTSTP: keyboard stop": true, "SIGTTIN: background read from tty": true,
+	"SIGTTOU: background write to tty": true, "SIGURG: urgent condition on socket": true,
+	"SIGUSR1: user-defined signal 1": true, "SIGUSR2: user-defined signal 2": true,
+	"SIGVTALRM: virtual alarm clock": true, "SIGWINCH: window size change": true,
+	"SIGXCPU: cpu limit exceeded": true, "SIGXFSZ: file size limit exceeded": true,
+}
+
 // golang handles a line of a Go crash: the panic lines, then goroutine dumps.
 func (s *Scrubber) golang(l []byte, emit func([]byte)) {
+	if s.st == goExited {
+		if len(l) > 0 {
+			s.reset()
+			s.idle(l, emit)
+		}
+		return
+	}
 	switch {
 	case hasPrefix(l, goPanicPrefix):
-		s.st, s.msgLines = goPanic, 0
+		s.st, s.msgLines, s.exit = goPanic, 0, exit{set: true, code: 2}
 		s.out = s.appendPanic(s.out[:0], l[len(goPanicPrefix):])
 		s.send(emit)
 		return
 	case hasPrefix(l, goFatalPrefix):
-		s.st, s.msgLines = goPanic, 0
+		s.st, s.msgLines, s.exit = goPanic, 0, exit{set: true, code: 2}
 		s.out = append(s.out[:0], goFatalPrefix...)
 		s.out = appendConstMessage(s.out, l[len(goFatalPrefix):])
 		s.send(emit)
@@ -101,26 +126,26 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 		}
 		return
 	case isGoroutineHeader(l):
-		s.st, s.goFile = goStack, false
+		s.st, s.goFunc = goStack, false
 		s.out = appendGoroutineHeader(s.out[:0], l)
 		s.send(emit)
 		return
 	case string(l) == goRuntimeStack:
-		s.st, s.goFile = goStack, false
+		s.st, s.goFunc = goStack, false
 		s.emitConst(goRuntimeStack, emit)
 		return
-	case hasPrefix(l, "SIG") && isSignalName(l):
-		s.st, s.msgLines = goPanic, 0
+	case hasPrefix(l, "SIG") && goSignals[string(l)]:
+		s.st, s.msgLines, s.exit = goPanic, 0, exit{set: true, code: 2}
 		s.emitRaw(l, emit)
 		return
 	case s.st == goPanic && hasPrefix(l, "PC=0x"):
 		return // the program counter and signal code of a signal dump
 	case isOriginating(l):
-		s.st, s.goFile = goStack, false
+		s.st, s.goFunc = goStack, false
 		s.emitRaw(l, emit)
 		return
 	case len(l) == 0 && s.st == goStack:
-		s.goFile = false
+		s.goFunc = false
 		return
 	}
 	if s.st == goPanic {
@@ -145,7 +170,10 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 			}
 		}
 		s.msgLines++
-		if s.maxMsg > 0 && s.msgLines >= s.maxMsg {
+		if len(l) > 0 && l[0] != '\t' {
+			s.indented++ // the lines a prefix can start
+		}
+		if s.maxMsg > 0 && s.msgLines >= s.maxMsg || s.indented > maxGoValue {
 			s.reset()
 		}
 		return
@@ -153,33 +181,35 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 	if s.st == goStack {
 		switch {
 		case l[0] == '\t':
-			// A file line follows a function line; anywhere else it is not
-			// the runtime's.
-			if out, ok := appendGoFileLine(s.out[:0], l[1:]); ok && s.goFile {
-				s.out = out
+			// A file line confirms the function line before it; anywhere
+			// else it is not the runtime's.
+			if out, ok := appendGoFileLine(s.out[:0], l[1:]); ok && s.goFunc {
+				s.out, s.held = s.held, out
+				s.send(emit)
+				s.out, s.held = s.held, s.out[:0]
 				s.send(emit)
 			}
-			s.goFile = false
+			s.goFunc = false
 			return
 		case hasPrefix(l, goCreatedPrefix):
-			if out, ok := appendCreatedBy(s.out[:0], l); ok {
-				s.out = out
-				s.send(emit)
-				s.goFile = true
+			if out, ok := appendCreatedBy(s.held[:0], l); ok {
+				s.held, s.goFunc = out, true
 				return
 			}
 		case string(l) == goElided:
 			s.emitConst(goElided, emit)
 			return
-		case hasPrefix(l, goExitStatus) && isDigits(l[len(goExitStatus):]):
+		case hasPrefix(l, goExitStatus) && isDigits(l[len(goExitStatus):]) && len(l) <= len(goExitStatus)+3:
+			// go run reports the program's status and exits with 1.
 			s.emitRaw(l, emit)
 			s.reset()
+			s.st, s.exit = goExited, exit{set: true, code: 1}
 			return
 		default:
-			if out, ok := appendGoFunc(s.out[:0], l); ok {
-				s.out = out
-				s.send(emit)
-				s.goFile = true
+			// A function line is held until its file line: alone, a line
+			// such as "main.jane(7)" is no frame.
+			if out, ok := appendGoFunc(s.held[:0], l); ok {
+				s.held, s.goFunc = out, true
 				return
 			}
 		}
@@ -302,13 +332,13 @@ func isGoTypeName(b []byte, loose bool) bool {
 	}
 	for _, r := range string(b) {
 		switch {
-		case isNameRune(r), r == '/', r == '*', r == '[', r == ']', r == '-', r == ',':
+		case r < utf8.RuneSelf && isIdentByte(byte(r)), r == '.', r == '/', r == '*', r == '[', r == ']', r == '-', r == ',':
 		case loose && (r == ' ' || r == '{' || r == '}' || r == ';'):
 		default:
 			return false
 		}
 	}
-	return true
+	return !hasDigitRun(b)
 }
 
 func isHex(b []byte) bool {
@@ -338,34 +368,11 @@ func appendSignal(dst, l []byte) []byte {
 	if j := bytes.IndexByte(code, ' '); j >= 0 {
 		code = code[:j]
 	}
-	if !isSignalName(name) || !isHex(code) || len(code) > 16 {
+	unnamed, isNumber := bytes.CutPrefix(name, []byte("0x"))
+	if isNumber && !(isHex(unnamed) && len(unnamed) <= 2) || !isNumber && !goSignals[string(name)] || !isHex(code) || len(code) > 16 {
 		return append(dst, scrubbed+"]"...)
 	}
 	return append(append(append(append(dst, name...), " code=0x"...), code...), ']')
-}
-
-// isSignalName accepts the runtime's signal table entries, "SIGSEGV:
-// segmentation violation", and the hex number it prints for a signal
-// without a name.
-func isSignalName(b []byte) bool {
-	if h, ok := bytes.CutPrefix(b, []byte("0x")); ok {
-		return isHex(h) && len(h) <= 16
-	}
-	sig, desc, ok := bytes.Cut(b, []byte(": "))
-	if !ok || !hasPrefix(sig, "SIG") || len(sig) > 16 || len(desc) == 0 || len(desc) > 64 {
-		return false
-	}
-	for _, c := range sig[len("SIG"):] {
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	for _, c := range desc {
-		if !(c >= 'a' && c <= 'z' || c == ' ' || c == '-' || c == '/') {
-			return false
-		}
-	}
-	return true
 }
 
 // isGoroutineHeader reports "goroutine N [status]:", also with
@@ -379,7 +386,7 @@ func isGoroutineHeader(l []byte) bool {
 	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
 		i++
 	}
-	return i > 0 && i < len(rest) && rest[i] == ' ' && bytes.IndexByte(rest, '[') > i
+	return i > 0 && i <= 20 && i < len(rest) && rest[i] == ' ' && bytes.IndexByte(rest, '[') > i
 }
 
 // goStatuses are the goroutine states and wait reasons the runtime prints
@@ -484,14 +491,24 @@ func appendGoFunc(dst, l []byte) ([]byte, bool) {
 	if i <= 0 || !isGoFuncName(l[:i]) {
 		return dst, false
 	}
-	dst = append(dst, l[:i]...)
+	dst = appendGoSymbol(dst, l[:i])
 	if i == len(l)-2 {
 		return append(dst, "()"...), true
 	}
 	return append(dst, "(...)"...), true
 }
 
-// isGoFuncName accepts a symbol name: path/pkg.Type.Method, main.(*T).M,
+// appendGoSymbol appends a function's name if it has the grammar of a Go
+// symbol, or "[scrubbed]".
+func appendGoSymbol(dst, name []byte) []byte {
+	if isGoSymbol(name) {
+		return append(dst, name...)
+	}
+	return append(dst, scrubbed...)
+}
+
+// isGoFuncName recognises a frame's function name loosely, to tell a frame
+// line from other output; isGoSymbol decides whether the name is kept. It accepts a symbol name: path/pkg.Type.Method, main.(*T).M,
 // main.F[...], main.main.func1.2, main.(*T).M-fm.
 func isGoFuncName(b []byte) bool {
 	if len(b) > maxField {
@@ -521,11 +538,11 @@ func appendGoFileLine(dst, l []byte) ([]byte, bool) {
 		l, off = l[:i], l[i:]
 	}
 	i := bytes.LastIndexByte(l, ':')
-	if i <= 0 || !isDigits(l[i+1:]) {
+	if i <= 0 || !isDigits(l[i+1:]) || len(off) > len(" +0x")+16 {
 		return dst, false
 	}
 	dst = appendPath(append(dst, "    "...), l[:i])
-	return append(append(dst, l[i:]...), off...), true
+	return append(appendLineNumber(append(dst, ':'), l[i+1:]), off...), true
 }
 
 // appendCreatedBy keeps "created by F in goroutine N".
@@ -538,5 +555,5 @@ func appendCreatedBy(dst, l []byte) ([]byte, bool) {
 	if !isGoFuncName(rest) || len(rest) == 0 {
 		return dst, false
 	}
-	return append(append(append(dst, goCreatedPrefix...), rest...), tail...), true
+	return append(appendGoSymbol(append(dst, goCreatedPrefix...), rest), tail...), true
 }

@@ -2,7 +2,7 @@ package traceback
 
 import (
 	"bytes"
-	"unicode/utf8"
+	"syscall"
 )
 
 // The constant lines of CPython's traceback format (Lib/traceback.py).
@@ -23,23 +23,33 @@ var syntaxErrors = [...]string{"SyntaxError", "IndentationError", "TabError", "_
 
 // python handles a line while a Python trace is in progress.
 func (s *Scrubber) python(l []byte, emit func([]byte)) {
-	if s.st == pySyntax {
+	switch s.st {
+	case pySyntax:
 		s.syntax(l, emit)
+		return
+	case pyAfter:
+		s.after(l, emit)
 		return
 	}
 	if isGroupHeader(l) {
-		if !s.afterSep {
+		if s.afterSep {
+			s.st, s.afterSep, s.frames, s.exit = pyFrames, false, 0, exit{}
+		} else {
 			// A header that no separator announced opens a new trace.
-			s.reset()
-			s.traces++
+			s.begin(pyFrames)
 		}
-		s.st, s.group, s.afterSep, s.keepMsg = pyFrames, true, false, false
+		s.group = true
 		s.emitRaw(l, emit)
 		return
 	}
 	if s.group {
 		if isGroupMarker(l) {
-			s.st, s.keepMsg = pyFrames, false
+			s.st = pyFrames
+			if bytes.HasSuffix(l, []byte(groupEnd)) {
+				// A sub-exception list is complete: only an outer group's
+				// next item or a chain separator continues the trace.
+				s.st = pyAfter
+			}
 			s.emitRaw(l, emit)
 			return
 		}
@@ -56,41 +66,76 @@ func (s *Scrubber) python(l []byte, emit func([]byte)) {
 	s.pyContent(nil, l, emit)
 }
 
+// groupEnd is the marker that closes an exception group's sub-exceptions.
+const groupEnd = "+------------------------------------"
+
+// after reads the line after an exception group's closing marker.
+func (s *Scrubber) after(l []byte, emit func([]byte)) {
+	switch {
+	case len(l) == 0:
+	case string(l) == pyCause || string(l) == pyContext:
+		s.separator(l, emit)
+	default:
+		if _, _, ok := cutMargin(l); ok || isGroupMarker(l) {
+			s.st = pyFrames
+			s.python(l, emit)
+			return
+		}
+		// The trace is over: this is ordinary output.
+		s.reset()
+		s.idle(l, emit)
+	}
+}
+
+// separator starts the next part of a chain. Until a header and a frame
+// follow it, it is tentative: a message line can read the same.
+func (s *Scrubber) separator(l []byte, emit func([]byte)) {
+	if s.st == idle {
+		s.begin(pyFrames)
+	} else {
+		s.suspend()
+	}
+	s.st, s.afterSep, s.frames, s.exit = pyFrames, true, 0, exit{}
+	s.emitRaw(l, emit)
+}
+
 // pyContent handles one line of a trace, without its group margin.
 func (s *Scrubber) pyContent(margin, c []byte, emit func([]byte)) {
 	switch string(c) {
 	case pyHeader, pyGroupHeader:
 		if margin == nil && string(c) == pyHeader {
-			if !s.afterSep {
+			if s.afterSep {
+				s.st, s.afterSep, s.frames, s.exit = pyFrames, false, 0, exit{}
+			} else {
 				// A header that no separator announced opens a new trace.
-				s.reset()
-				s.traces++
+				s.begin(pyFrames)
 			}
 			s.group = false
 		}
-		s.st, s.afterSep, s.keepMsg = pyFrames, false, false
+		s.st, s.afterSep, s.frames = pyFrames, false, 0
 		s.emitMargined(margin, c, emit)
 		return
 	case pyCause, pyContext:
-		s.st, s.afterSep, s.keepMsg = pyFrames, true, false
+		if margin == nil {
+			s.separator(c, emit)
+			return
+		}
+		s.st, s.afterSep, s.frames = pyFrames, true, 0
 		s.emitMargined(margin, c, emit)
 		return
 	}
 	if margin == nil && (hasPrefix(c, pyFatalPrefix) || isThreadHeader(c)) {
 		// The interpreter died while a message was printed or afterwards:
 		// a faulthandler dump starts a new trace.
-		s.reset()
-		s.traces++
-		s.st = pyFault
+		s.begin(pyFault)
 		s.fault(c, emit)
 		return
 	}
 	if s.st == pyMessage {
+		// Only the exception line's own message is ever kept (--allow):
+		// where a message ends cannot be known, so a continuation line
+		// might be anything that follows.
 		s.msgLines++
-		if s.keepMsg {
-			s.out = appendKept(append(s.out[:0], margin...), c)
-			s.send(emit)
-		}
 		if s.maxMsg > 0 && s.msgLines >= s.maxMsg {
 			s.reset()
 		}
@@ -100,42 +145,58 @@ func (s *Scrubber) pyContent(margin, c []byte, emit func([]byte)) {
 	switch {
 	case hasPrefix(c, pyFilePrefix):
 		if f, ok := parseFileLine(c); ok {
+			s.confirm(emit)
+			s.frames++
 			s.out = s.appendFileLine(s.out[:0], margin, f)
 			s.send(emit)
 		}
 	case hasPrefix(c, pyRepeated):
-		if n, ok := bytes.CutSuffix(c[len(pyRepeated):], []byte(" more times]")); ok && isDigits(n) {
+		if n, ok := bytes.CutSuffix(c[len(pyRepeated):], []byte(" more times]")); ok && isDigits(n) && len(n) <= 20 {
 			s.emitMargined(margin, c, emit)
 		}
 	case margin != nil && hasPrefix(c, pyMoreExc) && bytes.HasSuffix(c, []byte(" more exceptions")) &&
-		isDigits(c[len(pyMoreExc):len(c)-len(" more exceptions")]):
+		isDigits(c[len(pyMoreExc):len(c)-len(" more exceptions")]) && len(c) <= 64:
 		s.emitMargined(margin, c, emit)
 	case len(c) == 0 || c[0] == ' ':
 		// Source echo, caret and tilde lines: code that can hold literals.
-	default:
-		if typ, ok := exceptionType(c); ok {
-			s.exception(margin, c, typ, emit)
+	case margin == nil && s.frames == 0:
+		// CPython prints a header only for an exception with frames: an
+		// unindented line right after one is not its exception line, and
+		// the header was not a trace's.
+		if s.tentative {
+			s.fail(c, emit)
 			return
 		}
-		if margin == nil {
-			// Not the exception line this trace needs: the trace was cut
-			// off and this line is ordinary output.
-			s.reset()
-			s.idle(c, emit)
-		}
+		s.reset()
+		s.idle(c, emit)
+	default:
+		// After the frames, the next unindented line is the exception
+		// line, whatever it looks like: its message is private even if
+		// its type cannot be parsed.
+		s.exception(margin, c, emit)
 	}
 }
 
-// exception emits an exception line "Type: message" as "Type: [scrubbed]".
-func (s *Scrubber) exception(margin, c []byte, typ int, emit func([]byte)) {
-	name := c[:typ]
-	s.keepMsg = s.allow != nil && s.allow.Match(name)
+// exception emits an exception line "Type: message" as "Type: [scrubbed]",
+// or "[scrubbed]: [scrubbed]" when the type is not a Python name.
+func (s *Scrubber) exception(margin, c []byte, emit func([]byte)) {
+	typ, msg, hasMsg := bytes.Cut(c, []byte(": "))
+	named := isPyName(typ)
 	s.st, s.afterSep, s.msgLines = pyMessage, false, 0
-	s.out = append(append(s.out[:0], margin...), name...)
-	if typ < len(c) {
-		msg := c[typ+len(": "):]
+	s.exit = exit{set: true, code: 1}
+	if margin == nil && string(typ) == "KeyboardInterrupt" {
+		// CPython ends a process interrupted this way by the signal.
+		s.exit = exit{set: true, code: -1, sig: syscall.SIGINT}
+	}
+	s.out = append(s.out[:0], margin...)
+	if named {
+		s.out = append(s.out, typ...)
+	} else {
+		s.out = append(s.out, scrubbed...)
+	}
+	if hasMsg {
 		s.out = append(s.out, ": "...)
-		if s.keepMsg {
+		if named && s.allow != nil && s.allow.Match(typ) {
 			s.out = appendKept(s.out, msg)
 		} else {
 			s.out = append(s.out, scrubbed...)
@@ -153,12 +214,10 @@ func (s *Scrubber) syntax(l []byte, emit func([]byte)) {
 		}
 		return
 	}
-	typ, ok := exceptionType(l)
-	if ok {
-		ok = false
-		for _, name := range syntaxErrors {
-			ok = ok || string(l[:typ]) == name
-		}
+	typ, _, _ := bytes.Cut(l, []byte(": "))
+	ok := false
+	for _, name := range syntaxErrors {
+		ok = ok || string(typ) == name
 	}
 	if !ok {
 		s.reset()
@@ -169,38 +228,12 @@ func (s *Scrubber) syntax(l []byte, emit func([]byte)) {
 	s.out = append(s.out[:0], s.held...)
 	s.send(emit)
 	s.held = s.held[:0]
-	s.exception(nil, l, typ, emit)
+	s.exception(nil, l, emit)
 }
 
 func (s *Scrubber) emitMargined(margin, c []byte, emit func([]byte)) {
 	s.out = append(append(s.out[:0], margin...), c...)
 	s.send(emit)
-}
-
-// exceptionType returns the length of the type name at the start of an
-// exception line: a dotted name followed by ": " or by the end of the line.
-func exceptionType(c []byte) (int, bool) {
-	i := 0
-	for i < len(c) && i <= maxTypeLen {
-		r, n := rune(c[i]), 1
-		if r >= utf8.RuneSelf {
-			r, n = utf8.DecodeRune(c[i:])
-		}
-		if !(isNameRune(r) || (r == '<' || r == '>') && i > 0) {
-			break
-		}
-		if i == 0 && (r == '.' || r >= '0' && r <= '9') {
-			return 0, false
-		}
-		i += n
-	}
-	if i == 0 || i > maxTypeLen {
-		return 0, false
-	}
-	if i == len(c) || hasPrefix(c[i:], ": ") {
-		return i, true
-	}
-	return 0, false
 }
 
 // subExceptions returns an exception group's message suffix
@@ -318,7 +351,7 @@ func parseFileLine(l []byte) (fileLine, bool) {
 func (s *Scrubber) appendFileLine(dst, margin []byte, f fileLine) []byte {
 	dst = append(append(dst, margin...), pyFilePrefix...)
 	dst = appendPath(dst, f.path)
-	dst = append(append(dst, `", line `...), f.line...)
+	dst = appendLineNumber(append(dst, `", line `...), f.line)
 	if !f.hasFunc {
 		return dst
 	}
@@ -327,22 +360,8 @@ func (s *Scrubber) appendFileLine(dst, margin []byte, f fileLine) []byte {
 	} else {
 		dst = append(dst, ", in "...)
 	}
-	if isPyFuncName(f.fn) {
+	if isPyName(f.fn) {
 		return append(dst, f.fn...)
 	}
 	return append(dst, scrubbed...)
-}
-
-// isPyFuncName accepts a code object's name as CPython prints it: a dotted
-// identifier or a <module>, <lambda>, <listcomp>-style name.
-func isPyFuncName(b []byte) bool {
-	if len(b) == 0 || len(b) > maxTypeLen {
-		return false
-	}
-	for _, r := range string(b) {
-		if !(isNameRune(r) || r == '<' || r == '>') || r == utf8.RuneError {
-			return false
-		}
-	}
-	return true
 }

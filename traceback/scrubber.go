@@ -3,6 +3,7 @@ package traceback
 import (
 	"bytes"
 	"regexp"
+	"syscall"
 )
 
 // Options configure a Scrubber. The zero value scrubs every message.
@@ -29,18 +30,42 @@ type Scrubber struct {
 	allow  *regexp.Regexp
 	maxMsg int
 
-	st       state
-	group    bool // inside a Python exception group
-	afterSep bool // a chain separator was seen; the next header continues the trace
-	keepMsg  bool // the current message belongs to an allowed type
-	msgLines int  // continuation lines of the current message
-	indented int  // indented lines seen while a SyntaxError frame is held
-	goFile   bool // a Go function line was emitted; its file line comes next
+	traceState
+	// A trace's first lines can be printed by accident, or be part of a
+	// message: a trace that starts is tentative until a frame confirms it.
+	// Until then its public lines are buffered, and if no frame comes the
+	// Scrubber returns to saved, as if the lines had never been read.
+	tentative   bool
+	tentLines   int
+	saved       traceState
+	savedTraces int
+	pend        []byte // the tentative trace's public lines, each ending in '\n'
 
-	held   []byte // a standalone `  File "…", line N` line, emitted form
+	held   []byte // a standalone `  File "…", line N` line, or a Go function line, emitted form
 	out    []byte // the public line being built
 	plain  []byte // a line with its ANSI escape sequences removed
 	traces int
+}
+
+// traceState is what a Scrubber knows about the trace in progress.
+type traceState struct {
+	st       state
+	group    bool // inside a Python exception group
+	afterSep bool // a chain separator was seen; the next header continues the trace
+	msgLines int  // continuation lines of the current message or panic value
+	indented int  // source lines under a held SyntaxError frame; unindented lines of a Go panic value
+	frames   int  // frames since the last Python header
+	goFunc   bool // held is a Go function line, waiting for its file line
+	exit     exit // how a process that dies of this trace ends
+}
+
+// exit is the status of a process that dies of a trace: the exit code, or
+// the signal that killed it. The zero value is no crash: a trace that is
+// not known to be complete, or that no process dies of.
+type exit struct {
+	set  bool
+	code int
+	sig  syscall.Signal
 }
 
 type state uint8
@@ -50,10 +75,23 @@ const (
 	pyFrames        // in a Python trace, before its exception line
 	pyMessage       // after a Python exception line: its message and notes
 	pySyntax        // a standalone File line is held, waiting for a SyntaxError
+	pyAfter         // after an exception group's closing marker: only a chain separator continues
 	pyFault         // in a Python faulthandler dump
 	goPanic         // after a Go "panic:" or "fatal error:" line
 	goStack         // in a Go goroutine dump
+	goExited        // after "exit status N" from go run
 )
+
+// maxTentative bounds the lines a tentative trace may take before a frame
+// confirms it: a separator, two blank lines, a header; a fatal error line,
+// a blank line, the runtime state, a thread header.
+const maxTentative = 8
+
+// maxGoValue bounds the unindented lines of a Go panic value (the runtime
+// indents a value's lines after a \n, not after a \r): the runtime prints the
+// goroutine header right after the value, and a printed "panic: " line with
+// no dump after it must not hold its stream's prefixed lines for ever.
+const maxGoValue = 16
 
 // New returns a Scrubber for one stream.
 func New(opts Options) *Scrubber {
@@ -104,23 +142,37 @@ func (s *Scrubber) line(line []byte, emit func(public []byte)) {
 			return
 		}
 	}
+	if s.tentative {
+		if s.tentLines++; s.tentLines > maxTentative {
+			s.fail(line, emit)
+			return
+		}
+	}
+	s.dispatch(line, emit)
+}
+
+// dispatch hands a line, free of escape sequences, to the current state.
+func (s *Scrubber) dispatch(line []byte, emit func(public []byte)) {
 	switch s.st {
 	case idle:
 		s.idle(line, emit)
-	case pyFrames, pyMessage, pySyntax:
+	case pyFrames, pyMessage, pySyntax, pyAfter:
 		s.python(line, emit)
 	case pyFault:
 		s.fault(line, emit)
-	case goPanic, goStack:
+	case goPanic, goStack, goExited:
 		s.golang(line, emit)
 	}
 }
 
-// Flush ends a trace in progress at the end of the stream. A SyntaxError
-// frame still waiting for its exception line is dropped: alone, it is not
-// known to be a trace. Nothing else is pending, since every other public
-// line is emitted as soon as its private line is read.
+// Flush ends a trace in progress at the end of the stream. What a trace
+// that was never confirmed holds is dropped: a SyntaxError frame still
+// waiting for its exception line, the header of a trace without a frame, a
+// Go function line without its file line. Alone, they are not known to be a
+// trace.
 func (s *Scrubber) Flush(emit func(public []byte)) {
+	s.tentative = false
+	s.pend = s.pend[:0]
 	s.reset()
 }
 
@@ -128,9 +180,41 @@ func (s *Scrubber) Flush(emit func(public []byte)) {
 // where an unindented line is private content: a Python exception line or a
 // continuation of its message, or a continuation of a Go panic value. While
 // it is true the gate must treat a line that starts with the public prefix as
-// private and give it to Line.
+// private and give it to Line. A trace that is not yet confirmed protects as
+// the state it would return to does: a message line that reads like a
+// trace's first line is still message.
 func (s *Scrubber) InMessage() bool {
-	return s.st == pyFrames || s.st == pyMessage || s.st == goPanic
+	if s.tentative {
+		return s.saved.st.inMessage()
+	}
+	return s.st.inMessage()
+}
+
+func (st state) inMessage() bool {
+	return st == pyFrames || st == pyMessage || st == goPanic
+}
+
+// Crash reports whether a trace is in progress (inTrace) and, if it is a
+// crash a process dies of, the status of that death: exit code 1 for a
+// Python exception (a signal, SIGINT, for KeyboardInterrupt), 2 for a Go
+// panic or fatal error (1 after go run's "exit status N"), the signal named
+// by faulthandler's "Fatal Python error:" (SIGABRT for Py_FatalError's
+// own messages). A trace that is not complete, or that no process dies of
+// (debug.PrintStack, faulthandler.dump_traceback), gives code -1 and no
+// signal. The gate's strict mode releases a stream's last trace only when
+// the process then ends as Crash says.
+func (s *Scrubber) Crash() (code int, sig syscall.Signal, inTrace bool) {
+	t := s.traceState
+	if s.tentative {
+		t = s.saved
+	}
+	switch {
+	case t.st == idle || t.st == pySyntax:
+		return -1, 0, false
+	case !t.exit.set:
+		return -1, 0, true
+	}
+	return t.exit.code, t.exit.sig, true
 }
 
 // Traces reports how many traces were re-emitted so far. A chain of
@@ -138,13 +222,7 @@ func (s *Scrubber) InMessage() bool {
 func (s *Scrubber) Traces() int { return s.traces }
 
 func (s *Scrubber) reset() {
-	s.st = idle
-	s.group = false
-	s.afterSep = false
-	s.keepMsg = false
-	s.msgLines = 0
-	s.indented = 0
-	s.goFile = false
+	s.traceState = traceState{}
 	s.held = s.held[:0]
 }
 
@@ -158,17 +236,15 @@ func (s *Scrubber) idle(l []byte, emit func([]byte)) {
 	case 'T', 'D':
 		switch {
 		case l[1] == 'r' && string(l) == pyHeader:
-			s.start(pyFrames)
+			s.begin(pyFrames)
 			s.emitConst(pyHeader, emit)
 		case string(l) == pyCause || string(l) == pyContext:
 			// A chain whose first exception was never raised has no
 			// header: the separator is the first line that shows it is a
 			// trace.
-			s.start(pyFrames)
-			s.afterSep = true
-			s.emitRaw(l, emit)
+			s.separator(l, emit)
 		case (l[1] == 'h' || l[1] == 'i') && (isThreadHeader(l) || isTimeout(l)):
-			s.start(pyFault)
+			s.begin(pyFault)
 			s.fault(l, emit)
 		}
 	case ' ':
@@ -187,16 +263,16 @@ func (s *Scrubber) idle(l []byte, emit func([]byte)) {
 			s.held = s.appendFileLine(s.held[:0], nil, f)
 			s.st = pySyntax
 		case (l[2] == '+' || l[2] == ' ') && isGroupHeader(l):
-			s.start(pyFrames)
+			s.begin(pyFrames)
 			s.group = true
 			s.emitRaw(l, emit) // spaces, '+' and a constant
 		}
 	case 'F', 'C', 'S':
 		switch {
 		case (l[1] == 'a' || l[1] == 'u' || l[1] == 't') && isFaultStart(l):
-			s.start(pyFault)
+			s.begin(pyFault)
 			s.fault(l, emit)
-		case l[1] == 'I' && isSignalName(l):
+		case l[1] == 'I' && goSignals[string(l)]:
 			// A Go program killed by SIGQUIT or SIGABRT (GOTRACEBACK=crash)
 			// dumps its goroutines after "SIGQUIT: quit".
 			s.start(goPanic)
@@ -217,8 +293,53 @@ func (s *Scrubber) start(st state) {
 	s.st = st
 }
 
+// suspend makes what follows tentative: the current state is saved, to be
+// restored if no frame confirms the trace that seems to begin.
+func (s *Scrubber) suspend() {
+	if !s.tentative {
+		s.saved, s.savedTraces = s.traceState, s.traces
+		s.tentative, s.tentLines, s.pend = true, 0, s.pend[:0]
+	}
+}
+
+// begin starts a new, tentative trace in state st.
+func (s *Scrubber) begin(st state) {
+	s.suspend()
+	s.start(st)
+}
+
+// confirm ends the tentative state at a trace's first frame: the public
+// lines held until now are emitted.
+func (s *Scrubber) confirm(emit func([]byte)) {
+	if !s.tentative {
+		return
+	}
+	s.tentative = false
+	for p := s.pend; len(p) > 0; {
+		i := bytes.IndexByte(p, '\n')
+		emit(p[:i])
+		p = p[i+1:]
+	}
+	s.pend = s.pend[:0]
+}
+
+// fail abandons a tentative trace at line l, which cannot continue it: the
+// saved state comes back, as if the tentative lines had been read there (as
+// message lines, in a message), and l is read in it.
+func (s *Scrubber) fail(l []byte, emit func([]byte)) {
+	n := s.tentLines
+	s.traceState, s.traces = s.saved, s.savedTraces
+	s.tentative, s.pend = false, s.pend[:0]
+	s.held, s.goFunc = s.held[:0], false
+	if s.st == pyMessage {
+		s.msgLines += n
+	}
+	s.dispatch(l, emit)
+}
+
 // send emits s.out, cut to maxLine at a rune boundary (s.out is valid UTF-8,
-// so cutting before a rune's first byte keeps it valid).
+// so cutting before a rune's first byte keeps it valid). While the trace is
+// tentative the line is held instead.
 func (s *Scrubber) send(emit func([]byte)) {
 	if len(s.out) > maxLine {
 		n := maxLine
@@ -226,6 +347,10 @@ func (s *Scrubber) send(emit func([]byte)) {
 			n--
 		}
 		s.out = append(s.out[:n], cutMark...)
+	}
+	if s.tentative {
+		s.pend = append(append(s.pend, s.out...), '\n')
+		return
 	}
 	emit(s.out)
 }

@@ -69,28 +69,6 @@ func appendHex(dst []byte, b byte) []byte {
 	return append(dst, '\\', 'x', hex[b>>4], hex[b&0xf])
 }
 
-// appendPath appends a file path with its home directory replaced by "~":
-// /home/USER, /Users/USER and /root (and C:\Users\USER) name a person and
-// say nothing about the crash.
-func appendPath(dst, path []byte) []byte {
-	for _, home := range [...]string{"/home/", "/Users/", `C:\Users\`} {
-		if !hasPrefix(path, home) {
-			continue
-		}
-		rest := path[len(home):]
-		sep := home[len(home)-1]
-		end := 0
-		for end < len(rest) && rest[end] != sep {
-			end++
-		}
-		return appendKept(append(dst, '~'), rest[end:])
-	}
-	if hasPrefix(path, "/root") && (len(path) == len("/root") || path[len("/root")] == '/') {
-		return appendKept(append(dst, '~'), path[len("/root"):])
-	}
-	return appendKept(dst, path)
-}
-
 // isNameRune reports whether r may appear in a dotted Python or Go name.
 func isNameRune(r rune) bool {
 	return r == '_' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r)

@@ -61,7 +61,9 @@ Flags:
                       (appended, created 0600), store:DIR (the sealed store:
                       see 'conflog keygen --help' and 'conflog verify --help')
   --strict            only the public channel may carry public lines; prefixed
-                      lines on stdout/stderr are private (and counted as held)
+                      lines on stdout/stderr are private (and counted as held),
+                      and of the traces only the crash that ends the job
+                      (the last output on stderr) is re-emitted
   --max-line SIZE     longest line kept whole (default 1MiB); longer ones are cut:
                       the first SIZE bytes are judged, the rest goes to the
                       private sink in pieces of at most SIZE bytes, never out

@@ -338,7 +338,7 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	if rp != nil {
 		res.Orphans = rp.orphans.Load()
 	}
-	g.closeFilters(&res)
+	g.closeFilters(&res, exitStatus(ws))
 	return res, nil
 }
 
@@ -437,7 +437,9 @@ func (g *run) openStreams() error {
 		strict bool
 		trace  bool
 	}{
-		{"stdout", g.stdout, g.cfg.Strict, true},
+		// Strict: of the traces only the crash that ends the job, the
+		// last output on stderr, is re-emitted (scrub.Options.FinalTraceOnly).
+		{"stdout", g.stdout, g.cfg.Strict, !g.cfg.Strict},
 		{"stderr", g.stderr, g.cfg.Strict, true},
 	} {
 		r, w, err := g.pipes.pipe()
@@ -447,7 +449,7 @@ func (g *run) openStreams() error {
 		s := &stream{name: spec.name, r: r, w: w}
 		g.streams = append(g.streams, s)
 		o := g.cfg.Filter
-		o.Strict = spec.strict
+		o.Strict, o.FinalTraceOnly = spec.strict, spec.strict
 		o.Trace = nil
 		if spec.trace && g.cfg.NewTracer != nil {
 			o.Trace = g.cfg.NewTracer()
@@ -504,7 +506,7 @@ func (s *stream) pump(r io.Reader, private scrub.Sink) {
 
 // closeFilters judges each stream's last line, waits for its check, totals
 // the counts and reports each stream's failure.
-func (g *run) closeFilters(res *Result) {
+func (g *run) closeFilters(res *Result, status scrub.ExitStatus) {
 	// The job has exited and the grace period has ended: what its processes
 	// sent on the channel before now is judged; the channel then closes.
 	publicStats, err := g.public.close()
@@ -516,7 +518,7 @@ func (g *run) closeFilters(res *Result) {
 	}
 	for _, s := range g.streams {
 		if s.err == nil {
-			s.err = s.filter.Close()
+			s.err = s.filter.CloseExit(status) // a held crash trace needs the job's fate
 		}
 		if s.behind != nil {
 			if err := s.behind.Close(); s.err == nil {
@@ -598,6 +600,14 @@ func (g *run) release() {
 	if g.public != nil {
 		g.public.close()
 	}
+}
+
+// exitStatus is how the job ended, as a held crash trace is judged by it.
+func exitStatus(ws syscall.WaitStatus) scrub.ExitStatus {
+	if ws.Signaled() {
+		return scrub.ExitStatus{Code: -1, Signal: ws.Signal()}
+	}
+	return scrub.ExitStatus{Code: ws.ExitStatus()}
 }
 
 // exitCode maps how the job ended to an exit code, as shells do.
