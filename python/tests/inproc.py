@@ -1,0 +1,35 @@
+"""In-process set-up for tests: conflog enabled on a StringIO, the root
+logger's private handler on another, everything undone afterwards."""
+
+import io
+import logging
+import unittest
+
+import conflog
+from conflog import _logging
+
+
+class Enabled(unittest.TestCase):
+    prefix = "SystemLog:"
+    allow = ()
+
+    def setUp(self):
+        root = logging.getLogger()
+        self._saved = (root.handlers[:], root.level, logging.getLogRecordFactory(), _logging._orig_factory)
+        root.handlers[:] = []
+        self.private = io.StringIO()
+        root.addHandler(logging.StreamHandler(self.private))
+        self.public = io.StringIO()
+        conflog.enable(self.prefix, stream=self.public, excepthook=False, allow=self.allow)
+
+    def tearDown(self):
+        root = logging.getLogger()
+        root.handlers[:], level, factory, orig = self._saved
+        root.setLevel(level)
+        logging.setLogRecordFactory(factory)
+        _logging._orig_factory = orig
+        _logging._state.handler = None
+
+    def out(self):
+        """(public lines, private lines) written so far."""
+        return self.public.getvalue().splitlines(), self.private.getvalue().splitlines()
