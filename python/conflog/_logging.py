@@ -9,9 +9,9 @@ through to Logger.log):
   of every Logger goes through, so patching the class covers every instance.
 - Logger.callHandlers sends a public record to conflog's handler only, so it
   is written once, with the prefix, and never by the user's handlers.
-- A LogRecord factory makes every record's message one line, and pushes a
-  message that starts with the prefix off byte 0, so that no private record
-  printed by the user's handlers can forge a public line.
+- Once enabled, Formatter.formatMessage escapes every record's line to one
+  line and pushes a line that starts with the prefix off byte 0, so that no
+  private record printed by the user's handlers can forge a public line.
 """
 
 import logging
@@ -170,7 +170,7 @@ class PublicHandler(logging.Handler):
         f = self.formatter
         if f.usesTime():
             record.asctime = f.formatTime(record, f.datefmt)
-        return escape(f.formatMessage(record))
+        return escape(_orig_format_message(f, record))
 
 
 def _public_arg(v):
@@ -179,29 +179,18 @@ def _public_arg(v):
 
 # --- private records: one line, never the prefix --------------------------------
 
-_orig_factory = None
+_orig_format_message = logging.Formatter.formatMessage
 
 
-class _OneLineRecord(logging.LogRecord):
-    def getMessage(self):
-        msg = escape(super().getMessage())
-        h = _state.handler
-        if h is None:
-            return msg
-        return guard(msg, h.own_prefix, h.prefix)
-
-
-def _factory(*args, **kwargs):
-    record = _orig_factory(*args, **kwargs)
-    if type(record) is logging.LogRecord:
-        record.__class__ = _OneLineRecord
-    # Names a format may put first: a logger or thread name holding a line
-    # break would split a private line too.
-    for attr in ("name", "threadName", "processName"):
-        v = record.__dict__.get(attr)
-        if isinstance(v, str):
-            record.__dict__[attr] = escape(v)
-    return record
+def _format_message(self, record):
+    # Every Formatter's line for a record, before logging appends the
+    # exception and stack: escaped to one line whatever the format puts in
+    # it (message, logger name, extra fields), and pushed off byte 0 if it
+    # starts with a public prefix. Lines a Formatter appends (a private
+    # traceback) are left as they are: the gate scrubs those.
+    line = escape(_orig_format_message(self, record))
+    h = _state.handler
+    return guard(line, h.own_prefix, h.prefix) if h is not None else line
 
 
 # --- set-up ----------------------------------------------------------------------
@@ -227,7 +216,6 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
     sys.excepthook and threading.excepthook so that an uncaught exception is
     also reported publicly, scrubbed.
     """
-    global _orig_factory
     if prefix is None:
         prefix = _sink().gate_prefix or os.environ.get("CONFLOG_PREFIX")
         if not valid_prefix(prefix):
@@ -243,9 +231,7 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
         root.addHandler(logging.StreamHandler())
     if level is not None:
         root.setLevel(level)
-    if _orig_factory is None:
-        _orig_factory = logging.getLogRecordFactory()
-        logging.setLogRecordFactory(_factory)
+    logging.Formatter.formatMessage = _format_message
     if key is not None:
         from ._values import set_key
 

@@ -168,7 +168,8 @@ def _single(exc, policy, depth, seen):
     if not group:
         return lines
     lines = ["  | " + l if l else "  |" for l in lines]
-    lines[0] = "  + " + lines[0][4:]
+    if exc.__traceback__ is not None:
+        lines[0] = "  + " + lines[0][4:]  # CPython's mark on a group's header
     if depth >= MAX_GROUP_DEPTH:
         lines.append("    +---------------- ... ----------------")
         lines.append("    | and %d more exceptions" % len(exc.exceptions))

@@ -15,7 +15,7 @@ class Enabled(unittest.TestCase):
 
     def setUp(self):
         root = logging.getLogger()
-        self._saved = (root.handlers[:], root.level, logging.getLogRecordFactory(), _logging._orig_factory)
+        self._saved = (root.handlers[:], root.level, logging.Formatter.formatMessage)
         root.handlers[:] = []
         self.private = io.StringIO()
         root.addHandler(logging.StreamHandler(self.private))
@@ -24,10 +24,8 @@ class Enabled(unittest.TestCase):
 
     def tearDown(self):
         root = logging.getLogger()
-        root.handlers[:], level, factory, orig = self._saved
+        root.handlers[:], level, logging.Formatter.formatMessage = self._saved
         root.setLevel(level)
-        logging.setLogRecordFactory(factory)
-        _logging._orig_factory = orig
         _logging._state.handler = None
 
     def out(self):
