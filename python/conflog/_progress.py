@@ -17,7 +17,7 @@ _logger = logging.getLogger("conflog.progress")
 class progress:
     """Wraps an iterable (or counts update() calls) and logs a public line
     ``INFO conflog.progress: n=50 total=100 rate=12.5/s elapsed=4.0s`` at most
-    once every interval seconds, and once at the end.
+    once every interval seconds, and at the end unless the last line already said it all.
 
     desc is shown in the public line only with public_desc=True: a
     description is often built from data ("epoch 3 of customer_x.csv").
@@ -47,6 +47,7 @@ class progress:
         self.start = self.clock()
         self.last = self.start
         self.closed = False
+        self.reported = None  # n at the last line, so that close() does not repeat it
 
     def __iter__(self):
         try:
@@ -78,9 +79,11 @@ class progress:
         self.closed = True
         if self.bar is not None:
             self.bar.close()
-        self._report(self.clock())
+        if self.n != self.reported:
+            self._report(self.clock())
 
     def _report(self, now):
+        self.reported = self.n
         elapsed = now - self.start
         rate = self.n / elapsed if elapsed > 0 else 0.0
         parts = ["desc=%s" % self.desc] if self.desc is not None else []
