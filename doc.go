@@ -67,15 +67,20 @@
 //
 // # The public channel
 //
-// When the environment variable CONFLOG_PUBLIC_FD holds the number of an open
-// file descriptor, as conflog run sets it, every Handler in the process
-// writes its public lines (the same bytes, prefix to newline) to that
-// descriptor instead of its writer, one Write per line; private records are
-// unchanged. The descriptor is opened once per process. If the variable is
-// set but unusable, or a write to it fails, public lines go to the handler's
-// writer as if it were unset, and one warning, itself a public line, says so
-// on stderr: a public line is never lost and a private one never goes to the
-// channel.
+// Under conflog run, the environment names the gate's public channel
+// (CONFLOG_CHANNEL, a Unix socket, and CONFLOG_CHANNEL_TOKEN; the contract is
+// internal/channel/SPEC.md). Every Handler in the process then sends its
+// public lines (the same bytes, prefix to newline) on the channel instead of
+// its writer, each written whole, on one connection per process opened at
+// the first public line; private records are unchanged. The client writes
+// only to a socket it has proven to be this run's gate: a socket, in a
+// directory only this user may enter, that greets it with the run's token.
+// If the variables are malformed, the socket cannot be proven, or a write
+// fails, public lines go to the handler's writer as if there were no
+// channel, and one warning, itself a public line, says so on stderr: a
+// public line is never lost and a private one never goes to the channel.
+// CONFLOG_PUBLIC_FD, which named a descriptor before, is never used: an
+// inherited number may name any file the process has opened since.
 //
 // The gate reading the channel passes only lines with its own prefix, which
 // conflog run puts in CONFLOG_PREFIX. While the channel is in use, a Handler
@@ -84,6 +89,6 @@
 // time per prefix, names both: otherwise every public record would be held
 // as private and nobody outside would know why. Rule 3 then holds for both
 // prefixes: a private line starts with neither. If CONFLOG_PREFIX is not a
-// valid prefix, each Handler keeps its own and one warning says so; without a
-// usable channel the variable is ignored.
+// valid prefix, each Handler keeps its own and one warning says so; without
+// CONFLOG_CHANNEL the variable is ignored.
 package conflog

@@ -7,9 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/conflog/conflog/internal/channel"
 )
 
 // Options configure a Handler. The zero value, and a nil *Options, give the
@@ -92,10 +93,9 @@ type core struct {
 // holds a newline, a carriage return or another control byte, or if opts are
 // invalid: a misconfigured logger must not start.
 //
-// When the environment variable CONFLOG_PUBLIC_FD names an open file
-// descriptor (conflog run sets it), public lines are written there instead of
-// to w, with the gate's prefix from CONFLOG_PREFIX if it differs from prefix;
-// see the package documentation.
+// Under conflog run, which names its public channel in CONFLOG_CHANNEL,
+// public lines are sent there instead of to w, with the gate's prefix from
+// CONFLOG_PREFIX if it differs from prefix; see the package documentation.
 func NewHandler(w io.Writer, prefix string, opts *Options) *Handler {
 	return newHandler(w, prefix, opts, processSink())
 }
@@ -106,7 +106,7 @@ func New(w io.Writer, prefix string, opts *Options) *slog.Logger {
 }
 
 func newHandler(w io.Writer, prefix string, opts *Options, sink *publicSink) *Handler {
-	if err := checkPrefix(prefix); err != nil {
+	if err := channel.CheckPrefix(prefix); err != nil {
 		panic("conflog: " + err.Error())
 	}
 	if w == nil {
@@ -148,31 +148,12 @@ func newHandler(w io.Writer, prefix string, opts *Options, sink *publicSink) *Ha
 		// some other reader of this output looks for.
 		c.own = prefix
 	}
-	// No prefix starts with a tab: checkPrefix refuses control bytes.
+	// No prefix starts with a tab: CheckPrefix refuses control bytes.
 	if prefix[0] == ' ' || c.prefix[0] == ' ' {
 		c.guard = '\t'
 	}
 	sink.warnOnce(c.prefix)
 	return &Handler{c: c, route: o.Private.route, preSame: true}
-}
-
-// checkPrefix says why a prefix cannot be used, or returns nil.
-func checkPrefix(prefix string) error {
-	switch {
-	case prefix == "":
-		return fmt.Errorf("empty prefix: public lines need a prefix such as %q", "SystemLog:")
-	case strings.ContainsAny(prefix, "\n\r"):
-		return fmt.Errorf("prefix %q holds a line break: a public line must be one line", prefix)
-	}
-	// Other control bytes too, as the egress gate (package scrub) refuses
-	// them: it strips escapes before the prefix, so a prefix holding ESC
-	// could never be matched as written.
-	for i := 0; i < len(prefix); i++ {
-		if c := prefix[i]; c < 0x20 || c == 0x7f {
-			return fmt.Errorf("prefix %q holds control byte %#02x at %d", prefix, c, i)
-		}
-	}
-	return nil
 }
 
 // Enabled reports whether the level is at least Options.Level. It cannot see

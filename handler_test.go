@@ -19,9 +19,9 @@ import (
 const testPrefix = "SystemLog:"
 
 // noSink is a process channel that is not there: tests of the handler's own
-// writer use it, so a CONFLOG_PUBLIC_FD in the test's environment cannot
+// writer use it, so a CONFLOG_CHANNEL in the test's environment cannot
 // change what they see.
-func noSink() *publicSink { return openPublicSink("", "", nil) }
+func noSink() *publicSink { return &publicSink{} }
 
 func newTestHandler(w *bytes.Buffer, opts *Options) *Handler {
 	return newHandler(w, testPrefix, opts, noSink())

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/conflog/conflog/internal/channel"
 )
 
 // The tests in this file are named for the rules of the package doc; each
@@ -167,7 +169,7 @@ var gates = []string{"B:", "time=", "{", " SystemLog:", "System", "level=", "B:\
 // gateSink is a public channel, read by a gate whose prefix is gate, that
 // writes to w; its warnings go to warn.
 func gateSink(w, warn io.Writer, gate string) *publicSink {
-	s := &publicSink{w: w, desc: envPublicFD + "=test", warn: warn}
+	s := &publicSink{w: w, desc: channel.EnvChannel + "=test", warn: warn}
 	s.setGate(gate)
 	return s
 }
@@ -178,22 +180,22 @@ func gateSink(w, warn io.Writer, gate string) *publicSink {
 // handler's when the gate's is invalid), a private line starts with neither.
 func logUnderGate(t *testing.T, gate string, format Format, policy string, rep func([]string, slog.Attr) slog.Attr, public bool, msg, key, val, group string) {
 	t.Helper()
-	var channel, private, warn bytes.Buffer
-	h := newHandler(&private, testPrefix, &Options{Format: format, Private: policies[policy], ReplaceAttr: rep}, gateSink(&channel, &warn, gate))
+	var ch, private, warn bytes.Buffer
+	h := newHandler(&private, testPrefix, &Options{Format: format, Private: policies[policy], ReplaceAttr: rep}, gateSink(&ch, &warn, gate))
 	inUse, also := testPrefix, []string{testPrefix}
-	if checkPrefix(gate) == nil {
+	if channel.CheckPrefix(gate) == nil {
 		inUse, also = gate, append(also, gate)
 	}
-	channel.Reset() // the warning, checked in TestGatePrefixReplacesOwn
+	ch.Reset() // the warning, checked in TestGatePrefixReplacesOwn
 	logTricky(h, msg, key, val, group, public)
 	out := private.Bytes()
 	if public || policy == "Length" || policy == "Hash" {
 		if private.Len() != 0 {
 			t.Fatalf("gate %q: a public line went to the writer: %q", gate, out)
 		}
-		out = channel.Bytes()
-	} else if channel.Len() != 0 {
-		t.Fatalf("gate %q: a private record reached the channel: %q", gate, channel.Bytes())
+		out = ch.Bytes()
+	} else if ch.Len() != 0 {
+		t.Fatalf("gate %q: a private record reached the channel: %q", gate, ch.Bytes())
 	}
 	checkLineAs(t, out, format, public, policy, rep != nil, inUse, also...)
 }

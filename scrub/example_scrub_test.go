@@ -77,5 +77,5 @@ func ExampleCheckPrefix() {
 	fmt.Println(scrub.CheckPrefix("System\nLog:"))
 	// Output:
 	// <nil>
-	// prefix "System\nLog:": holds control byte 0x0a at 6 (a line end or escape can never start a line)
+	// prefix "System\nLog:" holds a line break: a public line must be one line
 }

@@ -40,6 +40,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/conflog/conflog/internal/channel"
 )
 
 // DefaultMaxLine is the line length beyond which a line is cut, when
@@ -129,18 +131,9 @@ type Filter struct {
 	stats  Stats
 }
 
-// CheckPrefix reports whether prefix can mark public lines.
-func CheckPrefix(prefix string) error {
-	if prefix == "" {
-		return errors.New("prefix: empty (public lines need a marker such as SystemLog:)")
-	}
-	for i := 0; i < len(prefix); i++ {
-		if c := prefix[i]; c < 0x20 || c == 0x7f {
-			return fmt.Errorf("prefix %q: holds control byte %#02x at %d (a line end or escape can never start a line)", prefix, c, i)
-		}
-	}
-	return nil
-}
+// CheckPrefix reports whether prefix can mark public lines. It is the rule
+// the handlers keep too (internal/channel.CheckPrefix, its one home).
+func CheckPrefix(prefix string) error { return channel.CheckPrefix(prefix) }
 
 // New returns a Filter writing the public lines of a stream to w.
 func New(w io.Writer, opts Options) (*Filter, error) {

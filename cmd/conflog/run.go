@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,12 +46,14 @@ Once its flags are sound, run's own errors, warnings and hints are public
 lines too ("SystemLog: conflog: warning: …", one line each): they carry the
 gate's facts, never the job's output.
 
-The public channel: COMMAND inherits a pipe for its public records, named by
-$CONFLOG_PUBLIC_FD (and the prefix by $CONFLOG_PREFIX). conflog's Go handler,
-and the Python handler in examples/conflog_public.py, write public lines
-there; the Go handler uses PREFIX even if it was built with another, after
-one warning line naming both. Lines from the channel go out on stderr; a
-channel line without the prefix is private all the same.
+The public channel: COMMAND finds a socket for its public records in
+$CONFLOG_CHANNEL, proven by the token in $CONFLOG_CHANNEL_TOKEN (and the
+prefix in $CONFLOG_PREFIX); internal/channel/SPEC.md is the contract. Each
+process connects on its own, so child processes reach it too. conflog's Go
+handler, and the Python handler in examples/conflog_public.py, write public
+lines there; the Go handler uses PREFIX even if it was built with another,
+after one warning line naming both. Lines from the channel go out on stderr;
+a channel line without the prefix is private all the same.
 
 Flags:
   --prefix PREFIX     the public marker (default: $CONFLOG_PREFIX; one is required)
@@ -104,10 +105,6 @@ Exit codes: COMMAND's own code; 128+n when signal n killed it; 127 when it
 cannot be found, 126 when it cannot be executed; 2 usage error; 1 when the
 private sink or the output failed and COMMAND itself succeeded.
 `
-
-// publicFD is the descriptor number of the public channel in the child: the
-// first of exec.Cmd.ExtraFiles, after stdin, stdout and stderr.
-const publicFD = 3
 
 // forwarded are the signals run passes on to the job's process group.
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
@@ -233,7 +230,6 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 	}{
 		{"stdout", c.stdout, strict, true},
 		{"stderr", c.stderr, strict, true},
-		{"public channel", c.stderr, false, false},
 	} {
 		r, w, err := pipes.pipe()
 		if err != nil {
@@ -262,12 +258,24 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		streams = append(streams, &stream{name: spec.name, r: r, w: w, filter: f, behind: behind})
 	}
 
+	public, err := servePublicChannel(opts, func() io.Writer {
+		return d.wrap(c.stderr, g.prefix, "public channel", sink, &blocked, c.warningf)
+	})
+	if err != nil {
+		c.errorf("run: %v", err)
+		c.hintf("the channel is a socket under $TMPDIR (default /tmp): it must be writable, its path short")
+		return exitFail
+	}
+	var publicStats scrub.Stats
+	var publicErr error
+	closePublic := sync.OnceFunc(func() { publicStats, publicErr = public.close() })
+	defer closePublic()
+
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin = c.stdin
 	cmd.Stdout = streams[0].w
 	cmd.Stderr = streams[1].w
-	cmd.ExtraFiles = []*os.File{streams[2].w}
-	cmd.Env = append(os.Environ(), "CONFLOG_PUBLIC_FD="+strconv.Itoa(publicFD), "CONFLOG_PREFIX="+g.prefix)
+	cmd.Env = public.l.Env(os.Environ())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 
 	// Catch the signals before the child exists, so none is lost in between;
@@ -341,9 +349,14 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 		c.warningf("run: a process started by the job still held its output open %v after the job exited; stopped reading it", grace)
 	}
 
+	closePublic() // what the job wrote before it exited is there: drained
 	code := exitCode(cmd.ProcessState, waitErr)
-	var total scrub.Stats
+	total := publicStats
 	failed := false
+	if publicErr != nil {
+		failed = true
+		c.errorf("run: public channel: %v", publicErr)
+	}
 	for _, s := range streams {
 		total.Add(s.filter.Stats())
 		if s.err != nil {
@@ -351,7 +364,7 @@ func gate(c *cli, g *gateFlags, d *detectFlags, sink scrub.Sink, strict bool, gr
 			c.errorf("run: %s: %v", s.name, s.err)
 		}
 	}
-	if n := streams[2].filter.Stats().Private; n > 0 {
+	if n := publicStats.Private; n > 0 {
 		c.warningf("run: %d line(s) on the public channel lacked the prefix; they went to the private sink", n)
 	}
 	if cl, ok := sink.(io.Closer); ok {

@@ -5,34 +5,32 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
+
+	"github.com/conflog/conflog/internal/channel"
 )
-
-// envPublicFD names the variable by which conflog run hands a job the write
-// end of a pipe for its public records.
-const envPublicFD = "CONFLOG_PUBLIC_FD"
-
-// envPrefix names the variable by which conflog run tells the job the gate's
-// prefix: the one a public line must start with to get out.
-const envPrefix = "CONFLOG_PREFIX"
 
 // A publicSink is the process's channel for public lines. One is opened per
 // process and shared by every handler, so each public line is one Write on
 // one file, under one mutex, whatever handler wrote it.
 //
-// When the variable is set but unusable (not a decimal number, a negative
-// number, a descriptor that is not open), or when a write to it fails, public
-// lines go to the handler's own writer instead, prefixed as always, and a
-// warning says so once on stderr. Public lines are never lost and private
-// lines never go to the channel.
+// The channel is the one conflog run names in CONFLOG_CHANNEL, specified in
+// internal/channel/SPEC.md; the client connects at the first public line and
+// writes each line whole. When the variables are malformed, when the socket
+// cannot be proven the gate's (not a socket, in a directory others may use,
+// no greeting or another run's token), or when a write fails, public lines
+// go to the handler's own writer instead, prefixed as always, and a warning
+// says so once on stderr. Public lines are never lost and private lines never
+// go to the channel.
 //
 // The gate that reads the channel passes only lines with its own prefix, so
 // while the channel is in use, a handler built with another prefix writes
 // its public lines with the gate's, and says so once (see gatePrefix).
 type publicSink struct {
 	mu      sync.Mutex
-	w       io.Writer // nil when there is no usable channel
-	desc    string    // "CONFLOG_PUBLIC_FD=3", for warnings
+	w       io.Writer // the channel's client, one Write per line; nil when there is none
+	desc    string    // `CONFLOG_CHANNEL="unix:/tmp/…"`, for warnings
 	warn    io.Writer // where warnings go
 	problem string    // a warning not yet printed
 	failed  bool      // a write failed: the channel is no longer used
@@ -43,33 +41,26 @@ type publicSink struct {
 
 // processSink is the sink of this process, opened on first use.
 var processSink = sync.OnceValue(func() *publicSink {
-	return openPublicSink(os.Getenv(envPublicFD), os.Getenv(envPrefix), os.Stderr)
+	return openPublicSink(os.Getenv, os.Stderr)
 })
 
-// openPublicSink opens the channel the value of CONFLOG_PUBLIC_FD names and,
-// if it is usable, takes the gate's prefix from the value of CONFLOG_PREFIX.
-// Tests call it directly with a pipe's descriptor.
-func openPublicSink(val, gate string, warn io.Writer) *publicSink {
-	s := &publicSink{desc: envPublicFD + "=" + strconv.Quote(val), warn: warn}
-	if val == "" {
+// openPublicSink makes the sink for the channel the variables read by getenv
+// name and, if there is one, takes the gate's prefix from CONFLOG_PREFIX.
+// Without CONFLOG_CHANNEL there is no channel, and CONFLOG_PREFIX is ignored:
+// a shell may hold it for conflog scrub. A stale CONFLOG_PUBLIC_FD is never
+// used: the number may name any file this process opened.
+func openPublicSink(getenv func(string) string, warn io.Writer) *publicSink {
+	s := &publicSink{desc: channel.EnvChannel + "=" + strconv.Quote(getenv(channel.EnvChannel)), warn: warn}
+	c, err := channel.FromEnv(getenv)
+	if err != nil {
+		s.problem = fmt.Sprintf("%v; public records go to the logger's writer", err)
 		return s
 	}
-	fd, err := strconv.Atoi(val)
-	if err != nil || fd < 0 {
-		s.problem = fmt.Sprintf("%s: not a file descriptor; public records go to the logger's writer", s.desc)
+	if c == nil {
 		return s
 	}
-	f := os.NewFile(uintptr(fd), envPublicFD)
-	if f == nil {
-		s.problem = fmt.Sprintf("%s: not a file descriptor; public records go to the logger's writer", s.desc)
-		return s
-	}
-	if _, err := f.Stat(); err != nil {
-		s.problem = fmt.Sprintf("%s: %v; public records go to the logger's writer", s.desc, err)
-		return s
-	}
-	s.w = f
-	s.setGate(gate)
+	s.w = c
+	s.setGate(getenv(channel.EnvPrefix))
 	return s
 }
 
@@ -81,8 +72,8 @@ func (s *publicSink) setGate(gate string) {
 	if gate == "" {
 		return
 	}
-	if err := checkPrefix(gate); err != nil {
-		s.problem = fmt.Sprintf("%s: %v; public records keep the handler's prefix", envPrefix, err)
+	if err := channel.CheckPrefix(gate); err != nil {
+		s.problem = fmt.Sprintf("%s: %v; public records keep the handler's prefix", channel.EnvPrefix, err)
 		return
 	}
 	s.gate = gate
@@ -106,7 +97,7 @@ func (s *publicSink) gatePrefix(prefix string) string {
 		}
 		s.told[prefix] = true
 		line := fmt.Sprintf("%sconflog: warning: the handler's prefix %q is not the gate's (%s=%q); public records carry the gate's\n",
-			s.gate, prefix, envPrefix, s.gate)
+			s.gate, prefix, channel.EnvPrefix, s.gate)
 		if !s.writeLocked([]byte(line), s.gate) {
 			io.WriteString(s.warn, line)
 		}
@@ -127,9 +118,29 @@ func (s *publicSink) warnLocked(prefix string) {
 	if s.problem == "" {
 		return
 	}
-	fmt.Fprintf(s.warn, "%sconflog: warning: %s\n", prefix, s.problem)
+	fmt.Fprintf(s.warn, "%sconflog: warning: %s\n", prefix, oneLine(s.problem))
 	s.problem = ""
 }
+
+// oneLine escapes the control bytes of a warning, which may quote a value
+// from the environment (an error naming the path): a line break in it must
+// not start a line of its own.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // write writes a public line to the channel and reports whether it did; when
 // it did not, the caller writes the line to its own writer.

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"io"
+	"sync"
+
+	"github.com/conflog/conflog/internal/channel"
+	"github.com/conflog/conflog/scrub"
+)
+
+// A publicChannel is run's side of the job's public channel
+// (internal/channel/SPEC.md): every connection gets a filter of its own, so
+// records from different writers never mix, and what they pass goes out on
+// stderr. Channel lines are trusted in --strict mode too, and carry no
+// traces: the handlers scrub errors and panics in process.
+type publicChannel struct {
+	l    *channel.Listener
+	done chan error // Serve's result
+
+	mu    sync.Mutex
+	stats scrub.Stats // of the connections ended so far
+	err   error       // the first filter error (sink or output)
+}
+
+// servePublicChannel listens and serves; newOut returns the writer of one
+// connection's filter (a tripwire of its own, as each stream has).
+func servePublicChannel(opts scrub.Options, newOut func() io.Writer) (*publicChannel, error) {
+	l, err := channel.Listen(opts.Prefix)
+	if err != nil {
+		return nil, err
+	}
+	opts.Strict, opts.Trace = false, nil
+	p := &publicChannel{l: l, done: make(chan error, 1)}
+	go func() {
+		p.done <- l.Serve(func() io.WriteCloser {
+			f, _ := scrub.New(newOut(), opts) // opts were checked with the streams'
+			return &channelConn{p: p, f: f}
+		})
+	}()
+	return p, nil
+}
+
+// close drains the connections (see channel.Listener.Close), ends their
+// filters and removes the socket; it returns their stats and first error.
+func (p *publicChannel) close() (scrub.Stats, error) {
+	err := p.l.Close()
+	if serr := <-p.done; err == nil {
+		err = serr
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		err = p.err
+	}
+	return p.stats, err
+}
+
+// A channelConn is the filter of one connection.
+type channelConn struct {
+	p *publicChannel
+	f *scrub.Filter
+}
+
+func (c *channelConn) Write(b []byte) (int, error) { return c.f.Write(b) }
+
+func (c *channelConn) Close() error {
+	err := c.f.Close()
+	c.p.mu.Lock()
+	defer c.p.mu.Unlock()
+	c.p.stats.Add(c.f.Stats())
+	if err != nil && c.p.err == nil {
+		c.p.err = err
+	}
+	return nil // reported once, by close
+}
