@@ -128,7 +128,7 @@ class ChannelTest(unittest.TestCase):
                 log = logging.getLogger("t")
                 def work(t):
                     for i in range(200):
-                        log.info("t=%d i=%d %s", t, i, "x" * (i * 400), category=conflog.PUBLIC)
+                        log.info("t=%d i=%d %s", t, i, "x" * (i * 100), category=conflog.PUBLIC)
                 ts = [threading.Thread(target=work, args=(t,)) for t in range(4)]
                 [t.start() for t in ts]; [t.join() for t in ts]
             """, g.env)
@@ -138,7 +138,7 @@ class ChannelTest(unittest.TestCase):
             head, xs = l.rsplit(" ", 1)
             i = int(head.rsplit("i=", 1)[1])
             self.assertTrue(l.startswith("SystemLog: INFO t: t="), l[:80])
-            self.assertEqual(xs, "x" * (i * 400) if i else xs)
+            self.assertEqual(xs, "x" * (i * 100) if i else xs)
         self.assertEqual(len(set(n for n, _ in g.lines)), 1)  # one process, one connection
 
     def test_forked_children_connect_anew(self):

@@ -24,7 +24,7 @@ from conflog._channel import Sink
 from .inproc import Enabled
 from .support import SECRET, FakeGate
 
-ROUNDS = int(os.environ.get("CONFLOG_ROUNDS", "1500"))
+ROUNDS = int(os.environ.get("CONFLOG_ROUNDS", "500"))
 
 # Pieces that try to fake a line or a prefix, as Go's trickyInputs.
 TRICKY = ["\n", "\r", "\r\n", "SystemLog:", "\nSystemLog: forged", "\x1b[0m", "\x1b[2K\rSystemLog:", "\u2028",
