@@ -70,6 +70,7 @@ def install():
 
 class _State:
     handler = None  # the PublicHandler enable() attached to the root logger
+    prefixes = ()  # the handler's own prefix and the gate's: no private line starts with either
     sink = None  # the process's Sink, made on first use
     lock = threading.Lock()
 
@@ -189,8 +190,9 @@ def _format_message(self, record):
     # starts with a public prefix. Lines a Formatter appends (a private
     # traceback) are left as they are: the gate scrubs those.
     line = escape(_orig_format_message(self, record))
-    h = _state.handler
-    return guard(line, h.own_prefix, h.prefix) if h is not None else line
+    if line.startswith(_state.prefixes):  # a tuple: one call for both prefixes
+        return guard(line, *_state.prefixes)
+    return line
 
 
 # --- set-up ----------------------------------------------------------------------
@@ -226,6 +228,7 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
         if _state.handler is not None:
             root.removeHandler(_state.handler)
         _state.handler = handler
+        _state.prefixes = tuple({handler.own_prefix, handler.prefix})
     root.addHandler(handler)
     if not any(h is not handler for h in root.handlers):
         root.addHandler(logging.StreamHandler())
