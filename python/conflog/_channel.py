@@ -148,10 +148,9 @@ class Sink:
         \\n, to the channel, or to the fallback writer. Never raises."""
         with self._lock:
             sock = self._connection(prefix)
-            raw = data.encode("utf-8", "backslashreplace")
             if sock is not None:
                 try:
-                    sock.sendall(raw)  # loops until every byte is written
+                    sock.sendall(data.encode("utf-8", "backslashreplace"))  # loops until every byte is written
                     return
                 except OSError as e:
                     # Step 6: the gate is gone; this record and the later
@@ -162,6 +161,8 @@ class Sink:
             self._fallback(data, prefix)
 
     def _connection(self, prefix):
+        if self._where is None:
+            return None  # not under the gate: the common case outside it, decided once
         pid = os.getpid()
         if self._sock is not None and self._pid != pid:
             # A child forked without our hook (os.fork from C): it must not
@@ -170,8 +171,6 @@ class Sink:
             self._reset()
         if self._sock is not None or self._failed:
             return self._sock
-        if self._where is None:
-            return None
         try:
             _check_path(self._where[0])
             self._sock = connect(*self._where)

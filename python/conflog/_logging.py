@@ -130,7 +130,8 @@ class PublicHandler(logging.Handler):
         return True
 
     def emit(self, record):
-        prefix = self.prefix
+        sink = _sink()
+        prefix = sink.gate_prefix or self.own_prefix
         try:
             lines = [self.format_line(record)]
             if record.exc_info:
@@ -141,7 +142,12 @@ class PublicHandler(logging.Handler):
             lines = ["%s %s: conflog: error: the record logged at %s:%s could not be formatted (%s)" % (
                 escape(str(record.levelname)), escape(str(record.name)), _trace.scrub_path(str(record.pathname)),
                 record.lineno, _trace.type_name(type(e)))]
-        self.write_lines(lines, prefix)
+        if prefix != self.own_prefix and not self._told:
+            self.write_lines(lines, prefix)  # with its one warning
+        elif len(lines) == 1:
+            sink.write(prefix + " " + lines[0] + "\n", prefix)  # the common case, without a join
+        else:
+            sink.write("".join("%s %s\n" % (prefix, l) for l in lines), prefix)
 
     def write_lines(self, lines, prefix=None, warning=None):
         """Writes lines (each one line, escaped) as public lines in one write,
@@ -161,13 +167,12 @@ class PublicHandler(logging.Handler):
         msg, args = record.msg, record.args
         if isinstance(msg, BaseException):
             msg = _trace.scrubbed_value(msg)
-        if args:
+        if args and any(isinstance(a, BaseException) for a in (args.values() if isinstance(args, dict) else args)):
             if isinstance(args, dict):
                 args = {k: _public_arg(v) for k, v in args.items()}
             else:
                 args = tuple(_public_arg(a) for a in args)
-        text = str(msg) % args if args else str(msg)
-        record.message = escape(text)
+        record.message = str(msg) % args if args else str(msg)  # escaped with the whole line below
         f = self.formatter
         if f.usesTime():
             record.asctime = f.formatTime(record, f.datefmt)
@@ -224,11 +229,12 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
             raise ValueError("conflog: enable: no prefix: pass prefix='SystemLog:' or run under conflog run")
     handler = PublicHandler(prefix, stream=stream, fmt=format, datefmt=datefmt, allow=allow)
     root = logging.getLogger()
+    prefixes = tuple({handler.own_prefix, handler.prefix})  # outside the lock: prefix opens the sink, which takes it
     with _state.lock:
         if _state.handler is not None:
             root.removeHandler(_state.handler)
         _state.handler = handler
-        _state.prefixes = tuple({handler.own_prefix, handler.prefix})
+        _state.prefixes = prefixes
     root.addHandler(handler)
     if not any(h is not handler for h in root.handlers):
         root.addHandler(logging.StreamHandler())
