@@ -67,7 +67,7 @@ func writeScript(t *testing.T, name, text string) string {
 var summaryRE = regexp.MustCompile(`(?m)^SystemLog: conflog run: exit=(\d+) passed=(\d+) private=(\d+) bytes=(\d+) traces=(\d+) cut=(\d+) held=(\d+) blocked=(\d+) late=(\d+) undelivered=(\d+) orphans=(\d+) stopped=(\d+)$`)
 
 // TestPythonExampleJob runs the README's first command: the example job's
-// public records, logged through examples/conflog_public.py, pass; its
+// public records, logged through the conflog package (python/), pass; its
 // private prints, progress bar and coloured private line do not.
 func TestPythonExampleJob(t *testing.T) {
 	for _, strict := range []bool{false, true} {
@@ -160,28 +160,29 @@ func TestGoJobOtherPrefix(t *testing.T) {
 	}
 }
 
-// TestPythonHandlerTakesGatePrefix: examples/conflog_public.py, given a
+// TestPythonHandlerTakesGatePrefix: the conflog package (python/), given a
 // prefix of its own, writes its public records with the gate's behind
-// conflog run, as the Go handler does; its private record stays in.
+// conflog run, after one warning, as the Go handler does; its private
+// record stays in.
 func TestPythonHandlerTakesGatePrefix(t *testing.T) {
-	examples, err := filepath.Abs("../../examples")
+	pkg, err := filepath.Abs("../../python")
 	if err != nil {
 		t.Fatal(err)
 	}
 	job := writeScript(t, "job.py", `import logging, sys
-sys.path.insert(0, `+fmt.Sprintf("%q", examples)+`)
-import conflog_public
+sys.path.insert(0, `+fmt.Sprintf("%q", pkg)+`)
+import conflog
+conflog.enable("A:")
 log = logging.getLogger("job")
-log.setLevel(logging.INFO)
-log.addHandler(conflog_public.PublicHandler(prefix="A:"))
-log.info("epoch %d", 1, extra={"public": True})
+log.info("epoch %d", 1, category=conflog.PUBLIC)
 log.info("row %s", "alice@example.com")
 `)
 	stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "B:", "--", "python3", job)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
-	if stdout != "" || !strings.HasPrefix(stderr, "B: INFO job: epoch 1\n") || strings.Contains(stderr, "A:") || strings.Contains(stderr, "alice") {
+	want := "B:conflog: warning: the handler's prefix 'A:' is not the gate's (CONFLOG_PREFIX='B:'); public records carry the gate's\nB: INFO job: epoch 1\n"
+	if stdout != "" || !strings.HasPrefix(stderr, want) || strings.Contains(stderr, "alice") {
 		t.Errorf("want only the public record, with the gate's prefix; stdout %q, stderr:\n%s", stdout, stderr)
 	}
 }

@@ -1,0 +1,212 @@
+"""The client side of internal/channel/SPEC.md, step by step, against a
+gate side written from the same spec (support.FakeGate)."""
+
+import os
+import socket
+import tempfile
+import unittest
+
+from .support import FakeGate, run_py
+
+LOG_TWO = """
+import logging, conflog
+conflog.enable("Own:")
+log = logging.getLogger("t")
+log.info("one %d", 1, category=conflog.PUBLIC)
+log.info("private one")
+log.info("two", category=conflog.PUBLIC)
+"""
+
+
+class ChannelTest(unittest.TestCase):
+    def test_public_records_go_to_the_channel_with_the_gates_prefix(self):
+        with FakeGate(prefix="Gate:") as g:
+            p = run_py(LOG_TWO, g.env)
+        self.assertEqual(g.text(), [
+            "Gate:conflog: warning: the handler's prefix 'Own:' is not the gate's (CONFLOG_PREFIX='Gate:'); public records carry the gate's",
+            "Gate: INFO t: one 1", "Gate: INFO t: two"])
+        self.assertEqual(p.stderr, "private one\n")  # private: the handler's own writer only
+
+    def test_no_channel_variable_is_silent_fallback(self):
+        p = run_py(LOG_TWO)
+        self.assertEqual(p.stderr, "Own: INFO t: one 1\nprivate one\nOwn: INFO t: two\n")
+
+    def assertFallback(self, env, why):
+        """Public records reach stderr with the prefix, in order, after one
+        warning that says why; the private one goes there unprefixed."""
+        p = run_py(LOG_TWO.replace("Own:", "SystemLog:"), env)
+        lines = p.stderr.splitlines()
+        self.assertEqual(len(lines), 4, p.stderr)
+        self.assertTrue(lines[0].startswith("SystemLog:conflog: warning: "), lines)
+        self.assertIn(why, lines[0])
+        self.assertEqual(lines[1:], ["SystemLog: INFO t: one 1", "private one", "SystemLog: INFO t: two"])
+
+    def test_bad_variables_fall_back_with_one_warning(self):
+        with FakeGate() as g:
+            cases = [
+                ({"CONFLOG_CHANNEL": "tcp:127.0.0.1:1"}, "want unix:"),
+                ({"CONFLOG_CHANNEL": "unix:relative.sock"}, "want unix:"),
+                ({"CONFLOG_CHANNEL_TOKEN": g.token.upper()}, "32 lowercase hex"),
+                ({"CONFLOG_CHANNEL_TOKEN": g.token[:-1]}, "32 lowercase hex"),
+                ({"CONFLOG_CHANNEL": "unix:" + g.path + ".missing"}, "No such file"),
+                ({"CONFLOG_PREFIX": "Gate:\nforged"}, "not a usable prefix"),
+            ]
+            for override, why in cases:
+                with self.subTest(override=override):
+                    env = dict(g.env, **override)
+                    self.assertFallback(env, why)
+            self.assertEqual(g.lines, [])
+
+    def test_not_a_socket_or_a_link_is_refused(self):
+        with FakeGate() as g:
+            d = tempfile.mkdtemp()
+            os.chmod(d, 0o700)
+            plain = os.path.join(d, "public.sock")
+            open(plain, "w").close()
+            link = os.path.join(d, "link.sock")
+            os.symlink(g.path, link)
+            self.assertFallback(dict(g.env, CONFLOG_CHANNEL="unix:" + plain), "not a socket")
+            self.assertFallback(dict(g.env, CONFLOG_CHANNEL="unix:" + link), "not a socket")
+            self.assertEqual(g.lines, [])
+
+    def test_parent_directory_must_be_ours_and_closed(self):
+        with FakeGate() as g:
+            os.chmod(g.dir, 0o750)
+            self.assertFallback(g.env, "lets others in")
+            os.chmod(g.dir, 0o700)
+            os.chown(g.dir, os.geteuid() + 1, -1)
+            try:
+                self.assertFallback(g.env, "owned by uid")
+            finally:
+                os.chown(g.dir, os.geteuid(), -1)
+            self.assertEqual(g.lines, [])
+
+    def test_greeting_must_match_byte_for_byte(self):
+        for greeting, why in [(b"conflog-channel 1 " + b"0" * 32 + b"\n", "no valid greeting"),
+                              (b"conflog-channel 2 TOKEN\n", "no valid greeting"),
+                              (b"", "no valid greeting")]:
+            with self.subTest(greeting=greeting):
+                with FakeGate(greeting=greeting.replace(b"TOKEN", b"x"), close_after_greeting=not greeting) as g:
+                    self.assertFallback(g.env, why)
+                self.assertEqual(g.lines, [])
+        with FakeGate() as g:  # a greeting with the token, then more: still the right one
+            g.greeting = g.greeting[:-1] + b"x\n"
+            self.assertFallback(g.env, "no valid greeting")
+
+    def test_a_silent_socket_times_out(self):
+        with FakeGate(greeting=None) as g:
+            self.assertFallback(g.env, "no greeting within 2s")
+
+    def test_gate_gone_mid_run_takes_the_fallback_and_loses_nothing(self):
+        with FakeGate(close_after_greeting=True) as g:
+            p = run_py("""
+                import logging, conflog, time
+                conflog.enable("SystemLog:")
+                log = logging.getLogger("t")
+                for i in range(50):
+                    log.info("n=%d", i, category=conflog.PUBLIC)
+                    time.sleep(0.001)
+            """, g.env)
+        # Every record reached either the channel (none here: the gate
+        # closed each connection) or stderr, in order, after one warning.
+        lines = p.stderr.splitlines()
+        self.assertTrue(lines[0].startswith("SystemLog:conflog: warning: "), lines[0])
+        got = [l for l in lines if not l.startswith("SystemLog:conflog:")]
+        self.assertEqual(len([l for l in lines if "conflog: warning" in l]), 1, lines)
+        self.assertLessEqual(len(got), 50)
+        self.assertEqual(got[-1], "SystemLog: INFO t: n=49")
+        self.assertEqual(sorted(int(l.rsplit("=", 1)[1]) for l in got), list(range(50 - len(got), 50)))
+        # The first records may have gone into the socket's buffer before the
+        # gate's close was seen: those the kernel accepted and the gate never
+        # read are the spec's "gate gone" case, not a client loss.
+
+    def test_records_are_whole_across_threads_and_sizes(self):
+        with FakeGate() as g:
+            run_py("""
+                import logging, threading, conflog
+                conflog.enable("SystemLog:")
+                log = logging.getLogger("t")
+                def work(t):
+                    for i in range(200):
+                        log.info("t=%d i=%d %s", t, i, "x" * (i * 100), category=conflog.PUBLIC)
+                ts = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+                [t.start() for t in ts]; [t.join() for t in ts]
+            """, g.env)
+        lines = g.text()
+        self.assertEqual(len(lines), 800)
+        for l in lines:
+            head, xs = l.rsplit(" ", 1)
+            i = int(head.rsplit("i=", 1)[1])
+            self.assertTrue(l.startswith("SystemLog: INFO t: t="), l[:80])
+            self.assertEqual(xs, "x" * (i * 100) if i else xs)
+        self.assertEqual(len(set(n for n, _ in g.lines)), 1)  # one process, one connection
+
+    def test_forked_children_connect_anew(self):
+        with FakeGate() as g:
+            run_py("""
+                import logging, os, conflog
+                conflog.enable("SystemLog:")
+                log = logging.getLogger("t")
+                log.info("parent before", category=conflog.PUBLIC)
+                kids = []
+                for k in range(3):
+                    pid = os.fork()
+                    if pid == 0:
+                        for i in range(20):
+                            log.info("child %d %d", k, i, category=conflog.PUBLIC)
+                        os._exit(0)
+                    kids.append(pid)
+                for pid in kids:
+                    os.waitpid(pid, 0)
+                log.info("parent after", category=conflog.PUBLIC)
+            """, g.env)
+        by_conn = {}
+        for n, l in g.lines:
+            by_conn.setdefault(n, []).append(l)
+        self.assertEqual(len(by_conn), 4, by_conn.keys())  # the parent's and one per child
+        parent = [ls for ls in by_conn.values() if ls[0].endswith("parent before")][0]
+        self.assertEqual(parent, ["SystemLog: INFO t: parent before", "SystemLog: INFO t: parent after"])
+        for ls in by_conn.values():
+            if ls is not parent:
+                k = ls[0].split()[4]
+                self.assertEqual(ls, ["SystemLog: INFO t: child %s %d" % (k, i) for i in range(20)])
+        self.assertEqual(len(set(g.peers)), 4)
+
+    def test_subprocess_and_spawn_children_reach_the_channel(self):
+        with FakeGate() as g:
+            run_py("""
+                import logging, multiprocessing, subprocess, sys, conflog
+                def child(k):
+                    import logging, conflog
+                    conflog.enable("SystemLog:")
+                    logging.getLogger("spawn").info("spawned %d", k, category=conflog.PUBLIC)
+                if __name__ == "__main__":
+                    subprocess.run([sys.executable, "-c", "import logging, conflog; conflog.enable('SystemLog:'); "
+                                    "logging.getLogger('sub').info('from subprocess', category=conflog.PUBLIC)"], check=True)
+                    ctx = multiprocessing.get_context("spawn")
+                    ps = [ctx.Process(target=child, args=(k,)) for k in range(2)]
+                    [p.start() for p in ps]; [p.join() for p in ps]
+                    assert all(p.exitcode == 0 for p in ps)
+            """, g.env)
+        self.assertEqual(sorted(g.text()), ["SystemLog: INFO spawn: spawned 0", "SystemLog: INFO spawn: spawned 1",
+                                            "SystemLog: INFO sub: from subprocess"])
+
+    def test_peer_with_another_uid_is_refused_by_the_gate(self):
+        # The gate's step 2 in our fake, so that the fake is the spec's: a
+        # client running as another uid gets no greeting and falls back.
+        if os.geteuid() != 0:
+            self.skipTest("needs root to run a client as another uid")
+        with FakeGate() as g:
+            os.chmod(g.dir, 0o755)
+            os.chmod(g.path, 0o777)
+            p = run_py("""
+                import os, socket
+                os.setuid(65534)
+                s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(%r)
+                print(repr(s.recv(100)))
+            """ % g.path)
+        self.assertEqual(p.stdout.strip(), "b''")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,197 @@
+"""End to end: real Python jobs under the real gate (conflog run --strict).
+
+The gate binary is $CONFLOG_GATE, or built here with `go build` from the
+checkout. .ci/run sets CONFLOG_REQUIRE_GATE=1, so there a missing gate is a
+failure, not a skip. Every job plants SECRET in private data of every kind
+and numbers its public records; each test asserts that no SECRET leaves and
+that every numbered public record does."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+from .support import PKG, REPO, SECRET
+
+_gate = None
+
+
+def gate():
+    global _gate
+    if _gate is None:
+        path = os.environ.get("CONFLOG_GATE")
+        if not path:
+            if not shutil.which("go"):
+                if os.environ.get("CONFLOG_REQUIRE_GATE") == "1":
+                    raise AssertionError("no gate: set CONFLOG_GATE or install go")
+                raise unittest.SkipTest("no gate binary (set CONFLOG_GATE) and no go to build one")
+            path = os.path.join(tempfile.mkdtemp(prefix="conflog-gate-"), "conflog")
+            subprocess.run(["go", "build", "-o", path, "./cmd/conflog"], cwd=REPO, check=True)
+        _gate = path
+    return _gate
+
+
+def run_job(code, *gate_args, files=None, strict=True, prefix="SystemLog:"):
+    """Runs code as job.py under the gate; returns (exit, stdout, stderr)."""
+    with tempfile.TemporaryDirectory() as d:
+        for name, text in dict(files or {}, **{"job.py": code}).items():
+            with open(os.path.join(d, name), "w") as f:
+                f.write(textwrap.dedent(text))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CONFLOG_")}
+        env["PYTHONPATH"] = PKG
+        args = [gate(), "run", "--prefix", prefix] + (["--strict"] if strict else []) + list(gate_args)
+        p = subprocess.run(args + ["--", sys.executable, "job.py"], cwd=d, env=env, capture_output=True,
+                           text=True, errors="backslashreplace", timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+# One job with every way a Python job makes records: each public record
+# carries "pub-N", each private thing carries SECRET.
+EVERYTHING = """
+    import logging, multiprocessing, os, subprocess, sys, threading, warnings
+    import lib  # its logger is made at import, before conflog is set up
+    import conflog
+    from conflog import DataCategory
+    P = DataCategory.ONLY_PUBLIC_DATA
+    S = "%(secret)s"
+
+    def spawned(k):
+        import logging, conflog
+        conflog.enable("SystemLog:")
+        logging.getLogger("spawn").info("pub-spawn-%%d", k, category=conflog.PUBLIC)
+        logging.getLogger("spawn").info("private " + S)
+
+    if __name__ == "__main__":
+        conflog.enable("SystemLog:")
+        log = logging.getLogger("job")
+        log.info("pub-1 started", category=P)
+        log.info("private row " + S)
+        log.info("private forged\\nSystemLog: " + S)            # shrike: forged a public line
+        log.info("SystemLog: " + S)                              # a private line that starts with the prefix
+        print("SystemLog: printed " + S)                         # prints are never public under --strict
+        lib.work()                                               # pub-2
+        log.warning("pub-3 warning", category=P)                 # shrike: TypeError on a logger made before set-up
+        log.info("pub-4 first line\\nsecond line", category=P)   # shrike: lost all but the first line
+        logging.LoggerAdapter(log, {"k": S}).info("pub-5 adapter", category=P)
+        try:
+            e = ValueError(S)
+            if hasattr(e, "add_note"):
+                e.add_note("note " + S)                          # shrike: printed notes with the prefix
+            raise e
+        except ValueError:
+            log.exception("pub-6 handled", category=P)
+            log.exception("private handled " + S)
+        ts = [threading.Thread(target=lambda i=i: log.info("pub-thread-%%d", i, category=P)) for i in range(4)]
+        [t.start() for t in ts]; [t.join() for t in ts]
+        subprocess.run([sys.executable, "-c", "import logging, conflog; conflog.enable('SystemLog:'); "
+                        "logging.getLogger('sub').info('pub-sub', category=conflog.PUBLIC); print('" + S + "')"], check=True)
+        ctx = multiprocessing.get_context("spawn")
+        ps = [ctx.Process(target=spawned, args=(k,)) for k in range(2)]
+        [p.start() for p in ps]; [p.join() for p in ps]
+        pid = os.fork()
+        if pid == 0:
+            log.info("pub-fork", category=P)
+            os._exit(0)
+        os.waitpid(pid, 0)
+        for _ in conflog.progress(range(3), desc="rows of " + S):
+            pass                                                 # pub-progress: n=3
+        conflog.metric("loss", 0.25, step=3)
+        conflog.log_args(log, {"lr": 0.1, "data": S}, public=["lr"])
+        warnings.warn("user warning " + S)
+        log.info("pub-7 done", category=P)
+"""
+
+LIB = """
+    import logging
+    log = logging.getLogger("lib")
+    def work():
+        log.info("pub-2 from a library", category=__import__("conflog").PUBLIC)
+        log.info("lib private %%s", "%(secret)s")
+"""
+
+WANT = ["INFO job: pub-1 started", "INFO lib: pub-2 from a library", "WARNING job: pub-3 warning",
+        "INFO job: pub-4 first line\\nsecond line", "INFO job: pub-5 adapter", "ERROR job: pub-6 handled",
+        "ValueError: [scrubbed]"] + ["INFO job: pub-thread-%d" % i for i in range(4)] + [
+        "INFO sub: pub-sub", "INFO spawn: pub-spawn-0", "INFO spawn: pub-spawn-1", "INFO job: pub-fork",
+        "INFO conflog.progress: n=3 total=3", "INFO conflog.metric: loss=0.25 step=3", "INFO job: args lr=0.1",
+        "INFO job: pub-7 done"]
+
+
+class GateTest(unittest.TestCase):
+    def check(self, code, out, err, want, strict=True):
+        self.assertNotIn(SECRET, out + err)
+        public = [l for l in err.splitlines() if l.startswith("SystemLog:")]
+        for w in want:
+            self.assertTrue(any(l.startswith("SystemLog: " + w) for l in public), "missing %r in:\n%s" % (w, err))
+        if strict:
+            self.assertEqual(out, "")
+            self.assertEqual(err.splitlines(), public)  # nothing but public lines leaves
+        return public
+
+    def test_everything_under_strict(self):
+        secret = {"secret": SECRET}
+        code, out, err = run_job(EVERYTHING % secret, files={"lib.py": LIB % secret})
+        self.assertEqual(code, 0, err)
+        public = self.check(code, out, err, WANT)
+        for w in WANT:
+            if w.startswith(("INFO", "WARNING", "ERROR")):  # each record once: never also by a user handler
+                self.assertEqual(sum(l.startswith("SystemLog: " + w) for l in public), 1, w)
+        self.assertRegex(public[-1], r"^SystemLog: conflog run: exit=0 passed=\d+ private=\d+ ")
+
+    def test_everything_without_strict(self):
+        secret = {"secret": SECRET}
+        # Without --strict the platform convention lets a printed prefixed
+        # line pass: that is what --strict is for, so this job prints none.
+        job = (EVERYTHING % secret).replace('print("SystemLog: printed " + S)', "pass")
+        code, out, err = run_job(job, files={"lib.py": LIB % secret}, strict=False)
+        self.assertEqual(code, 0, err)
+        self.check(code, out, err, WANT, strict=False)
+
+    def test_uncaught_exception(self):
+        code, out, err = run_job("""
+            import conflog
+            conflog.enable("SystemLog:")
+            def main():
+                e = KeyError("%s")
+                if hasattr(e, "add_note"):
+                    e.add_note("%s")
+                raise e
+            main()
+        """ % (SECRET, SECRET))
+        self.assertEqual(code, 1)
+        public = self.check(code, out, err, ["CRITICAL conflog: uncaught exception", "KeyError: [scrubbed]"])
+        self.assertTrue(any(re.fullmatch(r'SystemLog:   File ".*job\.py", line \d+, in main', l) for l in public), err)
+
+    def test_shrike_job_changes_only_its_import(self):
+        code, out, err = run_job("""
+            import logging
+            early = logging.getLogger("early")
+            from conflog.shrike import enable_compliant_logging, DataCategory, prefix_stack_trace, PublicValueError
+            enable_compliant_logging("SystemLog:")
+            early.info("pub-early info", category=DataCategory.PUBLIC)
+            early.warning("pub-early warning", category=DataCategory.PUBLIC)
+            early.info("private\\nSystemLog: %(s)s")
+            @prefix_stack_trace(allow_list=["Zero"])
+            def main():
+                try:
+                    raise PublicValueError("pub-message kept")
+                except ValueError:
+                    early.exception("pub-handled", category=DataCategory.PUBLIC)
+                e = RuntimeError("%(s)s")
+                if hasattr(e, "add_note"):
+                    e.add_note("%(s)s")
+                raise e
+            main()
+        """ % {"s": SECRET})
+        self.assertEqual(code, 1)
+        self.check(code, out, err, ["INFO early: pub-early info", "WARNING early: pub-early warning",
+                                    "ERROR early: pub-handled", "conflog.shrike.PublicValueError: pub-message kept",
+                                    "CRITICAL conflog: exception", "RuntimeError: [scrubbed]"])
+
+
+if __name__ == "__main__":
+    unittest.main()

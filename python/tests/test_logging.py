@@ -1,0 +1,212 @@
+"""category= on every call of every logger, records routed once, caller info kept."""
+
+import logging
+import unittest
+
+import conflog
+from conflog import DataCategory
+
+from .inproc import Enabled
+from .support import run_py
+
+EARLY = logging.getLogger("made.before.setup")  # created at import, before any enable()
+
+
+class CategoryEverywhereTest(Enabled):
+    def test_every_call_form_accepts_category(self):
+        log = logging.getLogger("forms")
+        log.setLevel(logging.DEBUG)
+        P = DataCategory.ONLY_PUBLIC_DATA
+        log.debug("d", category=P)
+        log.info("i", category=P)
+        log.warning("w", category=P)
+        log.error("e", category=P)
+        log.critical("c", category=P)
+        log.log(logging.INFO, "l", category=P)
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            log.exception("x", category=P)
+        log.fatal("f", category=DataCategory.PUBLIC)
+        log.info("private", category=DataCategory.CONTAINS_PRIVATE_DATA)
+        log.info("private alias", category=DataCategory.PRIVATE)
+        log.debug("below level", category=P)  # enabled: DEBUG set above
+        pub, priv = self.out()
+        self.assertEqual([l for l in pub if " forms: " in l], [
+            "SystemLog: DEBUG forms: d", "SystemLog: INFO forms: i", "SystemLog: WARNING forms: w",
+            "SystemLog: ERROR forms: e", "SystemLog: CRITICAL forms: c", "SystemLog: INFO forms: l",
+            "SystemLog: ERROR forms: x", "SystemLog: CRITICAL forms: f", "SystemLog: DEBUG forms: below level"])
+        self.assertEqual(priv, ["private", "private alias"])
+
+    def test_loggers_made_before_setup_and_library_loggers(self):
+        EARLY.info("early public", category=conflog.PUBLIC)
+        EARLY.warning("early warning", category=conflog.PUBLIC)  # shrike raised TypeError here
+
+        class LibLogger(logging.Logger):  # a library's own Logger class
+            def info(self, msg, *args, **kwargs):
+                super().info("[lib] " + msg, *args, **kwargs)
+
+        lib = LibLogger("lib")
+        lib.parent = logging.getLogger()
+        lib.info("lib public", category=conflog.PUBLIC)
+        lib.info("lib private")
+        pub, priv = self.out()
+        self.assertEqual(pub, ["SystemLog: INFO made.before.setup: early public",
+                               "SystemLog: WARNING made.before.setup: early warning",
+                               "SystemLog: INFO lib: [lib] lib public"])
+        self.assertEqual(priv, ["[lib] lib private"])
+
+    def test_logger_adapter_passes_category(self):
+        class Tagged(logging.LoggerAdapter):
+            def process(self, msg, kwargs):
+                return "[%s] %s" % (self.extra["tag"], msg), kwargs
+
+        a = logging.LoggerAdapter(logging.getLogger("ad"), {"k": "v"})
+        a.info("adapter public", category=conflog.PUBLIC)
+        a.warning("adapter private")
+        t = Tagged(logging.getLogger("ad"), {"tag": "T"})
+        t.error("tagged", category=conflog.PUBLIC)
+        nested = logging.LoggerAdapter(t, {})
+        nested.info("nested", category=conflog.PUBLIC)
+        pub, priv = self.out()
+        self.assertEqual(pub, ["SystemLog: INFO ad: adapter public", "SystemLog: ERROR ad: [T] tagged",
+                               "SystemLog: INFO ad: [T] nested"])
+        self.assertEqual(priv, ["adapter private"])
+
+    def test_only_the_member_makes_a_call_public(self):
+        log = logging.getLogger("typos")
+        for c in ["public", "ONLY_PUBLIC_DATA", True, 1, DataCategory.CONTAINS_PRIVATE_DATA, None, object()]:
+            log.info("private %r", type(c).__name__, category=c)
+        log.info("extra does not count", extra={"public": True, "conflog_category": "public"})
+        pub, priv = self.out()
+        self.assertEqual(pub, [])
+        self.assertEqual(len(priv), 8)
+
+    def test_public_record_is_written_once_and_not_by_user_handlers(self):
+        child = logging.getLogger("a.b")
+        extra = logging.StreamHandler(self.private)
+        child.addHandler(extra)  # a handler on the logger itself, and the root's
+        try:
+            child.info("once", category=conflog.PUBLIC)
+            child.info("twice: private through both handlers")
+        finally:
+            child.removeHandler(extra)
+        pub, priv = self.out()
+        self.assertEqual(pub, ["SystemLog: INFO a.b: once"])
+        self.assertEqual(priv, ["twice: private through both handlers"] * 2)
+
+    def test_levels_and_filters_still_apply_to_public_records(self):
+        log = logging.getLogger("quiet")
+        log.setLevel(logging.WARNING)
+        log.info("dropped by level", category=conflog.PUBLIC)
+        f = logging.Filter("other")
+        log.addFilter(f)
+        log.warning("dropped by filter", category=conflog.PUBLIC)
+        log.removeFilter(f)
+        log.disabled = True
+        log.warning("dropped: disabled", category=conflog.PUBLIC)
+        log.disabled = False
+        log.warning("kept", category=conflog.PUBLIC)
+        self.assertEqual(self.out(), (["SystemLog: WARNING quiet: kept"], []))
+
+    def test_caller_info_is_the_callers(self):
+        seen = []
+
+        class Keep(logging.Handler):
+            def emit(self, record):
+                seen.append((record.funcName, record.lineno, record.filename))
+
+        log = logging.getLogger("caller")
+        log.addHandler(Keep())
+        log.propagate = False
+        try:
+            def helper():
+                log.info("from helper", stacklevel=2)  # reports its caller
+                log.info("from helper, categorised", stacklevel=2, category=DataCategory.PRIVATE)
+
+            line = _line() + 1
+            log.info("direct", category=DataCategory.PRIVATE)
+            logging.LoggerAdapter(log, {}).info("adapter", category=DataCategory.PRIVATE)
+            helper()
+            log.info("plain")
+        finally:
+            log.propagate = True
+        me = "test_caller_info_is_the_callers"
+        self.assertEqual(seen, [(me, line, "test_logging.py"), (me, line + 1, "test_logging.py"),
+                                (me, line + 2, "test_logging.py"), (me, line + 2, "test_logging.py"),
+                                (me, line + 3, "test_logging.py")])
+
+
+def _line():
+    import sys
+
+    return sys._getframe(1).f_lineno
+
+
+class SetupTest(unittest.TestCase):
+    def test_getlogger_with_prefix_as_in_the_rfc(self):
+        p = run_py("""
+            import conflog
+            from conflog import DataCategory
+            logger = conflog.getLogger(__name__, "SystemLog:")
+            logger.warning("safe message", category=DataCategory.ONLY_PUBLIC_DATA)
+            logger.warning("unsafe message")
+            other = conflog.getLogger("other", "Other:")
+            other.info("still the first prefix", category=DataCategory.ONLY_PUBLIC_DATA)
+        """)
+        self.assertEqual(p.stderr.splitlines(), [
+            "SystemLog: WARNING __main__: safe message", "unsafe message",
+            "SystemLog:conflog: warning: getLogger('other', 'Other:'): conflog is enabled with prefix 'SystemLog:', which stays",
+            "SystemLog: INFO other: still the first prefix"])
+
+    def test_category_without_enable_is_private_and_raises_nothing(self):
+        p = run_py("""
+            import logging, conflog
+            logging.basicConfig(format="%(message)s", level=logging.INFO)
+            logging.getLogger("x").info("not enabled", category=conflog.PUBLIC)
+        """)
+        self.assertEqual(p.stderr, "not enabled\n")
+
+    def test_bad_prefix_refused_at_setup(self):
+        for bad in ["", "a\nb", "a\rb", "\x1b[0m", None]:
+            with self.subTest(prefix=bad):
+                p = run_py("import conflog; conflog.enable(%r)" % (bad,), check=False)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertIn("ValueError: conflog: ", p.stderr)
+
+    def test_prefix_from_the_gate_when_none_is_given(self):
+        p = run_py("""
+            import logging, conflog
+            conflog.enable()
+            logging.getLogger("g").info("hi", category=conflog.PUBLIC)
+        """, {"CONFLOG_PREFIX": "Gate:"})
+        self.assertEqual(p.stderr, "Gate: INFO g: hi\n")
+
+    def test_enable_adds_a_private_handler_only_when_there_is_none(self):
+        p = run_py("""
+            import logging, conflog
+            conflog.enable("SystemLog:")
+            logging.getLogger("x").info("private at info")
+        """)
+        self.assertEqual(p.stderr, "private at info\n")
+        p = run_py("""
+            import logging, sys, conflog
+            logging.basicConfig(format="P %(levelname)s %(message)s", stream=sys.stdout)
+            conflog.enable("SystemLog:")
+            logging.getLogger("x").info("private at info")
+        """)
+        self.assertEqual((p.stdout, p.stderr), ("P INFO private at info\n", ""))
+
+    def test_format_option(self):
+        p = run_py("""
+            import logging, conflog
+            conflog.enable("SystemLog:", format="%(levelname)s %(name)s %(funcName)s: %(message)s")
+            def train():
+                logging.getLogger("t").info("epoch %d", 3, category=conflog.PUBLIC)
+            train()
+        """)
+        self.assertEqual(p.stderr, "SystemLog: INFO t train: epoch 3\n")
+
+
+if __name__ == "__main__":
+    unittest.main()

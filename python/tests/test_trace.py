@@ -1,0 +1,270 @@
+"""Exceptions and stacks on public lines: shape kept, data scrubbed."""
+
+import logging
+import sys
+import threading
+import unittest
+
+import conflog
+from conflog import _trace
+from conflog._trace import scrub_path
+
+from .inproc import Enabled
+from .support import SECRET, run_py
+
+
+class PathTest(unittest.TestCase):
+    def test_home_directories_and_data_shaped_components(self):
+        cases = {
+            "/home/alice/train.py": "~/train.py",
+            "/Users/bob/src/x.py": "~/src/x.py",
+            "/root/job.py": "~/job.py",
+            "/rootless/job.py": "/rootless/job.py",
+            "/data/customers/1234567/model.py": "/data/customers/[scrubbed]/model.py",
+            "/data/Jane Doe/x.py": "/data/[scrubbed]/x.py",
+            "/mnt/jane@example.com/x.py": "/mnt/[scrubbed]/x.py",
+            "/tmp/3f2a1b4c-1d2e-4f5a-8b9c-0d1e2f3a4b5c/x.py": "/tmp/[scrubbed]/x.py",
+            "/usr/lib/python3.11/logging/__init__.py": "/usr/lib/python3.11/logging/__init__.py",
+            "<stdin>": "<stdin>",
+            "/x/\nSystemLog: y/z.py": "/x/[scrubbed]/z.py",
+            "/x/a\x1bb.py": "/x/a\\x1bb.py",
+        }
+        for path, want in cases.items():
+            self.assertEqual(scrub_path(path), want, path)
+
+
+def raise_chain():
+    try:
+        {}["k"]
+    except KeyError as e:
+        raise ValueError(SECRET + " message\nSystemLog: forged") from e
+
+
+class Secret(Exception):
+    pass
+
+
+class ExceptionTest(Enabled):
+    allow = ("json.decoder.JSONDecodeError", ZeroDivisionError)
+
+    def log_exc(self, f, **kw):
+        try:
+            f()
+        except BaseException:
+            logging.getLogger("t").exception("failed", category=conflog.PUBLIC, **kw)
+        pub, priv = self.out()
+        self.assertEqual(priv, [])
+        for l in pub:
+            self.assertTrue(l.startswith("SystemLog: "), l)
+            self.assertNotIn(SECRET, l)
+        return [l[len("SystemLog: "):] for l in pub]
+
+    def test_chain_keeps_types_frames_and_headings(self):
+        lines = self.log_exc(raise_chain)
+        self.assertEqual(lines[0], "ERROR t: failed")
+        self.assertEqual([l for l in lines if not l.startswith("  File")], [
+            "ERROR t: failed", "Traceback (most recent call last):", "KeyError: [scrubbed]", "",
+            "The above exception was the direct cause of the following exception:", "",
+            "Traceback (most recent call last):", "ValueError: [scrubbed]"])
+        frames = [l for l in lines if l.startswith("  File")]
+        self.assertEqual(len(frames), 3)
+        self.assertRegex(frames[0], r'^  File ".*test_trace\.py", line \d+, in raise_chain$')
+        self.assertRegex(frames[1], r'^  File ".*test_trace\.py", line \d+, in log_exc$')
+
+    def test_context_and_suppressed_context(self):
+        def context():
+            try:
+                raise Secret(SECRET)
+            except Secret:
+                raise TypeError(SECRET)
+
+        def suppressed():
+            try:
+                raise Secret(SECRET)
+            except Secret:
+                raise TypeError(SECRET) from None
+
+        lines = self.log_exc(context)
+        self.assertIn("During handling of the above exception, another exception occurred:", lines)
+        self.assertIn("tests.test_trace.Secret: [scrubbed]", lines)
+        self.public.truncate(0)
+        self.public.seek(0)
+        lines = self.log_exc(suppressed)
+        self.assertNotIn("tests.test_trace.Secret: [scrubbed]", lines)
+        self.assertEqual(lines[-1], "TypeError: [scrubbed]")
+
+    def test_notes_are_never_printed(self):
+        def noted():
+            e = ValueError(SECRET)
+            if hasattr(e, "add_note"):
+                e.add_note(SECRET + " note")
+            else:
+                e.__notes__ = [SECRET + " note"]
+            raise e
+
+        self.assertEqual(self.log_exc(noted)[-1], "ValueError: [scrubbed]")
+
+    def test_public_error_and_allow_list_keep_the_message(self):
+        class Config(conflog.PublicError):
+            pass
+
+        def public():
+            raise Config("learning rate must be positive\nSystemLog: not a line")
+
+        lines = self.log_exc(public)
+        self.assertEqual(lines[-1], "tests.test_trace.ExceptionTest.test_public_error_and_allow_list_keep_the_message.<locals>.Config: "
+                                    "learning rate must be positive\\nSystemLog: not a line")
+        self.public.truncate(0)
+        self.public.seek(0)
+        import json
+
+        self.assertEqual(self.log_exc(lambda: json.loads("{"))[-1],
+                         "json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)")
+        self.public.truncate(0)
+        self.public.seek(0)
+        self.assertEqual(self.log_exc(lambda: 1 / 0)[-1], "ZeroDivisionError: division by zero")
+
+    def test_exception_without_args_prints_its_bare_type(self):
+        def bare():
+            raise Secret()
+
+        self.assertEqual(self.log_exc(bare)[-1], "tests.test_trace.Secret")
+
+    def test_str_is_not_called_for_a_scrubbed_exception(self):
+        called = []
+
+        class Loud(Exception):
+            def __str__(self):
+                called.append(1)
+                return SECRET
+
+        def loud():
+            raise Loud(1)
+
+        self.assertEqual(self.log_exc(loud)[-1], "tests.test_trace.ExceptionTest.test_str_is_not_called_for_a_scrubbed_exception.<locals>.Loud: [scrubbed]")
+        self.assertEqual(called, [])
+
+    def test_recursion_is_cut_as_cpython_cuts_it(self):
+        def down(n):
+            if n == 0:
+                raise RecursionError(SECRET)
+            down(n - 1)
+
+        lines = self.log_exc(lambda: down(100))
+        self.assertIn("  [Previous line repeated 97 more times]", lines)
+        self.assertLess(len(lines), 20)
+
+    @unittest.skipIf(sys.version_info < (3, 11), "exception groups are new in 3.11")
+    def test_exception_groups(self):
+        def group():
+            subs = [ValueError(SECRET + str(i)) for i in range(20)]
+            try:
+                raise TypeError(SECRET)
+            except TypeError as t:
+                subs.append(t)
+            raise ExceptionGroup(SECRET + " group", [ExceptionGroup("inner", [KeyError(SECRET)]), *subs])  # noqa: F821
+
+        lines = self.log_exc(group)
+        self.assertEqual(lines[1], "  + Exception Group Traceback (most recent call last):")
+        self.assertIn("  | ExceptionGroup: [scrubbed] (22 sub-exceptions)", lines)
+        self.assertIn("    +---------------- 1 ----------------", lines)
+        self.assertIn("    |   | ExceptionGroup: [scrubbed] (1 sub-exception)", lines)
+        self.assertIn("    |     | KeyError: [scrubbed]", lines)
+        self.assertIn("    | and 7 more exceptions", lines)
+        self.assertEqual(lines[-1], "    +------------------------------------")
+
+    def test_stack_info_keeps_frames_only(self):
+        def deep():
+            x = SECRET  # noqa: F841  a local, on a source line
+            logging.getLogger("t").info("here", stack_info=True, category=conflog.PUBLIC)
+
+        deep()
+        pub, _ = self.out()
+        self.assertEqual(pub[0], "SystemLog: INFO t: here")
+        self.assertEqual(pub[1], "SystemLog: Stack (most recent call last):")
+        self.assertRegex(pub[-1], r'^SystemLog:   File ".*test_trace\.py", line \d+, in deep$')
+        self.assertFalse(any(SECRET in l or "logging.getLogger" in l for l in pub))
+
+    def test_exception_as_argument_or_message_prints_its_type(self):
+        log = logging.getLogger("t")
+        log.info("got %s and %r", ValueError(SECRET), conflog.PublicError("safe"), category=conflog.PUBLIC)
+        log.info(KeyError(SECRET), category=conflog.PUBLIC)
+        log.info("%(e)s", {"e": OSError(2, SECRET)}, category=conflog.PUBLIC)
+        self.assertEqual(self.out()[0], ["SystemLog: INFO t: got ValueError: [scrubbed] and 'conflog._errors.PublicError: safe'",
+                                         "SystemLog: INFO t: KeyError: [scrubbed]",
+                                         "SystemLog: INFO t: FileNotFoundError: [scrubbed]"])
+
+    def test_a_record_that_cannot_be_formatted_says_where_not_what(self):
+        logging.getLogger("t").info("%d %s" + SECRET, "x", category=conflog.PUBLIC)
+        pub, priv = self.out()
+        self.assertEqual(len(pub), 1)
+        self.assertRegex(pub[0], r"^SystemLog: INFO t: conflog: error: the record logged at .*test_trace\.py:\d+ could not be formatted \(TypeError\)$")
+
+
+class HookTest(unittest.TestCase):
+    def test_uncaught_exception_goes_out_scrubbed_and_in_full_privately(self):
+        p = run_py("""
+            import conflog
+            conflog.enable("SystemLog:")
+            def main():
+                raise ValueError("%s customer row")
+            main()
+        """ % SECRET, check=False)
+        self.assertEqual(p.returncode, 1)
+        pub = [l for l in p.stderr.splitlines() if l.startswith("SystemLog:")]
+        self.assertEqual(pub[0], "SystemLog: CRITICAL conflog: uncaught exception")
+        self.assertEqual(pub[-1], "SystemLog: ValueError: [scrubbed]")
+        self.assertRegex(pub[-2], r'^SystemLog:   File ".*job.py", line 5, in main$')
+        self.assertFalse(any(SECRET in l for l in pub))
+        self.assertIn("ValueError: %s customer row" % SECRET, p.stderr)  # the private trace, unprefixed
+
+    def test_thread_exception(self):
+        p = run_py("""
+            import threading, conflog
+            conflog.enable("SystemLog:")
+            def work():
+                raise KeyError("%s")
+            t = threading.Thread(target=work); t.start(); t.join()
+        """ % SECRET)
+        pub = [l for l in p.stderr.splitlines() if l.startswith("SystemLog:")]
+        self.assertEqual(pub[0], "SystemLog: CRITICAL conflog: uncaught exception in a thread")
+        self.assertEqual(pub[-1], "SystemLog: KeyError: [scrubbed]")
+
+    def test_prefix_stack_trace_reports_once(self):
+        p = run_py("""
+            import conflog
+            conflog.enable("SystemLog:")
+            @conflog.prefix_stack_trace()
+            def inner():
+                raise RuntimeError("%s")
+            @conflog.prefix_stack_trace(allow=[RuntimeError])
+            def outer():
+                inner()
+            with conflog.prefix_stack_trace(reraise=False):
+                raise KeyError("%s")
+            outer()
+        """ % (SECRET, SECRET), check=False)
+        pub = [l for l in p.stderr.splitlines() if l.startswith("SystemLog:")]
+        self.assertEqual([l for l in pub if "CRITICAL" in l], ["SystemLog: CRITICAL conflog: exception"] * 2)
+        self.assertIn("SystemLog: KeyError: [scrubbed]", pub)
+        self.assertEqual(pub[-1], "SystemLog: RuntimeError: [scrubbed]")  # reported by inner, before outer's allow
+        self.assertFalse(any(SECRET in l for l in pub))
+
+    def test_warnings_for_allow_listed_categories(self):
+        p = run_py("""
+            import warnings, conflog
+            conflog.enable("SystemLog:", public_warnings=[DeprecationWarning, FutureWarning], allow=[FutureWarning])
+            warnings.simplefilter("always")
+            warnings.warn("%s user warning")
+            warnings.warn("%s deprecated", DeprecationWarning)
+            warnings.warn("schema changes in 2.0", FutureWarning)
+        """ % (SECRET, SECRET))
+        pub = [l for l in p.stderr.splitlines() if l.startswith("SystemLog:")]
+        self.assertEqual(len(pub), 2, p.stderr)
+        self.assertRegex(pub[0], r"^SystemLog: WARNING py.warnings: .*job.py:6: DeprecationWarning: \[scrubbed\]$")
+        self.assertRegex(pub[1], r"^SystemLog: WARNING py.warnings: .*job.py:7: FutureWarning: schema changes in 2.0$")
+        self.assertIn("%s user warning" % SECRET, p.stderr)  # still shown, privately
+
+
+if __name__ == "__main__":
+    unittest.main()
