@@ -89,7 +89,8 @@ Flags:
                       COMMAND through a pipe; without it COMMAND's stdin is
                       /dev/null. A stdin that is no terminal is COMMAND's as is
   --recipient R       with store:DIR: the age recipient the store is encrypted
-                      to, or a file of them (default: $CONFLOG_STORE_RECIPIENT)
+                      to, a file of them, or such a file's text (default:
+                      $CONFLOG_STORE_RECIPIENT)
   --signer FILE       with store:DIR: the checkpoint signing key file
                       (default: $CONFLOG_STORE_SIGNER)
   --checkpoint-every D  with store:DIR: seal the store and print its signed

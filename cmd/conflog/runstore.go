@@ -110,16 +110,19 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 	var recips []age.Recipient
 	var purger string
 	var err error
-	if strings.HasPrefix(f.recipient, "age1") {
-		recips, err = age.ParseRecipients(strings.NewReader(f.recipient))
-	} else {
+	// The flag (or $CONFLOG_STORE_RECIPIENT, often a Kubernetes Secret's
+	// key) holds a recipient file's text, or names the file.
+	text := f.recipient
+	if !strings.HasPrefix(text, "age1") && !strings.HasPrefix(text, "#") && !strings.Contains(text, "\n") {
 		var b []byte
-		if b, err = os.ReadFile(f.recipient); err == nil {
-			recips, err = age.ParseRecipients(strings.NewReader(string(b)))
-		}
+		b, err = os.ReadFile(text)
+		text = string(b)
+	}
+	if err == nil {
+		recips, err = age.ParseRecipients(strings.NewReader(text))
 		// conflog keygen names the identity's purge key in a comment;
 		// with several, the first (the investigators' own, listed first).
-		for _, l := range strings.Split(string(b), "\n") {
+		for _, l := range strings.Split(text, "\n") {
 			if k, ok := strings.CutPrefix(l, "# "+purgerComment); ok {
 				purger = k
 				break
