@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/conflog/conflog/internal/gocrash"
 	"regexp"
 	"strings"
 )
@@ -68,11 +69,11 @@ func keys[V any](m map[string]V) string {
 }
 
 var checkForms = func() []checkForm {
-	classes := make([]string, len(goRuntimeClasses))
-	for i, c := range goRuntimeClasses {
+	classes := make([]string, len(gocrash.RuntimeClasses))
+	for i, c := range gocrash.RuntimeClasses {
 		classes[i] = regexp.QuoteMeta(c)
 	}
-	constMsg := `(?:` + keys(goConstMessages) + `|(?:` + strings.Join(classes, "|") + `)(?: ` + reScrub + `)?|` + reScrub + `)`
+	constMsg := `(?:` + keys(gocrash.ConstMessages) + `|(?:` + strings.Join(classes, "|") + `)(?: ` + reScrub + `)?|` + reScrub + `)`
 	goType := `[A-Za-z0-9_./*\[\],{};\- ]+`
 	constRE := regexp.MustCompile(`^(?:runtime error: )?` + constMsg + `$`)
 	typedRE := regexp.MustCompile(`^\((` + goType + `)\) \[scrubbed\]$|^(` + goType + `)(?:\(\[scrubbed\]\)|\{\[scrubbed\]\})$`)

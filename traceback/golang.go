@@ -2,6 +2,7 @@ package traceback
 
 import (
 	"bytes"
+	"github.com/conflog/conflog/internal/gocrash"
 	"unicode/utf8"
 )
 
@@ -20,65 +21,6 @@ const (
 	goRecovered     = " [recovered]"
 	goRepanicked    = " [recovered, repanicked]"
 )
-
-// goRuntimeClasses are the runtime errors whose text the runtime builds from
-// a fixed class and variable numbers or type names: the class is kept, the
-// rest ("[7731] with length 3") is scrubbed, since an index can be data.
-var goRuntimeClasses = [...]string{
-	"index out of range",
-	"slice bounds out of range",
-	"invalid memory address or nil pointer dereference",
-	"integer divide by zero",
-	"integer overflow",
-	"negative shift amount",
-	"hash of unhashable type",
-	"comparing uncomparable type",
-	"makeslice: len out of range",
-	"makeslice: cap out of range",
-	"makechan: size out of range",
-	"growslice: len out of range",
-	"unsafe.Slice: len out of range",
-	"unsafe.String: len out of range",
-	"interface conversion",
-}
-
-// goConstMessages are panic and fatal error messages that are constant
-// strings in the runtime and the standard library: they carry no data, so
-// they are kept verbatim. Any other message is scrubbed. (A program can
-// print these words itself; then it printed a constant, which is harmless.)
-var goConstMessages = map[string]bool{
-	"assignment to entry in nil map":                              true,
-	"close of nil channel":                                        true,
-	"close of closed channel":                                     true,
-	"send on closed channel":                                      true,
-	"all goroutines are asleep - deadlock!":                       true,
-	"no goroutines (main called runtime.Goexit) - deadlock!":      true,
-	"concurrent map writes":                                       true,
-	"concurrent map read and map write":                           true,
-	"concurrent map iteration and map write":                      true,
-	"concurrent map clone and map write":                          true,
-	"small map with no empty slot (concurrent map writes?)":       true,
-	"sync: unlock of unlocked mutex":                              true,
-	"sync: RUnlock of unlocked RWMutex":                           true,
-	"sync: Unlock of unlocked RWMutex":                            true,
-	"sync: inconsistent mutex state":                              true,
-	"sync: negative WaitGroup counter":                            true,
-	"sync: WaitGroup is reused before previous Wait has returned": true,
-	"stack overflow":                                              true,
-	"out of memory":                                               true,
-	"runtime: out of memory":                                      true,
-	"runtime: cannot allocate memory":                             true,
-	"unexpected signal during runtime execution":                  true,
-	"go of nil func value":                                        true,
-	"malloc deadlock":                                             true,
-	"panic called with nil argument (obsolete and disabled by GODEBUG=panicnil=0)": true,
-	"panic called with nil argument":                                               true,
-	"runtime: allocation size out of range":                                        true,
-	"invalid memory address or nil pointer dereference":                            true,
-	"fault":                            true,
-	"invalid pointer found on stack":   true,
-	"non-Go code disabled sigaltstack": true,
-}
 
 // goSignals are the runtime's signal table entries (runtime/sigtab_*.go) as
 // it prints them before a dump: "SIGQUIT: quit".
@@ -244,7 +186,7 @@ func (s *Scrubber) appendPanic(dst, v []byte) []byte {
 	case hasPrefix(v, goRuntimeError):
 		dst = append(dst, goRuntimeError...)
 		dst = appendConstMessage(dst, v[len(goRuntimeError):])
-	case goConstMessages[string(v)]:
+	case gocrash.ConstMessages[string(v)]:
 		dst = append(dst, v...)
 	default:
 		if typ, val, ok := cutTypedValue(v); ok {
@@ -262,10 +204,10 @@ func (s *Scrubber) appendPanic(dst, v []byte) []byte {
 // appendConstMessage keeps a runtime message that is a known constant, or the
 // class of a known runtime error, and scrubs the rest.
 func appendConstMessage(dst, msg []byte) []byte {
-	if goConstMessages[string(msg)] {
+	if gocrash.ConstMessages[string(msg)] {
 		return append(dst, msg...)
 	}
-	for _, class := range goRuntimeClasses {
+	for _, class := range gocrash.RuntimeClasses {
 		if hasPrefix(msg, class) {
 			dst = append(dst, class...)
 			if len(msg) > len(class) {

@@ -20,10 +20,10 @@ const Scrubbed = "[scrubbed]"
 // RuntimeErrorPrefix starts the message of every runtime error.
 const RuntimeErrorPrefix = "runtime error: "
 
-// runtimeClasses are the runtime errors whose text the runtime builds from a
-// fixed class and variable numbers or type names: the class is kept, the
+// RuntimeClasses are the runtime errors whose text the runtime builds from
+// a fixed class and variable numbers or type names: the class is kept, the
 // rest ("[7731] with length 3") is scrubbed, since an index can be data.
-var runtimeClasses = [...]string{
+var RuntimeClasses = [...]string{
 	"index out of range",
 	"slice bounds out of range",
 	"invalid memory address or nil pointer dereference",
@@ -41,25 +41,42 @@ var runtimeClasses = [...]string{
 	"interface conversion",
 }
 
-// constMessages are panic and fatal error messages that are constant
-// strings in the runtime and the standard library: kept verbatim.
-var constMessages = map[string]bool{
-	"assignment to entry in nil map":                         true,
-	"close of nil channel":                                   true,
-	"close of closed channel":                                true,
-	"send on closed channel":                                 true,
-	"all goroutines are asleep - deadlock!":                  true,
-	"no goroutines (main called runtime.Goexit) - deadlock!": true,
-	"concurrent map writes":                                  true,
-	"concurrent map read and map write":                      true,
-	"concurrent map iteration and map write":                 true,
-	"stack overflow":                                         true,
-	"out of memory":                                          true,
-	"invalid memory address or nil pointer dereference":      true,
-	"go of nil func value":                                   true,
-	"panic called with nil argument":                         true,
-	"sync: unlock of unlocked mutex":                         true,
-	"sync: negative WaitGroup counter":                       true,
+// ConstMessages are panic and fatal error messages that are constant
+// strings in the runtime and the standard library: they carry no data, so
+// they are kept verbatim. Any other message is scrubbed. (A program can
+// print these words itself; then it printed a constant, which is harmless.)
+var ConstMessages = map[string]bool{
+	"assignment to entry in nil map":                              true,
+	"close of nil channel":                                        true,
+	"close of closed channel":                                     true,
+	"send on closed channel":                                      true,
+	"all goroutines are asleep - deadlock!":                       true,
+	"no goroutines (main called runtime.Goexit) - deadlock!":      true,
+	"concurrent map writes":                                       true,
+	"concurrent map read and map write":                           true,
+	"concurrent map iteration and map write":                      true,
+	"concurrent map clone and map write":                          true,
+	"small map with no empty slot (concurrent map writes?)":       true,
+	"sync: unlock of unlocked mutex":                              true,
+	"sync: RUnlock of unlocked RWMutex":                           true,
+	"sync: Unlock of unlocked RWMutex":                            true,
+	"sync: inconsistent mutex state":                              true,
+	"sync: negative WaitGroup counter":                            true,
+	"sync: WaitGroup is reused before previous Wait has returned": true,
+	"stack overflow":                                              true,
+	"out of memory":                                               true,
+	"runtime: out of memory":                                      true,
+	"runtime: cannot allocate memory":                             true,
+	"unexpected signal during runtime execution":                  true,
+	"go of nil func value":                                        true,
+	"malloc deadlock":                                             true,
+	"panic called with nil argument (obsolete and disabled by GODEBUG=panicnil=0)": true,
+	"panic called with nil argument":                                               true,
+	"runtime: allocation size out of range":                                        true,
+	"invalid memory address or nil pointer dereference":                            true,
+	"fault":                            true,
+	"invalid pointer found on stack":   true,
+	"non-Go code disabled sigaltstack": true,
 }
 
 // RuntimeMessage returns what a public line may show of the message of an
@@ -76,10 +93,10 @@ func RuntimeMessage(msg string) string {
 }
 
 func constMessage(msg string) string {
-	if constMessages[msg] {
+	if ConstMessages[msg] {
 		return msg
 	}
-	for _, class := range runtimeClasses {
+	for _, class := range RuntimeClasses {
 		if strings.HasPrefix(msg, class) {
 			if len(msg) > len(class) {
 				return class + " " + Scrubbed

@@ -106,10 +106,10 @@ func FuzzRuntimeMessage(f *testing.F) {
 	f.Add("interface conversion: x")
 	f.Fuzz(func(t *testing.T, msg string) {
 		out := strings.TrimPrefix(RuntimeMessage(msg), RuntimeErrorPrefix)
-		if out == Scrubbed || constMessages[out] {
+		if out == Scrubbed || ConstMessages[out] {
 			return
 		}
-		for _, c := range runtimeClasses {
+		for _, c := range RuntimeClasses {
 			if out == c || out == c+" "+Scrubbed {
 				return
 			}
