@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the conflog wheels that carry the gate binary, one per Linux
-# architecture (amd64, arm64), into python/dist/ (or $1). The gate is built
+# architecture (amd64, arm64; $CONFLOG_WHEEL_ARCHES narrows the list, as
+# test_wheel.sh does to this machine's), into python/dist/ (or $1). The gate is built
 # with `go build` (CGO_ENABLED=0, so it runs on any Linux); the wheel with
 # Debian's python3-build and python3-wheel, offline (--no-isolation: no
 # registry is reached). The package itself stays pure Python; only the wheel's
@@ -13,10 +14,11 @@ mkdir -p "$out"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
-for arch in amd64 arm64; do
+for arch in ${CONFLOG_WHEEL_ARCHES:-amd64 arm64}; do
 	case $arch in
 	amd64) plat=manylinux2014_x86_64 ;;
 	arm64) plat=manylinux2014_aarch64 ;;
+	*) echo "build_wheel: no wheel for GOARCH $arch" >&2; exit 1 ;;
 	esac
 	rm -rf "$stage/src" && mkdir -p "$stage/src"
 	cp -r "$here/conflog" "$here/pyproject.toml" "$here/README.md" "$stage/src/"
