@@ -145,13 +145,14 @@ class Sink:
 
     def write(self, data: str, prefix: str):
         """Writes data, whole lines each starting with prefix and ending in
-        \\n, to the channel, or to the fallback writer. Never raises."""
+        \\n, to the channel, or to the fallback writer. Never raises.
+        Returns True if the channel took it."""
         with self._lock:
             sock = self._connection(prefix)
             if sock is not None:
                 try:
                     sock.sendall(data.encode("utf-8", "backslashreplace"))  # loops until every byte is written
-                    return
+                    return True
                 except OSError as e:
                     # Step 6: the gate is gone; this record and the later
                     # ones take the fallback.
@@ -159,6 +160,7 @@ class Sink:
                     self._failed = True
                     self._problem = "the public channel failed (%s)" % (e.strerror or e)
             self._fallback(data, prefix)
+            return False
 
     def _connection(self, prefix):
         if self._where is None:

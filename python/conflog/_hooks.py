@@ -1,5 +1,6 @@
 """Uncaught exceptions, warnings, prefix_stack_trace and metrics as public lines."""
 
+import _thread
 import contextlib
 import functools
 import logging
@@ -7,6 +8,7 @@ import math
 import numbers
 import sys
 import threading
+import traceback
 import warnings
 
 from . import _trace
@@ -18,36 +20,86 @@ _REPORTED = "__conflog_reported__"
 
 
 def _report(exc, heading, policy=None, prefix=None):
-    """Writes exc's scrubbed trace as public lines once per exception."""
+    """Writes exc's scrubbed trace as public lines once per exception.
+    Returns where it went, now or before: "channel" (the gate's public
+    channel), "stream" (the fallback stream) or None (not reported)."""
     h = enabled_handler()
-    if h is None or exc is None or getattr(exc, _REPORTED, False):
-        return
+    if h is None or exc is None:
+        return None
+    done = getattr(exc, _REPORTED, None)
+    if done:
+        return done
+    where = "stream"
+    if h.write_lines(["CRITICAL conflog: " + heading] + _trace.format_exception(exc, policy or h.policy), prefix):
+        where = "channel"
     try:
-        setattr(exc, _REPORTED, True)
+        setattr(exc, _REPORTED, where)
     except Exception:
         pass
-    h.write_lines(["CRITICAL conflog: " + heading] + _trace.format_exception(exc, policy or h.policy), prefix)
+    return where
 
 
 _prev_excepthook = None
 _prev_threading_hook = None
 
+# The mark on each line of a private trace whose scrubbed copy already went
+# to the gate's public channel. The gate re-emits the Python traces it finds
+# on stderr; marked, this one is not found, so the crash is public once (ours,
+# scrubbed in process) and its full text stays private. A mark, not a
+# reformatting: the private copy keeps every line the interpreter prints.
+MARK = "> "
+
+
+def _write_marked(text, what):
+    """Writes text (a full trace) to stderr, each line marked, after one line
+    that says why; splitlines also splits at \\r and the other breaks a
+    reader could take for a line's end, so every piece carries the mark."""
+    err = sys.stderr
+    if err is None:
+        return False
+    try:
+        err.write("conflog: the %s below went to the public channel scrubbed; its full trace stays here, private:\n" % what
+                  + "".join(MARK + l + "\n" for l in text.splitlines()))
+        err.flush()
+    except Exception:
+        return False
+    return True
+
 
 def _excepthook(t, v, tb):
-    _report(v, "uncaught exception")
+    where = _report(v, "uncaught exception")
+    if where == "channel" and _prev_excepthook is sys.__excepthook__:
+        if _write_marked("".join(traceback.format_exception(t, v, tb)), "uncaught exception"):
+            return
     _prev_excepthook(t, v, tb)  # the full trace, on stderr: private
 
 
+# The interpreter's own threading.excepthook (threading.__excepthook__ is
+# 3.10's name for it; 3.9 has only the C function).
+_DEFAULT_THREADING_HOOK = getattr(threading, "__excepthook__", None) or getattr(_thread, "_excepthook", None)
+
+
 def _threading_excepthook(args):
-    if args.exc_type is not SystemExit:
-        _report(args.exc_value, "uncaught exception in a thread")
+    if args.exc_type is SystemExit:
+        _prev_threading_hook(args)
+        return
+    where = _report(args.exc_value, "uncaught exception in a thread")
+    if where == "channel" and _prev_threading_hook is _DEFAULT_THREADING_HOOK:
+        name = args.thread.name if args.thread is not None else threading.get_ident()
+        text = "Exception in thread %s:\n" % name + "".join(
+            traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        if _write_marked(text, "uncaught exception in a thread"):
+            return
     _prev_threading_hook(args)
 
 
 def install_excepthooks():
     """Installs sys.excepthook and threading.excepthook (once): an uncaught
     exception is written as scrubbed public lines, then handed to the hook
-    that was there before, which prints it in full on stderr (private)."""
+    that was there before, which prints it in full on stderr (private).
+    When the public lines went to the gate's channel and the hook before was
+    the interpreter's own, the full trace is printed with each line marked
+    instead, so that the gate does not re-emit the crash a second time."""
     global _prev_excepthook, _prev_threading_hook
     if _prev_excepthook is None:
         _prev_excepthook = sys.excepthook

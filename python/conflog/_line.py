@@ -23,8 +23,13 @@ def escape(text: str) -> str:
     Lone surrogates (from undecodable file names) become \\udcXX, so the
     result always encodes as UTF-8.
     """
-    if not _NEEDS_ESCAPE.search(text):
-        return text  # the common case: one regex scan, no copy
+    # The common case, no copy: every character _NEEDS_ESCAPE matches is a
+    # control, format, separator or surrogate (Cc, Cf, Zl, Zp, Cs), none of
+    # which str.isprintable accepts, so a printable text needs nothing; the
+    # C scan is several times faster than the regex's. Text it rejects for
+    # other reasons (a no-break space, say) takes the regex.
+    if text.isprintable() or not _NEEDS_ESCAPE.search(text):
+        return text
     text = text.translate(_ESCAPES)
     return _SURROGATE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
 

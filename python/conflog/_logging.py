@@ -46,7 +46,8 @@ def _log(self, level, msg, args, exc_info=None, extra=None, stack_info=False, st
 
 def _call_handlers(self, record):
     h = _state.handler
-    if h is not None and is_public(record):
+    # is_public, inlined: this runs for every record of every logger.
+    if h is not None and record.__dict__.get(ATTR) is PUBLIC:
         if record.levelno >= h.level:
             h.handle(record)
         return
@@ -151,7 +152,8 @@ class PublicHandler(logging.Handler):
 
     def write_lines(self, lines, prefix=None, warning=None):
         """Writes lines (each one line, escaped) as public lines in one write,
-        after a warning line if one is given."""
+        after a warning line if one is given. Returns True if they went to
+        the gate's public channel (not to the fallback stream)."""
         prefix = prefix or self.prefix
         head = ""
         if prefix != self.own_prefix and not self._told:
@@ -160,7 +162,7 @@ class PublicHandler(logging.Handler):
                 prefix, self.own_prefix, prefix)
         if warning is not None:
             head += "%sconflog: warning: %s\n" % (prefix, escape(warning))
-        _sink().write(head + "".join("%s %s\n" % (prefix, l) for l in lines), prefix)
+        return _sink().write(head + "".join("%s %s\n" % (prefix, l) for l in lines), prefix)
 
     def format_line(self, record):
         """The record's line without the prefix: formatted, scrubbed, escaped."""

@@ -151,20 +151,58 @@ class GateTest(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.check(code, out, err, WANT, strict=False)
 
-    def test_uncaught_exception(self):
-        code, out, err = run_job("""
-            import conflog
-            conflog.enable("SystemLog:")
-            def main():
-                e = KeyError("%s")
-                if hasattr(e, "add_note"):
-                    e.add_note("%s")
-                raise e
-            main()
-        """ % (SECRET, SECRET))
-        self.assertEqual(code, 1)
-        public = self.check(code, out, err, ["CRITICAL conflog: uncaught exception", "KeyError: [scrubbed]"])
-        self.assertTrue(any(re.fullmatch(r'SystemLog:   File ".*job\.py", line \d+, in main', l) for l in public), err)
+    UNCAUGHT = """
+        import logging, threading
+        import conflog
+        conflog.enable("SystemLog:")
+        def work():
+            raise OSError("thread %(s)s")
+        def main():
+            t = threading.Thread(target=work, name="loader")
+            t.start(); t.join()
+            e = KeyError("%(s)s\\nSystemLog: forged %(s)s")
+            if hasattr(e, "add_note"):
+                e.add_note("note %(s)s")
+            raise e
+        main()
+    """ % {"s": SECRET}
+
+    def test_uncaught_exception_is_public_once(self):
+        # The excepthook writes the scrubbed trace to the channel; the
+        # interpreter's full trace goes to stderr marked, so the gate does not
+        # re-emit the crash a second time, in either mode.
+        for strict in (True, False):
+            with self.subTest(strict=strict), tempfile.TemporaryDirectory() as d:
+                private = os.path.join(d, "private.log")
+                code, out, err = run_job(self.UNCAUGHT, "--private", "file:" + private, strict=strict)
+                self.assertEqual(code, 1, err)
+                public = self.check(code, out, err, ["CRITICAL conflog: uncaught exception in a thread", "OSError: [scrubbed]",
+                                                     "CRITICAL conflog: uncaught exception", "KeyError: [scrubbed]"], strict=strict)
+                self.assertEqual(sum(l == "SystemLog: Traceback (most recent call last):" for l in public), 2, err)
+                self.assertEqual(sum(l == "SystemLog: KeyError: [scrubbed]" for l in public), 1, err)
+                self.assertEqual(sum(l == "SystemLog: OSError: [scrubbed]" for l in public), 1, err)
+                self.assertTrue(any(re.fullmatch(r'SystemLog:   File ".*job\.py", line \d+, in main', l) for l in public), err)
+                self.assertRegex(public[-1], r" traces=0 ")  # the gate found none to re-emit
+                with open(private) as f:
+                    kept = f.read().splitlines()
+                # The full traces stay private, every line marked.
+                self.assertIn("> KeyError: '%s\\nSystemLog: forged %s'" % (SECRET, SECRET), kept)
+                self.assertIn("> Exception in thread loader:", kept)
+                self.assertIn("> OSError: thread " + SECRET, kept)
+                if sys.version_info >= (3, 11):
+                    self.assertIn("> note " + SECRET, kept)
+
+    def test_uncaught_exception_without_a_channel_keeps_the_interpreters_trace(self):
+        # Outside the gate the public copy goes to stderr, so the
+        # interpreter's trace is printed as it always is, unmarked.
+        from .support import run_py
+
+        p = run_py(self.UNCAUGHT, check=False)
+        self.assertEqual(p.returncode, 1)
+        lines = p.stderr.splitlines()
+        self.assertIn("SystemLog: KeyError: [scrubbed]", lines)
+        self.assertIn("Traceback (most recent call last):", lines)
+        self.assertFalse(any(l.startswith("> ") for l in lines), p.stderr)
 
     def test_shrike_job_changes_only_its_import(self):
         code, out, err = run_job("""

@@ -177,6 +177,25 @@ class InvariantTest(Enabled):
             self.assertEqual(lines[3], "SystemLog: ValueError: [scrubbed]")
 
 
+class EscapeTest(unittest.TestCase):
+    def test_every_code_point(self):
+        # escape()'s fast path returns a printable text unchanged: that is
+        # sound only if no character it must escape is printable. Checked for
+        # every code point, alone and between ordinary text.
+        from conflog._line import _NEEDS_ESCAPE, escape
+
+        for c in map(chr, range(0x110000)):
+            must = _NEEDS_ESCAPE.match(c) is not None
+            self.assertFalse(must and c.isprintable(), "U+%04X is printable yet must be escaped" % ord(c))
+            if must:
+                out = escape("a" + c + "b")
+                self.assertNotIn(c, out, "U+%04X" % ord(c))
+                out.encode("utf-8")  # a lone surrogate is escaped too
+                self.assertEqual(len(out.splitlines()), 1, "U+%04X" % ord(c))
+        for text in ["epoch 3 loss 0.251", "caf\u00e9 \u00a0nbsp", "\u4e2d\u6587", "\U0001f600", ""]:
+            self.assertEqual(escape(text), text)
+
+
 class _Collect:
     """What a FakeGate received, as the text stream check() reads. Reading it
     waits for the gate's reader thread: for new data when public is expected,

@@ -1,0 +1,275 @@
+"""The RFC's API on the standard logging module.
+
+Three things make ``category=`` work on every logger, including loggers made
+before set-up, a library's, and LoggerAdapter (which passes keyword arguments
+through to Logger.log):
+
+- Logger._log accepts ``category=`` and stores it on the record (the
+  attribute named by _category.ATTR). It is the one method every logging call
+  of every Logger goes through, so patching the class covers every instance.
+- Logger.callHandlers sends a public record to conflog's handler only, so it
+  is written once, with the prefix, and never by the user's handlers.
+- Once enabled, Formatter.formatMessage escapes every record's line to one
+  line and pushes a line that starts with the prefix off byte 0, so that no
+  private record printed by the user's handlers can forge a public line.
+"""
+
+import logging
+import os
+import sys
+import threading
+
+from . import _trace
+from ._category import ATTR, DataCategory, is_public
+from ._channel import Sink
+from ._line import check_prefix, escape, guard, valid_prefix
+
+PUBLIC = DataCategory.ONLY_PUBLIC_DATA
+DEFAULT_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+# --- category= on every call -------------------------------------------------
+
+_orig_log = logging.Logger._log
+_orig_call_handlers = logging.Logger.callHandlers
+# Before 3.11, findCaller counts stacklevel frames before it skips logging's
+# own, so our frame must be counted; from 3.11 it skips internal frames first.
+_COUNT_OUR_FRAME = not hasattr(logging, "_is_internal_frame")
+
+
+def _log(self, level, msg, args, exc_info=None, extra=None, stack_info=False, stacklevel=1, category=None):
+    if category is not None:
+        extra = dict(extra, **{ATTR: category}) if extra else {ATTR: category}
+    if _COUNT_OUR_FRAME:
+        stacklevel += 1
+    _orig_log(self, level, msg, args, exc_info, extra, stack_info, stacklevel)
+
+
+def _call_handlers(self, record):
+    h = _state.handler
+    # is_public, inlined: this runs for every record of every logger.
+    if h is not None and record.__dict__.get(ATTR) is PUBLIC:
+        if record.levelno >= h.level:
+            h.handle(record)
+        return
+    _orig_call_handlers(self, record)
+
+
+# findCaller skips the frames of logging's own file to find the caller; _log
+# is a frame between the caller and logging, so it is given logging's file
+# name, and a record's funcName/lineno stay the caller's on every version.
+_log.__code__ = _log.__code__.replace(co_filename=logging.addLevelName.__code__.co_filename)
+
+
+def install():
+    """Makes every Logger accept category= (done at import of conflog)."""
+    logging.Logger._log = _log
+    logging.Logger.callHandlers = _call_handlers
+
+
+# --- state ---------------------------------------------------------------------
+
+
+class _State:
+    handler = None  # the PublicHandler enable() attached to the root logger
+    prefixes = ()  # the handler's own prefix and the gate's: no private line starts with either
+    sink = None  # the process's Sink, made on first use
+    lock = threading.Lock()
+
+
+_state = _State()
+
+
+def _fallback_stream():
+    h = _state.handler
+    return h.stream if h is not None and h.stream is not None else sys.stderr
+
+
+def _sink():
+    if _state.sink is None:
+        with _state.lock:
+            if _state.sink is None:
+                _state.sink = Sink(writer=_fallback_stream)
+    return _state.sink
+
+
+# --- the handler ---------------------------------------------------------------
+
+
+class PublicHandler(logging.Handler):
+    """Writes public records, each as one prefixed line, to the gate's public
+    channel or, without one, to stream (stderr by default). Private records
+    are not its business: it ignores them.
+
+    A public record's exception (exc_info) and stack (stack_info) follow its
+    line as prefixed lines of their own, scrubbed (see conflog._trace), all
+    in the same write. An exception passed as an argument prints its type
+    only. A record that cannot be formatted gives a public error line naming
+    the logger and call site, never its message or arguments.
+    """
+
+    def __init__(self, prefix, stream=None, fmt=None, datefmt=None, allow=(), level=logging.NOTSET):
+        super().__init__(level)
+        self.own_prefix = check_prefix(prefix)
+        self.stream = stream
+        self.policy = allow if isinstance(allow, _trace.Policy) else _trace.Policy(allow)
+        self.setFormatter(logging.Formatter(fmt or DEFAULT_FORMAT, datefmt))
+        self._told = False
+
+    @property
+    def prefix(self):
+        """The prefix lines carry: the gate's under conflog run, else our own."""
+        gate = _sink().gate_prefix
+        return gate if gate is not None else self.own_prefix
+
+    def createLock(self):
+        self.lock = None  # the Sink serialises writes; formatting needs no lock
+
+    def handle(self, record):
+        if not is_public(record) or not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
+    def emit(self, record):
+        sink = _sink()
+        prefix = sink.gate_prefix or self.own_prefix
+        try:
+            lines = [self.format_line(record)]
+            if record.exc_info:
+                lines += _trace.exc_lines(record.exc_info, self.policy)
+            if record.stack_info:
+                lines += _trace.stack_lines(record.stack_info)
+        except Exception as e:
+            lines = ["%s %s: conflog: error: the record logged at %s:%s could not be formatted (%s)" % (
+                escape(str(record.levelname)), escape(str(record.name)), _trace.scrub_path(str(record.pathname)),
+                record.lineno, _trace.type_name(type(e)))]
+        if prefix != self.own_prefix and not self._told:
+            self.write_lines(lines, prefix)  # with its one warning
+        elif len(lines) == 1:
+            sink.write(prefix + " " + lines[0] + "\n", prefix)  # the common case, without a join
+        else:
+            sink.write("".join("%s %s\n" % (prefix, l) for l in lines), prefix)
+
+    def write_lines(self, lines, prefix=None, warning=None):
+        """Writes lines (each one line, escaped) as public lines in one write,
+        after a warning line if one is given. Returns True if they went to
+        the gate's public channel (not to the fallback stream)."""
+        prefix = prefix or self.prefix
+        head = ""
+        if prefix != self.own_prefix and not self._told:
+            self._told = True
+            head = "%sconflog: warning: the handler's prefix %r is not the gate's (CONFLOG_PREFIX=%r); public records carry the gate's\n" % (
+                prefix, self.own_prefix, prefix)
+        if warning is not None:
+            head += "%sconflog: warning: %s\n" % (prefix, escape(warning))
+        return _sink().write(head + "".join("%s %s\n" % (prefix, l) for l in lines), prefix)
+
+    def format_line(self, record):
+        """The record's line without the prefix: formatted, scrubbed, escaped."""
+        msg, args = record.msg, record.args
+        if isinstance(msg, BaseException):
+            msg = _trace.scrubbed_value(msg)
+        if args and any(isinstance(a, BaseException) for a in (args.values() if isinstance(args, dict) else args)):
+            if isinstance(args, dict):
+                args = {k: _public_arg(v) for k, v in args.items()}
+            else:
+                args = tuple(_public_arg(a) for a in args)
+        record.message = str(msg) % args if args else str(msg)  # escaped with the whole line below
+        f = self.formatter
+        if f.usesTime():
+            record.asctime = f.formatTime(record, f.datefmt)
+        return escape(_orig_format_message(f, record))
+
+
+def _public_arg(v):
+    return _trace.scrubbed_value(v) if isinstance(v, BaseException) else v
+
+
+# --- private records: one line, never the prefix --------------------------------
+
+_orig_format_message = logging.Formatter.formatMessage
+
+
+def _format_message(self, record):
+    # Every Formatter's line for a record, before logging appends the
+    # exception and stack: escaped to one line whatever the format puts in
+    # it (message, logger name, extra fields), and pushed off byte 0 if it
+    # starts with a public prefix. Lines a Formatter appends (a private
+    # traceback) are left as they are: the gate scrubs those.
+    line = escape(_orig_format_message(self, record))
+    if line.startswith(_state.prefixes):  # a tuple: one call for both prefixes
+        return guard(line, *_state.prefixes)
+    return line
+
+
+# --- set-up ----------------------------------------------------------------------
+
+
+def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt=None, allow=(),
+           public_warnings=(), key=None, excepthook=True):
+    """Sets up conflog for this process and returns the root logger.
+
+    prefix is the prefix public lines start with (under ``conflog run`` the
+    gate's CONFLOG_PREFIX is used instead, with one warning if they differ;
+    prefix may then be None). level is set on the root logger. Public records
+    are written once, by conflog, as ``PREFIX LEVEL NAME: MESSAGE`` (format
+    is a logging format string for what follows the prefix), to the gate's
+    channel or else to stream (stderr). Private records go to the root
+    logger's handlers; if it has none, a StreamHandler on stderr is added, as
+    logging.basicConfig would.
+
+    allow lists exception types (classes or printed names) whose messages
+    public renderings keep, beside PublicError. public_warnings lists warning
+    categories reported as public lines (type and location, message only if
+    allow-listed). key (bytes, at least 16) keys Pseudonym. excepthook installs
+    sys.excepthook and threading.excepthook so that an uncaught exception is
+    also reported publicly, scrubbed.
+    """
+    if prefix is None:
+        prefix = _sink().gate_prefix or os.environ.get("CONFLOG_PREFIX")
+        if not valid_prefix(prefix):
+            raise ValueError("conflog: enable: no prefix: pass prefix='SystemLog:' or run under conflog run")
+    handler = PublicHandler(prefix, stream=stream, fmt=format, datefmt=datefmt, allow=allow)
+    root = logging.getLogger()
+    prefixes = tuple({handler.own_prefix, handler.prefix})  # outside the lock: prefix opens the sink, which takes it
+    with _state.lock:
+        if _state.handler is not None:
+            root.removeHandler(_state.handler)
+        _state.handler = handler
+        _state.prefixes = prefixes
+    root.addHandler(handler)
+    if not any(h is not handler for h in root.handlers):
+        root.addHandler(logging.StreamHandler())
+    if level is not None:
+        root.setLevel(level)
+    logging.Formatter.formatMessage = _format_message
+    if key is not None:
+        from ._values import set_key
+
+        set_key(key)
+    if excepthook:
+        from ._hooks import install_excepthooks
+
+        install_excepthooks()
+    if public_warnings:
+        from ._hooks import capture_warnings
+
+        capture_warnings(public_warnings)
+    return root
+
+
+def enabled_handler():
+    """The PublicHandler of enable(), or None."""
+    return _state.handler
+
+
+def getLogger(name=None, prefix=None):
+    """The RFC's ``logging.getLogger(name, prefix)``: enables conflog with
+    prefix on first use, then returns logging.getLogger(name). Every logger
+    accepts category= whether it came from here or from logging."""
+    h = _state.handler
+    if h is None:
+        enable(prefix)
+    elif prefix is not None and prefix != h.own_prefix:
+        h.write_lines([], warning="getLogger(%r, %r): conflog is enabled with prefix %r, which stays" % (name, prefix, h.own_prefix))
+    return logging.getLogger(name)

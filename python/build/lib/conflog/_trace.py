@@ -1,0 +1,232 @@
+"""Exceptions and stacks rendered for a public line: shape kept, data scrubbed.
+
+What is kept is what the gate keeps when it re-emits a crash trace (package
+traceback): the "Traceback" header, each frame's file (scrubbed as below),
+line and function name, the exception's type, the chain headings and the
+exception-group structure. What is dropped is what can hold data: messages,
+notes, source lines, arguments and locals. A message is kept only for a
+PublicError or an allow-listed type, and then escaped to one line.
+
+Paths: a home directory (/home/USER, /Users/USER, /root) becomes "~", as
+the gate does, and a path component that looks like data rather than code
+(it holds whitespace or '@', a run of five or more digits, or is a UUID)
+becomes "[scrubbed]": a customer id or e-mail address in a directory name
+says nothing about the crash.
+"""
+
+import re
+import sys
+
+from ._line import escape
+
+SCRUBBED = "[scrubbed]"
+HEADER = "Traceback (most recent call last):"
+CAUSE = "The above exception was the direct cause of the following exception:"
+CONTEXT = "During handling of the above exception, another exception occurred:"
+GROUP_HEADER = "Exception Group Traceback (most recent call last):"
+MAX_GROUP_WIDTH = 15  # CPython's defaults, so a group reads as it would in a crash
+MAX_GROUP_DEPTH = 10
+MAX_CHAIN = 32
+RECURSION_CUTOFF = 3  # CPython's: repeated frames beyond this are counted, not printed
+
+_DATA_COMPONENT = re.compile(r"[\s@]|\d{5}|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_NAME = re.compile(r"(?:<[a-z]+>|[^\W\d]\w*)(?:\.(?:<[a-z]+>|[^\W\d]\w*))*")
+
+
+def scrub_path(path: str) -> str:
+    """Returns path with its home directory as "~" and data-shaped components scrubbed."""
+    parts = path.split("/")
+    if path.startswith(("/home/", "/Users/")) and len(parts) > 2:
+        parts = ["~"] + parts[3:]
+    elif path == "/root" or path.startswith("/root/"):
+        parts = ["~"] + parts[2:]
+    out = [SCRUBBED if _DATA_COMPONENT.search(p) else p for p in parts]
+    return escape("/".join(out))
+
+
+def scrub_name(name: str) -> str:
+    """Returns a function or type name if it is identifier-shaped, else [scrubbed]."""
+    return name if _NAME.fullmatch(name) and len(name) <= 256 else SCRUBBED
+
+
+def type_name(t) -> str:
+    """The exception type's name as CPython prints it: builtins and __main__ unqualified."""
+    mod = getattr(t, "__module__", None)
+    qual = getattr(t, "__qualname__", None) or getattr(t, "__name__", "?")
+    if not isinstance(mod, str) or mod in ("builtins", "__main__"):
+        return scrub_name(qual)
+    return scrub_name(mod + "." + qual)
+
+
+class Policy:
+    """Which exception messages a public rendering keeps: PublicError
+    subclasses always, and the allow-listed types (classes matched with
+    issubclass, strings matched against the printed type name exactly)."""
+
+    def __init__(self, allow=(), match=None):
+        self.classes = tuple(a for a in allow if isinstance(a, type))
+        self.names = frozenset(a for a in allow if isinstance(a, str))
+        self.match = match  # an extra predicate on the type name (shrike's allow_list)
+
+    def extend(self, allow=(), match=None):
+        """A policy that keeps what this one keeps and what allow and match keep."""
+        both = match
+        if self.match is not None and match is not None:
+            both = lambda name: self.match(name) or match(name)  # noqa: E731
+        return Policy(self.classes + tuple(self.names) + tuple(allow), both or self.match)
+
+    def keeps(self, exc) -> bool:
+        from ._errors import PublicError
+
+        t = type(exc)
+        if issubclass(t, PublicError) or (self.classes and issubclass(t, self.classes)):
+            return True
+        name = type_name(t)
+        return name in self.names or (self.match is not None and self.match(name))
+
+
+DEFAULT = Policy()
+
+
+def _message(exc, policy):
+    """The text after "Type: " for exc, or None for a bare type."""
+    if policy.keeps(exc):
+        try:
+            text = str(exc)
+        except Exception:
+            return "<exception str() failed>"
+        return escape(text) if text else None
+    # Without calling str(): an exception's __str__ is its author's code and
+    # may format data; args tell whether there is anything to scrub.
+    return SCRUBBED if getattr(exc, "args", ()) else None
+
+
+def _frames(tb):
+    """Frame lines for a traceback, with CPython's cut of repeated frames."""
+    lines, last, repeat = [], None, 0
+    while tb is not None:
+        co = tb.tb_frame.f_code
+        key = (co.co_filename, tb.tb_lineno, co.co_name)
+        if key == last:
+            repeat += 1
+        else:
+            if repeat > RECURSION_CUTOFF:
+                lines.append("  [Previous line repeated %d more times]" % (repeat - RECURSION_CUTOFF))
+            last, repeat = key, 1
+        if repeat <= RECURSION_CUTOFF:
+            lines.append('  File "%s", line %d, in %s' % (scrub_path(co.co_filename), tb.tb_lineno, scrub_name(co.co_name)))
+        tb = tb.tb_next
+    if repeat > RECURSION_CUTOFF:
+        lines.append("  [Previous line repeated %d more times]" % (repeat - RECURSION_CUTOFF))
+    return lines
+
+
+def _is_group(exc):
+    return sys.version_info >= (3, 11) and isinstance(exc, BaseExceptionGroup)  # noqa: F821
+
+
+def _one(exc, policy, depth, seen):
+    """The lines of exc and of its chain, oldest first, as CPython orders them."""
+    chain = []
+    e = exc
+    while e is not None and id(e) not in seen and len(chain) < MAX_CHAIN:
+        seen.add(id(e))
+        chain.append(e)
+        if e.__cause__ is not None:
+            chain.append(CAUSE)
+            e = e.__cause__
+        elif e.__context__ is not None and not e.__suppress_context__:
+            chain.append(CONTEXT)
+            e = e.__context__
+        else:
+            e = None
+    if chain and isinstance(chain[-1], str):
+        chain.pop()  # a cycle: the separator leads nowhere new
+    lines = []
+    for item in reversed(chain):
+        if isinstance(item, str):
+            lines += ["", item, ""]
+            continue
+        lines += _single(item, policy, depth, seen)
+    return lines
+
+
+def _single(exc, policy, depth, seen):
+    group = _is_group(exc)
+    lines = []
+    if exc.__traceback__ is not None:
+        lines.append(GROUP_HEADER if group else HEADER)
+        lines += _frames(exc.__traceback__)
+    msg = _message(exc, policy)
+    head = type_name(type(exc))
+    if group:
+        n = len(exc.exceptions)
+        head += ": %s (%d sub-exception%s)" % (msg or SCRUBBED, n, "" if n == 1 else "s")
+    elif msg is not None:
+        head += ": " + msg
+    lines.append(head)
+    if not group:
+        return lines
+    lines = ["  | " + l if l else "  |" for l in lines]
+    if exc.__traceback__ is not None:
+        lines[0] = "  + " + lines[0][4:]  # CPython's mark on a group's header
+    if depth >= MAX_GROUP_DEPTH:
+        lines.append("    +---------------- ... ----------------")
+        lines.append("    | and %d more exceptions" % len(exc.exceptions))
+        return lines + ["    +------------------------------------"]
+    for i, sub in enumerate(exc.exceptions[:MAX_GROUP_WIDTH], 1):
+        lines.append("    +---------------- %d ----------------" % i)
+        lines += ["    | " + l if l else "    |" for l in _one(sub, policy, depth + 1, seen)]
+    if len(exc.exceptions) > MAX_GROUP_WIDTH:
+        lines.append("    +---------------- ... ----------------")
+        lines.append("    | and %d more exceptions" % (len(exc.exceptions) - MAX_GROUP_WIDTH))
+    lines.append("    +------------------------------------")
+    return lines
+
+
+def format_exception(exc, policy=DEFAULT):
+    """Returns the public lines for exc (an exception instance), each one
+    line with nothing escaped left to do."""
+    if not isinstance(exc, BaseException):
+        return []
+    return _one(exc, policy, 0, set())
+
+
+def exc_lines(exc_info, policy=DEFAULT):
+    """format_exception for a record's exc_info: True, an exception, or a
+    (type, value, tb) tuple."""
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    if isinstance(exc_info, BaseException):
+        return format_exception(exc_info, policy)
+    if isinstance(exc_info, tuple) and len(exc_info) == 3:
+        if exc_info[1] is not None:
+            return format_exception(exc_info[1], policy)
+        if isinstance(exc_info[0], type):
+            return [type_name(exc_info[0])]
+    return []
+
+
+_FRAME = re.compile(r'  File "(.*)", line (\d+), in (.*)')
+
+
+def stack_lines(stack_info: str):
+    """Scrubs a record's stack_info (traceback.print_stack's text): the
+    heading and frames are kept, source lines dropped."""
+    out = []
+    for line in stack_info.splitlines():
+        if line == "Stack (most recent call last):":
+            out.append(line)
+            continue
+        m = _FRAME.fullmatch(line)
+        if m:
+            out.append('  File "%s", line %s, in %s' % (scrub_path(m.group(1)), m.group(2), scrub_name(m.group(3))))
+    return out
+
+
+def scrubbed_value(exc) -> str:
+    """How an exception passed as a public record's argument prints: its type,
+    and its message only if the policy keeps it (as Go's scrubbed errors)."""
+    msg = _message(exc, DEFAULT)
+    name = type_name(type(exc))
+    return name + ": " + msg if msg is not None else name
