@@ -204,6 +204,25 @@ class GateTest(unittest.TestCase):
         self.assertIn("Traceback (most recent call last):", lines)
         self.assertFalse(any(l.startswith("> ") for l in lines), p.stderr)
 
+    def test_readme_python_quickstart(self):
+        # The README's Python set-up, run as a newcomer would paste it, must
+        # print what the README shows.
+        with open(os.path.join(REPO, "README.md")) as f:
+            text = f.read()
+        section = text[text.index("**Python**"):text.index("## Why")]
+        code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+        shown = re.search(r"```\n\$ conflog run (.*?) -- python train.py\n(.*?)```", section, re.S)
+        self.assertEqual(shown.group(1), "--strict --prefix SystemLog:")
+        want = shown.group(2).splitlines()
+        rc, out, err = run_job(code)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out, "")
+        got = err.splitlines()
+        self.assertEqual(len(got), len(want), err)
+        self.assertEqual(got[:-1], want[:-1])
+        self.assertTrue(got[-1].startswith(want[-1].rstrip(" …")), err)
+        self.assertNotIn("alice", err)
+
     def test_shrike_job_changes_only_its_import(self):
         code, out, err = run_job("""
             import logging
