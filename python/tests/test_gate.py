@@ -85,6 +85,11 @@ EVERYTHING = """
         except ValueError:
             log.exception("pub-6 handled", category=P)
             log.exception("private handled " + S)
+        try:
+            open("/nonexistent/" + S)
+        except OSError as e:                                     # shrike: a public call's args were never checked
+            log.info("pub-8 open failed: %%s", e, category=P)
+            log.info("pub-9 %%(err)s", {"err": e}, category=P)
         ts = [threading.Thread(target=lambda i=i: log.info("pub-thread-%%d", i, category=P)) for i in range(4)]
         [t.start() for t in ts]; [t.join() for t in ts]
         subprocess.run([sys.executable, "-c", "import logging, conflog; conflog.enable('SystemLog:'); "
@@ -118,7 +123,8 @@ WANT = ["INFO job: pub-1 started", "INFO lib: pub-2 from a library", "WARNING jo
         "ValueError: [scrubbed]"] + ["INFO job: pub-thread-%d" % i for i in range(4)] + [
         "INFO sub: pub-sub", "INFO spawn: pub-spawn-0", "INFO spawn: pub-spawn-1", "INFO job: pub-fork",
         "INFO conflog.progress: n=3 total=3", "INFO conflog.metric: loss=0.25 step=3", "INFO job: args lr=0.1",
-        "INFO job: pub-7 done"]
+        "INFO job: pub-7 done", "INFO job: pub-8 open failed: FileNotFoundError: [scrubbed]",
+        "INFO job: pub-9 FileNotFoundError: [scrubbed]"]
 
 
 class GateTest(unittest.TestCase):
@@ -232,6 +238,8 @@ class GateTest(unittest.TestCase):
             early.info("pub-early info", category=DataCategory.PUBLIC)
             early.warning("pub-early warning", category=DataCategory.PUBLIC)
             early.info("private\\nSystemLog: %(s)s")
+            early.info("pub-multi line 1\\nline 2", category=DataCategory.PUBLIC)
+            early.info("pub-args %%s", KeyError("%(s)s"), category=DataCategory.PUBLIC)
             @prefix_stack_trace(allow_list=["Zero"])
             def main():
                 try:
@@ -246,7 +254,8 @@ class GateTest(unittest.TestCase):
         """ % {"s": SECRET})
         self.assertEqual(code, 1)
         self.check(code, out, err, ["INFO early: pub-early info", "WARNING early: pub-early warning",
-                                    "ERROR early: pub-handled", "conflog.shrike.PublicValueError: pub-message kept",
+                                    "ERROR early: pub-handled", "INFO early: pub-multi line 1\\nline 2",
+                                    "INFO early: pub-args KeyError: [scrubbed]", "conflog.shrike.PublicValueError: pub-message kept",
                                     "CRITICAL conflog: exception", "RuntimeError: [scrubbed]"])
 
 
