@@ -36,19 +36,26 @@ _orig_call_handlers = logging.Logger.callHandlers
 _COUNT_OUR_FRAME = not hasattr(logging, "_is_internal_frame")
 
 
-def _log(self, level, msg, args, exc_info=None, extra=None, stack_info=False, stacklevel=1, category=None):
-    if category is not None:
-        extra = dict(extra, **{ATTR: category}) if extra else {ATTR: category}
-    if _COUNT_OUR_FRAME:
-        stacklevel += 1
-    _orig_log(self, level, msg, args, exc_info, extra, stack_info, stacklevel)
+if _COUNT_OUR_FRAME:
+
+    def _log(self, level, msg, args, exc_info=None, extra=None, stack_info=False, stacklevel=1, category=None):
+        if category is not None:
+            extra = dict(extra, **{ATTR: category}) if extra else {ATTR: category}
+        _orig_log(self, level, msg, args, exc_info, extra, stack_info, stacklevel + 1)
+
+else:
+
+    def _log(self, level, msg, args, exc_info=None, extra=None, stack_info=False, stacklevel=1, category=None):
+        if category is not None:
+            extra = dict(extra, **{ATTR: category}) if extra else {ATTR: category}
+        _orig_log(self, level, msg, args, exc_info, extra, stack_info, stacklevel)
 
 
 def _call_handlers(self, record):
     h = _state.handler
     # is_public, inlined: this runs for every record of every logger.
     if h is not None and record.__dict__.get(ATTR) is PUBLIC:
-        if record.levelno >= h.level:
+        if record.levelno >= h.public_level:
             h.handle(record)
         return
     _orig_call_handlers(self, record)
@@ -107,8 +114,16 @@ class PublicHandler(logging.Handler):
     the logger and call site, never its message or arguments.
     """
 
+    # The level logging's own Logger.callHandlers compares with: above every
+    # level, so that the private records it still hands to the root logger's
+    # handlers skip this one with one comparison instead of a call to
+    # handle(). Public records reach it through conflog's callHandlers,
+    # which compares with public_level, the level set by setLevel.
+    SKIP = 1 << 30
+
     def __init__(self, prefix, stream=None, fmt=None, datefmt=None, allow=(), level=logging.NOTSET):
         super().__init__(level)
+        self.setLevel(level)
         self.own_prefix = check_prefix(prefix)
         self.stream = stream
         self.policy = allow if isinstance(allow, _trace.Policy) else _trace.Policy(allow)
@@ -120,6 +135,11 @@ class PublicHandler(logging.Handler):
         """The prefix lines carry: the gate's under conflog run, else our own."""
         gate = _sink().gate_prefix
         return gate if gate is not None else self.own_prefix
+
+    def setLevel(self, level):
+        """Sets the level below which public records are dropped."""
+        self.public_level = logging._checkLevel(level)
+        self.level = self.SKIP
 
     def createLock(self):
         self.lock = None  # the Sink serialises writes; formatting needs no lock
@@ -196,7 +216,9 @@ def _format_message(self, record):
     # it (message, logger name, extra fields), and pushed off byte 0 if it
     # starts with a public prefix. Lines a Formatter appends (a private
     # traceback) are left as they are: the gate scrubs those.
-    line = escape(_orig_format_message(self, record))
+    line = _orig_format_message(self, record)
+    if not line.isprintable():  # escape()'s own fast path, inlined: this runs for every private record
+        line = escape(line)
     if line.startswith(_state.prefixes):  # a tuple: one call for both prefixes
         return guard(line, *_state.prefixes)
     return line

@@ -13,6 +13,28 @@ EARLY = logging.getLogger("made.before.setup")  # created at import, before any 
 
 
 class CategoryEverywhereTest(Enabled):
+    def test_handler_level_and_private_records_skip_it(self):
+        h = conflog._logging.enabled_handler()
+        calls = []
+        orig = h.handle
+        h.handle = lambda r: calls.append(r.getMessage()) or orig(r)
+        try:
+            h.setLevel(logging.WARNING)
+            log = logging.getLogger("lvl")
+            log.info("public info", category=conflog.PUBLIC)
+            log.warning("public warning", category=conflog.PUBLIC)
+            log.error("private error")
+            log.critical("private critical")
+        finally:
+            h.handle = orig
+            h.setLevel(logging.NOTSET)
+        pub, priv = self.out()
+        self.assertEqual([l for l in pub if " lvl: " in l], ["SystemLog: WARNING lvl: public warning"])
+        self.assertEqual(priv, ["private error", "private critical"])
+        # Private records never reach the handler (logging's own loop skips
+        # it by its level); public ones below its level are not handled.
+        self.assertEqual(calls, ["public warning"])
+
     def test_every_call_form_accepts_category(self):
         log = logging.getLogger("forms")
         log.setLevel(logging.DEBUG)
