@@ -216,7 +216,9 @@ def _format_message(self, record):
     # it (message, logger name, extra fields), and pushed off byte 0 if it
     # starts with a public prefix. Lines a Formatter appends (a private
     # traceback) are left as they are: the gate scrubs those.
-    line = _orig_format_message(self, record)
+    # logging's formatMessage is self._style.format(record) on every
+    # supported version; calling that directly saves a frame per record.
+    line = self._style.format(record)
     if not line.isprintable():  # escape()'s own fast path, inlined: this runs for every private record
         line = escape(line)
     if line.startswith(_state.prefixes):  # a tuple: one call for both prefixes
