@@ -259,5 +259,25 @@ class GateTest(unittest.TestCase):
                                     "CRITICAL conflog: exception", "RuntimeError: [scrubbed]"])
 
 
+class WheelCommandTest(unittest.TestCase):
+    """The wheel's `conflog` command (conflog._gate): the job runs on the
+    interpreter the command was installed with. The installed wheel itself is
+    tested by python/test_wheel.sh, which .ci/run runs."""
+
+    def test_job_path_starts_with_the_interpreters_directory(self):
+        from conflog._gate import job_environ
+
+        env = job_environ({"PATH": "/usr/bin:/venv/bin:/bin", "HOME": "/h"}, "/venv/bin/python")
+        self.assertEqual(env["PATH"], "/venv/bin:/usr/bin:/bin")  # first, and once
+        self.assertEqual(env["HOME"], "/h")
+        self.assertEqual(job_environ({}, "/venv/bin/python")["PATH"].split(":")[0], "/venv/bin")
+        self.assertEqual(job_environ({"PATH": "/bin"}, "")["PATH"], "/bin")  # no interpreter known: PATH as it was
+
+    def test_source_install_says_how_to_get_the_gate(self):
+        p = subprocess.run([sys.executable, "-m", "conflog._gate", "run"], cwd=PKG, capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("carries no gate binary", p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
