@@ -556,20 +556,41 @@ func readCheckpoints(dir string, v note.Verifier, id string) ([]*Checkpoint, err
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	var out []*Checkpoint
-	for i, w := range parseCheckpointLines(data) {
-		if w.Err != nil {
-			return nil, damaged("store: %s line %d: %v", checkpointsName, i+1, w.Err)
-		}
-		c, err := ParseCheckpoint(w.Note, v)
-		if err == nil && c.Origin != originPrefix+id {
-			err = fmt.Errorf("checkpoint of another store (%s)", c.Origin)
-		}
-		if err != nil {
-			return nil, damaged("store: %s line %d: %v", checkpointsName, i+1, err)
+	checkpointLines(data, v, id, func(line int, c *Checkpoint, cerr error) bool {
+		if cerr != nil {
+			err = damaged("store: %s line %d: %v", checkpointsName, line, cerr)
+			return false
 		}
 		out = append(out, c)
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// checkpointLines yields each line of a checkpoints file (numbered from 1)
+// as a checkpoint of store id signed by v, or why it is not one: the one
+// parser of the file, for the writer (which stops at the first error) and
+// Verify (which reports each).
+func checkpointLines(data []byte, v note.Verifier, id string, yield func(line int, c *Checkpoint, err error) bool) {
+	for i, w := range parseCheckpointLines(data) {
+		var c *Checkpoint
+		err := w.Err
+		if err == nil {
+			c, err = ParseCheckpoint(w.Note, v)
+		}
+		if err == nil {
+			c.line = i + 1
+			if c.Origin != originPrefix+id {
+				c, err = nil, fmt.Errorf("checkpoint of another store (%s)", c.Origin)
+			}
+		}
+		if !yield(i+1, c, err) {
+			return
+		}
+	}
 }
 
 // parseCheckpointLines splits the checkpoints file: every line must be a
