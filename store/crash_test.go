@@ -127,6 +127,13 @@ func TestCrashKill9(t *testing.T) {
 			cmd.Wait()
 			t.Fatalf("round %d: the writer did not start", round)
 		}
+		// Every other round first lets the writer get well into a
+		// segment (a few whole chunks), so that a loaded machine, where
+		// a writer may append little in 260 ms, still kills some writers
+		// with records to recover.
+		if round%2 == 1 {
+			waitAppended(t, progress, 1500)
+		}
 		// Anywhere in the first few checkpoint intervals: mid-append,
 		// mid-seal, mid-rotation.
 		time.Sleep(time.Duration(10+rand.IntN(250)) * time.Millisecond)
@@ -180,4 +187,16 @@ func TestCrashKill9(t *testing.T) {
 	if lost >= sinceCheckpoint {
 		t.Fatalf("nothing recovered: lost %d records, all %d appended after the last checkpoints", lost, sinceCheckpoint)
 	}
+}
+
+// waitAppended waits until the crash writer's progress file says it has
+// appended at least n records.
+func waitAppended(t *testing.T, progress string, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if b, err := os.ReadFile(progress); err == nil && len(b) == 16 && *(*int64)(unsafe.Pointer(&b[0])) >= n {
+			return
+		}
+	}
+	t.Fatalf("the writer did not append %d records in a minute", n)
 }

@@ -716,21 +716,11 @@ func verifyCheckpoints(dir string, v note.Verifier, id string, hist []signedMani
 		return nil
 	}
 	var out []*Checkpoint
-	for i, w := range parseCheckpointLines(data) {
-		where := fmt.Sprintf("%s line %d", checkpointsName, i+1)
-		if w.Err != nil {
-			r.problem(where, "%v", w.Err)
-			continue
-		}
-		c, err := ParseCheckpoint(w.Note, v)
+	checkpointLines(data, v, id, func(line int, c *Checkpoint, err error) bool {
+		where := fmt.Sprintf("%s line %d", checkpointsName, line)
 		if err != nil {
 			r.problem(where, "%v", err)
-			continue
-		}
-		c.line = i + 1
-		if c.Origin != originPrefix+id {
-			r.problem(where, "checkpoint of another store (%s)", c.Origin)
-			continue
+			return true
 		}
 		if len(out) == 0 {
 			if c.Size != 0 || c.Segment != 0 {
@@ -739,7 +729,7 @@ func verifyCheckpoints(dir string, v note.Verifier, id string, hist []signedMani
 		} else if p := out[len(out)-1]; c.Segment <= p.Segment || c.Size < p.Size || c.Retired < p.Retired || c.ManifestVersion < p.ManifestVersion {
 			r.problem(where, "does not follow the previous checkpoint (segment %d→%d, size %d→%d, retired %d→%d, manifest %d→%d): checkpoints reordered or replayed",
 				p.Segment, c.Segment, p.Size, c.Size, p.Retired, c.Retired, p.ManifestVersion, c.ManifestVersion)
-			continue
+			return true
 		}
 		if hist != nil {
 			if c.ManifestVersion > int64(len(hist)) {
@@ -749,7 +739,8 @@ func verifyCheckpoints(dir string, v note.Verifier, id string, hist []signedMani
 			}
 		}
 		out = append(out, c)
-	}
+		return true
+	})
 	r.Checkpoints = len(out)
 	if len(out) == 0 && len(data) > 0 {
 		r.problem(checkpointsName, "holds no valid checkpoint")

@@ -201,7 +201,7 @@ func runMain(c *cli, args []string) int {
 		s, err := sf.open(arg, g.prefix, c.stderr)
 		if err != nil {
 			c.errorf("run: --private store:%s: %v", arg, err)
-			c.hintf("the store needs the recipient and signer from 'conflog keygen', and no other writer")
+			c.hintf("%s", sf.openHint(arg, err))
 			return exitFail
 		}
 		sink = s // closed after the gate: the final checkpoint

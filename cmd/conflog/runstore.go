@@ -154,9 +154,6 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 		Purger:          purger,
 		OnCheckpoint:    s.witness,
 	})
-	if errors.Is(err, store.ErrDamaged) {
-		return nil, fmt.Errorf("%w (run 'conflog verify %s' to see what is wrong)", err, dir)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +167,20 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 		fmt.Fprintf(out, "%s conflog: warning: run: store %s: recipient %s removed from the manifest\n", prefix, dir, r)
 	}
 	return s, nil
+}
+
+// openHint is the one hint run prints when the store in dir did not open
+// with err: the library says what is wrong, this what to do about it.
+func (f *storeFlags) openHint(dir string, err error) string {
+	switch {
+	case errors.Is(err, store.ErrDamaged):
+		return fmt.Sprintf("run 'conflog verify %s' to see what is wrong; the job did not start", dir)
+	case errors.Is(err, store.ErrLocked):
+		return "another 'conflog run' is writing to this store: one writer per store, so give this job its own directory"
+	case errors.Is(err, errReadable):
+		return fmt.Sprintf("a secret key must be readable by its owner only: chmod 600 %s", f.signer)
+	}
+	return "the store needs the recipient and signer from 'conflog keygen', and no other writer"
 }
 
 // A storeSink appends run's private lines to the sealed store and prints
