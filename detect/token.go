@@ -125,8 +125,11 @@ func githubChecksum(body []byte) []byte {
 // personal, gldt- deploy, glrt- runner, glptt- pipeline trigger, glft-
 // feed, glimt- incoming mail, glagent- agent, gloas- OAuth application
 // secret, glcbt- CI job, glsoat- SCIM, glffct- feature flags, GR1348941
-// runner registration) and at least 20 characters of [0-9A-Za-z_-]
-// (routable tokens are longer and dotted).
+// runner registration), then at least the length GitLab documents for that
+// kind (20 characters of [0-9A-Za-z_-] for most, 25 for glimt-, 50 for
+// glagent-, 64 for gloas-, 40 for glptt-; not all digits), or a routable
+// token: at least 27 characters, ".", and a
+// 9-character version and CRC in lower-case base36.
 type gitlabDetector struct{}
 
 var gitlabPrefixes = []string{"glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glimt-", "glagent-", "gloas-", "glcbt-", "glsoat-", "glffct-", "GR1348941"}
@@ -161,12 +164,56 @@ func (gitlabDetector) Validate(v []byte) bool {
 			return false
 		}
 	}
-	return !placeholder(rest)
+	if placeholder(rest) {
+		return false
+	}
+	if bytes.IndexByte(rest, '.') >= 0 {
+		// A routable token: a base64 payload, then ".", a 2-character
+		// version and a 7-character CRC, lower-case base36.
+		d := bytes.LastIndexByte(rest, '.')
+		if d < 27 || len(rest)-d-1 != 9 {
+			return false
+		}
+		for _, b := range rest[d+1:] {
+			if !isDigit(b) && !isLower(b) {
+				return false
+			}
+		}
+		return bytes.HasPrefix(v, []byte("glpat-")) || bytes.HasPrefix(v, []byte("glrt-")) || bytes.HasPrefix(v, []byte("glcbt-"))
+	}
+	if len(rest) < gitlabLength(v) {
+		return false
+	}
+	digits := 0
+	for _, b := range rest {
+		if isDigit(b) {
+			digits++
+		}
+	}
+	return digits < len(rest) // not a run of digits (GR1348941123123…)
+}
+
+// gitlabLength is the least length of a non-routable token after its
+// prefix, from GitLab's token documentation.
+func gitlabLength(v []byte) int {
+	switch {
+	case bytes.HasPrefix(v, []byte("glimt-")):
+		return 25
+	case bytes.HasPrefix(v, []byte("glagent-")):
+		return 50
+	case bytes.HasPrefix(v, []byte("gloas-")):
+		return 64
+	case bytes.HasPrefix(v, []byte("glptt-")):
+		return 40
+	}
+	return 20
 }
 
 // slackTokenDetector finds Slack tokens: xoxb- (bot), xoxp- (user), xoxa-,
 // xoxr-, xoxs-, xoxe- and app-level xapp-, then hyphen-separated parts of
-// [0-9A-Za-z], the first numeric.
+// [0-9A-Za-z], the first numeric (for xoxb- and xoxp-, a workspace id of
+// at least 8 digits); configuration tokens (xoxe.xoxp-) end in base64
+// holding a digit.
 type slackTokenDetector struct{}
 
 func (slackTokenDetector) Name() string           { return "slack-token" }
@@ -189,12 +236,23 @@ func (slackTokenDetector) extent(line []byte, start, end int) (int, int, bool) {
 }
 
 func (slackTokenDetector) Validate(v []byte) bool {
-	v = bytes.TrimPrefix(v, []byte("xoxe."))
+	v, config := bytes.CutPrefix(v, []byte("xoxe."))
 	if len(v) < 5+20 || len(v) > 255 || v[0] != 'x' || v[4] != '-' {
 		return false
 	}
 	parts := bytes.Split(v[5:], []byte("-"))
-	if len(parts) < 2 || placeholder(parts[len(parts)-1]) {
+	last := parts[len(parts)-1]
+	if len(parts) < 2 || placeholder(last) {
+		return false
+	}
+	// Bot and user tokens begin with a workspace id of 8 digits or more
+	// (xoxb-1234-… is an example); a configuration token's body is base64,
+	// which holds digits (…-SlackAppConfigurationAccessTokenHere is text).
+	kind := string(v[:4])
+	if !config && (kind == "xoxb" || kind == "xoxp") && len(parts[0]) < 8 {
+		return false
+	}
+	if config && bytes.IndexAny(last, "0123456789") < 0 {
 		return false
 	}
 	for i, p := range parts {
@@ -287,7 +345,7 @@ func (slackWebhookDetector) Validate(v []byte) bool {
 // secrets too: they read and write a test account's data.
 type stripeDetector struct{}
 
-var stripePrefixes = []string{"sk_live_", "rk_live_", "sk_test_", "rk_test_", "whsec_"}
+var stripePrefixes = []string{"sk_live_", "rk_live_", "sk_test_", "rk_test_", "sk_prod_", "rk_prod_", "whsec_"}
 
 func (stripeDetector) Name() string           { return "stripe-key" }
 func (stripeDetector) Confidence() Confidence { return High }
