@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -174,19 +175,112 @@ func NewSet(names ...string) (*Set, error) {
 	if len(names) == 1 && names[0] == "all" {
 		names = Names(Low)
 	}
-	s := &Set{email: -1, iban: -1, plus: -1, pem: -1, ipv4: -1, nie: -1}
-	var pats []string
+	var dets []detector
 	for _, name := range names {
-		var d detector
-		for _, r := range registry {
-			if r.Name() == name {
-				d = r
-			}
-		}
-		if d == nil {
+		i := slices.IndexFunc(registry, func(r detector) bool { return r.Name() == name })
+		if i < 0 {
 			return nil, fmt.Errorf("detect: unknown detector %q (known: %s)", name, strings.Join(Names(Low), ", "))
 		}
-		if slices.Contains(s.dets, d) {
+		dets = append(dets, registry[i])
+	}
+	return compileSet(dets), nil
+}
+
+// A Finder is a Detector that says where its values are, so that a Set can
+// search for it: a detector of the caller's own, for a format the package
+// does not know (an internal token, a customer number). Give it to
+// [NewSetOf].
+type Finder interface {
+	Detector
+	// Literals are the literals that begin or announce a value, matched
+	// in any ASCII case: a token's prefix ("acme_"), or a key that names
+	// one ("customer_no"). Each has 3 to 64 bytes.
+	Literals() []string
+	// Extent returns the bounds [vs, ve) of the value in line, given a
+	// literal match at [start, end), or ok=false. The Set reports it when
+	// Validate accepts line[vs:ve].
+	Extent(line []byte, start, end int) (vs, ve int, ok bool)
+}
+
+// Bounds of a Finder's literals.
+const (
+	maxFinderLiteral  = 64
+	maxFinderLiterals = 256
+)
+
+// finderDetector runs a caller's Finder among the built-in detectors, as
+// a vendor token would: found at its literals, decided by its Validate.
+type finderDetector struct{ f Finder }
+
+func (d finderDetector) Name() string           { return d.f.Name() }
+func (d finderDetector) Confidence() Confidence { return d.f.Confidence() }
+func (d finderDetector) Validate(v []byte) bool { return d.f.Validate(v) }
+func (d finderDetector) literals() []string     { return d.f.Literals() }
+func (finderDetector) priority() int            { return 3 }
+
+func (d finderDetector) extent(line []byte, start, end int) (int, int, bool) {
+	vs, ve, ok := d.f.Extent(line, start, end)
+	if !ok || vs < 0 || ve > len(line) || vs >= ve {
+		return 0, 0, false
+	}
+	return vs, ve, d.f.Validate(line[vs:ve])
+}
+
+// NewSetOf compiles the given detectors into a Set: built-in ones (from
+// [Detectors] or [Lookup]) and the caller's own [Finder]s, in any mix. Names
+// must be unique; a Detector that is neither built in nor a Finder is an
+// error, since the Set could not search for it. The filters of a Set hold
+// for a Finder too: only where one of its literals occurs is its Extent
+// called.
+func NewSetOf(ds ...Detector) (*Set, error) {
+	var dets []detector
+	seen := map[string]bool{}
+	nlit := 0
+	for _, d := range ds {
+		if d == nil || d.Name() == "" {
+			return nil, fmt.Errorf("detect: a detector has no name")
+		}
+		if seen[d.Name()] {
+			return nil, fmt.Errorf("detect: two detectors are named %q", d.Name())
+		}
+		seen[d.Name()] = true
+		// A built-in detector: same name and same (unexported) type.
+		if i := slices.IndexFunc(registry, func(r detector) bool {
+			return r.Name() == d.Name() && reflect.TypeOf(r) == reflect.TypeOf(d)
+		}); i >= 0 {
+			dets = append(dets, registry[i])
+			continue
+		}
+		if _, ok := Lookup(d.Name()); ok {
+			return nil, fmt.Errorf("detect: %q is the name of a built-in detector", d.Name())
+		}
+		f, ok := d.(Finder)
+		if !ok {
+			return nil, fmt.Errorf("detect: detector %q is not built in and has no Literals and Extent (see Finder)", d.Name())
+		}
+		lits := f.Literals()
+		if len(lits) == 0 {
+			return nil, fmt.Errorf("detect: detector %q has no literals", d.Name())
+		}
+		for _, l := range lits {
+			if len(l) < 3 || len(l) > maxFinderLiteral {
+				return nil, fmt.Errorf("detect: detector %q: literal %q is not 3 to %d bytes", d.Name(), l, maxFinderLiteral)
+			}
+		}
+		if nlit += len(lits); nlit > maxFinderLiterals {
+			return nil, fmt.Errorf("detect: more than %d literals of the caller's detectors", maxFinderLiterals)
+		}
+		dets = append(dets, finderDetector{f})
+	}
+	return compileSet(dets), nil
+}
+
+// compileSet builds the Set of dets, each once.
+func compileSet(dets []detector) *Set {
+	s := &Set{email: -1, iban: -1, plus: -1, pem: -1, ipv4: -1, nie: -1}
+	var pats []string
+	for _, d := range dets {
+		if slices.ContainsFunc(s.dets, func(o detector) bool { return o.Name() == d.Name() }) {
 			continue
 		}
 		idx := len(s.dets)
@@ -238,7 +332,7 @@ func NewSet(names ...string) (*Set, error) {
 	}
 	s.ac = compile(pats)
 	s.buildHot()
-	return s, nil
+	return s
 }
 
 // bitRange returns the bits lo to hi, inclusive.
@@ -249,6 +343,9 @@ func (s *Set) Detectors() []Detector {
 	out := make([]Detector, len(s.dets))
 	for i, d := range s.dets {
 		out[i] = d
+		if f, ok := d.(finderDetector); ok {
+			out[i] = f.f
+		}
 	}
 	return out
 }
