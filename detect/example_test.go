@@ -159,9 +159,9 @@ func ExampleNewSet() {
 // 24 hex digits, whose last two digits are the sum of the others mod 256.
 type acmeKey struct{}
 
-func (acmeKey) Name() string                 { return "acme-key" }
+func (acmeKey) Name() string                  { return "acme-key" }
 func (acmeKey) Confidence() detect.Confidence { return detect.High }
-func (acmeKey) Literals() []string           { return []string{"acme_"} }
+func (acmeKey) Literals() []string            { return []string{"acme_"} }
 
 func (acmeKey) Extent(line []byte, start, end int) (int, int, bool) {
 	e := end
