@@ -19,13 +19,6 @@ import (
 // only.
 type authorizationDetector struct{}
 
-func (authorizationDetector) Name() string           { return "authorization" }
-func (authorizationDetector) Confidence() Confidence { return High }
-func (authorizationDetector) literals() []string {
-	return []string{"bearer ", "basic ", "authorization"}
-}
-func (authorizationDetector) priority() int { return 2 }
-
 const maxBearer = 4096
 
 func isToken68(b byte) bool {

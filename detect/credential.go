@@ -35,14 +35,6 @@ import (
 //     more, is not all digits (docker's -u 1000:1000) and no placeholder.
 type credentialDetector struct{}
 
-func (credentialDetector) Name() string           { return "credential" }
-func (credentialDetector) Confidence() Confidence { return High }
-func (credentialDetector) literals() []string {
-	return []string{"password", "passwd", "_pw", "_pass", "passphrase", "token", "secret", "api_key", "apikey", "api-key",
-		"_auth", "accesskey", "access_key", "access-key", "private_key", "credential", "credentials", "-u ", "--user "}
-}
-func (credentialDetector) priority() int { return 2 }
-
 // Bounds of a credential value.
 const (
 	minCredential = 8

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 )
@@ -50,8 +49,9 @@ type Finding struct {
 	Confidence Confidence
 }
 
-// detector is what every built-in detector implements: the public interface
-// plus how its candidates are found and bounded in a line.
+// detector is what a Set runs: the public interface plus how candidates
+// are found and bounded in a line. The built-in detectors are rows of the
+// table below (*spec); a caller's Finder is wrapped in a finderDetector.
 type detector interface {
 	Detector
 	// literals are the case-insensitive literals that start a candidate
@@ -65,50 +65,86 @@ type detector interface {
 	priority() int
 }
 
-// registry lists every built-in detector, in the order reports list them.
-var registry = []detector{
-	emailDetector{},
-	cardDetector{},
-	ibanDetector{},
-	ssnDetector{},
-	ninoDetector{},
-	codiceFiscaleDetector{},
-	dniDetector{},
-	phoneDetector{},
-	ipv4Detector{},
-	ipv6Detector{},
-	macDetector{},
-	jwtDetector{},
-	awsKeyDetector{},
-	githubDetector{},
-	gitlabDetector{},
-	slackTokenDetector{},
-	slackWebhookDetector{},
-	stripeDetector{},
-	googleKeyDetector{},
-	privateKeyDetector{},
-	authorizationDetector{},
-	urlPasswordDetector{},
-	credentialDetector{},
+// A spec is one row of the detector table: a built-in detector's name,
+// confidence, literals and priority, and the code that bounds and checks
+// its values (a rule type of the detector's file: extent and Validate).
+type spec struct {
+	name string
+	conf Confidence
+	lits []string
+	prio int
+	rule rule
+}
+
+// A rule bounds and checks the values of one kind.
+type rule interface {
+	extent(line []byte, start, end int) (vs, ve int, ok bool)
+	Validate(v []byte) bool
+}
+
+func (s *spec) Name() string           { return s.name }
+func (s *spec) Confidence() Confidence { return s.conf }
+func (s *spec) Validate(v []byte) bool { return s.rule.Validate(v) }
+func (s *spec) literals() []string     { return s.lits }
+func (s *spec) priority() int          { return s.prio }
+func (s *spec) extent(line []byte, start, end int) (int, int, bool) {
+	return s.rule.extent(line, start, end)
+}
+
+// Priorities: see detector.priority.
+const (
+	personal   = 1
+	credential = 2
+	token      = 3
+)
+
+// registry is the detector table, in the order reports list them. The
+// table-driven vendor, context-key and national-id formats are added by
+// init from their own tables.
+var registry = []*spec{
+	{"email", High, []string{"%40"}, personal, emailDetector{}},
+	{"card", High, nil, personal, cardDetector{}},
+	{"iban", High, nil, personal, ibanDetector{}},
+	{"ssn", High, nil, personal, ssnDetector{}},
+	{"uk-nino", High, nil, personal, ninoDetector{}},
+	{"it-cf", High, nil, personal, codiceFiscaleDetector{}},
+	{"es-dni", High, nil, personal, dniDetector{}},
+	{"phone", Low, nil, personal, phoneDetector{}},
+	{"ipv4", Low, nil, personal, ipv4Detector{}},
+	{"ipv6", Low, nil, personal, ipv6Detector{}},
+	{"mac", Low, nil, personal, macDetector{}},
+	{"jwt", High, []string{"eyJ"}, token, jwtDetector{}},
+	{"aws-key", High, awsKeyPrefixes, token, awsKeyDetector{}},
+	{"github-token", High, []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, token, githubDetector{}},
+	{"gitlab-token", High, gitlabPrefixes, token, gitlabDetector{}},
+	{"slack-token", High, []string{"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxo-", "xapp-", "xoxe.xox"}, token, slackTokenDetector{}},
+	{"slack-webhook", High, slackHookPaths, token, slackWebhookDetector{}},
+	{"stripe-key", High, stripePrefixes, token, stripeDetector{}},
+	{"google-api-key", High, []string{"AIza"}, token, googleKeyDetector{}},
+	{"private-key", High, []string{"-----BEGIN "}, token, privateKeyDetector{}},
+	{"authorization", High, []string{"bearer ", "basic ", "authorization"}, credential, authorizationDetector{}},
+	{"url-password", High, []string{"://", "%3a%2f%2f"}, credential, urlPasswordDetector{}},
+	{"credential", High, []string{"password", "passwd", "_pw", "_pass", "passphrase", "token", "secret", "api_key", "apikey", "api-key",
+		"_auth", "accesskey", "access_key", "access-key", "private_key", "credential", "credentials", "-u ", "--user "}, credential, credentialDetector{}},
 }
 
 func init() {
 	// The table-driven vendor formats go after the token detectors, before
 	// the generic ones.
-	var vendors []detector
+	var vendors []*spec
 	for _, v := range vendorSpecs {
-		vendors = append(vendors, vendorDetector{v})
+		vendors = append(vendors, &spec{v.name, High, v.prefixes, token, vendorDetector{v}})
 	}
 	for _, c := range contextSpecs {
-		vendors = append(vendors, contextKeyDetector{c})
+		vendors = append(vendors, &spec{c.name, High, c.words, token, contextKeyDetector{c}})
 	}
-	i := slices.IndexFunc(registry, func(d detector) bool { return d.Name() == "private-key" })
+	i := slices.IndexFunc(registry, func(d *spec) bool { return d.name == "private-key" })
 	registry = slices.Insert(registry, i, vendors...)
-	var ids []detector
+	var ids []*spec
 	for _, w := range wordNumberSpecs {
-		ids = append(ids, wordNumberDetector{w})
+		ids = append(ids, &spec{w.name, High, w.words, personal, wordNumberDetector{w}})
 	}
-	i = slices.IndexFunc(registry, func(d detector) bool { return d.Name() == "phone" })
+	i = slices.IndexFunc(registry, func(d *spec) bool { return d.name == "phone" })
 	registry = slices.Insert(registry, i, ids...)
 }
 
@@ -177,7 +213,7 @@ func NewSet(names ...string) (*Set, error) {
 	}
 	var dets []detector
 	for _, name := range names {
-		i := slices.IndexFunc(registry, func(r detector) bool { return r.Name() == name })
+		i := slices.IndexFunc(registry, func(r *spec) bool { return r.name == name })
 		if i < 0 {
 			return nil, fmt.Errorf("detect: unknown detector %q (known: %s)", name, strings.Join(Names(Low), ", "))
 		}
@@ -244,11 +280,8 @@ func NewSetOf(ds ...Detector) (*Set, error) {
 			return nil, fmt.Errorf("detect: two detectors are named %q", d.Name())
 		}
 		seen[d.Name()] = true
-		// A built-in detector: same name and same (unexported) type.
-		if i := slices.IndexFunc(registry, func(r detector) bool {
-			return r.Name() == d.Name() && reflect.TypeOf(r) == reflect.TypeOf(d)
-		}); i >= 0 {
-			dets = append(dets, registry[i])
+		if sp, ok := d.(*spec); ok && slices.Contains(registry, sp) {
+			dets = append(dets, sp)
 			continue
 		}
 		if _, ok := Lookup(d.Name()); ok {
@@ -294,7 +327,7 @@ func compileSet(dets []detector) *Set {
 			}
 			s.byPat[pi] = append(s.byPat[pi], idx)
 		}
-		switch d.(type) {
+		switch ruleOf(d).(type) {
 		case emailDetector:
 			s.email = idx
 		case cardDetector:

@@ -217,7 +217,7 @@ func FuzzCheckDigits(f *testing.F) {
 		}
 		type tc struct {
 			name string
-			d    Detector
+			d    rule
 			v    []byte
 			at   []int // positions of digits that a substitution must break
 		}

@@ -14,11 +14,6 @@ import (
 // and detect-secrets' fixtures count it.
 type jwtDetector struct{}
 
-func (jwtDetector) Name() string           { return "jwt" }
-func (jwtDetector) Confidence() Confidence { return High }
-func (jwtDetector) literals() []string     { return []string{"eyJ"} }
-func (jwtDetector) priority() int          { return 3 }
-
 func isB64URL(b byte) bool { return isAlnum(b) || b == '-' || b == '_' }
 
 // maxJWT bounds a token's length, so a long base64 run costs bounded work.

@@ -11,11 +11,6 @@ import "bytes"
 // to the END line as part of the block.
 type privateKeyDetector struct{}
 
-func (privateKeyDetector) Name() string           { return "private-key" }
-func (privateKeyDetector) Confidence() Confidence { return High }
-func (privateKeyDetector) literals() []string     { return []string{"-----BEGIN "} }
-func (privateKeyDetector) priority() int          { return 3 }
-
 var (
 	pemBegin = []byte("-----BEGIN ")
 	pemEnd   = []byte("-----END ")

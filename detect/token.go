@@ -34,11 +34,6 @@ type awsKeyDetector struct{}
 
 var awsKeyPrefixes = []string{"AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA", "A3T"}
 
-func (awsKeyDetector) Name() string           { return "aws-key" }
-func (awsKeyDetector) Confidence() Confidence { return High }
-func (awsKeyDetector) literals() []string     { return awsKeyPrefixes }
-func (awsKeyDetector) priority() int          { return 3 }
-
 func (awsKeyDetector) extent(line []byte, start, end int) (int, int, bool) {
 	return tokenExtent(line, start, start+4, 16, isAlnum)
 }
@@ -67,13 +62,6 @@ func (awsKeyDetector) Validate(v []byte) bool {
 // those 30, and fine-grained personal access tokens github_pat_ followed by
 // 22 base62 characters, '_' and 59 base62 characters.
 type githubDetector struct{}
-
-func (githubDetector) Name() string           { return "github-token" }
-func (githubDetector) Confidence() Confidence { return High }
-func (githubDetector) literals() []string {
-	return []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}
-}
-func (githubDetector) priority() int { return 3 }
 
 func (githubDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if end-start == len("github_pat_") {
@@ -133,11 +121,6 @@ func githubChecksum(body []byte) []byte {
 type gitlabDetector struct{}
 
 var gitlabPrefixes = []string{"glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glimt-", "glagent-", "gloas-", "glcbt-", "glsoat-", "glffct-", "GR1348941"}
-
-func (gitlabDetector) Name() string           { return "gitlab-token" }
-func (gitlabDetector) Confidence() Confidence { return High }
-func (gitlabDetector) literals() []string     { return gitlabPrefixes }
-func (gitlabDetector) priority() int          { return 3 }
 
 func isGitlabByte(b byte) bool { return isTokenByte(b) || b == '.' }
 
@@ -216,13 +199,6 @@ func gitlabLength(v []byte) int {
 // holding a digit.
 type slackTokenDetector struct{}
 
-func (slackTokenDetector) Name() string           { return "slack-token" }
-func (slackTokenDetector) Confidence() Confidence { return High }
-func (slackTokenDetector) literals() []string {
-	return []string{"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxo-", "xapp-", "xoxe.xox"}
-}
-func (slackTokenDetector) priority() int { return 3 }
-
 func isSlackByte(b byte) bool { return isAlnum(b) || b == '-' }
 
 func (slackTokenDetector) extent(line []byte, start, end int) (int, int, bool) {
@@ -275,11 +251,6 @@ func (slackTokenDetector) Validate(v []byte) bool {
 type slackWebhookDetector struct{}
 
 var slackHookPaths = []string{"hooks.slack.com/services/", "hooks.slack.com/workflows/", "hooks.slack.com/triggers/"}
-
-func (slackWebhookDetector) Name() string           { return "slack-webhook" }
-func (slackWebhookDetector) Confidence() Confidence { return High }
-func (slackWebhookDetector) literals() []string     { return slackHookPaths }
-func (slackWebhookDetector) priority() int          { return 3 }
 
 func isWebhookByte(b byte) bool { return isAlnum(b) || b == '/' }
 
@@ -347,11 +318,6 @@ type stripeDetector struct{}
 
 var stripePrefixes = []string{"sk_live_", "rk_live_", "sk_test_", "rk_test_", "sk_prod_", "rk_prod_", "whsec_"}
 
-func (stripeDetector) Name() string           { return "stripe-key" }
-func (stripeDetector) Confidence() Confidence { return High }
-func (stripeDetector) literals() []string     { return stripePrefixes }
-func (stripeDetector) priority() int          { return 3 }
-
 func (stripeDetector) extent(line []byte, start, end int) (int, int, bool) {
 	return tokenExtent(line, start, end, 247, isBase62)
 }
@@ -377,11 +343,6 @@ func (stripeDetector) Validate(v []byte) bool {
 // googleKeyDetector finds Google API keys: AIza and 35 characters of
 // [0-9A-Za-z_-].
 type googleKeyDetector struct{}
-
-func (googleKeyDetector) Name() string           { return "google-api-key" }
-func (googleKeyDetector) Confidence() Confidence { return High }
-func (googleKeyDetector) literals() []string     { return []string{"AIza"} }
-func (googleKeyDetector) priority() int          { return 3 }
 
 func (googleKeyDetector) extent(line []byte, start, end int) (int, int, bool) {
 	return tokenExtent(line, start, end, 35, isTokenByte)
