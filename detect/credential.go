@@ -79,6 +79,9 @@ func (credentialDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if i >= len(line) || (line[i] != '=' && line[i] != ':' && !pair) {
 		return 0, 0, false
 	}
+	// In a pair, a password key's value must look machine-made too: a
+	// list of field names ("password", "username") is no credential.
+	password = password && !pair
 	i++
 	if i < len(line) && (line[i] == '=' || line[i] == '>') { // ==, =>, :=
 		i++

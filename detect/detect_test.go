@@ -256,6 +256,7 @@ var credentialLines = struct{ found, clean []string }{
 		`curl -X POST --user «"{acd3c08b-74e8-4f44-a2d0-80694le24f46}":"{ZqL5kVrX1n8tA2}"» --header "Accept: application/json"`,
 		` utils.GetEnvOrDefault("api_token", "«dafa7817-e246-48f3-91a7-e87653d587b8»")`,
 		`os.environ.get('CLIENT_SECRET','«k2Jd8fQz1Lm9Xw4R»')`,
+		`getenv("DB_PASSWORD", "«hT7#kq2Lm9xZ»")`,
 	},
 	clean: []string{
 		"num_tokens=51234 max_tokens=4096",
@@ -282,6 +283,7 @@ var credentialLines = struct{ found, clean []string }{
 		"pip install -U transformers",
 		`print(["token", "logprob"], ["secret", "prod-db-creds"])`,
 		`getenv("api_token", "")`,
+		`fields=("password", "username", "email")`,
 	},
 }
 
