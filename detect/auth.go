@@ -11,13 +11,13 @@ import (
 // token must be 16 to 4096 bytes of the token68 alphabet, not a
 // placeholder, with letters and digits or symbols mixed (not a word: "the
 // bearer of bad news" is not a finding); a Basic credential must decode to
-// printable text holding a ':'. The finding covers the credential only.
+// printable text holding a ':', and with no password after it, a user that
+// passes the bearer rule (an API key sent as the user name). After an "Authorization" header or key
+// (`Authorization: Token …`, `"authorization": "…"`), the credential of any
+// other scheme (Token, Api-Token, a scheme of its own) or of none (a bare
+// API key) is held to the bearer rule. The finding covers the credential
+// only.
 type authorizationDetector struct{}
-
-func (authorizationDetector) Name() string           { return "authorization" }
-func (authorizationDetector) Confidence() Confidence { return High }
-func (authorizationDetector) literals() []string     { return []string{"bearer ", "basic "} }
-func (authorizationDetector) priority() int          { return 2 }
 
 const maxBearer = 4096
 
@@ -28,6 +28,9 @@ func isToken68(b byte) bool {
 func (authorizationDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if !boundaryBefore(line, start) {
 		return 0, 0, false
+	}
+	if end-start == len("authorization") {
+		return authorizationHeader(line, end)
 	}
 	s := end
 	for s < len(line) && line[s] == ' ' {
@@ -90,7 +93,7 @@ func basicCredential(v []byte) bool {
 	}
 	raw = raw[:n]
 	c := bytes.IndexByte(raw, ':')
-	if c < 1 || c == len(raw)-1 {
+	if c < 1 {
 		return false
 	}
 	for _, b := range raw {
@@ -98,5 +101,48 @@ func basicCredential(v []byte) bool {
 			return false
 		}
 	}
+	if c == len(raw)-1 {
+		// No password: an API key sent as the user (Stripe's and others'
+		// "key:"), held to the bearer rule; a plain user name is no secret.
+		return bearerToken(raw[:c])
+	}
 	return !placeholder(raw[c+1:])
+}
+
+// authorizationHeader reads the credential after an "Authorization" name
+// ending at i: a separator (':' or '=', quotes and spaces around it), then
+// an optional scheme and its token. Bearer and Basic are left to their own
+// literals.
+func authorizationHeader(line []byte, i int) (int, int, bool) {
+	skip := func(i int, set string) int {
+		for i < len(line) && bytes.IndexByte([]byte(set), line[i]) >= 0 {
+			i++
+		}
+		return i
+	}
+	i = skip(i, `"' `)
+	if i >= len(line) || line[i] != ':' && line[i] != '=' {
+		return 0, 0, false
+	}
+	i = skip(i+1, `"' `)
+	// A scheme: a word of letters, digits and '-', then spaces.
+	w := i
+	for w < len(line) && (isAlnum(line[w]) || line[w] == '-') {
+		w++
+	}
+	if w > i && w < len(line) && line[w] == ' ' {
+		scheme := line[i:w]
+		if bytes.EqualFold(scheme, []byte("bearer")) || bytes.EqualFold(scheme, []byte("basic")) {
+			return 0, 0, false
+		}
+		i = skip(w, " ")
+	}
+	e := span(line, i, maxBearer+1, isToken68)
+	for e < len(line) && line[e] == '=' && e-i <= maxBearer {
+		e++
+	}
+	if e-i > maxBearer || e < len(line) && isToken68(line[e]) {
+		return 0, 0, false
+	}
+	return i, e, bearerToken(line[i:e])
 }

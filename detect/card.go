@@ -20,11 +20,6 @@ import (
 // counters, seeds and ids (num_tokens=6011820449486005, rng=…, sample_idx).
 type cardDetector struct{}
 
-func (cardDetector) Name() string           { return "card" }
-func (cardDetector) Confidence() Confidence { return High }
-func (cardDetector) literals() []string     { return nil }
-func (cardDetector) priority() int          { return 1 }
-
 // sepLen returns the length of a digit-group separator at line[j], or 0.
 func sepLen(line []byte, j int) int {
 	if j >= len(line) {

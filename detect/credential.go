@@ -6,7 +6,8 @@ import (
 )
 
 // credentialDetector finds the value of a credential written as key=value,
-// key: value or JSON "key": "value", where the key ends in one of the
+// key: value, JSON "key": "value" or a lookup with a default ("key",
+// "value"), where the key ends in one of the
 // literals below (any case: DB_PASSWORD, client_secret, authToken,
 // proxy_auth, AccessKey). The finding covers the value only, so redaction
 // keeps the key.
@@ -22,17 +23,17 @@ import (
 //     value is a word or a fragment of text (`{"token": " photosynthesis"}`,
 //     "Ġthe", "▁Paris", "##ing", "bytes:\xe2\x80"), or a number (a count:
 //     num_tokens=6011820449486005), is not a credential;
+//   - nor is a slug, lower-case words and numbers joined by - . _ / :
+//     (jjwt-jackson-0.11.2, bert-base-uncased), nor a file path
+//     (/run/secrets/db, ./keys/train.json);
 //   - a key that names a cursor (next_page_token, continuation_token,
-//     cursor_token) holds a position in a listing, not a credential.
+//     cursor_token) holds a position in a listing, not a credential; nor
+//     does a key naming a public value (publicToken, publishable_key) or a
+//     CSRF token;
+//   - curl's -u/--user user:password is a credential when its password (or,
+//     with none, its user: an API key passed as the user) has 6 bytes or
+//     more, is not all digits (docker's -u 1000:1000) and no placeholder.
 type credentialDetector struct{}
-
-func (credentialDetector) Name() string           { return "credential" }
-func (credentialDetector) Confidence() Confidence { return High }
-func (credentialDetector) literals() []string {
-	return []string{"password", "passwd", "_pw", "_pass", "passphrase", "token", "secret", "api_key", "apikey", "api-key",
-		"_auth", "accesskey", "access_key", "access-key", "private_key"}
-}
-func (credentialDetector) priority() int { return 2 }
 
 // Bounds of a credential value.
 const (
@@ -45,11 +46,17 @@ const (
 	minEntropy = 2.5
 )
 
-// cursorWords in a key name mark a pagination cursor.
-var cursorWords = [][]byte{[]byte("page"), []byte("cursor"), []byte("continuation"), []byte("next"), []byte("sync")}
+// notSecretWords in a key name mark a value that is no secret: a
+// pagination cursor, a public or publishable key, a CSRF token (bound to
+// one session and sent to the browser in every page).
+var notSecretWords = [][]byte{[]byte("page"), []byte("cursor"), []byte("continuation"), []byte("next"), []byte("sync"),
+	[]byte("public"), []byte("publishable"), []byte("csrf"), []byte("xsrf")}
 
 func (credentialDetector) extent(line []byte, start, end int) (int, int, bool) {
 	lit := line[start:end]
+	if lit[0] == '-' {
+		return curlUser(line, start, end)
+	}
 	password := false
 	for _, p := range []string{"password", "passwd", "_pw", "_pass", "passphrase"} {
 		password = password || bytes.EqualFold(lit, []byte(p))
@@ -59,15 +66,22 @@ func (credentialDetector) extent(line []byte, start, end int) (int, int, bool) {
 		return 0, 0, false
 	}
 	i := end
-	if i < len(line) && (line[i] == '"' || line[i] == '\'') {
+	quoted := i < len(line) && (line[i] == '"' || line[i] == '\'')
+	if quoted {
 		i++
 	}
 	for i < len(line) && line[i] == ' ' {
 		i++
 	}
-	if i >= len(line) || (line[i] != '=' && line[i] != ':') {
+	// A quoted key, a comma and a quoted value: a lookup with a default,
+	// getenv("api_token", "…").
+	pair := quoted && i+2 < len(line) && line[i] == ',' && (line[i+1] == ' ' && (line[i+2] == '"' || line[i+2] == '\'') || line[i+1] == '"' || line[i+1] == '\'')
+	if i >= len(line) || (line[i] != '=' && line[i] != ':' && !pair) {
 		return 0, 0, false
 	}
+	// In a pair, a password key's value must look machine-made too: a
+	// list of field names ("password", "username") is no credential.
+	password = password && !pair
 	i++
 	if i < len(line) && (line[i] == '=' || line[i] == '>') { // ==, =>, :=
 		i++
@@ -102,14 +116,14 @@ func (credentialDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if password {
 		return s, e, len(v) >= minPassword
 	}
-	if len(v) < minCredential || !machineMade(v) {
+	if len(v) < minCredential || !machineMade(v) || slug(v) || path(v) {
 		return 0, 0, false
 	}
 	ks := start
 	for ks > 0 && start-ks < 64 && isKeyByte(line[ks-1]) {
 		ks--
 	}
-	return s, e, !containsFold(line[ks:end], cursorWords)
+	return s, e, !containsFold(line[ks:end], notSecretWords)
 }
 
 func isKeyByte(b byte) bool { return isWord[b] || b == '-' || b == '.' }
@@ -218,7 +232,8 @@ var placeholderMarks = [][]byte{[]byte("xxxx"), []byte("****"), []byte("....")}
 // placeholder reports whether v is a stand-in rather than a secret:
 //   - a template or environment reference: ${VAR}, $VAR (upper case, as
 //     environment variables are written), $(cmd), {{ var }}, %(var)s,
-//     <token> (from '<' to '>');
+//     <token> (from '<' to '>'), or the name of a constant, capitals joined
+//     by '_' (access_token=ACCESS_TOKEN);
 //   - a masked value: three stars first, or a run of xxxx, **** or ....,
 //     or six of one character;
 //   - a stand-in word as the whole value: "changeme", "[REDACTED]", "None";
@@ -238,6 +253,9 @@ func placeholder(v []byte) bool {
 		}
 	}
 	if v[0] == '<' && v[len(v)-1] == '>' {
+		return true
+	}
+	if constantName(v) {
 		return true
 	}
 	if v[0] == '$' && len(v) > 1 {
@@ -300,4 +318,114 @@ func placeholder(v []byte) bool {
 		}
 	}
 	return false
+}
+
+// curlUser reads curl's -u/--user value after the literal at [start, end):
+// user:password, quoted or not.
+func curlUser(line []byte, start, end int) (int, int, bool) {
+	if start > 0 && line[start-1] != ' ' && line[start-1] != '\t' {
+		return 0, 0, false
+	}
+	s := end
+	for s < len(line) && line[s] == ' ' {
+		s++
+	}
+	// One shell word: quoted and bare pieces up to a blank outside quotes.
+	var word [maxCredential]byte
+	n, e := 0, s
+	for e < len(line) && line[e] > ' ' && line[e] < 0x7f {
+		if q := line[e]; q == '"' || q == '\'' {
+			j := bytes.IndexByte(line[e+1:], q)
+			if j < 0 {
+				return 0, 0, false
+			}
+			if n+j > len(word) {
+				return 0, 0, false
+			}
+			n += copy(word[n:], line[e+1:e+1+j])
+			e += j + 2
+			continue
+		}
+		if n == len(word) {
+			return 0, 0, false
+		}
+		word[n] = line[e]
+		n++
+		e++
+	}
+	v := word[:n]
+	c := bytes.IndexByte(v, ':')
+	if c < 0 {
+		return 0, 0, false
+	}
+	secret := v[c+1:]
+	if len(secret) == 0 {
+		secret = v[:c]
+	}
+	if e-s >= 2 && (line[s] == '"' || line[s] == '\'') && line[e-1] == line[s] && bytes.IndexByte(line[s+1:e-1], line[s]) < 0 {
+		s, e = s+1, e-1 // the finding covers a quoted word's contents
+	}
+	if len(secret) < minPassword || placeholder(secret) {
+		return 0, 0, false
+	}
+	for _, b := range secret {
+		if !isDigit(b) {
+			return s, e, true
+		}
+	}
+	return 0, 0, false
+}
+
+// slug reports whether v is lower-case words and numbers joined by
+// - . _ / or : (a package, a model, a version), at least two of them.
+func slug(v []byte) bool {
+	parts, kind := 1, byte(0) // kind of the current part: 'a' letters, '0' digits
+	for _, b := range v {
+		var k byte
+		switch {
+		case isLower(b):
+			k = 'a'
+		case isDigit(b):
+			k = '0'
+		case b == '-' || b == '.' || b == '_' || b == '/' || b == ':':
+			if kind == 0 {
+				return false
+			}
+			parts++
+			kind = 0
+			continue
+		default:
+			return false
+		}
+		if kind != 0 && kind != k {
+			return false
+		}
+		kind = k
+	}
+	return parts >= 2 && kind != 0
+}
+
+// path reports whether v is a file path: it starts at a root, the working
+// directory or the home directory and has another '/' further on.
+func path(v []byte) bool {
+	for _, p := range []string{"/", "./", "../", "~/"} {
+		if rest, ok := bytes.CutPrefix(v, []byte(p)); ok {
+			return bytes.IndexByte(rest, '/') > 0 && bytes.IndexAny(rest, "+=") < 0
+		}
+	}
+	return false
+}
+
+// constantName reports whether v is capitals joined by '_', as constants
+// and environment variables are named: ACCESS_TOKEN, DB_PASSWORD.
+func constantName(v []byte) bool {
+	under := false
+	for i, b := range v {
+		if b == '_' && i > 0 && i < len(v)-1 && v[i-1] != '_' {
+			under = true
+		} else if !isUpper(b) {
+			return false
+		}
+	}
+	return under
 }

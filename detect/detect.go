@@ -49,8 +49,9 @@ type Finding struct {
 	Confidence Confidence
 }
 
-// detector is what every built-in detector implements: the public interface
-// plus how its candidates are found and bounded in a line.
+// detector is what a Set runs: the public interface plus how candidates
+// are found and bounded in a line. The built-in detectors are rows of the
+// table below (*spec); a caller's Finder is wrapped in a finderDetector.
 type detector interface {
 	Detector
 	// literals are the case-insensitive literals that start a candidate
@@ -64,50 +65,86 @@ type detector interface {
 	priority() int
 }
 
-// registry lists every built-in detector, in the order reports list them.
-var registry = []detector{
-	emailDetector{},
-	cardDetector{},
-	ibanDetector{},
-	ssnDetector{},
-	ninoDetector{},
-	codiceFiscaleDetector{},
-	dniDetector{},
-	phoneDetector{},
-	ipv4Detector{},
-	ipv6Detector{},
-	macDetector{},
-	jwtDetector{},
-	awsKeyDetector{},
-	githubDetector{},
-	gitlabDetector{},
-	slackTokenDetector{},
-	slackWebhookDetector{},
-	stripeDetector{},
-	googleKeyDetector{},
-	privateKeyDetector{},
-	authorizationDetector{},
-	urlPasswordDetector{},
-	credentialDetector{},
+// A spec is one row of the detector table: a built-in detector's name,
+// confidence, literals and priority, and the code that bounds and checks
+// its values (a rule type of the detector's file: extent and Validate).
+type spec struct {
+	name string
+	conf Confidence
+	lits []string
+	prio int
+	rule rule
+}
+
+// A rule bounds and checks the values of one kind.
+type rule interface {
+	extent(line []byte, start, end int) (vs, ve int, ok bool)
+	Validate(v []byte) bool
+}
+
+func (s *spec) Name() string           { return s.name }
+func (s *spec) Confidence() Confidence { return s.conf }
+func (s *spec) Validate(v []byte) bool { return s.rule.Validate(v) }
+func (s *spec) literals() []string     { return s.lits }
+func (s *spec) priority() int          { return s.prio }
+func (s *spec) extent(line []byte, start, end int) (int, int, bool) {
+	return s.rule.extent(line, start, end)
+}
+
+// Priorities: see detector.priority.
+const (
+	personal   = 1
+	credential = 2
+	token      = 3
+)
+
+// registry is the detector table, in the order reports list them. The
+// table-driven vendor, context-key and national-id formats are added by
+// init from their own tables.
+var registry = []*spec{
+	{"email", High, []string{"%40"}, personal, emailDetector{}},
+	{"card", High, nil, personal, cardDetector{}},
+	{"iban", High, nil, personal, ibanDetector{}},
+	{"ssn", High, nil, personal, ssnDetector{}},
+	{"uk-nino", High, nil, personal, ninoDetector{}},
+	{"it-cf", High, nil, personal, codiceFiscaleDetector{}},
+	{"es-dni", High, nil, personal, dniDetector{}},
+	{"phone", Low, nil, personal, phoneDetector{}},
+	{"ipv4", Low, nil, personal, ipv4Detector{}},
+	{"ipv6", Low, nil, personal, ipv6Detector{}},
+	{"mac", Low, nil, personal, macDetector{}},
+	{"jwt", High, []string{"eyJ"}, token, jwtDetector{}},
+	{"aws-key", High, awsKeyPrefixes, token, awsKeyDetector{}},
+	{"github-token", High, []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, token, githubDetector{}},
+	{"gitlab-token", High, gitlabPrefixes, token, gitlabDetector{}},
+	{"slack-token", High, []string{"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxo-", "xapp-", "xoxe.xox"}, token, slackTokenDetector{}},
+	{"slack-webhook", High, slackHookPaths, token, slackWebhookDetector{}},
+	{"stripe-key", High, stripePrefixes, token, stripeDetector{}},
+	{"google-api-key", High, []string{"AIza"}, token, googleKeyDetector{}},
+	{"private-key", High, []string{"-----BEGIN "}, token, privateKeyDetector{}},
+	{"authorization", High, []string{"bearer ", "basic ", "authorization"}, credential, authorizationDetector{}},
+	{"url-password", High, []string{"://", "%3a%2f%2f"}, credential, urlPasswordDetector{}},
+	{"credential", High, []string{"password", "passwd", "_pw", "_pass", "passphrase", "token", "secret", "api_key", "apikey", "api-key",
+		"_auth", "accesskey", "access_key", "access-key", "private_key", "credential", "credentials", "-u ", "--user "}, credential, credentialDetector{}},
 }
 
 func init() {
 	// The table-driven vendor formats go after the token detectors, before
 	// the generic ones.
-	var vendors []detector
+	var vendors []*spec
 	for _, v := range vendorSpecs {
-		vendors = append(vendors, vendorDetector{v})
+		vendors = append(vendors, &spec{v.name, High, v.prefixes, token, vendorDetector{v}})
 	}
 	for _, c := range contextSpecs {
-		vendors = append(vendors, contextKeyDetector{c})
+		vendors = append(vendors, &spec{c.name, High, c.words, token, contextKeyDetector{c}})
 	}
-	i := slices.IndexFunc(registry, func(d detector) bool { return d.Name() == "private-key" })
+	i := slices.IndexFunc(registry, func(d *spec) bool { return d.name == "private-key" })
 	registry = slices.Insert(registry, i, vendors...)
-	var ids []detector
+	var ids []*spec
 	for _, w := range wordNumberSpecs {
-		ids = append(ids, wordNumberDetector{w})
+		ids = append(ids, &spec{w.name, High, w.words, personal, wordNumberDetector{w}})
 	}
-	i = slices.IndexFunc(registry, func(d detector) bool { return d.Name() == "phone" })
+	i = slices.IndexFunc(registry, func(d *spec) bool { return d.name == "phone" })
 	registry = slices.Insert(registry, i, ids...)
 }
 
@@ -174,19 +211,109 @@ func NewSet(names ...string) (*Set, error) {
 	if len(names) == 1 && names[0] == "all" {
 		names = Names(Low)
 	}
-	s := &Set{email: -1, iban: -1, plus: -1, pem: -1, ipv4: -1, nie: -1}
-	var pats []string
+	var dets []detector
 	for _, name := range names {
-		var d detector
-		for _, r := range registry {
-			if r.Name() == name {
-				d = r
-			}
-		}
-		if d == nil {
+		i := slices.IndexFunc(registry, func(r *spec) bool { return r.name == name })
+		if i < 0 {
 			return nil, fmt.Errorf("detect: unknown detector %q (known: %s)", name, strings.Join(Names(Low), ", "))
 		}
-		if slices.Contains(s.dets, d) {
+		dets = append(dets, registry[i])
+	}
+	return compileSet(dets), nil
+}
+
+// A Finder is a Detector that says where its values are, so that a Set can
+// search for it: a detector of the caller's own, for a format the package
+// does not know (an internal token, a customer number). Give it to
+// [NewSetOf].
+type Finder interface {
+	Detector
+	// Literals are the literals that begin or announce a value, matched
+	// in any ASCII case: a token's prefix ("acme_"), or a key that names
+	// one ("customer_no"). Each has 3 to 64 bytes.
+	Literals() []string
+	// Extent returns the bounds [vs, ve) of the value in line, given a
+	// literal match at [start, end), or ok=false. The Set reports it when
+	// Validate accepts line[vs:ve].
+	Extent(line []byte, start, end int) (vs, ve int, ok bool)
+}
+
+// Bounds of a Finder's literals.
+const (
+	maxFinderLiteral  = 64
+	maxFinderLiterals = 256
+)
+
+// finderDetector runs a caller's Finder among the built-in detectors, as
+// a vendor token would: found at its literals, decided by its Validate.
+type finderDetector struct{ f Finder }
+
+func (d finderDetector) Name() string           { return d.f.Name() }
+func (d finderDetector) Confidence() Confidence { return d.f.Confidence() }
+func (d finderDetector) Validate(v []byte) bool { return d.f.Validate(v) }
+func (d finderDetector) literals() []string     { return d.f.Literals() }
+func (finderDetector) priority() int            { return 3 }
+
+func (d finderDetector) extent(line []byte, start, end int) (int, int, bool) {
+	vs, ve, ok := d.f.Extent(line, start, end)
+	if !ok || vs < 0 || ve > len(line) || vs >= ve {
+		return 0, 0, false
+	}
+	return vs, ve, d.f.Validate(line[vs:ve])
+}
+
+// NewSetOf compiles the given detectors into a Set: built-in ones (from
+// [Detectors] or [Lookup]) and the caller's own [Finder]s, in any mix. Names
+// must be unique; a Detector that is neither built in nor a Finder is an
+// error, since the Set could not search for it. The filters of a Set hold
+// for a Finder too: only where one of its literals occurs is its Extent
+// called.
+func NewSetOf(ds ...Detector) (*Set, error) {
+	var dets []detector
+	seen := map[string]bool{}
+	nlit := 0
+	for _, d := range ds {
+		if d == nil || d.Name() == "" {
+			return nil, fmt.Errorf("detect: a detector has no name")
+		}
+		if seen[d.Name()] {
+			return nil, fmt.Errorf("detect: two detectors are named %q", d.Name())
+		}
+		seen[d.Name()] = true
+		if sp, ok := d.(*spec); ok && slices.Contains(registry, sp) {
+			dets = append(dets, sp)
+			continue
+		}
+		if _, ok := Lookup(d.Name()); ok {
+			return nil, fmt.Errorf("detect: %q is the name of a built-in detector", d.Name())
+		}
+		f, ok := d.(Finder)
+		if !ok {
+			return nil, fmt.Errorf("detect: detector %q is not built in and has no Literals and Extent (see Finder)", d.Name())
+		}
+		lits := f.Literals()
+		if len(lits) == 0 {
+			return nil, fmt.Errorf("detect: detector %q has no literals", d.Name())
+		}
+		for _, l := range lits {
+			if len(l) < 3 || len(l) > maxFinderLiteral {
+				return nil, fmt.Errorf("detect: detector %q: literal %q is not 3 to %d bytes", d.Name(), l, maxFinderLiteral)
+			}
+		}
+		if nlit += len(lits); nlit > maxFinderLiterals {
+			return nil, fmt.Errorf("detect: more than %d literals of the caller's detectors", maxFinderLiterals)
+		}
+		dets = append(dets, finderDetector{f})
+	}
+	return compileSet(dets), nil
+}
+
+// compileSet builds the Set of dets, each once.
+func compileSet(dets []detector) *Set {
+	s := &Set{email: -1, iban: -1, plus: -1, pem: -1, ipv4: -1, nie: -1}
+	var pats []string
+	for _, d := range dets {
+		if slices.ContainsFunc(s.dets, func(o detector) bool { return o.Name() == d.Name() }) {
 			continue
 		}
 		idx := len(s.dets)
@@ -200,7 +327,7 @@ func NewSet(names ...string) (*Set, error) {
 			}
 			s.byPat[pi] = append(s.byPat[pi], idx)
 		}
-		switch d.(type) {
+		switch ruleOf(d).(type) {
 		case emailDetector:
 			s.email = idx
 		case cardDetector:
@@ -238,7 +365,7 @@ func NewSet(names ...string) (*Set, error) {
 	}
 	s.ac = compile(pats)
 	s.buildHot()
-	return s, nil
+	return s
 }
 
 // bitRange returns the bits lo to hi, inclusive.
@@ -249,6 +376,9 @@ func (s *Set) Detectors() []Detector {
 	out := make([]Detector, len(s.dets))
 	for i, d := range s.dets {
 		out[i] = d
+		if f, ok := d.(finderDetector); ok {
+			out[i] = f.f
+		}
 	}
 	return out
 }

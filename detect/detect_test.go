@@ -77,11 +77,12 @@ var samples = map[string]struct{ found, clean []string }{
 		found: []string{
 			"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 			"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+			"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0", // signature left off
 		},
 		clean: []string{
 			"eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.c2ln", // header without alg
 			"eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln",   // claims not JSON
-			"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0",    // two parts
+			"eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24",        // two parts, claims not JSON
 			"eyJhbGciOiJIUzI1NiJ9",
 		},
 	},
@@ -99,7 +100,9 @@ var samples = map[string]struct{ found, clean []string }{
 	"gitlab-token": {
 		found: []string{"glpat-9XkQm2Lp7RvT4wYz8NcB", "glpat-ab12CD34ef56GH78ij90KLmn", "gldt-9XkQm2Lp7RvT4wYz8NcB", "glrt-9XkQm2Lp7RvT4wYz8NcB",
 			"glptt-0f3c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a", "glft-9XkQm2Lp7RvT4wYz8NcB", "glpat-9XkQm2Lp7RvT4wYz8NcBq1w2e3r.01.1a2b3c4d5"},
-		clean: []string{"glpat-short", "glpat-xxxxxxxxxxxxxxxxxxxx", "glpat-<your-token-here>"},
+		clean: []string{"glpat-short", "glpat-xxxxxxxxxxxxxxxxxxxx", "glpat-<your-token-here>",
+			"glptt-hellOworld380_testin", "glagent-hellOworld380_testin", "glimt-my-tokens_are-corr", "GR134894112312312312312312312",
+			"gloas-checking_Length-Is-checking_Length-Is-", "glpat-9XkQm2Lp7RvT4wYz8NcBq1w2e3r.01.1A2B3C4D5"},
 	},
 	"slack-token": {
 		found: []string{"xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-379000000949-3264265062887-Yt0EEj8spYCJy881ZW14w7Ey", "xoxp-12345678901-12345678901-123456789012-0123456789abcdef0123456789abcdef",
@@ -114,7 +117,7 @@ var samples = map[string]struct{ found, clean []string }{
 	},
 	"stripe-key": {
 		found: []string{"sk_live_4eC39HqLyjWDarjtT1zdp7dc", "rk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv", "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
-			"rk_test_51HxYzAbCdEfGhIjKlMnOpQrStUv", "whsec_9fK2mQ7xLp4vR8tZ3wYb6nHcAa1"},
+			"rk_test_51HxYzAbCdEfGhIjKlMnOpQrStUv", "whsec_9fK2mQ7xLp4vR8tZ3wYb6nHcAa1", "rk_prod_51OuEMLAlTWGaDypquDn9aZigaJOsa9NR1w1BxZXs9Jl"},
 		clean: []string{"sk_live_short", "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx", "pk_test_4eC39HqLyjWDarjtT1zdp7dc"},
 	},
 	"google-api-key": {
@@ -125,15 +128,17 @@ var samples = map[string]struct{ found, clean []string }{
 		found: []string{"-----BEGIN PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN OPENSSH PRIVATE KEY-----",
 			"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIB\\n-----END EC PRIVATE KEY-----", "-----BEGIN ENCRYPTED PRIVATE KEY-----",
 			"-----BEGIN PGP PRIVATE KEY BLOCK-----", "-----BEGIN PGP PRIVATE KEY BLOCK-----\\nlQOYBF\\n-----END PGP PRIVATE KEY BLOCK-----"},
-		clean: []string{"-----BEGIN PUBLIC KEY-----", "-----BEGIN CERTIFICATE-----", "-----BEGIN RSAPRIVATE KEY-----"},
+		clean: []string{"-----BEGIN PUBLIC KEY-----", "-----BEGIN CERTIFICATE-----", "-----BEGIN RSAPRIVATE KEY-----",
+			"-----BEGIN OPENSSH PRIVATE KEY----------END OPENSSH PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----\\nanything\\n-----END PRIVATE KEY-----"},
 	},
 	"url-password": {
 		found: []string{"S3cr3t", "pa$$w0rd!", "S3%24cr%40t", "hunter22"},
 		clean: []string{"password", "${REDIS_PASSWORD}", "***", "<password>", "pw", "a b c"},
 	},
 	"authorization": {
-		found: []string{"9fK2mQ7xLp4vR8tZ3wYb6nHc", "amFuZTpTM2NyM3RQYXNz", "abc.DEF-123_ghi~JKL+mno/p="},
-		clean: []string{"token", "of", "abcdefghijklmnopqrst", "<your-token-here>", "YWJjZGVm"},
+		found: []string{"9fK2mQ7xLp4vR8tZ3wYb6nHc", "amFuZTpTM2NyM3RQYXNz", "abc.DEF-123_ghi~JKL+mno/p=", "5eb4223e-5008-46e5-be67-c7b8f2732305",
+			"c2tfdGVzdF80ZUMzOUhxTHlqV0Rhcmp0VDF6ZHA3ZGM6"}, // Basic sk_test_…: (a key as the user)
+		clean: []string{"token", "of", "abcdefghijklmnopqrst", "<your-token-here>", "YWJjZGVm", "YnJvd3Nlcjo="}, // browser:
 	},
 	"credential": {
 		found: []string{"Xk9#mP2$vL8q", "s3cr3t-V4lue-9q", "Tr0ub4dor&3x", "%QuG!1_AG^wu2P4#D"},
@@ -242,6 +247,16 @@ var credentialLines = struct{ found, clean []string }{
 		"curl -H x?apikey=«k2Jd8fQz1Lm9»&page=2",
 		"SECRET : «W9x!c4Rt7vQe»",
 		"db connect password=«M#JPCJiF-MaJ@UlNR.Fosg%jfwe» step=1", // an email inside stays one credential
+		`"credentials" : "«0afae57f3ccfd9d7f5767067bc48b30f719e271ba470488056e37ab35d4b6506»"`,
+		"+ curl -s -u «api:d2LkV78zLx!t» https://api.example.net/v2/messages",
+		"curl --user  '«johns:h0pk1ns~21s»' $API_URL",
+		`curl -u "«:d2LkV78zLx!t»" https://localhost:9200`,
+		`curl -u «sk9Xq2LmP7vR4tZ8:» https://api.example.net`, // an API key as the user
+		"curl --user «kevin:'pRf7vG2h1L8nQkW9'» -iX PATCH",
+		`curl -X POST --user «"{acd3c08b-74e8-4f44-a2d0-80694le24f46}":"{ZqL5kVrX1n8tA2}"» --header "Accept: application/json"`,
+		` utils.GetEnvOrDefault("api_token", "«dafa7817-e246-48f3-91a7-e87653d587b8»")`,
+		`os.environ.get('CLIENT_SECRET','«k2Jd8fQz1Lm9Xw4R»')`,
+		`getenv("DB_PASSWORD", "«hT7#kq2Lm9xZ»")`,
 	},
 	clean: []string{
 		"num_tokens=51234 max_tokens=4096",
@@ -255,6 +270,20 @@ var credentialLines = struct{ found, clean []string }{
 		"password=",
 		"passwordless=true",
 		"secret_name=prod-db-creds",
+		`notes = "Maven - io.jsonwebtoken:jjwt-jackson-0.11.2"`, // a slug
+		"secret=/run/secrets/db_password",                       // a path
+		`credentials: ./keys/service-account.json`,
+		"publicToken = \"9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit\"",
+		"csrf-token=Mj2qykJO5rELyHgezQ69nzUX0i3OH67V7+V4eUrLfpuyOuxmiW9rhROG/Whikle15syazJOkrjJa3U2AbhIvUw==",
+		"https://qyapi.example.com/cgi-bin/department/create?access_token=ACCESS_TOKEN",
+		"python -u train.py --epochs 3",
+		"docker run -u 1000:1000 img",
+		"docker run -u $(id -u):$(id -g) img",
+		"curl -u root:root http://localhost",
+		"pip install -U transformers",
+		`print(["token", "logprob"], ["secret", "prod-db-creds"])`,
+		`getenv("api_token", "")`,
+		`fields=("password", "username", "email")`,
 	},
 }
 

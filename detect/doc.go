@@ -51,6 +51,10 @@
 //     two chunks, and its memory is bounded whatever the input (see
 //     [Scanner] for lines longer than [MaxLine]).
 //
+// [NewSetOf] adds detectors of the caller's own: a [Finder] names the
+// literals where its values begin and their extent, and the Set searches
+// for it with the same automaton and filters as for the built-in ones.
+//
 // Findings carry a [Confidence]: validated formats are [High]; formats that
 // real logs also hold by chance (phone numbers, IP and MAC addresses) are
 // [Low]. [NewSet] with no names gives the high-confidence set, the one the

@@ -16,11 +16,6 @@ import (
 //   - percent-encoded, as a query string holds one: jane.doe%40example.com.
 type emailDetector struct{}
 
-func (emailDetector) Name() string           { return "email" }
-func (emailDetector) Confidence() Confidence { return High }
-func (emailDetector) literals() []string     { return []string{"%40"} }
-func (emailDetector) priority() int          { return 1 }
-
 func isLocalByte(b byte) bool {
 	return isAlnum(b) || b == '.' || b == '_' || b == '%' || b == '+' || b == '-'
 }

@@ -154,3 +154,53 @@ func ExampleNewSet() {
 	// phone low
 	// true
 }
+
+// acmeKey is a detector of the caller's own: Acme's API keys, "acme_" and
+// 24 hex digits, whose last two digits are the sum of the others mod 256.
+type acmeKey struct{}
+
+func (acmeKey) Name() string                  { return "acme-key" }
+func (acmeKey) Confidence() detect.Confidence { return detect.High }
+func (acmeKey) Literals() []string            { return []string{"acme_"} }
+
+func (acmeKey) Extent(line []byte, start, end int) (int, int, bool) {
+	e := end
+	for e < len(line) && strings.IndexByte("0123456789abcdef", line[e]) >= 0 {
+		e++
+	}
+	return start, e, e-end == 24
+}
+
+func (acmeKey) Validate(v []byte) bool {
+	hex, ok := strings.CutPrefix(string(v), "acme_")
+	if !ok || len(hex) != 24 {
+		return false
+	}
+	var sum, check int
+	for i := 0; i < 22; i += 2 {
+		var b int
+		fmt.Sscanf(hex[i:i+2], "%02x", &b)
+		sum += b
+	}
+	fmt.Sscanf(hex[22:], "%02x", &check)
+	return sum%256 == check
+}
+
+func ExampleNewSetOf() {
+	email, _ := detect.Lookup("email")
+	set, err := detect.NewSetOf(email, acmeKey{})
+	if err != nil {
+		panic(err)
+	}
+	for _, line := range []string{
+		"deploy key=acme_0102030405060708090a0b42 by ops@example.com",
+		"deploy key=acme_0102030405060708090a0b43", // wrong check digits
+	} {
+		for _, f := range set.Find([]byte(line), nil) {
+			fmt.Println(f.Col, f.Detector)
+		}
+	}
+	// Output:
+	// 12 acme-key
+	// 45 email
+}

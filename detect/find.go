@@ -381,12 +381,20 @@ func span(line []byte, i, max int, ok func(byte) bool) int {
 	return j
 }
 
+// ruleOf returns a built-in detector's rule, or nil for a caller's.
+func ruleOf(d detector) rule {
+	if sp, ok := d.(*spec); ok {
+		return sp.rule
+	}
+	return nil
+}
+
 // upperShape reports whether a detector can match a value starting with
 // two capitals at i, judging by the bytes after them: every line's "INFO"
 // or "WARN" stops here without a call to the detector.
 func upperShape(d detector, line []byte, i int) bool {
 	at := func(k int, ok func(byte) bool) bool { return i+k < len(line) && ok(line[i+k]) }
-	switch d.(type) {
+	switch ruleOf(d).(type) {
 	case ibanDetector: // two check digits after the country code
 		return at(2, isDigit) && at(3, isDigit)
 	case ninoDetector: // QQ123456C or QQ 12 34 56 C
@@ -425,7 +433,7 @@ func digitShape(d detector, line []byte, i, j int) bool {
 		}
 		return true
 	}
-	switch d.(type) {
+	switch ruleOf(d).(type) {
 	case cardDetector:
 		// Bare, or grouped from a first group of four (4-4-4-4, 4-6-5).
 		// A bare run must pass the Luhn sum and an issuer's range here,

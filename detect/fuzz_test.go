@@ -182,7 +182,7 @@ func FuzzFilters(f *testing.F) {
 
 // addLineSeeds adds the lines of the context tests to a fuzz corpus.
 func addLineSeeds(f *testing.F) {
-	for _, tab := range []struct{ found, clean []string }{cardLines, idLines, phoneLines, contextKeyLines} {
+	for _, tab := range []struct{ found, clean []string }{cardLines, idLines, phoneLines, contextKeyLines, credentialLines} {
 		for _, l := range append(append([]string{}, tab.found...), tab.clean...) {
 			f.Add([]byte(strings.NewReplacer("«", "", "»", "").Replace(l)))
 		}
@@ -217,7 +217,7 @@ func FuzzCheckDigits(f *testing.F) {
 		}
 		type tc struct {
 			name string
-			d    Detector
+			d    rule
 			v    []byte
 			at   []int // positions of digits that a substitution must break
 		}

@@ -6,11 +6,6 @@ package detect
 // check digits verified by ISO 7064 mod 97-10.
 type ibanDetector struct{}
 
-func (ibanDetector) Name() string           { return "iban" }
-func (ibanDetector) Confidence() Confidence { return High }
-func (ibanDetector) literals() []string     { return nil }
-func (ibanDetector) priority() int          { return 1 }
-
 // ibanLengths is the length of a full IBAN by country, from the SWIFT IBAN
 // registry.
 var ibanLengths = map[[2]byte]int{

@@ -16,11 +16,6 @@ import "bytes"
 // naming it (NINO, NI, NIN, national insurance).
 type ninoDetector struct{}
 
-func (ninoDetector) Name() string           { return "uk-nino" }
-func (ninoDetector) Confidence() Confidence { return High }
-func (ninoDetector) literals() []string     { return nil }
-func (ninoDetector) priority() int          { return 1 }
-
 var ninoWords = []string{"nino", "ni", "nin", "insurance"}
 
 func (d ninoDetector) extent(line []byte, start, _ int) (int, int, bool) {
@@ -75,11 +70,6 @@ func (ninoDetector) Validate(v []byte) bool {
 // L M N P Q R S T U V (omocodia).
 type codiceFiscaleDetector struct{}
 
-func (codiceFiscaleDetector) Name() string           { return "it-cf" }
-func (codiceFiscaleDetector) Confidence() Confidence { return High }
-func (codiceFiscaleDetector) literals() []string     { return nil }
-func (codiceFiscaleDetector) priority() int          { return 1 }
-
 func (d codiceFiscaleDetector) extent(line []byte, start, _ int) (int, int, bool) {
 	e := start + 16
 	if e > len(line) || !boundaryBefore(line, start) || !boundaryAfter(line, e) {
@@ -128,11 +118,6 @@ func (codiceFiscaleDetector) Validate(v []byte) bool {
 // a check letter): the letter is TRWAGMYFPDXBNJZSQVHLCKE at the number
 // mod 23, with X, Y, Z read as 0, 1, 2.
 type dniDetector struct{}
-
-func (dniDetector) Name() string           { return "es-dni" }
-func (dniDetector) Confidence() Confidence { return High }
-func (dniDetector) literals() []string     { return nil }
-func (dniDetector) priority() int          { return 1 }
 
 func (d dniDetector) extent(line []byte, start, _ int) (int, int, bool) {
 	if !boundaryBefore(line, start) {
@@ -186,11 +171,6 @@ type numberAfterWord struct {
 }
 
 type wordNumberDetector struct{ spec *numberAfterWord }
-
-func (d wordNumberDetector) Name() string         { return d.spec.name }
-func (wordNumberDetector) Confidence() Confidence { return High }
-func (d wordNumberDetector) literals() []string   { return d.spec.words }
-func (wordNumberDetector) priority() int          { return 1 }
 
 func (d wordNumberDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if !boundaryBefore(line, start) || end < len(line) && isLetter(line[end]) {

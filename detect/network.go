@@ -11,11 +11,6 @@ import (
 // confidence is low.
 type ipv4Detector struct{}
 
-func (ipv4Detector) Name() string           { return "ipv4" }
-func (ipv4Detector) Confidence() Confidence { return Low }
-func (ipv4Detector) literals() []string     { return nil }
-func (ipv4Detector) priority() int          { return 1 }
-
 func (ipv4Detector) extent(line []byte, start, _ int) (int, int, bool) {
 	i := start
 	for part := 0; part < 4; part++ {
@@ -90,11 +85,6 @@ func (ipv4Detector) Validate(v []byte) bool {
 // compression and a trailing dotted quad. Its confidence is low.
 type ipv6Detector struct{}
 
-func (ipv6Detector) Name() string           { return "ipv6" }
-func (ipv6Detector) Confidence() Confidence { return Low }
-func (ipv6Detector) literals() []string     { return nil }
-func (ipv6Detector) priority() int          { return 1 }
-
 func isIPv6Byte(b byte) bool { return isHex(b) || b == ':' || b == '.' }
 
 // extent starts from a ':' trigger: it backs up over at most four hex digits
@@ -137,11 +127,6 @@ func (ipv6Detector) Validate(v []byte) bool {
 // macDetector finds IEEE 802 MAC addresses: six pairs of hex digits
 // separated by ':' or '-' (one kind). Its confidence is low.
 type macDetector struct{}
-
-func (macDetector) Name() string           { return "mac" }
-func (macDetector) Confidence() Confidence { return Low }
-func (macDetector) literals() []string     { return nil }
-func (macDetector) priority() int          { return 1 }
 
 // extent starts from the first separator: the two bytes before it are hex
 // digits at a word boundary.

@@ -11,11 +11,6 @@ import "bytes"
 // to the END line as part of the block.
 type privateKeyDetector struct{}
 
-func (privateKeyDetector) Name() string           { return "private-key" }
-func (privateKeyDetector) Confidence() Confidence { return High }
-func (privateKeyDetector) literals() []string     { return []string{"-----BEGIN "} }
-func (privateKeyDetector) priority() int          { return 3 }
-
 var (
 	pemBegin = []byte("-----BEGIN ")
 	pemEnd   = []byte("-----END ")
@@ -66,10 +61,24 @@ func (privateKeyDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if i := bytes.Index(line[e:limit], pemEnd); i >= 0 {
 		j := e + i + len(pemEnd)
 		if k := labelEnd(line[j:limit], 40); k >= 0 {
-			return start, j + k, true
+			return start, j + k, pemBody(line[e : e+i])
 		}
 	}
 	return start, e, true
+}
+
+// pemBody reports whether the body of a block that begins and ends in one
+// line may be a key: some base64 (a cut or escaped key is still a leak),
+// but not nothing and not a word ("anything" is a template's).
+func pemBody(b []byte) bool {
+	n, word := 0, true
+	for _, c := range b {
+		if isAlnum(c) || c == '+' || c == '/' {
+			n++
+			word = word && isLower(c)
+		}
+	}
+	return n >= 6 && !word
 }
 
 // Validate checks the BEGIN line's label; the body is not parsed, because a
@@ -89,7 +98,13 @@ func (privateKeyDetector) Validate(v []byte) bool {
 			return false
 		}
 	}
-	return len(label) == 0 || label[len(label)-1] == ' '
+	if len(label) > 0 && label[len(label)-1] != ' ' {
+		return false
+	}
+	if j := bytes.Index(rest, pemEnd); j >= 0 {
+		return pemBody(rest[i+len(pemKey)+keyEnd(rest[i+len(pemKey):]) : j])
+	}
+	return true
 }
 
 // pemOpen reports whether a private-key value found in a line leaves its

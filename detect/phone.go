@@ -23,11 +23,6 @@ import (
 // set (see docs/detection.md for the figures).
 type phoneDetector struct{}
 
-func (phoneDetector) Name() string           { return "phone" }
-func (phoneDetector) Confidence() Confidence { return Low }
-func (phoneDetector) literals() []string     { return nil }
-func (phoneDetector) priority() int          { return 1 }
-
 // regionsTried are the countries a national number is parsed for.
 var regionsTried = []string{"US", "GB", "DE", "FR", "IT", "ES", "NL", "JP"}
 

@@ -10,11 +10,6 @@ package detect
 // the generator or clerk that made it thought of the SSA's rules.
 type ssnDetector struct{}
 
-func (ssnDetector) Name() string           { return "ssn" }
-func (ssnDetector) Confidence() Confidence { return High }
-func (ssnDetector) literals() []string     { return nil }
-func (ssnDetector) priority() int          { return 1 }
-
 var ssnWords = []string{"ssn", "ssns", "social", "itin", "tin"}
 
 func (d ssnDetector) extent(line []byte, start, _ int) (int, int, bool) {

@@ -34,11 +34,6 @@ type awsKeyDetector struct{}
 
 var awsKeyPrefixes = []string{"AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA", "A3T"}
 
-func (awsKeyDetector) Name() string           { return "aws-key" }
-func (awsKeyDetector) Confidence() Confidence { return High }
-func (awsKeyDetector) literals() []string     { return awsKeyPrefixes }
-func (awsKeyDetector) priority() int          { return 3 }
-
 func (awsKeyDetector) extent(line []byte, start, end int) (int, int, bool) {
 	return tokenExtent(line, start, start+4, 16, isAlnum)
 }
@@ -67,13 +62,6 @@ func (awsKeyDetector) Validate(v []byte) bool {
 // those 30, and fine-grained personal access tokens github_pat_ followed by
 // 22 base62 characters, '_' and 59 base62 characters.
 type githubDetector struct{}
-
-func (githubDetector) Name() string           { return "github-token" }
-func (githubDetector) Confidence() Confidence { return High }
-func (githubDetector) literals() []string {
-	return []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}
-}
-func (githubDetector) priority() int { return 3 }
 
 func (githubDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if end-start == len("github_pat_") {
@@ -125,16 +113,14 @@ func githubChecksum(body []byte) []byte {
 // personal, gldt- deploy, glrt- runner, glptt- pipeline trigger, glft-
 // feed, glimt- incoming mail, glagent- agent, gloas- OAuth application
 // secret, glcbt- CI job, glsoat- SCIM, glffct- feature flags, GR1348941
-// runner registration) and at least 20 characters of [0-9A-Za-z_-]
-// (routable tokens are longer and dotted).
+// runner registration), then at least the length GitLab documents for that
+// kind (20 characters of [0-9A-Za-z_-] for most, 25 for glimt-, 50 for
+// glagent-, 64 for gloas-, 40 for glptt-; not all digits), or a routable
+// token: at least 27 characters, ".", and a
+// 9-character version and CRC in lower-case base36.
 type gitlabDetector struct{}
 
 var gitlabPrefixes = []string{"glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glimt-", "glagent-", "gloas-", "glcbt-", "glsoat-", "glffct-", "GR1348941"}
-
-func (gitlabDetector) Name() string           { return "gitlab-token" }
-func (gitlabDetector) Confidence() Confidence { return High }
-func (gitlabDetector) literals() []string     { return gitlabPrefixes }
-func (gitlabDetector) priority() int          { return 3 }
 
 func isGitlabByte(b byte) bool { return isTokenByte(b) || b == '.' }
 
@@ -161,20 +147,57 @@ func (gitlabDetector) Validate(v []byte) bool {
 			return false
 		}
 	}
-	return !placeholder(rest)
+	if placeholder(rest) {
+		return false
+	}
+	if bytes.IndexByte(rest, '.') >= 0 {
+		// A routable token: a base64 payload, then ".", a 2-character
+		// version and a 7-character CRC, lower-case base36.
+		d := bytes.LastIndexByte(rest, '.')
+		if d < 27 || len(rest)-d-1 != 9 {
+			return false
+		}
+		for _, b := range rest[d+1:] {
+			if !isDigit(b) && !isLower(b) {
+				return false
+			}
+		}
+		return bytes.HasPrefix(v, []byte("glpat-")) || bytes.HasPrefix(v, []byte("glrt-")) || bytes.HasPrefix(v, []byte("glcbt-"))
+	}
+	if len(rest) < gitlabLength(v) {
+		return false
+	}
+	digits := 0
+	for _, b := range rest {
+		if isDigit(b) {
+			digits++
+		}
+	}
+	return digits < len(rest) // not a run of digits (GR1348941123123…)
+}
+
+// gitlabLength is the least length of a non-routable token after its
+// prefix, from GitLab's token documentation.
+func gitlabLength(v []byte) int {
+	switch {
+	case bytes.HasPrefix(v, []byte("glimt-")):
+		return 25
+	case bytes.HasPrefix(v, []byte("glagent-")):
+		return 50
+	case bytes.HasPrefix(v, []byte("gloas-")):
+		return 64
+	case bytes.HasPrefix(v, []byte("glptt-")):
+		return 40
+	}
+	return 20
 }
 
 // slackTokenDetector finds Slack tokens: xoxb- (bot), xoxp- (user), xoxa-,
 // xoxr-, xoxs-, xoxe- and app-level xapp-, then hyphen-separated parts of
-// [0-9A-Za-z], the first numeric.
+// [0-9A-Za-z], the first numeric (for xoxb- and xoxp-, a workspace id of
+// at least 8 digits); configuration tokens (xoxe.xoxp-) end in base64
+// holding a digit.
 type slackTokenDetector struct{}
-
-func (slackTokenDetector) Name() string           { return "slack-token" }
-func (slackTokenDetector) Confidence() Confidence { return High }
-func (slackTokenDetector) literals() []string {
-	return []string{"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xoxo-", "xapp-", "xoxe.xox"}
-}
-func (slackTokenDetector) priority() int { return 3 }
 
 func isSlackByte(b byte) bool { return isAlnum(b) || b == '-' }
 
@@ -189,12 +212,23 @@ func (slackTokenDetector) extent(line []byte, start, end int) (int, int, bool) {
 }
 
 func (slackTokenDetector) Validate(v []byte) bool {
-	v = bytes.TrimPrefix(v, []byte("xoxe."))
+	v, config := bytes.CutPrefix(v, []byte("xoxe."))
 	if len(v) < 5+20 || len(v) > 255 || v[0] != 'x' || v[4] != '-' {
 		return false
 	}
 	parts := bytes.Split(v[5:], []byte("-"))
-	if len(parts) < 2 || placeholder(parts[len(parts)-1]) {
+	last := parts[len(parts)-1]
+	if len(parts) < 2 || placeholder(last) {
+		return false
+	}
+	// Bot and user tokens begin with a workspace id of 8 digits or more
+	// (xoxb-1234-… is an example); a configuration token's body is base64,
+	// which holds digits (…-SlackAppConfigurationAccessTokenHere is text).
+	kind := string(v[:4])
+	if !config && (kind == "xoxb" || kind == "xoxp") && len(parts[0]) < 8 {
+		return false
+	}
+	if config && bytes.IndexAny(last, "0123456789") < 0 {
 		return false
 	}
 	for i, p := range parts {
@@ -217,11 +251,6 @@ func (slackTokenDetector) Validate(v []byte) bool {
 type slackWebhookDetector struct{}
 
 var slackHookPaths = []string{"hooks.slack.com/services/", "hooks.slack.com/workflows/", "hooks.slack.com/triggers/"}
-
-func (slackWebhookDetector) Name() string           { return "slack-webhook" }
-func (slackWebhookDetector) Confidence() Confidence { return High }
-func (slackWebhookDetector) literals() []string     { return slackHookPaths }
-func (slackWebhookDetector) priority() int          { return 3 }
 
 func isWebhookByte(b byte) bool { return isAlnum(b) || b == '/' }
 
@@ -287,12 +316,7 @@ func (slackWebhookDetector) Validate(v []byte) bool {
 // secrets too: they read and write a test account's data.
 type stripeDetector struct{}
 
-var stripePrefixes = []string{"sk_live_", "rk_live_", "sk_test_", "rk_test_", "whsec_"}
-
-func (stripeDetector) Name() string           { return "stripe-key" }
-func (stripeDetector) Confidence() Confidence { return High }
-func (stripeDetector) literals() []string     { return stripePrefixes }
-func (stripeDetector) priority() int          { return 3 }
+var stripePrefixes = []string{"sk_live_", "rk_live_", "sk_test_", "rk_test_", "sk_prod_", "rk_prod_", "whsec_"}
 
 func (stripeDetector) extent(line []byte, start, end int) (int, int, bool) {
 	return tokenExtent(line, start, end, 247, isBase62)
@@ -319,11 +343,6 @@ func (stripeDetector) Validate(v []byte) bool {
 // googleKeyDetector finds Google API keys: AIza and 35 characters of
 // [0-9A-Za-z_-].
 type googleKeyDetector struct{}
-
-func (googleKeyDetector) Name() string           { return "google-api-key" }
-func (googleKeyDetector) Confidence() Confidence { return High }
-func (googleKeyDetector) literals() []string     { return []string{"AIza"} }
-func (googleKeyDetector) priority() int          { return 3 }
 
 func (googleKeyDetector) extent(line []byte, start, end int) (int, int, bool) {
 	return tokenExtent(line, start, end, 35, isTokenByte)

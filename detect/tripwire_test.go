@@ -30,6 +30,15 @@ var tripwireMisses = []struct{ line, detector, value string }{
 	{"Authorization: Bearer 9fK2mQ7xLp4vR8tZ3wYb6nHc", "authorization", "9fK2mQ7xLp4vR8tZ3wYb6nHc"},
 	{`headers={"Authorization": "Basic amFuZTpTM2NyM3RQYXNz"}`, "authorization", "amFuZTpTM2NyM3RQYXNz"},
 	{"curl -H 'authorization: bearer abc.DEF-123_ghi~JKL+mno/p=' x", "authorization", "abc.DEF-123_ghi~JKL+mno/p="},
+	// Other schemes, and none, after an Authorization name (gitleaks'
+	// curl-auth-header fixtures).
+	{`curl -H "Authorization: Token 22cb987851bc5659229114c62e60c79abd0d2c08" --request PUT`, "authorization", "22cb987851bc5659229114c62e60c79abd0d2c08"},
+	{`curl -H "Authorization: Api-Token 22cb987851bc5659l29114c62e60c79abd0d2c08"`, "authorization", "22cb987851bc5659l29114c62e60c79abd0d2c08"},
+	{"curl --header  'Authorization:  5eb4223e-5008-46e5-be67-c7b8f2732305'", "authorization", "5eb4223e-5008-46e5-be67-c7b8f2732305"},
+	{`{"authorization": "k2Jd8fQz1Lm9Xw4Rt7Vb"}`, "authorization", "k2Jd8fQz1Lm9Xw4Rt7Vb"},
+	// A JWT printed without its signature (detect-secrets' fixtures).
+	{"jwt=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ done", "jwt",
+		"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"},
 }
 
 // TestTripwireMisses guards issue 9 §5: the default set finds each value.
@@ -74,6 +83,10 @@ var mlDecoys = []string{
 	"password_file=/run/secrets/db secret_name=prod-db-creds",
 	"http://localhost:8080/v1/models https://huggingface.co/meta-llama/Llama-3-8B",
 	"redis://:${REDIS_PASSWORD}@cache:6379/0 postgres://user:password@localhost/db",
+	"python -u -m torch.distributed.run --nproc_per_node 8 train.py",
+	`{"authorization": null, "tokenizer": "meta-llama/Llama-3-8B", "credentials": "/root/.config/gcloud/adc.json"}`,
+	"Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/s3/aws4_request",
+	"tokenizer_token=bert-base-uncased access_token=HF_TOKEN",
 }
 
 func TestMLDecoys(t *testing.T) {

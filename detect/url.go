@@ -11,11 +11,6 @@ import "bytes"
 // unencoded '$', '!' or '@' is covered whole.
 type urlPasswordDetector struct{}
 
-func (urlPasswordDetector) Name() string           { return "url-password" }
-func (urlPasswordDetector) Confidence() Confidence { return High }
-func (urlPasswordDetector) literals() []string     { return []string{"://", "%3a%2f%2f"} }
-func (urlPasswordDetector) priority() int          { return 2 }
-
 // maxAuthority bounds the search for the userinfo's '@'.
 const maxAuthority = 512
 

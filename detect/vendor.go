@@ -20,11 +20,6 @@ type vendorSpec struct {
 // vendorDetector finds the keys of one vendorSpec.
 type vendorDetector struct{ spec *vendorSpec }
 
-func (d vendorDetector) Name() string         { return d.spec.name }
-func (vendorDetector) Confidence() Confidence { return High }
-func (d vendorDetector) literals() []string   { return d.spec.prefixes }
-func (vendorDetector) priority() int          { return 3 }
-
 func (d vendorDetector) extent(line []byte, start, end int) (int, int, bool) {
 	if string(line[start:end]) != d.prefix(line[start:end]) {
 		return 0, 0, false // the automaton folds case; these prefixes do not
@@ -197,11 +192,6 @@ type contextSpec struct {
 }
 
 type contextKeyDetector struct{ spec *contextSpec }
-
-func (d contextKeyDetector) Name() string         { return d.spec.name }
-func (contextKeyDetector) Confidence() Confidence { return High }
-func (d contextKeyDetector) literals() []string   { return d.spec.words }
-func (contextKeyDetector) priority() int          { return 3 }
 
 // contextWindow bounds how far after its name a key is sought.
 const contextWindow = 40
