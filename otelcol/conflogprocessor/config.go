@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/conflog/conflog/detect"
@@ -135,9 +136,7 @@ func (c *Config) Validate() error {
 	}
 	switch c.Detect {
 	case detectBlock, detectRedact:
-		if _, err := detect.NewSet(c.Detectors...); err != nil {
-			errs = append(errs, fmt.Errorf("detectors: %s", strings.TrimPrefix(err.Error(), "detect: ")))
-		}
+		errs = append(errs, checkDetectors(c.Detectors))
 	case detectOff:
 		if len(c.Detectors) > 0 {
 			errs = append(errs, errors.New("detectors: not used with detect: off"))
@@ -169,4 +168,35 @@ func (s *StreamsConfig) validate() error {
 		errs = append(errs, fmt.Errorf("streams::idle_timeout: %v: want a positive duration such as 5m", s.IdleTimeout))
 	}
 	return errors.Join(errs...)
+}
+
+// checkDetectors reports an unknown detector name, without compiling a set.
+func checkDetectors(names []string) error {
+	if len(names) == 1 && names[0] == "all" {
+		return nil
+	}
+	for i, n := range names {
+		if _, ok := detect.Lookup(n); !ok {
+			return fmt.Errorf("detectors[%d]: unknown detector %q (known: all, %s)", i, n, strings.Join(detect.Names(detect.Low), ", "))
+		}
+	}
+	return nil
+}
+
+// detectorSets caches compiled sets by their list of names: a set is safe
+// for concurrent use, and compiling one costs a few milliseconds, which
+// every processor of a pipeline would otherwise pay.
+var detectorSets sync.Map // string -> *detect.Set
+
+func detectorSet(names []string) (*detect.Set, error) {
+	key := strings.Join(names, ",")
+	if s, ok := detectorSets.Load(key); ok {
+		return s.(*detect.Set), nil
+	}
+	s, err := detect.NewSet(names...)
+	if err != nil {
+		return nil, err
+	}
+	detectorSets.Store(key, s)
+	return s, nil
 }

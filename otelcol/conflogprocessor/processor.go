@@ -61,7 +61,7 @@ func newProcessor(cfg *Config, tel component.TelemetrySettings) (*gate, error) {
 		streams: newStreamTable(cfg.Streams.MaxStreams, cfg.Streams.IdleTimeout),
 	}
 	if cfg.Detect != detectOff {
-		set, err := detect.NewSet(cfg.Detectors...)
+		set, err := detectorSet(cfg.Detectors)
 		if err != nil {
 			return nil, err
 		}

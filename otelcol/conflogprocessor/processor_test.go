@@ -123,7 +123,7 @@ func oracle(t testing.TB, cfg *Config, stream []byte) []string {
 	var buf bytes.Buffer
 	var w io.Writer = &buf
 	if cfg.Detect != detectOff {
-		set, err := detect.NewSet(cfg.Detectors...)
+		set, err := detectorSet(cfg.Detectors)
 		if err != nil {
 			t.Fatal(err)
 		}
