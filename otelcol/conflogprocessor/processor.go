@@ -173,11 +173,19 @@ func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
 	out := plog.NewLogRecordSlice()
 	out.EnsureCapacity(len(p.ends))
 	for k := range recs.Len() {
-		for l := p.first[k]; l < p.first[k+1]; l++ {
+		lo, hi := p.first[k], p.first[k+1]
+		if lo == hi {
+			continue
+		}
+		// Copies for all lines but the last, which takes the record itself.
+		for l := lo; l < hi-1; l++ {
 			r := out.AppendEmpty()
 			recs.At(k).CopyTo(r)
 			setBody(r.Body(), p.lineAt(l))
 		}
+		r := out.AppendEmpty()
+		recs.At(k).MoveTo(r)
+		setBody(r.Body(), p.lineAt(hi-1))
 	}
 	recs.RemoveIf(func(plog.LogRecord) bool { return true })
 	out.MoveAndAppendTo(recs)
