@@ -252,9 +252,13 @@ func (p *gate) sequence(s *stream, attrs pcommon.Map) {
 	seq := v.Int()
 	switch {
 	case seq == 1 && s.next != 1:
-		// A stream's first record (a new or truncated file): what came
-		// before is another stream's.
-		if s.next != 0 || s.broken {
+		// The file starts again at record 1: the stream's first record,
+		// or a rotated or truncated file. A stream seen whole keeps its
+		// state: a rotation can cut an exception message in two, and the
+		// new file's first lines are still the message. A broken stream
+		// starts afresh here; that it is not a rotation in the middle of
+		// a message it lost is the one thing it must assume.
+		if s.broken {
 			p.newFilter(s, false)
 		}
 	case s.next != 0 && seq == s.next:

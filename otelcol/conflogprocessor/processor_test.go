@@ -178,6 +178,7 @@ func (o *oracleTripwire) Write(p []byte) (int, error) {
 			}
 			for _, g := range finds {
 				if int(g.Offset) < i {
+					i = max(i, int(g.Offset)+g.Len)
 					continue
 				}
 				out += content[i:g.Offset] + detect.Tag(g.Detector)
@@ -373,6 +374,29 @@ func TestSequence(t *testing.T) {
 				t.Errorf("got %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// TestRotationMidMessage: a file rotated (numbering restarts at 1) while an
+// exception message is in progress: the new file's first lines are still
+// the message and stay private, prefix or not.
+func TestRotationMidMessage(t *testing.T) {
+	p, sink := start(t, testConfig())
+	old := records("/var/log/pods/x/0.log", []string{
+		"Traceback (most recent call last):",
+		`  File "train.py", line 3, in <module>`,
+		"ValueError: row",
+	})
+	rotated := records("/var/log/pods/x/0.log", []string{prefix + " customer heidi, row 17"})
+	for _, b := range [][]rec{old, rotated} {
+		if err := p.ConsumeLogs(context.Background(), batch("x", b...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, l := range bodies(sink) {
+		if strings.Contains(l, "heidi") {
+			t.Fatalf("the message's continuation in the rotated file left: %q", l)
+		}
 	}
 }
 

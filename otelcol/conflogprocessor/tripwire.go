@@ -58,7 +58,9 @@ func appendRedacted(dst, content []byte, finds []detect.Finding, first detect.Fi
 	for _, f := range finds {
 		s := int(f.Offset)
 		if s < i {
-			continue // inside a value already replaced
+			// Overlaps a value already replaced: its tail is withheld too.
+			i = max(i, s+f.Len)
+			continue
 		}
 		dst = append(dst, content[i:s]...)
 		dst = append(dst, detect.Tag(f.Detector)...)
