@@ -33,6 +33,9 @@ type gate struct {
 	mu      sync.Mutex
 	streams *streamTable
 	counts  counts
+	// cur is the stream of the last record, at the front of the table: a
+	// stream is only dropped from the back, and expire resets cur.
+	cur *stream
 
 	// Scratch, reused across records and batches.
 	key     []byte           // the stream key being built
@@ -118,6 +121,7 @@ func (p *gate) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error)
 	now := p.now()
 	p.counts = counts{}
 	p.counts.dropped += int64(p.streams.expire(now))
+	p.cur = nil // it may have expired
 	rls := ld.ResourceLogs()
 	for i := range rls.Len() {
 		rl := rls.At(i)
@@ -203,13 +207,18 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		}
 		p.key = appendValue(p.key, v)
 	}
-	s := p.streams.get(p.key, now)
-	if s == nil {
-		s = &stream{key: string(p.key)}
-		p.newFilter(s, false)
-		if p.streams.add(s, now) {
-			p.counts.dropped++
+	// Records of one stream come in runs: the last stream is at the front
+	// of the table already, and the look-up is skipped.
+	s := p.cur
+	if s == nil || s.key != string(p.key) {
+		if s = p.streams.get(p.key, now); s == nil {
+			s = &stream{key: string(p.key)}
+			p.newFilter(s, false)
+			if p.streams.add(s, now) {
+				p.counts.dropped++
+			}
 		}
+		p.cur = s
 	}
 	p.sequence(s, attrs)
 
