@@ -95,8 +95,10 @@ func (p *gate) newFilter(s *stream, strict bool) {
 		Strict:   strict,
 		Private:  privateCounter{&p.counts.private},
 	}
+	s.trace = nil
 	if p.cfg.Traces {
-		opts.Trace = traceback.New(traceback.Options{Allow: p.allow, MaxMessageLines: p.cfg.MaxMessageLines})
+		s.trace = traceback.New(traceback.Options{Allow: p.allow, MaxMessageLines: p.cfg.MaxMessageLines})
+		opts.Trace = s.trace
 	}
 	f, err := scrub.New(&s.out, opts)
 	if err != nil {
@@ -213,7 +215,12 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 	if s == nil || s.key != string(p.key) {
 		if s = p.streams.get(p.key, now); s == nil {
 			s = &stream{key: string(p.key)}
-			p.newFilter(s, false)
+			// A stream dropped inside a message comes back broken.
+			broken := p.streams.tomb.has(p.key)
+			p.newFilter(s, broken)
+			if broken {
+				p.counts.broken++
+			}
 			if p.streams.add(s, now) {
 				p.counts.dropped++
 			}

@@ -554,3 +554,31 @@ func TestAllPrivateBatch(t *testing.T) {
 		t.Fatalf("%d empty batches sent on", n)
 	}
 }
+
+// TestUnsequencedDroppedMidMessage: without sequence numbers, a stream whose
+// state was dropped (idle, or at the cap) inside an exception message comes
+// back broken, so the message's prefixed continuation stays private; a
+// stream dropped between messages comes back whole.
+func TestUnsequencedDroppedMidMessage(t *testing.T) {
+	cfg := testConfig()
+	cfg.Streams.RequireSequence = false
+	cfg.Streams.IdleTimeout = time.Minute
+	now := time.Unix(1e9, 0)
+	g := newGate(t, cfg, &now)
+	unnumbered := func(lines ...string) []rec {
+		rs := make([]rec, len(lines))
+		for i, l := range lines {
+			rs[i] = rec{body: l, path: "/u.log"}
+		}
+		return rs
+	}
+	g.consume(t, batch("mid", unnumbered("Traceback (most recent call last):", `  File "a.py", line 1, in <module>`, "ValueError: judy")...))
+	g.consume(t, batch("calm", unnumbered(prefix+" between messages")...))
+	now = now.Add(2 * time.Minute)
+	if got := g.consume(t, batch("mid", unnumbered(prefix+" judy's card 4000 0000 0000 0002 row 9", prefix+" later")...)); len(got) != 0 {
+		t.Fatalf("a stream dropped inside a message came back and passed %q", got)
+	}
+	if got := g.consume(t, batch("calm", unnumbered(prefix+" again")...)); !slices.Equal(got, []string{prefix + " again"}) {
+		t.Fatalf("a stream dropped between messages: got %q", got)
+	}
+}

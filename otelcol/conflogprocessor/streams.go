@@ -6,6 +6,7 @@ import (
 
 	"github.com/conflog/conflog/detect"
 	"github.com/conflog/conflog/scrub"
+	"github.com/conflog/conflog/traceback"
 )
 
 // A stream is the state of one log stream: the gate's filter (whose crash
@@ -15,8 +16,9 @@ type stream struct {
 	key    string
 	filter *scrub.Filter
 	out    gateWriter
-	next   int64 // the sequence number expected next; 0 before the first record
-	broken bool  // not seen whole: no line passes by its prefix
+	trace  *traceback.Scrubber // the filter's, nil with traces off
+	next   int64               // the sequence number expected next; 0 before the first record
+	broken bool                // not seen whole: no line passes by its prefix
 	last   time.Time
 	elem   *list.Element
 }
@@ -28,10 +30,44 @@ type streamTable struct {
 	lru   list.List
 	max   int
 	idle  time.Duration
+	tomb  tombstones
 }
 
 func newStreamTable(max int, idle time.Duration) *streamTable {
-	return &streamTable{byKey: make(map[string]*stream), max: max, idle: idle}
+	return &streamTable{byKey: make(map[string]*stream), max: max, idle: idle,
+		tomb: tombstones{keys: make(map[string]struct{}), max: tombstonesPerStream * max}}
+}
+
+// tombstonesPerStream bounds the tombstones kept, per stream of max_streams:
+// a tombstone is a key, a few hundred bytes, where a stream's state is 73 KiB.
+const tombstonesPerStream = 16
+
+// tombstones remember the unsequenced streams dropped while they could not
+// be judged from scratch: inside an exception message, or broken. Without
+// a sequence number nothing else would tell that such a stream, when it
+// comes back, is not starting: its next line may still be the message.
+// The oldest is forgotten past max.
+type tombstones struct {
+	keys  map[string]struct{}
+	order []string
+	max   int
+}
+
+func (t *tombstones) add(key string) {
+	if _, ok := t.keys[key]; ok {
+		return
+	}
+	if len(t.order) >= t.max {
+		delete(t.keys, t.order[0])
+		t.order = t.order[1:]
+	}
+	t.keys[key] = struct{}{}
+	t.order = append(t.order, key)
+}
+
+func (t *tombstones) has(key []byte) bool {
+	_, ok := t.keys[string(key)]
+	return ok
 }
 
 // get returns the stream named key, or nil. The lookup does not allocate.
@@ -78,6 +114,9 @@ func (t *streamTable) expire(now time.Time) int {
 func (t *streamTable) remove(s *stream) {
 	t.lru.Remove(s.elem)
 	delete(t.byKey, s.key)
+	if s.next == 0 && (s.broken || s.trace != nil && s.trace.InMessage()) {
+		t.tomb.add(s.key)
+	}
 }
 
 func (t *streamTable) len() int { return len(t.byKey) }
