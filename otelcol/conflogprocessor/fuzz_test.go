@@ -1,0 +1,43 @@
+package conflogprocessor
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// FuzzSameAsScrub: whatever the bytes, cut into records at '\n' as the
+// filelog receiver cuts a file and sent in batches of any size, the
+// processor passes exactly the lines conflog scrub passes on those bytes,
+// and each starts with the prefix. So no body comes out public unless
+// scrub would pass it.
+func FuzzSameAsScrub(f *testing.F) {
+	f.Add(readJob(f), uint8(0), uint64(1), false)
+	f.Add(readJob(f), uint8(40), uint64(2), true)
+	f.Add([]byte("SystemLog: a\rb\r\nSystemLog: c\x1b[31m\nx\x1bSystemLog: y\n"), uint8(0), uint64(3), false)
+	f.Add([]byte("Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 'a@b.co'\nSystemLog: more a@b.co\n"), uint8(0), uint64(4), false)
+	f.Add([]byte("panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/main.go:5 +0x1d\nexit status 2\nSystemLog: ok\n"), uint8(0), uint64(5), false)
+	f.Add([]byte("SystemLog: -----BEGIN RSA PRIVATE KEY-----\nSystemLog: MIIEowIBAAKCAQEA\nSystemLog: -----END RSA PRIVATE KEY-----\n"), uint8(0), uint64(6), true)
+	f.Fuzz(func(t *testing.T, stream []byte, maxLine uint8, seed uint64, redact bool) {
+		cfg := testConfig()
+		if maxLine >= uint8(len(prefix)) {
+			cfg.MaxLine = int(maxLine)
+		}
+		if redact {
+			cfg.Detect = detectRedact
+		}
+		p, sink := start(t, cfg)
+		send(t, p, "fuzz", records("/f.log", fileLines(stream)), rand.New(rand.NewPCG(seed, seed)))
+		got := bodies(sink)
+		want := oracle(t, cfg, stream)
+		if !slices.Equal(got, want) {
+			t.Fatalf("processor and scrub differ on %q:\n got %q\nwant %q", stream, got, want)
+		}
+		for _, l := range got {
+			if !strings.HasPrefix(l, prefix) || strings.ContainsAny(l, "\n\r") {
+				t.Fatalf("not a public line: %q", l)
+			}
+		}
+	})
+}

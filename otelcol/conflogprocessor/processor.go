@@ -1,0 +1,363 @@
+package conflogprocessor
+
+import (
+	"context"
+	"encoding/binary"
+	"regexp"
+	"slices"
+	"sync"
+	"time"
+	"unsafe"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor/processorhelper"
+
+	"github.com/conflog/conflog/detect"
+	"github.com/conflog/conflog/scrub"
+	"github.com/conflog/conflog/traceback"
+)
+
+// gate judges log records. One mutex serialises batches: a stream's
+// lines must be judged in order, and the state is shared by every batch.
+type gate struct {
+	cfg    *Config
+	prefix []byte
+	set    *detect.Set // nil when detect is off
+	redact bool
+	allow  *regexp.Regexp
+	now    func() time.Time
+	tel    *telemetry
+
+	mu      sync.Mutex
+	streams *streamTable
+	counts  counts
+	// cur is the stream of the last record, at the front of the table: a
+	// stream is only dropped from the back, and expire resets cur.
+	cur *stream
+
+	// Scratch, reused across records and batches.
+	key     []byte           // the stream key being built
+	line    []byte           // a body and its '\n'
+	out     []byte           // public lines of the current scope, back to back
+	ends    []int            // end offset in out of each public line
+	first   []int            // index into ends of each record's first line
+	finds   []detect.Finding // the tripwire's redaction
+	attrKey []string         // sorted resource attribute keys
+}
+
+// counts are what one batch did, added to the telemetry at its end.
+type counts struct {
+	records, public, private, blocked, broken, dropped int64
+}
+
+func newProcessor(cfg *Config, tel component.TelemetrySettings) (*gate, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &gate{
+		cfg:     cfg,
+		prefix:  []byte(cfg.Prefix),
+		redact:  cfg.Detect == detectRedact,
+		now:     time.Now,
+		streams: newStreamTable(cfg.Streams.MaxStreams, cfg.Streams.IdleTimeout),
+	}
+	if cfg.Detect != detectOff {
+		set, err := detectorSet(cfg.Detectors)
+		if err != nil {
+			return nil, err
+		}
+		p.set = set
+	}
+	if cfg.Allow != "" {
+		p.allow = regexp.MustCompile(cfg.Allow) // Validate compiled it
+	}
+	var err error
+	if p.tel, err = newTelemetry(tel); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// newFilter returns the gate for one stream: strict when the stream was not
+// seen whole, so that no line passes by its prefix (crash traces are still
+// re-emitted scrubbed: the tracer emits only what a frame confirms).
+func (p *gate) newFilter(s *stream, strict bool) {
+	s.out = gateWriter{p: p}
+	if p.set != nil {
+		s.out.check = p.set.NewChecker()
+	}
+	opts := scrub.Options{
+		Prefix:   p.cfg.Prefix,
+		MaxLine:  p.cfg.MaxLine,
+		KeepANSI: p.cfg.KeepANSI,
+		Strict:   strict,
+		Private:  privateCounter{&p.counts.private},
+	}
+	s.trace = nil
+	if p.cfg.Traces {
+		s.trace = traceback.New(traceback.Options{Allow: p.allow, MaxMessageLines: p.cfg.MaxMessageLines})
+		opts.Trace = s.trace
+	}
+	f, err := scrub.New(&s.out, opts)
+	if err != nil {
+		panic("conflogprocessor: the validated configuration was refused: " + err.Error())
+	}
+	s.filter = f
+	s.broken = strict
+}
+
+// privateCounter is the filters' private sink: what is not public is
+// dropped, and counted.
+type privateCounter struct{ n *int64 }
+
+func (c privateCounter) Line([]byte) error { *c.n++; return nil }
+
+// processLogs keeps, of each record, the public lines its body makes: none
+// (the record is dropped), one (the record with that body) or several (a
+// body holding '\r' or '\n', or a crash trace line re-emitted beside it:
+// copies of the record, one per line).
+func (p *gate) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	p.mu.Lock()
+	now := p.now()
+	p.counts = counts{}
+	p.counts.dropped += int64(p.streams.expire(now))
+	p.cur = nil // it may have expired
+	rls := ld.ResourceLogs()
+	for i := range rls.Len() {
+		rl := rls.At(i)
+		p.key = p.resourceKey(p.key[:0], rl.Resource())
+		base := len(p.key)
+		sls := rl.ScopeLogs()
+		for j := range sls.Len() {
+			sl := sls.At(j)
+			p.key = appendField(p.key[:base], 's', sl.Scope().Name())
+			p.scope(sl.LogRecords(), now)
+		}
+		sls.RemoveIf(func(sl plog.ScopeLogs) bool { return sl.LogRecords().Len() == 0 })
+	}
+	rls.RemoveIf(func(rl plog.ResourceLogs) bool { return rl.ScopeLogs().Len() == 0 })
+	c, active := p.counts, p.streams.len()
+	p.mu.Unlock()
+	p.tel.record(ctx, c, active)
+	if rls.Len() == 0 {
+		return ld, processorhelper.ErrSkipProcessingData
+	}
+	return ld, nil
+}
+
+// scope judges the records of one scope; p.key holds the key of their
+// resource and scope.
+func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
+	p.out, p.ends, p.first = p.out[:0], p.ends[:0], p.first[:0]
+	base := len(p.key)
+	several := false
+	for k := range recs.Len() {
+		p.first = append(p.first, len(p.ends))
+		p.record(recs.At(k), base, now)
+		several = several || len(p.ends)-p.first[k] > 1
+	}
+	p.first = append(p.first, len(p.ends))
+	p.key = p.key[:base]
+	p.counts.records += int64(recs.Len())
+	p.counts.public += int64(len(p.ends))
+
+	if !several {
+		k := 0
+		recs.RemoveIf(func(r plog.LogRecord) bool {
+			lo, hi := p.first[k], p.first[k+1]
+			k++
+			if lo == hi {
+				return true
+			}
+			setBody(r.Body(), p.lineAt(lo))
+			return false
+		})
+		return
+	}
+	out := plog.NewLogRecordSlice()
+	out.EnsureCapacity(len(p.ends))
+	for k := range recs.Len() {
+		lo, hi := p.first[k], p.first[k+1]
+		if lo == hi {
+			continue
+		}
+		// Copies for all lines but the last, which takes the record itself.
+		for l := lo; l < hi-1; l++ {
+			r := out.AppendEmpty()
+			recs.At(k).CopyTo(r)
+			setBody(r.Body(), p.lineAt(l))
+		}
+		r := out.AppendEmpty()
+		recs.At(k).MoveTo(r)
+		setBody(r.Body(), p.lineAt(hi-1))
+	}
+	recs.RemoveIf(func(plog.LogRecord) bool { return true })
+	out.MoveAndAppendTo(recs)
+}
+
+// record judges one record's body in its stream.
+func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
+	attrs := r.Attributes()
+	p.key = p.key[:base]
+	for _, name := range p.cfg.Streams.Attributes {
+		v, ok := attrs.Get(name)
+		if !ok {
+			p.key = append(p.key, 'n')
+			continue
+		}
+		p.key = appendValue(p.key, v)
+	}
+	// Records of one stream come in runs: the last stream is at the front
+	// of the table already, and the look-up is skipped.
+	s := p.cur
+	if s == nil || s.key != string(p.key) {
+		if s = p.streams.get(p.key, now); s == nil {
+			s = &stream{key: string(p.key)}
+			// A stream dropped inside a message comes back broken.
+			broken := p.streams.tomb.has(p.key)
+			p.newFilter(s, broken)
+			if broken {
+				p.counts.broken++
+			}
+			if p.streams.add(s, now) {
+				p.counts.dropped++
+			}
+		}
+		p.cur = s
+	}
+	p.sequence(s, attrs)
+
+	body := r.Body()
+	var text string
+	switch body.Type() {
+	case pcommon.ValueTypeStr:
+		text = body.Str()
+	case pcommon.ValueTypeBytes:
+		text = bytesString(body.Bytes().AsRaw())
+	default:
+		// A structured body has no line to judge: it is not public. It
+		// is not fed to the stream either, which may now miss a line of
+		// a trace: the stream fails closed.
+		p.counts.private++
+		p.breakStream(s)
+		return
+	}
+	// One Write with the line end, so that the filter judges the line in
+	// place: written alone, the body would be copied into the filter's
+	// carry, which would then keep the capacity of the longest line.
+	p.line = append(append(p.line[:0], text...), '\n')
+	s.filter.Write(p.line) // the sink and the writer never fail
+}
+
+// sequence checks the record's number against its stream's: a stream seen
+// from its first record, in order, is whole; anything else breaks it.
+func (p *gate) sequence(s *stream, attrs pcommon.Map) {
+	name := p.cfg.Streams.Sequence
+	if name == "" {
+		return
+	}
+	v, ok := attrs.Get(name)
+	if !ok || v.Type() != pcommon.ValueTypeInt {
+		if p.cfg.Streams.RequireSequence {
+			p.breakStream(s)
+		}
+		return
+	}
+	seq := v.Int()
+	switch {
+	case seq == 1 && s.next != 1:
+		// The file starts again at record 1: the stream's first record,
+		// or a rotated or truncated file. A stream seen whole keeps its
+		// state: a rotation can cut an exception message in two, and the
+		// new file's first lines are still the message. A broken stream
+		// starts afresh here; that it is not a rotation in the middle of
+		// a message it lost is the one thing it must assume.
+		if s.broken {
+			p.newFilter(s, false)
+		}
+	case s.next != 0 && seq == s.next:
+	default:
+		p.breakStream(s)
+	}
+	s.next = seq + 1
+}
+
+// breakStream makes s fail closed: records are missing from what it saw, so
+// no line of it may pass by its prefix until it starts again at record 1.
+func (p *gate) breakStream(s *stream) {
+	if s.broken {
+		return
+	}
+	p.newFilter(s, true)
+	p.counts.broken++
+}
+
+// lineAt returns the l-th public line of the current scope.
+func (p *gate) lineAt(l int) []byte {
+	start := 0
+	if l > 0 {
+		start = p.ends[l-1]
+	}
+	return p.out[start:p.ends[l]]
+}
+
+// emit adds one public line to the current record's output.
+func (p *gate) emit(line []byte) {
+	start := len(p.out)
+	p.out = append(p.out, line...)
+	p.endLine(start)
+}
+
+func (p *gate) endLine(int) { p.ends = append(p.ends, len(p.out)) }
+
+// setBody sets a body to line, keeping its type; an unchanged body, the
+// common case of a public line, is left alone.
+func setBody(body pcommon.Value, line []byte) {
+	if body.Type() == pcommon.ValueTypeBytes {
+		if string(body.Bytes().AsRaw()) != string(line) {
+			body.SetEmptyBytes().FromRaw(line)
+		}
+		return
+	}
+	if body.Type() == pcommon.ValueTypeStr && body.Str() == string(line) {
+		return
+	}
+	body.SetStr(string(line))
+}
+
+// bytesString views b as a string without a copy; it is only read while b
+// is alive and unchanged.
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// resourceKey appends to key the resource's attributes in key order, so
+// the same set names the same stream whatever its order.
+func (p *gate) resourceKey(key []byte, res pcommon.Resource) []byte {
+	attrs := res.Attributes()
+	p.attrKey = p.attrKey[:0]
+	for k := range attrs.All() {
+		p.attrKey = append(p.attrKey, k)
+	}
+	slices.Sort(p.attrKey)
+	for _, k := range p.attrKey {
+		v, _ := attrs.Get(k)
+		key = appendField(key, 'k', k)
+		key = appendValue(key, v)
+	}
+	return append(key, 'r')
+}
+
+// appendField appends a tagged, length-prefixed string: no two different
+// sequences of fields encode alike, so two streams never share a key.
+func appendField(key []byte, tag byte, s string) []byte {
+	key = append(key, tag)
+	key = binary.AppendUvarint(key, uint64(len(s)))
+	return append(key, s...)
+}
+
+// appendValue appends a value with its type, so the string "1" and the
+// integer 1 name different streams.
+func appendValue(key []byte, v pcommon.Value) []byte {
+	return appendField(key, 'a'+byte(v.Type()), v.AsString())
+}

@@ -1,0 +1,584 @@
+package conflogprocessor
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/conflog/conflog/detect"
+	"github.com/conflog/conflog/scrub"
+	"github.com/conflog/conflog/traceback"
+)
+
+const prefix = "SystemLog:"
+
+func testConfig() *Config {
+	cfg := createDefaultConfig()
+	cfg.Prefix = prefix
+	return cfg
+}
+
+// start builds the processor as a Collector does, from the factory, in
+// front of a sink.
+func start(t testing.TB, cfg *Config) (processor.Logs, *consumertest.LogsSink) {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	sink := new(consumertest.LogsSink)
+	f := NewFactory()
+	p, err := f.CreateLogs(context.Background(), processortest.NewNopSettings(f.Type()), cfg, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown(context.Background()) })
+	return p, sink
+}
+
+// rec is one record to send: its body and its stream's attributes.
+type rec struct {
+	body string
+	path string // log.file.path
+	seq  int64  // log.file.record_number; 0 leaves it out
+}
+
+// batch makes plog.Logs of records of one resource (the pod), one scope.
+func batch(pod string, recs ...rec) plog.Logs {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("k8s.pod.name", pod)
+	rl.Resource().Attributes().PutStr("k8s.namespace.name", "ml")
+	sl := rl.ScopeLogs().AppendEmpty()
+	for _, r := range recs {
+		lr := sl.LogRecords().AppendEmpty()
+		lr.Body().SetStr(r.body)
+		lr.Attributes().PutStr("log.iostream", "stdout")
+		if r.path != "" {
+			lr.Attributes().PutStr("log.file.path", r.path)
+		}
+		if r.seq != 0 {
+			lr.Attributes().PutInt("log.file.record_number", r.seq)
+		}
+	}
+	return ld
+}
+
+// bodies returns the bodies of every record the sink got, in order.
+func bodies(sink *consumertest.LogsSink) []string {
+	var out []string
+	for _, ld := range sink.AllLogs() {
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					out = append(out, lr.Body().AsString())
+				}
+			}
+		}
+	}
+	return out
+}
+
+// records numbers lines as the filelog receiver does: one record per line,
+// without its '\n', numbered from 1.
+func records(path string, lines []string) []rec {
+	rs := make([]rec, len(lines))
+	for i, l := range lines {
+		rs[i] = rec{body: l, path: path, seq: int64(i + 1)}
+	}
+	return rs
+}
+
+// fileLines splits a file's bytes into lines as the filelog receiver does.
+func fileLines(b []byte) []string {
+	lines := strings.Split(string(b), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// oracle is what conflog scrub gives on the same bytes: package scrub and
+// package traceback over the whole stream at once, behind the gate's
+// tripwire (as cmd/conflog's, in block mode, with the processor's verb).
+func oracle(t testing.TB, cfg *Config, stream []byte) []string {
+	t.Helper()
+	var buf bytes.Buffer
+	var w io.Writer = &buf
+	if cfg.Detect != detectOff {
+		set, err := detectorSet(cfg.Detectors)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w = &oracleTripwire{w: &buf, check: set.NewChecker(), set: set, redact: cfg.Detect == detectRedact}
+	}
+	opts := scrub.Options{Prefix: cfg.Prefix, MaxLine: cfg.MaxLine, KeepANSI: cfg.KeepANSI}
+	if cfg.Traces {
+		var allow *regexp.Regexp
+		if cfg.Allow != "" {
+			allow = regexp.MustCompile(cfg.Allow)
+		}
+		opts.Trace = traceback.New(traceback.Options{Allow: allow, MaxMessageLines: cfg.MaxMessageLines})
+	}
+	f, err := scrub.New(w, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(stream); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return fileLines(buf.Bytes())
+}
+
+// oracleTripwire is cmd/conflog's tripwire, written again from its rules:
+// a public line with a finding after the prefix becomes a notice naming the
+// detector and the column (block) or has its values tagged (redact).
+type oracleTripwire struct {
+	w      io.Writer
+	check  *detect.Checker
+	set    *detect.Set
+	redact bool
+}
+
+func (o *oracleTripwire) Write(p []byte) (int, error) {
+	for _, line := range fileLines(p) {
+		content := strings.TrimPrefix(line, prefix)
+		f, found := o.check.Check([]byte(content))
+		switch {
+		case !found:
+			fmt.Fprintln(o.w, line)
+		case !o.redact:
+			fmt.Fprintf(o.w, "%s conflog: blocked a public line: %s at column %d (value withheld)\n", prefix, f.Detector, len(prefix)+f.Col)
+		default:
+			out, i := prefix, 0
+			finds := o.set.Find([]byte(content), nil)
+			if len(finds) == 0 {
+				out += detect.Tag(f.Detector)
+				i = len(content)
+			}
+			for _, g := range finds {
+				if int(g.Offset) < i {
+					i = max(i, int(g.Offset)+g.Len)
+					continue
+				}
+				out += content[i:g.Offset] + detect.Tag(g.Detector)
+				i = int(g.Offset) + g.Len
+			}
+			fmt.Fprintln(o.w, out+content[i:])
+		}
+	}
+	return len(p), nil
+}
+
+// send feeds recs in batches of random sizes, as a pipeline batches them.
+func send(t testing.TB, p processor.Logs, pod string, recs []rec, rng *rand.Rand) {
+	t.Helper()
+	for len(recs) > 0 {
+		n := min(len(recs), 1+rng.IntN(8))
+		if err := p.ConsumeLogs(context.Background(), batch(pod, recs[:n]...)); err != nil {
+			t.Fatal(err)
+		}
+		recs = recs[n:]
+	}
+}
+
+func readJob(t testing.TB) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/job.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSameAsScrub guards the promise: record by record, the processor
+// gives line for line what conflog scrub gives on the same bytes, for a real
+// Python job's output (tqdm bars, colours, customer rows, a leaked token
+// on a public line, forged prefixes, long lines, a traceback whose message
+// holds customer data and goes on with a prefixed line).
+func TestSameAsScrub(t *testing.T) {
+	job := readJob(t)
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+	}{
+		{"default", func(*Config) {}},
+		{"detect off", func(c *Config) { c.Detect = detectOff }},
+		{"redact", func(c *Config) { c.Detect = detectRedact }},
+		{"keep ansi", func(c *Config) { c.KeepANSI = true }},
+		{"short max line", func(c *Config) { c.MaxLine = 64 }},
+		{"traces off", func(c *Config) { c.Traces = false }},
+		{"allow ValueError", func(c *Config) { c.Allow = `ValueError`; c.Detect = detectOff }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			tc.edit(cfg)
+			p, sink := start(t, cfg)
+			send(t, p, "train-7", records("/var/log/pods/train-7/0.log", fileLines(job)), rand.New(rand.NewPCG(1, 2)))
+			got, want := bodies(sink), oracle(t, cfg, job)
+			if !slices.Equal(got, want) {
+				t.Fatalf("processor and scrub differ:\n got %q\nwant %q", got, want)
+			}
+			for _, l := range got {
+				if !strings.HasPrefix(l, prefix) {
+					t.Errorf("a record without the prefix left: %q", l)
+				}
+			}
+		})
+	}
+}
+
+// TestJobVerdicts states what the job's output must give, so that the
+// oracle itself cannot drift into passing private data.
+func TestJobVerdicts(t *testing.T) {
+	p, sink := start(t, testConfig())
+	send(t, p, "train-7", records("/var/log/pods/train-7/0.log", fileLines(readJob(t))), rand.New(rand.NewPCG(3, 4)))
+	out := strings.Join(bodies(sink), "\n")
+	for _, secret := range []string{"alice.martin", "bob.stone", "carol", "4111", "ghp_", "forged", "ERROR", "not at the start", "message goes on"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("%q left the processor:\n%s", secret, out)
+		}
+	}
+	for _, want := range []string{
+		prefix + " starting run 7 on 2 GPUs",
+		prefix + " coloured public line",
+		prefix + " epoch: 100%|██████████| 3/3",
+		prefix + " conflog: blocked a public line: github-token at column 24 (value withheld)",
+		prefix + " conflog: blocked a public line: email at column 20 (value withheld)",
+		prefix + " loss=0.31",
+		prefix + " Traceback (most recent call last):",
+		prefix + `   File "/opt/job/job.py", line 32, in load`,
+		prefix + " ValueError: [scrubbed]",
+	} {
+		if !slices.Contains(bodies(sink), want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
+
+// TestStreamsApart: two jobs' lines interleaved record by record are judged
+// each in its own stream: a message in progress in one does not hold the
+// other's lines. (A trace's header is emitted when its frame confirms it.)
+func TestStreamsApart(t *testing.T) {
+	trace := []string{
+		"Traceback (most recent call last):",
+		`  File "train.py", line 3, in <module>`,
+		"KeyError: 'alice@example.com'",
+		prefix + " still the message: dave@example.com",
+	}
+	plain := []string{prefix + " a", prefix + " b", prefix + " c", prefix + " d"}
+	p, sink := start(t, testConfig())
+	for i := range trace {
+		for _, r := range []rec{{body: trace[i], path: "/a.log", seq: int64(i + 1)}, {body: plain[i], path: "/b.log", seq: int64(i + 1)}} {
+			if err := p.ConsumeLogs(context.Background(), batch("pod", r)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got := bodies(sink)
+	want := []string{
+		prefix + " a", prefix + " Traceback (most recent call last):", prefix + `   File "train.py", line 3, in <module>`,
+		prefix + " b",
+		prefix + " KeyError: [scrubbed]", prefix + " c",
+		prefix + " d",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestSplitTraceFailsClosed: a stream whose records are shared between two
+// processors (a gateway pool re-balanced mid-trace) passes no line of the
+// part a processor did not see from the start: the continuation of a
+// message that starts with the prefix stays private in both.
+func TestSplitTraceFailsClosed(t *testing.T) {
+	lines := []string{
+		prefix + " epoch 1",
+		"Traceback (most recent call last):",
+		`  File "train.py", line 3, in <module>`,
+		"ValueError: customer 4111 1111 1111 1111",
+		prefix + " continued message: erin@example.com",
+		prefix + " after the split",
+	}
+	recs := records("/var/log/pods/x/0.log", lines)
+	for split := 1; split < len(recs); split++ {
+		a, sinkA := start(t, testConfig())
+		b, sinkB := start(t, testConfig())
+		if err := a.ConsumeLogs(context.Background(), batch("x", recs[:split]...)); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.ConsumeLogs(context.Background(), batch("x", recs[split:]...)); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range append(bodies(sinkA), bodies(sinkB)...) {
+			if strings.Contains(l, "erin") || strings.Contains(l, "4111") {
+				t.Fatalf("split at %d: private data left: %q", split, l)
+			}
+		}
+		if got := bodies(sinkB); slices.Contains(got, prefix+" after the split") {
+			t.Errorf("split at %d: the second processor passed a prefixed line of a stream it did not see from its start: %q", split, got)
+		}
+	}
+}
+
+// TestSequence: gaps, reordering, duplicates and a missing number break a
+// stream (its prefixed lines stay private); record 1 starts it again.
+func TestSequence(t *testing.T) {
+	pub := func(s string, seq int64) rec { return rec{body: prefix + " " + s, path: "/p.log", seq: seq} }
+	for _, tc := range []struct {
+		name string
+		recs []rec
+		want []string
+	}{
+		{"in order", []rec{pub("1", 1), pub("2", 2), pub("3", 3)}, []string{"1", "2", "3"}},
+		{"first seen mid-stream", []rec{pub("5", 5), pub("6", 6)}, nil},
+		{"gap", []rec{pub("1", 1), pub("2", 2), pub("4", 4), pub("5", 5)}, []string{"1", "2"}},
+		{"reordered", []rec{pub("1", 1), pub("3", 3), pub("2", 2)}, []string{"1"}},
+		{"duplicate", []rec{pub("1", 1), pub("2", 2), pub("2", 2)}, []string{"1", "2"}},
+		{"missing number", []rec{pub("1", 1), {body: prefix + " x", path: "/p.log"}, pub("3", 3)}, []string{"1"}},
+		{"restart at 1", []rec{pub("5", 5), pub("1", 1), pub("2", 2)}, []string{"1", "2"}},
+		{"string number", []rec{pub("1", 1)}, []string{"1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, sink := start(t, testConfig())
+			for _, r := range tc.recs {
+				if err := p.ConsumeLogs(context.Background(), batch("pod", r)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var want []string
+			for _, w := range tc.want {
+				want = append(want, prefix+" "+w)
+			}
+			if got := bodies(sink); !slices.Equal(got, want) {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestRotationMidMessage: a file rotated (numbering restarts at 1) while an
+// exception message is in progress: the new file's first lines are still
+// the message and stay private, prefix or not.
+func TestRotationMidMessage(t *testing.T) {
+	p, sink := start(t, testConfig())
+	old := records("/var/log/pods/x/0.log", []string{
+		"Traceback (most recent call last):",
+		`  File "train.py", line 3, in <module>`,
+		"ValueError: row",
+	})
+	rotated := records("/var/log/pods/x/0.log", []string{prefix + " customer heidi, row 17"})
+	for _, b := range [][]rec{old, rotated} {
+		if err := p.ConsumeLogs(context.Background(), batch("x", b...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, l := range bodies(sink) {
+		if strings.Contains(l, "heidi") {
+			t.Fatalf("the message's continuation in the rotated file left: %q", l)
+		}
+	}
+}
+
+// TestUnsequenced: with require_sequence false, records without numbers are
+// judged in arrival order.
+func TestUnsequenced(t *testing.T) {
+	cfg := testConfig()
+	cfg.Streams.RequireSequence = false
+	p, sink := start(t, cfg)
+	lines := fileLines(readJob(t))
+	rs := make([]rec, len(lines))
+	for i, l := range lines {
+		rs[i] = rec{body: l, path: "/j.log"}
+	}
+	send(t, p, "pod", rs, rand.New(rand.NewPCG(5, 6)))
+	if got, want := bodies(sink), oracle(t, cfg, readJob(t)); !slices.Equal(got, want) {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
+
+// newGate builds the processor's core with a clock the test moves.
+func newGate(t *testing.T, cfg *Config, now *time.Time) *gate {
+	t.Helper()
+	g, err := newProcessor(cfg, componenttest.NewNopTelemetrySettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.now = func() time.Time { return *now }
+	return g
+}
+
+func (g *gate) consume(t *testing.T, ld plog.Logs) []string {
+	t.Helper()
+	out, err := g.processLogs(context.Background(), ld)
+	if err != nil && out.LogRecordCount() != 0 {
+		t.Fatal(err)
+	}
+	sink := new(consumertest.LogsSink)
+	sink.ConsumeLogs(context.Background(), out)
+	return bodies(sink)
+}
+
+// TestStreamCap: at most max_streams states are kept; a stream whose state
+// was dropped to make room fails closed when it comes back mid-trace.
+func TestStreamCap(t *testing.T) {
+	cfg := testConfig()
+	cfg.Streams.MaxStreams = 3
+	now := time.Unix(1e9, 0)
+	g := newGate(t, cfg, &now)
+	trace := []string{"Traceback (most recent call last):", `  File "a.py", line 1, in <module>`, "KeyError: 'x'", prefix + " frank@example.com is still the message"}
+	g.consume(t, batch("victim", records("/v.log", trace[:3])...))
+	for i := range 5 {
+		g.consume(t, batch(fmt.Sprint("other", i), rec{body: prefix + " hi", path: "/o.log", seq: 1}))
+		if n := g.streams.len(); n > cfg.Streams.MaxStreams {
+			t.Fatalf("%d streams kept, max_streams is %d", n, cfg.Streams.MaxStreams)
+		}
+	}
+	got := g.consume(t, batch("victim", rec{body: trace[3], path: "/v.log", seq: 4}, rec{body: prefix + " next", path: "/v.log", seq: 5}))
+	if len(got) != 0 {
+		t.Fatalf("a stream dropped at the cap passed %q", got)
+	}
+}
+
+// TestIdleTimeout: a stream idle past the time-out is dropped, and one kept
+// busy is not.
+func TestIdleTimeout(t *testing.T) {
+	cfg := testConfig()
+	cfg.Streams.IdleTimeout = time.Minute
+	now := time.Unix(1e9, 0)
+	g := newGate(t, cfg, &now)
+	g.consume(t, batch("idle", rec{body: prefix + " 1", path: "/i.log", seq: 1}))
+	g.consume(t, batch("busy", rec{body: prefix + " 1", path: "/b.log", seq: 1}))
+	for i := int64(2); i <= 4; i++ {
+		now = now.Add(40 * time.Second)
+		if got := g.consume(t, batch("busy", rec{body: prefix + " n", path: "/b.log", seq: i})); len(got) != 1 {
+			t.Fatalf("busy stream: got %q", got)
+		}
+	}
+	if n := g.streams.len(); n != 1 {
+		t.Fatalf("%d streams kept after the idle one timed out, want 1", n)
+	}
+	if got := g.consume(t, batch("idle", rec{body: prefix + " 2", path: "/i.log", seq: 2})); len(got) != 0 {
+		t.Fatalf("a timed-out stream resumed mid-stream passed %q", got)
+	}
+	if got := g.consume(t, batch("idle", rec{body: prefix + " new file", path: "/i.log", seq: 1})); len(got) != 1 {
+		t.Fatalf("a timed-out stream starting again at record 1: got %q", got)
+	}
+}
+
+// TestStructuredBody: a map body is not a line: it is dropped and its
+// stream fails closed.
+func TestStructuredBody(t *testing.T) {
+	p, sink := start(t, testConfig())
+	ld := batch("pod", rec{body: prefix + " 1", path: "/m.log", seq: 1}, rec{path: "/m.log", seq: 2}, rec{body: prefix + " 3", path: "/m.log", seq: 3})
+	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(1).Body().SetEmptyMap().PutStr("msg", prefix+" email grace@example.com")
+	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+		t.Fatal(err)
+	}
+	if got := bodies(sink); !slices.Equal(got, []string{prefix + " 1"}) {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// TestBytesBody: a bytes body is judged like a string and stays bytes.
+func TestBytesBody(t *testing.T) {
+	p, sink := start(t, testConfig())
+	ld := batch("pod", rec{path: "/y.log", seq: 1}, rec{path: "/y.log", seq: 2})
+	rs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	rs.At(0).Body().SetEmptyBytes().FromRaw([]byte("\x1b[1m" + prefix + " bold\x1b[0m"))
+	rs.At(1).Body().SetEmptyBytes().FromRaw([]byte("private"))
+	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+		t.Fatal(err)
+	}
+	out := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	if out.Len() != 1 || out.At(0).Body().Type() != pcommon.ValueTypeBytes || string(out.At(0).Body().Bytes().AsRaw()) != prefix+" bold" {
+		t.Fatalf("got %d records, first %v", out.Len(), out.At(0).Body().AsRaw())
+	}
+}
+
+// TestRecordCopies: a record that makes several lines becomes several
+// records, each with the original's attributes and time stamps.
+func TestRecordCopies(t *testing.T) {
+	p, sink := start(t, testConfig())
+	ld := batch("pod", rec{body: prefix + " a\r" + prefix + " b\rprivate\r\n", path: "/c.log", seq: 1})
+	ts := pcommon.NewTimestampFromTime(time.Unix(1700000000, 0))
+	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).SetTimestamp(ts)
+	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+		t.Fatal(err)
+	}
+	out := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	if got := bodies(sink); !slices.Equal(got, []string{prefix + " a", prefix + " b"}) {
+		t.Fatalf("got %q", got)
+	}
+	for i := range out.Len() {
+		r := out.At(i)
+		if r.Timestamp() != ts {
+			t.Errorf("record %d: time stamp %v, want %v", i, r.Timestamp(), ts)
+		}
+		if v, _ := r.Attributes().Get("log.file.path"); v.Str() != "/c.log" {
+			t.Errorf("record %d: lost its attributes: %v", i, r.Attributes().AsRaw())
+		}
+	}
+	if got := sink.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes().AsRaw()["k8s.pod.name"]; got != "pod" {
+		t.Errorf("resource attributes lost: %v", got)
+	}
+}
+
+// TestAllPrivateBatch: a batch with nothing public goes no further.
+func TestAllPrivateBatch(t *testing.T) {
+	p, sink := start(t, testConfig())
+	if err := p.ConsumeLogs(context.Background(), batch("pod", records("/q.log", []string{"a", "b"})...)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sink.AllLogs()); n != 0 {
+		t.Fatalf("%d empty batches sent on", n)
+	}
+}
+
+// TestUnsequencedDroppedMidMessage: without sequence numbers, a stream whose
+// state was dropped (idle, or at the cap) inside an exception message comes
+// back broken, so the message's prefixed continuation stays private; a
+// stream dropped between messages comes back whole.
+func TestUnsequencedDroppedMidMessage(t *testing.T) {
+	cfg := testConfig()
+	cfg.Streams.RequireSequence = false
+	cfg.Streams.IdleTimeout = time.Minute
+	now := time.Unix(1e9, 0)
+	g := newGate(t, cfg, &now)
+	unnumbered := func(lines ...string) []rec {
+		rs := make([]rec, len(lines))
+		for i, l := range lines {
+			rs[i] = rec{body: l, path: "/u.log"}
+		}
+		return rs
+	}
+	g.consume(t, batch("mid", unnumbered("Traceback (most recent call last):", `  File "a.py", line 1, in <module>`, "ValueError: judy")...))
+	g.consume(t, batch("calm", unnumbered(prefix+" between messages")...))
+	now = now.Add(2 * time.Minute)
+	if got := g.consume(t, batch("mid", unnumbered(prefix+" judy's card 4000 0000 0000 0002 row 9", prefix+" later")...)); len(got) != 0 {
+		t.Fatalf("a stream dropped inside a message came back and passed %q", got)
+	}
+	if got := g.consume(t, batch("calm", unnumbered(prefix+" again")...)); !slices.Equal(got, []string{prefix + " again"}) {
+		t.Fatalf("a stream dropped between messages: got %q", got)
+	}
+}

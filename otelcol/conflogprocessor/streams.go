@@ -1,0 +1,144 @@
+package conflogprocessor
+
+import (
+	"container/list"
+	"time"
+
+	"github.com/conflog/conflog/detect"
+	"github.com/conflog/conflog/scrub"
+	"github.com/conflog/conflog/traceback"
+)
+
+// A stream is the state of one log stream: the gate's filter (whose crash
+// trace scrubber knows whether a Python exception message is in progress)
+// and the tripwire's checker (which follows private-key blocks).
+type stream struct {
+	key    string
+	filter *scrub.Filter
+	out    gateWriter
+	trace  *traceback.Scrubber // the filter's, nil with traces off
+	next   int64               // the sequence number expected next; 0 before the first record
+	broken bool                // not seen whole: no line passes by its prefix
+	last   time.Time
+	elem   *list.Element
+}
+
+// streamTable holds the streams, at most max of them, each dropped after
+// idle without a record. The least recently used stream is at the back.
+type streamTable struct {
+	byKey map[string]*stream
+	lru   list.List
+	max   int
+	idle  time.Duration
+	tomb  tombstones
+}
+
+func newStreamTable(max int, idle time.Duration) *streamTable {
+	return &streamTable{byKey: make(map[string]*stream), max: max, idle: idle,
+		tomb: tombstones{keys: make(map[string]struct{}), max: tombstonesPerStream * max}}
+}
+
+// tombstonesPerStream bounds the tombstones kept, per stream of max_streams:
+// a tombstone is a key, a few hundred bytes, where a stream's state is 73 KiB.
+const tombstonesPerStream = 16
+
+// tombstones remember the unsequenced streams dropped while they could not
+// be judged from scratch: inside an exception message, or broken. Without
+// a sequence number nothing else would tell that such a stream, when it
+// comes back, is not starting: its next line may still be the message.
+// The oldest is forgotten past max.
+type tombstones struct {
+	keys  map[string]struct{}
+	order []string
+	max   int
+}
+
+func (t *tombstones) add(key string) {
+	if _, ok := t.keys[key]; ok {
+		return
+	}
+	if len(t.order) >= t.max {
+		delete(t.keys, t.order[0])
+		t.order = t.order[1:]
+	}
+	t.keys[key] = struct{}{}
+	t.order = append(t.order, key)
+}
+
+func (t *tombstones) has(key []byte) bool {
+	_, ok := t.keys[string(key)]
+	return ok
+}
+
+// get returns the stream named key, or nil. The lookup does not allocate.
+func (t *streamTable) get(key []byte, now time.Time) *stream {
+	s := t.byKey[string(key)]
+	if s != nil {
+		s.last = now
+		t.lru.MoveToFront(s.elem)
+	}
+	return s
+}
+
+// add adds s, dropping the least recently used stream if the table is
+// full. It reports whether it dropped one.
+func (t *streamTable) add(s *stream, now time.Time) (dropped bool) {
+	if len(t.byKey) >= t.max {
+		t.remove(t.lru.Back().Value.(*stream))
+		dropped = true
+	}
+	s.last = now
+	s.elem = t.lru.PushFront(s)
+	t.byKey[s.key] = s
+	return dropped
+}
+
+// expire drops the streams idle for longer than the time-out and returns
+// how many it dropped.
+func (t *streamTable) expire(now time.Time) int {
+	n := 0
+	for e := t.lru.Back(); e != nil; e = t.lru.Back() {
+		s := e.Value.(*stream)
+		if now.Sub(s.last) <= t.idle {
+			break
+		}
+		t.remove(s)
+		n++
+	}
+	return n
+}
+
+// remove forgets s. Its filter is not closed: every record's body is
+// written with its line end, so nothing waits in it but the crash trace
+// scrubber's state, and what an unfinished trace holds stays private.
+func (t *streamTable) remove(s *stream) {
+	t.lru.Remove(s.elem)
+	delete(t.byKey, s.key)
+	if s.next == 0 && (s.broken || s.trace != nil && s.trace.InMessage()) {
+		t.tomb.add(s.key)
+	}
+}
+
+func (t *streamTable) len() int { return len(t.byKey) }
+
+// gateWriter receives a stream's public lines from its filter (whole lines,
+// each ending in '\n') and hands each, through the stream's tripwire, to
+// the processor.
+type gateWriter struct {
+	p     *gate
+	check *detect.Checker // nil when detect is off
+}
+
+func (w *gateWriter) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		line := b
+		if i := indexLF(b); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		w.p.public(w.check, line)
+	}
+	return n, nil
+}

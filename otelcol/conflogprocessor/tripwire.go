@@ -1,0 +1,73 @@
+package conflogprocessor
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/conflog/conflog/detect"
+)
+
+// The leak tripwire, as conflog run and conflog scrub apply it: the prefix
+// rule stops private lines; the tripwire stops the other accident, a public
+// line that holds customer data or a secret. It sees every public line the
+// filter writes, scrubbed trace lines included.
+
+func indexLF(b []byte) int { return bytes.IndexByte(b, '\n') }
+
+// public takes one public line (without its end) of the record being
+// judged: through the tripwire when check is set, into the output.
+func (p *gate) public(check *detect.Checker, line []byte) {
+	if !bytes.HasPrefix(line, p.prefix) {
+		// scrub promises a public line starts with the prefix; if a bug
+		// ever broke that, the line must not leave.
+		p.counts.private++
+		return
+	}
+	if check == nil {
+		p.emit(line)
+		return
+	}
+	content := line[len(p.prefix):]
+	f, found := check.Check(content)
+	if !found {
+		p.emit(line)
+		return
+	}
+	p.counts.blocked++
+	start := len(p.out)
+	if !p.redact {
+		p.out = fmt.Appendf(p.out, "%s conflog: blocked a public line: %s at column %d (value withheld)",
+			p.prefix, f.Detector, len(p.prefix)+f.Col)
+		p.endLine(start)
+		return
+	}
+	p.out = append(p.out, p.prefix...)
+	p.out = appendRedacted(p.out, content, p.set.Find(content, p.finds[:0]), f)
+	p.endLine(start)
+}
+
+// appendRedacted appends content with every finding replaced by its
+// detector's tag. When the set finds nothing in the line alone (a line
+// inside a private-key block, which only the stream's checker knows),
+// first covers the whole line.
+func appendRedacted(dst, content []byte, finds []detect.Finding, first detect.Finding) []byte {
+	if len(finds) == 0 {
+		return append(dst, detect.Tag(first.Detector)...)
+	}
+	i := 0
+	for _, f := range finds {
+		s := int(f.Offset)
+		if s < i {
+			// Overlaps a value already replaced: its tail is withheld too.
+			i = max(i, s+f.Len)
+			continue
+		}
+		dst = append(dst, content[i:s]...)
+		dst = append(dst, detect.Tag(f.Detector)...)
+		i = s + f.Len
+	}
+	if i < len(content) {
+		dst = append(dst, content[i:]...)
+	}
+	return dst
+}
