@@ -132,9 +132,9 @@ func detectCheckTargets(t testing.TB, set *detect.Set, scores map[string]*detect
 	}
 }
 
-// BenchmarkDetectAccuracy scores the default set on the corpus and fails
-// when a target is missed, so that CI, which runs the benchmarks and not
-// this module's tests, checks the accuracy targets too.
+// BenchmarkDetectAccuracy reports the default set's lowest precision and
+// recall on the corpus; TestDetectAccuracy, which CI runs (.ci/run runs
+// this module's tests with its benchmarks), holds the targets.
 func BenchmarkDetectAccuracy(b *testing.B) {
 	c := detectCorpusOf(detectSize())
 	set, err := detect.NewSet()
@@ -145,7 +145,6 @@ func BenchmarkDetectAccuracy(b *testing.B) {
 	for b.Loop() {
 		scores = detectAccuracy(b, set, c)
 	}
-	detectCheckTargets(b, set, scores)
 	minP, minR := 1.0, 1.0
 	for _, s := range scores {
 		minP, minR = min(minP, s.precision()), min(minR, s.recall())

@@ -1,6 +1,7 @@
 package traceback
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,6 +74,12 @@ func runPythonWith(t *testing.T, py, script string, direct bool, env ...string) 
 // otherPythons finds the CPython 3.12 and 3.13 interpreters the machine has
 // beside python3 (on PATH, or installed by pyenv), whose formats differ:
 // 3.13 prints tracebacks through the traceback module and colours them.
+// otherPythonVersions are the CPython versions the tests look for beside
+// python3 (their crashes use exception groups and notes: 3.11 and later);
+// $CONFLOG_REQUIRE_PYTHON (e.g. "3.12,3.13", as CI sets it) names those
+// that must be found.
+var otherPythonVersions = []string{"3.12", "3.13"}
+
 func otherPythons() map[string]string {
 	found := map[string]string{}
 	root := os.Getenv("PYENV_ROOT")
@@ -81,7 +88,7 @@ func otherPythons() map[string]string {
 			root = filepath.Join(home, ".pyenv")
 		}
 	}
-	for _, v := range []string{"3.12", "3.13"} {
+	for _, v := range otherPythonVersions {
 		candidates, _ := filepath.Glob(filepath.Join(root, "versions", v+".*", "bin", "python3"))
 		if p, err := exec.LookPath("python" + v); err == nil {
 			candidates = append(candidates, p)
@@ -265,10 +272,18 @@ func TestPythonAllow(t *testing.T) {
 // the version-independent lines; the goldens are python3's.
 func TestPythonOtherVersions(t *testing.T) {
 	pythons := otherPythons()
+	if req := os.Getenv("CONFLOG_REQUIRE_PYTHON"); req != "" {
+		for _, v := range strings.Split(req, ",") {
+			if _, ok := pythons[strings.TrimSpace(v)]; !ok {
+				t.Errorf("CONFLOG_REQUIRE_PYTHON names CPython %s, which is not installed (pyenv: ~/.pyenv/versions/%s.*, or python%s on $PATH)", v, v, v)
+			}
+		}
+	}
 	if len(pythons) == 0 {
-		t.Skip("no CPython 3.12 or 3.13 beside python3 on this machine")
+		t.Skipf("no CPython %s beside python3 on this machine", strings.Join(otherPythonVersions, ", "))
 	}
 	for v, py := range pythons {
+		coloured := false // CPython 3.13 colours its uncaught tracebacks
 		for _, tc := range pyCases {
 			name := v + "/" + strings.TrimSuffix(tc.script, ".py")
 			if tc.direct {
@@ -276,6 +291,7 @@ func TestPythonOtherVersions(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				raw := runPythonWith(t, py, tc.script, tc.direct, "FORCE_COLOR=1")
+				coloured = coloured || bytes.Contains(raw, []byte("\x1b["))
 				r := runGate(t, New(Options{}), raw)
 				checkNoCanary(t, name, r)
 				if r.traces != tc.traces {
@@ -291,6 +307,9 @@ func TestPythonOtherVersions(t *testing.T) {
 				}
 				checkEveryCut(t, name, Options{}, raw)
 			})
+		}
+		if v == "3.13" && !coloured {
+			t.Errorf("CPython 3.13 printed no coloured traceback under FORCE_COLOR=1: the coloured path went untested")
 		}
 	}
 }

@@ -29,32 +29,31 @@ Flags:
   -i IDENTITY     the age identity file (required)
   --json          one JSON object per record
   --key VERIFIER  pin the checkpoint verifier key (see conflog verify)
-
-Exit status: 0 printed and verified, 1 verification failed, 2 usage error.
 `
 
 var catCommand = &command{
 	name:    "cat",
+	exits:   "0 printed and verified, 1 verification failed, 2 usage error.",
 	summary: "decrypt, verify and print a sealed store's records",
 	main:    catMain,
 }
 
 func catMain(c *cli, args []string) int {
-	fs := newStoreFlagSet("cat")
+	fs := newFlagSet("cat")
 	identity := fs.String("i", "", "")
 	asJSON := fs.Bool("json", false, "")
 	key := fs.String("key", "", "")
-	pos, code, ok := parseStoreVerb(c, fs, catUsage, args)
+	pos, code, ok := parseArgs(c, fs, catUsage, args)
 	if !ok {
 		return code
 	}
 	if len(pos) != 1 {
-		c.errorf("cat takes one store directory, got %d arguments", len(pos))
+		c.errorf("takes one store directory, got %d arguments", len(pos))
 		c.hintf("run 'conflog cat --help' for usage")
 		return exitUsage
 	}
 	if *identity == "" {
-		c.errorf("cat needs the store's age identity (-i)")
+		c.errorf("needs the store's age identity (-i)")
 		c.hintf("conflog keygen wrote it as DIR/identity")
 		return exitUsage
 	}

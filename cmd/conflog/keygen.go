@@ -42,19 +42,20 @@ const purgerComment = "conflog purger: "
 
 var keygenCommand = &command{
 	name:    "keygen",
+	exits:   "0 keys written, 1 a key file exists already or could not be written, 2 usage error.",
 	summary: "make a sealed store's age identity and checkpoint signing key",
 	main:    keygenMain,
 }
 
 func keygenMain(c *cli, args []string) int {
-	fs := newStoreFlagSet("keygen")
+	fs := newFlagSet("keygen")
 	name := fs.String("name", "conflog-store", "")
-	pos, code, ok := parseStoreVerb(c, fs, keygenUsage, args)
+	pos, code, ok := parseArgs(c, fs, keygenUsage, args)
 	if !ok {
 		return code
 	}
 	if len(pos) != 1 {
-		c.errorf("keygen takes one directory, got %d arguments", len(pos))
+		c.errorf("takes one directory, got %d arguments", len(pos))
 		c.hintf("run 'conflog keygen --help' for usage")
 		return exitUsage
 	}

@@ -28,6 +28,9 @@ import (
 type command struct {
 	name    string
 	summary string // one line, shown in the overview
+	// exits is the verb's exit codes, the one place they are written: its
+	// --help ends with them, and docs/cli.md is checked against them.
+	exits string
 	// main runs the verb with the arguments after its name and returns the exit code.
 	main func(c *cli, args []string) int
 }
@@ -67,17 +70,25 @@ type cli struct {
 
 	// metrics, when run serves --metrics, receives the gate's counts.
 	metrics *gateMetrics
+
+	// verb names the running verb; every error starts with it. exits is
+	// its exit codes, for its --help.
+	verb, exits string
 }
 
 func (c *cli) errorf(format string, args ...any)   { c.message("error", format, args) }
 func (c *cli) warningf(format string, args ...any) { c.message("warning", format, args) }
 func (c *cli) hintf(format string, args ...any)    { c.message("hint", format, args) }
 
-// message writes one line "conflog: KIND: …". Behind a public prefix it
+// message writes one line "conflog: KIND: …"; an error starts with the
+// verb ("conflog: error: VERB: …") unless it names the verb already. Behind a public prefix it
 // stays one line whatever its arguments hold: a line end in one (a file name,
 // an OS error) would start a line the prefix does not cover.
 func (c *cli) message(kind, format string, args []any) {
 	msg := fmt.Sprintf(format, args...)
+	if c.verb != "" && kind == "error" && !strings.HasPrefix(msg, c.verb+": ") {
+		msg = c.verb + ": " + msg
+	}
 	if c.public != "" {
 		msg = strings.NewReplacer("\n", " ", "\r", " ").Replace(msg)
 	}
@@ -106,6 +117,7 @@ func conflogMain(c *cli, args []string) int {
 	}
 	for _, cmd := range commands {
 		if cmd.name == args[0] {
+			c.verb, c.exits = cmd.name, cmd.exits
 			return cmd.main(c, args[1:])
 		}
 	}
@@ -136,6 +148,6 @@ func usage(w io.Writer) {
 		fmt.Fprintf(&b, "  %-8s %s\n", cmd.name, cmd.summary)
 	}
 	b.WriteString("\nRun 'conflog <command> --help' for a command's flags and examples.\n")
-	b.WriteString("\nExit codes: 0 success, 1 findings or failure, 2 usage error;\n'run' exits with the job's code (128+n when signal n killed it).\n")
+	b.WriteString("\nExit codes: 0 success, 1 findings or failure, 2 usage error;\n'run' exits with the job's code (128+n when signal n killed it).\nEach command's --help and docs/cli.md give its own.\n")
 	io.WriteString(w, b.String())
 }

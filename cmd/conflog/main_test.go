@@ -49,10 +49,10 @@ func channelSend() {
 }
 
 // TestScripts runs the CLI's behaviour specs: one txtar file per feature in
-// testdata/script at the module root (see the testscript package for the language).
+// testdata/script beside it (see the testscript package for the language).
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir:                 "../../testdata/script",
+		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 	})

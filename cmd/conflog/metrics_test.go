@@ -64,6 +64,9 @@ func promQuery(prom, q string) string {
 // --metrics while the job runs, and sees the gate's counts, the blocked
 // line's detector, and the shipping queue.
 func TestPrometheusScrapesARunningGate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Prometheus server and waits for its scrapes: tens of seconds")
+	}
 	if _, err := exec.LookPath("prometheus"); err != nil {
 		t.Fatal("prometheus not found: install Debian's prometheus package (.ci/run does)")
 	}

@@ -36,32 +36,31 @@ Flags:
   -i IDENTITY    the age identity file (required)
   --match REGEX  the records to remove (required)
   --dry-run      list what would be purged, and to whom re-encrypted
-
-Exit status: 0 done (even if nothing matched), 1 failure, 2 usage error.
 `
 
 var purgeCommand = &command{
 	name:    "purge",
+	exits:   "0 done (even if nothing matched), 1 failure, 2 usage error.",
 	summary: "remove matching records from a sealed store, keeping it verifiable",
 	main:    purgeMain,
 }
 
 func purgeMain(c *cli, args []string) int {
-	fs := newStoreFlagSet("purge")
+	fs := newFlagSet("purge")
 	identity := fs.String("i", "", "")
 	match := fs.String("match", "", "")
 	dryRun := fs.Bool("dry-run", false, "")
-	pos, code, ok := parseStoreVerb(c, fs, purgeUsage, args)
+	pos, code, ok := parseArgs(c, fs, purgeUsage, args)
 	if !ok {
 		return code
 	}
 	if len(pos) != 1 {
-		c.errorf("purge takes one store directory, got %d arguments", len(pos))
+		c.errorf("takes one store directory, got %d arguments", len(pos))
 		c.hintf("run 'conflog purge --help' for usage")
 		return exitUsage
 	}
 	if *identity == "" || *match == "" {
-		c.errorf("purge needs the store's age identity (-i) and what to remove (--match)")
+		c.errorf("needs the store's age identity (-i) and what to remove (--match)")
 		c.hintf("run 'conflog purge --help' for usage")
 		return exitUsage
 	}

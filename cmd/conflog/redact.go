@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +11,7 @@ import (
 
 var redactCommand = &command{
 	name:    "redact",
+	exits:   "0 success, 2 usage or read error.",
 	summary: "replace, mask or pseudonymise personal data and secrets in a log",
 	main:    redactMain,
 }
@@ -38,22 +37,17 @@ Flags:
                      (default: every high-confidence detector)
 
 A count per detector goes to stderr at the end.
-
-Exit codes: 0 success, 2 usage or read error.
 `
 
 func redactMain(c *cli, args []string) int {
-	fs := newFlagSet(c, "redact", redactUsage+detectorList())
+	fs := newFlagSet("redact")
 	var (
 		mode      = fs.String("mode", "replace", "")
 		keyFile   = fs.String("key-file", "", "")
 		detectors = fs.String("detectors", "", "")
 	)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if _, code, ok := parseArgs(c, fs, redactUsage+detectorList(), args); !ok {
+		return code
 	}
 	m, err := detect.ParseMode(*mode)
 	if err != nil {
@@ -75,7 +69,7 @@ func redactMain(c *cli, args []string) int {
 		return exitUsage
 	}
 	if fs.NArg() > 1 {
-		c.errorf("redact takes one input, got %d", fs.NArg())
+		c.errorf("takes one input, got %d", fs.NArg())
 		c.hintf("redact files one at a time: the output is one stream")
 		return exitUsage
 	}

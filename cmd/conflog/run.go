@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 var runCommand = &command{
 	name:    "run",
+	exits:   "COMMAND's own code; 128+n when signal n killed it; 127 when it cannot be found, 126 when it cannot be executed; 2 usage error; 1 when the private sink or the output failed (other than by being closed) and COMMAND itself succeeded.",
 	summary: "run a job behind the egress gate: only its public lines get out",
 	main:    runMain,
 }
@@ -121,15 +121,10 @@ end of --grace, counted as stopped.
 A closed output (conflog run … | head -1) does not stop COMMAND: its public
 lines are counted as undelivered, its private lines still go to the sink,
 and the exit code is still COMMAND's.
-
-Exit codes: COMMAND's own code; 128+n when signal n killed it; 127 when it
-cannot be found, 126 when it cannot be executed; 2 usage error; 1 when the
-private sink or the output failed (other than by being closed) and COMMAND
-itself succeeded.
 `
 
 func runMain(c *cli, args []string) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs := newFlagSet("run")
 	var g gateFlags
 	g.register(fs)
 	private := fs.String("private", "drop", "")
@@ -142,7 +137,7 @@ func runMain(c *cli, args []string) int {
 	d.register(func(p *string, name, value string) { fs.StringVar(p, name, value, "") })
 	var sh shipFlags
 	sh.register(fs)
-	if code := parseFlags(c, fs, runUsage, args); code >= 0 {
+	if _, code, ok := parseArgsCommand(c, fs, runUsage, args); !ok {
 		return code
 	}
 	if !g.check(c, fs) || !d.check(c) || !sh.check(c) {
@@ -192,7 +187,7 @@ func runMain(c *cli, args []string) int {
 	// bytes apart.
 	var outMu sync.Mutex
 	c = &cli{stdin: c.stdin, stdout: &lockedWriter{mu: &outMu, w: c.stdout}, stderr: &lockedWriter{mu: &outMu, w: c.stderr},
-		public: g.prefix + " "}
+		public: g.prefix + " ", verb: c.verb}
 	if code := sh.wire(c, &d, g.prefix, fs.Arg(0)); code >= 0 {
 		return code
 	}

@@ -381,6 +381,9 @@ while True: time.sleep(0.05)
 // (which holds the prefix again and again) never becomes a line, and the next
 // line passes. With a larger --max-line the same line passes whole.
 func TestHugeLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pushes a 50 MiB line through the gate: seconds")
+	}
 	job := writeScript(t, "huge.py", `
 import sys
 sys.stdout.write("SystemLog: huge ")

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +16,7 @@ import (
 
 var scanCommand = &command{
 	name:    "scan",
+	exits:   "0 nothing found, 1 findings, 2 usage or read error.",
 	summary: "report personal data and secrets in log files",
 	main:    scanMain,
 }
@@ -41,8 +40,6 @@ Flags:
 
 A summary table per detector goes to stderr at the end; a progress bar too,
 when stderr is a terminal and an input is large.
-
-Exit codes: 0 nothing found, 1 findings, 2 usage or read error.
 `
 
 // detectorList is the detectors section of the scan and redact help.
@@ -53,15 +50,6 @@ func detectorList() string {
 		fmt.Fprintf(&b, "  %-15s %s\n", d.Name(), d.Confidence())
 	}
 	return b.String()
-}
-
-// newFlagSet returns a verb's FlagSet: errors to stderr, the usage text
-// written by hand.
-func newFlagSet(c *cli, name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	fs.Usage = func() { io.WriteString(c.stderr, usage) }
-	return fs
 }
 
 // parseDetectors compiles --detectors; "" is the default set.
@@ -95,17 +83,14 @@ type scanReport interface {
 }
 
 func scanMain(c *cli, args []string) int {
-	fs := newFlagSet(c, "scan", scanUsage+detectorList())
+	fs := newFlagSet("scan")
 	var (
 		detectors = fs.String("detectors", "", "")
 		jsonOut   = fs.Bool("json", false, "")
 		sarifOut  = fs.Bool("sarif", false, "")
 	)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if _, code, ok := parseArgs(c, fs, scanUsage+detectorList(), args); !ok {
+		return code
 	}
 	if *jsonOut && *sarifOut {
 		c.errorf("--json and --sarif are exclusive")

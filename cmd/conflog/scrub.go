@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 
 var scrubCommand = &command{
 	name:    "scrub",
+	exits:   "0 success, 1 a file could not be read or written, 2 usage error.",
 	summary: "filter logs: only lines starting with the prefix pass",
 	main:    scrubMain,
 }
@@ -73,8 +73,6 @@ Flags:
   --detectors LIST  the detectors --detect applies (default: every
                     high-confidence one); the low-confidence ipv4, ipv6, mac
                     and phone run only when named; see 'conflog scan --help'
-
-Exit codes: 0 success, 1 a file could not be read or written, 2 usage error.
 `
 
 // gateFlags are the flags scrub and run share.
@@ -174,30 +172,13 @@ func parseSize(s string) (int, error) {
 	return n * mult, nil
 }
 
-// parseFlags parses args with fs, printing usage for --help. It returns
-// the exit code to stop with, or -1 to go on.
-func parseFlags(c *cli, fs *flag.FlagSet, usage string, args []string) int {
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			io.WriteString(c.stdout, usage)
-			return exitOK
-		}
-		c.errorf("%s: %v", fs.Name(), err)
-		c.hintf("run 'conflog %s --help' for usage and examples", fs.Name())
-		return exitUsage
-	}
-	return -1
-}
-
 func scrubMain(c *cli, args []string) int {
-	fs := flag.NewFlagSet("scrub", flag.ContinueOnError)
+	fs := newFlagSet("scrub")
 	var g gateFlags
 	g.register(fs)
 	d := detectFlags{verb: "scrub"}
 	d.register(func(p *string, name, value string) { fs.StringVar(p, name, value, "") })
-	if code := parseFlags(c, fs, scrubUsage, args); code >= 0 {
+	if _, code, ok := parseArgs(c, fs, scrubUsage, args); !ok {
 		return code
 	}
 	if !g.check(c, fs) || !d.check(c) {

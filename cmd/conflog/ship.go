@@ -20,6 +20,7 @@ import (
 
 var shipCommand = &command{
 	name:    "ship",
+	exits:   "0 every line delivered; 1 lines left queued (how many and where on stderr) or a file refused; 2 usage error.",
 	summary: "send public lines to central logging; deliver what a gate left queued",
 	main:    shipMain,
 }
@@ -60,9 +61,6 @@ Flags:
   --max-line, --keep-ansi, --traces, --allow, --detect, --detectors
                       as for 'conflog scrub'
   --resume DIR        deliver the queue(s) in DIR; no URL, no stdin
-
-Exit codes: 0 every line delivered; 1 lines left queued (how many and where
-on stderr) or a file refused; 2 usage error.
 `
 
 // shipRunHelp is the shipping part of run's help.
@@ -268,7 +266,7 @@ func (s *shipping) serveMetrics(c *cli, addr string) bool {
 }
 
 func shipMain(c *cli, args []string) int {
-	fs := flag.NewFlagSet("ship", flag.ContinueOnError)
+	fs := newFlagSet("ship")
 	var g gateFlags
 	g.register(fs)
 	d := detectFlags{verb: "ship"}
@@ -276,7 +274,7 @@ func shipMain(c *cli, args []string) int {
 	var sf shipFlags
 	sf.register(fs)
 	resume := fs.String("resume", "", "")
-	if code := parseFlags(c, fs, shipUsage, args); code >= 0 {
+	if _, code, ok := parseArgs(c, fs, shipUsage, args); !ok {
 		return code
 	}
 	if *resume != "" {
@@ -306,7 +304,7 @@ func shipMain(c *cli, args []string) int {
 		return exitFail
 	}
 	var blocked atomic.Int64
-	err := scrubInput(&cli{stdin: c.stdin, stdout: s.out, stderr: c.stderr}, &g, &d, gate.BatchedInput(c.stdin), "stdin", &blocked)
+	err := scrubInput(&cli{stdin: c.stdin, stdout: s.out, stderr: c.stderr, verb: c.verb}, &g, &d, gate.BatchedInput(c.stdin), "stdin", &blocked)
 	if err != nil {
 		c.errorf("ship: stdin: %v", err)
 	}

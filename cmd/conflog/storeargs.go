@@ -2,62 +2,13 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/note"
 )
-
-// parseStoreArgs parses flags that may come before or after the store
-// directory ("conflog verify DIR --against LOG" reads naturally) and returns
-// the positional arguments. "--" ends flag parsing.
-func parseStoreArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-// newStoreFlagSet makes a store verb's FlagSet, silent: parseStoreVerb
-// reports its errors in conflog's own format.
-func newStoreFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
-}
-
-// parseStoreVerb parses a store verb's arguments. When it returns ok false,
-// the verb returns code: --help printed the usage to stdout (0), or a usage
-// error was reported (2).
-func parseStoreVerb(c *cli, fs *flag.FlagSet, usage string, args []string) (pos []string, code int, ok bool) {
-	pos, err := parseStoreArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		io.WriteString(c.stdout, usage)
-		return nil, exitOK, false
-	}
-	if err != nil {
-		c.errorf("%v", err)
-		c.hintf("run 'conflog %s --help' for usage", fs.Name())
-		return nil, exitUsage, false
-	}
-	return pos, exitOK, true
-}
 
 // errReadable is returned for a secret key file others can read.
 var errReadable = errors.New("is readable by its group or others")

@@ -31,27 +31,26 @@ Flags:
                        proves the store is self-consistent)
   -i IDENTITY          an age identity file: check every record too
   --against LOG        a public log holding "conflog checkpoint" lines
-
-Exit status: 0 verified, 1 verification failed, 2 usage error.
 `
 
 var verifyCommand = &command{
 	name:    "verify",
+	exits:   "0 verified, 1 verification failed, 2 usage error.",
 	summary: "prove a sealed store is intact (and matches a public log)",
 	main:    verifyMain,
 }
 
 func verifyMain(c *cli, args []string) int {
-	fs := newStoreFlagSet("verify")
+	fs := newFlagSet("verify")
 	key := fs.String("key", "", "")
 	identity := fs.String("i", "", "")
 	against := fs.String("against", "", "")
-	pos, code, ok := parseStoreVerb(c, fs, verifyUsage, args)
+	pos, code, ok := parseArgs(c, fs, verifyUsage, args)
 	if !ok {
 		return code
 	}
 	if len(pos) != 1 {
-		c.errorf("verify takes one store directory, got %d arguments", len(pos))
+		c.errorf("takes one store directory, got %d arguments", len(pos))
 		c.hintf("run 'conflog verify --help' for usage")
 		return exitUsage
 	}

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/conflog/conflog/vet"
@@ -19,24 +16,41 @@ Examples:
   conflog vet --audit ./...         # before adoption: logging that carries data
   go vet -vettool=$(which conflog) ./...
 
-Reports public log calls (conflog.Public among their args) whose message is
-not constant (CL001), that pass sensitive or whole values (CL002) or data
-from requests, files, dataset readers, env or args (CL003); conflog.Public
-outside a call (CL004); output bypassing conflog (CL005); slog loggers not
-built by conflog (CL006); an error's text made a string in a public call
-(CL007); //conflog:ignore directives that are malformed or silence nothing
-(CL000). With --audit, for code that does not use conflog yet: every logging
-call (slog, log, fmt, zap, zerolog, logrus) carrying customer data or a
-secret (CL008), the calls to review before adoption.
+Reports public log calls (conflog.Public among their args) that can leak,
+and with --audit, for code that does not use conflog yet, the logging calls
+that carry customer data or a secret: the calls to review before adoption.
+Sources of customer data are requests, files, dataset readers, env and args.
 
 Silence a reviewed finding on its line, or alone on the line above:
   //conflog:ignore CL002 why this is safe
 
 Flags:
+  --audit               list every logging call (slog, log, fmt, zap, zerolog,
+                        logrus) carrying customer data or a secret (CL008)
+  --json                print findings as a JSON array
+  --sarif               print findings as one SARIF 2.1.0 log
+  --sensitive WORDS     replace the sensitive words (comma-separated)
+  --sensitive-add WORDS add sensitive words (comma-separated) to the defaults
+  --config-types TYPES  types (Name or import/path.Name, comma-separated) whose
+                        values are configuration, not customer data
+  --data-types TYPES    types whose values are customer data
+  -C DIR                run in DIR (default .)
 `
+
+// vetHelp is vet's --help: the usage, then the findings from vet.Rules.
+func vetHelp() string {
+	var b strings.Builder
+	b.WriteString(vetUsage)
+	b.WriteString("\nFindings:\n")
+	for _, r := range vet.Rules {
+		b.WriteString(wrap("  "+r.ID+"  ", "         ", r.Summary, 79))
+	}
+	return b.String()
+}
 
 var vetCommand = &command{
 	name:    "vet",
+	exits:   "0 no findings, 1 findings, 2 usage error or packages that do not load.",
 	summary: "report Go logging that can leak private data",
 	main:    vetMain,
 }
@@ -44,12 +58,7 @@ var vetCommand = &command{
 // vetMain runs the analyzer. Exit codes: 0 clean, 1 findings, 2 usage or
 // load error.
 func vetMain(c *cli, args []string) int {
-	fs := flag.NewFlagSet("vet", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	fs.Usage = func() {
-		io.WriteString(fs.Output(), vetUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("vet")
 	asJSON := fs.Bool("json", false, "print findings as a JSON array")
 	asSARIF := fs.Bool("sarif", false, "print findings as a SARIF 2.1.0 log")
 	sensitive := fs.String("sensitive", "", "replace the sensitive `words` (comma-separated)")
@@ -58,11 +67,8 @@ func vetMain(c *cli, args []string) int {
 	audit := fs.Bool("audit", false, "audit code that has not adopted conflog: list logging calls that carry customer data or secrets (CL008)")
 	configTypes := fs.String("config-types", "", "`types` (Name or import/path.Name, comma-separated) whose values are configuration, not customer data")
 	dataTypes := fs.String("data-types", "", "`types` (Name or import/path.Name, comma-separated) whose values are customer data")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if _, code, ok := parseArgs(c, fs, vetHelp(), args); !ok {
+		return code
 	}
 	if *asJSON && *asSARIF {
 		c.errorf("--json and --sarif cannot be used together")
@@ -87,13 +93,6 @@ func vetMain(c *cli, args []string) int {
 		c.errorf("%v", err)
 		c.hintf("sensitive words are letters and digits, types are Name or import/path.Name, separated by commas")
 		return exitUsage
-	}
-	for _, p := range fs.Args() {
-		if strings.HasPrefix(p, "-") {
-			c.errorf("flag %s after the packages", p)
-			c.hintf("put flags before the packages: conflog vet %s ...", p)
-			return exitUsage
-		}
 	}
 
 	res, err := vet.Run(*dir, fs.Args()...)

@@ -13,6 +13,9 @@ import (
 // protocol (-V=full, -flags, unit.cfg files) must reach the analyzer, and
 // its findings must fail the run.
 func TestGoVetVettool(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds conflog and runs go vet on a module: seconds")
+	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("go command: %v", err)
