@@ -98,7 +98,9 @@ type Queue struct {
 	dirty   bool   // appended since the last fsync
 	dropped int64
 	closed  bool
-	buf     []byte
+	// ackStale: the acked file is behind acked (it could not be written).
+	ackStale bool
+	buf      []byte
 
 	// The reader's position: an open segment and the seq it reads next.
 	rd     *os.File
@@ -217,6 +219,11 @@ func (q *Queue) load(prefix, destination string) error {
 		}
 		q.bytes += q.segs[i].size
 	}
+	// The numbering goes on after the last line ever queued: the last
+	// segment's end (an empty segment keeps it when every line was
+	// delivered), and at least the acked file's, which no line can be
+	// beyond. A seq used twice would make a receiver drop the second line
+	// as a copy of the first.
 	q.next = 1
 	if n := len(q.segs); n > 0 {
 		last := q.segs[n-1]
@@ -230,6 +237,9 @@ func (q *Queue) load(prefix, destination string) error {
 		a, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 		if err != nil {
 			return fmt.Errorf("acked: malformed")
+		}
+		if len(q.segs) == 0 {
+			q.next = max(q.next, a)
 		}
 		q.acked = min(max(a, q.acked), q.next)
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -288,12 +298,21 @@ func (q *Queue) Append(t time.Time, lines ...[]byte) (int, error) {
 	buf, n, queued := q.buf[:0], 0, 0
 	var err error
 	flush := func() {
-		if n > 0 && err == nil {
-			if err = q.write(buf, uint64(n)); err == nil {
+		for n > 0 && err == nil {
+			werr := q.write(buf, uint64(n))
+			if werr == nil {
 				queued += n
-			} else {
-				q.dropped += int64(n)
+				break
 			}
+			// A full disk is a full budget: with Block, wait for the
+			// delivery of queued lines to free a segment. With nothing
+			// queued, no delivery can free anything: drop.
+			if q.opts.Block && !q.closed && errors.Is(werr, syscall.ENOSPC) && q.acked < q.next {
+				q.room.Wait()
+				continue
+			}
+			err = werr
+			q.dropped += int64(n)
 		}
 		buf, n = buf[:0], 0
 	}
@@ -481,47 +500,61 @@ func (q *Queue) closeReader() {
 func (q *Queue) Ack(seq uint64) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if seq <= q.acked {
+	if seq <= q.acked && !q.ackStale {
 		return nil
 	}
-	q.acked = min(seq, q.next)
+	q.acked = max(q.acked, min(seq, q.next))
 	// Not fsynced: an acknowledgement lost to a power cut only means lines
 	// sent twice, which the sequence numbers let the receiver notice.
-	if err := replaceFile(q.dir, "acked", []byte(strconv.FormatUint(q.acked, 10)+"\n"), false); err != nil {
-		return fmt.Errorf("queue: %w", err)
+	// On a full disk the file cannot be written (its replacement needs a
+	// block): the delivered segments are deleted all the same, which is
+	// what frees the disk, and the next Ack tries again. A reopened queue
+	// then starts at its first segment: at worst lines sent twice.
+	werr := replaceFile(q.dir, "acked", []byte(strconv.FormatUint(q.acked, 10)+"\n"), false)
+	q.ackStale = werr != nil
+	if err := q.collect(); err != nil {
+		return err
 	}
-	return q.collect()
+	if werr != nil {
+		return fmt.Errorf("queue: %w", werr)
+	}
+	return nil
 }
 
-// collect deletes fully acknowledged segments but the tail. Called with mu held.
+// collect deletes fully acknowledged segments. The last one, once fully
+// acknowledged, is replaced by an empty segment named for the next seq
+// (made before the old one goes, and needing no block of a full disk), so
+// the directory always says where the numbering is. Called with mu held.
 func (q *Queue) collect() error {
 	freed := false
-	for len(q.segs) > 1 && q.segs[0].first+q.segs[0].n <= q.acked {
-		if err := os.Remove(q.segPath(q.segs[0].first)); err != nil {
+	defer func() {
+		if freed {
+			q.room.Broadcast()
+		}
+	}()
+	for len(q.segs) > 0 && (q.segs[0].n > 0 || len(q.segs) > 1) && q.segs[0].first+q.segs[0].n <= q.acked {
+		first := q.segs[0].first
+		if len(q.segs) == 1 {
+			f, err := os.OpenFile(q.segPath(q.next), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+			if err != nil {
+				return fmt.Errorf("queue: %w", err)
+			}
+			if q.tail != nil {
+				q.tail.Close()
+			}
+			syncDir(q.dir)
+			q.tail = f
+			q.segs = append(q.segs, segment{first: q.next})
+		}
+		if q.rd != nil && q.rdSeg == first {
+			q.closeReader()
+		}
+		if err := os.Remove(q.segPath(first)); err != nil {
 			return fmt.Errorf("queue: %w", err)
 		}
 		q.bytes -= q.segs[0].size
 		q.segs = q.segs[1:]
 		freed = true
-	}
-	// A tail fully acknowledged is emptied, so its bytes count no more.
-	if n := len(q.segs); n == 1 && q.segs[0].first+q.segs[0].n <= q.acked && q.segs[0].n > 0 {
-		if q.tail != nil {
-			q.tail.Close()
-			q.tail = nil
-		}
-		if q.rd != nil && q.rdSeg == q.segs[0].first {
-			q.closeReader()
-		}
-		if err := os.Remove(q.segPath(q.segs[0].first)); err != nil {
-			return fmt.Errorf("queue: %w", err)
-		}
-		q.bytes -= q.segs[0].size
-		q.segs = q.segs[:0]
-		freed = true
-	}
-	if freed {
-		q.room.Broadcast()
 	}
 	return nil
 }
