@@ -27,7 +27,9 @@ import (
 //	acked        the decimal sequence number of the first line not yet known
 //	             delivered; replaced by rename
 //	SEQ.seg      SEQ is the 20-digit sequence number of its first line; one
-//	             record per line: UNIXMICRO SP LINE LF
+//	             record per line: UNIXMICRO SP LINE LF, or for an event the
+//	             gate made itself (a notice of a blocked line):
+//	             UNIXMICRO "," EVENT SP LINE LF
 //
 // A line's sequence number is its segment's SEQ plus its index there. With
 // the queue's id it names the line for ever: a receiver de-duplicates on the
@@ -60,6 +62,10 @@ type Record struct {
 	Seq  uint64
 	Time time.Time // when the gate queued it
 	Line []byte    // without its line end
+	// Event names a record the gate made itself, not a line of the job's
+	// ([EventBlocked]); "" for a line. Only AppendEvent sets it: no line
+	// a job writes can pass for an event.
+	Event string
 }
 
 // meta is queue.json.
@@ -292,9 +298,29 @@ func (q *Queue) Dir() string { return q.dir }
 // was full (without Block), the queue was closed or the disk failed, and
 // are counted in Dropped.
 func (q *Queue) Append(t time.Time, lines ...[]byte) (int, error) {
+	return q.append(t, "", lines)
+}
+
+// AppendEvent queues line as the gate's own event, named event (a word of
+// letters, digits, '.' and '_').
+func (q *Queue) AppendEvent(t time.Time, event string, line []byte) (int, error) {
+	if event == "" || strings.IndexFunc(event, func(r rune) bool { return !isEventRune(r) }) >= 0 {
+		return 0, fmt.Errorf("queue: event name %q", event)
+	}
+	return q.append(t, event, [][]byte{line})
+}
+
+func isEventRune(r rune) bool {
+	return r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
+func (q *Queue) append(t time.Time, event string, lines [][]byte) (int, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	stamp := strconv.AppendInt(nil, t.UnixMicro(), 10)
+	if event != "" {
+		stamp = append(append(stamp, ','), event...)
+	}
 	buf, n, queued := q.buf[:0], 0, 0
 	var err error
 	flush := func() {
@@ -436,12 +462,13 @@ func (q *Queue) Read(from uint64, maxRecs, maxBytes int) ([]Record, error) {
 			return nil, fmt.Errorf("queue: segment %d: %w", seg.first, err)
 		}
 		sp := bytes.IndexByte(line, ' ')
-		us, perr := strconv.ParseInt(string(line[:max(sp, 0)]), 10, 64)
+		stamp, event, _ := strings.Cut(string(line[:max(sp, 0)]), ",")
+		us, perr := strconv.ParseInt(stamp, 10, 64)
 		if sp < 0 || perr != nil {
 			q.closeReader()
 			return nil, fmt.Errorf("queue: segment %d: record %d malformed", seg.first, q.rdNext)
 		}
-		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: bytes.Clone(line[sp+1:])})
+		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: bytes.Clone(line[sp+1:]), Event: event})
 		size += len(line)
 		q.rdNext++
 	}

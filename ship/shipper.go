@@ -221,7 +221,6 @@ func (s *Shipper) deliver() {
 				backoff = min(2*backoff, 10*time.Second)
 				continue
 			}
-			backoff = 100 * time.Millisecond
 			// Everything not confirmed goes again.
 			if acked := s.q.Acked(); acked < pos {
 				s.resent.Add(int64(pos - acked))
@@ -229,11 +228,20 @@ func (s *Shipper) deliver() {
 			pos = s.q.Acked()
 			batches = batches[:0]
 		}
-		if err := c.broken(); err != nil {
+		// A connection that breaks, or a send that fails (an OTLP receiver
+		// refusing the token), waits the backoff too: a destination that
+		// accepts connections but not lines must not make this loop spin,
+		// nor keep it from noticing Close.
+		retry := func(err error) {
 			s.fail(fmt.Errorf("%s: %w", s.dest.Name(), err))
 			c.close(0)
 			c = nil
 			s.retries.Add(1)
+			wait(backoff)
+			backoff = min(2*backoff, 10*time.Second)
+		}
+		if err := c.broken(); err != nil {
+			retry(err)
 			continue
 		}
 		recs, err := s.q.Read(pos, 1024, 1<<20)
@@ -257,12 +265,10 @@ func (s *Shipper) deliver() {
 				}
 			}
 			if err := c.send(keep, end); err != nil {
-				s.fail(fmt.Errorf("%s: %w", s.dest.Name(), err))
-				c.close(0)
-				c = nil
-				s.retries.Add(1)
+				retry(err)
 				continue
 			}
+			backoff = 100 * time.Millisecond
 			s.sent.Add(int64(len(keep)))
 			pos = end
 		}

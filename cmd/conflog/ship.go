@@ -112,7 +112,7 @@ func (f *shipFlags) wire(c *cli, d *detectFlags, prefix, command string) int {
 	plain := *c
 	f.started, f.plain = s, &plain
 	c.stdout, c.stderr, c.metrics = s.tee(c.stdout), s.tee(c.stderr), s.gate
-	d.onBlock = s.gate.block
+	d.onBlock = s.block
 	return -1
 }
 
@@ -191,15 +191,26 @@ type shipping struct {
 	srv      *http.Server
 	reg      *prometheus.Registry
 	gate     *gateMetrics
+	job      string
+}
+
+// block tells the metrics and every destination of a line the tripwire
+// withheld: a counter, and a structured notice (detector, column, stream,
+// job; never the value) that the central log receives as an event.
+func (s *shipping) block(detector string, column int, stream string) {
+	s.gate.block(detector, stream)
+	for _, sh := range s.shippers {
+		sh.Blocked(ship.Blocked{Detector: detector, Column: column, Stream: stream, Job: s.job})
+	}
 }
 
 // start opens a shipper per destination and, for run's --metrics, the
 // metrics server. It reports its own errors.
 func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
-	s := &shipping{flags: f}
 	if f.job != "" {
 		job = f.job
 	}
+	s := &shipping{flags: f, job: job}
 	opts := ship.Options{Prefix: prefix, Job: job, Queue: ship.QueueOptions{MaxBytes: int64(f.queueSize), Block: f.full == "block"}}
 	var ws []io.Writer
 	for _, d := range f.dests {
@@ -254,17 +265,23 @@ func (s *shipping) serveMetrics(c *cli, addr string) bool {
 		c.errorf("%s: --metrics %s: %v", s.flags.verb, addr, err)
 		return false
 	}
-	s.reg = prometheus.NewRegistry()
 	s.gate = newGateMetrics()
-	s.reg.MustRegister(s.gate)
-	for _, sh := range s.shippers {
-		s.reg.MustRegister(sh.Collectors()...)
-	}
+	s.reg = newRegistry(s)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(l)
 	return true
+}
+
+// newRegistry holds the gate's and the shippers' metrics.
+func newRegistry(s *shipping) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.gate)
+	for _, sh := range s.shippers {
+		reg.MustRegister(sh.Collectors()...)
+	}
+	return reg
 }
 
 func shipMain(c *cli, args []string) int {
@@ -305,6 +322,7 @@ func shipMain(c *cli, args []string) int {
 	if !ok {
 		return exitFail
 	}
+	d.onBlock = s.block
 	var blocked atomic.Int64
 	err := scrubInput(&cli{stdin: c.stdin, stdout: s.out, stderr: c.stderr}, &g, &d, gate.BatchedInput(c.stdin), "stdin", &blocked)
 	if err != nil {
