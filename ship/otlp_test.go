@@ -1,6 +1,7 @@
 package ship
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/conflog/conflog/internal/otlptest"
 	"github.com/conflog/conflog/internal/rsyslogtest"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // These tests send to a real HTTPS server on 127.0.0.1 that decodes OTLP
@@ -173,4 +175,78 @@ func TestOTLPReceiverRestartLosesNothing(t *testing.T) {
 		t.Errorf("no retry counted although the receiver was down")
 	}
 	t.Logf("%d lines, %d records arrived (%d sent again), %d retries", n, len(r.Logs()), s.resent.Load(), s.retries.Load())
+}
+
+// TestOTLPMetrics: the shipper's Prometheus counters go out as OTLP
+// metrics, with the same names and labels, over mutual TLS with the bearer
+// token, and the last export at stop carries the final totals.
+func TestOTLPMetrics(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "tok")
+	d, err := ParseDestination(otlpURL(t, p, r, "tok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Job: "train"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.Collectors()...)
+	stop, err := ExportMetrics(d, reg, "train", 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		fmt.Fprintf(s, "SystemLog: %d\nPRIVATE\n", i)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(r.Metrics()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no periodic export in 10s")
+		}
+	}
+	if err := s.Close(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	last := map[string]float64{}
+	exports := 0
+	for _, rm := range r.Metrics() {
+		res := map[string]string{}
+		for _, kv := range rm.GetResource().GetAttributes() {
+			res[kv.GetKey()] = kv.GetValue().GetStringValue()
+		}
+		if res["service.name"] != "train" {
+			t.Fatalf("resource %v", res)
+		}
+		exports++
+		for _, sm := range rm.GetScopeMetrics() {
+			for _, m := range sm.GetMetrics() {
+				for _, dp := range m.GetSum().GetDataPoints() {
+					dest := ""
+					for _, kv := range dp.GetAttributes() {
+						if kv.GetKey() == "destination" {
+							dest = kv.GetValue().GetStringValue()
+						}
+					}
+					if dest != d.Name() {
+						t.Fatalf("%s: destination %q, want %q", m.GetName(), dest, d.Name())
+					}
+					last[m.GetName()] = dp.GetAsDouble()
+				}
+			}
+		}
+	}
+	if exports < 2 {
+		t.Errorf("%d exports, want one per interval and one at stop", exports)
+	}
+	for name, want := range map[string]float64{"conflog_ship_queued_lines_total": 40, "conflog_ship_refused_lines_total": 40, "conflog_ship_delivered_lines_total": 40} {
+		if last[name] != want {
+			t.Errorf("%s = %v at the last export, want %v (all: %v)", name, last[name], want, last)
+		}
+	}
 }

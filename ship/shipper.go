@@ -73,15 +73,20 @@ func New(dest *Destination, dir string, opts Options) (*Shipper, error) {
 	if err != nil {
 		return nil, err
 	}
-	host, _ := os.Hostname()
 	s := &Shipper{
 		dest: dest, q: q, prefix: []byte(opts.Prefix), opts: opts,
-		h:    header{host: headerName(host, 255), app: headerName(opts.Job, 48), queue: q.ID()},
+		h:    header{host: hostName(), app: headerName(opts.Job, 48), queue: q.ID()},
 		wake: make(chan struct{}, 1), stop: make(chan time.Duration, 1), done: make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.deliver()
 	return s, nil
+}
+
+// hostName is this host's name as a syslog HOSTNAME.
+func hostName() string {
+	host, _ := os.Hostname()
+	return headerName(host, 255)
 }
 
 // NewIn is New on the first queue for dest under root that no other

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io"
@@ -192,6 +193,7 @@ type shipping struct {
 	reg      *prometheus.Registry
 	gate     *gateMetrics
 	job      string
+	stops    []func(context.Context) error // the OTLP metrics exports
 }
 
 // block tells the metrics and every destination of a line the tripwire
@@ -226,6 +228,27 @@ func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
 	if len(ws) > 0 {
 		s.out = io.MultiWriter(ws...)
 	}
+	otlp := false
+	for _, d := range f.dests {
+		otlp = otlp || d.IsOTLP()
+	}
+	if f.metrics != "" || otlp {
+		s.gate = newGateMetrics()
+		s.reg = newRegistry(s)
+	}
+	// The same counters go to every OTLP destination as OTLP metrics.
+	for _, d := range f.dests {
+		if !d.IsOTLP() {
+			continue
+		}
+		stop, err := ship.ExportMetrics(d, s.reg, job, otlpMetricsInterval)
+		if err != nil {
+			c.errorf("%s: %s: metrics: %v", f.verb, d.Name(), err)
+			s.close(c, 0)
+			return nil, false
+		}
+		s.stops = append(s.stops, stop)
+	}
 	if f.metrics != "" {
 		if !s.serveMetrics(c, f.metrics) {
 			s.close(c, 0)
@@ -234,6 +257,9 @@ func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
 	}
 	return s, true
 }
+
+// otlpMetricsInterval is how often the counters go to an OTLP destination.
+var otlpMetricsInterval = 10 * time.Second
 
 // tee returns w, copying to the shippers too. The shippers never fail a write.
 func (s *shipping) tee(w io.Writer) io.Writer {
@@ -253,6 +279,14 @@ func (s *shipping) close(c *cli, wait time.Duration) bool {
 			ok = false
 		}
 	}
+	// The last export of the metrics carries the final counts.
+	for _, stop := range s.stops {
+		ctx, cancel := context.WithTimeout(context.Background(), max(wait, time.Second))
+		if err := stop(ctx); err != nil {
+			c.warningf("%s: metrics: %v", s.flags.verb, err)
+		}
+		cancel()
+	}
 	if s.srv != nil {
 		s.srv.Close()
 	}
@@ -265,8 +299,6 @@ func (s *shipping) serveMetrics(c *cli, addr string) bool {
 		c.errorf("%s: --metrics %s: %v", s.flags.verb, addr, err)
 		return false
 	}
-	s.gate = newGateMetrics()
-	s.reg = newRegistry(s)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
