@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -247,6 +249,62 @@ func TestOTLPMetrics(t *testing.T) {
 	for name, want := range map[string]float64{"conflog_ship_queued_lines_total": 40, "conflog_ship_refused_lines_total": 40, "conflog_ship_delivered_lines_total": 40} {
 		if last[name] != want {
 			t.Errorf("%s = %v at the last export, want %v (all: %v)", name, last[name], want, last)
+		}
+	}
+}
+
+// TestSlowDestinationNeitherSlowsNorGrows: with a destination that takes
+// 200ms to answer each export, the writer (the gate) queues 48 MiB of
+// public lines without waiting for it: every Write has returned while
+// most lines are still undelivered, the heap grows by far less than the
+// lines (they wait on disk, not in memory), and what was delivered
+// arrived in order without loss.
+func TestSlowDestinationNeitherSlowsNorGrows(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "tok")
+	r.Delay = 200 * time.Millisecond
+	d, err := ParseDestination(otlpURL(t, p, r, "tok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, size = 240_000, 200
+	pad := strings.Repeat("p", size-30)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	buf := make([]byte, 0, 64<<10)
+	for i := range n {
+		buf = fmt.Appendf(buf, "SystemLog: %08d %s\n", i, pad)
+		if len(buf) > 60<<10 || i == n-1 {
+			s.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	delivered := s.confirmed.Load()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	growth := int64(after.HeapInuse) - int64(before.HeapInuse)
+	t.Logf("queued %d lines (%d MiB); %d delivered when the last Write returned; heap grew %d KiB", n, n*size>>20, delivered, growth>>10)
+	if delivered > n/2 {
+		t.Errorf("%d of %d lines delivered when the writer was done: did Write wait for the destination?", delivered, n)
+	}
+	if growth > 16<<20 {
+		t.Errorf("the heap grew by %d MiB while %d MiB of lines were queued", growth>>20, n*size>>20)
+	}
+	if lines, _ := s.q.Depth(); lines+uint64(delivered) < n || s.q.Dropped() != 0 {
+		t.Errorf("queue holds %d, %d delivered, %d dropped, of %d", lines, delivered, s.q.Dropped(), n)
+	}
+	s.Close(0)
+	got := r.Distinct(t)
+	for k, body := range got {
+		_, seq, _ := strings.Cut(k, "/")
+		i, _ := strconv.Atoi(seq)
+		if want := fmt.Sprintf("SystemLog: %08d %s", i-1, pad); body != want {
+			t.Fatalf("%s: %.30q, want %.30q", k, body, want)
 		}
 	}
 }

@@ -48,6 +48,10 @@ Destinations:
       for HOST (or NAME); cert and key for mutual TLS. Refused before
       anything is read: a key its group or others may read, an expired
       certificate, a client certificate not for TLS clients.
+  otlp+https://HOST:PORT[/PATH]?ca=CA.pem[&cert=…&key=…][&name=NAME][&bearer_file=FILE]
+      OTLP logs over HTTPS (PATH default /v1/logs) through the OpenTelemetry
+      SDK, with FILE's token as "Authorization: Bearer"; the gate's counters
+      go there too as OTLP metrics. FILE must be readable by its owner only.
 
 Flags:
   --prefix PREFIX     the public marker (default: $CONFLOG_PREFIX)
