@@ -454,6 +454,7 @@ func (q *Queue) Read(from uint64, maxRecs, maxBytes int) ([]Record, error) {
 		}
 	}
 	var recs []Record
+	var arena []byte // the batch's lines, one allocation for all
 	size := 0
 	for len(recs) < maxRecs && size < maxBytes && q.rdNext < seg.first+seg.n {
 		line, err := q.readLine()
@@ -462,17 +463,42 @@ func (q *Queue) Read(from uint64, maxRecs, maxBytes int) ([]Record, error) {
 			return nil, fmt.Errorf("queue: segment %d: %w", seg.first, err)
 		}
 		sp := bytes.IndexByte(line, ' ')
-		stamp, event, _ := strings.Cut(string(line[:max(sp, 0)]), ",")
-		us, perr := strconv.ParseInt(stamp, 10, 64)
-		if sp < 0 || perr != nil {
+		stamp, ev, _ := bytes.Cut(line[:max(sp, 0)], []byte(","))
+		us, ok := parseMicros(stamp)
+		var event string
+		if len(ev) > 0 {
+			event = string(ev)
+		}
+		if sp < 0 || !ok {
 			q.closeReader()
 			return nil, fmt.Errorf("queue: segment %d: record %d malformed", seg.first, q.rdNext)
 		}
-		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: bytes.Clone(line[sp+1:]), Event: event})
+		body := line[sp+1:]
+		if cap(arena)-len(arena) < len(body) {
+			arena = make([]byte, 0, max(64<<10, len(body)))
+		}
+		arena = append(arena, body...)
+		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: arena[len(arena)-len(body) : len(arena) : len(arena)], Event: event})
 		size += len(line)
 		q.rdNext++
 	}
 	return recs, nil
+}
+
+// parseMicros parses a record's time stamp, decimal digits, without the
+// allocation of strconv on a string: Read runs it for every line shipped.
+func parseMicros(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // seek opens seg for reading and skips to seq from.
