@@ -2,9 +2,11 @@ package bench
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +30,12 @@ func BenchmarkGateShip(b *testing.B) {
 	p := rsyslogtest.NewPKI(b)
 	r := rsyslogtest.Start(b, p)
 	url := r.URL(p, p.ClientCert, p.ClientKey)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	down := strings.Replace(url, "127.0.0.1:"+strings.Split(strings.Split(url, "127.0.0.1:")[1], "?")[0], l.Addr().String(), 1)
+	l.Close() // nothing listens there now
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		b.Fatal(err)
@@ -39,6 +47,9 @@ func BenchmarkGateShip(b *testing.B) {
 	}{
 		{"conflog-run", nil},
 		{"conflog-run-ship", []string{"--ship", url, "--ship-wait", "0s"}},
+		// The destination down: the queue's cost alone, no delivery
+		// competing for the CPU.
+		{"conflog-run-ship-down", []string{"--ship", down, "--ship-wait", "0s"}},
 	} {
 		b.Run("impl="+impl.name, func(b *testing.B) {
 			b.SetBytes(s.size)

@@ -84,6 +84,12 @@ func (c *otlpConn) send(recs []Record, end uint64) error {
 		lr.SetSeverityText(lvl.text)
 		lr.SetBody(attribute.StringValue(string(r.Line)))
 		lr.AddAttributes(attribute.String("conflog.queue", c.queue), attribute.Int64("conflog.seq", int64(r.Seq)))
+		if r.Event == EventBlocked {
+			n := parseBlocked(r.Line)
+			lr.SetEventName(EventBlocked)
+			lr.AddAttributes(attribute.String("conflog.detector", n.Detector), attribute.Int("conflog.column", n.Column),
+				attribute.String("conflog.stream", n.Stream), attribute.String("conflog.job", n.Job))
+		}
 		c.logger.Emit(c.ctx, lr)
 	}
 	if len(c.batch.recs) > 0 {

@@ -27,7 +27,9 @@ import (
 //	acked        the decimal sequence number of the first line not yet known
 //	             delivered; replaced by rename
 //	SEQ.seg      SEQ is the 20-digit sequence number of its first line; one
-//	             record per line: UNIXMICRO SP LINE LF
+//	             record per line: UNIXMICRO SP LINE LF, or for an event the
+//	             gate made itself (a notice of a blocked line):
+//	             UNIXMICRO "," EVENT SP LINE LF
 //
 // A line's sequence number is its segment's SEQ plus its index there. With
 // the queue's id it names the line for ever: a receiver de-duplicates on the
@@ -60,6 +62,10 @@ type Record struct {
 	Seq  uint64
 	Time time.Time // when the gate queued it
 	Line []byte    // without its line end
+	// Event names a record the gate made itself, not a line of the job's
+	// ([EventBlocked]); "" for a line. Only AppendEvent sets it: no line
+	// a job writes can pass for an event.
+	Event string
 }
 
 // meta is queue.json.
@@ -98,7 +104,9 @@ type Queue struct {
 	dirty   bool   // appended since the last fsync
 	dropped int64
 	closed  bool
-	buf     []byte
+	// ackStale: the acked file is behind acked (it could not be written).
+	ackStale bool
+	buf      []byte
 
 	// The reader's position: an open segment and the seq it reads next.
 	rd     *os.File
@@ -217,6 +225,11 @@ func (q *Queue) load(prefix, destination string) error {
 		}
 		q.bytes += q.segs[i].size
 	}
+	// The numbering goes on after the last line ever queued: the last
+	// segment's end (an empty segment keeps it when every line was
+	// delivered), and at least the acked file's, which no line can be
+	// beyond. A seq used twice would make a receiver drop the second line
+	// as a copy of the first.
 	q.next = 1
 	if n := len(q.segs); n > 0 {
 		last := q.segs[n-1]
@@ -230,6 +243,9 @@ func (q *Queue) load(prefix, destination string) error {
 		a, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 		if err != nil {
 			return fmt.Errorf("acked: malformed")
+		}
+		if len(q.segs) == 0 {
+			q.next = max(q.next, a)
 		}
 		q.acked = min(max(a, q.acked), q.next)
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -282,18 +298,47 @@ func (q *Queue) Dir() string { return q.dir }
 // was full (without Block), the queue was closed or the disk failed, and
 // are counted in Dropped.
 func (q *Queue) Append(t time.Time, lines ...[]byte) (int, error) {
+	return q.append(t, "", lines)
+}
+
+// AppendEvent queues line as the gate's own event, named event (a word of
+// letters, digits, '.' and '_').
+func (q *Queue) AppendEvent(t time.Time, event string, line []byte) (int, error) {
+	if event == "" || strings.IndexFunc(event, func(r rune) bool { return !isEventRune(r) }) >= 0 {
+		return 0, fmt.Errorf("queue: event name %q", event)
+	}
+	return q.append(t, event, [][]byte{line})
+}
+
+func isEventRune(r rune) bool {
+	return r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
+func (q *Queue) append(t time.Time, event string, lines [][]byte) (int, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	stamp := strconv.AppendInt(nil, t.UnixMicro(), 10)
+	if event != "" {
+		stamp = append(append(stamp, ','), event...)
+	}
 	buf, n, queued := q.buf[:0], 0, 0
 	var err error
 	flush := func() {
-		if n > 0 && err == nil {
-			if err = q.write(buf, uint64(n)); err == nil {
+		for n > 0 && err == nil {
+			werr := q.write(buf, uint64(n))
+			if werr == nil {
 				queued += n
-			} else {
-				q.dropped += int64(n)
+				break
 			}
+			// A full disk is a full budget: with Block, wait for the
+			// delivery of queued lines to free a segment. With nothing
+			// queued, no delivery can free anything: drop.
+			if q.opts.Block && !q.closed && errors.Is(werr, syscall.ENOSPC) && q.acked < q.next {
+				q.room.Wait()
+				continue
+			}
+			err = werr
+			q.dropped += int64(n)
 		}
 		buf, n = buf[:0], 0
 	}
@@ -374,15 +419,24 @@ func (q *Queue) rotate() error {
 	return nil
 }
 
-// Sync fsyncs what was appended since the last Sync.
+// Sync fsyncs what was appended since the last Sync. The fsync runs
+// outside the queue's lock: under it, Append (the gate's output) would
+// wait for the disk, which in the gate benchmark cost more than all the
+// rest of shipping.
 func (q *Queue) Sync() error {
 	q.mu.Lock()
-	defer q.mu.Unlock()
-	if !q.dirty || q.tail == nil {
+	f := q.tail
+	if !q.dirty || f == nil {
+		q.mu.Unlock()
 		return nil
 	}
 	q.dirty = false
-	return q.tail.Sync()
+	q.mu.Unlock()
+	err := f.Sync()
+	if errors.Is(err, os.ErrClosed) {
+		return nil // rotated or emptied meanwhile: rotate fsyncs a segment it closes
+	}
+	return err
 }
 
 // Read returns up to maxRecs records from seq from on (from >= the acked
@@ -409,6 +463,7 @@ func (q *Queue) Read(from uint64, maxRecs, maxBytes int) ([]Record, error) {
 		}
 	}
 	var recs []Record
+	var arena []byte // the batch's lines, one allocation for all
 	size := 0
 	for len(recs) < maxRecs && size < maxBytes && q.rdNext < seg.first+seg.n {
 		line, err := q.readLine()
@@ -417,16 +472,42 @@ func (q *Queue) Read(from uint64, maxRecs, maxBytes int) ([]Record, error) {
 			return nil, fmt.Errorf("queue: segment %d: %w", seg.first, err)
 		}
 		sp := bytes.IndexByte(line, ' ')
-		us, perr := strconv.ParseInt(string(line[:max(sp, 0)]), 10, 64)
-		if sp < 0 || perr != nil {
+		stamp, ev, _ := bytes.Cut(line[:max(sp, 0)], []byte(","))
+		us, ok := parseMicros(stamp)
+		var event string
+		if len(ev) > 0 {
+			event = string(ev)
+		}
+		if sp < 0 || !ok {
 			q.closeReader()
 			return nil, fmt.Errorf("queue: segment %d: record %d malformed", seg.first, q.rdNext)
 		}
-		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: bytes.Clone(line[sp+1:])})
+		body := line[sp+1:]
+		if cap(arena)-len(arena) < len(body) {
+			arena = make([]byte, 0, max(64<<10, len(body)))
+		}
+		arena = append(arena, body...)
+		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: arena[len(arena)-len(body) : len(arena) : len(arena)], Event: event})
 		size += len(line)
 		q.rdNext++
 	}
 	return recs, nil
+}
+
+// parseMicros parses a record's time stamp, decimal digits, without the
+// allocation of strconv on a string: Read runs it for every line shipped.
+func parseMicros(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // seek opens seg for reading and skips to seq from.
@@ -481,47 +562,61 @@ func (q *Queue) closeReader() {
 func (q *Queue) Ack(seq uint64) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if seq <= q.acked {
+	if seq <= q.acked && !q.ackStale {
 		return nil
 	}
-	q.acked = min(seq, q.next)
+	q.acked = max(q.acked, min(seq, q.next))
 	// Not fsynced: an acknowledgement lost to a power cut only means lines
 	// sent twice, which the sequence numbers let the receiver notice.
-	if err := replaceFile(q.dir, "acked", []byte(strconv.FormatUint(q.acked, 10)+"\n"), false); err != nil {
-		return fmt.Errorf("queue: %w", err)
+	// On a full disk the file cannot be written (its replacement needs a
+	// block): the delivered segments are deleted all the same, which is
+	// what frees the disk, and the next Ack tries again. A reopened queue
+	// then starts at its first segment: at worst lines sent twice.
+	werr := replaceFile(q.dir, "acked", []byte(strconv.FormatUint(q.acked, 10)+"\n"), false)
+	q.ackStale = werr != nil
+	if err := q.collect(); err != nil {
+		return err
 	}
-	return q.collect()
+	if werr != nil {
+		return fmt.Errorf("queue: %w", werr)
+	}
+	return nil
 }
 
-// collect deletes fully acknowledged segments but the tail. Called with mu held.
+// collect deletes fully acknowledged segments. The last one, once fully
+// acknowledged, is replaced by an empty segment named for the next seq
+// (made before the old one goes, and needing no block of a full disk), so
+// the directory always says where the numbering is. Called with mu held.
 func (q *Queue) collect() error {
 	freed := false
-	for len(q.segs) > 1 && q.segs[0].first+q.segs[0].n <= q.acked {
-		if err := os.Remove(q.segPath(q.segs[0].first)); err != nil {
+	defer func() {
+		if freed {
+			q.room.Broadcast()
+		}
+	}()
+	for len(q.segs) > 0 && (q.segs[0].n > 0 || len(q.segs) > 1) && q.segs[0].first+q.segs[0].n <= q.acked {
+		first := q.segs[0].first
+		if len(q.segs) == 1 {
+			f, err := os.OpenFile(q.segPath(q.next), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+			if err != nil {
+				return fmt.Errorf("queue: %w", err)
+			}
+			if q.tail != nil {
+				q.tail.Close()
+			}
+			syncDir(q.dir)
+			q.tail = f
+			q.segs = append(q.segs, segment{first: q.next})
+		}
+		if q.rd != nil && q.rdSeg == first {
+			q.closeReader()
+		}
+		if err := os.Remove(q.segPath(first)); err != nil {
 			return fmt.Errorf("queue: %w", err)
 		}
 		q.bytes -= q.segs[0].size
 		q.segs = q.segs[1:]
 		freed = true
-	}
-	// A tail fully acknowledged is emptied, so its bytes count no more.
-	if n := len(q.segs); n == 1 && q.segs[0].first+q.segs[0].n <= q.acked && q.segs[0].n > 0 {
-		if q.tail != nil {
-			q.tail.Close()
-			q.tail = nil
-		}
-		if q.rd != nil && q.rdSeg == q.segs[0].first {
-			q.closeReader()
-		}
-		if err := os.Remove(q.segPath(q.segs[0].first)); err != nil {
-			return fmt.Errorf("queue: %w", err)
-		}
-		q.bytes -= q.segs[0].size
-		q.segs = q.segs[:0]
-		freed = true
-	}
-	if freed {
-		q.room.Broadcast()
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ func openTestQueue(t *testing.T, dir string, o QueueOptions) *Queue {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { q.Close() }) // before a test's tmpfs is unmounted
 	return q
 }
 

@@ -73,15 +73,20 @@ func New(dest *Destination, dir string, opts Options) (*Shipper, error) {
 	if err != nil {
 		return nil, err
 	}
-	host, _ := os.Hostname()
 	s := &Shipper{
 		dest: dest, q: q, prefix: []byte(opts.Prefix), opts: opts,
-		h:    header{host: headerName(host, 255), app: headerName(opts.Job, 48), queue: q.ID()},
+		h:    header{host: hostName(), app: headerName(opts.Job, 48), queue: q.ID()},
 		wake: make(chan struct{}, 1), stop: make(chan time.Duration, 1), done: make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.deliver()
 	return s, nil
+}
+
+// hostName is this host's name as a syslog HOSTNAME.
+func hostName() string {
+	host, _ := os.Hostname()
+	return headerName(host, 255)
 }
 
 // NewIn is New on the first queue for dest under root that no other
@@ -221,7 +226,6 @@ func (s *Shipper) deliver() {
 				backoff = min(2*backoff, 10*time.Second)
 				continue
 			}
-			backoff = 100 * time.Millisecond
 			// Everything not confirmed goes again.
 			if acked := s.q.Acked(); acked < pos {
 				s.resent.Add(int64(pos - acked))
@@ -229,11 +233,20 @@ func (s *Shipper) deliver() {
 			pos = s.q.Acked()
 			batches = batches[:0]
 		}
-		if err := c.broken(); err != nil {
+		// A connection that breaks, or a send that fails (an OTLP receiver
+		// refusing the token), waits the backoff too: a destination that
+		// accepts connections but not lines must not make this loop spin,
+		// nor keep it from noticing Close.
+		retry := func(err error) {
 			s.fail(fmt.Errorf("%s: %w", s.dest.Name(), err))
 			c.close(0)
 			c = nil
 			s.retries.Add(1)
+			wait(backoff)
+			backoff = min(2*backoff, 10*time.Second)
+		}
+		if err := c.broken(); err != nil {
+			retry(err)
 			continue
 		}
 		recs, err := s.q.Read(pos, 1024, 1<<20)
@@ -257,12 +270,10 @@ func (s *Shipper) deliver() {
 				}
 			}
 			if err := c.send(keep, end); err != nil {
-				s.fail(fmt.Errorf("%s: %w", s.dest.Name(), err))
-				c.close(0)
-				c = nil
-				s.retries.Add(1)
+				retry(err)
 				continue
 			}
+			backoff = 100 * time.Millisecond
 			s.sent.Add(int64(len(keep)))
 			pos = end
 		}

@@ -10,13 +10,13 @@ import (
 
 // gateMetrics are the gate's counters for Prometheus (conflog run
 // --metrics): lines by verdict, traces and bytes per stream, blocked lines
-// per detector. A filter's counts may be read only by its own goroutine,
+// per detector and stream. A filter's counts may be read only by its own goroutine,
 // so each stream's reader publishes them before every read (see reader):
 // a scrape sees them as of the last block the filter finished.
 type gateMetrics struct {
 	mu      sync.Mutex
 	streams map[string]scrub.Stats
-	blocked map[string]int64 // by detector
+	blocked map[blockKey]int64
 
 	lines, traces, bytes, blockedDesc *prometheus.Desc
 }
@@ -24,11 +24,11 @@ type gateMetrics struct {
 func newGateMetrics() *gateMetrics {
 	return &gateMetrics{
 		streams:     map[string]scrub.Stats{},
-		blocked:     map[string]int64{},
+		blocked:     map[blockKey]int64{},
 		lines:       prometheus.NewDesc("conflog_gate_lines_total", "Lines the gate judged, by stream and verdict (passed, private, held, cut).", []string{"stream", "verdict"}, nil),
 		traces:      prometheus.NewDesc("conflog_gate_traces_total", "Crash traces re-emitted scrubbed, by stream.", []string{"stream"}, nil),
 		bytes:       prometheus.NewDesc("conflog_gate_bytes_total", "Bytes the job wrote, by stream.", []string{"stream"}, nil),
-		blockedDesc: prometheus.NewDesc("conflog_gate_blocked_lines_total", "Public lines the tripwire withheld, by detector.", []string{"detector"}, nil),
+		blockedDesc: prometheus.NewDesc("conflog_gate_blocked_lines_total", "Public lines the tripwire withheld, by detector and stream.", []string{"detector", "stream"}, nil),
 	}
 }
 
@@ -47,13 +47,16 @@ func (m *gateMetrics) publish(stream string, s scrub.Stats) {
 	m.mu.Unlock()
 }
 
+// blockKey are the labels of a blocked line.
+type blockKey struct{ detector, stream string }
+
 // block counts a line the tripwire withheld. Nil-safe.
-func (m *gateMetrics) block(detector string) {
+func (m *gateMetrics) block(detector, stream string) {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
-	m.blocked[detector]++
+	m.blocked[blockKey{detector, stream}]++
 	m.mu.Unlock()
 }
 
@@ -78,8 +81,8 @@ func (m *gateMetrics) Collect(ch chan<- prometheus.Metric) {
 		counter(m.traces, s.Traces, name)
 		counter(m.bytes, s.Bytes, name)
 	}
-	for det, n := range m.blocked {
-		counter(m.blockedDesc, n, det)
+	for k, n := range m.blocked {
+		counter(m.blockedDesc, n, k.detector, k.stream)
 	}
 }
 

@@ -104,11 +104,11 @@ while [ ! -e ` + done + ` ]; do sleep 0.1; done`
 	}()
 	want := map[string]string{
 		// The blocked line passed the prefix rule, then the tripwire withheld it.
-		`conflog_gate_lines_total{stream="stdout",verdict="passed"}`:  "101",
-		`conflog_gate_lines_total{stream="stdout",verdict="private"}`: "100",
-		`conflog_gate_blocked_lines_total{detector="email"}`:          "1",
-		`conflog_ship_queued_lines_total`:                             "101", // 100 and the notice
-		`conflog_ship_refused_lines_total`:                            "0",
+		`conflog_gate_lines_total{stream="stdout",verdict="passed"}`:         "101",
+		`conflog_gate_lines_total{stream="stdout",verdict="private"}`:        "100",
+		`conflog_gate_blocked_lines_total{detector="email",stream="stdout"}`: "1",
+		`conflog_ship_queued_lines_total`:                                    "102", // 100, the notice and its event
+		`conflog_ship_refused_lines_total`:                                   "0",
 	}
 	deadline := time.Now().Add(90 * time.Second)
 	for q, v := range want {
@@ -126,7 +126,7 @@ while [ ! -e ` + done + ` ]; do sleep 0.1; done`
 		t.Fatalf("run exited %d: %s", code, stderr.String())
 	}
 	// The blocked line's notice reached the central log, its value did not.
-	got := r.WaitReceived(t, 102)
+	got := r.WaitReceived(t, 103)
 	notice := false
 	for _, l := range got {
 		if strings.Contains(l, "alice@") {
@@ -136,5 +136,8 @@ while [ ! -e ` + done + ` ]; do sleep 0.1; done`
 	}
 	if !notice {
 		t.Errorf("no blocked-line notice among the %d lines rsyslog received", len(got))
+	}
+	if b, _ := os.ReadFile(r.Out); !bytes.Contains(b, []byte(`[blocked@32473 detector="email" column="`)) || !bytes.Contains(b, []byte(`stream="stdout" job="sh"]`)) {
+		t.Errorf("no [blocked@32473 …] element for the email in rsyslog's output:\n%s", b)
 	}
 }

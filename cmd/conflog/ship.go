@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io"
@@ -48,6 +49,10 @@ Destinations:
       for HOST (or NAME); cert and key for mutual TLS. Refused before
       anything is read: a key its group or others may read, an expired
       certificate, a client certificate not for TLS clients.
+  otlp+https://HOST:PORT[/PATH]?ca=CA.pem[&cert=…&key=…][&name=NAME][&bearer_file=FILE]
+      OTLP logs over HTTPS (PATH default /v1/logs) through the OpenTelemetry
+      SDK, with FILE's token as "Authorization: Bearer"; the gate's counters
+      go there too as OTLP metrics. FILE must be readable by its owner only.
 
 Flags:
   --prefix PREFIX     the public marker (default: $CONFLOG_PREFIX)
@@ -110,7 +115,7 @@ func (f *shipFlags) wire(c *cli, d *detectFlags, prefix, command string) int {
 	plain := *c
 	f.started, f.plain = s, &plain
 	c.stdout, c.stderr, c.metrics = s.tee(c.stdout), s.tee(c.stderr), s.gate
-	d.onBlock = s.gate.block
+	d.onBlock = s.block
 	return -1
 }
 
@@ -189,15 +194,27 @@ type shipping struct {
 	srv      *http.Server
 	reg      *prometheus.Registry
 	gate     *gateMetrics
+	job      string
+	stops    []func(context.Context) error // the OTLP metrics exports
+}
+
+// block tells the metrics and every destination of a line the tripwire
+// withheld: a counter, and a structured notice (detector, column, stream,
+// job; never the value) that the central log receives as an event.
+func (s *shipping) block(detector string, column int, stream string) {
+	s.gate.block(detector, stream)
+	for _, sh := range s.shippers {
+		sh.Blocked(ship.Blocked{Detector: detector, Column: column, Stream: stream, Job: s.job})
+	}
 }
 
 // start opens a shipper per destination and, for run's --metrics, the
 // metrics server. It reports its own errors.
 func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
-	s := &shipping{flags: f}
 	if f.job != "" {
 		job = f.job
 	}
+	s := &shipping{flags: f, job: job}
 	opts := ship.Options{Prefix: prefix, Job: job, Queue: ship.QueueOptions{MaxBytes: int64(f.queueSize), Block: f.full == "block"}}
 	var ws []io.Writer
 	for _, d := range f.dests {
@@ -213,6 +230,27 @@ func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
 	if len(ws) > 0 {
 		s.out = io.MultiWriter(ws...)
 	}
+	otlp := false
+	for _, d := range f.dests {
+		otlp = otlp || d.IsOTLP()
+	}
+	if f.metrics != "" || otlp {
+		s.gate = newGateMetrics()
+		s.reg = newRegistry(s)
+	}
+	// The same counters go to every OTLP destination as OTLP metrics.
+	for _, d := range f.dests {
+		if !d.IsOTLP() {
+			continue
+		}
+		stop, err := ship.ExportMetrics(d, s.reg, job, otlpMetricsInterval)
+		if err != nil {
+			c.errorf("%s: %s: metrics: %v", f.verb, d.Name(), err)
+			s.close(c, 0)
+			return nil, false
+		}
+		s.stops = append(s.stops, stop)
+	}
 	if f.metrics != "" {
 		if !s.serveMetrics(c, f.metrics) {
 			s.close(c, 0)
@@ -221,6 +259,9 @@ func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
 	}
 	return s, true
 }
+
+// otlpMetricsInterval is how often the counters go to an OTLP destination.
+var otlpMetricsInterval = 10 * time.Second
 
 // tee returns w, copying to the shippers too. The shippers never fail a write.
 func (s *shipping) tee(w io.Writer) io.Writer {
@@ -240,6 +281,14 @@ func (s *shipping) close(c *cli, wait time.Duration) bool {
 			ok = false
 		}
 	}
+	// The last export of the metrics carries the final counts.
+	for _, stop := range s.stops {
+		ctx, cancel := context.WithTimeout(context.Background(), max(wait, time.Second))
+		if err := stop(ctx); err != nil {
+			c.warningf("%s: metrics: %v", s.flags.verb, err)
+		}
+		cancel()
+	}
 	if s.srv != nil {
 		s.srv.Close()
 	}
@@ -252,17 +301,21 @@ func (s *shipping) serveMetrics(c *cli, addr string) bool {
 		c.errorf("%s: --metrics %s: %v", s.flags.verb, addr, err)
 		return false
 	}
-	s.reg = prometheus.NewRegistry()
-	s.gate = newGateMetrics()
-	s.reg.MustRegister(s.gate)
-	for _, sh := range s.shippers {
-		s.reg.MustRegister(sh.Collectors()...)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(l)
 	return true
+}
+
+// newRegistry holds the gate's and the shippers' metrics.
+func newRegistry(s *shipping) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.gate)
+	for _, sh := range s.shippers {
+		reg.MustRegister(sh.Collectors()...)
+	}
+	return reg
 }
 
 func shipMain(c *cli, args []string) int {
@@ -303,6 +356,7 @@ func shipMain(c *cli, args []string) int {
 	if !ok {
 		return exitFail
 	}
+	d.onBlock = s.block
 	var blocked atomic.Int64
 	err := scrubInput(&cli{stdin: c.stdin, stdout: s.out, stderr: c.stderr, verb: c.verb}, &g, &d, gate.BatchedInput(c.stdin), "stdin", &blocked)
 	if err != nil {

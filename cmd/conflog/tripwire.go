@@ -33,7 +33,7 @@ type detectFlags struct {
 	mode      string
 	detectors string
 	set       *detect.Set
-	onBlock   func(detector string) // if set, told of every blocked line
+	onBlock   func(detector string, column int, stream string) // if set, told of every blocked line
 }
 
 // name is the verb the flags belong to.
@@ -90,7 +90,7 @@ type tripwire struct {
 	private scrub.Sink // where a blocked line goes; nil drops it
 	warn    func(format string, args ...any)
 	blocked *atomic.Int64 // shared by the streams of one run
-	onBlock func(detector string)
+	onBlock func(detector string, column int, stream string)
 	out     []byte
 }
 
@@ -125,7 +125,7 @@ func (t *tripwire) Write(p []byte) (int, error) {
 		}
 		t.blocked.Add(1)
 		if t.onBlock != nil {
-			t.onBlock(f.Detector)
+			t.onBlock(f.Detector, col, t.stream)
 		}
 		if t.private != nil {
 			t.private.Line(body) // a sink error surfaces on the filter's own private lines

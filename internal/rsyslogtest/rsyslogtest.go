@@ -247,7 +247,10 @@ func (r *Server) URL(p *PKI, certFile, keyFile string) string {
 	return fmt.Sprintf("syslog+tls://127.0.0.1:%d?%s", r.port, v.Encode())
 }
 
-var sdRe = regexp.MustCompile(`^\[conflog@32473 queue="([0-9a-f]+)" seq="([0-9]+)"\] (.*)$`)
+// sdRe matches what the template writes: conflog's element, any other
+// elements (the notice of a blocked line has one; its values hold no ']'),
+// the message.
+var sdRe = regexp.MustCompile(`^\[conflog@32473 queue="([0-9a-f]+)" seq="([0-9]+)"\](?:\[[^\]]*\])* (.*)$`)
 
 // Received returns rsyslog's lines by seq, after de-duplication, and how
 // many copies arrived in all.

@@ -1,0 +1,310 @@
+package ship
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conflog/conflog/internal/otlptest"
+	"github.com/conflog/conflog/internal/rsyslogtest"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// These tests send to a real HTTPS server on 127.0.0.1 that decodes OTLP
+// with the protocol's own protobuf types (internal/otlptest), requiring a
+// client certificate and a bearer token, through the OpenTelemetry Go
+// SDK's otlploghttp exporter.
+
+// otlpURL is the receiver's destination URL with the PKI's client
+// certificate and a token file holding token (mode 0600).
+func otlpURL(t *testing.T, p *rsyslogtest.PKI, r *otlptest.Receiver, token string) string {
+	t.Helper()
+	tok := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tok, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v := url.Values{"ca": {p.CA.File}, "cert": {p.ClientCert}, "key": {p.ClientKey}, "bearer_file": {tok}}
+	return "otlp+https://" + r.Addr() + "?" + v.Encode()
+}
+
+// TestOTLPLogsMutualTLSAndBearer: lines arrive as OTLP log records, each
+// once, body unchanged, with its severity, conflog.queue and conflog.seq,
+// under a resource naming the job; a notice of a blocked line arrives as
+// the event conflog.blocked; private lines never arrive.
+func TestOTLPLogsMutualTLSAndBearer(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "s3cret-token")
+	d, err := ParseDestination(otlpURL(t, p, r, "s3cret-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Job: "train"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		fmt.Fprintf(s, "SystemLog: level=WARN step=%d\nPRIVATE customer %d\n", i, i)
+	}
+	s.Blocked(Blocked{Detector: "email", Column: 20, Stream: "stdout"})
+	if err := s.Close(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got := r.Distinct(t)
+	if len(got) != 301 || len(r.Logs()) != 301 {
+		t.Fatalf("%d distinct records (%d in all), want 301", len(got), len(r.Logs()))
+	}
+	host, _ := os.Hostname()
+	for i, l := range r.Logs() {
+		if l.Resource["service.name"] != "train" || l.Resource["host.name"] != headerName(host, 255) || l.Resource["service.instance.id"] != s.q.ID() {
+			t.Fatalf("resource %v", l.Resource)
+		}
+		if l.Attrs["conflog.seq"] != fmt.Sprint(i+1) || l.Attrs["conflog.queue"] != s.q.ID() {
+			t.Fatalf("record %d: attributes %v", i, l.Attrs)
+		}
+		body := l.Record.GetBody().GetStringValue()
+		if strings.Contains(body, "PRIVATE") {
+			t.Fatalf("a private line arrived: %q", body)
+		}
+		if i < 300 {
+			if want := fmt.Sprintf("SystemLog: level=WARN step=%d", i); body != want || l.Record.GetSeverityText() != "WARN" || l.Record.GetSeverityNumber() != 13 || l.Record.GetEventName() != "" {
+				t.Fatalf("record %d: %q %s %d %q", i, body, l.Record.GetSeverityText(), l.Record.GetSeverityNumber(), l.Record.GetEventName())
+			}
+			continue
+		}
+		if l.Record.GetEventName() != EventBlocked || l.Attrs["conflog.detector"] != "email" || l.Attrs["conflog.column"] != "20" ||
+			l.Attrs["conflog.stream"] != "stdout" || l.Attrs["conflog.job"] != "train" || l.Record.GetSeverityText() != "WARN" {
+			t.Fatalf("the blocked notice arrived as %q %v event %q", body, l.Attrs, l.Record.GetEventName())
+		}
+	}
+}
+
+// TestOTLPRefusesWrongCredentials: a wrong token is refused by the
+// receiver and the lines stay queued; a client without a certificate is
+// refused by TLS; a token file others may read is refused before any job.
+func TestOTLPRefusesWrongCredentials(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "right")
+	for _, tc := range []struct{ name, url string }{
+		{"a wrong token", otlpURL(t, p, r, "wrong")},
+		{"no client certificate", strings.NewReplacer("cert=", "x=", "key=", "y=").Replace(otlpURL(t, p, r, "right"))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, _ := url.Parse(tc.url)
+			q := u.Query()
+			q.Del("x")
+			q.Del("y")
+			u.RawQuery = q.Encode()
+			d, err := ParseDestination(u.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(s, "SystemLog: one\nSystemLog: two\n")
+			err = s.Close(500 * time.Millisecond)
+			if err == nil || !strings.Contains(err.Error(), "2 line(s) not yet delivered") {
+				t.Fatalf("Close: %v", err)
+			}
+			t.Logf("%v", err)
+		})
+	}
+	if n := len(r.Logs()); n != 0 {
+		t.Errorf("%d records arrived from refused clients", n)
+	}
+	if r.Denied() == 0 {
+		t.Errorf("the receiver never refused the wrong token")
+	}
+	tok := filepath.Join(t.TempDir(), "open-token")
+	os.WriteFile(tok, []byte("right"), 0o644)
+	_, err := ParseDestination("otlp+https://" + r.Addr() + "?ca=" + p.CA.File + "&bearer_file=" + tok)
+	if err == nil || !strings.Contains(err.Error(), "mode 0644 lets others read it") {
+		t.Errorf("a token file others may read: %v", err)
+	}
+}
+
+// TestOTLPReceiverRestartLosesNothing: the receiver dies in the middle of
+// a job and comes back; every public line arrives, exactly once after
+// de-duplication on (conflog.queue, conflog.seq).
+func TestOTLPReceiverRestartLosesNothing(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "tok")
+	d, err := ParseDestination(otlpURL(t, p, r, "tok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3000
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range n {
+			fmt.Fprintf(s, "SystemLog: line %d\nPRIVATE %d\n", i, i)
+			if i%10 == 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	time.Sleep(150 * time.Millisecond)
+	r.Stop()
+	time.Sleep(500 * time.Millisecond)
+	r.Start()
+	<-done
+	if err := s.Close(20 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got := r.Distinct(t)
+	if len(got) != n {
+		t.Fatalf("%d distinct lines arrived, want %d", len(got), n)
+	}
+	for i := range n {
+		if w := fmt.Sprintf("SystemLog: line %d", i); got[fmt.Sprintf("%s/%d", s.q.ID(), i+1)] != w {
+			t.Fatalf("seq %d: got %q, want %q", i+1, got[fmt.Sprintf("%s/%d", s.q.ID(), i+1)], w)
+		}
+	}
+	if s.retries.Load() == 0 {
+		t.Errorf("no retry counted although the receiver was down")
+	}
+	t.Logf("%d lines, %d records arrived (%d sent again), %d retries", n, len(r.Logs()), s.resent.Load(), s.retries.Load())
+}
+
+// TestOTLPMetrics: the shipper's Prometheus counters go out as OTLP
+// metrics, with the same names and labels, over mutual TLS with the bearer
+// token, and the last export at stop carries the final totals.
+func TestOTLPMetrics(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "tok")
+	d, err := ParseDestination(otlpURL(t, p, r, "tok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Job: "train"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.Collectors()...)
+	stop, err := ExportMetrics(d, reg, "train", 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		fmt.Fprintf(s, "SystemLog: %d\nPRIVATE\n", i)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(r.Metrics()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no periodic export in 10s")
+		}
+	}
+	if err := s.Close(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	last := map[string]float64{}
+	exports := 0
+	for _, rm := range r.Metrics() {
+		res := map[string]string{}
+		for _, kv := range rm.GetResource().GetAttributes() {
+			res[kv.GetKey()] = kv.GetValue().GetStringValue()
+		}
+		if res["service.name"] != "train" {
+			t.Fatalf("resource %v", res)
+		}
+		exports++
+		for _, sm := range rm.GetScopeMetrics() {
+			for _, m := range sm.GetMetrics() {
+				for _, dp := range m.GetSum().GetDataPoints() {
+					dest := ""
+					for _, kv := range dp.GetAttributes() {
+						if kv.GetKey() == "destination" {
+							dest = kv.GetValue().GetStringValue()
+						}
+					}
+					if dest != d.Name() {
+						t.Fatalf("%s: destination %q, want %q", m.GetName(), dest, d.Name())
+					}
+					last[m.GetName()] = dp.GetAsDouble()
+				}
+			}
+		}
+	}
+	if exports < 2 {
+		t.Errorf("%d exports, want one per interval and one at stop", exports)
+	}
+	for name, want := range map[string]float64{"conflog_ship_queued_lines_total": 40, "conflog_ship_refused_lines_total": 40, "conflog_ship_delivered_lines_total": 40} {
+		if last[name] != want {
+			t.Errorf("%s = %v at the last export, want %v (all: %v)", name, last[name], want, last)
+		}
+	}
+}
+
+// TestSlowDestinationNeitherSlowsNorGrows: with a destination that takes
+// 200ms to answer each export, the writer (the gate) queues 48 MiB of
+// public lines without waiting for it: every Write has returned while
+// most lines are still undelivered, the heap grows by far less than the
+// lines (they wait on disk, not in memory), and what was delivered
+// arrived in order without loss.
+func TestSlowDestinationNeitherSlowsNorGrows(t *testing.T) {
+	p := rsyslogtest.NewPKI(t)
+	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "tok")
+	r.Delay = 200 * time.Millisecond
+	d, err := ParseDestination(otlpURL(t, p, r, "tok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, size = 240_000, 200
+	pad := strings.Repeat("p", size-30)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	buf := make([]byte, 0, 64<<10)
+	for i := range n {
+		buf = fmt.Appendf(buf, "SystemLog: %08d %s\n", i, pad)
+		if len(buf) > 60<<10 || i == n-1 {
+			s.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	delivered := s.confirmed.Load()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	growth := int64(after.HeapInuse) - int64(before.HeapInuse)
+	t.Logf("queued %d lines (%d MiB); %d delivered when the last Write returned; heap grew %d KiB", n, n*size>>20, delivered, growth>>10)
+	if delivered > n/2 {
+		t.Errorf("%d of %d lines delivered when the writer was done: did Write wait for the destination?", delivered, n)
+	}
+	if growth > 16<<20 {
+		t.Errorf("the heap grew by %d MiB while %d MiB of lines were queued", growth>>20, n*size>>20)
+	}
+	if lines, _ := s.q.Depth(); lines+uint64(delivered) < n || s.q.Dropped() != 0 {
+		t.Errorf("queue holds %d, %d delivered, %d dropped, of %d", lines, delivered, s.q.Dropped(), n)
+	}
+	s.Close(0)
+	got := r.Distinct(t)
+	for k, body := range got {
+		_, seq, _ := strings.Cut(k, "/")
+		i, _ := strconv.Atoi(seq)
+		if want := fmt.Sprintf("SystemLog: %08d %s", i-1, pad); body != want {
+			t.Fatalf("%s: %.30q, want %.30q", k, body, want)
+		}
+	}
+}
