@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/conflog/conflog/vet"
@@ -19,16 +18,8 @@ Examples:
   conflog vet --audit ./...         # before adoption: logging that carries data
   go vet -vettool=$(which conflog) ./...
 
-Reports public log calls (conflog.Public among their args) whose message is
-not constant (CL001), that pass sensitive or whole values (CL002) or data
-from requests, files, dataset readers, env or args (CL003); conflog.Public
-outside a call (CL004); output bypassing conflog (CL005); slog loggers not
-built by conflog (CL006); an error's text made a string in a public call
-(CL007); //conflog:ignore directives that are malformed or silence nothing
-(CL000). With --audit, for code that does not use conflog yet: every logging
-call (slog, log, fmt, zap, zerolog, logrus) carrying customer data or a
-secret (CL008), the calls to review before adoption.
-
+Findings (a public call is a slog call with conflog.Public among its args):
+%s
 Silence a reviewed finding on its line, or alone on the line above:
   //conflog:ignore CL002 why this is safe
 
@@ -47,7 +38,7 @@ func vetMain(c *cli, args []string) int {
 	fs := flag.NewFlagSet("vet", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	fs.Usage = func() {
-		io.WriteString(fs.Output(), vetUsage)
+		fmt.Fprintf(fs.Output(), vetUsage, vetRuleList())
 		fs.PrintDefaults()
 	}
 	asJSON := fs.Bool("json", false, "print findings as a JSON array")
@@ -130,6 +121,16 @@ func vetMain(c *cli, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// vetRuleList is the help text's list of findings, one per rule of
+// vet.Rules, so the help cannot name a rule the analyzer lacks or miss one.
+func vetRuleList() string {
+	var b strings.Builder
+	for _, r := range vet.Rules {
+		fmt.Fprintf(&b, "  %s %-7s %s\n", r.ID, r.Level, r.Summary)
+	}
+	return b.String()
 }
 
 // isVettoolInvocation reports whether the arguments are those "go vet
