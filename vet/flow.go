@@ -150,27 +150,13 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 			f.walk(n.Body, nil)
 			return false
 		case *ast.AssignStmt:
-			if len(n.Lhs) == len(n.Rhs) {
-				for i := range n.Lhs {
-					f.assignExpr(n.Lhs[i], n.Rhs[i])
-				}
-			} else if len(n.Rhs) == 1 {
-				o := f.taintOf(n.Rhs[0])
-				for _, l := range n.Lhs {
-					f.assign(l, o, false)
-				}
-			}
+			f.assignAll(n.Lhs, n.Rhs)
 		case *ast.ValueSpec:
-			if len(n.Names) == len(n.Values) {
-				for i := range n.Names {
-					f.assignExpr(n.Names[i], n.Values[i])
-				}
-			} else if len(n.Values) == 1 {
-				o := f.taintOf(n.Values[0])
-				for _, l := range n.Names {
-					f.assign(l, o, false)
-				}
+			lhs := make([]ast.Expr, len(n.Names))
+			for i, name := range n.Names {
+				lhs[i] = name
 			}
+			f.assignAll(lhs, n.Values)
 		case *ast.RangeStmt:
 			if n.Key != nil {
 				f.assign(n.Key, f.taintOf(n.X), false)
@@ -212,6 +198,42 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 		}
 		return true
 	})
+}
+
+// eachPair calls fn for each left side with its own value in an assignment
+// or var declaration n (none for "a, b := f()"); other nodes have none.
+func eachPair(n ast.Node, fn func(lhs, rhs ast.Expr)) {
+	switch n := n.(type) {
+	case *ast.AssignStmt:
+		if len(n.Lhs) == len(n.Rhs) {
+			for i := range n.Lhs {
+				fn(n.Lhs[i], n.Rhs[i])
+			}
+		}
+	case *ast.ValueSpec:
+		if len(n.Names) == len(n.Values) {
+			for i := range n.Names {
+				fn(n.Names[i], n.Values[i])
+			}
+		}
+	}
+}
+
+// assignAll propagates an assignment or var declaration: pairwise when
+// each left side has its own value, else every left side gets the taint of
+// the one multi-valued right side (a call, a map index, a receive).
+func (f *flow) assignAll(lhs, rhs []ast.Expr) {
+	switch {
+	case len(lhs) == len(rhs):
+		for i := range lhs {
+			f.assignExpr(lhs[i], rhs[i])
+		}
+	case len(rhs) == 1:
+		o := f.taintOf(rhs[0])
+		for _, l := range lhs {
+			f.assign(l, o, false)
+		}
+	}
 }
 
 // returns records fn as a source when a return statement yields taint.
