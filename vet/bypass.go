@@ -201,20 +201,7 @@ func (ps *pass) streamVars() map[*types.Var]string {
 	}
 	for _, file := range ps.Files {
 		ast.Inspect(file, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.AssignStmt:
-				if len(n.Lhs) == len(n.Rhs) {
-					for i := range n.Lhs {
-						see(n.Lhs[i], n.Rhs[i])
-					}
-				}
-			case *ast.ValueSpec:
-				if len(n.Names) == len(n.Values) {
-					for i := range n.Names {
-						see(n.Names[i], n.Values[i])
-					}
-				}
-			}
+			eachPair(n, see)
 			return true
 		})
 	}

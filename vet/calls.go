@@ -488,18 +488,8 @@ func (ps *pass) loggerKinds() *loggers {
 			test := ps.isTestFile(file)
 			ast.Inspect(file, func(n ast.Node) bool {
 				switch n := n.(type) {
-				case *ast.AssignStmt:
-					if len(n.Lhs) == len(n.Rhs) {
-						for i := range n.Lhs {
-							set(n.Lhs[i], l.kind(ps, n.Rhs[i]))
-						}
-					}
-				case *ast.ValueSpec:
-					if len(n.Names) == len(n.Values) {
-						for i := range n.Names {
-							set(n.Names[i], l.kind(ps, n.Values[i]))
-						}
-					}
+				case *ast.AssignStmt, *ast.ValueSpec:
+					eachPair(n, func(lhs, rhs ast.Expr) { set(lhs, l.kind(ps, rhs)) })
 				case *ast.CallExpr:
 					if fn, ok := typeutil.Callee(ps.TypesInfo, n).(*types.Func); ok && isPkgFunc(fn, "log/slog", "SetDefault") && len(n.Args) == 1 && !test {
 						k := l.kind(ps, n.Args[0])

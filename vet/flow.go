@@ -45,8 +45,9 @@ func (o *origin) String() string {
 // sourceFact marks a function whose results carry data from a source or a
 // sensitive value: callers in other packages treat its results as tainted.
 type sourceFact struct {
-	ID   string // idSensitive or idSource
-	What string // the original source, e.g. "os.ReadFile"
+	ID    string   // idSensitive or idSource
+	What  string   // the original source, e.g. "os.ReadFile"
+	Parts []string // the tainted parts of the result (a.b, [].c); none: the whole
 }
 
 func (*sourceFact) AFact() {}
@@ -63,6 +64,9 @@ type flow struct {
 	// taints job.ctx, not job.model.
 	vars  map[*types.Var]map[string]*origin
 	funcs map[*types.Func]*origin // this package's functions returning tainted data
+	// parts holds, for a function of funcs whose result is tainted only in
+	// some fields, those parts; absent, the whole result is.
+	parts map[*types.Func]map[string]bool
 
 	changed bool
 }
@@ -73,6 +77,7 @@ func newFlow(ps *pass) *flow {
 		info:  ps.TypesInfo,
 		vars:  make(map[*types.Var]map[string]*origin),
 		funcs: make(map[*types.Func]*origin),
+		parts: make(map[*types.Func]map[string]bool),
 	}
 }
 
@@ -135,7 +140,12 @@ func (f *flow) solve() {
 func (f *flow) exportFacts() {
 	for fn, o := range f.funcs {
 		if fn.Pkg() == f.ps.Pkg {
-			f.ps.ExportObjectFact(fn, &sourceFact{ID: o.id, What: o.what})
+			fact := &sourceFact{ID: o.id, What: o.what}
+			for p := range f.parts[fn] {
+				fact.Parts = append(fact.Parts, p)
+			}
+			slices.Sort(fact.Parts)
+			f.ps.ExportObjectFact(fn, fact)
 		}
 	}
 }
@@ -150,27 +160,13 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 			f.walk(n.Body, nil)
 			return false
 		case *ast.AssignStmt:
-			if len(n.Lhs) == len(n.Rhs) {
-				for i := range n.Lhs {
-					f.assignExpr(n.Lhs[i], n.Rhs[i])
-				}
-			} else if len(n.Rhs) == 1 {
-				o := f.taintOf(n.Rhs[0])
-				for _, l := range n.Lhs {
-					f.assign(l, o, false)
-				}
-			}
+			f.assignAll(n.Lhs, n.Rhs)
 		case *ast.ValueSpec:
-			if len(n.Names) == len(n.Values) {
-				for i := range n.Names {
-					f.assignExpr(n.Names[i], n.Values[i])
-				}
-			} else if len(n.Values) == 1 {
-				o := f.taintOf(n.Values[0])
-				for _, l := range n.Names {
-					f.assign(l, o, false)
-				}
+			lhs := make([]ast.Expr, len(n.Names))
+			for i, name := range n.Names {
+				lhs[i] = name
 			}
+			f.assignAll(lhs, n.Values)
 		case *ast.RangeStmt:
 			if n.Key != nil {
 				f.assign(n.Key, f.taintOf(n.X), false)
@@ -214,19 +210,55 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 	})
 }
 
+// eachPair calls fn for each left side with its own value in an assignment
+// or var declaration n (none for "a, b := f()"); other nodes have none.
+func eachPair(n ast.Node, fn func(lhs, rhs ast.Expr)) {
+	switch n := n.(type) {
+	case *ast.AssignStmt:
+		if len(n.Lhs) == len(n.Rhs) {
+			for i := range n.Lhs {
+				fn(n.Lhs[i], n.Rhs[i])
+			}
+		}
+	case *ast.ValueSpec:
+		if len(n.Names) == len(n.Values) {
+			for i := range n.Names {
+				fn(n.Names[i], n.Values[i])
+			}
+		}
+	}
+}
+
+// assignAll propagates an assignment or var declaration: pairwise when
+// each left side has its own value, else every left side gets the taint of
+// the one multi-valued right side (a call, a map index, a receive).
+func (f *flow) assignAll(lhs, rhs []ast.Expr) {
+	switch {
+	case len(lhs) == len(rhs):
+		for i := range lhs {
+			f.assignExpr(lhs[i], rhs[i])
+		}
+	case len(rhs) == 1:
+		o := f.taintOf(rhs[0])
+		for _, l := range lhs {
+			f.assign(l, o, false)
+		}
+	}
+}
+
 // returns records fn as a source when a return statement yields taint.
 // Error results are left out: an error's text is scrubbed in public records
 // unless made public, which taintOf tracks separately.
 func (f *flow) returns(fn *types.Func, ret *ast.ReturnStmt) {
-	if f.funcs[fn] != nil {
-		return
+	if f.funcs[fn] != nil && f.parts[fn] == nil {
+		return // the whole result is tainted already
 	}
-	var o *origin
+	var shape map[string]*origin
 	if len(ret.Results) == 0 {
 		results := fn.Signature().Results()
-		for i := 0; i < results.Len() && o == nil; i++ {
+		for i := 0; i < results.Len() && len(shape) == 0; i++ {
 			if v := results.At(i); !isError(v.Type()) {
-				o = f.get(v, "", true)
+				shape = f.varShape(v)
 			}
 		}
 	}
@@ -234,14 +266,82 @@ func (f *flow) returns(fn *types.Func, ret *ast.ReturnStmt) {
 		if tv, ok := f.info.Types[r]; ok && (isError(tv.Type) || f.ps.typeKind(tv.Type) == kindConfig) {
 			continue
 		}
-		if o = f.taintOf(r); o != nil {
+		if shape = f.shapeOf(r); len(shape) > 0 {
 			break
 		}
 	}
-	if o != nil {
-		f.funcs[fn] = o
-		f.changed = true
+	f.addResult(fn, shape)
+}
+
+// varShape is the taint of a named result by part.
+func (f *flow) varShape(v *types.Var) map[string]*origin {
+	if len(f.vars[v]) == 0 {
+		return nil
 	}
+	return f.vars[v]
+}
+
+// addResult records that fn's result is tainted as shape says: whole when
+// shape has "" (or a part is not a field path), else only in those parts, so
+// a caller reading an untainted field of it (meta.Group of a struct whose
+// meta.URL came from the request) reads no taint.
+func (f *flow) addResult(fn *types.Func, shape map[string]*origin) {
+	if len(shape) == 0 {
+		return
+	}
+	if o := shape[""]; o != nil {
+		f.funcs[fn] = o
+		if f.parts[fn] != nil {
+			delete(f.parts, fn)
+		}
+		f.changed = true
+		return
+	}
+	known := f.funcs[fn] != nil
+	if known && f.parts[fn] == nil {
+		return
+	}
+	if f.parts[fn] == nil {
+		f.parts[fn] = map[string]bool{}
+	}
+	for p, o := range shape {
+		if !f.parts[fn][p] {
+			f.parts[fn][p] = true
+			f.changed = true
+		}
+		if f.funcs[fn] == nil {
+			f.funcs[fn] = o
+		}
+	}
+}
+
+// resultShape is the taint by part of a call's result when its callee's
+// result is tainted only in some parts (see addResult), else nil.
+func (f *flow) resultShape(call *ast.CallExpr) map[string]*origin {
+	fn, ok := typeutil.Callee(f.info, call).(*types.Func)
+	if !ok || f.params {
+		return nil
+	}
+	fn = fn.Origin()
+	if parts := f.parts[fn]; parts != nil {
+		o := f.funcs[fn]
+		out := map[string]*origin{}
+		for p := range parts {
+			out[p] = &origin{id: o.id, what: o.what, via: o.viaOr(fn)}
+		}
+		return out
+	}
+	if fn.Pkg() != nil && fn.Pkg() != f.ps.Pkg {
+		var fact sourceFact
+		if f.ps.ImportObjectFact(fn, &fact) && len(fact.Parts) > 0 {
+			out := map[string]*origin{}
+			for _, p := range fact.Parts {
+				out[p] = &origin{id: fact.ID, what: fact.What, via: fn.Pkg().Name() + "." + fn.Name()}
+			}
+			return out
+		}
+	}
+	return nil
 }
 
 // outParams taints what a call writes through its arguments: the target of
@@ -503,6 +603,11 @@ func (f *flow) shapeOf(e ast.Expr) map[string]*origin {
 		}
 		return out
 	}
+	if call, ok := e.(*ast.CallExpr); ok {
+		if shape := f.resultShape(call); shape != nil {
+			return shape
+		}
+	}
 	if o := f.taintOf(e); o != nil {
 		return map[string]*origin{"": o}
 	}
@@ -711,6 +816,11 @@ func (f *flow) taintOf(e ast.Expr) *origin {
 	case *ast.IndexExpr:
 		return f.taintOf(e.X)
 	case *ast.SelectorExpr: // a field of a call's result, f().x
+		if call, ok := unparen(e.X).(*ast.CallExpr); ok && f.resultShape(call) != nil {
+			if sel := f.info.Selections[e]; sel != nil && sel.Kind() == types.FieldVal {
+				return f.taintPath(call, e.Sel.Name)
+			}
+		}
 		if o := f.taintOf(e.X); o != nil || f.params {
 			return o
 		}

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/conflog/conflog/vet"
 )
 
 // TestGoVetVettool builds the real conflog binary and runs it the way teams
@@ -125,5 +130,28 @@ func Step(loss float64) { logger.Info("step", conflog.Public, "loss", loss) }
 	write("mod/order/order.go", "package order\n")
 	if out, err := vet(); err != nil {
 		t.Errorf("go vet -vettool failed on clean code: %v\n%s", err, out)
+	}
+}
+
+// TestVetHelpListsRules: "conflog vet -h" lists every rule of vet.Rules
+// with its level, and names no finding ID the analyzer does not have.
+func TestVetHelpListsRules(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := vetMain(&cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr}, []string{"-h"}); code != exitOK {
+		t.Fatalf("vet -h: exit %d\n%s", code, stderr.String())
+	}
+	help := stdout.String()
+	known := map[string]bool{}
+	for _, r := range vet.Rules {
+		known[r.ID] = true
+		line := fmt.Sprintf("%s %-7s %s\n", r.ID, r.Level, r.Summary)
+		if !strings.Contains(help, line) {
+			t.Errorf("help lacks the line for %s: %q\n%s", r.ID, line, help)
+		}
+	}
+	for _, id := range regexp.MustCompile(`CL\d{3}`).FindAllString(help, -1) {
+		if !known[id] {
+			t.Errorf("help names %s, which vet.Rules does not have", id)
+		}
 	}
 }

@@ -58,3 +58,26 @@ func handle(w http.ResponseWriter, r *http.Request, m *model, s *server) { // wa
 	k.model.Name = r.FormValue("n")
 	logJob(&k) // want `CL003 public call in logJob logs &k.model.Name`
 }
+
+// meta is built from the request in one field (URL) and from the server's
+// own state in another (Group).
+type meta struct {
+	URL   string
+	Group string
+}
+
+func getMeta(r *http.Request, group string) *meta { // want getMeta:"returns the HTTP request"
+	m := meta{URL: r.URL.String(), Group: group}
+	return &m
+}
+
+// Only meta's URL came from the request: its Group is clean, its URL and
+// the struct printed whole are not.
+func useMeta(r *http.Request) { // want useMeta:"logs parameters publicly"
+	m := getMeta(r, "default")
+	logger.Info("group", conflog.Public, "group", m.Group)
+	logger.Info("url", conflog.Public, "url", m.URL) // want `CL003 public call logs m.URL, which comes from the HTTP request`
+	logger.Info("meta", conflog.Public, "meta", *m)  // want `CL003 public call logs \*m, which comes from the HTTP request`
+	g := getMeta(r, "x").Group
+	logger.Info("group", conflog.Public, "group", g)
+}
