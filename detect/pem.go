@@ -101,8 +101,11 @@ func (privateKeyDetector) Validate(v []byte) bool {
 	if len(label) > 0 && label[len(label)-1] != ' ' {
 		return false
 	}
-	if j := bytes.Index(rest, pemEnd); j >= 0 {
-		return pemBody(rest[i+len(pemKey)+keyEnd(rest[i+len(pemKey):]) : j])
+	// The END marker is looked for only after the BEGIN line's own dashes,
+	// which "-----END " may overlap ("PRIVATE KEY-----END ").
+	body := rest[i+len(pemKey)+keyEnd(rest[i+len(pemKey):]):]
+	if j := bytes.Index(body, pemEnd); j >= 0 {
+		return pemBody(body[:j])
 	}
 	return true
 }
