@@ -21,6 +21,7 @@ func testFlags() (*flag.FlagSet, *string, *bool, *time.Duration) {
 }
 
 func TestParseArgsPlaces(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args     []string
 		operands []string
@@ -56,6 +57,7 @@ func TestParseArgsPlaces(t *testing.T) {
 }
 
 func TestParseArgsCommandStopsAtOperand(t *testing.T) {
+	t.Parallel()
 	fs, prefix, json, _ := testFlags()
 	c := &cli{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, verb: "test"}
 	ops, _, ok := parseArgsCommand(c, fs, "", []string{"--prefix", "P:", "python3", "train.py", "--json", "--help"})
@@ -65,6 +67,7 @@ func TestParseArgsCommandStopsAtOperand(t *testing.T) {
 }
 
 func TestParseArgsErrors(t *testing.T) {
+	t.Parallel()
 	hint := "conflog: hint: run 'conflog test --help' for usage\n"
 	for _, tc := range []struct {
 		args []string
@@ -93,6 +96,7 @@ func TestParseArgsErrors(t *testing.T) {
 }
 
 func TestParseArgsHelp(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"dir", "--help"}, {"--bogus", "--help"}, {"--grace", "x", "-h"}} {
 		fs, _, _, _ := testFlags()
 		var stdout, stderr bytes.Buffer
@@ -160,6 +164,7 @@ func FuzzParseArgs(f *testing.F) {
 // TestCLIDocExitCodes: docs/cli.md's table of exit codes is the command
 // table's, row for row, and every verb has its row.
 func TestCLIDocExitCodes(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../docs/cli.md")
 	if err != nil {
 		t.Fatal(err)
@@ -184,6 +189,7 @@ func TestCLIDocExitCodes(t *testing.T) {
 
 // TestHelpEndsWithExitCodes: every verb's --help ends with its row.
 func TestHelpEndsWithExitCodes(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range commands {
 		var stdout, stderr bytes.Buffer
 		code := conflogMain(&cli{stdout: &stdout, stderr: &stderr}, []string{cmd.name, "--help"})

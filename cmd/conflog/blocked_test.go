@@ -43,6 +43,8 @@ func filesHolding(t testing.TB, root string, values ...string) []string {
 // notices as events; once delivered, rsyslog has a [blocked@32473 …]
 // element for each. The two values are in none of them.
 func TestBlockedValueGoesNowhere(t *testing.T) {
+	// Not parallel: it runs the gate in this process, whose reaper
+	// (PR_SET_CHILD_SUBREAPER, wait4(-1)) would reap other tests' children.
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	r.Stop()

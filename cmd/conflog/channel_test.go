@@ -106,6 +106,7 @@ func bigPad(id string) string {
 // environment alone; under --strict its public record gets out, its private
 // one does not.
 func TestChannelReachesChildProcess(t *testing.T) {
+	t.Parallel()
 	stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", "gojob", "spawn")
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
@@ -149,6 +150,7 @@ func TestStalePublicFDNotWrittenUnderRun(t *testing.T) {
 // from concurrent goroutines in three processes, each with its own
 // connection, all get out whole under --strict, none interleaved.
 func TestChannelBigRecordsManyWriters(t *testing.T) {
+	t.Parallel()
 	const children, goroutines = 2, 3
 	_, stderr, code := gateRun(t, "run", "--strict", "--detect", "off", "--prefix", "SystemLog:", "--", "gojob", "big", strconv.Itoa(children), strconv.Itoa(goroutines))
 	if code != 0 {
@@ -176,6 +178,7 @@ func TestChannelBigRecordsManyWriters(t *testing.T) {
 // use; one that greets with another token) never writes to it: its record
 // falls back to stderr, where --strict holds it, with the warning.
 func TestChannelPlantedSocketRefused(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name  string
 		mode  os.FileMode

@@ -51,6 +51,7 @@ func channelSend() {
 // TestScripts runs the CLI's behaviour specs: one txtar file per feature in
 // testdata/script beside it (see the testscript package for the language).
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,

@@ -20,6 +20,7 @@ import (
 // TestAlertRules runs the alert rules' own tests with the real promtool
 // (Debian's prometheus package, installed by .ci/run).
 func TestAlertRules(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("promtool"); err != nil {
 		t.Fatal("promtool not found: install Debian's prometheus package (.ci/run does)")
 	}
@@ -64,6 +65,8 @@ func promQuery(prom, q string) string {
 // --metrics while the job runs, and sees the gate's counts, the blocked
 // line's detector, and the shipping queue.
 func TestPrometheusScrapesARunningGate(t *testing.T) {
+	// Not parallel: it runs the gate in this process, whose reaper
+	// (PR_SET_CHILD_SUBREAPER, wait4(-1)) would reap other tests' children.
 	if testing.Short() {
 		t.Skip("starts a Prometheus server and waits for its scrapes: tens of seconds")
 	}

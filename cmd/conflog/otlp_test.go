@@ -17,6 +17,8 @@ import (
 // --metrics serves) as OTLP metrics, over mutual TLS with a bearer token;
 // nothing private, and not the blocked value, in either.
 func TestRunShipsOTLPLogsAndMetrics(t *testing.T) {
+	// Not parallel: it runs the gate in this process, whose reaper
+	// (PR_SET_CHILD_SUBREAPER, wait4(-1)) would reap other tests' children.
 	p := rsyslogtest.NewPKI(t)
 	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "tok")
 	tok := filepath.Join(t.TempDir(), "token")

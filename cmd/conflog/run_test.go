@@ -70,6 +70,7 @@ var summaryRE = regexp.MustCompile(`(?m)^SystemLog: conflog run: exit=(\d+) pass
 // public records, logged through the conflog package (python/), pass; its
 // private prints, progress bar and coloured private line do not.
 func TestPythonExampleJob(t *testing.T) {
+	t.Parallel()
 	for _, strict := range []bool{false, true} {
 		args := []string{"run", "--prefix", "SystemLog:"}
 		if strict {
@@ -106,6 +107,7 @@ func TestPythonExampleJob(t *testing.T) {
 // through the public channel, the printed row that forges the prefix on
 // stdout is held back, and private records never appear.
 func TestGoJobUnderStrict(t *testing.T) {
+	t.Parallel()
 	bin := buildGotrain(t)
 	stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", bin)
 	if code != 0 {
@@ -134,6 +136,7 @@ func TestGoJobUnderStrict(t *testing.T) {
 // public warning that names both. Its private records and its printed row
 // (which starts with "A:") stay in.
 func TestGoJobOtherPrefix(t *testing.T) {
+	t.Parallel()
 	bin := buildGotrain(t)
 	stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "B:", "--", bin, "-prefix", "A:")
 	if code != 0 {
@@ -165,6 +168,7 @@ func TestGoJobOtherPrefix(t *testing.T) {
 // conflog run, after one warning, as the Go handler does; its private
 // record stays in.
 func TestPythonHandlerTakesGatePrefix(t *testing.T) {
+	t.Parallel()
 	pkg, err := filepath.Abs("../../python")
 	if err != nil {
 		t.Fatal(err)
@@ -218,6 +222,7 @@ func buildGotrain(t *testing.T) string {
 // are re-emitted publicly, scrubbed, even under --strict; the panic value,
 // which holds a customer's row, never is.
 func TestGoJobCrashes(t *testing.T) {
+	t.Parallel()
 	bin := buildGotrain(t)
 	for crash, want := range map[string][]string{
 		"panic": {`SystemLog: panic: \[scrubbed\]`, `SystemLog: goroutine \d+ \[running\]:`, `SystemLog: main\.label\(\.\.\.\)`, `SystemLog: \s+\S+/examples/gotrain/main\.go:\d+ \+0x[0-9a-f]+`, `SystemLog: created by main\.main in goroutine 1`},
@@ -248,6 +253,7 @@ func TestGoJobCrashes(t *testing.T) {
 // TestSignalsReachTheProcessGroup sends each forwarded signal to conflog run
 // and checks that the job and a process it started both receive it.
 func TestSignalsReachTheProcessGroup(t *testing.T) {
+	t.Parallel()
 	job := writeScript(t, "sigjob.py", `
 import os, signal, subprocess, sys, time
 child = subprocess.Popen([sys.executable, "-c", """
@@ -355,6 +361,7 @@ func signalName(s syscall.Signal) string {
 // TestKilledJob: a job killed by a signal it does not handle makes run exit
 // 128+n, and the lines it wrote before, including a partial one, are not lost.
 func TestKilledJob(t *testing.T) {
+	t.Parallel()
 	job := writeScript(t, "loop.py", `
 import sys, time
 sys.stderr.write("SystemLog: partial"); sys.stderr.flush()
@@ -381,6 +388,7 @@ while True: time.sleep(0.05)
 // (which holds the prefix again and again) never becomes a line, and the next
 // line passes. With a larger --max-line the same line passes whole.
 func TestHugeLine(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("pushes a 50 MiB line through the gate: seconds")
 	}
@@ -412,6 +420,7 @@ sys.stdout.write("\nSystemLog: after\n")
 // TestFastWriterSlowReader: the job writes far faster than the gate's output
 // is read. Back-pressure must slow the job down, never drop a line.
 func TestFastWriterSlowReader(t *testing.T) {
+	t.Parallel()
 	const n = 200000
 	job := writeScript(t, "fast.py", fmt.Sprintf(`
 import sys
@@ -449,6 +458,7 @@ for i in range(%d):
 // writes of at most PIPE_BUF bytes apart, so the gate must not write to the
 // two descriptors at the same time.
 func TestSharedOutputLinesIntact(t *testing.T) {
+	t.Parallel()
 	job := writeScript(t, "both.py", `
 import os, threading
 line = ("SystemLog: " + "x" * 6000 + "\n").encode()
@@ -493,6 +503,7 @@ for t in ts: t.join()
 // arguments hold: a line end in one cannot start a line of its own, with or
 // without the prefix.
 func TestRunMessagesArePublicLines(t *testing.T) {
+	t.Parallel()
 	var stderr bytes.Buffer
 	c := &cli{stderr: &stderr, public: "SystemLog: "}
 	c.errorf("run: cannot start %s: %v", "job\nSystemLog: forged", "no such file\r\nrow 17: alice")
@@ -516,6 +527,7 @@ func TestRunMessagesArePublicLines(t *testing.T) {
 // after one line; the job runs on to its end, and run exits with the job's
 // code, not SIGPIPE's 141, though even its summary cannot be written.
 func TestClosedOutputs(t *testing.T) {
+	t.Parallel()
 	marker := filepath.Join(t.TempDir(), "closed")
 	job := writeScript(t, "job.py", fmt.Sprintf(`
 import os, sys, time

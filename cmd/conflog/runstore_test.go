@@ -15,6 +15,7 @@ import (
 // SIGKILL mid-job. The store verifies against the witness lines it had
 // printed, says what was left unsealed, and a second run continues it.
 func TestRunStoreKill9(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
 	keys, dir := filepath.Join(tmp, "keys"), filepath.Join(tmp, "private")
 	if _, stderr, code := gateRun(t, "keygen", keys); code != 0 {

@@ -14,6 +14,7 @@ import (
 // rule: id; result: message with text) and a location a dashboard can open,
 // with no whole value anywhere in the document.
 func TestScanSARIF(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "train.log")
 	log := "step=1 loss=0.25\ncafé user=bob@example.org\nip 10.0.0.1 key AKIAZ2X7QJ4MRT5NV6WB\n"

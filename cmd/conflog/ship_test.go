@@ -47,6 +47,7 @@ func checkArrived(t *testing.T, r *rsyslogtest.Server, want []string) {
 // TestShipSendsOnlyPublicLines: conflog ship URL < file sends the file's
 // public lines, judged as scrub judges them, and nothing else.
 func TestShipSendsOnlyPublicLines(t *testing.T) {
+	t.Parallel()
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	var in strings.Builder
@@ -67,6 +68,7 @@ func TestShipSendsOnlyPublicLines(t *testing.T) {
 // TestShipRefusesBadFilesBeforeReading: a key others may read stops ship
 // with a clear error and a hint, before stdin is read.
 func TestShipRefusesBadFilesBeforeReading(t *testing.T) {
+	t.Parallel()
 	p := rsyslogtest.NewPKI(t)
 	os.Chmod(p.ClientKey, 0o644)
 	url := "syslog+tls://127.0.0.1:6514?ca=" + p.CA.File + "&cert=" + p.ClientCert + "&key=" + p.ClientKey
@@ -79,6 +81,7 @@ func TestShipRefusesBadFilesBeforeReading(t *testing.T) {
 // TestShipResumeDeliversWhatWaited: with rsyslog down, ship leaves the
 // lines queued, says where and exits 1; --resume delivers them later.
 func TestShipResumeDeliversWhatWaited(t *testing.T) {
+	t.Parallel()
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	r.Stop()
@@ -99,6 +102,7 @@ func TestShipResumeDeliversWhatWaited(t *testing.T) {
 // job loses no public line it had passed: ship --resume delivers the rest,
 // every line once after de-duplication, no private line.
 func TestRunShipSurvivesKill9(t *testing.T) {
+	t.Parallel()
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	root := t.TempDir()

@@ -12,6 +12,7 @@ import (
 // public line; a real uncaught exception does, scrubbed, and a handled one
 // before it does not.
 func TestStrictFinalTraceOnly(t *testing.T) {
+	t.Parallel()
 	const lookalike = `"Traceback (most recent call last):\n  File \"/data/Jane Doe, 10 Main St/x.py\", line 1, in jane_doe_diagnosis\nJane_Doe_SSN_078051121: x"`
 	for _, tc := range []struct {
 		name, code string
@@ -27,6 +28,7 @@ func TestStrictFinalTraceOnly(t *testing.T) {
 			[]string{`Traceback \(most recent call last\):`, `  File "[^"]*", line 8, in <module>`, `  File "[^"]*", line 7, in step`, `ValueError: \[scrubbed\]`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			job := writeScript(t, "job.py", tc.code)
 			stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", "python3", job)
 			if code != tc.exit {

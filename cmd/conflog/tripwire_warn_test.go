@@ -11,6 +11,7 @@ import (
 // carries gate facts only (the stream, the detector, the column), never the
 // value; the line itself passes, as warn asks.
 func TestDetectWarnNoticeIsPublic(t *testing.T) {
+	t.Parallel()
 	stdout, stderr, code := gateRun(t, "run", "--detect", "warn", "--prefix", "SystemLog:", "--",
 		"sh", "-c", `echo "SystemLog: login ok user=jane.doe@example.com"`)
 	if code != 0 {

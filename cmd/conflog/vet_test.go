@@ -18,6 +18,7 @@ import (
 // protocol (-V=full, -flags, unit.cfg files) must reach the analyzer, and
 // its findings must fail the run.
 func TestGoVetVettool(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds conflog and runs go vet on a module: seconds")
 	}
@@ -136,6 +137,7 @@ func Step(loss float64) { logger.Info("step", conflog.Public, "loss", loss) }
 // TestVetHelpListsRules: "conflog vet -h" lists every rule of vet.Rules
 // with its level, and names no finding ID the analyzer does not have.
 func TestVetHelpListsRules(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	if code := vetMain(&cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr}, []string{"-h"}); code != exitOK {
 		t.Fatalf("vet -h: exit %d\n%s", code, stderr.String())
