@@ -90,6 +90,13 @@ func TestTamperEveryByte(t *testing.T) {
 		path := filepath.Join(dir, name)
 		orig, _ := os.ReadFile(path)
 		for i := range orig {
+			// Under -short (the quick local loop, issue 16) flip every
+			// eighth byte, shifted per file, and every byte of each
+			// file's first and last 64; this very test without -short
+			// (go test ./store, .ci/run) flips every byte.
+			if testing.Short() && i%8 != files%8 && i >= 64 && i < len(orig)-64 {
+				continue
+			}
 			// XOR 0x01 is the subtle flip: a digit stays a digit, most hex
 			// and base64 characters stay valid, so parsers cannot catch it
 			// and only the checks can. (0xff is caught by every parser; it

@@ -179,6 +179,7 @@ func TestPythonReal(t *testing.T) {
 			name += "_direct"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each case runs its own python3 and has its own golden file
 			raw := runPython(t, tc.script, tc.direct)
 			if tc.script == "keyerror.py" && !strings.Contains(string(raw), "\xff\xfe\x1b[31m") {
 				t.Fatalf("the program's output holds no raw non-UTF-8 bytes:\n%q", raw)
