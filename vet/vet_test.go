@@ -19,6 +19,7 @@ import (
 //	foreign  CL006: slog loggers visibly not built by conflog
 //	ignore   directives silence only their IDs, only with a reason (CL000)
 func TestFindings(t *testing.T) {
+	t.Parallel() // runs after TestAudit, which alone sets the analyzer's flags, has put them back
 	analysistest.Run(t, analysistest.TestData(), vet.Analyzer, "calls", "flow", "bypass", "usage", "foreign", "ignore", "sinks", "sinkuser", "testdefault", "bothdefault", "fields", "errtext", "genout", "otherlogs")
 }
 
