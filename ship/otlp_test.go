@@ -89,6 +89,7 @@ func TestOTLPLogsMutualTLSAndBearer(t *testing.T) {
 // receiver and the lines stay queued; a client without a certificate is
 // refused by TLS; a token file others may read is refused before any job.
 func TestOTLPRefusesWrongCredentials(t *testing.T) {
+	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	p := rsyslogtest.NewPKI(t)
 	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "right")
 	for _, tc := range []struct{ name, url string }{

@@ -103,6 +103,7 @@ func TestRsyslogRefusesWrongClients(t *testing.T) {
 // and started again a moment later; every public line arrives, exactly once
 // after de-duplication on (queue, seq), and no private one.
 func TestRsyslogRestartLosesNothing(t *testing.T) {
+	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	d, err := ParseDestination(r.URL(p, p.ClientCert, p.ClientKey))
@@ -153,6 +154,7 @@ func TestRsyslogRestartLosesNothing(t *testing.T) {
 // down wait on disk; a new Shipper on the same directory, as conflog ship
 // --resume makes, delivers them.
 func TestResumeDeliversWhatAKilledShipperLeft(t *testing.T) {
+	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	r.Stop()
