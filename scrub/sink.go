@@ -3,10 +3,8 @@ package scrub
 import (
 	"bufio"
 	"fmt"
-	"io/fs"
 	"os"
 	"sync"
-	"syscall"
 )
 
 // A Sink receives the private lines of one or more streams. Line is called
@@ -39,12 +37,9 @@ type File struct {
 // regular file, and an existing file that its group or others may access:
 // private lines must not land where they can be read.
 func OpenFile(path string) (*File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	f, err := openNoFollow(path)
 	if err != nil {
-		if pe, ok := err.(*fs.PathError); ok && pe.Err == syscall.ELOOP {
-			return nil, fmt.Errorf("private file %s: is a symbolic link, refusing to follow it", path)
-		}
-		return nil, fmt.Errorf("private file: %w", err)
+		return nil, err
 	}
 	fi, err := f.Stat()
 	if err != nil {

@@ -147,13 +147,9 @@ func OpenQueue(dir, prefix, destination string, opts QueueOptions) (*Queue, erro
 	}
 	q := &Queue{dir: dir, opts: opts}
 	q.room = sync.NewCond(&q.mu)
-	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	lock, err := lockQueue(dir)
 	if err != nil {
-		return nil, fmt.Errorf("queue: %w", err)
-	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("queue %s: %w (%v)", dir, ErrQueueInUse, err)
+		return nil, err
 	}
 	q.lock = lock
 	if err := q.load(prefix, destination); err != nil {
@@ -258,7 +254,7 @@ func (q *Queue) load(prefix, destination string) error {
 // scan counts a segment's records and truncates a record cut short by a crash.
 func (q *Queue) scan(s *segment) error {
 	path := q.segPath(s.first)
-	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(path, os.O_RDWR|oNoFollow, 0)
 	if err != nil {
 		return err
 	}
@@ -402,14 +398,14 @@ func (q *Queue) rotate() error {
 	}
 	// A reopened queue appends to its last segment while it has room.
 	if n := len(q.segs); q.tail == nil && n > 0 && q.segs[n-1].size < q.opts.SegmentBytes {
-		f, err := os.OpenFile(q.segPath(q.segs[n-1].first), os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0)
+		f, err := os.OpenFile(q.segPath(q.segs[n-1].first), os.O_WRONLY|os.O_APPEND|oNoFollow, 0)
 		if err != nil {
 			return fmt.Errorf("queue: %w", err)
 		}
 		q.tail = f
 		return nil
 	}
-	f, err := os.OpenFile(q.segPath(q.next), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	f, err := os.OpenFile(q.segPath(q.next), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
 	if err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}
@@ -597,7 +593,7 @@ func (q *Queue) collect() error {
 	for len(q.segs) > 0 && (q.segs[0].n > 0 || len(q.segs) > 1) && q.segs[0].first+q.segs[0].n <= q.acked {
 		first := q.segs[0].first
 		if len(q.segs) == 1 {
-			f, err := os.OpenFile(q.segPath(q.next), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+			f, err := os.OpenFile(q.segPath(q.next), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
 			if err != nil {
 				return fmt.Errorf("queue: %w", err)
 			}

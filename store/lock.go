@@ -2,11 +2,7 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
-	"syscall"
 )
 
 // lockName is the lock file in a store directory.
@@ -14,36 +10,6 @@ const lockName = "lock"
 
 // ErrLocked is returned (wrapped) when another process holds a store's lock.
 var ErrLocked = errors.New("store is locked by another process")
-
-// lockDir takes the store's exclusive lock: flock(2) on DIR/lock. The kernel
-// drops a flock when its holder dies, however it dies, so a crashed writer
-// never leaves the store stuck; the pid written into the file is only a hint
-// for the error message.
-func lockDir(dir string) (*os.File, error) {
-	name := filepath.Join(dir, lockName)
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, fileMode)
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	if err := f.Chmod(fileMode); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder, _ := os.ReadFile(name)
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			if pid, err := strconv.Atoi(string(holder)); err == nil {
-				return nil, fmt.Errorf("store: %s: %w (pid %d)", dir, ErrLocked, pid)
-			}
-			return nil, fmt.Errorf("store: %s: %w", dir, ErrLocked)
-		}
-		return nil, fmt.Errorf("store: locking %s: %w", name, err)
-	}
-	f.Truncate(0)
-	f.WriteAt([]byte(strconv.Itoa(os.Getpid())), 0)
-	return f, nil
-}
 
 // unlock releases the lock. The file stays: removing it would race with a
 // process that has opened it and is about to lock it.

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command conflog is the egress gate, store tool, leak scanner and analyzer of
 // the conflog project: one binary, one verb per job.
 //

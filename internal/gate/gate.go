@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package gate runs a job behind the egress gate: the engine of conflog run.
 //
 // [Run] starts the job with its stdout and stderr on pipes of the gate's own

@@ -229,13 +229,6 @@ func (r *Server) Stop() {
 	os.Remove(filepath.Join(r.dir, "pid"))
 }
 
-// Pause stops rsyslogd (SIGSTOP): connections are accepted by the kernel,
-// but nothing reads them, as with a server that hangs.
-func (r *Server) Pause() { r.cmd.Process.Signal(syscall.SIGSTOP) }
-
-// Resume continues a paused rsyslogd (SIGCONT).
-func (r *Server) Resume() { r.cmd.Process.Signal(syscall.SIGCONT) }
-
 // URL is the destination URL of the server for a client certificate
 // ("" for none), verified against the PKI's CA.
 func (r *Server) URL(p *PKI, certFile, keyFile string) string {
