@@ -34,17 +34,25 @@ func otlpURL(t *testing.T, p *rsyslogtest.PKI, r *otlptest.Receiver, token strin
 	return "otlp+https://" + r.Addr() + "?" + v.Encode()
 }
 
+// startOTLP starts a receiver requiring the PKI's client certificate and
+// token, and returns it with the destination that reaches it.
+func startOTLP(t *testing.T, token string) (*otlptest.Receiver, *Destination) {
+	t.Helper()
+	p := rsyslogtest.NewPKI(t)
+	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, token)
+	d, err := ParseDestination(otlpURL(t, p, r, token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, d
+}
+
 // TestOTLPLogsMutualTLSAndBearer: lines arrive as OTLP log records, each
 // once, body unchanged, with its severity, conflog.queue and conflog.seq,
 // under a resource naming the job; a notice of a blocked line arrives as
 // the event conflog.blocked; private lines never arrive.
 func TestOTLPLogsMutualTLSAndBearer(t *testing.T) {
-	p := rsyslogtest.NewPKI(t)
-	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "s3cret-token")
-	d, err := ParseDestination(otlpURL(t, p, r, "s3cret-token"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, d := startOTLP(t, "s3cret-token")
 	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Job: "train"})
 	if err != nil {
 		t.Fatal(err)
@@ -136,12 +144,7 @@ func TestOTLPRefusesWrongCredentials(t *testing.T) {
 // a job and comes back; every public line arrives, exactly once after
 // de-duplication on (conflog.queue, conflog.seq).
 func TestOTLPReceiverRestartLosesNothing(t *testing.T) {
-	p := rsyslogtest.NewPKI(t)
-	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "tok")
-	d, err := ParseDestination(otlpURL(t, p, r, "tok"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, d := startOTLP(t, "tok")
 	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:"})
 	if err != nil {
 		t.Fatal(err)
@@ -184,12 +187,7 @@ func TestOTLPReceiverRestartLosesNothing(t *testing.T) {
 // metrics, with the same names and labels, over mutual TLS with the bearer
 // token, and the last export at stop carries the final totals.
 func TestOTLPMetrics(t *testing.T) {
-	p := rsyslogtest.NewPKI(t)
-	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "tok")
-	d, err := ParseDestination(otlpURL(t, p, r, "tok"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, d := startOTLP(t, "tok")
 	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Job: "train"})
 	if err != nil {
 		t.Fatal(err)
@@ -261,13 +259,8 @@ func TestOTLPMetrics(t *testing.T) {
 // lines (they wait on disk, not in memory), and what was delivered
 // arrived in order without loss.
 func TestSlowDestinationNeitherSlowsNorGrows(t *testing.T) {
-	p := rsyslogtest.NewPKI(t)
-	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "tok")
+	r, d := startOTLP(t, "tok")
 	r.Delay = 200 * time.Millisecond
-	d, err := ParseDestination(otlpURL(t, p, r, "tok"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:"})
 	if err != nil {
 		t.Fatal(err)
