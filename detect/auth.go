@@ -15,8 +15,10 @@ import (
 // passes the bearer rule (an API key sent as the user name). After an "Authorization" header or key
 // (`Authorization: Token …`, `"authorization": "…"`), the credential of any
 // other scheme (Token, Api-Token, a scheme of its own) or of none (a bare
-// API key) is held to the bearer rule. The finding covers the credential
-// only.
+// API key) is held to the bearer rule, over any visible ASCII but quotes,
+// brackets and ",;:\" (a header value need not be token68: an OpenShift
+// token is sha256~…, a made-up one may hold '@' or '='). The finding
+// covers the credential only.
 type authorizationDetector struct{}
 
 const maxBearer = 4096
@@ -50,17 +52,48 @@ func (authorizationDetector) extent(line []byte, start, end int) (int, int, bool
 	return s, e, bearerToken(v)
 }
 
-// Validate checks a bearer token or a Basic credential.
+// isHeaderByte is what the credential after an Authorization name may
+// hold: visible ASCII but quotes, brackets and the separators of lists,
+// key=value pairs and URLs.
+func isHeaderByte(b byte) bool {
+	return b > ' ' && b < 0x7f && bytes.IndexByte([]byte("\"'`,;:\\(){}[]<>"), b) < 0
+}
+
+// Validate checks a bearer token or a Basic credential, or the credential
+// after an Authorization name.
 func (authorizationDetector) Validate(v []byte) bool {
 	if len(v) > maxBearer+64 {
 		return false
 	}
 	for _, b := range v {
 		if !isToken68(b) && b != '=' {
-			return false
+			return headerToken(v)
 		}
 	}
 	return basicCredential(v) || bearerToken(v)
+}
+
+// headerToken is the bearer rule for a credential of any visible bytes
+// after an Authorization name: '=' may stand anywhere in it.
+func headerToken(v []byte) bool {
+	for _, b := range v {
+		if !isHeaderByte(b) {
+			return false
+		}
+	}
+	body := bytes.TrimRight(v, "=")
+	if len(body) < 16 || placeholder(body) {
+		return false
+	}
+	letters, rest := 0, 0
+	for _, b := range body {
+		if isUpper(b) || isLower(b) {
+			letters++
+		} else {
+			rest++
+		}
+	}
+	return letters > 0 && rest > 0 && entropy(body) >= 3
 }
 
 func bearerToken(v []byte) bool {
@@ -137,12 +170,15 @@ func authorizationHeader(line []byte, i int) (int, int, bool) {
 		}
 		i = skip(w, " ")
 	}
-	e := span(line, i, maxBearer+1, isToken68)
-	for e < len(line) && line[e] == '=' && e-i <= maxBearer {
-		e++
-	}
-	if e-i > maxBearer || e < len(line) && isToken68(line[e]) {
+	e := span(line, i, maxBearer+1, isHeaderByte)
+	if e-i > maxBearer {
 		return 0, 0, false
 	}
-	return i, e, bearerToken(line[i:e])
+	v := line[i:e]
+	for _, b := range v {
+		if !isToken68(b) && b != '=' {
+			return i, e, headerToken(v)
+		}
+	}
+	return i, e, bearerToken(v)
 }

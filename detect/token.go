@@ -113,11 +113,13 @@ func githubChecksum(body []byte) []byte {
 // personal, gldt- deploy, glrt- runner, glptt- pipeline trigger, glft-
 // feed, glimt- incoming mail, glagent- agent, gloas- OAuth application
 // secret, glcbt- CI job, glsoat- SCIM, glffct- feature flags, GR1348941
-// runner registration), then at least the length GitLab documents for that
-// kind (20 characters of [0-9A-Za-z_-] for most, 25 for glimt-, 50 for
-// glagent-, 64 for gloas-, 40 for glptt-; not all digits), or a routable
-// token: at least 27 characters, ".", and a
-// 9-character version and CRC in lower-case base36.
+// runner registration), then the length of that kind: at least 20
+// characters of [0-9A-Za-z_-] for most and 50 for glagent-; exactly 25 for
+// glimt-, 40 for glptt- and 64 for gloas-, and 20 to 50 for GR1348941
+// (a longer run of token bytes is not a token of that kind, as
+// detect-secrets' fixtures pin it: glimt-my-tokens_are-correctAB38_280 is
+// none); not all digits. Or a routable token: at least 27 characters, ".",
+// and a 9-character version and CRC in lower-case base36.
 type gitlabDetector struct{}
 
 var gitlabPrefixes = []string{"glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glimt-", "glagent-", "gloas-", "glcbt-", "glsoat-", "glffct-", "GR1348941"}
@@ -164,7 +166,7 @@ func (gitlabDetector) Validate(v []byte) bool {
 		}
 		return bytes.HasPrefix(v, []byte("glpat-")) || bytes.HasPrefix(v, []byte("glrt-")) || bytes.HasPrefix(v, []byte("glcbt-"))
 	}
-	if len(rest) < gitlabLength(v) {
+	if lo, hi := gitlabLength(v); len(rest) < lo || len(rest) > hi {
 		return false
 	}
 	digits := 0
@@ -176,20 +178,22 @@ func (gitlabDetector) Validate(v []byte) bool {
 	return digits < len(rest) // not a run of digits (GR1348941123123…)
 }
 
-// gitlabLength is the least length of a non-routable token after its
-// prefix, from GitLab's token documentation.
-func gitlabLength(v []byte) int {
+// gitlabLength is the least and greatest length of a non-routable token
+// after its prefix.
+func gitlabLength(v []byte) (lo, hi int) {
 	switch {
 	case bytes.HasPrefix(v, []byte("glimt-")):
-		return 25
+		return 25, 25
 	case bytes.HasPrefix(v, []byte("glagent-")):
-		return 50
+		return 50, 200
 	case bytes.HasPrefix(v, []byte("gloas-")):
-		return 64
+		return 64, 64
 	case bytes.HasPrefix(v, []byte("glptt-")):
-		return 40
+		return 40, 40
+	case bytes.HasPrefix(v, []byte("GR1348941")):
+		return 20, 50
 	}
-	return 20
+	return 20, 200
 }
 
 // slackTokenDetector finds Slack tokens: xoxb- (bot), xoxp- (user), xoxa-,

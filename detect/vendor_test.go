@@ -138,3 +138,32 @@ var contextKeyLines = struct{ found, clean []string }{
 }
 
 func TestContextKeyLines(t *testing.T) { checkLines(t, mustSet(t), contextKeyLines, "-key") }
+
+// fixtureLines are the other tools' published fixtures (bench/testdata/
+// fixtures.tsv) that package detect once judged wrongly, each with the rule
+// that now decides it: values typed to look like keys (an ascending run of
+// six), GitLab kinds of one exact length, a header credential that is not
+// token68. A password may hold "123456": people type passwords.
+var fixtureLines = struct{ found, clean []string }{
+	found: []string{
+		`curl -L -H "Authorization: «sha256~bRLFnzd5@=-.a+/hgdS»"`,
+		"«glptt-Need5_T00-be-exactly-40-chars--ELse_fail»",
+		"«glimt-my-tokens_are-correctAB38»",
+		"«gloas-checking_Length-Is-_exactly_64--checking_Length-Is-_exactly_64--»",
+		"«GR1348941PREfix_helloworld380_testin_pretty_long_token_long»",
+		"«glagent-Need5_T00-bee-longer-than-50_chars-or-else-failING-still_OK»",
+		"«sk-ant-admin01-abc123xyz-456def789ghij-klmnopqrstuvwx-3456yza789bcde-1234fghijklmnopby56aaaogaopaaaabc123xyzAA»",
+		"GITLAB_TOKEN=«ABc123456789dEFghIJK»",
+	},
+	clean: []string{
+		"glimt-my-tokens_are-correctAB38_280",
+		"glptt-Need5_T00-be-exactly-40-chars--ELse_failing",
+		"gloas-checking_Length-Is-_exactly_64--Xchecking_Length-Is-_longer_longer",
+		"GR1348941PREfix_helloworld380_testin_pretty_long_token_long_",
+		"Authorization: https://auth.example.com/authorize",
+		`{"Authorization": "<token>"}`,
+	},
+}
+
+func TestFixtureLines(t *testing.T) { checkLines(t, mustSet(t), fixtureLines, "") }
+
