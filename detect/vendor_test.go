@@ -166,4 +166,3 @@ var fixtureLines = struct{ found, clean []string }{
 }
 
 func TestFixtureLines(t *testing.T) { checkLines(t, mustSet(t), fixtureLines, "") }
-
