@@ -101,7 +101,7 @@ func TestDetectAccuracy(t *testing.T) {
 		size = detectSize()
 	}
 	c := detectCorpusOf(size)
-	set, err := detect.NewSet("all")
+	set, err := detect.NewSet(detect.Detectors()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -201,31 +201,35 @@ type Set struct {
 	before        uint8          // flags of a pair's first byte that start a detector
 }
 
-// NewSet compiles the named detectors into a Set. With no names it returns
-// the high-confidence detectors: what the egress gate applies by default.
-// "all" names every detector.
-func NewSet(names ...string) (*Set, error) {
+// Select returns the built-in detectors with the given names, for NewSet:
+// with no names, the high-confidence ones (what the egress gate applies by
+// default); "all" alone names every detector. An unknown name is an error
+// that lists the known ones.
+func Select(names ...string) ([]Detector, error) {
 	if len(names) == 0 {
 		names = Names(High)
 	}
 	if len(names) == 1 && names[0] == "all" {
 		names = Names(Low)
 	}
-	var dets []detector
+	out := make([]Detector, 0, len(names))
 	for _, name := range names {
-		i := slices.IndexFunc(registry, func(r *spec) bool { return r.name == name })
-		if i < 0 {
+		if slices.ContainsFunc(out, func(d Detector) bool { return d.Name() == name }) {
+			continue // a name given twice is one detector
+		}
+		d, ok := Lookup(name)
+		if !ok {
 			return nil, fmt.Errorf("detect: unknown detector %q (known: %s)", name, strings.Join(Names(Low), ", "))
 		}
-		dets = append(dets, registry[i])
+		out = append(out, d)
 	}
-	return compileSet(dets), nil
+	return out, nil
 }
 
 // A Finder is a Detector that says where its values are, so that a Set can
 // search for it: a detector of the caller's own, for a format the package
 // does not know (an internal token, a customer number). Give it to
-// [NewSetOf].
+// [NewSet].
 type Finder interface {
 	Detector
 	// Literals are the literals that begin or announce a value, matched
@@ -262,13 +266,17 @@ func (d finderDetector) extent(line []byte, start, end int) (int, int, bool) {
 	return vs, ve, d.f.Validate(line[vs:ve])
 }
 
-// NewSetOf compiles the given detectors into a Set: built-in ones (from
-// [Detectors] or [Lookup]) and the caller's own [Finder]s, in any mix. Names
-// must be unique; a Detector that is neither built in nor a Finder is an
-// error, since the Set could not search for it. The filters of a Set hold
-// for a Finder too: only where one of its literals occurs is its Extent
-// called.
-func NewSetOf(ds ...Detector) (*Set, error) {
+// NewSet compiles detectors into a Set, which is safe for concurrent use:
+// built-in ones (from [Select], [Lookup] or [Detectors]) and the caller's
+// own [Finder]s, in any mix. With none it compiles the high-confidence
+// built-in detectors, what the egress gate applies by default. Names must
+// be unique; a Detector that is neither built in nor a Finder is an error,
+// since the Set could not search for it. The filters of a Set hold for a
+// Finder too: only where one of its literals occurs is its Extent called.
+func NewSet(ds ...Detector) (*Set, error) {
+	if len(ds) == 0 {
+		ds, _ = Select()
+	}
 	var dets []detector
 	seen := map[string]bool{}
 	nlit := 0

@@ -289,7 +289,11 @@ var credentialLines = struct{ found, clean []string }{
 
 func mustSet(t testing.TB, names ...string) *Set {
 	t.Helper()
-	s, err := NewSet(names...)
+	ds, err := Select(names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSet(ds...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,8 +382,14 @@ func TestDefaultSet(t *testing.T) {
 	if f, ok := s.Check([]byte("user bob@example.org")); !ok || f.Detector != "email" || f.Col != 6 {
 		t.Errorf("Check = %+v, %v; want email at col 6", f, ok)
 	}
-	if _, err := NewSet("email", "nope"); err == nil || !strings.Contains(err.Error(), `unknown detector "nope"`) {
-		t.Errorf("NewSet(nope) error = %v", err)
+	if _, err := Select("email", "nope"); err == nil || !strings.Contains(err.Error(), `unknown detector "nope"`) {
+		t.Errorf("Select(nope) error = %v", err)
+	}
+	if ds, err := Select("email", "card", "email"); err != nil || len(ds) != 2 {
+		t.Errorf("Select(email, card, email) = %v, %v; want email and card", ds, err)
+	}
+	if ds, err := Select("all"); err != nil || len(ds) != len(Detectors()) {
+		t.Errorf("Select(all) = %d detectors, %v; want %d", len(ds), err, len(Detectors()))
 	}
 }
 

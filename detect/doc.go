@@ -51,12 +51,14 @@
 //     two chunks, and its memory is bounded whatever the input (see
 //     [Scanner] for lines longer than [MaxLine]).
 //
-// [NewSetOf] adds detectors of the caller's own: a [Finder] names the
-// literals where its values begin and their extent, and the Set searches
-// for it with the same automaton and filters as for the built-in ones.
+// [NewSet] compiles detectors into a [Set]: built-in ones, by name through
+// [Select] or one by one through [Lookup], and the caller's own: a [Finder]
+// names the literals where its values begin and their extent, and the Set
+// searches for it with the same automaton and filters as for the built-in
+// ones.
 //
 // Findings carry a [Confidence]: validated formats are [High]; formats that
 // real logs also hold by chance (phone numbers, IP and MAC addresses) are
-// [Low]. [NewSet] with no names gives the high-confidence set, the one the
+// [Low]. [NewSet] with no detectors gives the high-confidence set, the one the
 // egress gate applies to public lines by default.
 package detect

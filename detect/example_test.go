@@ -22,7 +22,11 @@ func ExampleSet_Check() {
 }
 
 func ExampleSet_Find() {
-	set, err := detect.NewSet("card", "iban", "ipv4")
+	ds, err := detect.Select("card", "iban", "ipv4")
+	if err != nil {
+		panic(err)
+	}
+	set, err := detect.NewSet(ds...)
 	if err != nil {
 		panic(err)
 	}
@@ -139,15 +143,19 @@ func ExampleNames() {
 	// [email card iban ssn]
 }
 
-func ExampleNewSet() {
-	set, err := detect.NewSet("email", "phone")
+func ExampleSelect() {
+	ds, err := detect.Select("email", "phone")
+	if err != nil {
+		panic(err)
+	}
+	set, err := detect.NewSet(ds...)
 	if err != nil {
 		panic(err)
 	}
 	for _, d := range set.Detectors() {
 		fmt.Println(d.Name(), d.Confidence())
 	}
-	_, err = detect.NewSet("passport")
+	_, err = detect.Select("passport")
 	fmt.Println(err != nil)
 	// Output:
 	// email high
@@ -186,9 +194,9 @@ func (acmeKey) Validate(v []byte) bool {
 	return sum%256 == check
 }
 
-func ExampleNewSetOf() {
+func ExampleNewSet() {
 	email, _ := detect.Lookup("email")
-	set, err := detect.NewSetOf(email, acmeKey{})
+	set, err := detect.NewSet(email, acmeKey{})
 	if err != nil {
 		panic(err)
 	}

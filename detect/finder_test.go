@@ -54,12 +54,12 @@ func newCustomer() testFinder {
 	return testFinder{name: "customer", lits: []string{"cust-", "customer_no="}}
 }
 
-// TestNewSetOfFinder: a caller's Finder is found at its literals, decided by
+// TestNewSetFinder: a caller's Finder is found at its literals, decided by
 // its Validate, and reported by Find, Check, the Checker and the Scanner
 // beside the built-in detectors.
-func TestNewSetOfFinder(t *testing.T) {
+func TestNewSetFinder(t *testing.T) {
 	email, _ := Lookup("email")
-	s, err := NewSetOf(email, newCustomer())
+	s, err := NewSet(email, newCustomer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,28 +103,28 @@ func TestNewSetOfFinder(t *testing.T) {
 	}
 }
 
-// TestNewSetOfBuiltins: NewSetOf of the built-in detectors finds what
-// NewSet of their names finds.
-func TestNewSetOfBuiltins(t *testing.T) {
+// TestNewSetBuiltins: NewSet of the built-in detectors as Detectors lists
+// them finds what NewSet of Select("all") finds.
+func TestNewSetBuiltins(t *testing.T) {
 	byName := mustSet(t, "all")
-	byValue, err := NewSetOf(Detectors()...)
+	byValue, err := NewSet(Detectors()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, l := range strings.Split(scanLog, "\n") {
 		a, b := byName.Find([]byte(l), nil), byValue.Find([]byte(l), nil)
 		if len(a) != len(b) {
-			t.Fatalf("%q: NewSet %v, NewSetOf %v", l, a, b)
+			t.Fatalf("%q: by name %v, by value %v", l, a, b)
 		}
 		for i := range a {
 			if a[i] != b[i] {
-				t.Fatalf("%q: NewSet %v, NewSetOf %v", l, a, b)
+				t.Fatalf("%q: by name %v, by value %v", l, a, b)
 			}
 		}
 	}
 }
 
-// TestNewSetOfErrors: what a Set could not search for, or could not tell
+// TestNewSetErrors: what a Set could not search for, or could not tell
 // apart, is refused, not silently dropped.
 type plainDetector struct{ name string }
 
@@ -132,7 +132,7 @@ func (d plainDetector) Name() string         { return d.name }
 func (plainDetector) Confidence() Confidence { return High }
 func (plainDetector) Validate([]byte) bool   { return true }
 
-func TestNewSetOfErrors(t *testing.T) {
+func TestNewSetErrors(t *testing.T) {
 	c := newCustomer()
 	many := testFinder{name: "many"}
 	for i := range maxFinderLiterals + 1 {
@@ -150,17 +150,17 @@ func TestNewSetOfErrors(t *testing.T) {
 		"too many":       {many},
 		"built-in plain": {plainDetector{"card"}},
 	} {
-		if _, err := NewSetOf(ds...); err == nil {
-			t.Errorf("%s: NewSetOf accepted %v", name, ds)
+		if _, err := NewSet(ds...); err == nil {
+			t.Errorf("%s: NewSet accepted %v", name, ds)
 		}
 	}
 }
 
-// TestNewSetOfWildExtent: bounds outside the line are no finding and no
+// TestNewSetWildExtent: bounds outside the line are no finding and no
 // panic; Extent is called only where a literal occurs.
-func TestNewSetOfWildExtent(t *testing.T) {
+func TestNewSetWildExtent(t *testing.T) {
 	calls := 0
-	s, err := NewSetOf(testFinder{name: "wild", lits: []string{"cust-"}, wild: true, calls: &calls})
+	s, err := NewSet(testFinder{name: "wild", lits: []string{"cust-"}, wild: true, calls: &calls})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,10 +174,10 @@ func TestNewSetOfWildExtent(t *testing.T) {
 	}
 }
 
-// FuzzNewSetOf: with a caller's Finder of arbitrary literal in the set,
+// FuzzNewSet: with a caller's Finder of arbitrary literal in the set,
 // findings lie within the line, each accepted by its detector's Validate,
 // and the filters hide nothing.
-func FuzzNewSetOf(f *testing.F) {
+func FuzzNewSet(f *testing.F) {
 	f.Add("cust-", []byte("refund cust-1234561 to jane@example.com"))
 	f.Add("KEY=", []byte("KEY=1234561 password=Xk9#mP2$vL8q"))
 	f.Fuzz(func(t *testing.T, lit string, line []byte) {
@@ -187,7 +187,7 @@ func FuzzNewSetOf(f *testing.F) {
 		fd := testFinder{name: "customer", lits: []string{lit}}
 		email, _ := Lookup("email")
 		cred, _ := Lookup("credential")
-		s, err := NewSetOf(email, cred, fd)
+		s, err := NewSet(email, cred, fd)
 		if err != nil {
 			t.Fatal(err)
 		}

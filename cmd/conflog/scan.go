@@ -69,7 +69,13 @@ func parseDetectors(c *cli, list string) (*detect.Set, bool) {
 			return nil, false
 		}
 	}
-	set, err := detect.NewSet(names...)
+	ds, err := detect.Select(names...)
+	if err != nil {
+		c.errorf("--detectors: %v", strings.TrimPrefix(err.Error(), "detect: "))
+		c.hintf("run 'conflog scan --help' for the list of detectors")
+		return nil, false
+	}
+	set, err := detect.NewSet(ds...)
 	if err != nil {
 		c.errorf("--detectors: %v", strings.TrimPrefix(err.Error(), "detect: "))
 		c.hintf("run 'conflog scan --help' for the list of detectors")

@@ -193,7 +193,11 @@ func detectorSet(names []string) (*detect.Set, error) {
 	if s, ok := detectorSets.Load(key); ok {
 		return s.(*detect.Set), nil
 	}
-	s, err := detect.NewSet(names...)
+	ds, err := detect.Select(names...)
+	if err != nil {
+		return nil, err
+	}
+	s, err := detect.NewSet(ds...)
 	if err != nil {
 		return nil, err
 	}
