@@ -163,7 +163,8 @@ func gitleaksFixtureHits(t testing.TB, fs []detectFixture) map[int]string {
 // here", so a personal-data finding in a negative is not a false alarm
 // (gitleaks has no such rule to fire).
 var personalData = map[string]bool{"email": true, "card": true, "iban": true, "ssn": true, "uk-nino": true, "it-cf": true,
-	"es-dni": true, "nl-bsn": true, "fr-nir": true, "phone": true, "ipv4": true, "ipv6": true, "mac": true}
+	"es-dni": true, "nl-bsn": true, "fr-nir": true, "phone": true, "ipv4": true, "ipv6": true, "mac": true,
+	"person-name": true, "postal-address": true}
 
 // conflogFixtureHit returns the first detector of set that finds anything in
 // text, or "": for a negative fixture, the first secret detector.

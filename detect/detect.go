@@ -124,6 +124,8 @@ var registry = []*spec{
 	{"private-key", High, []string{"-----BEGIN "}, token, privateKeyDetector{}},
 	{"authorization", High, []string{"bearer ", "basic ", "authorization"}, credential, authorizationDetector{}},
 	{"url-password", High, []string{"://", "%3a%2f%2f"}, credential, urlPasswordDetector{}},
+	{"person-name", High, nameLiterals, personal, personNameDetector{}},
+	{"postal-address", High, addressKeys, personal, postalAddressDetector{}},
 	{"credential", High, []string{"password", "passwd", "_pw", "_pass", "passphrase", "token", "secret", "api_key", "apikey", "api-key",
 		"_auth", "accesskey", "access_key", "access-key", "private_key", "credential", "credentials", "-u ", "--user "}, credential, credentialDetector{}},
 }

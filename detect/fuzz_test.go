@@ -182,7 +182,7 @@ func FuzzFilters(f *testing.F) {
 
 // addLineSeeds adds the lines of the context tests to a fuzz corpus.
 func addLineSeeds(f *testing.F) {
-	for _, tab := range []struct{ found, clean []string }{cardLines, idLines, phoneLines, contextKeyLines, credentialLines, fixtureLines} {
+	for _, tab := range []struct{ found, clean []string }{cardLines, idLines, phoneLines, contextKeyLines, credentialLines, fixtureLines, personLines} {
 		for _, l := range append(append([]string{}, tab.found...), tab.clean...) {
 			f.Add([]byte(strings.NewReplacer("«", "", "»", "").Replace(l)))
 		}

@@ -134,6 +134,42 @@ def serving_lines(rng, n, vocab):
     return out
 
 
+def keyed_lines(rng, n, vocab):
+    """Lines whose keys name a name or an address but hold none: what
+    torch.distributed, Ray, uvicorn, Python, pip, HF and W&B print."""
+    from faker import Faker
+
+    f = Faker()
+    f.seed_instance(rng.randrange(1 << 30))
+    out = []
+    for _ in range(n):
+        k = rng.randrange(10)
+        w = rng.choice(vocab)
+        if k == 0:
+            out.append(f"MASTER_ADDR={f.ipv4_private()} MASTER_PORT={rng.randrange(20000, 30000)} WORLD_SIZE={rng.choice([8, 16, 64])}")
+        elif k == 1:
+            out.append(json.dumps({"node_ip_address": f.ipv4_private(), "raylet_socket_name": f"/tmp/ray/session_{f.date()}/sockets/raylet",
+                                   "address": f"{f.ipv4_private()}:6379", "node_name": f.hostname()}))
+        elif k == 2:
+            out.append(f"OSError: [Errno 98] error while attempting to bind on address ('0.0.0.0', {rng.randrange(1024, 65535)}): address already in use")
+        elif k == 3:
+            out.append(str({"model_name": f"{w.title()} {rng.randrange(1, 70)}B Instruct", "run_name": f"{w.title()} Finetune {rng.randrange(10)}",
+                            "dataset_name": w.title()}))
+        elif k == 4:
+            out.append(json.dumps({"name": rng.choice(["Accuracy", "F1", "Exact Match", "Rouge L"]), "value": rng.random(), "display_name": w.title()}))
+        elif k == 5:
+            out.append(f"Name: {w.lower()}  Version: {rng.randrange(10)}.{rng.randrange(30)}.{rng.randrange(10)}  Author: {w.title()} Team")
+        elif k == 6:
+            out.append(f"Uvicorn running on address http://0.0.0.0:{rng.randrange(1024, 65535)} (Press CTRL+C to quit)")
+        elif k == 7:
+            out.append(f"mac_address={f.mac_address()} ip_address={f.ipv4_private()} hostname={f.hostname()}")
+        elif k == 8:
+            out.append(f"memory address: {hex(rng.randrange(1 << 47))} tensor_name={w.lower()}.weight file_name={w.title()} Final.pt")
+        else:
+            out.append(f"bind address: 0.0.0.0:{rng.randrange(1024, 65535)} listen_address=[::]:{rng.randrange(1024, 65535)}")
+    return out
+
+
 def pip_lines(rng, n):
     import importlib.metadata as md
 
@@ -154,6 +190,9 @@ def pii(seed, n):
             print(f"phone\t{loc}\t{f.phone_number()}")
             print(f"email\t{loc}\t{f.email()}")
             print(f"name\t{loc}\t{f.name()}")
+            print(f"first\t{loc}\t{f.first_name()}")
+            print(f"last\t{loc}\t{f.last_name()}")
+            print("address\t%s\t%s" % (loc, f.address().replace("\n", "\\n")))
 
 
 def main():
@@ -163,8 +202,8 @@ def main():
     seed, n = int(sys.argv[1]), int(sys.argv[2])
     rng = random.Random(seed)
     vocab = words()
-    per = n // 7 + 1
-    lines = tqdm_lines(rng, per) + numpy_lines(rng, per) + logprob_lines(rng, 2 * per, vocab) + trainer_lines(rng, per) + serving_lines(rng, per, vocab) + pip_lines(rng, per)
+    per = n // 8 + 1
+    lines = tqdm_lines(rng, per) + numpy_lines(rng, per) + logprob_lines(rng, 2 * per, vocab) + trainer_lines(rng, per) + serving_lines(rng, per, vocab) + pip_lines(rng, per) + keyed_lines(rng, per, vocab)
     rng.shuffle(lines)
     for l in lines[:n]:
         print(l)
