@@ -14,7 +14,9 @@ const (
 	// Low: a well-formed value that logs also hold for innocent reasons
 	// (an IP address, a MAC address, a phone-shaped number).
 	Low Confidence = iota + 1
-	// High: a value whose format and check digits or checksum were verified.
+	// High: a value whose format and check digits or checksum were
+	// verified, or whose key names it and whose shape matches (a personal
+	// name, a postal address, a compact NINO).
 	High
 )
 

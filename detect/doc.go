@@ -38,7 +38,11 @@
 //     "<token>", "${VAR}", "***"), not because it contains such a word
 //     (S3cr3tPassw0rd! is a password);
 //   - keys without a prefix of their own (W&B, Cohere, Mistral, AWS secret
-//     keys) are found after their names.
+//     keys) are found after their names;
+//   - personal names and postal addresses, which have no format, are found
+//     only as the value of a key naming them (first_name, customerName,
+//     cardholder; billing_address, street) and with their shape
+//     (capitalised words; words with a number), never under a plain "name".
 //
 // Promises, each guarded by a test and a fuzz target:
 //   - a finding lies within its input, and its Line, Col and Offset point at
