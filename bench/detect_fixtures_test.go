@@ -97,6 +97,15 @@ func (s *fixtureScore) recall(det string) float64 {
 	return float64(s.hit[det]) / float64(s.pos[det])
 }
 
+// typePrecision is the share of a type's firings that are on its
+// positives (1 when the tool never fired on that type's fixtures).
+func (s *fixtureScore) typePrecision(det string) float64 {
+	if s.hit[det]+s.falseHit[det] == 0 {
+		return 1
+	}
+	return float64(s.hit[det]) / float64(s.hit[det]+s.falseHit[det])
+}
+
 func (s *fixtureScore) totals() (hit, pos, falseHit int) {
 	for _, v := range s.hit {
 		hit += v
@@ -297,7 +306,7 @@ func TestDetectFixtures(t *testing.T) {
 	gh, _, gf = gc.totals()
 	fmt.Fprintf(&b, "corrected labels (%d positive, %d corrected): conflog recall %.3f, precision %.3f (%d false alarms); gitleaks recall %.3f, precision %.3f (%d false alarms)\n\n",
 		cp, len(changes), float64(ch)/float64(cp), cc.precision(), cf, float64(gh)/float64(cp), gc.precision(), gf)
-	b.WriteString("corrected labels:\n\n| type | positives | negatives | conflog recall | gitleaks recall | conflog false alarms | gitleaks false alarms |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("corrected labels:\n\n| type | positives | negatives | conflog recall | gitleaks recall | conflog precision | gitleaks precision | conflog false alarms | gitleaks false alarms |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	dets = dets[:0]
 	for d := range cc.pos {
 		dets = append(dets, d)
@@ -309,7 +318,8 @@ func TestDetectFixtures(t *testing.T) {
 	}
 	sort.Strings(dets)
 	for _, d := range dets {
-		fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.2f | %d | %d |\n", d, cc.pos[d], cc.neg[d], cc.recall(d), gc.recall(d), cc.falseHit[d], gc.falseHit[d])
+		fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %d | %d |\n", d, cc.pos[d], cc.neg[d], cc.recall(d), gc.recall(d),
+			cc.typePrecision(d), gc.typePrecision(d), cc.falseHit[d], gc.falseHit[d])
 		if cc.recall(d) < gc.recall(d) {
 			t.Errorf("%s: conflog recall %.3f < gitleaks %.3f", d, cc.recall(d), gc.recall(d))
 		}
