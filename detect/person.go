@@ -191,7 +191,8 @@ func personName(v []byte) bool {
 		return false
 	}
 	words, named := 0, false
-	for _, w := range bytes.Split(v, []byte(" ")) {
+	for rest := v; ; {
+		w, after, more := bytes.Cut(rest, []byte(" "))
 		if len(w) == 0 {
 			return false // two spaces, or a space at an end
 		}
@@ -199,8 +200,11 @@ func personName(v []byte) bool {
 			return false
 		}
 		named = named || nameWord(w) && !containsWordFold(notNames, w)
+		if !more {
+			return named
+		}
+		rest = after
 	}
-	return named
 }
 
 // containsWordFold reports whether w, folded to lower case, is one of ws.
@@ -309,11 +313,24 @@ func postalAddress(v []byte) bool {
 	if bytes.Contains(v, []byte("://")) || bytes.ContainsAny(v, "@=_:<>{}$") || bytes.IndexByte([]byte("/.~[("), v[0]) >= 0 {
 		return false
 	}
-	if bytes.Contains(v, []byte(`\n`)) {
-		v = bytes.ReplaceAll(v, []byte(`\n`), []byte(" ")) // a newline, JSON-escaped
-	}
 	words, digit, word, cjk := 0, false, false, 0
-	for _, w := range bytes.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' }) {
+	for i := 0; i < len(v); {
+		// The next word: up to a space, a comma or a JSON-escaped
+		// newline (\n).
+		if c := v[i]; c == ' ' || c == ',' {
+			i++
+			continue
+		}
+		if v[i] == '\\' && i+1 < len(v) && v[i+1] == 'n' {
+			i += 2
+			continue
+		}
+		j := i
+		for j < len(v) && v[j] != ' ' && v[j] != ',' && !(v[j] == '\\' && j+1 < len(v) && v[j+1] == 'n') {
+			j++
+		}
+		w := v[i:j]
+		i = j
 		words++
 		if len(w) > 2 && w[0] == '0' && (w[1] == 'x' || w[1] == 'X') {
 			return false // a memory address

@@ -66,3 +66,22 @@ var personLines = struct{ found, clean []string }{
 }
 
 func TestPersonLines(t *testing.T) { checkLines(t, mustSet(t), personLines, "") }
+
+// TestPersonNoAlloc: a clean line whose key names a name or an address
+// costs no allocation either (the gate's per-line promise).
+func TestPersonNoAlloc(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage instrumentation allocates")
+	}
+	s := mustSet(t)
+	for _, l := range []string{`{"first_name": "None", "address": "Cluster North x"}`, `{"address": "Cluster\\nNorth", "full_name": "Llama 3"}`,
+		"customer_name=ACME address=Hauptbahnhof Nord"} {
+		line := []byte(l)
+		if f, ok := s.Check(line); ok {
+			t.Fatalf("Check(%q) = %+v, want a clean line", l, f)
+		}
+		if n := testing.AllocsPerRun(100, func() { s.Check(line) }); n != 0 {
+			t.Errorf("Check(%q) allocates %v times", l, n)
+		}
+	}
+}
