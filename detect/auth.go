@@ -16,7 +16,7 @@ import (
 // (`Authorization: Token …`, `"authorization": "…"`), the credential of any
 // other scheme (Token, Api-Token, a scheme of its own) or of none (a bare
 // API key) is held to the bearer rule, over any visible ASCII but quotes,
-// brackets and ",;:\" (a header value need not be token68: an OpenShift
+// brackets and ",;:&|\" (a header value need not be token68: an OpenShift
 // token is sha256~…, a made-up one may hold '@' or '='). The finding
 // covers the credential only.
 type authorizationDetector struct{}
@@ -56,7 +56,7 @@ func (authorizationDetector) extent(line []byte, start, end int) (int, int, bool
 // hold: visible ASCII but quotes, brackets and the separators of lists,
 // key=value pairs and URLs.
 func isHeaderByte(b byte) bool {
-	return b > ' ' && b < 0x7f && bytes.IndexByte([]byte("\"'`,;:\\(){}[]<>"), b) < 0
+	return b > ' ' && b < 0x7f && bytes.IndexByte([]byte("\"'`,;:\\(){}[]<>&|"), b) < 0
 }
 
 // Validate checks a bearer token or a Basic credential, or the credential

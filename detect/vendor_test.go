@@ -147,6 +147,7 @@ func TestContextKeyLines(t *testing.T) { checkLines(t, mustSet(t), contextKeyLin
 var fixtureLines = struct{ found, clean []string }{
 	found: []string{
 		`curl -L -H "Authorization: «sha256~bRLFnzd5@=-.a+/hgdS»"`,
+		"GET /v1/run?authorization=«k2Jd8fQz1Lm9@Xw4R»&page=2",
 		"«glptt-Need5_T00-be-exactly-40-chars--ELse_fail»",
 		"«glimt-my-tokens_are-correctAB38»",
 		"«gloas-checking_Length-Is-_exactly_64--checking_Length-Is-_exactly_64--»",
