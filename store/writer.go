@@ -135,6 +135,7 @@ type Writer struct {
 	seg       *activeSegment
 	timer     *time.Timer
 	salts     *mrand.ChaCha8 // the salts' source (see newSaltSource)
+	clockBase time.Time      // see now
 	salt      [saltSize]byte
 	frame     []byte
 	err       error // sticky: once writing failed, the store needs a restart
@@ -644,7 +645,7 @@ func (w *Writer) appendCheckpoint(c *Checkpoint) error {
 
 // Append adds one record, stamped with the current time.
 func (w *Writer) Append(data []byte) error {
-	return w.AppendAt(time.Now(), data)
+	return w.appendAt(time.Time{}, data)
 }
 
 // Write appends p as one record, without a final newline if it has one, so
@@ -662,6 +663,12 @@ func (w *Writer) Write(p []byte) (int, error) {
 
 // AppendAt adds one record stamped with t.
 func (w *Writer) AppendAt(t time.Time, data []byte) error {
+	return w.appendAt(t, data)
+}
+
+// appendAt appends data stamped with t, or with the clock's time if t is
+// zero.
+func (w *Writer) appendAt(t time.Time, data []byte) error {
 	if len(data) > MaxRecord {
 		return fmt.Errorf("store: record of %d bytes exceeds the %d maximum", len(data), MaxRecord)
 	}
@@ -675,13 +682,31 @@ func (w *Writer) AppendAt(t time.Time, data []byte) error {
 			return w.fail(err)
 		}
 	}
+	now := w.now()
+	if t.IsZero() {
+		t = now
+	}
 	if err := w.appendLocked(t, data); err != nil {
 		return w.fail(err)
 	}
-	if w.seg.plain >= w.opts.MaxSegmentBytes || time.Since(w.seg.opened) >= w.opts.MaxSegmentAge {
+	if w.seg.plain >= w.opts.MaxSegmentBytes || now.Sub(w.seg.opened) >= w.opts.MaxSegmentAge {
 		return w.fail(w.seal())
 	}
 	return nil
+}
+
+// now returns the current time from one read of the monotonic clock, added
+// to a wall-clock time taken at most a second earlier. time.Now reads both
+// clocks, and on the benchmark machine's virtual clock each read cost about
+// 40 ns: 7% of the store's CPU on the gate's 9.4 M short private lines, for
+// a stamp that is as good to within the clock's drift over a second.
+func (w *Writer) now() time.Time {
+	d := time.Since(w.clockBase)
+	if w.clockBase.IsZero() || d < 0 || d >= time.Second {
+		w.clockBase = time.Now()
+		return w.clockBase
+	}
+	return w.clockBase.Add(d)
 }
 
 func (w *Writer) usable() error {
