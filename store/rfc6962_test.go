@@ -44,7 +44,7 @@ func TestCheckpointsMatchIndependentRFC6962Root(t *testing.T) {
 	dir := t.TempDir()
 	o := k.options()
 	o.MaxSegmentBytes = 300
-	w := openT(t, dir, o)
+	w := openBlocksT(t, dir, o, 3)
 	for i := range 37 {
 		appendT(t, w, strings.Repeat("x", i*7))
 		if i%5 == 0 {
@@ -52,7 +52,7 @@ func TestCheckpointsMatchIndependentRFC6962Root(t *testing.T) {
 		}
 	}
 	crashT(w) // and one recovered segment
-	w = openT(t, dir, o)
+	w = openBlocksT(t, dir, o, 3)
 	appendT(t, w, "last")
 	w.Close()
 

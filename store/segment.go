@@ -40,7 +40,7 @@ type Record struct {
 	Leaf    int64     // the leaf (block) holding it, in the store's Merkle tree
 	Time    time.Time // when it was appended
 	Data    []byte    // the line, without its newline; nil if purged
-	Purged  bool      // purge removed the line; its block's commitment stays
+	Purged  bool      // purge removed the line (its time stays); its block's commitment stays
 }
 
 func segmentHeader(id string, segment, first int64) string {

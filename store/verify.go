@@ -633,9 +633,9 @@ func (s *segmentCheck) block(e *entry) error {
 	}
 	j := s.v.records + s.records
 	_, err = eachRecord(fr.body(), func(br *blockRecord) error {
-		rec := Record{Index: j, Segment: s.num, Leaf: leaf, Purged: br.purged}
+		rec := Record{Index: j, Segment: s.num, Leaf: leaf, Time: time.Unix(0, br.t).UTC(), Purged: br.purged}
 		if !br.purged {
-			rec.Time, rec.Data = time.Unix(0, br.t).UTC(), br.data
+			rec.Data = br.data
 		}
 		j++
 		return s.v.opts.OnRecord(rec)
