@@ -29,14 +29,16 @@ func newClock() *clock {
 	return &clock{stop: make(chan struct{})}
 }
 
-// now returns the time to stamp a record with.
-func (c *clock) now() time.Time {
+// now returns the time to stamp a record with, in Unix nanoseconds.
+func (c *clock) now() int64 {
 	if c.running.Load() {
-		c.used.Store(true)
-		return time.Unix(0, c.ns.Load())
+		if !c.used.Load() {
+			c.used.Store(true)
+		}
+		return c.ns.Load()
 	}
-	t := time.Now()
-	c.ns.Store(t.UnixNano())
+	t := time.Now().UnixNano()
+	c.ns.Store(t)
 	if c.running.CompareAndSwap(false, true) {
 		go c.run()
 	}
