@@ -24,7 +24,7 @@ const maxNote = 16 << 10
 // many old segments retention has retired. See FORMAT.md for its exact text.
 type Checkpoint struct {
 	Origin  string    // "conflog.store/" followed by the store's ID
-	Size    int64     // number of records (leaves) in the tree
+	Size    int64     // number of leaves (blocks of records) in the tree
 	Hash    tlog.Hash // RFC 6962 root hash of those leaves
 	Segment int64     // the segment this checkpoint sealed; 0 for a new store's first
 	Retired int64     // segments 1..Retired have had their ciphertext removed by retention

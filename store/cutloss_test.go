@@ -26,7 +26,10 @@ func TestCutCiphertextLossIsExact(t *testing.T) {
 	// The sink hands over whole chunks that waited 20 ms when the next one
 	// completes, then writes their records' index lines: append, pausing,
 	// until the index lists more than three chunks' worth.
-	frame := int64(1 + 4 + saltSize + 8 + dataLen)
+	// One record per block (openT): 'B', a 2-byte length, the salt, then
+	// the record: a 9-byte time (a full Unix nanosecond time, zig-zag), a
+	// 2-byte length, the line.
+	frame := int64(1 + 2 + saltSize + 9 + 2 + dataLen)
 	idxName := filepath.Join(live, "seg-00000001.idx")
 	for i, deadline := 0, time.Now().Add(30*time.Second); ; i++ {
 		appendT(t, w, line(i))

@@ -42,7 +42,7 @@ func Example() {
 
 	// An auditor with no key at all checks signatures, tree and ciphertexts.
 	rep, _ := store.Verify(dir, &store.VerifyOptions{VerifierKey: vkey})
-	fmt.Println("verified:", rep.OK(), "records:", rep.Latest.Size)
+	fmt.Println("verified:", rep.OK(), "records:", rep.Sealed)
 
 	// The investigator decrypts, and every record is checked as it is read.
 	store.Verify(dir, &store.VerifyOptions{

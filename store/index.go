@@ -10,9 +10,16 @@ import (
 	"strings"
 )
 
-// A commitment is SHA-256(salt ‖ time ‖ data) of one record: it binds the
-// record without revealing it, and it stays when purge removes the record.
+// A commitment is SHA-256(salt ‖ body) of one block of records: it binds
+// the records without revealing them, and it stays when purge removes one.
 type commitment [32]byte
+
+// An entry is one line of an index: a block's commitment and how many
+// records the block holds.
+type entry struct {
+	c commitment
+	n int64
+}
 
 // Segment index states, from its trailer line.
 const (
@@ -27,16 +34,18 @@ const (
 type index struct {
 	storeID     string
 	segment     int64
-	first       int64        // leaf index of the first commitment
-	commitments []commitment // only from parseIndex; scanIndex streams them
-	count       int64        // commitment lines
+	first       int64   // leaf index of its first block
+	commitments []entry // only from parseIndex; scanIndex streams them
+	count       int64   // entry lines: blocks, leaves of the tree
+	records     int64   // records in those blocks
+	size        int64   // bytes of the header and the entry lines
 	state       int
 	cipherHash  [32]byte // SHA-256 of the .age file, when sealed
 	torn        bool     // an open index ended in a partial line (a crashed writer)
 }
 
 func indexHeader(id string, segment, first int64) string {
-	return fmt.Sprintf("conflog index v1\nstore %s\nsegment %d\nfirst %d\n", id, segment, first)
+	return fmt.Sprintf("conflog index v2\nstore %s\nsegment %d\nfirst %d\n", id, segment, first)
 }
 
 func sealedTrailer(n int64, h [32]byte) string {
@@ -64,9 +73,9 @@ func (e *lineError) Unwrap() error { return e.err }
 // Only an index without a trailer may end in a partial line (what a killed
 // writer leaves); that line is ignored and torn is set.
 func parseIndex(data []byte) (*index, error) {
-	var cs []commitment
-	x, err := scanIndex(bytes.NewReader(data), nil, func(c *commitment) error {
-		cs = append(cs, *c)
+	var cs []entry
+	x, err := scanIndex(bytes.NewReader(data), nil, func(e *entry) error {
+		cs = append(cs, *e)
 		return nil
 	})
 	if err != nil {
@@ -84,7 +93,7 @@ const maxIndexLine = 256
 // order (the pointer is valid only during the call), and returns the header
 // and trailer, with count set and commitments nil. An error from head or
 // each stops the scan and is returned.
-func scanIndex(r io.Reader, head func(*index) error, each func(*commitment) error) (*index, error) {
+func scanIndex(r io.Reader, head func(*index) error, each func(*entry) error) (*index, error) {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
 		br = bufio.NewReaderSize(r, 64<<10)
@@ -98,6 +107,7 @@ func scanIndex(r io.Reader, head func(*index) error, each func(*commitment) erro
 		switch {
 		case err == nil:
 			n++
+			x.size += int64(len(l))
 			return l[:len(l)-1], false, false, nil
 		case err == io.EOF:
 			return l, len(l) > 0, len(l) == 0, nil
@@ -106,7 +116,7 @@ func scanIndex(r io.Reader, head func(*index) error, each func(*commitment) erro
 		}
 		return nil, false, false, err
 	}
-	header := []string{"conflog index v1", "store ", "segment ", "first "}
+	header := []string{"conflog index v2", "store ", "segment ", "first "}
 	var vals [4]string
 	for i, want := range header {
 		l, partial, eof, err := line()
@@ -138,7 +148,7 @@ func scanIndex(r io.Reader, head func(*index) error, each func(*commitment) erro
 			return nil, err
 		}
 	}
-	var c commitment
+	var e entry
 	for {
 		l, partial, eof, err := line()
 		if err != nil {
@@ -152,19 +162,28 @@ func scanIndex(r io.Reader, head func(*index) error, each func(*commitment) erro
 			x.torn = true
 			return x, nil
 		}
-		if len(l) == 64 {
-			if !decodeLowerHex(c[:], l) {
-				return nil, &lineError{n, fmt.Errorf("commitment %q is not 64 lowercase hex digits", l)}
+		if len(l) > 65 && l[64] == ' ' && lowerHex[l[0]] != 0xff {
+			if !decodeLowerHex(e.c[:], l[:64]) {
+				return nil, &lineError{n, fmt.Errorf("commitment %q is not 64 lowercase hex digits", l[:64])}
 			}
-			if err := each(&c); err != nil {
+			if len(l) > 65+19 {
+				return nil, &lineError{n, errors.New("line too long")}
+			}
+			if e.n, err = parseCount(string(l[65:])); err != nil || e.n == 0 {
+				return nil, &lineError{n, fmt.Errorf("record count %q is not a positive count", l[65:])}
+			}
+			if err := each(&e); err != nil {
 				return nil, err
 			}
 			x.count++
+			x.records += e.n
 			continue
 		}
 		if len(l) > maxIndexLine {
 			return nil, &lineError{n, errors.New("line too long")}
 		}
+		// The trailer is not part of size.
+		x.size -= int64(len(l)) + 1
 		if err := x.parseTrailer(string(l)); err != nil {
 			return nil, &lineError{n, err}
 		}

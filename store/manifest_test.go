@@ -137,7 +137,8 @@ func TestKeylessVerifyCatchesReencryptedSegment(t *testing.T) {
 	// An attacker with the public recipient alters a record of segment 2
 	// and fixes its index's hash.
 	rewriteSegment(t, dir, 2, k, func(fs []*frame) []*frame {
-		fs[0].body[len(fs[0].body)-1] ^= 1
+		b := fs[0].body()
+		b[len(b)-1] ^= 1
 		return fs
 	})
 	rep, err = Verify(dir, &VerifyOptions{VerifierKey: k.vkey})

@@ -33,7 +33,7 @@ type PurgeOptions struct {
 // A PurgedRecord is a record Purge removed (or, in a dry run, would remove).
 // Its line is not kept: listing it would print the very value being purged.
 type PurgedRecord struct {
-	Index   int64 // its leaf index; in an abandoned segment, where it would have been
+	Index   int64 // its number in the store (Record.Index); in an abandoned segment, where it would have been
 	Segment int64
 	Time    time.Time
 	Bytes   int    // the line's length
@@ -174,45 +174,57 @@ type purger struct {
 	purgerKey    string // the manifest's purger key
 	signed       bool   // a rewrite was signed with it
 
+	records int64 // records in the segments before the one being read
+
 	// The previous record, for matches spanning two: its segment, its
 	// position there, and the end of its line.
 	prevSeg  *purgeSegment
-	prevI    int64
+	prevI    recordPos
 	prevTail []byte
-	prevRec  Record
-	prevLen  int
+	prevRec  PurgedRecord
 }
+
+// A recordPos is a record's place in its segment: its block, and its
+// position in that block, from 0.
+type recordPos struct{ block, rec int64 }
 
 // A purgeSegment is what find learned of one segment.
 type purgeSegment struct {
 	num   int64
 	state string
 	x     *index
-	match map[int64]PurgedRecord // by position in the segment
-	tail  bool                   // plaintext beyond the indexed records: a crash cut it off
+	match map[recordPos]PurgedRecord
+	tail  bool // plaintext beyond the indexed blocks: a crash cut it off
 }
 
 func (s *purgeSegment) rewrite() bool { return len(s.match) > 0 || s.tail }
 
 func (s *purgeSegment) records() []PurgedRecord {
 	var out []PurgedRecord
-	for i := range s.x.count {
-		if r, ok := s.match[i]; ok {
-			out = append(out, r)
-		}
+	for _, r := range s.match {
+		out = append(out, r)
 	}
+	slices.SortFunc(out, func(a, b PurgedRecord) int { return int(a.Index - b.Index) })
 	return out
 }
 
-func (p *purger) mark(s *purgeSegment, i int64, fr *frame) {
+// marked reports whether block i of s holds a record to purge.
+func (s *purgeSegment) marked(i int64) bool {
+	for pos := range s.match {
+		if pos.block == i {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *purger) mark(s *purgeSegment, pos recordPos, r PurgedRecord) {
 	if s.match == nil {
-		s.match = map[int64]PurgedRecord{}
+		s.match = map[recordPos]PurgedRecord{}
 	}
-	if _, ok := s.match[i]; ok {
-		return
+	if _, ok := s.match[pos]; !ok {
+		s.match[pos] = r
 	}
-	r := fr.record(s.x.first+i, s.num)
-	s.match[i] = PurgedRecord{Index: r.Index, Segment: s.num, Time: r.Time, Bytes: len(r.Data), State: s.state}
 }
 
 // open returns segment n's index, its state's name, and its ciphertext (nil
@@ -267,9 +279,10 @@ func (p *purger) open(n int64, finish bool) (*index, string, *os.File, error) {
 	return x, state, f, nil
 }
 
-// frames decrypts f and calls each with every indexed record, checked
-// against its commitment. It returns whether the plaintext goes on after
-// them (frames a crash cut off, or an unfinished chunk).
+// frames decrypts f and calls each with every indexed block, checked
+// against its commitment and record count (a purged block against its tag).
+// It returns whether the plaintext goes on after them (frames a crash cut
+// off, or an unfinished chunk).
 func (p *purger) frames(f *os.File, x *index, each func(i int64, fr *frame) error) (tail bool, err error) {
 	name := segmentName(x.segment, "age")
 	dec, err := age.Decrypt(f, p.id)
@@ -291,13 +304,19 @@ func (p *purger) frames(f *os.File, x *index, each func(i int64, fr *frame) erro
 		fr, err := sr.next()
 		if err != nil {
 			if x.state == indexSealed {
-				return false, damaged("store: %s: record %d: %v", name, i, readErr(err))
+				return false, damaged("store: %s: block %d: %v", name, i, readErr(err))
 			}
 			return true, nil // lost in a crash: the rest is gone already
 		}
-		cm := x.commitments[i]
-		if !fr.purged && commit(fr.body) != cm {
-			return false, damaged("store: %s: record %d does not match its commitment", name, i)
+		e := x.commitments[i]
+		switch {
+		case !fr.purged && commit(fr.raw) != e.c:
+			return false, damaged("store: %s: block %d does not match its commitment", name, i)
+		case fr.purged && purgeTag(p.key, p.storeID, x.first+i, e.c, fr.body()) != fr.tag():
+			return false, damaged("store: %s: block %d: purged block not made by this identity", name, i)
+		}
+		if n, err := eachRecord(fr.body(), nil); err != nil || n != e.n {
+			return false, damaged("store: %s: block %d does not hold the records its index lists", name, i)
 		}
 		if err := each(i, fr); err != nil {
 			return false, err
@@ -308,7 +327,7 @@ func (p *purger) frames(f *os.File, x *index, each func(i int64, fr *frame) erro
 		return false, nil
 	}
 	if x.state == indexSealed {
-		return false, damaged("store: %s: more records than its index lists", name)
+		return false, damaged("store: %s: more blocks than its index lists", name)
 	}
 	return true, nil
 }
@@ -325,54 +344,53 @@ func (p *purger) find(n int64, dryRun bool) error {
 		return nil // retired: no ciphertext
 	}
 	defer f.Close()
+	base := p.records
+	if x.state != indexAbandoned {
+		p.records += x.records
+	}
+	var j int64 // records in the blocks before
 	s.tail, err = p.frames(f, x, func(i int64, fr *frame) error {
-		if fr.purged {
-			p.prevSeg = nil
-			return nil
-		}
-		line := fr.body[saltSize+8:]
-		if p.re.Match(line) {
-			p.mark(s, i, fr)
-		}
-		if p.prevSeg != nil {
-			head := line[:min(len(line), purgeWindow)]
-			joined := append(slices.Clip(p.prevTail), head...)
-			for _, loc := range p.re.FindAllIndex(joined, -1) {
-				if loc[0] >= len(p.prevTail) || loc[1] <= len(p.prevTail) {
-					continue // within one record: matched above
-				}
-				// A greedy pattern (ghp_\w+) extends a match the first
-				// record holds whole into the next, unrelated line: that
-				// is not a value cut in two.
-				if l := p.re.FindIndex(p.prevTail[loc[0]:]); l != nil && l[0] == 0 {
-					continue
-				}
-				p.mark(s, i, fr)
-				p.markPrev()
+		var k int64
+		_, err := eachRecord(fr.body(), func(br *blockRecord) error {
+			pos := recordPos{i, k}
+			k++
+			if br.purged {
+				p.prevSeg = nil
+				return nil
 			}
-		}
-		p.prevSeg, p.prevI = s, i
-		p.prevTail = append(p.prevTail[:0], line[max(0, len(line)-purgeWindow):]...)
-		p.prevRec = fr.record(s.x.first+i, s.num)
-		p.prevRec.Data = nil
-		p.prevLen = len(line)
-		return nil
+			line := br.data
+			rec := PurgedRecord{Index: base + j + pos.rec, Segment: s.num, Time: time.Unix(0, br.t).UTC(), Bytes: len(line), State: s.state}
+			if p.re.Match(line) {
+				p.mark(s, pos, rec)
+			}
+			if p.prevSeg != nil {
+				head := line[:min(len(line), purgeWindow)]
+				joined := append(slices.Clip(p.prevTail), head...)
+				for _, loc := range p.re.FindAllIndex(joined, -1) {
+					if loc[0] >= len(p.prevTail) || loc[1] <= len(p.prevTail) {
+						continue // within one record: matched above
+					}
+					// A greedy pattern (ghp_\w+) extends a match the first
+					// record holds whole into the next, unrelated line: that
+					// is not a value cut in two.
+					if l := p.re.FindIndex(p.prevTail[loc[0]:]); l != nil && l[0] == 0 {
+						continue
+					}
+					p.mark(s, pos, rec)
+					p.mark(p.prevSeg, p.prevI, p.prevRec)
+				}
+			}
+			p.prevSeg, p.prevI, p.prevRec = s, pos, rec
+			p.prevTail = append(p.prevTail[:0], line[max(0, len(line)-purgeWindow):]...)
+			return nil
+		})
+		j += k
+		return err
 	})
 	if s.tail {
 		p.prevSeg = nil // whatever came next is not the next record
 	}
 	return err
-}
-
-// markPrev marks the previous record, the first half of a spanning match.
-func (p *purger) markPrev() {
-	s := p.prevSeg
-	if s.match == nil {
-		s.match = map[int64]PurgedRecord{}
-	}
-	if _, ok := s.match[p.prevI]; !ok {
-		s.match[p.prevI] = PurgedRecord{Index: p.prevRec.Index, Segment: s.num, Time: p.prevRec.Time, Bytes: p.prevLen, State: s.state}
-	}
 }
 
 // rewrite re-encrypts segment s with its matches purged and its tail
@@ -409,16 +427,27 @@ func (p *purger) rewrite(s *purgeSegment, recips []age.Recipient) error {
 		buf = buf[:0]
 		return err
 	}
+	var body []byte
 	_, err = p.frames(f, x, func(i int64, fr *frame) error {
-		switch _, purge := s.match[i]; {
-		case fr.purged:
-			buf = appendPurgedFrame(buf, fr.tag)
-		case purge:
-			buf = appendPurgedFrame(buf, purgeTag(p.key, p.storeID, x.first+i, x.commitments[i]))
-		default:
-			buf = append(buf, frameRecord)
-			buf = appendLen(buf, len(fr.body)-saltSize-8)
-			buf = append(buf, fr.body...)
+		if !s.marked(i) {
+			buf = appendFrame(buf, fr)
+		} else {
+			// The block again, with each marked record's line replaced
+			// by a purged record (its time kept), and its salt replaced
+			// by a tag: with the salt gone, the commitment no longer
+			// lets anyone confirm a guess of the removed line.
+			body = body[:0]
+			var k, prev int64
+			eachRecord(fr.body(), func(br *blockRecord) error {
+				_, purge := s.match[recordPos{i, k}]
+				body = appendRecord(body, prev, br.t, br.data, purge || br.purged)
+				prev = br.t
+				k++
+				return nil
+			})
+			tag := purgeTag(p.key, p.storeID, x.first+i, x.commitments[i].c, body)
+			buf = appendFrame(buf, &frame{purged: true, raw: append(tag[:], body...)})
+			clear(body)
 		}
 		if len(buf) >= 64<<10 {
 			return flush()
@@ -471,8 +500,4 @@ func (p *purger) writeTrailer(x *index, sum [32]byte) error {
 		return fmt.Errorf("store: %s changed during the purge", idxName)
 	}
 	return writeFileAtomic(idxName, append(bytes.Clone(body), trailer...))
-}
-
-func appendLen(b []byte, n int) []byte {
-	return append(b, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }

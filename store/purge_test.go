@@ -41,7 +41,11 @@ func dropIndexLines(t *testing.T, dir string, n int64, k int) {
 	if err != nil || x.state != indexOpen || len(x.commitments) < k {
 		t.Fatalf("segment %d index: %v, %d commitments", n, err, len(x.commitments))
 	}
-	os.WriteFile(name, data[:len(data)-65*k], 0o600)
+	keep := data[:x.size] // the header and whole lines: a torn one goes too
+	for range k {
+		keep = keep[:bytes.LastIndexByte(keep[:len(keep)-1], '\n')+1]
+	}
+	os.WriteFile(name, keep, 0o600)
 }
 
 // fillerLines returns n lines of about 1 KiB, with special lines at given
@@ -88,9 +92,19 @@ func hashDir(t *testing.T, dir string) map[string][32]byte {
 // too, and split across the pieces of a cut line; a dry run lists the
 // records and recipients and changes nothing; after the purge no file in the
 // store decrypts to any part of the value, and the store still verifies.
+//
+// It runs with a block per record, and with blocks of five records, where
+// a purge rewrites a block and keeps its other records.
 func TestPurgeCoversEveryCiphertext(t *testing.T) {
+	for _, per := range []int{1, 5} {
+		t.Run(fmt.Sprintf("records-per-block=%d", per), func(t *testing.T) { testPurgeCoversEveryCiphertext(t, per) })
+	}
+}
+
+func testPurgeCoversEveryCiphertext(t *testing.T, per int) {
 	k := newTestKeys(t)
 	dir := t.TempDir()
+	openT := func(t *testing.T, dir string, o *Options) *Writer { return openBlocksT(t, dir, o, per) }
 	w := openT(t, dir, k.options())
 	appendT(t, w, "sealed token=ghp_SEALED0001", "ok")
 	w.Checkpoint() // segment 1, sealed
@@ -101,7 +115,7 @@ func TestPurgeCoversEveryCiphertext(t *testing.T) {
 		160: "cut off by the crash: ghp_TAIL4",
 	})...)
 	crashT(w) // segment 2: recovered, with a tail beyond its index
-	dropIndexLines(t, dir, 2, 60)
+	dropIndexLines(t, dir, 2, 60/per)
 
 	w = openT(t, dir, k.options())
 	if w.Recovered() == 0 {
@@ -168,6 +182,20 @@ func TestPurgeCoversEveryCiphertext(t *testing.T) {
 	}
 	if purged != 5 {
 		t.Fatalf("%d records read back as purged, want 5", purged)
+	}
+	// Every other record is read back whole, the purged blocks' too.
+	for i, l := range got {
+		if l != "[purged]" && !strings.HasPrefix(l, "filler ") && l != "ok" {
+			t.Fatalf("record %d after the purge: %.40q", i, l)
+		}
+	}
+	// Record 10 of segment 2 was purged; 11 and 12 share its block when
+	// blocks hold five records, and are still there.
+	joined := strings.Join(got, "\n")
+	for _, want := range []string{"\nfiller 9 ", "\nfiller 11 ", "\nfiller 12 ", "\nfiller 22 "} {
+		if !strings.Contains(joined, want) {
+			t.Fatalf("after the purge, no record starting %q", want[1:])
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -34,15 +35,16 @@ func mth(leaves [][]byte) []byte {
 	}
 }
 
-// An independent reading of the format, from FORMAT.md: the commitments of
-// every segment that is not abandoned, in order, hash (RFC 6962) to the root
-// each checkpoint signed, at the size it signed.
+// An independent reading of the format, from FORMAT.md: the index lines of
+// every segment that is not abandoned, in order, each a leaf of 40 bytes
+// (the block's commitment, its record count as 8 bytes big-endian), hash
+// (RFC 6962) to the root each checkpoint signed, at the size it signed.
 func TestCheckpointsMatchIndependentRFC6962Root(t *testing.T) {
 	k := newTestKeys(t)
 	dir := t.TempDir()
 	o := k.options()
 	o.MaxSegmentBytes = 300
-	w := openT(t, dir, o)
+	w := openBlocksT(t, dir, o, 3)
 	for i := range 37 {
 		appendT(t, w, strings.Repeat("x", i*7))
 		if i%5 == 0 {
@@ -50,7 +52,7 @@ func TestCheckpointsMatchIndependentRFC6962Root(t *testing.T) {
 		}
 	}
 	crashT(w) // and one recovered segment
-	w = openT(t, dir, o)
+	w = openBlocksT(t, dir, o, 3)
 	appendT(t, w, "last")
 	w.Close()
 
@@ -69,11 +71,13 @@ func TestCheckpointsMatchIndependentRFC6962Root(t *testing.T) {
 			continue
 		}
 		for _, l := range lines[4 : len(lines)-1] {
-			c, err := hex.DecodeString(l)
-			if err != nil || len(c) != 32 {
+			hexC, count, _ := strings.Cut(l, " ")
+			c, err := hex.DecodeString(hexC)
+			n, nerr := strconv.ParseUint(count, 10, 64)
+			if err != nil || nerr != nil || len(c) != 32 {
 				t.Fatalf("%s: %q", e.Name(), l)
 			}
-			leaves = append(leaves, c)
+			leaves = append(leaves, binary.BigEndian.AppendUint64(c, n))
 		}
 		seg := strings.TrimPrefix(lines[2], "segment ")
 		sizeAfter[seg] = len(leaves)

@@ -160,13 +160,7 @@ func rewriteSegment(t *testing.T, dir string, n int64, k *testKeys, edit func([]
 	f.Close()
 	plain := []byte(segmentHeader(sr.id, sr.segment, sr.first))
 	for _, fr := range edit(frames) {
-		if fr.purged {
-			plain = appendPurgedFrame(plain, fr.tag)
-		} else {
-			plain = append(plain, frameRecord)
-			plain = appendLen(plain, len(fr.body)-saltSize-8)
-			plain = append(plain, fr.body...)
-		}
+		plain = appendFrame(plain, fr)
 	}
 	var ct bytes.Buffer
 	enc, _ := age.Encrypt(&ct, k.identity.Recipient())
@@ -185,8 +179,8 @@ func fixIndexHash(t *testing.T, dir string, n int64) {
 		t.Fatal(err)
 	}
 	ct, _ := os.ReadFile(filepath.Join(dir, segmentName(n, "age")))
-	old := sealedTrailer(int64(len(x.commitments)), x.cipherHash)
-	data = append(bytes.TrimSuffix(data, []byte(old)), sealedTrailer(int64(len(x.commitments)), sha256.Sum256(ct))...)
+	old := sealedTrailer(x.count, x.cipherHash)
+	data = append(bytes.TrimSuffix(data, []byte(old)), sealedTrailer(x.count, sha256.Sum256(ct))...)
 	os.WriteFile(idxName, data, 0o600)
 }
 
@@ -229,7 +223,7 @@ func TestTamperStructure(t *testing.T) {
 		}, "segment 3"},
 		{"reorder records", func(t *testing.T, dir string) {
 			rewriteSegment(t, dir, 1, k, func(f []*frame) []*frame { return []*frame{f[1], f[0]} })
-		}, "seg-00000001.age: record 0"},
+		}, "seg-00000001.age: block 0"},
 		{"reorder records and commitments", func(t *testing.T, dir string) {
 			rewriteSegment(t, dir, 1, k, func(f []*frame) []*frame { return []*frame{f[1], f[0]} })
 			rewriteIndex(t, dir, 1, func(c []string) []string { return []string{c[1], c[0]} })
@@ -239,11 +233,14 @@ func TestTamperStructure(t *testing.T) {
 			rewriteSegment(t, dir, 3, k, func(f []*frame) []*frame { return []*frame{f[0], f[0], f[1]} })
 		}, "seg-00000003.age"},
 		{"truncate a record", func(t *testing.T, dir string) {
-			rewriteSegment(t, dir, 1, k, func(f []*frame) []*frame { f[0].body = f[0].body[:len(f[0].body)-2]; return f })
-		}, "seg-00000001.age: record 0 (leaf 0): does not match"},
-		{"replace a record by a purge marker", func(t *testing.T, dir string) {
-			rewriteSegment(t, dir, 1, k, func(f []*frame) []*frame { f[0] = &frame{purged: true}; return f })
-		}, "purge marker"},
+			rewriteSegment(t, dir, 1, k, func(f []*frame) []*frame { f[0].raw = f[0].raw[:len(f[0].raw)-2]; return f })
+		}, "seg-00000001.age: block 0 (leaf 0): does not match"},
+		{"replace a record by a purged block", func(t *testing.T, dir string) {
+			rewriteSegment(t, dir, 1, k, func(f []*frame) []*frame {
+				f[0] = &frame{purged: true, raw: appendRecord(make([]byte, tagSize), 0, 1, nil, true)}
+				return f
+			})
+		}, "purged block not made by these identities"},
 		{"truncate a segment file", func(t *testing.T, dir string) {
 			p := filepath.Join(dir, segmentName(2, "age"))
 			b, _ := os.ReadFile(p)
@@ -366,7 +363,7 @@ func TestRollbackCaughtByWitness(t *testing.T) {
 	}
 	rep, err := verifyFull(dir, k, ws...)
 	got := detected(t, "rollback", rep, err)
-	if !strings.Contains(got, "public log line 4: pins 6 records") {
+	if !strings.Contains(got, "public log line 4: pins 6 blocks") {
 		t.Fatalf("report: %s", got)
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -57,10 +58,13 @@ func (f *frontier) root() tlog.Hash {
 	return h
 }
 
-// leafHash is tlog.RecordHash(c[:]) without its allocation: SHA-256(0x00 ‖ c).
-func leafHash(c *commitment) tlog.Hash {
-	var buf [1 + len(commitment{})]byte
-	copy(buf[1:], c[:])
+// leafHash is the leaf hash of a block: tlog.RecordHash(c ‖ n), n as 8
+// bytes big-endian, without its allocation: SHA-256(0x00 ‖ c ‖ n). The
+// record count is in the leaf so that a key-less verify checks it too.
+func leafHash(e *entry) tlog.Hash {
+	var buf [1 + len(commitment{}) + 8]byte
+	copy(buf[1:], e.c[:])
+	binary.BigEndian.PutUint64(buf[1+len(commitment{}):], uint64(e.n))
 	return sha256.Sum256(buf[:])
 }
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/note"
@@ -61,6 +62,7 @@ type Report struct {
 	Segments         int64       // segments, retired ones included
 	Retired          int64       // segments whose ciphertext retention removed
 	RetiredRecs      int64       // records in those segments: gone, their commitments kept
+	Sealed           int64       // records in the blocks the latest checkpoint covers, as the indexes count them
 	Records          int64       // records decrypted and matched (with identities)
 	Purged           int64       // purged records whose tags matched (with identities)
 	Unsealed         int64       // records after the latest checkpoint, written but never sealed: a lower bound (FORMAT.md)
@@ -185,10 +187,10 @@ func Verify(dir string, opts *VerifyOptions) (*Report, error) {
 		}
 	}
 	if v.latest != nil && v.latest.Size != v.tree.n {
-		r.note("the indexes hold %d sealed records, the latest checkpoint %d", v.tree.n, v.latest.Size)
+		r.note("the indexes hold %d sealed blocks, the latest checkpoint %d", v.tree.n, v.latest.Size)
 	}
 	for _, w := range v.pending {
-		v.treeProblem(w.where, "pins %d records, more than the store's indexes hold", w.c.Size)
+		v.treeProblem(w.where, "pins %d blocks, more than the store's indexes hold", w.c.Size)
 	}
 	if v.cache != nil {
 		v.treeProblem(treeName, "holds the tree after segment %d, which no checkpoint seals (reopen the store to rebuild it)", v.cacheSeg)
@@ -234,6 +236,7 @@ type verifier struct {
 	bySegment map[int64]*Checkpoint
 	checked   map[*Checkpoint]bool
 	keys      [][]byte // purge tag keys of the identities
+	records   int64    // records in the segments before the current one (not abandoned)
 	tree      frontier // the leaves of every sealed segment so far
 	pending   []witnessCheck
 	cause     int    // the first problem with the tree (see treeProblem)
@@ -276,7 +279,7 @@ func (v *verifier) witnesses(nv note.Verifier) {
 		case c.Origin != originPrefix+v.id:
 			v.r.problem(where, "checkpoint of another store (%s)", c.Origin)
 		case v.latest == nil || c.Size > v.latest.Size:
-			v.r.problem(where, "pins %d records, more than the store's latest checkpoint holds: the store was rolled back or truncated", c.Size)
+			v.r.problem(where, "pins %d blocks, more than the store's latest checkpoint holds: the store was rolled back or truncated", c.Size)
 		case c.Size == v.latest.Size && c.Hash != v.latest.Hash:
 			v.r.problem(where, "same size as the store's latest checkpoint (%d) but a different root: the store was rewritten", c.Size)
 		default:
@@ -305,7 +308,7 @@ func (v *verifier) checkWitnesses() {
 		w := v.pending[0]
 		v.pending = v.pending[1:]
 		if w.c.Hash != v.tree.root() {
-			v.treeProblem(w.where, "checkpoint of %d records is not consistent with the store (the root of its first %d records differs): the store was rewritten", w.c.Size, w.c.Size)
+			v.treeProblem(w.where, "checkpoint of %d blocks is not consistent with the store (the root of its first %d blocks differs): the store was rewritten", w.c.Size, w.c.Size)
 		}
 	}
 }
@@ -359,18 +362,19 @@ func (v *verifier) segment(n int64) error {
 			}
 		}
 		return nil
-	}, func(cm *commitment) error {
+	}, func(e *entry) error {
 		if inTree {
-			v.tree.push(leafHash(cm))
+			v.tree.push(leafHash(e))
 			v.checkWitnesses()
 		}
 		if s.sr != nil {
-			if err := s.record(cm); err != nil {
+			if err := s.block(e); err != nil {
 				onRecordErr = err
 				return err
 			}
 		}
 		s.count++
+		s.records += e.n
 		return nil
 	})
 	if onRecordErr != nil {
@@ -385,19 +389,25 @@ func (v *verifier) segment(n int64) error {
 		return nil
 	}
 	s.finish(x)
+	if x.state != indexAbandoned {
+		v.records += x.records
+	}
+	if inTree {
+		r.Sealed += x.records
+	}
 
 	if latest == nil || n > latest.Segment {
 		switch x.state {
 		case indexSealed:
 			r.problem(name, "is sealed, but no checkpoint covers it: the checkpoints were rolled back or removed")
 		case indexRecovered:
-			r.Unsealed += x.count
-			r.note("%s: %d records recovered from a crashed writer, awaiting their checkpoint (the next writer signs it)", name, x.count)
+			r.Unsealed += x.records
+			r.note("%s: %d records recovered from a crashed writer, awaiting their checkpoint (the next writer signs it)", name, x.records)
 		case indexAbandoned:
-			r.note("%s: abandoned by a crashed writer: %d records were never sealed", name, x.count)
+			r.note("%s: abandoned by a crashed writer: %d records were never sealed", name, x.records)
 		case indexOpen:
-			r.Unsealed += x.count
-			r.note("%s: not sealed: at least %d records after the latest checkpoint (the writer is running or crashed)", name, x.count)
+			r.Unsealed += x.records
+			r.note("%s: not sealed: at least %d records after the latest checkpoint (the writer is running or crashed)", name, x.records)
 		}
 		return nil
 	}
@@ -405,14 +415,14 @@ func (v *verifier) segment(n int64) error {
 		if c != nil {
 			r.problem(name, "is marked abandoned, but checkpoint %d sealed it", c.Size)
 		}
-		r.note("%s: abandoned by a crashed writer: %d records were never sealed", name, x.count)
+		r.note("%s: abandoned by a crashed writer: %d records were never sealed", name, x.records)
 		return nil
 	}
 	if c == nil {
 		r.problem(name, "no checkpoint sealed this segment (a checkpoint was removed)")
 	}
 	if x.state == indexRecovered {
-		r.Recovered += x.count
+		r.Recovered += x.records
 	}
 	if c != nil && x.state == indexOpen {
 		// No trailer yet (the writer stopped between the checkpoint and
@@ -447,9 +457,9 @@ func (v *verifier) segment(n int64) error {
 		v.checked[c] = true
 		where := fmt.Sprintf("%s line %d", checkpointsName, c.line)
 		if v.tree.n != c.Size {
-			v.treeProblem(where, "says %d records through segment %d, but the indexes hold %d", c.Size, c.Segment, v.tree.n)
+			v.treeProblem(where, "says %d blocks through segment %d, but the indexes hold %d", c.Size, c.Segment, v.tree.n)
 		} else if v.tree.root() != c.Hash {
-			v.treeProblem(where, "root hash of %d records does not match the commitments (one was altered, removed or reordered, in segment %d or before)", c.Size, c.Segment)
+			v.treeProblem(where, "root hash of %d blocks does not match the commitments (one was altered, removed or reordered, in segment %d or before)", c.Size, c.Segment)
 		}
 		v.checkTree(n)
 	}
@@ -488,7 +498,8 @@ func peekTrailer(f *os.File) (int, error) {
 type segmentCheck struct {
 	v          *verifier
 	num, first int64
-	count      int64 // commitments seen
+	count      int64 // blocks seen
+	records    int64 // records in them
 	lostAt     int64 // in a recovered segment, the first record its ciphertext does not hold; -1 if none
 	file       *os.File
 	hash       hash.Hash
@@ -557,51 +568,79 @@ func (s *segmentCheck) startDecrypt(src io.Reader) {
 	s.sr = sr
 }
 
-// record checks the next record against its commitment cm. Only an error
-// from OnRecord is returned; what fails is reported.
-func (s *segmentCheck) record(cm *commitment) error {
+// block checks the next block against its index entry e, and passes its
+// records to OnRecord. Only an error from OnRecord is returned; what fails is
+// reported.
+func (s *segmentCheck) block(e *entry) error {
 	r := s.v.r
 	i, leaf := s.count, s.first+s.count
 	fr, err := s.sr.next()
 	if err != nil && s.recovered {
 		// What a crash lost before the next writer recovered the
 		// segment: counted exactly in finish.
-		s.sr, s.lostAt = nil, i
+		s.sr, s.lostAt = nil, s.records
 		return nil
 	}
 	if err == io.EOF {
 		s.sr = nil
-		s.problem("holds %d records, its index more (records removed)", i)
+		s.problem("holds %d blocks, its index more (blocks removed)", i)
 		return nil
 	}
 	if err != nil {
 		s.sr = nil
-		s.problem("record %d (leaf %d): %v", i, leaf, err)
+		s.problem("block %d (leaf %d): %v", i, leaf, err)
 		return nil
 	}
 	if fr.purged {
 		ok := len(s.v.keys) == 0
 		for _, k := range s.v.keys {
-			if tag := purgeTag(k, s.v.id, leaf, *cm); tag == fr.tag {
+			if tag := purgeTag(k, s.v.id, leaf, e.c, fr.body()); tag == fr.tag() {
 				ok = true
 			}
 		}
 		if !ok {
-			s.problem("record %d (leaf %d): purge marker not made by these identities (a record was removed)", i, leaf)
+			s.problem("block %d (leaf %d): purged block not made by these identities (records were removed or altered)", i, leaf)
 			return nil
 		}
-		r.Purged++
-	} else {
-		if commit(fr.body) != *cm {
-			s.problem("record %d (leaf %d): does not match its commitment (altered, reordered or duplicated)", i, leaf)
-			return nil
+	} else if commit(fr.raw) != e.c {
+		s.problem("block %d (leaf %d): does not match its commitment (altered, reordered or duplicated)", i, leaf)
+		return nil
+	}
+	var kept, purged int64
+	n, err := eachRecord(fr.body(), func(br *blockRecord) error {
+		if br.purged {
+			purged++
+		} else {
+			kept++
 		}
-		r.Records++
+		return nil
+	})
+	switch {
+	case err != nil:
+		s.problem("block %d (leaf %d): %v", i, leaf, err)
+		return nil
+	case n != e.n:
+		s.problem("block %d (leaf %d): holds %d records, its index line %d", i, leaf, n, e.n)
+		return nil
+	case purged > 0 && !fr.purged:
+		s.problem("block %d (leaf %d): a purged record in a block no purge rewrote", i, leaf)
+		return nil
 	}
-	if s.v.opts.OnRecord != nil {
-		return s.v.opts.OnRecord(fr.record(leaf, s.num))
+	r.Records += kept
+	r.Purged += purged
+	if s.v.opts.OnRecord == nil {
+		return nil
 	}
-	return nil
+	j := s.v.records + s.records
+	_, err = eachRecord(fr.body(), func(br *blockRecord) error {
+		rec := Record{Index: j, Segment: s.num, Leaf: leaf, Time: time.Unix(0, br.t).UTC(), Purged: br.purged}
+		if !br.purged {
+			rec.Data = br.data
+		}
+		j++
+		return s.v.opts.OnRecord(rec)
+	})
+	return err
 }
 
 // finish checks the end of the plaintext and the ciphertext's hash against
@@ -625,7 +664,7 @@ func (s *segmentCheck) flush(cause int) {
 func (s *segmentCheck) checkEnd(x *index) int {
 	r := s.v.r
 	if s.lostAt >= 0 && s.recovered {
-		lost := x.count - s.lostAt
+		lost := x.records - s.lostAt
 		r.Unrecoverable += lost
 		r.note("%s: recovered after a crash, but its ciphertext ends at record %d: %d records the index lists were lost", s.where(), s.lostAt, lost)
 	}
@@ -633,9 +672,9 @@ func (s *segmentCheck) checkEnd(x *index) int {
 		if _, err := s.sr.next(); err != io.EOF {
 			leaf := s.first + s.count
 			if err == nil {
-				s.problem("record %d (leaf %d): more records than its index lists (a record was added)", s.count, leaf)
+				s.problem("block %d (leaf %d): more blocks than its index lists (a block was added)", s.count, leaf)
 			} else {
-				s.problem("record %d (leaf %d): %v", s.count, leaf, err)
+				s.problem("block %d (leaf %d): %v", s.count, leaf, err)
 			}
 		}
 	}
@@ -647,7 +686,7 @@ func (s *segmentCheck) checkEnd(x *index) int {
 		if s.num > latest.Retired {
 			r.problem(s.where(), "missing, and retention did not remove it (the latest checkpoint retired segments 1..%d)", latest.Retired)
 		} else {
-			r.RetiredRecs += x.count
+			r.RetiredRecs += x.records
 		}
 		return 0
 	}

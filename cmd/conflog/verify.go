@@ -159,7 +159,7 @@ func (c *cli) report(dir string, rep *store.Report, opts *store.VerifyOptions) i
 	}
 	fmt.Fprintf(c.stdout, "%s: verified\n", dir)
 	fmt.Fprintf(c.stdout, "  checkpoints: %d, signed by %s\n", rep.Checkpoints, signer)
-	fmt.Fprintf(c.stdout, "  latest: %d records, segment %d, root %s\n", l.Size, l.Segment, l.Hash)
+	fmt.Fprintf(c.stdout, "  latest: %d records in %s (leaves), segment %d, root %s\n", rep.Sealed, plural(int(l.Size), "block"), l.Segment, l.Hash)
 	fmt.Fprintf(c.stdout, "  segments: %d (%d retired)\n", rep.Segments, rep.Retired)
 	if rep.Repurged > 0 {
 		fmt.Fprintf(c.stdout, "  purged: %s re-encrypted by a purge signed with the store's purger key\n", plural(int(rep.Repurged), "segment"))
