@@ -1,10 +1,16 @@
+//go:build unix
+
 package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/conflog/conflog/internal/channel"
@@ -21,13 +27,31 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CONFLOG_TEST_MAIN") != "" {
 		os.Exit(conflogMain(&cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 	}
-	testscript.Main(m, map[string]func(){
+	commands := map[string]func(){
 		"conflog": func() {
 			os.Exit(conflogMain(&cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 		},
 		"channel-send": channelSend,
 		"gojob":        goJob,
-	})
+	}
+	if commands[filepath.Base(os.Args[0])] == nil {
+		moreParallel()
+	}
+	testscript.Main(m, commands)
+}
+
+// moreParallel raises -parallel, unless it was given, from GOMAXPROCS to
+// four times that: nearly every test here starts conflog and a job and then
+// waits for them, so with two lanes on a two-core machine the package took
+// 35 s of which 10 s were CPU. Called only when this binary runs as the
+// test binary, not as one of the commands, whose flags are not go test's.
+func moreParallel() {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 }
 
 func channelSend() {

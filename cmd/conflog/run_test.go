@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -26,10 +28,7 @@ func gateRun(t *testing.T, args ...string) (string, string, int) {
 	cmd := exec.Command("conflog", args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	startConflog(t, cmd)
 	err := cmd.Wait()
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
 		t.Fatalf("conflog %q: %v", args, err)
@@ -38,9 +37,8 @@ func gateRun(t *testing.T, args ...string) (string, string, int) {
 }
 
 // startPythonJob starts "conflog run --prefix SystemLog: -- python3 job" with
-// its stdout to read as it comes and its stderr collected. Defer stop: it
-// ends the job's group should the test outlive it (see watchdog).
-func startPythonJob(t *testing.T, job string) (cmd *exec.Cmd, stdout io.Reader, stderr *bytes.Buffer, stop func()) {
+// its stdout to read as it comes and its stderr collected (see startConflog).
+func startPythonJob(t *testing.T, job string) (cmd *exec.Cmd, stdout io.Reader, stderr *bytes.Buffer) {
 	t.Helper()
 	cmd = exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
 	stdout, err := cmd.StdoutPipe()
@@ -49,10 +47,8 @@ func startPythonJob(t *testing.T, job string) (cmd *exec.Cmd, stdout io.Reader, 
 	}
 	stderr = new(bytes.Buffer)
 	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd, stdout, stderr, watchdog(t, cmd)
+	startConflog(t, cmd)
+	return cmd, stdout, stderr
 }
 
 func writeScript(t *testing.T, name, text string) string {
@@ -277,10 +273,9 @@ for s in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.S
 os.write(1, b"SystemLog: job ready\n")
 while True: time.sleep(0.05)
 `)
-	// Should a signal go astray, the watchdog ends the job's whole group
-	// rather than hang until the test binary's timeout.
-	cmd, out, stderr, stop := startPythonJob(t, job)
-	defer stop()
+	// Should a signal go astray, the test hangs until its -timeout, which
+	// ends conflog and so the job's group (see startConflog).
+	cmd, out, stderr := startPythonJob(t, job)
 	lines := bufio.NewScanner(out)
 	// waitFor reads lines until it has seen all of want, in any order: the
 	// job and its child write to the same pipe.
@@ -320,26 +315,21 @@ while True: time.sleep(0.05)
 	}
 }
 
-// watchdog ends conflog run and its job shortly before the test's deadline,
-// so a lost line or a hung job fails the test instead of hanging it and
-// leaving processes behind: first SIGTERM to conflog, which forwards it to
-// the job's group, then SIGKILL to the group and to conflog.
-func watchdog(t *testing.T, cmd *exec.Cmd) (stop func()) {
-	d, ok := t.Deadline()
-	if !ok {
-		d = time.Now().Add(10 * time.Minute)
+// startConflog starts cmd, a conflog process, so that neither it nor its
+// job can outlive the test, with no clock involved: should this test binary
+// die first (its -timeout panic names the test that hung), the kernel sends
+// conflog SIGTERM (Pdeathsig), which it forwards to the job's group; when
+// the test ends, its cleanup does the same.
+func startConflog(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	timer := time.AfterFunc(time.Until(d)-30*time.Second, func() {
-		t.Errorf("watchdog: conflog run did not end; killing it and its job")
-		pgid, err := jobPgid(cmd.Process.Pid)
-		cmd.Process.Signal(syscall.SIGTERM)
-		time.Sleep(2 * time.Second)
-		if err == nil {
-			syscall.Kill(-pgid, syscall.SIGKILL)
-		}
-		cmd.Process.Kill()
-	})
-	return func() { timer.Stop() }
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM) }) // "process already finished" once waited
 }
 
 // jobPgid returns the process group of conflog run's child: run puts it in a
@@ -368,8 +358,7 @@ sys.stderr.write("SystemLog: partial"); sys.stderr.flush()
 print("SystemLog: started", flush=True)
 while True: time.sleep(0.05)
 `)
-	cmd, out, stderr, stop := startPythonJob(t, job)
-	defer stop()
+	cmd, out, stderr := startPythonJob(t, job)
 	r := bufio.NewReader(out)
 	if line, _ := r.ReadString('\n'); line != "SystemLog: started\n" {
 		t.Fatalf("first line %q", line)
@@ -429,8 +418,7 @@ for i in range(%d):
     w("SystemLog: line %%d\n" %% i)
     if i %% 7 == 0: w("private %%d\n" %% i)
 `, n))
-	cmd, out, stderr, stop := startPythonJob(t, job)
-	defer stop()
+	cmd, out, stderr := startPythonJob(t, job)
 	r := bufio.NewReaderSize(out, 512)
 	for i := 0; i < n; i++ {
 		line, err := r.ReadString('\n')
@@ -475,10 +463,7 @@ for t in ts: t.join()
 	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--", "python3", job)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out // one pipe for both: exec shares it
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	startConflog(t, cmd)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("conflog run: %v\n%.2000s", err, out.String())
 	}
@@ -545,10 +530,7 @@ sys.exit(3)
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	startConflog(t, cmd)
 	w.Close()
 	if line, _ := bufio.NewReader(r).ReadString('\n'); line != "SystemLog: first\n" {
 		t.Fatalf("first line %q", line)

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -30,11 +32,7 @@ for i in itertools.count():
 `)
 	cmd := exec.Command("conflog", append(storeArgs, "--checkpoint-every", "30ms", "--", "python3", job)...)
 	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stop := watchdog(t, cmd)
-	defer stop()
+	startConflog(t, cmd)
 	var public strings.Builder
 	sc := bufio.NewScanner(stderr)
 	for seen := 0; seen < 3 && sc.Scan(); {

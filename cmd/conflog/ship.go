@@ -265,12 +265,15 @@ func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
 // otlpMetricsInterval is how often the counters go to an OTLP destination.
 var otlpMetricsInterval = 10 * time.Second
 
-// tee returns w, copying to the shippers too. The shippers never fail a write.
+// tee returns w, copying to the shippers too. The shippers come first, so
+// that a line is in the queue (a write(2) to its segment, which outlives a
+// kill -9) before it is on the output: a line anyone saw pass is never lost
+// to the central log. The shippers never fail a write.
 func (s *shipping) tee(w io.Writer) io.Writer {
 	if s.out == nil {
 		return w
 	}
-	return io.MultiWriter(w, s.out)
+	return io.MultiWriter(s.out, w)
 }
 
 // close waits up to wait for delivery, closes the shippers and the metrics

@@ -1,3 +1,5 @@
+//go:build unix
+
 package gate
 
 import (
@@ -35,6 +37,7 @@ func (w *gatedWriter) Write(p []byte) (int, error) {
 // Only what the leftover process writes after the period is cut; it goes to
 // the private sink, counted. (Issue 9: 14,096 of 40,001 lines arrived.)
 func TestGraceKeepsTheJobsLines(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	graceOver := filepath.Join(dir, "grace-over") // the gate's warning: the period ended
 	lateDone := filepath.Join(dir, "late-written")
@@ -101,6 +104,7 @@ w("SystemLog: job done\n")
 
 // The job's stdin is what the gate is given, when it is no terminal.
 func TestStdinPassed(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	res, err := Run(context.Background(), Config{
 		Argv:   []string{"sh", "-c", `read line; echo "SystemLog: read $line"`},
@@ -116,6 +120,7 @@ func TestStdinPassed(t *testing.T) {
 
 // A job that cannot be started is an error with the shell's code.
 func TestStartFails(t *testing.T) {
+	t.Parallel()
 	for argv0, want := range map[string]int{"/no/such/job": 127, t.TempDir(): 126} {
 		res, err := Run(context.Background(), Config{Argv: []string{argv0}, Filter: scrub.Options{Prefix: "SystemLog:"}, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}})
 		if err == nil || res.Code != want || !strings.Contains(err.Error(), "cannot start "+argv0) {

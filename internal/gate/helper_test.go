@@ -1,3 +1,5 @@
+//go:build unix
+
 package gate
 
 import (
@@ -125,20 +127,22 @@ func helperCmd(t *testing.T, hc helperConfig, prefix []string, argv ...string) *
 	return cmd
 }
 
-// watchdog kills cmd's process group shortly before the test's deadline, so
-// a lost line or a hung job fails the test rather than hang it. cmd must
-// run in a process group of its own (Setpgid or Setsid).
-func watchdog(t *testing.T, cmd *exec.Cmd) (stop func()) {
-	d, ok := t.Deadline()
-	if !ok {
-		d = time.Now().Add(10 * time.Minute)
+// startHelper starts cmd, the helper gate, so that it cannot outlive the
+// test, with no clock involved: should this test binary die first (its
+// -timeout panic names the test that hung), the kernel sends the helper
+// SIGTERM (Pdeathsig), which the gate forwards to its job's group; when the
+// test ends, its cleanup does the same. cmd runs in a process group of its
+// own unless the caller set a session.
+func startHelper(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	}
-	timer := time.AfterFunc(time.Until(d)-30*time.Second, func() {
-		t.Errorf("watchdog: the gate did not end; killing it and its job")
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Process.Kill()
-	})
-	return func() { timer.Stop() }
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM) }) // "process already finished" once waited
 }
 
 // lineReader reads a gate's output line by line, keeping what it read.

@@ -1,3 +1,5 @@
+//go:build unix
+
 package gate
 
 import (
@@ -34,6 +36,7 @@ func newTestPipe(t *testing.T) (*jobPipes, *pipeReader, *os.File) {
 // Whatever the sizes of the job's writes, the gate reads every byte, in
 // order, and then EOF: batching may delay a read, never lose or reorder one.
 func TestPipeReaderKeepsEveryByte(t *testing.T) {
+	t.Parallel()
 	_, r, w := newTestPipe(t)
 	var want bytes.Buffer
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -72,6 +75,7 @@ func TestPipeReaderKeepsEveryByte(t *testing.T) {
 // (a daemon the job left behind), and every read after it, even one that
 // would find data.
 func TestPipeReaderStops(t *testing.T) {
+	t.Parallel()
 	pipes, r, w := newTestPipe(t)
 	done := make(chan error, 1)
 	go func() {
@@ -94,6 +98,7 @@ func TestPipeReaderStops(t *testing.T) {
 // The job's end is an ordinary blocking descriptor, as a child expects of
 // its stdout, and the pipe holds a batch's worth when the kernel allows it.
 func TestPipeShape(t *testing.T) {
+	t.Parallel()
 	_, r, w := newTestPipe(t)
 	fl, err := unix.FcntlInt(w.Fd(), unix.F_GETFL, 0)
 	if err != nil {
@@ -122,6 +127,7 @@ func TestPipeShape(t *testing.T) {
 // conflog scrub reads a piped stdin in batches, every byte in order; a file
 // is read as it is.
 func TestBatchedInput(t *testing.T) {
+	t.Parallel()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,3 +1,5 @@
+//go:build unix
+
 package gate
 
 import (
@@ -49,10 +51,7 @@ func runOnTerminal(t *testing.T, hc helperConfig, input string, argv ...string) 
 	cmd := helperCmd(t, hc, nil, argv...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	startHelper(t, cmd)
 	slave.Close()
 	if input != "" {
 		master.WriteString(input)
@@ -67,6 +66,7 @@ func runOnTerminal(t *testing.T, hc helperConfig, input string, argv ...string) 
 // what it writes to /dev/tty or to fd 0 reaches no screen. (Issue 9: both
 // went straight out.)
 func TestJobHoldsNoTerminal(t *testing.T) {
+	t.Parallel()
 	job := `echo "LEAK to /dev/tty" > /dev/tty
 echo "LEAK to fd 0" >&0
 [ -t 0 ] && echo "SystemLog: stdin is a terminal"
@@ -90,6 +90,7 @@ echo "SystemLog: done"`
 // With TerminalInput (conflog run --stdin) the job reads what is typed, but
 // through a pipe: it still cannot write to the terminal.
 func TestTerminalInputThroughAPipe(t *testing.T) {
+	t.Parallel()
 	job := `read line
 echo "SystemLog: read $line"
 [ -t 0 ] && echo "SystemLog: stdin is a terminal"
@@ -108,22 +109,58 @@ echo "SystemLog: done"`
 
 // Inherited descriptors other than stdin, stdout and stderr (a shell's
 // 3>/dev/tty) do not reach the job.
+//
+// The job's descriptors are read from outside, while it waits: a job that
+// listed its own would see those of its own doing (a shell holds a pipe
+// while it builds "ls | tr", ls holds the directory it reads), which is how
+// an earlier version of this test saw "fds 0 1 2 4" under load.
 func TestInheritedDescriptorsClosed(t *testing.T) {
+	t.Parallel()
 	_, slave := openPTY(t)
-	cmd := helperCmd(t, helperConfig{}, nil, "sh", "-c", `ls /proc/$$/fd | tr '\n' ' ' | sed 's/^/SystemLog: fds /'; echo`)
+	// sh holds nothing but 0, 1 and 2 when it runs the builtin echo, and exec
+	// hands exactly those to sleep, which opens nothing it keeps.
+	cmd := helperCmd(t, helperConfig{}, nil, "sh", "-c", `echo "SystemLog: job $$"; exec sleep 3600`)
 	cmd.ExtraFiles = []*os.File{nil, nil, slave} // fd 5 in the gate: the terminal
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer watchdog(t, cmd)()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	startHelper(t, cmd)
+	slave.Close()
+	lines := bufio.NewScanner(stdout)
+	var job int
+	for job == 0 && lines.Scan() {
+		fmt.Sscanf(lines.Text(), "SystemLog: job %d", &job)
+	}
+	if job == 0 {
+		cmd.Wait()
+		t.Fatalf("the job did not say its pid; stderr:\n%s", stderr.String())
+	}
+	// sleep is the job once its comm says so: exec has replaced sh.
+	for {
+		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", job)); err != nil || string(comm) == "sleep\n" {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", job))
+	var fds []string
+	for _, e := range ents {
+		link, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", job, e.Name()))
+		fds = append(fds, e.Name()+"->"+link)
+	}
+	syscall.Kill(job, syscall.SIGKILL)
+	io.Copy(io.Discard, stdout)
 	cmd.Wait()
-	// The shell's 0, 1 and 2, and nothing else: not the terminal, and not
-	// the public channel either, which each process connects to by path.
-	if !strings.Contains(out.String(), "SystemLog: fds 0 1 2 \n") {
-		t.Errorf("the job's descriptors: %s", out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 0, 1 and 2, and nothing else: not the terminal, and not the public
+	// channel either, which each process connects to by path.
+	if len(fds) != 3 || !strings.HasPrefix(fds[0], "0->") || !strings.HasPrefix(fds[1], "1->") || !strings.HasPrefix(fds[2], "2->") {
+		t.Errorf("the job's descriptors: %q; stderr:\n%s", fds, stderr.String())
 	}
 }
 
@@ -132,6 +169,7 @@ func TestInheritedDescriptorsClosed(t *testing.T) {
 // the sink, the job's lines on the other stream still pass, and the exit
 // code is the job's. (Issue 9: SIGPIPE, no summary, exit 141.)
 func TestClosedOutput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	marker, private := filepath.Join(dir, "closed"), filepath.Join(dir, "private.log")
 	job := writeFile(t, "job.py", fmt.Sprintf(`
@@ -152,11 +190,7 @@ sys.exit(3)
 	}
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = w, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	startHelper(t, cmd)
 	w.Close()
 	if line, _ := bufio.NewReader(r).ReadString('\n'); line != "SystemLog: first\n" {
 		t.Fatalf("first line %q", line)
@@ -182,6 +216,7 @@ sys.exit(3)
 // SIGINT during the grace period is forwarded to the job's group, and ends
 // the period: the gate does not wait out --grace. (Issue 9: ignored.)
 func TestSignalEndsGrace(t *testing.T) {
+	t.Parallel()
 	marker := filepath.Join(t.TempDir(), "leftover-got")
 	// A shell's background job ignores SIGINT (POSIX), so the leftover
 	// process is Python, which sets its own handlers.
@@ -204,11 +239,7 @@ echo "SystemLog: job $$ exits"`
 	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	startHelper(t, cmd)
 	lines := bufio.NewScanner(stdout)
 	var jobPid int
 	for ready := false; jobPid == 0 || !ready; {
@@ -255,6 +286,7 @@ echo "SystemLog: job $$ exits"`
 // job leaves is reaped by the gate and counted, one that outlives the grace
 // period is stopped, even in a session of its own and holding no output.
 func TestSubreaper(t *testing.T) {
+	t.Parallel()
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	job := `(sleep 0.1 &)
 setsid sh -c 'echo $$ > ` + pidFile + `; exec sleep 600' </dev/null >/dev/null 2>&1 &
@@ -263,11 +295,7 @@ echo "SystemLog: job done"`
 	cmd := helperCmd(t, helperConfig{Grace: 2 * time.Second, Reap: true}, nil, "sh", "-c", job)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	startHelper(t, cmd)
 	cmd.Wait()
 	exit, _, _, _, _, orphans, stopped := summary(t, out.String())
 	if exit != 0 || orphans != 2 || stopped != 1 {
@@ -293,23 +321,20 @@ func unsharePID(t *testing.T) []string {
 	if err != nil {
 		t.Fatalf("the PID 1 tests need util-linux's unshare (apt-get install util-linux): %v", err)
 	}
-	return []string{path, "--pid", "--fork", "--mount-proc"}
+	return []string{path, "--pid", "--kill-child", "--mount-proc"}
 }
 
 // As PID 1 (a container's entrypoint) the gate reaps every orphan: none is
 // left a zombie. (Issue 17: 5 zombies after one second.)
 func TestPID1ReapsOrphans(t *testing.T) {
+	t.Parallel()
 	job := `for i in 1 2 3 4 5; do (sleep 0.1 &); done
 sleep 1
 echo "SystemLog: pid1=$(cat /proc/1/comm) zombies=$(grep -l '^State:.Z' /proc/[0-9]*/status 2>/dev/null | wc -l)"`
 	cmd := helperCmd(t, helperConfig{Grace: 5 * time.Second, Reap: true}, unsharePID(t), "sh", "-c", job)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	startHelper(t, cmd)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("%v; stderr:\n%s", err, stderr.String())
 	}
@@ -326,6 +351,7 @@ echo "SystemLog: pid1=$(cat /proc/1/comm) zombies=$(grep -l '^State:.Z' /proc/[0
 // every line it writes while it shuts down gets out, and the gate exits with
 // the job's status.
 func TestPID1ForwardsSIGTERM(t *testing.T) {
+	t.Parallel()
 	job := writeFile(t, "job.py", `
 import signal, sys, time
 def on(sig, frame):
@@ -344,11 +370,7 @@ while True: time.sleep(0.05)
 	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watchdog(t, cmd)()
+	startHelper(t, cmd)
 	lines := newLineReader(t, stdout)
 	lines.waitFor("SystemLog: ready")
 	// unshare forks: PID 1 of the namespace is its child.

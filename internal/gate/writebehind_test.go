@@ -1,3 +1,5 @@
+//go:build unix
+
 package gate
 
 import (
@@ -10,6 +12,7 @@ import (
 // TestWriteBehindKeepsOrder: many writes, each reused by the caller at once
 // (as the filter reuses its buffer), arrive whole and in order.
 func TestWriteBehindKeepsOrder(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	b := NewWriteBehind(&out)
 	var want bytes.Buffer
@@ -55,6 +58,7 @@ func (w *failAfter) Write(p []byte) (int, error) {
 // TestWriteBehindReportsErrors: the underlying writer's error is not lost:
 // a later Write or Close returns it, and nothing is written after it.
 func TestWriteBehindReportsErrors(t *testing.T) {
+	t.Parallel()
 	w := &failAfter{n: 3}
 	b := NewWriteBehind(w)
 	var werr error

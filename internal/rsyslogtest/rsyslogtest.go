@@ -127,6 +127,7 @@ type Server struct {
 	conf string
 	Out  string // what it received: "SD MSG" per line
 	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited and been waited for
 }
 
 // A PKI is the certificates of a test: a CA, the server's certificate
@@ -208,14 +209,23 @@ func (r *Server) Start() {
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}
-	for range 200 {
+	done := make(chan struct{})
+	r.done = done
+	go func(cmd *exec.Cmd) { cmd.Wait(); close(done) }(r.cmd)
+	// Until it listens or exits, with no limit of its own: on a loaded
+	// machine rsyslogd with TLS can take many seconds to start, and a hang
+	// is the test's -timeout to report.
+	for {
 		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port)); err == nil {
 			c.Close()
 			return
 		}
-		time.Sleep(25 * time.Millisecond)
+		select {
+		case <-done:
+			r.t.Fatalf("rsyslogd exited before it listened on %d (%v)", r.port, r.cmd.ProcessState)
+		case <-time.After(25 * time.Millisecond):
+		}
 	}
-	r.t.Fatalf("rsyslogd did not listen on %d", r.port)
 }
 
 // Stop ends rsyslogd in order (SIGTERM), as a restart does.
@@ -224,7 +234,7 @@ func (r *Server) Stop() {
 		return
 	}
 	r.cmd.Process.Signal(syscall.SIGTERM)
-	r.cmd.Wait()
+	<-r.done
 	r.cmd = nil
 	os.Remove(filepath.Join(r.dir, "pid"))
 }
@@ -271,15 +281,15 @@ func (r *Server) Received(t testing.TB) (bySeq map[uint64]string, copies int) {
 	return bySeq, copies
 }
 
-// WaitReceived waits until rsyslog has written n distinct lines.
+// WaitReceived waits until rsyslog has written n distinct lines, with no
+// limit of its own: a line that never arrives is the test's -timeout to
+// report, not a clock's guess of how slow the machine may be.
 func (r *Server) WaitReceived(t testing.TB, n int) map[uint64]string {
 	t.Helper()
-	var got map[uint64]string
-	for range 400 {
-		if got, _ = r.Received(t); len(got) >= n {
+	for {
+		if got, _ := r.Received(t); len(got) >= n {
 			return got
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	return got
 }
