@@ -561,7 +561,7 @@ func (f *flow) outParam(fn *types.Func, i int) *origin {
 	default:
 		return nil
 	}
-	if o := f.get(p, "", true); o != nil && o.id == idSource {
+	if o := f.get(p, "", false); o != nil && o.id == idSource { // the whole: c.Request.Body = … is not an output
 		return o
 	}
 	return nil
