@@ -1,6 +1,7 @@
 package vet
 
 import (
+	"cmp"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -51,6 +52,21 @@ type sourceFact struct {
 }
 
 func (*sourceFact) AFact() {}
+
+// outFact marks a function that writes source data through some of its
+// parameters (a pointer, slice or map it is handed): a caller's argument
+// there holds that data after the call. UnmarshalBodyReusable(c, &req)
+// decoding the request body into req is one.
+type outFact struct {
+	Params []int  // the indexes of the parameters written
+	What   string // the original source
+}
+
+func (*outFact) AFact() {}
+
+func (f *outFact) String() string {
+	return fmt.Sprintf("writes %s into parameters %v", f.What, f.Params)
+}
 
 func (f *sourceFact) String() string { return "returns " + f.What }
 
@@ -138,6 +154,28 @@ func (f *flow) solve() {
 
 // exportFacts publishes the package's tainted-result functions.
 func (f *flow) exportFacts() {
+	for _, file := range f.ps.Files {
+		for _, decl := range file.Decls {
+			d, ok := decl.(*ast.FuncDecl)
+			if !ok || d.Body == nil {
+				continue
+			}
+			fn, ok := f.info.Defs[d.Name].(*types.Func)
+			if !ok {
+				continue
+			}
+			fact := &outFact{}
+			for i := range fn.Signature().Params().Len() {
+				if o := f.outParam(fn, i); o != nil {
+					fact.Params = append(fact.Params, i)
+					fact.What = o.what
+				}
+			}
+			if len(fact.Params) > 0 {
+				f.ps.ExportObjectFact(fn, fact)
+			}
+		}
+	}
 	for fn, o := range f.funcs {
 		if fn.Pkg() == f.ps.Pkg {
 			fact := &sourceFact{ID: o.id, What: o.what}
@@ -250,8 +288,8 @@ func (f *flow) assignAll(lhs, rhs []ast.Expr) {
 // Error results are left out: an error's text is scrubbed in public records
 // unless made public, which taintOf tracks separately.
 func (f *flow) returns(fn *types.Func, ret *ast.ReturnStmt) {
-	if f.funcs[fn] != nil && f.parts[fn] == nil {
-		return // the whole result is tainted already
+	if o := f.funcs[fn]; o != nil && f.parts[fn] == nil && o.id == idSource {
+		return // the whole result is tainted already, by a source
 	}
 	var shape map[string]*origin
 	if len(ret.Results) == 0 {
@@ -290,6 +328,9 @@ func (f *flow) addResult(fn *types.Func, shape map[string]*origin) {
 		return
 	}
 	if o := shape[""]; o != nil {
+		if old := f.funcs[fn]; old != nil && f.parts[fn] == nil && !upgrades(old, o) {
+			return
+		}
 		f.funcs[fn] = o
 		if f.parts[fn] != nil {
 			delete(f.parts, fn)
@@ -386,12 +427,30 @@ func (f *flow) outParams(call *ast.CallExpr) {
 	// A writing method fills its receiver: b.WriteString(x), h.Write(x),
 	// m.Store(k, x). Other methods (a logger's Info) leave it as it was.
 	if sel != nil && fn != nil && isWriteMethod(fn.Name()) {
-		for _, o := range args {
-			if o != nil {
-				f.assign(sel.X, o, true)
-				break
+		key, keyed := f.storeKey(call, fn)
+		for i, o := range args {
+			if o == nil || (keyed && i == 0) {
+				continue
 			}
+			if root, path, ok := f.access(sel.X); ok && keyed {
+				f.mark(root, joinPath(path, key), o, true)
+			} else {
+				f.assign(sel.X, o, true)
+			}
+			break
 		}
+	}
+	// A helper that writes source data through its parameter fills the
+	// caller's argument: common.UnmarshalBodyReusable(c, &req).
+	for i, o := range f.calleeOut(fn) {
+		if i >= len(call.Args) || (fn.Signature().Variadic() && i == fn.Signature().Params().Len()-1) {
+			continue
+		}
+		a := unparen(call.Args[i])
+		if u, ok := a.(*ast.UnaryExpr); ok && u.Op == token.AND {
+			a = u.X
+		}
+		f.assign(a, o, true)
 	}
 	for i, a := range call.Args {
 		a = unparen(a)
@@ -490,6 +549,73 @@ func funcName(fn *types.Func) string {
 		}
 	}
 	return fn.Pkg().Name() + "." + fn.Name()
+}
+
+// outParam returns the source data fn (of this package) writes through its
+// parameter i, a pointer, slice or map: nil for others, and for taint by a
+// name, which describes the parameter, not what a caller hands it.
+func (f *flow) outParam(fn *types.Func, i int) *origin {
+	p := fn.Signature().Params().At(i)
+	switch p.Type().Underlying().(type) {
+	case *types.Pointer, *types.Slice, *types.Map, *types.Interface:
+	default:
+		return nil
+	}
+	if o := f.get(p, "", false); o != nil && o.id == idSource { // the whole: c.Request.Body = … is not an output
+		return o
+	}
+	return nil
+}
+
+// calleeOut returns, for a call, the parameters its callee writes source
+// data through, and that data: from this package's flow, or an outFact.
+func (f *flow) calleeOut(fn *types.Func) map[int]*origin {
+	if fn == nil || f.params {
+		return nil
+	}
+	fn = fn.Origin()
+	out := map[int]*origin{}
+	if fn.Pkg() == f.ps.Pkg {
+		for i := range fn.Signature().Params().Len() {
+			if o := f.outParam(fn, i); o != nil {
+				out[i] = &origin{id: o.id, what: o.what, via: o.viaOr(fn)}
+			}
+		}
+		return out
+	}
+	var fact outFact
+	if fn.Pkg() != nil && f.ps.ImportObjectFact(fn, &fact) {
+		for _, i := range fact.Params {
+			out[i] = &origin{id: idSource, what: fact.What, via: fn.Pkg().Name() + "." + fn.Name()}
+		}
+	}
+	return out
+}
+
+// storeKey returns the constant string key of a keyed store or load on a
+// value — c.Set("k", v), c.GetString("k"), m.Load("k") — and the part of
+// the receiver it names ("#k"). A request context's keys hold unrelated
+// things (the user's group, the request body), so each key is a part of
+// its own: reading one does not read the others.
+func (f *flow) storeKey(call *ast.CallExpr, fn *types.Func) (string, bool) {
+	if fn == nil || fn.Signature().Recv() == nil || len(call.Args) == 0 {
+		return "", false
+	}
+	key := constantString(f.info.Types[call.Args[0]])
+	if key == "" {
+		return "", false
+	}
+	return "#" + strings.ReplaceAll(key, ".", "_"), true
+}
+
+// isLoadMethod reports a method that reads a keyed store by key.
+func isLoadMethod(name string) bool {
+	for _, p := range []string{"Get", "MustGet", "Load", "Value", "Lookup"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // isBind reports a web framework's method that decodes the request into
@@ -643,7 +769,7 @@ func (f *flow) mark(v *types.Var, path string, o *origin, single bool) {
 		path = path[:nthDot(path, maxPath)]
 	}
 	parts := f.vars[v]
-	if parts[""] != nil || parts[path] != nil {
+	if old := cmp.Or(parts[path], parts[""]); old != nil && !upgrades(old, o) {
 		return
 	}
 	if parts == nil {
@@ -652,6 +778,14 @@ func (f *flow) mark(v *types.Var, path string, o *origin, single bool) {
 	}
 	parts[path] = o
 	f.changed = true
+}
+
+// upgrades reports whether origin o replaces old: a source (the request, a
+// file) says more than a name, so a value that was first found private by
+// its name is reported by where it comes from once that is known. Each part
+// upgrades at most once, so solve still terminates.
+func upgrades(old, o *origin) bool {
+	return old.id != idSource && o.id == idSource && old.fn == nil && o.fn == nil
 }
 
 // get returns the taint of part path of v: of a tainted whole it is part
@@ -664,7 +798,7 @@ func (f *flow) get(v *types.Var, path string, within bool) *origin {
 	}
 	if within {
 		for k, o := range f.vars[v] {
-			if _, ok := cutPath(k, path); ok {
+			if rest, ok := cutPath(k, path); ok && !keyedPart(rest) {
 				return o
 			}
 		}
@@ -721,6 +855,12 @@ func (f *flow) access(e ast.Expr) (*types.Var, string, bool) {
 			return nil, "", false
 		}
 	}
+}
+
+// keyedPart reports whether a part path goes through a keyed store's key
+// (see storeKey): handing the store to a call does not hand it that key.
+func keyedPart(path string) bool {
+	return strings.HasPrefix(path, "#") || strings.Contains(path, ".#")
 }
 
 func joinRev(parts []string) string {
@@ -1046,6 +1186,16 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 		}
 	}
 	if sel, ok := fun.(*ast.SelectorExpr); ok && f.info.Selections[sel] != nil {
+		fn, _ := typeutil.Callee(f.info, call).(*types.Func)
+		if key, ok := f.storeKey(call, fn); ok && isLoadMethod(fn.Name()) {
+			// c.GetString("group") reads that key, not what the
+			// context holds under others.
+			if root, path, ok := f.access(sel.X); ok {
+				if o := f.get(root, joinPath(path, key), false); o != nil {
+					return o
+				}
+			}
+		}
 		if o := f.taintOf(sel.X); o != nil {
 			return o
 		}
@@ -1061,7 +1211,30 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 		// (printfTaint) are the errors made of their arguments.
 		return nil
 	}
-	return f.anyArg(call.Args)
+	return f.anyArg(f.dataArgs(call))
+}
+
+// dataArgs are the arguments whose data an unknown function's result may
+// carry: all but configuration handed to a constructor, whose result is a
+// handle of another named type (redis.NewClient(opt) is a client, not the
+// password in opt; json.Marshal(opt) is still opt).
+func (f *flow) dataArgs(call *ast.CallExpr) []ast.Expr {
+	res := f.info.TypeOf(call)
+	if p, ok := res.(*types.Pointer); ok {
+		res = p.Elem()
+	}
+	if _, ok := types.Unalias(res).(*types.Named); !ok {
+		return call.Args
+	}
+	var out []ast.Expr
+	for _, a := range call.Args {
+		t := f.info.TypeOf(a)
+		if f.ps.typeKind(t) == kindConfig && !types.Identical(t, f.info.TypeOf(call)) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // litReturns is the taint of what a function literal returns.
@@ -1228,8 +1401,47 @@ func knownSource(fn *types.Func) *origin {
 		return src("bufio.Reader." + name)
 	case isMethodOf(fn, "Reader", "encoding/csv") && (name == "Read" || name == "ReadAll"):
 		return src("csv.Reader." + name)
+	case isRequestAccessor(fn):
+		return src("the HTTP request (" + fn.Pkg().Name() + ".Context." + name + ")")
 	}
 	return nil
+}
+
+// requestAccessors are the methods of web frameworks' request contexts that
+// return what the client sent: gin's *gin.Context, echo's echo.Context,
+// fiber's *fiber.Ctx. Route patterns (FullPath) and the method are not.
+var requestAccessors = map[string]map[string]bool{
+	"github.com/gin-gonic/gin": setOf("ClientIP", "RemoteIP", "Param", "Query", "DefaultQuery", "GetQuery",
+		"QueryArray", "GetQueryArray", "QueryMap", "GetQueryMap", "PostForm", "DefaultPostForm", "GetPostForm",
+		"PostFormArray", "GetPostFormArray", "PostFormMap", "GetPostFormMap", "FormFile", "MultipartForm",
+		"GetHeader", "GetRawData", "Cookie"),
+	"github.com/labstack/echo": setOf("Param", "ParamValues", "QueryParam", "QueryParams", "QueryString",
+		"FormValue", "FormParams", "FormFile", "MultipartForm", "Cookie", "Cookies", "RealIP"),
+	"github.com/gofiber/fiber": setOf("Params", "Query", "Queries", "Body", "BodyRaw", "IP", "IPs", "Get",
+		"Cookies", "FormValue", "FormFile", "OriginalURL"),
+}
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// isRequestAccessor reports a request context's method returning client data
+// (see requestAccessors); the module path may carry a major version (/v4).
+func isRequestAccessor(fn *types.Func) bool {
+	if fn.Pkg() == nil || fn.Signature().Recv() == nil {
+		return false
+	}
+	path := fn.Pkg().Path()
+	for prefix, names := range requestAccessors {
+		if (path == prefix || strings.HasPrefix(path, prefix+"/v")) && names[fn.Name()] {
+			return true
+		}
+	}
+	return false
 }
 
 // envTaint is the taint of an os function reading the environment: only a

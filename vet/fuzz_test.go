@@ -76,10 +76,11 @@ func FuzzWords(f *testing.F) {
 		if got := strings.Join(ws, ""); got != want.String() {
 			t.Fatalf("words(%q) = %q, joined %q, want %q", name, ws, got, want.String())
 		}
-		// A name that is a sensitive word, in any case, matches.
+		// A name holding a sensitive word, in any case, matches, unless
+		// each one is followed by a label word (tokenName, bodySize).
 		s := newNameSet(defaultSensitive)
-		for _, w := range ws {
-			if s.words[w] {
+		for i, w := range ws {
+			if s.words[w] && (i+1 == len(ws) || !labelWords[ws[i+1]]) {
 				if _, ok := s.match(name); !ok {
 					t.Fatalf("%q holds %q but does not match", name, w)
 				}
@@ -94,8 +95,11 @@ func TestWords(t *testing.T) {
 	for name, want := range map[string]string{
 		"userEmail": "email", "APIKey": "apikey", "api_key": "apikey", "rawRows": "rows",
 		"requestBody": "body", "SSN": "ssn", "promptText": "prompt", "records": "records",
-		"context": "", "tokenizer": "", "textual": "", "rowIdx": "row", "bodyguard": "",
-		"emailCount": "email", "Password2": "password",
+		"context": "", "tokenizer": "", "textual": "", "rowIdx": "", "bodyguard": "",
+		"emailCount": "", "Password2": "password",
+		// A label of the sensitive thing is not the thing; the thing stays.
+		"tokenName": "", "token_id": "", "secretName": "", "apiKeyID": "",
+		"nameToken": "token", "tokenNameToken": "token", "bodyBytes": "body",
 	} {
 		got, _ := s.match(name)
 		if got != want {

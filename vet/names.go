@@ -97,17 +97,35 @@ func parseWords(list string) ([]string, error) {
 // when it, or it plus a plural "s", is in the set, and so does the
 // concatenation of two adjacent words, so "apiKey" and "api_key" match
 // "apikey".
+//
+// A word followed by a word naming a label of the thing rather than the
+// thing itself (see labelWords) does not match: tokenName, tokenId,
+// secretName, bodySize name a token's label, a secret's name, a size.
 func (s *nameSet) match(name string) (string, bool) {
 	ws := words(name)
 	for i, w := range ws {
-		if s.has(w) {
-			return w, true
+		n := 1
+		if !s.has(w) {
+			if i+1 >= len(ws) || !s.has(w+ws[i+1]) {
+				continue
+			}
+			n, w = 2, w+ws[i+1]
 		}
-		if i+1 < len(ws) && s.has(w+ws[i+1]) {
-			return w + ws[i+1], true
+		if i+n < len(ws) && labelWords[ws[i+n]] {
+			continue
 		}
+		return w, true
 	}
 	return "", false
+}
+
+// labelWords are the words that, after a sensitive word, make a name a
+// label of the sensitive thing, not the thing: a token's name or id, a
+// body's size, a record's count.
+var labelWords = map[string]bool{
+	"name": true, "names": true, "id": true, "ids": true, "count": true,
+	"len": true, "length": true, "size": true, "type": true, "kind": true,
+	"index": true, "idx": true, "status": true, "limit": true,
 }
 
 func (s *nameSet) has(w string) bool {

@@ -108,7 +108,7 @@ var Analyzer = &analysis.Analyzer{
 	Doc:       "report logging that can leak private data into public (prefixed) log lines\n\nSee https://pkg.go.dev/github.com/conflog/conflog/vet for the findings CL000–CL008.",
 	URL:       "https://pkg.go.dev/github.com/conflog/conflog/vet",
 	Run:       run,
-	FactTypes: []analysis.Fact{(*sourceFact)(nil), (*sinkFact)(nil), (*typeFact)(nil)},
+	FactTypes: []analysis.Fact{(*sourceFact)(nil), (*sinkFact)(nil), (*typeFact)(nil), (*outFact)(nil)},
 }
 
 var sensitive = newNameSet(defaultSensitive)

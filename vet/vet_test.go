@@ -30,5 +30,5 @@ func TestAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer vet.SetFlags(map[string]string{"audit": "false"})
-	analysistest.Run(t, analysistest.TestData(), vet.Analyzer, "audit")
+	analysistest.Run(t, analysistest.TestData(), vet.Analyzer, "audit", "auditgin")
 }

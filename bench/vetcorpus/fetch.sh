@@ -14,8 +14,11 @@ mkdir -p "$work"
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
 (cd "$root" && go build -o "$work/conflog" ./cmd/conflog)
 (cd "$root/bench" && go build -o "$work/annotate" ./vetcorpus/annotate)
-grep -v '^#' "$here/versions.txt" | while read -r mod pkgs mode; do
+grep -v '^#' "$here/versions.txt" | while read -r mod rest; do
 	[ -n "$mod" ] || continue
+	# The last field is the mode, the ones between are packages.
+	mode=${rest##* }
+	pkgs=${rest% *}
 	name=$(basename "${mod%@*}")
 	dir="$work/$name"
 	if [ ! -d "$dir" ]; then

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/conflog/conflog/vet"
@@ -95,7 +96,7 @@ func vetMain(c *cli, args []string) int {
 		return exitUsage
 	}
 
-	res, err := vet.Run(*dir, fs.Args()...)
+	res, err := runVet(*dir, fs.Args())
 	if err != nil {
 		c.errorf("vet: %v", err)
 		c.hintf("the packages must build: run 'go build' on them to see why")
@@ -129,6 +130,19 @@ func vetMain(c *cli, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// runVet checks the packages through "go vet -vettool=<this binary>", which
+// reuses the go command's export data and cache (a warm run costs about
+// what go vet costs), or, when this binary's path is unknown, loads them
+// from source in this process (vet.Run). CONFLOG_VET_INPROCESS=1 forces the
+// latter.
+func runVet(dir string, patterns []string) (*vet.Result, error) {
+	self, err := os.Executable()
+	if err != nil || os.Getenv("CONFLOG_VET_INPROCESS") == "1" {
+		return vet.Run(dir, patterns...)
+	}
+	return vet.RunGoVet(self, dir, patterns...)
 }
 
 // vetRuleList is the help text's list of findings, one per rule of

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -116,6 +117,35 @@ func Run(path string) {
 	out, _ = vet("-conflog.sensitive-add=run")
 	if !strings.Contains(out, `train.go:14:59: CL002 public call logs run`) {
 		t.Errorf("-conflog.sensitive-add did not reach the analyzer:\n%s", out)
+	}
+
+	// "conflog vet" runs the same analysis through go vet -vettool (see
+	// vet.RunGoVet): its flags reach the analyzer, paths are relative,
+	// findings sorted, and findings exit 1.
+	cv := exec.Command(bin, "vet", "--json", "--sensitive-add=run", "./...")
+	cv.Dir = filepath.Join(dir, "mod")
+	cv.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	var cvOut, cvErr bytes.Buffer
+	cv.Stdout, cv.Stderr = &cvOut, &cvErr
+	err = cv.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("conflog vet on leaky code: %v, want exit 1\n%s%s", err, cvOut.String(), cvErr.String())
+	}
+	var got []struct {
+		File         string
+		Line, Column int
+		ID           string
+	}
+	if err := json.Unmarshal(cvOut.Bytes(), &got); err != nil {
+		t.Fatalf("conflog vet --json: %v\n%s", err, cvOut.String())
+	}
+	var lines []string
+	for _, f := range got {
+		lines = append(lines, fmt.Sprintf("%s:%d:%d:%s", f.File, f.Line, f.Column, f.ID))
+	}
+	want := []string{"order/order.go:15:7:CL003", "order/order.go:16:14:CL001", "train/train.go:12:14:CL001", "train/train.go:14:59:CL002"}
+	if strings.Join(lines, " ") != strings.Join(want, " ") {
+		t.Errorf("conflog vet findings = %q, want %q", lines, want)
 	}
 
 	write("mod/train/train.go", `package train
