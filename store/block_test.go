@@ -2,12 +2,14 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 )
@@ -191,5 +193,52 @@ func TestTamperEveryByteBlocks(t *testing.T) {
 	}
 	if files != 9 {
 		t.Fatalf("tampered with %d files, want manifest, manifests, checkpoints, purges, tree and 2×2 segment files", files)
+	}
+}
+
+// Appends from several goroutines at once, with the writer's own block
+// closing (64 KiB or 20 ms) and its ticker clock, all read back, each
+// goroutine's in its order, with times that never go back within it.
+func TestConcurrentAppendsInBlocks(t *testing.T) {
+	k := newTestKeys(t)
+	dir := t.TempDir()
+	w, err := Open(dir, k.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 4, 3000
+	done := make(chan error, writers)
+	for g := range writers {
+		go func() {
+			for i := range each {
+				if err := w.Append([]byte(fmt.Sprintf("g%d %05d %s", g, i, strings.Repeat("z", i%200)))); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range writers {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	next := make([]int, writers)
+	last := make([]time.Time, writers)
+	recs := readAll(t, dir, k)
+	for _, r := range recs {
+		var g, i int
+		if _, err := fmt.Sscanf(string(r.Data), "g%d %05d", &g, &i); err != nil || g >= writers || i != next[g] || r.Time.Before(last[g]) {
+			t.Fatalf("record %d %.12q: goroutine %d wanted %d, time %v after %v", r.Index, r.Data, g, next[g], r.Time, last[g])
+		}
+		next[g]++
+		last[g] = r.Time
+	}
+	if len(recs) != writers*each {
+		t.Fatalf("%d records, want %d", len(recs), writers*each)
 	}
 }

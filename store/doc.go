@@ -1,7 +1,8 @@
 // Package store is conflog's sealed private log store: a directory of
 // segments, each an age file (https://age-encryption.org/v1) encrypted to
-// X25519 recipients, whose records are the leaves of an RFC 6962 Merkle tree
-// (golang.org/x/mod/sumdb/tlog) over salted commitments, with Ed25519-signed
+// X25519 recipients, whose records, in blocks of up to 64 KiB, are the leaves
+// of an RFC 6962 Merkle tree (golang.org/x/mod/sumdb/tlog) over salted
+// commitments (one per block), with Ed25519-signed
 // checkpoints in the golang.org/x/mod/sumdb/note format. The on-disk format is
 // specified in FORMAT.md, beside this file, precisely enough to write an
 // independent verifier.
@@ -14,13 +15,14 @@
 //     a checkpoint without Verify reporting what and where. A key-less auditor
 //     checks the signatures, the checkpoint chain, every commitment against
 //     the tree and every ciphertext's hash; the identity holder also checks
-//     every record against its commitment.
+//     every block of records against its commitment (a purged block against
+//     a tag only the identity can make).
 //   - A killed writer loses only records it had not yet written to its
 //     files, all appended since its latest checkpoint: the next Open
 //     recovers and seals every record the crashed writer's index lists, and
 //     continues the tree. fsync(2) follows Options.Sync (SyncPolicy).
-//   - Purge removes records and their salts from every ciphertext on disk
-//     while the store still verifies: commitments stay, a purged record reads
+//   - Purge removes records (and their block's salt) from every ciphertext on
+//     disk while the store still verifies: commitments stay, a purged record reads
 //     back as purged, and what purge rewrites is signed with a key derived
 //     from its identity (PurgerKey), so a key-less Verify tells it from
 //     tampering. The manifest naming the recipients is versioned and bound
