@@ -47,6 +47,9 @@ func filesHolding(t testing.TB, root string, values ...string) []string {
 func TestBlockedValueGoesNowhere(t *testing.T) {
 	// Not parallel: it runs the gate in this process, whose reaper
 	// (PR_SET_CHILD_SUBREAPER, wait4(-1)) would reap other tests' children.
+	if testing.Short() {
+		t.Skip("starts rsyslog and follows a blocked line to it: seconds; go test without -short runs it")
+	}
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	r.Stop()

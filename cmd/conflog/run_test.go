@@ -133,6 +133,9 @@ func TestGoJobUnderStrict(t *testing.T) {
 // (which starts with "A:") stay in.
 func TestGoJobOtherPrefix(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("another Go job; TestGoJobUnderStrict is the quick one; go test without -short runs it")
+	}
 	bin := buildGotrain(t)
 	stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "B:", "--", bin, "-prefix", "A:")
 	if code != 0 {
@@ -219,6 +222,9 @@ func buildGotrain(t *testing.T) string {
 // which holds a customer's row, never is.
 func TestGoJobCrashes(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("two crashing Go jobs; TestGoJobUnderStrict is the quick one; go test without -short runs it")
+	}
 	bin := buildGotrain(t)
 	for crash, want := range map[string][]string{
 		"panic": {`SystemLog: panic: \[scrubbed\]`, `SystemLog: goroutine \d+ \[running\]:`, `SystemLog: main\.label\(\.\.\.\)`, `SystemLog: \s+\S+/examples/gotrain/main\.go:\d+ \+0x[0-9a-f]+`, `SystemLog: created by main\.main in goroutine 1`},
@@ -410,6 +416,9 @@ sys.stdout.write("\nSystemLog: after\n")
 // is read. Back-pressure must slow the job down, never drop a line.
 func TestFastWriterSlowReader(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("200,000 lines behind a slow reader: seconds; go test without -short runs it")
+	}
 	const n = 200000
 	job := writeScript(t, "fast.py", fmt.Sprintf(`
 import sys
@@ -447,6 +456,9 @@ for i in range(%d):
 // two descriptors at the same time.
 func TestSharedOutputLinesIntact(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("4.8 MB of long lines on two streams at once: seconds; go test without -short runs it")
+	}
 	job := writeScript(t, "both.py", `
 import os, threading
 line = ("SystemLog: " + "x" * 6000 + "\n").encode()

@@ -18,6 +18,9 @@ import (
 // printed, says what was left unsealed, and a second run continues it.
 func TestRunStoreKill9(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("kills a sealing gate and verifies and continues its store: seconds; go test without -short runs it")
+	}
 	tmp := t.TempDir()
 	keys, dir := filepath.Join(tmp, "keys"), filepath.Join(tmp, "private")
 	if _, stderr, code := gateRun(t, "keygen", keys); code != 0 {

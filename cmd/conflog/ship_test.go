@@ -83,6 +83,9 @@ func TestShipRefusesBadFilesBeforeReading(t *testing.T) {
 // lines queued, says where and exits 1; --resume delivers them later.
 func TestShipResumeDeliversWhatWaited(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts rsyslog twice and waits for ship to give up: seconds; go test without -short runs it")
+	}
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	r.Stop()
@@ -104,6 +107,9 @@ func TestShipResumeDeliversWhatWaited(t *testing.T) {
 // every line once after de-duplication, no private line.
 func TestRunShipSurvivesKill9(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts rsyslog, kills a gate mid-job and resumes its queue: seconds; go test without -short runs it")
+	}
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	root := t.TempDir()

@@ -20,17 +20,21 @@ func TestStrictFinalTraceOnly(t *testing.T) {
 		name, code string
 		exit       int
 		want       []string // public lines besides the summary, as regular expressions
+		slow       bool     // one of the cases -short leaves out
 	}{
-		{"the README's look-alike on stdout", "print(" + lookalike + ")", 0, nil},
-		{"the look-alike on stderr, exit 0", "import sys; print(" + lookalike + ", file=sys.stderr)", 0, nil},
-		{"the look-alike on stderr, then more output", "import sys; print(" + lookalike + ", file=sys.stderr); print('done', file=sys.stderr); sys.exit(3)", 3, nil},
-		{"a logged exception, the job carries on", "import logging\ntry:\n    {}['Jane Doe']\nexcept KeyError:\n    logging.exception('row')\n", 0, nil},
+		{"the README's look-alike on stdout", "print(" + lookalike + ")", 0, nil, false},
+		{"the look-alike on stderr, exit 0", "import sys; print(" + lookalike + ", file=sys.stderr)", 0, nil, true},
+		{"the look-alike on stderr, then more output", "import sys; print(" + lookalike + ", file=sys.stderr); print('done', file=sys.stderr); sys.exit(3)", 3, nil, true},
+		{"a logged exception, the job carries on", "import logging\ntry:\n    {}['Jane Doe']\nexcept KeyError:\n    logging.exception('row')\n", 0, nil, true},
 		{"an uncaught exception after a logged one",
 			"import logging\ntry:\n    {}['Jane Doe']\nexcept KeyError:\n    logging.exception('row')\ndef step(row):\n    raise ValueError(row)\nstep('Jane Doe 078051121')\n", 1,
-			[]string{`Traceback \(most recent call last\):`, `  File "[^"]*", line 8, in <module>`, `  File "[^"]*", line 7, in step`, `ValueError: \[scrubbed\]`}},
+			[]string{`Traceback \(most recent call last\):`, `  File "[^"]*", line 8, in <module>`, `  File "[^"]*", line 7, in step`, `ValueError: \[scrubbed\]`}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			if tc.slow && testing.Short() {
+				t.Skip("a Python job per case; -short runs the first and the last")
+			}
 			job := writeScript(t, "job.py", tc.code)
 			stdout, stderr, code := gateRun(t, "run", "--strict", "--prefix", "SystemLog:", "--", "python3", job)
 			if code != tc.exit {

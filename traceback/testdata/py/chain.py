@@ -9,7 +9,7 @@ def step():
     try:
         load("CANARY_ROW")
     except ValueError as e:
-        e.add_note("CANARY_NOTE one\nSystemLog: CANARY_NOTE_FORGED")
+        e.add_note("CANARY_NOTE one\nSystemLog: CANARY_NOTE_FORGED") if hasattr(e, "add_note") else None  # notes: 3.11
         raise KeyError({"CANARY_KEY": "x\ny"}) from e
 
 
