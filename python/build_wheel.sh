@@ -2,7 +2,8 @@
 # Builds the conflog wheels that carry the gate binary, one per Linux
 # architecture (amd64, arm64; $CONFLOG_WHEEL_ARCHES narrows the list, as
 # test_wheel.sh does to this machine's), into python/dist/ (or $1). The gate is built
-# with `go build` (CGO_ENABLED=0, so it runs on any Linux); the wheel with
+# with `go build` (CGO_ENABLED=0, so it runs on any Linux), or taken from
+# $CONFLOG_GATE_amd64 / $CONFLOG_GATE_arm64 when set; the wheel with
 # Debian's python3-build and python3-wheel, offline (--no-isolation: no
 # registry is reached). The package itself stays pure Python; only the wheel's
 # platform tag and the `conflog` command, which execs the binary, differ.
@@ -24,7 +25,15 @@ for arch in ${CONFLOG_WHEEL_ARCHES:-amd64 arm64}; do
 	cp -r "$here/conflog" "$here/pyproject.toml" "$here/README.md" "$stage/src/"
 	find "$stage/src" -name __pycache__ -prune -exec rm -rf {} +
 	mkdir -p "$stage/src/conflog/_bin"
-	(cd "$repo" && CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -o "$stage/src/conflog/_bin/conflog" ./cmd/conflog)
+	prebuilt=CONFLOG_GATE_$arch
+	if [ -n "${!prebuilt:-}" ]; then
+		# A gate already built as below (.ci/run builds this machine's once
+		# for the Python tests and the wheel); check_wheel.py checks that
+		# the wheel's is a static binary for the tag's machine.
+		cp "${!prebuilt}" "$stage/src/conflog/_bin/conflog"
+	else
+		(cd "$repo" && CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -o "$stage/src/conflog/_bin/conflog" ./cmd/conflog)
+	fi
 	chmod 755 "$stage/src/conflog/_bin/conflog"
 	# The wheel's additions: the binary as package data, the command, the tag.
 	sed -i 's|conflog = \["py.typed"\]|conflog = ["py.typed", "_bin/conflog"]|' "$stage/src/pyproject.toml"

@@ -1,6 +1,7 @@
 """Benchmarks of the conflog Python package against the standard library.
 
     python3 bench/python/bench.py [-n RECORDS] [-b BLOCKS] [-r ROUNDS]
+    python3 bench/python/bench.py --instructions RECORDS   (needs valgrind)
 
 Four cases, each a logging.info call with two arguments written to
 /dev/null:
@@ -27,11 +28,16 @@ upper quartile is within it, "not met" when the lower quartile is beyond it,
 and "at the line" otherwise. Blocks are timed in CPU time of the process
 (time.process_time: user and system, so the write to /dev/null counts), which
 other processes on the machine do not inflate as they do wall-clock time.
+
+--instructions counts instead, with valgrind's callgrind, the instructions
+each case executes per record (a run of RECORDS records less a run of none,
+hash seed fixed): a figure the machine's load does not move at all.
 """
 
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -51,7 +57,7 @@ plain = {"_log": logging.Logger._log, "callHandlers": logging.Logger.callHandler
          "formatMessage": logging.Formatter.formatMessage}
 root.addHandler(logging.StreamHandler(out))
 plain_handlers = root.handlers[:]
-import conflog  # patches Logger._log and callHandlers
+import conflog  # replaces Logger._log (callHandlers stays logging's)
 conflog.enable("SystemLog:", stream=out, excepthook=False)  # and Formatter.formatMessage
 ours = {"_log": logging.Logger._log, "callHandlers": logging.Logger.callHandlers,
         "formatMessage": logging.Formatter.formatMessage}
@@ -77,6 +83,12 @@ cases = {
     "stdlib_private": (plain, plain_handlers, lambda: log.info("epoch %%d loss %%.3f", 3, 0.251)),
     "conflog_private": (ours, ours_handlers, lambda: log.info("epoch %%d loss %%.3f", 3, 0.251)),
 }
+if len(sys.argv) > 3:  # --instructions: one case, n records, untimed (valgrind counts)
+    m, hs, f = cases[sys.argv[3]]
+    use(m, hs)
+    for _ in range(n):
+        f()
+    sys.exit(0)
 times = {c: [] for c in cases}
 for c, (m, hs, f) in cases.items():  # warm-up
     use(m, hs)
@@ -99,8 +111,12 @@ def main():
     ap.add_argument("-n", type=int, default=2000, help="records per block")
     ap.add_argument("-b", type=int, default=20, help="blocks of each case per round")
     ap.add_argument("-r", type=int, default=5, help="rounds (fresh interpreters)")
+    ap.add_argument("--instructions", type=int, metavar="RECORDS",
+                    help="count instructions per record with valgrind's callgrind instead of timing")
     a = ap.parse_args()
     cases = ["stdlib_public", "conflog_public", "stdlib_private", "conflog_private"]
+    if a.instructions:
+        return instructions(cases, a.instructions)
     times = {c: [] for c in cases}
     ratios = {"public": [], "private": []}
     code = CHILD % {"pkg": os.path.abspath(PKG)}
@@ -123,6 +139,28 @@ def main():
         verdict = "met" if q[2] <= goal else "not met" if q[0] > goal else "at the line"
         print("%-8s conflog / stdlib = %.3fx (quartiles %.3f-%.3f), goal <= %.2fx: %s" % (
             what + ":", statistics.median(r), q[0], q[2], goal, verdict))
+
+
+def instructions(cases, n):
+    """Instructions per record of each case: a run of n records less a run
+    of none, both under callgrind with a fixed hash seed, so that neither
+    the interpreter's start-up nor the machine's load counts."""
+    code = CHILD % {"pkg": os.path.abspath(PKG)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFLOG_")}
+    env["PYTHONHASHSEED"] = "0"
+
+    def count(case, records):
+        p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code,
+                            str(records), "0", case], env=env, capture_output=True, text=True, check=True)
+        return int(re.search(r"Collected : (\d+)", p.stderr).group(1))
+
+    per = {c: (count(c, n) - count(c, 0)) / n for c in cases}
+    print("%s (%s), instructions per record (callgrind, %d records less none)" % (sys.version.split()[0], sys.executable, n))
+    for c in cases:
+        print("%-16s %8.0f" % (c, per[c]))
+    for what, goal in (("public", 1.3), ("private", 1.10)):
+        r = per["conflog_" + what] / per["stdlib_" + what]
+        print("%-8s conflog / stdlib = %.3fx, goal <= %.2fx: %s" % (what + ":", r, goal, "met" if r <= goal else "not met"))
 
 
 if __name__ == "__main__":
