@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -15,7 +16,6 @@ import (
 	"go.opentelemetry.io/collector/processor/processorhelper"
 
 	"github.com/conflog/conflog/detect"
-	"github.com/conflog/conflog/scrub"
 	"github.com/conflog/conflog/traceback"
 )
 
@@ -28,11 +28,16 @@ type gate struct {
 	redact bool
 	allow  *regexp.Regexp
 	now    func() time.Time
-	tel    *telemetry
+	// slowOnly turns the plain-line path off: tests compare the two.
+	slowOnly bool
+	tel      *telemetry
 
 	mu      sync.Mutex
 	streams *streamTable
 	counts  counts
+	// filters are the scrub.Filters the streams share: see filter.go.
+	filters [2][2]*sharedFilter
+	priming bool // a filter is being primed: its private line is not counted
 	// cur is the stream of the last record, at the front of the table: a
 	// stream is only dropped from the back, and expire resets cur.
 	cur *stream
@@ -41,8 +46,9 @@ type gate struct {
 	key     []byte           // the stream key being built
 	line    []byte           // a body and its '\n'
 	out     []byte           // public lines of the current scope, back to back
-	ends    []int            // end offset in out of each public line
-	first   []int            // index into ends of each record's first line
+	outStr  string           // out as one string, made once per scope for the bodies
+	spans   []span           // each public line of the current scope
+	first   []int            // index into spans of each record's first line
 	finds   []detect.Finding // the tripwire's redaction
 	attrKey []string         // sorted resource attribute keys
 }
@@ -80,39 +86,31 @@ func newProcessor(cfg *Config, tel component.TelemetrySettings) (*gate, error) {
 	return p, nil
 }
 
-// newFilter returns the gate for one stream: strict when the stream was not
-// seen whole, so that no line passes by its prefix (crash traces are still
+// resetStream starts s's state afresh: strict when the stream was not seen
+// whole, so that no line passes by its prefix (crash traces are still
 // re-emitted scrubbed: the tracer emits only what a frame confirms).
-func (p *gate) newFilter(s *stream, strict bool) {
-	s.out = gateWriter{p: p}
+func (p *gate) resetStream(s *stream, strict bool) {
+	s.check = nil
 	if p.set != nil {
-		s.out.check = p.set.NewChecker()
-	}
-	opts := scrub.Options{
-		Prefix:   p.cfg.Prefix,
-		MaxLine:  p.cfg.MaxLine,
-		KeepANSI: p.cfg.KeepANSI,
-		Strict:   strict,
-		Private:  privateCounter{&p.counts.private},
+		s.check = p.set.NewChecker()
 	}
 	s.trace = nil
 	if p.cfg.Traces {
 		s.trace = traceback.New(traceback.Options{Allow: p.allow, MaxMessageLines: p.cfg.MaxMessageLines})
-		opts.Trace = s.trace
 	}
-	f, err := scrub.New(&s.out, opts)
-	if err != nil {
-		panic("conflogprocessor: the validated configuration was refused: " + err.Error())
-	}
-	s.filter = f
 	s.broken = strict
 }
 
 // privateCounter is the filters' private sink: what is not public is
 // dropped, and counted.
-type privateCounter struct{ n *int64 }
+type privateCounter struct{ p *gate }
 
-func (c privateCounter) Line([]byte) error { *c.n++; return nil }
+func (c privateCounter) Line([]byte) error {
+	if !c.p.priming {
+		c.p.counts.private++
+	}
+	return nil
+}
 
 // processLogs keeps, of each record, the public lines its body makes: none
 // (the record is dropped), one (the record with that body) or several (a
@@ -150,18 +148,23 @@ func (p *gate) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error)
 // scope judges the records of one scope; p.key holds the key of their
 // resource and scope.
 func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
-	p.out, p.ends, p.first = p.out[:0], p.ends[:0], p.first[:0]
+	p.out, p.outStr, p.spans, p.first = p.out[:0], "", p.spans[:0], p.first[:0]
 	base := len(p.key)
 	several := false
 	for k := range recs.Len() {
-		p.first = append(p.first, len(p.ends))
+		p.first = append(p.first, len(p.spans))
 		p.record(recs.At(k), base, now)
-		several = several || len(p.ends)-p.first[k] > 1
+		several = several || len(p.spans)-p.first[k] > 1
 	}
-	p.first = append(p.first, len(p.ends))
+	p.first = append(p.first, len(p.spans))
 	p.key = p.key[:base]
 	p.counts.records += int64(recs.Len())
-	p.counts.public += int64(len(p.ends))
+	p.counts.public += int64(len(p.spans))
+	if len(p.out) > 0 {
+		// One string for all the changed bodies of the scope, each a
+		// substring of it: one allocation, not one per line.
+		p.outStr = string(p.out)
+	}
 
 	if !several {
 		k := 0
@@ -171,13 +174,13 @@ func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
 			if lo == hi {
 				return true
 			}
-			setBody(r.Body(), p.lineAt(lo))
+			p.setBody(r.Body(), p.spans[lo])
 			return false
 		})
 		return
 	}
 	out := plog.NewLogRecordSlice()
-	out.EnsureCapacity(len(p.ends))
+	out.EnsureCapacity(len(p.spans))
 	for k := range recs.Len() {
 		lo, hi := p.first[k], p.first[k+1]
 		if lo == hi {
@@ -187,11 +190,11 @@ func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
 		for l := lo; l < hi-1; l++ {
 			r := out.AppendEmpty()
 			recs.At(k).CopyTo(r)
-			setBody(r.Body(), p.lineAt(l))
+			p.setBody(r.Body(), p.spans[l])
 		}
 		r := out.AppendEmpty()
 		recs.At(k).MoveTo(r)
-		setBody(r.Body(), p.lineAt(hi-1))
+		p.setBody(r.Body(), p.spans[hi-1])
 	}
 	recs.RemoveIf(func(plog.LogRecord) bool { return true })
 	out.MoveAndAppendTo(recs)
@@ -217,7 +220,7 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 			s = &stream{key: string(p.key)}
 			// A stream dropped inside a message comes back broken.
 			broken := p.streams.tomb.has(p.key)
-			p.newFilter(s, broken)
+			p.resetStream(s, broken)
 			if broken {
 				p.counts.broken++
 			}
@@ -244,11 +247,33 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		p.breakStream(s)
 		return
 	}
+	if p.plain(s, text) {
+		// The common case, a plain public line: the body is the line.
+		p.public(s.check, unsafe.Slice(unsafe.StringData(text), len(text)), true)
+		return
+	}
 	// One Write with the line end, so that the filter judges the line in
 	// place: written alone, the body would be copied into the filter's
 	// carry, which would then keep the capacity of the longest line.
 	p.line = append(append(p.line[:0], text...), '\n')
-	s.filter.Write(p.line) // the sink and the writer never fail
+	p.write(s, p.line)
+}
+
+// plain reports whether text is a line the filter would pass unchanged
+// (scrub.Filter's line, its first case): one line (no '\r', no '\n'),
+// not longer than max_line, without escape sequences, starting with the
+// prefix, in a stream that is whole and not inside an exception message
+// (the only state a filter keeps between two records, see filter.go). Such
+// a line goes to the tripwire without the filter, and without a copy.
+// TestPlainSameAsFilter and FuzzPlain hold the two paths to one verdict.
+func (p *gate) plain(s *stream, text string) bool {
+	if p.slowOnly || s.broken || len(text) > p.cfg.MaxLine || !strings.HasPrefix(text, p.cfg.Prefix) {
+		return false
+	}
+	if strings.IndexByte(text, '\n') >= 0 || strings.IndexByte(text, '\r') >= 0 || strings.IndexByte(text, 0x1b) >= 0 {
+		return false
+	}
+	return s.trace == nil || !s.trace.InMessage()
 }
 
 // sequence checks the record's number against its stream's: a stream seen
@@ -275,7 +300,7 @@ func (p *gate) sequence(s *stream, attrs pcommon.Map) {
 		// starts afresh here; that it is not a rotation in the middle of
 		// a message it lost is the one thing it must assume.
 		if s.broken {
-			p.newFilter(s, false)
+			p.resetStream(s, false)
 		}
 	case s.next != 0 && seq == s.next:
 	default:
@@ -290,18 +315,13 @@ func (p *gate) breakStream(s *stream) {
 	if s.broken {
 		return
 	}
-	p.newFilter(s, true)
+	p.resetStream(s, true)
 	p.counts.broken++
 }
 
-// lineAt returns the l-th public line of the current scope.
-func (p *gate) lineAt(l int) []byte {
-	start := 0
-	if l > 0 {
-		start = p.ends[l-1]
-	}
-	return p.out[start:p.ends[l]]
-}
+// A span is one public line of the current scope: out[start:end], or the
+// record's body itself when start is -1.
+type span struct{ start, end int }
 
 // emit adds one public line to the current record's output.
 func (p *gate) emit(line []byte) {
@@ -310,21 +330,25 @@ func (p *gate) emit(line []byte) {
 	p.endLine(start)
 }
 
-func (p *gate) endLine(int) { p.ends = append(p.ends, len(p.out)) }
+func (p *gate) endLine(start int) { p.spans = append(p.spans, span{start, len(p.out)}) }
 
-// setBody sets a body to line, keeping its type; an unchanged body, the
-// common case of a public line, is left alone.
-func setBody(body pcommon.Value, line []byte) {
+// setBody sets a body to the line sp, keeping its type; an unchanged body,
+// the common case of a public line, is left alone.
+func (p *gate) setBody(body pcommon.Value, sp span) {
+	if sp.start < 0 {
+		return
+	}
+	line := p.outStr[sp.start:sp.end]
 	if body.Type() == pcommon.ValueTypeBytes {
-		if string(body.Bytes().AsRaw()) != string(line) {
-			body.SetEmptyBytes().FromRaw(line)
+		if string(body.Bytes().AsRaw()) != line {
+			body.SetEmptyBytes().FromRaw([]byte(line))
 		}
 		return
 	}
-	if body.Type() == pcommon.ValueTypeStr && body.Str() == string(line) {
+	if body.Type() == pcommon.ValueTypeStr && body.Str() == line {
 		return
 	}
-	body.SetStr(string(line))
+	body.SetStr(line)
 }
 
 // bytesString views b as a string without a copy; it is only read while b

@@ -15,24 +15,30 @@ import (
 func indexLF(b []byte) int { return bytes.IndexByte(b, '\n') }
 
 // public takes one public line (without its end) of the record being
-// judged: through the tripwire when check is set, into the output.
-func (p *gate) public(check *detect.Checker, line []byte) {
+// judged: through the tripwire when check is set, into the output. body
+// says that line is the record's body itself, which is then left as it is
+// when it passes.
+func (p *gate) public(check *detect.Checker, line []byte, body bool) {
 	if !bytes.HasPrefix(line, p.prefix) {
 		// scrub promises a public line starts with the prefix; if a bug
 		// ever broke that, the line must not leave.
 		p.counts.private++
 		return
 	}
-	if check == nil {
+	var f detect.Finding
+	found := false
+	if check != nil {
+		f, found = check.Check(line[len(p.prefix):])
+	}
+	if !found {
+		if body {
+			p.spans = append(p.spans, span{-1, 0})
+			return
+		}
 		p.emit(line)
 		return
 	}
 	content := line[len(p.prefix):]
-	f, found := check.Check(content)
-	if !found {
-		p.emit(line)
-		return
-	}
 	p.counts.blocked++
 	start := len(p.out)
 	if !p.redact {
