@@ -28,7 +28,7 @@ type gate struct {
 	redact bool
 	allow  *regexp.Regexp
 	now    func() time.Time
-	// slowOnly turns the plain-line path off: tests compare the two.
+	// slowOnly turns the plain-line path off (lines): tests compare the two.
 	slowOnly bool
 	tel      *telemetry
 
@@ -247,33 +247,85 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		p.breakStream(s)
 		return
 	}
-	if p.plain(s, text) {
-		// The common case, a plain public line: the body is the line.
-		p.public(s.check, unsafe.Slice(unsafe.StringData(text), len(text)), true)
+	if p.slowOnly || s.broken {
+		// One Write with the line end, so that the filter judges the line
+		// in place: written alone, the body would be copied into the
+		// filter's carry, which would then keep the capacity of the
+		// longest line.
+		p.line = append(append(p.line[:0], text...), '\n')
+		p.write(s, p.line)
 		return
 	}
-	// One Write with the line end, so that the filter judges the line in
-	// place: written alone, the body would be copied into the filter's
-	// carry, which would then keep the capacity of the longest line.
-	p.line = append(append(p.line[:0], text...), '\n')
-	p.write(s, p.line)
+	p.lines(s, text)
 }
 
-// plain reports whether text is a line the filter would pass unchanged
-// (scrub.Filter's line, its first case): one line (no '\r', no '\n'),
-// not longer than max_line, without escape sequences, starting with the
-// prefix, in a stream that is whole and not inside an exception message
-// (the only state a filter keeps between two records, see filter.go). Such
-// a line goes to the tripwire without the filter, and without a copy.
-// TestPlainSameAsFilter and FuzzPlain hold the two paths to one verdict.
-func (p *gate) plain(s *stream, text string) bool {
-	if p.slowOnly || s.broken || len(text) > p.cfg.MaxLine || !strings.HasPrefix(text, p.cfg.Prefix) {
-		return false
+// lines judges the lines of a body (one, or several split at '\r' and
+// '\n') as the filter would judge the body and its line end, but takes a
+// plain public line itself: one not longer than max_line, without escape
+// sequences, starting with the prefix, in a whole stream outside an
+// exception message (the only state a filter keeps between two records,
+// see filter.go). Such a line is scrub.Filter's first case, passed as it
+// is; here it goes to the tripwire without a copy, and leaves as the body
+// or a substring of it. Every other line (private, coloured, too long) is
+// written to the filter with a line end, in order: the filter sees the
+// same lines, and its tracer the same private lines, as with the whole
+// body. TestSharedFiltersStreams and FuzzStreams hold the two paths to
+// scrub's verdict.
+func (p *gate) lines(s *stream, text string) {
+	off := 0
+	for {
+		rest := text[off:]
+		e := indexEnd(rest)
+		line := rest
+		if e >= 0 {
+			line = rest[:e]
+		}
+		if p.plain(s, line) {
+			p.public(s.check, unsafe.Slice(unsafe.StringData(line), len(line)), off)
+		} else {
+			p.line = append(append(p.line[:0], line...), '\n')
+			p.write(s, p.line)
+		}
+		if e < 0 {
+			return
+		}
+		// "\r\n" is one line end. The filter would get the body and a
+		// '\n': a body ending in a lone '\r' has no line after it (its
+		// '\r' and that '\n' are one end); one ending in '\n' has an
+		// empty one.
+		n := 1
+		if rest[e] == '\r' {
+			if e+1 == len(rest) {
+				return
+			}
+			if rest[e+1] == '\n' {
+				n = 2
+			}
+		}
+		off += e + n
 	}
-	if strings.IndexByte(text, '\n') >= 0 || strings.IndexByte(text, '\r') >= 0 || strings.IndexByte(text, 0x1b) >= 0 {
-		return false
+}
+
+// indexEnd returns the index of the first '\r' or '\n' in s, or -1.
+func indexEnd(s string) int {
+	n := strings.IndexByte(s, '\n')
+	if n < 0 {
+		n = len(s)
 	}
-	return s.trace == nil || !s.trace.InMessage()
+	if r := strings.IndexByte(s[:n], '\r'); r >= 0 {
+		return r
+	}
+	if n == len(s) {
+		return -1
+	}
+	return n
+}
+
+// plain reports whether line (without '\r' or '\n') is one the filter
+// would pass unchanged.
+func (p *gate) plain(s *stream, line string) bool {
+	return len(line) <= p.cfg.MaxLine && strings.HasPrefix(line, p.cfg.Prefix) &&
+		strings.IndexByte(line, 0x1b) < 0 && (s.trace == nil || !s.trace.InMessage())
 }
 
 // sequence checks the record's number against its stream's: a stream seen
@@ -319,9 +371,12 @@ func (p *gate) breakStream(s *stream) {
 	p.counts.broken++
 }
 
-// A span is one public line of the current scope: out[start:end], or the
-// record's body itself when start is -1.
-type span struct{ start, end int }
+// A span is one public line of the current scope: out[start:end], or
+// when body is set the record's body[start:end].
+type span struct {
+	start, end int
+	body       bool
+}
 
 // emit adds one public line to the current record's output.
 func (p *gate) emit(line []byte) {
@@ -330,12 +385,22 @@ func (p *gate) emit(line []byte) {
 	p.endLine(start)
 }
 
-func (p *gate) endLine(start int) { p.spans = append(p.spans, span{start, len(p.out)}) }
+func (p *gate) endLine(start int) { p.spans = append(p.spans, span{start: start, end: len(p.out)}) }
 
 // setBody sets a body to the line sp, keeping its type; an unchanged body,
 // the common case of a public line, is left alone.
 func (p *gate) setBody(body pcommon.Value, sp span) {
-	if sp.start < 0 {
+	if sp.body {
+		switch body.Type() {
+		case pcommon.ValueTypeStr:
+			if str := body.Str(); sp.start != 0 || sp.end != len(str) {
+				body.SetStr(str[sp.start:sp.end])
+			}
+		case pcommon.ValueTypeBytes:
+			if raw := body.Bytes().AsRaw(); sp.start != 0 || sp.end != len(raw) {
+				body.SetEmptyBytes().FromRaw(slices.Clone(raw[sp.start:sp.end]))
+			}
+		}
 		return
 	}
 	line := p.outStr[sp.start:sp.end]

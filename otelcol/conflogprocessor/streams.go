@@ -136,7 +136,7 @@ func (w *gateWriter) Write(b []byte) (int, error) {
 		} else {
 			b = nil
 		}
-		w.p.public(w.check, line, false)
+		w.p.public(w.check, line, -1)
 	}
 	return n, nil
 }

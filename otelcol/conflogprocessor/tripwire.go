@@ -15,10 +15,10 @@ import (
 func indexLF(b []byte) int { return bytes.IndexByte(b, '\n') }
 
 // public takes one public line (without its end) of the record being
-// judged: through the tripwire when check is set, into the output. body
-// says that line is the record's body itself, which is then left as it is
-// when it passes.
-func (p *gate) public(check *detect.Checker, line []byte, body bool) {
+// judged: through the tripwire when check is set, into the output. A line
+// that is the record's body from offset at on (at >= 0) is not copied when
+// it passes: it leaves as that part of the body.
+func (p *gate) public(check *detect.Checker, line []byte, at int) {
 	if !bytes.HasPrefix(line, p.prefix) {
 		// scrub promises a public line starts with the prefix; if a bug
 		// ever broke that, the line must not leave.
@@ -31,8 +31,8 @@ func (p *gate) public(check *detect.Checker, line []byte, body bool) {
 		f, found = check.Check(line[len(p.prefix):])
 	}
 	if !found {
-		if body {
-			p.spans = append(p.spans, span{-1, 0})
+		if at >= 0 {
+			p.spans = append(p.spans, span{start: at, end: at + len(line), body: true})
 			return
 		}
 		p.emit(line)
