@@ -5,8 +5,10 @@
 // that the processor's users never download contrib.
 //
 //	cd otelcol/bench
-//	go test -run='^$' -bench=Prefix -count=6 -benchtime=320x . | tee new.txt
-//	benchstat -col /proc new.txt
+//	go test -run='^$' -bench=Prefix -count=6 -benchtime=320x . | tee prefix.txt
+//	benchstat -col /proc prefix.txt
+//	go test -run='^$' -bench=Redaction -count=6 -benchtime=8x . | tee redaction.txt
+//	benchstat -col /proc redaction.txt
 //
 // Each benchmark reports cpu-sec/op, the process's CPU time (every thread:
 // the garbage collector's too) while the timer runs: on a loaded machine it
@@ -148,11 +150,13 @@ func redaction(b testing.TB, next *consumertest.LogsSink) processor.Logs {
 	return create(b, f, cfg, next)
 }
 
-// processors are the three, as the benchmarks name them.
-var processors = []struct {
+type procDef struct {
 	name string
 	make func(testing.TB, *consumertest.LogsSink) processor.Logs
-}{{"conflog", conflog}, {"filter", filter}, {"redaction", redaction}}
+}
+
+// processors are the three, as the benchmarks name them.
+var processors = []procDef{{"conflog", conflog}, {"filter", filter}, {"redaction", redaction}}
 
 // cpuTime is the process's CPU time so far, user and system.
 func cpuTime() time.Duration {
@@ -183,8 +187,17 @@ func create(b testing.TB, f processor.Factory, cfg any, next *consumertest.LogsS
 // place, so each iteration gets a fresh one, made ahead with the timer
 // stopped.
 func BenchmarkPrefix(b *testing.B) {
-	b.Run("corpus=job", func(b *testing.B) { benchPrefix(b, corpus(b)) })
-	b.Run("corpus=train", func(b *testing.B) { benchPrefix(b, trainCorpus()) })
+	b.Run("corpus=job", func(b *testing.B) { benchPrefix(b, corpus(b), processors[:2]) })
+	b.Run("corpus=train", func(b *testing.B) { benchPrefix(b, trainCorpus(), processors[:2]) })
+}
+
+// BenchmarkRedaction runs conflog and the redaction processor on the same
+// batches. The redaction processor is so much slower that it has a
+// benchmark of its own, run with fewer iterations.
+func BenchmarkRedaction(b *testing.B) {
+	both := []procDef{processors[0], processors[2]}
+	b.Run("corpus=job", func(b *testing.B) { benchPrefix(b, corpus(b), both) })
+	b.Run("corpus=train", func(b *testing.B) { benchPrefix(b, trainCorpus(), both) })
 }
 
 // trainCorpus is the common case: a training loop's progress lines, public,
@@ -201,8 +214,8 @@ func trainCorpus() []string {
 	return lines
 }
 
-func benchPrefix(b *testing.B, lines []string) {
-	for _, pc := range processors {
+func benchPrefix(b *testing.B, lines []string, procs []procDef) {
+	for _, pc := range procs {
 		b.Run("proc="+pc.name, func(b *testing.B) {
 			sink := new(consumertest.LogsSink)
 			p := pc.make(b, sink)

@@ -35,6 +35,13 @@ type gate struct {
 	mu      sync.Mutex
 	streams *streamTable
 	counts  counts
+	// route keeps what is not public for a private pipeline (the
+	// connector): each private line, as scrub hands it to its private
+	// sink, a copy of its record; a record with a structured body whole.
+	route  bool
+	pout   []byte // private lines of the current scope, back to back
+	pspans []span // each private line; start -1: the record as it is
+	pfirst []int  // index into pspans of each record's first private line
 	// filters are the scrub.Filters the streams share: see filter.go.
 	filters [2][2]*sharedFilter
 	priming bool // a filter is being primed: its private line is not counted
@@ -105,9 +112,10 @@ func (p *gate) resetStream(s *stream, strict bool) {
 // dropped, and counted.
 type privateCounter struct{ p *gate }
 
-func (c privateCounter) Line([]byte) error {
+func (c privateCounter) Line(line []byte) error {
 	if !c.p.priming {
 		c.p.counts.private++
+		c.p.addPrivate(line)
 	}
 	return nil
 }
@@ -117,6 +125,21 @@ func (c privateCounter) Line([]byte) error {
 // body holding '\r' or '\n', or a crash trace line re-emitted beside it:
 // copies of the record, one per line).
 func (p *gate) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	p.judge(ctx, ld)
+	if ld.ResourceLogs().Len() == 0 {
+		return ld, processorhelper.ErrSkipProcessingData
+	}
+	return ld, nil
+}
+
+// judge leaves in ld its public lines. With route set it returns what is
+// not public, in records of the same resources and scopes; otherwise an
+// empty plog.Logs.
+func (p *gate) judge(ctx context.Context, ld plog.Logs) plog.Logs {
+	var priv plog.Logs
+	if p.route {
+		priv = plog.NewLogs()
+	}
 	p.mu.Lock()
 	now := p.now()
 	p.counts = counts{}
@@ -128,10 +151,23 @@ func (p *gate) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error)
 		p.key = p.resourceKey(p.key[:0], rl.Resource())
 		base := len(p.key)
 		sls := rl.ScopeLogs()
+		var prl plog.ResourceLogs
 		for j := range sls.Len() {
 			sl := sls.At(j)
 			p.key = appendField(p.key[:base], 's', sl.Scope().Name())
 			p.scope(sl.LogRecords(), now)
+			if len(p.pspans) > 0 {
+				if prl == (plog.ResourceLogs{}) {
+					prl = priv.ResourceLogs().AppendEmpty()
+					rl.Resource().CopyTo(prl.Resource())
+					prl.SetSchemaUrl(rl.SchemaUrl())
+				}
+				psl := prl.ScopeLogs().AppendEmpty()
+				sl.Scope().CopyTo(psl.Scope())
+				psl.SetSchemaUrl(sl.SchemaUrl())
+				p.privateRecords(sl.LogRecords(), psl.LogRecords())
+			}
+			p.publicRecords(sl.LogRecords())
 		}
 		sls.RemoveIf(func(sl plog.ScopeLogs) bool { return sl.LogRecords().Len() == 0 })
 	}
@@ -139,24 +175,49 @@ func (p *gate) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error)
 	c, active := p.counts, p.streams.len()
 	p.mu.Unlock()
 	p.tel.record(ctx, c, active)
-	if rls.Len() == 0 {
-		return ld, processorhelper.ErrSkipProcessingData
+	return priv
+}
+
+// privateRecords appends to dst, for each private line of the scope just
+// judged, a copy of its record with that line as its body.
+func (p *gate) privateRecords(recs, dst plog.LogRecordSlice) {
+	pstr := string(p.pout)
+	dst.EnsureCapacity(len(p.pspans))
+	for k := range recs.Len() {
+		for l := p.pfirst[k]; l < p.pfirst[k+1]; l++ {
+			r := dst.AppendEmpty()
+			recs.At(k).CopyTo(r)
+			if sp := p.pspans[l]; sp.start >= 0 {
+				r.Body().SetStr(pstr[sp.start:sp.end])
+			}
+		}
 	}
-	return ld, nil
+}
+
+// addPrivate keeps one private line of the record being judged, when
+// routing.
+func (p *gate) addPrivate(line []byte) {
+	if !p.route {
+		return
+	}
+	start := len(p.pout)
+	p.pout = append(p.pout, line...)
+	p.pspans = append(p.pspans, span{start: start, end: len(p.pout)})
 }
 
 // scope judges the records of one scope; p.key holds the key of their
 // resource and scope.
 func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
 	p.out, p.outStr, p.spans, p.first = p.out[:0], "", p.spans[:0], p.first[:0]
+	p.pout, p.pspans, p.pfirst = p.pout[:0], p.pspans[:0], p.pfirst[:0]
 	base := len(p.key)
-	several := false
 	for k := range recs.Len() {
 		p.first = append(p.first, len(p.spans))
+		p.pfirst = append(p.pfirst, len(p.pspans))
 		p.record(recs.At(k), base, now)
-		several = several || len(p.spans)-p.first[k] > 1
 	}
 	p.first = append(p.first, len(p.spans))
+	p.pfirst = append(p.pfirst, len(p.pspans))
 	p.key = p.key[:base]
 	p.counts.records += int64(recs.Len())
 	p.counts.public += int64(len(p.spans))
@@ -165,7 +226,16 @@ func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
 		// substring of it: one allocation, not one per line.
 		p.outStr = string(p.out)
 	}
+}
 
+// publicRecords leaves in recs, judged by scope, the public lines: a
+// record with none is dropped, one with one gets it as its body, one with
+// several becomes copies of itself, one per line.
+func (p *gate) publicRecords(recs plog.LogRecordSlice) {
+	several := false
+	for k := range recs.Len() {
+		several = several || p.first[k+1]-p.first[k] > 1
+	}
 	if !several {
 		k := 0
 		recs.RemoveIf(func(r plog.LogRecord) bool {
@@ -244,6 +314,9 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		// is not fed to the stream either, which may now miss a line of
 		// a trace: the stream fails closed.
 		p.counts.private++
+		if p.route {
+			p.pspans = append(p.pspans, span{start: -1})
+		}
 		p.breakStream(s)
 		return
 	}

@@ -23,6 +23,7 @@ func (p *gate) public(check *detect.Checker, line []byte, at int) {
 		// scrub promises a public line starts with the prefix; if a bug
 		// ever broke that, the line must not leave.
 		p.counts.private++
+		p.addPrivate(line)
 		return
 	}
 	var f detect.Finding
@@ -40,6 +41,7 @@ func (p *gate) public(check *detect.Checker, line []byte, at int) {
 	}
 	content := line[len(p.prefix):]
 	p.counts.blocked++
+	p.addPrivate(line) // the line as it was, for the private pipeline
 	start := len(p.out)
 	if !p.redact {
 		p.out = fmt.Appendf(p.out, "%s conflog: blocked a public line: %s at column %d (value withheld)",
