@@ -20,7 +20,7 @@ builder_version=v0.165.0   # the release builder-config.yaml pins
 sources() {
 	cd "$repo"
 	printf '%s\n' otelcol/distribution/builder-config.yaml otelcol/distribution/build.sh go.mod go.sum
-	find otelcol/conflogprocessor -type f ! -name '*_test.go' ! -path '*/testdata/*'
+	find otelcol/conflogprocessor -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) ! -name '*_test.go'
 	find scrub detect traceback internal -type f -name '*.go' ! -name '*_test.go'
 	find . -maxdepth 1 -type f -name '*.go' ! -name '*_test.go'
 }

@@ -305,83 +305,8 @@ func TestCollectorSameAsScrub(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "export.json")
-	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte(collectorConfig(filepath.Join(logs, "*.log"), out)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd := exec.Command(bin, "--config", cfg)
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		if err := <-exited; err != nil {
-			t.Errorf("the collector did not stop cleanly: %v\n%s", err, stderr.Bytes())
-		}
-	}
-
-	// Wait until every file's expected count of lines is out. The test's
-	// own deadline (go test -timeout) is the only limit: a little before
-	// it, the test stops and says what was missing.
-	deadline, hasDeadline := t.Deadline()
-	for {
-		recs, err := readExport(out)
-		if err != nil {
-			stop()
-			t.Fatal(err)
-		}
-		got, done := byPath(recs), true
-		for path, w := range want {
-			done = done && len(got[path]) >= len(w)
-		}
-		if done {
-			break
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the collector exited early: %v\n%s", err, stderr.Bytes())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if hasDeadline && time.Until(deadline) < 30*time.Second {
-			stop()
-			t.Fatalf("the test's deadline is near and the export is incomplete: got %d lines of files %v, want %v\ncollector:\n%s", len(recs), got, want, stderr.Bytes())
-		}
-	}
-	// Stop the collector, so that any line it would add after the expected
-	// ones is flushed and seen too.
-	stop()
-	recs, err := readExport(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := byPath(recs)
-	for path, w := range want {
-		g := got[path]
-		for i := range max(len(g), len(w)) {
-			var gl, wl string
-			if i < len(g) {
-				gl = g[i]
-			}
-			if i < len(w) {
-				wl = w[i]
-			}
-			if gl != wl {
-				t.Errorf("%s line %d:\ncollector:    %q\nconflog scrub: %q", filepath.Base(path), i+1, gl, wl)
-			}
-		}
-		if len(g) != len(w) {
-			t.Errorf("%s: the collector exported %d lines, conflog scrub %d", filepath.Base(path), len(g), len(w))
-		}
-		delete(got, path)
-	}
-	for path, g := range got {
-		t.Errorf("records of an unknown file %q: %q", path, g)
-	}
-
+	recs := runCollector(t, bin, dir, collectorConfig(filepath.Join(logs, "*.log"), out), map[string]map[string][]string{out: want})[out]
+	compare(t, byPath(recs), want)
 	// No private value anywhere in the export, whatever the oracle says.
 	export, err := os.ReadFile(out)
 	if err != nil {
@@ -425,4 +350,178 @@ func privateValues(t *testing.T, jobs [][]byte) []string {
 		t.Fatalf("found only %q as the jobs' private values", vals)
 	}
 	return vals
+}
+
+// runCollector runs the distribution with config until each export file
+// holds, for each of its log files, at least as many lines as wants says
+// (the test's own deadline, go test -timeout, is the only limit: a little
+// before it, the test stops and says what was missing), stops it, and
+// returns each export file's records.
+func runCollector(t *testing.T, bin, dir, config string, wants map[string]map[string][]string) map[string][]record {
+	t.Helper()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "--config", cfg)
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := <-exited; err != nil {
+			t.Errorf("the collector did not stop cleanly: %v\n%s", err, stderr.Bytes())
+		}
+	}
+	read := func() map[string][]record {
+		got := map[string][]record{}
+		for out := range wants {
+			recs, err := readExport(out)
+			if err != nil {
+				stop()
+				t.Fatal(err)
+			}
+			got[out] = recs
+		}
+		return got
+	}
+	deadline, hasDeadline := t.Deadline()
+	for {
+		got, done := read(), true
+		for out, want := range wants {
+			paths := byPath(got[out])
+			for path, w := range want {
+				done = done && len(paths[path]) >= len(w)
+			}
+		}
+		if done {
+			break
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("the collector exited early: %v\n%s", err, stderr.Bytes())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if hasDeadline && time.Until(deadline) < 30*time.Second {
+			stop()
+			t.Fatalf("the test's deadline is near and the export is incomplete: got %v, want %v\ncollector:\n%s", got, wants, stderr.Bytes())
+		}
+	}
+	// Stop the collector, so that any line it would add after the expected
+	// ones is flushed and seen too.
+	stop()
+	return read()
+}
+
+// compare asserts that each log file's exported lines are want's, line by
+// line, and that no other file's lines were exported.
+func compare(t *testing.T, got, want map[string][]string) {
+	t.Helper()
+	for path, w := range want {
+		g := got[path]
+		for i := range max(len(g), len(w)) {
+			var gl, wl string
+			if i < len(g) {
+				gl = g[i]
+			}
+			if i < len(w) {
+				wl = w[i]
+			}
+			if gl != wl {
+				t.Errorf("%s line %d:\ncollector:    %q\nconflog scrub: %q", filepath.Base(path), i+1, gl, wl)
+			}
+		}
+		if len(g) != len(w) {
+			t.Errorf("%s: the collector exported %d lines, conflog scrub %d", filepath.Base(path), len(g), len(w))
+		}
+	}
+	for path, g := range got {
+		if _, ok := want[path]; !ok {
+			t.Errorf("records of an unknown file %q: %q", path, g)
+		}
+	}
+}
+
+// TestCollectorRoutesPrivate runs the distribution with the conflog
+// connector between the filelog receiver's pipeline and two others: the
+// public one's file gets, line by line, what conflog scrub gives; the
+// private one's gets the rest (the customers' rows, the leaked token's
+// line, the exception's message), and none of it is in the public file.
+func TestCollectorRoutesPrivate(t *testing.T) {
+	bin, conflog, py := collectorBin(t), conflogBin(t), python(t)
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "pods")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(logs, "train-7.log")
+	job := runJob(t, py, "7", path)
+	want := map[string][]string{path: scrubLines(t, conflog, path)}
+	pubOut, privOut := filepath.Join(dir, "public.json"), filepath.Join(dir, "private.json")
+	config := fmt.Sprintf(`receivers:
+  filelog:
+    include: [%q]
+    start_at: beginning
+    include_file_path: true
+    include_file_record_number: true
+    preserve_leading_whitespaces: true
+    preserve_trailing_whitespaces: true
+connectors:
+  conflog:
+    prefix: %q
+    public: [logs/public]
+    private: [logs/private]
+exporters:
+  file/public:
+    path: %q
+    flush_interval: 50ms
+  file/private:
+    path: %q
+    flush_interval: 50ms
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs/in:
+      receivers: [filelog]
+      exporters: [conflog]
+    logs/public:
+      receivers: [conflog]
+      exporters: [file/public]
+    logs/private:
+      receivers: [conflog]
+      exporters: [file/private]
+`, filepath.Join(logs, "*.log"), prefix, pubOut, privOut)
+	// The private lines: at least the customers' rows (5) and the
+	// exception's message.
+	got := runCollector(t, bin, dir, config, map[string]map[string][]string{pubOut: want, privOut: {path: make([]string, 6)}})
+	compare(t, byPath(got[pubOut]), want)
+
+	public, err := os.ReadFile(pubOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var private []string
+	for _, r := range got[privOut] {
+		private = append(private, r.body)
+	}
+	all := strings.Join(private, "\n")
+	for _, secret := range privateValues(t, [][]byte{job}) {
+		if bytes.Contains(public, []byte(secret)) {
+			t.Errorf("the private value %q reached the public pipeline", secret)
+		}
+		if !strings.Contains(all, secret) {
+			t.Errorf("the private value %q did not reach the private pipeline", secret)
+		}
+	}
+	for _, r := range got[pubOut] {
+		if slices.Contains(private, r.body) {
+			t.Errorf("%q went to both pipelines", r.body)
+		}
+	}
 }
