@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -15,7 +16,6 @@ import (
 	"go.opentelemetry.io/collector/processor/processorhelper"
 
 	"github.com/conflog/conflog/detect"
-	"github.com/conflog/conflog/scrub"
 	"github.com/conflog/conflog/traceback"
 )
 
@@ -28,11 +28,23 @@ type gate struct {
 	redact bool
 	allow  *regexp.Regexp
 	now    func() time.Time
-	tel    *telemetry
+	// slowOnly turns the plain-line path off (lines): tests compare the two.
+	slowOnly bool
+	tel      *telemetry
 
 	mu      sync.Mutex
 	streams *streamTable
 	counts  counts
+	// route keeps what is not public for a private pipeline (the
+	// connector): each private line, as scrub hands it to its private
+	// sink, a copy of its record; a record with a structured body whole.
+	route  bool
+	pout   []byte // private lines of the current scope, back to back
+	pspans []span // each private line; start -1: the record as it is
+	pfirst []int  // index into pspans of each record's first private line
+	// filters are the scrub.Filters the streams share: see filter.go.
+	filters [2][2]*sharedFilter
+	priming bool // a filter is being primed: its private line is not counted
 	// cur is the stream of the last record, at the front of the table: a
 	// stream is only dropped from the back, and expire resets cur.
 	cur *stream
@@ -41,8 +53,9 @@ type gate struct {
 	key     []byte           // the stream key being built
 	line    []byte           // a body and its '\n'
 	out     []byte           // public lines of the current scope, back to back
-	ends    []int            // end offset in out of each public line
-	first   []int            // index into ends of each record's first line
+	outStr  string           // out as one string, made once per scope for the bodies
+	spans   []span           // each public line of the current scope
+	first   []int            // index into spans of each record's first line
 	finds   []detect.Finding // the tripwire's redaction
 	attrKey []string         // sorted resource attribute keys
 }
@@ -80,45 +93,53 @@ func newProcessor(cfg *Config, tel component.TelemetrySettings) (*gate, error) {
 	return p, nil
 }
 
-// newFilter returns the gate for one stream: strict when the stream was not
-// seen whole, so that no line passes by its prefix (crash traces are still
+// resetStream starts s's state afresh: strict when the stream was not seen
+// whole, so that no line passes by its prefix (crash traces are still
 // re-emitted scrubbed: the tracer emits only what a frame confirms).
-func (p *gate) newFilter(s *stream, strict bool) {
-	s.out = gateWriter{p: p}
+func (p *gate) resetStream(s *stream, strict bool) {
+	s.check = nil
 	if p.set != nil {
-		s.out.check = p.set.NewChecker()
-	}
-	opts := scrub.Options{
-		Prefix:   p.cfg.Prefix,
-		MaxLine:  p.cfg.MaxLine,
-		KeepANSI: p.cfg.KeepANSI,
-		Strict:   strict,
-		Private:  privateCounter{&p.counts.private},
+		s.check = p.set.NewChecker()
 	}
 	s.trace = nil
 	if p.cfg.Traces {
 		s.trace = traceback.New(traceback.Options{Allow: p.allow, MaxMessageLines: p.cfg.MaxMessageLines})
-		opts.Trace = s.trace
 	}
-	f, err := scrub.New(&s.out, opts)
-	if err != nil {
-		panic("conflogprocessor: the validated configuration was refused: " + err.Error())
-	}
-	s.filter = f
 	s.broken = strict
 }
 
 // privateCounter is the filters' private sink: what is not public is
 // dropped, and counted.
-type privateCounter struct{ n *int64 }
+type privateCounter struct{ p *gate }
 
-func (c privateCounter) Line([]byte) error { *c.n++; return nil }
+func (c privateCounter) Line(line []byte) error {
+	if !c.p.priming {
+		c.p.counts.private++
+		c.p.addPrivate(line)
+	}
+	return nil
+}
 
 // processLogs keeps, of each record, the public lines its body makes: none
 // (the record is dropped), one (the record with that body) or several (a
 // body holding '\r' or '\n', or a crash trace line re-emitted beside it:
 // copies of the record, one per line).
 func (p *gate) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	p.judge(ctx, ld)
+	if ld.ResourceLogs().Len() == 0 {
+		return ld, processorhelper.ErrSkipProcessingData
+	}
+	return ld, nil
+}
+
+// judge leaves in ld its public lines. With route set it returns what is
+// not public, in records of the same resources and scopes; otherwise an
+// empty plog.Logs.
+func (p *gate) judge(ctx context.Context, ld plog.Logs) plog.Logs {
+	var priv plog.Logs
+	if p.route {
+		priv = plog.NewLogs()
+	}
 	p.mu.Lock()
 	now := p.now()
 	p.counts = counts{}
@@ -130,10 +151,23 @@ func (p *gate) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error)
 		p.key = p.resourceKey(p.key[:0], rl.Resource())
 		base := len(p.key)
 		sls := rl.ScopeLogs()
+		var prl plog.ResourceLogs
 		for j := range sls.Len() {
 			sl := sls.At(j)
 			p.key = appendField(p.key[:base], 's', sl.Scope().Name())
 			p.scope(sl.LogRecords(), now)
+			if len(p.pspans) > 0 {
+				if prl == (plog.ResourceLogs{}) {
+					prl = priv.ResourceLogs().AppendEmpty()
+					rl.Resource().CopyTo(prl.Resource())
+					prl.SetSchemaUrl(rl.SchemaUrl())
+				}
+				psl := prl.ScopeLogs().AppendEmpty()
+				sl.Scope().CopyTo(psl.Scope())
+				psl.SetSchemaUrl(sl.SchemaUrl())
+				p.privateRecords(sl.LogRecords(), psl.LogRecords())
+			}
+			p.publicRecords(sl.LogRecords())
 		}
 		sls.RemoveIf(func(sl plog.ScopeLogs) bool { return sl.LogRecords().Len() == 0 })
 	}
@@ -141,28 +175,67 @@ func (p *gate) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error)
 	c, active := p.counts, p.streams.len()
 	p.mu.Unlock()
 	p.tel.record(ctx, c, active)
-	if rls.Len() == 0 {
-		return ld, processorhelper.ErrSkipProcessingData
+	return priv
+}
+
+// privateRecords appends to dst, for each private line of the scope just
+// judged, a copy of its record with that line as its body.
+func (p *gate) privateRecords(recs, dst plog.LogRecordSlice) {
+	pstr := string(p.pout)
+	dst.EnsureCapacity(len(p.pspans))
+	for k := range recs.Len() {
+		for l := p.pfirst[k]; l < p.pfirst[k+1]; l++ {
+			r := dst.AppendEmpty()
+			recs.At(k).CopyTo(r)
+			if sp := p.pspans[l]; sp.start >= 0 {
+				r.Body().SetStr(pstr[sp.start:sp.end])
+			}
+		}
 	}
-	return ld, nil
+}
+
+// addPrivate keeps one private line of the record being judged, when
+// routing.
+func (p *gate) addPrivate(line []byte) {
+	if !p.route {
+		return
+	}
+	start := len(p.pout)
+	p.pout = append(p.pout, line...)
+	p.pspans = append(p.pspans, span{start: start, end: len(p.pout)})
 }
 
 // scope judges the records of one scope; p.key holds the key of their
 // resource and scope.
 func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
-	p.out, p.ends, p.first = p.out[:0], p.ends[:0], p.first[:0]
+	p.out, p.outStr, p.spans, p.first = p.out[:0], "", p.spans[:0], p.first[:0]
+	p.pout, p.pspans, p.pfirst = p.pout[:0], p.pspans[:0], p.pfirst[:0]
 	base := len(p.key)
-	several := false
 	for k := range recs.Len() {
-		p.first = append(p.first, len(p.ends))
+		p.first = append(p.first, len(p.spans))
+		p.pfirst = append(p.pfirst, len(p.pspans))
 		p.record(recs.At(k), base, now)
-		several = several || len(p.ends)-p.first[k] > 1
 	}
-	p.first = append(p.first, len(p.ends))
+	p.first = append(p.first, len(p.spans))
+	p.pfirst = append(p.pfirst, len(p.pspans))
 	p.key = p.key[:base]
 	p.counts.records += int64(recs.Len())
-	p.counts.public += int64(len(p.ends))
+	p.counts.public += int64(len(p.spans))
+	if len(p.out) > 0 {
+		// One string for all the changed bodies of the scope, each a
+		// substring of it: one allocation, not one per line.
+		p.outStr = string(p.out)
+	}
+}
 
+// publicRecords leaves in recs, judged by scope, the public lines: a
+// record with none is dropped, one with one gets it as its body, one with
+// several becomes copies of itself, one per line.
+func (p *gate) publicRecords(recs plog.LogRecordSlice) {
+	several := false
+	for k := range recs.Len() {
+		several = several || p.first[k+1]-p.first[k] > 1
+	}
 	if !several {
 		k := 0
 		recs.RemoveIf(func(r plog.LogRecord) bool {
@@ -171,13 +244,13 @@ func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
 			if lo == hi {
 				return true
 			}
-			setBody(r.Body(), p.lineAt(lo))
+			p.setBody(r.Body(), p.spans[lo])
 			return false
 		})
 		return
 	}
 	out := plog.NewLogRecordSlice()
-	out.EnsureCapacity(len(p.ends))
+	out.EnsureCapacity(len(p.spans))
 	for k := range recs.Len() {
 		lo, hi := p.first[k], p.first[k+1]
 		if lo == hi {
@@ -187,11 +260,11 @@ func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
 		for l := lo; l < hi-1; l++ {
 			r := out.AppendEmpty()
 			recs.At(k).CopyTo(r)
-			setBody(r.Body(), p.lineAt(l))
+			p.setBody(r.Body(), p.spans[l])
 		}
 		r := out.AppendEmpty()
 		recs.At(k).MoveTo(r)
-		setBody(r.Body(), p.lineAt(hi-1))
+		p.setBody(r.Body(), p.spans[hi-1])
 	}
 	recs.RemoveIf(func(plog.LogRecord) bool { return true })
 	out.MoveAndAppendTo(recs)
@@ -217,7 +290,7 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 			s = &stream{key: string(p.key)}
 			// A stream dropped inside a message comes back broken.
 			broken := p.streams.tomb.has(p.key)
-			p.newFilter(s, broken)
+			p.resetStream(s, broken)
 			if broken {
 				p.counts.broken++
 			}
@@ -241,14 +314,91 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		// is not fed to the stream either, which may now miss a line of
 		// a trace: the stream fails closed.
 		p.counts.private++
+		if p.route {
+			p.pspans = append(p.pspans, span{start: -1})
+		}
 		p.breakStream(s)
 		return
 	}
-	// One Write with the line end, so that the filter judges the line in
-	// place: written alone, the body would be copied into the filter's
-	// carry, which would then keep the capacity of the longest line.
-	p.line = append(append(p.line[:0], text...), '\n')
-	s.filter.Write(p.line) // the sink and the writer never fail
+	if p.slowOnly || s.broken {
+		// One Write with the line end, so that the filter judges the line
+		// in place: written alone, the body would be copied into the
+		// filter's carry, which would then keep the capacity of the
+		// longest line.
+		p.line = append(append(p.line[:0], text...), '\n')
+		p.write(s, p.line)
+		return
+	}
+	p.lines(s, text)
+}
+
+// lines judges the lines of a body (one, or several split at '\r' and
+// '\n') as the filter would judge the body and its line end, but takes a
+// plain public line itself: one not longer than max_line, without escape
+// sequences, starting with the prefix, in a whole stream outside an
+// exception message (the only state a filter keeps between two records,
+// see filter.go). Such a line is scrub.Filter's first case, passed as it
+// is; here it goes to the tripwire without a copy, and leaves as the body
+// or a substring of it. Every other line (private, coloured, too long) is
+// written to the filter with a line end, in order: the filter sees the
+// same lines, and its tracer the same private lines, as with the whole
+// body. TestSharedFiltersStreams and FuzzStreams hold the two paths to
+// scrub's verdict.
+func (p *gate) lines(s *stream, text string) {
+	off := 0
+	for {
+		rest := text[off:]
+		e := indexEnd(rest)
+		line := rest
+		if e >= 0 {
+			line = rest[:e]
+		}
+		if p.plain(s, line) {
+			p.public(s.check, unsafe.Slice(unsafe.StringData(line), len(line)), off)
+		} else {
+			p.line = append(append(p.line[:0], line...), '\n')
+			p.write(s, p.line)
+		}
+		if e < 0 {
+			return
+		}
+		// "\r\n" is one line end. The filter would get the body and a
+		// '\n': a body ending in a lone '\r' has no line after it (its
+		// '\r' and that '\n' are one end); one ending in '\n' has an
+		// empty one.
+		n := 1
+		if rest[e] == '\r' {
+			if e+1 == len(rest) {
+				return
+			}
+			if rest[e+1] == '\n' {
+				n = 2
+			}
+		}
+		off += e + n
+	}
+}
+
+// indexEnd returns the index of the first '\r' or '\n' in s, or -1.
+func indexEnd(s string) int {
+	n := strings.IndexByte(s, '\n')
+	if n < 0 {
+		n = len(s)
+	}
+	if r := strings.IndexByte(s[:n], '\r'); r >= 0 {
+		return r
+	}
+	if n == len(s) {
+		return -1
+	}
+	return n
+}
+
+// plain reports whether line (without '\r' or '\n') is one the filter
+// would pass unchanged.
+func (p *gate) plain(s *stream, line string) bool {
+	return len(line) <= p.cfg.MaxLine && strings.HasPrefix(line, p.cfg.Prefix) &&
+		strings.IndexByte(line, 0x1b) < 0 && (s.trace == nil || !s.trace.InMessage())
 }
 
 // sequence checks the record's number against its stream's: a stream seen
@@ -275,7 +425,7 @@ func (p *gate) sequence(s *stream, attrs pcommon.Map) {
 		// starts afresh here; that it is not a rotation in the middle of
 		// a message it lost is the one thing it must assume.
 		if s.broken {
-			p.newFilter(s, false)
+			p.resetStream(s, false)
 		}
 	case s.next != 0 && seq == s.next:
 	default:
@@ -290,17 +440,15 @@ func (p *gate) breakStream(s *stream) {
 	if s.broken {
 		return
 	}
-	p.newFilter(s, true)
+	p.resetStream(s, true)
 	p.counts.broken++
 }
 
-// lineAt returns the l-th public line of the current scope.
-func (p *gate) lineAt(l int) []byte {
-	start := 0
-	if l > 0 {
-		start = p.ends[l-1]
-	}
-	return p.out[start:p.ends[l]]
+// A span is one public line of the current scope: out[start:end], or
+// when body is set the record's body[start:end].
+type span struct {
+	start, end int
+	body       bool
 }
 
 // emit adds one public line to the current record's output.
@@ -310,21 +458,35 @@ func (p *gate) emit(line []byte) {
 	p.endLine(start)
 }
 
-func (p *gate) endLine(int) { p.ends = append(p.ends, len(p.out)) }
+func (p *gate) endLine(start int) { p.spans = append(p.spans, span{start: start, end: len(p.out)}) }
 
-// setBody sets a body to line, keeping its type; an unchanged body, the
-// common case of a public line, is left alone.
-func setBody(body pcommon.Value, line []byte) {
-	if body.Type() == pcommon.ValueTypeBytes {
-		if string(body.Bytes().AsRaw()) != string(line) {
-			body.SetEmptyBytes().FromRaw(line)
+// setBody sets a body to the line sp, keeping its type; an unchanged body,
+// the common case of a public line, is left alone.
+func (p *gate) setBody(body pcommon.Value, sp span) {
+	if sp.body {
+		switch body.Type() {
+		case pcommon.ValueTypeStr:
+			if str := body.Str(); sp.start != 0 || sp.end != len(str) {
+				body.SetStr(str[sp.start:sp.end])
+			}
+		case pcommon.ValueTypeBytes:
+			if raw := body.Bytes().AsRaw(); sp.start != 0 || sp.end != len(raw) {
+				body.SetEmptyBytes().FromRaw(slices.Clone(raw[sp.start:sp.end]))
+			}
 		}
 		return
 	}
-	if body.Type() == pcommon.ValueTypeStr && body.Str() == string(line) {
+	line := p.outStr[sp.start:sp.end]
+	if body.Type() == pcommon.ValueTypeBytes {
+		if string(body.Bytes().AsRaw()) != line {
+			body.SetEmptyBytes().FromRaw([]byte(line))
+		}
 		return
 	}
-	body.SetStr(string(line))
+	if body.Type() == pcommon.ValueTypeStr && body.Str() == line {
+		return
+	}
+	body.SetStr(line)
 }
 
 // bytesString views b as a string without a copy; it is only read while b

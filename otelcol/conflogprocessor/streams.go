@@ -5,18 +5,17 @@ import (
 	"time"
 
 	"github.com/conflog/conflog/detect"
-	"github.com/conflog/conflog/scrub"
 	"github.com/conflog/conflog/traceback"
 )
 
-// A stream is the state of one log stream: the gate's filter (whose crash
-// trace scrubber knows whether a Python exception message is in progress)
-// and the tripwire's checker (which follows private-key blocks).
+// A stream is the state of one log stream: its crash trace scrubber (which
+// knows whether a Python exception message is in progress) and the
+// tripwire's checker (which follows private-key blocks). The filter that
+// judges its lines is shared (filter.go).
 type stream struct {
 	key    string
-	filter *scrub.Filter
-	out    gateWriter
-	trace  *traceback.Scrubber // the filter's, nil with traces off
+	check  *detect.Checker     // nil when detect is off
+	trace  *traceback.Scrubber // nil with traces off
 	next   int64               // the sequence number expected next; 0 before the first record
 	broken bool                // not seen whole: no line passes by its prefix
 	last   time.Time
@@ -39,7 +38,7 @@ func newStreamTable(max int, idle time.Duration) *streamTable {
 }
 
 // tombstonesPerStream bounds the tombstones kept, per stream of max_streams:
-// a tombstone is a key, a few hundred bytes, where a stream's state is 73 KiB.
+// a tombstone is a key, a few hundred bytes, a fraction of a stream's state (README).
 const tombstonesPerStream = 16
 
 // tombstones remember the unsequenced streams dropped while they could not
@@ -108,9 +107,8 @@ func (t *streamTable) expire(now time.Time) int {
 	return n
 }
 
-// remove forgets s. Its filter is not closed: every record's body is
-// written with its line end, so nothing waits in it but the crash trace
-// scrubber's state, and what an unfinished trace holds stays private.
+// remove forgets s. Nothing of it waits in a filter: every record's body is
+// written with its line end. What an unfinished trace holds stays private.
 func (t *streamTable) remove(s *stream) {
 	t.lru.Remove(s.elem)
 	delete(t.byKey, s.key)
@@ -138,7 +136,7 @@ func (w *gateWriter) Write(b []byte) (int, error) {
 		} else {
 			b = nil
 		}
-		w.p.public(w.check, line)
+		w.p.public(w.check, line, -1)
 	}
 	return n, nil
 }

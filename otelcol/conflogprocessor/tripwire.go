@@ -15,25 +15,33 @@ import (
 func indexLF(b []byte) int { return bytes.IndexByte(b, '\n') }
 
 // public takes one public line (without its end) of the record being
-// judged: through the tripwire when check is set, into the output.
-func (p *gate) public(check *detect.Checker, line []byte) {
+// judged: through the tripwire when check is set, into the output. A line
+// that is the record's body from offset at on (at >= 0) is not copied when
+// it passes: it leaves as that part of the body.
+func (p *gate) public(check *detect.Checker, line []byte, at int) {
 	if !bytes.HasPrefix(line, p.prefix) {
 		// scrub promises a public line starts with the prefix; if a bug
 		// ever broke that, the line must not leave.
 		p.counts.private++
+		p.addPrivate(line)
 		return
 	}
-	if check == nil {
+	var f detect.Finding
+	found := false
+	if check != nil {
+		f, found = check.Check(line[len(p.prefix):])
+	}
+	if !found {
+		if at >= 0 {
+			p.spans = append(p.spans, span{start: at, end: at + len(line), body: true})
+			return
+		}
 		p.emit(line)
 		return
 	}
 	content := line[len(p.prefix):]
-	f, found := check.Check(content)
-	if !found {
-		p.emit(line)
-		return
-	}
 	p.counts.blocked++
+	p.addPrivate(line) // the line as it was, for the private pipeline
 	start := len(p.out)
 	if !p.redact {
 		p.out = fmt.Appendf(p.out, "%s conflog: blocked a public line: %s at column %d (value withheld)",
