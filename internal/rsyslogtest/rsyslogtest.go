@@ -208,7 +208,9 @@ func (r *Server) Start() {
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}
-	for range 200 {
+	// Generous: on a loaded machine (2 cores, 20 runnable processes)
+	// rsyslogd took over 5 s to listen.
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); {
 		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port)); err == nil {
 			c.Close()
 			return
@@ -275,7 +277,7 @@ func (r *Server) Received(t testing.TB) (bySeq map[uint64]string, copies int) {
 func (r *Server) WaitReceived(t testing.TB, n int) map[uint64]string {
 	t.Helper()
 	var got map[uint64]string
-	for range 400 {
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); {
 		if got, _ = r.Received(t); len(got) >= n {
 			return got
 		}
