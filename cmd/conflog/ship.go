@@ -265,12 +265,15 @@ func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
 // otlpMetricsInterval is how often the counters go to an OTLP destination.
 var otlpMetricsInterval = 10 * time.Second
 
-// tee returns w, copying to the shippers too. The shippers never fail a write.
+// tee returns w, copying to the shippers first: a line is in every queue
+// (one write(2) into the page cache) before it reaches w, so a line the
+// gate printed survives a kill -9 of the gate. The shippers never fail a
+// write.
 func (s *shipping) tee(w io.Writer) io.Writer {
 	if s.out == nil {
 		return w
 	}
-	return io.MultiWriter(w, s.out)
+	return io.MultiWriter(s.out, w)
 }
 
 // close waits up to wait for delivery, closes the shippers and the metrics
