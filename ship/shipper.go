@@ -19,8 +19,11 @@ import (
 type Options struct {
 	// Prefix marks public lines; a line without it is never queued nor sent.
 	Prefix string
-	// Job names the job: the APP-NAME of syslog messages. Default "conflog".
+	// Job names the job: the APP-NAME of syslog messages, OTLP's
+	// service.name. Default "conflog".
 	Job string
+	// JobID names this run of it (see [Job]); default [NewJobID]'s.
+	JobID string
 	// Queue bounds the disk-backed queue.
 	Queue QueueOptions
 	// ConfirmAfter is how long a syslog connection must stay sound after a
@@ -67,6 +70,13 @@ func New(dest *Destination, dir string, opts Options) (*Shipper, error) {
 	if opts.Job == "" {
 		opts.Job = "conflog"
 	}
+	if opts.JobID == "" {
+		opts.JobID = NewJobID()
+	}
+	if err := CheckJobID(opts.JobID); err != nil {
+		return nil, fmt.Errorf("ship: %w", err)
+	}
+	opts.Queue.Job = Job{Name: opts.Job, ID: opts.JobID, Host: hostName()}
 	if opts.ConfirmAfter <= 0 {
 		opts.ConfirmAfter = 2 * time.Second
 	}
@@ -76,7 +86,7 @@ func New(dest *Destination, dir string, opts Options) (*Shipper, error) {
 	}
 	s := &Shipper{
 		dest: dest, q: q, prefix: []byte(opts.Prefix), opts: opts,
-		h:    header{host: hostName(), app: headerName(opts.Job, 48), queue: q.ID()},
+		h:    newHeader(opts.Queue.Job, q.ID()),
 		wake: make(chan struct{}, 1), stop: make(chan time.Duration, 1), done: make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())

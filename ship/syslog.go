@@ -24,7 +24,7 @@ const facility = 1
 // appendSyslog appends one RFC 5425 frame (octet counting: "LEN SP MSG")
 // holding the RFC 5424 message for r:
 //
-//	<PRI>1 TIMESTAMP HOST APP - public [conflog@32473 queue="ID" seq="N"] LINE
+//	<PRI>1 TIMESTAMP HOST APP - public [conflog@32473 queue="ID" seq="N" job="JOBID"] LINE
 //
 // and for the notice of a blocked line, [blocked@32473 …] after conflog's
 // element (see [Blocked]).
@@ -44,6 +44,10 @@ func appendSyslog(b []byte, r Record, h header) []byte {
 	b = append(b, h.queue...)
 	b = append(b, `" seq="`...)
 	b = strconv.AppendUint(b, r.Seq, 10)
+	if h.job != "" {
+		b = append(b, `" job="`...)
+		b = append(b, h.job...) // CheckJobID: nothing to escape
+	}
 	b = append(b, `"]`...)
 	if r.Event == EventBlocked {
 		b = appendBlockedSD(b, parseBlocked(r.Line))
@@ -233,7 +237,7 @@ func knownLevel(w []byte) (level, bool) {
 // drops the copies by queue and seq.
 type syslogConn struct {
 	c            *tls.Conn
-	h            header
+	h            headers
 	confirmAfter time.Duration
 	buf          []byte
 
@@ -269,7 +273,7 @@ func dialSyslog(ctx context.Context, d *Destination, h header, confirmAfter time
 	if err != nil {
 		return nil, err
 	}
-	c := &syslogConn{c: nc.(*tls.Conn), h: h, confirmAfter: confirmAfter, dead: make(chan struct{})}
+	c := &syslogConn{c: nc.(*tls.Conn), h: headers{def: h}, confirmAfter: confirmAfter, dead: make(chan struct{})}
 	c.stop = context.AfterFunc(ctx, func() { c.c.SetDeadline(time.Now()) })
 	go c.watch()
 	select {
@@ -317,7 +321,7 @@ func (c *syslogConn) send(recs []Record, end uint64) error {
 		return nil
 	}
 	for _, r := range recs {
-		b = appendSyslog(b, r, c.h)
+		b = appendSyslog(b, r, c.h.of(r))
 	}
 	c.buf = b
 	c.c.SetWriteDeadline(time.Now().Add(30 * time.Second))

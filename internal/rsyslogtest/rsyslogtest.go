@@ -173,7 +173,7 @@ func Start(t testing.TB, p *PKI) *Server {
 module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1"
   streamDriver.authMode="x509/name" permittedPeer=[%[5]q])
 input(type="imtcp" address="127.0.0.1" port="%[6]d")
-template(name="sdmsg" type="string" string="%%structured-data%% %%msg%%\n")
+template(name="sdmsg" type="string" string="%%app-name%% %%structured-data%% %%msg%%\n")
 action(type="omfile" file=%[7]q template="sdmsg")
 `, dir, p.CA.File, p.ServerCert, p.ServerKey, PermittedClient, port, r.Out)
 	if err := os.WriteFile(r.conf, []byte(conf), 0o600); err != nil {
@@ -245,7 +245,7 @@ func (r *Server) URL(p *PKI, certFile, keyFile string) string {
 // sdRe matches what the template writes: conflog's element, any other
 // elements (the notice of a blocked line has one; its values hold no ']'),
 // the message.
-var sdRe = regexp.MustCompile(`^\[conflog@32473 queue="([0-9a-f]+)" seq="([0-9]+)"\](?:\[[^\]]*\])* (.*)$`)
+var sdRe = regexp.MustCompile(`^(\S+) \[conflog@32473 queue="([0-9a-f]+)" seq="([0-9]+)"(?: job="([A-Za-z0-9._:-]+)")?\](?:\[[^\]]*\])* (.*)$`)
 
 // Received returns rsyslog's lines by seq, after de-duplication, and how
 // many copies arrived in all.
@@ -263,14 +263,32 @@ func (r *Server) Received(t testing.TB) (bySeq map[uint64]string, copies int) {
 		if m == nil {
 			t.Fatalf("rsyslog received a line without conflog's structured data: %q", sc.Text())
 		}
-		seq, _ := strconv.ParseUint(m[2], 10, 64)
-		if old, dup := bySeq[seq]; dup && old != m[3] {
-			t.Fatalf("seq %d arrived as %q and as %q", seq, old, m[3])
+		seq, _ := strconv.ParseUint(m[3], 10, 64)
+		if old, dup := bySeq[seq]; dup && old != m[5] {
+			t.Fatalf("seq %d arrived as %q and as %q", seq, old, m[5])
 		}
-		bySeq[seq] = m[3]
+		bySeq[seq] = m[5]
 		copies++
 	}
 	return bySeq, copies
+}
+
+// Jobs returns the job of each line rsyslog received, by seq: its
+// APP-NAME and the job id of conflog's structured data ("" if none).
+func (r *Server) Jobs(t testing.TB) map[uint64][2]string {
+	t.Helper()
+	b, err := os.ReadFile(r.Out)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	jobs := map[uint64][2]string{}
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		if m := sdRe.FindSubmatch(l); m != nil {
+			seq, _ := strconv.ParseUint(string(m[3]), 10, 64)
+			jobs[seq] = [2]string{string(m[1]), string(m[4])}
+		}
+	}
+	return jobs
 }
 
 // WaitReceived waits until rsyslog has written n distinct lines.
