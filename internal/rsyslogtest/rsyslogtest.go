@@ -303,3 +303,60 @@ func (r *Server) WaitReceived(t testing.TB, n int) map[uint64]string {
 	}
 	return got
 }
+
+// Lines counts the lines rsyslog has written, copies and all.
+func (r *Server) Lines(t testing.TB) int {
+	t.Helper()
+	b, err := os.ReadFile(r.Out)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("\n"))
+}
+
+// StartForwarder starts a second rsyslogd that forwards file, read from
+// its start by imfile, to the server r as rsyslog itself forwards: omfwd
+// over TLS (the PKI's client certificate, the server's name checked) with
+// octet-counted framing, RFC 5424 messages. It is what conflog's delivery
+// is measured beside. The test's cleanup stops it.
+func StartForwarder(t testing.TB, p *PKI, r *Server, file string) {
+	t.Helper()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "forward.conf")
+	text := fmt.Sprintf(`global(workDirectory=%[1]q maxMessageSize="64k"
+  defaultNetstreamDriver="gtls"
+  defaultNetstreamDriverCAFile=%[2]q
+  defaultNetstreamDriverCertFile=%[3]q
+  defaultNetstreamDriverKeyFile=%[4]q)
+module(load="imfile")
+input(type="imfile" file=%[5]q tag="train" freshStartTail="off")
+action(type="omfwd" target="127.0.0.1" port="%[6]d" protocol="tcp"
+  streamDriver="gtls" streamDriverMode="1" streamDriverAuthMode="x509/name"
+  streamDriverPermittedPeers="localhost" tcp_framing="octet-counted"
+  template="RSYSLOG_SyslogProtocol23Format")
+`, dir, p.CA.File, p.ClientCert, p.ClientKey, file, r.port)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("rsyslogd", "-N1", "-f", conf).CombinedOutput(); err != nil {
+		t.Fatalf("rsyslogd -N1: %v\n%s", err, out)
+	}
+	cmd := exec.Command("rsyslogd", "-n", "-f", conf, "-i", filepath.Join(dir, "pid"))
+	log, err := os.OpenFile(filepath.Join(dir, "rsyslogd.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, "rsyslogd.log"))
+			t.Logf("the forwarder's messages:\n%s", b)
+		}
+	})
+}
