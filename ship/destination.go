@@ -147,9 +147,31 @@ type conn interface {
 	close(wait time.Duration) uint64
 }
 
-// header is what every message of one shipper carries.
+// header is what every message of one job carries.
 type header struct {
-	host, app, queue string
+	host, app, queue, job string
+}
+
+func newHeader(j Job, queue string) header {
+	return header{host: headerName(j.Host, 255), app: headerName(j.Name, 48), queue: queue, job: j.ID}
+}
+
+// headers gives each record the header of the job that queued it: the
+// deliverer's own (def) for a record whose job the queue does not know.
+type headers struct {
+	def  header
+	last *Job
+	h    header
+}
+
+func (hs *headers) of(r Record) header {
+	if r.Job == nil || r.Job.ID == "" {
+		return hs.def
+	}
+	if r.Job != hs.last {
+		hs.last, hs.h = r.Job, newHeader(*r.Job, hs.def.queue)
+	}
+	return hs.h
 }
 
 // dial connects to the destination.

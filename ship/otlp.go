@@ -18,15 +18,16 @@ import (
 //
 // Each record: the line as its body, unchanged; its time; the severity
 // parsed from it (see severity); attributes conflog.queue and conflog.seq,
-// the receiver's de-duplication key. The resource names the job:
-// service.name (the job), host.name, service.instance.id (the queue).
+// the receiver's de-duplication key. The resource names the job that
+// queued the line (see [Job]): service.name (its name), service.instance.id
+// (its id), host.name; and conflog.queue.
 type otlpConn struct {
-	ctx    context.Context
-	exp    *otlploghttp.Exporter
-	logger log.Logger
-	batch  *batchProcessor
-	queue  string
-	acked  uint64
+	ctx     context.Context
+	exp     *otlploghttp.Exporter
+	batch   *batchProcessor
+	h       headers
+	loggers map[header]log.Logger // one provider, with its resource, per job
+	acked   uint64
 }
 
 // batchProcessor gathers the records the logger emits, with the provider's
@@ -62,14 +63,24 @@ func dialOTLP(ctx context.Context, d *Destination, h header) (*otlpConn, error) 
 	if err != nil {
 		return nil, err
 	}
+	return &otlpConn{ctx: ctx, exp: exp, batch: &batchProcessor{}, h: headers{def: h}, loggers: map[header]log.Logger{}}, nil
+}
+
+// logger is the logger of the job of h, its resource naming the job.
+func (c *otlpConn) logger(h header) log.Logger {
+	if l, ok := c.loggers[h]; ok {
+		return l
+	}
 	res := resource.NewSchemaless(
 		attribute.String("service.name", h.app),
+		attribute.String("service.instance.id", h.job),
 		attribute.String("host.name", h.host),
-		attribute.String("service.instance.id", h.queue),
+		attribute.String("conflog.queue", h.queue),
 	)
-	batch := &batchProcessor{}
-	lp := sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(batch))
-	return &otlpConn{ctx: ctx, exp: exp, logger: lp.Logger("github.com/conflog/conflog/ship"), batch: batch, queue: h.queue}, nil
+	lp := sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(c.batch))
+	l := lp.Logger("github.com/conflog/conflog/ship")
+	c.loggers[h] = l
+	return l
 }
 
 func (c *otlpConn) send(recs []Record, end uint64) error {
@@ -83,14 +94,15 @@ func (c *otlpConn) send(recs []Record, end uint64) error {
 		lr.SetSeverity(log.Severity(lvl.otel))
 		lr.SetSeverityText(lvl.text)
 		lr.SetBody(attribute.StringValue(string(r.Line)))
-		lr.AddAttributes(attribute.String("conflog.queue", c.queue), attribute.Int64("conflog.seq", int64(r.Seq)))
+		h := c.h.of(r)
+		lr.AddAttributes(attribute.String("conflog.queue", h.queue), attribute.Int64("conflog.seq", int64(r.Seq)))
 		if r.Event == EventBlocked {
 			n := parseBlocked(r.Line)
 			lr.SetEventName(EventBlocked)
 			lr.AddAttributes(attribute.String("conflog.detector", n.Detector), attribute.Int("conflog.column", n.Column),
 				attribute.String("conflog.stream", n.Stream), attribute.String("conflog.job", n.Job))
 		}
-		c.logger.Emit(c.ctx, lr)
+		c.logger(h).Emit(c.ctx, lr)
 	}
 	if len(c.batch.recs) > 0 {
 		if err := c.exp.Export(c.ctx, c.batch.recs); err != nil {

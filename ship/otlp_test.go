@@ -53,7 +53,7 @@ func startOTLP(t *testing.T, token string) (*otlptest.Receiver, *Destination) {
 // the event conflog.blocked; private lines never arrive.
 func TestOTLPLogsMutualTLSAndBearer(t *testing.T) {
 	r, d := startOTLP(t, "s3cret-token")
-	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Job: "train"})
+	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Job: "train", JobID: "slurm-4242"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestOTLPLogsMutualTLSAndBearer(t *testing.T) {
 	}
 	host, _ := os.Hostname()
 	for i, l := range r.Logs() {
-		if l.Resource["service.name"] != "train" || l.Resource["host.name"] != headerName(host, 255) || l.Resource["service.instance.id"] != s.q.ID() {
+		if l.Resource["service.name"] != "train" || l.Resource["host.name"] != headerName(host, 255) || l.Resource["service.instance.id"] != "slurm-4242" || l.Resource["conflog.queue"] != s.q.ID() {
 			t.Fatalf("resource %v", l.Resource)
 		}
 		if l.Attrs["conflog.seq"] != fmt.Sprint(i+1) || l.Attrs["conflog.queue"] != s.q.ID() {
@@ -194,7 +194,7 @@ func TestOTLPMetrics(t *testing.T) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(s.Collectors()...)
-	stop, err := ExportMetrics(d, reg, "train", 50*time.Millisecond)
+	stop, err := ExportMetrics(d, reg, Job{Name: "train", ID: "run-7"}, 50*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,8 @@ func TestOTLPMetrics(t *testing.T) {
 		for _, kv := range rm.GetResource().GetAttributes() {
 			res[kv.GetKey()] = kv.GetValue().GetStringValue()
 		}
-		if res["service.name"] != "train" {
+		host, _ := os.Hostname()
+		if res["service.name"] != "train" || res["service.instance.id"] != "run-7" || res["host.name"] != headerName(host, 255) {
 			t.Fatalf("resource %v", res)
 		}
 		exports++

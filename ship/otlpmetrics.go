@@ -22,10 +22,11 @@ func (d *Destination) IsOTLP() bool { return d.scheme == "otlp+https" }
 // destination d as OTLP metrics, every interval, through the OpenTelemetry
 // Go SDK's otlpmetrichttp exporter with d's TLS settings and bearer token.
 // The path is d's with /v1/logs made /v1/metrics (default /v1/metrics).
-// The resource names the job as the logs' does. stop exports once more
+// The resource names the job as the logs' does (service.name,
+// service.instance.id, host.name). stop exports once more
 // and stops; an export that fails is dropped (the next one carries the
 // counters' new totals).
-func ExportMetrics(d *Destination, g prometheus.Gatherer, job string, interval time.Duration) (stop func(context.Context) error, err error) {
+func ExportMetrics(d *Destination, g prometheus.Gatherer, job Job, interval time.Duration) (stop func(context.Context) error, err error) {
 	if !d.IsOTLP() {
 		return nil, errors.New("metrics go only to an otlp+https destination")
 	}
@@ -49,10 +50,14 @@ func ExportMetrics(d *Destination, g prometheus.Gatherer, job string, interval t
 	if err != nil {
 		return nil, err
 	}
-	host := hostName()
+	if job.Host == "" {
+		job.Host = hostName()
+	}
+	h := newHeader(job, "")
 	res := resource.NewSchemaless(
-		attribute.String("service.name", headerName(job, 48)),
-		attribute.String("host.name", host),
+		attribute.String("service.name", h.app),
+		attribute.String("service.instance.id", h.job),
+		attribute.String("host.name", h.host),
 	)
 	reader := sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(interval),
 		sdkmetric.WithProducer(promb.NewMetricProducer(promb.WithGatherer(g))))

@@ -55,6 +55,9 @@ type QueueOptions struct {
 	// waits for the destination. The default drops the line and counts it
 	// (Queue.Dropped): the job is never slowed by central logging.
 	Block bool
+	// Job is who appends: kept with each segment, so a later deliverer
+	// sends the lines as this job's. A segment holds one job's lines.
+	Job Job
 }
 
 // A Record is one queued line.
@@ -66,6 +69,8 @@ type Record struct {
 	// ([EventBlocked]); "" for a line. Only AppendEvent sets it: no line
 	// a job writes can pass for an event.
 	Event string
+	// Job is the job that queued it, or nil if the queue does not know.
+	Job *Job
 }
 
 // meta is queue.json.
@@ -79,6 +84,7 @@ type segment struct {
 	first uint64 // seq of its first record
 	n     uint64 // records
 	size  int64
+	job   *Job // who queued its lines, nil if unknown
 }
 
 // A Queue is a bounded, disk-backed FIFO of public lines with sequence
@@ -112,7 +118,9 @@ type Queue struct {
 	rd     *os.File
 	rdSeg  uint64
 	rdNext uint64
-	rdBuf  []byte // bytes read from rd, not yet parsed
+	rdBuf  []byte // bytes read from rd, not yet parsed: a window of rdMem
+	rdMem  []byte // the reader's buffer, reused
+	arena  []byte // the last Read's lines, reused by the next
 }
 
 // OpenQueue opens the queue in dir, creating it (mode 0700) if needed, and
@@ -217,6 +225,9 @@ func (q *Queue) load(prefix, destination string) error {
 	sort.Slice(q.segs, func(i, j int) bool { return q.segs[i].first < q.segs[j].first })
 	for i := range q.segs {
 		if err := q.scan(&q.segs[i]); err != nil {
+			return err
+		}
+		if q.segs[i].job, err = q.readJob(q.segs[i].first); err != nil {
 			return err
 		}
 		q.bytes += q.segs[i].size
@@ -396,22 +407,38 @@ func (q *Queue) rotate() error {
 		q.tail.Close()
 		q.tail = nil
 	}
-	// A reopened queue appends to its last segment while it has room.
+	// A reopened queue appends to its last segment while it has room and
+	// holds this job's lines; an empty one (the numbering's placeholder)
+	// becomes this job's. Another job's lines stay in a segment of their
+	// own, which keeps their job.
 	if n := len(q.segs); q.tail == nil && n > 0 && q.segs[n-1].size < q.opts.SegmentBytes {
-		f, err := os.OpenFile(q.segPath(q.segs[n-1].first), os.O_WRONLY|os.O_APPEND|oNoFollow, 0)
-		if err != nil {
-			return fmt.Errorf("queue: %w", err)
+		last := &q.segs[n-1]
+		if last.n == 0 && (last.job == nil || *last.job != q.opts.Job) {
+			if err := q.writeJob(last.first); err != nil {
+				return fmt.Errorf("queue: %w", err)
+			}
+			last.job = &q.opts.Job
 		}
-		q.tail = f
-		return nil
+		if last.job != nil && *last.job == q.opts.Job {
+			f, err := os.OpenFile(q.segPath(last.first), os.O_WRONLY|os.O_APPEND|oNoFollow, 0)
+			if err != nil {
+				return fmt.Errorf("queue: %w", err)
+			}
+			q.tail = f
+			return nil
+		}
+	}
+	if err := q.writeJob(q.next); err != nil {
+		return fmt.Errorf("queue: %w", err)
 	}
 	f, err := os.OpenFile(q.segPath(q.next), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
 	if err != nil {
+		os.Remove(q.jobPath(q.next))
 		return fmt.Errorf("queue: %w", err)
 	}
 	syncDir(q.dir)
 	q.tail = f
-	q.segs = append(q.segs, segment{first: q.next})
+	q.segs = append(q.segs, segment{first: q.next, job: &q.opts.Job})
 	return nil
 }
 
@@ -439,6 +466,13 @@ func (q *Queue) Sync() error {
 // position), reading at most about maxBytes of lines. It returns none when
 // nothing from on is queued yet.
 func (q *Queue) Read(from uint64, maxRecs, maxBytes int) ([]Record, error) {
+	return q.read(from, maxRecs, maxBytes, false)
+}
+
+// read is Read; with reuse, the records' lines are valid only until the
+// next read: their memory is reused (the deliverer, which allocated afresh
+// for every batch, spent a tenth of the gate's CPU time collecting it).
+func (q *Queue) read(from uint64, maxRecs, maxBytes int, reuse bool) ([]Record, error) {
 	q.mu.Lock()
 	end := q.next
 	var seg segment
@@ -459,7 +493,10 @@ func (q *Queue) Read(from uint64, maxRecs, maxBytes int) ([]Record, error) {
 		}
 	}
 	var recs []Record
-	var arena []byte // the batch's lines, one allocation for all
+	var arena []byte // the batch's lines
+	if reuse {
+		arena = q.arena[:0]
+	}
 	size := 0
 	for len(recs) < maxRecs && size < maxBytes && q.rdNext < seg.first+seg.n {
 		line, err := q.readLine()
@@ -480,12 +517,17 @@ func (q *Queue) Read(from uint64, maxRecs, maxBytes int) ([]Record, error) {
 		}
 		body := line[sp+1:]
 		if cap(arena)-len(arena) < len(body) {
-			arena = make([]byte, 0, max(64<<10, len(body)))
+			// The records before keep the old chunk; the next Read reuses
+			// this one.
+			arena = make([]byte, 0, max(min(maxBytes, 1<<20)+64<<10, len(body)))
 		}
 		arena = append(arena, body...)
-		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: arena[len(arena)-len(body) : len(arena) : len(arena)], Event: event})
+		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: arena[len(arena)-len(body) : len(arena) : len(arena)], Event: event, Job: seg.job})
 		size += len(line)
 		q.rdNext++
+	}
+	if reuse {
+		q.arena = arena
 	}
 	return recs, nil
 }
@@ -533,10 +575,16 @@ func (q *Queue) readLine() ([]byte, error) {
 			q.rdBuf = q.rdBuf[i+1:]
 			return line, nil
 		}
-		// Move the partial record to the front and read more.
-		rest := append(make([]byte, 0, max(64<<10, 2*len(q.rdBuf))), q.rdBuf...)
-		n, err := q.rd.Read(rest[len(rest):cap(rest)])
-		q.rdBuf = rest[:len(rest)+n]
+		// Move the partial record to the front of the buffer (a bigger
+		// one if it fills it) and read more.
+		if len(q.rdMem) < 64<<10 || len(q.rdBuf) == len(q.rdMem) {
+			q.rdMem = append(make([]byte, 0, max(64<<10, 2*len(q.rdBuf))), q.rdBuf...)[:max(64<<10, 2*len(q.rdBuf))]
+		} else {
+			copy(q.rdMem, q.rdBuf)
+		}
+		k := len(q.rdBuf)
+		n, err := q.rd.Read(q.rdMem[k:])
+		q.rdBuf = q.rdMem[:k+n]
 		if n == 0 {
 			if err == nil || err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -601,8 +649,14 @@ func (q *Queue) collect() error {
 				q.tail.Close()
 			}
 			syncDir(q.dir)
+			// Its job file needs a block a full disk may not have: without
+			// one, the next append writes it (see rotate).
+			var job *Job
+			if q.writeJob(q.next) == nil {
+				job = &q.opts.Job
+			}
 			q.tail = f
-			q.segs = append(q.segs, segment{first: q.next})
+			q.segs = append(q.segs, segment{first: q.next, job: job})
 		}
 		if q.rd != nil && q.rdSeg == first {
 			q.closeReader()
@@ -610,6 +664,7 @@ func (q *Queue) collect() error {
 		if err := os.Remove(q.segPath(first)); err != nil {
 			return fmt.Errorf("queue: %w", err)
 		}
+		os.Remove(q.jobPath(first))
 		q.bytes -= q.segs[0].size
 		q.segs = q.segs[1:]
 		freed = true

@@ -27,7 +27,7 @@ func newGateMetrics() *gateMetrics {
 	return &gateMetrics{
 		streams:     map[string]scrub.Stats{},
 		blocked:     map[blockKey]int64{},
-		lines:       prometheus.NewDesc("conflog_gate_lines_total", "Lines the gate judged, by stream and verdict (passed, private, held, cut).", []string{"stream", "verdict"}, nil),
+		lines:       prometheus.NewDesc("conflog_gate_lines_total", "Lines the gate judged, by stream (stdout, stderr, channel: the public channel) and verdict (passed, private, held, cut).", []string{"stream", "verdict"}, nil),
 		traces:      prometheus.NewDesc("conflog_gate_traces_total", "Crash traces re-emitted scrubbed, by stream.", []string{"stream"}, nil),
 		bytes:       prometheus.NewDesc("conflog_gate_bytes_total", "Bytes the job wrote, by stream.", []string{"stream"}, nil),
 		blockedDesc: prometheus.NewDesc("conflog_gate_blocked_lines_total", "Public lines the tripwire withheld, by detector and stream.", []string{"detector", "stream"}, nil),
@@ -48,6 +48,11 @@ func (m *gateMetrics) publish(stream string, s scrub.Stats) {
 	m.streams[stream] = s
 	m.mu.Unlock()
 }
+
+// channel publishes the public channel's counts under stream "channel":
+// the lines passed through the channel, beside those passed by their
+// prefix on stdout and stderr.
+func (m *gateMetrics) channel(s scrub.Stats) { m.publish("channel", s) }
 
 // blockKey are the labels of a blocked line.
 type blockKey struct{ detector, stream string }

@@ -222,6 +222,7 @@ func runMain(c *cli, args []string) int {
 	}
 	if c.metrics != nil {
 		cfg.Observe = c.metrics.reader
+		cfg.ObserveChannel = c.metrics.channel
 	}
 	if d.set != nil {
 		// Warnings through the locked stderr: the streams' goroutines share it.

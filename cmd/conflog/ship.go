@@ -65,6 +65,8 @@ Flags:
                       the destination) or drop (count the line and go on)
   --wait DURATION     how long to wait for delivery at the end (default 30s)
   --job NAME          the job's name in each message (default conflog)
+  --job-id ID         this run's id in each message (syslog job="ID", OTLP
+                      service.instance.id; default: 16 random hex digits)
   --max-line, --keep-ansi, --traces, --allow, --detect, --detectors
                       as for 'conflog scrub'
   --resume DIR        deliver the queue(s) in DIR; no URL, no stdin
@@ -83,6 +85,9 @@ const shipRunHelp = `  --ship URL          also send the public lines (those tha
                       job never waits for central logging) or block
   --ship-wait D       how long to wait for delivery after the job (default 10s)
   --job NAME          the job's name in shipped messages (default: COMMAND's)
+  --job-id ID         this run's id in shipped messages and OTLP metrics
+                      (default: 16 random hex digits); lines delivered later
+                      by another run or --resume keep their job's name and id
   --metrics ADDR      serve Prometheus metrics on ADDR (/metrics) while the
                       job runs: the gate's counts, the queues' depth and age,
                       delivery errors
@@ -97,6 +102,7 @@ type shipFlags struct {
 	full      string
 	wait      time.Duration
 	job       string
+	jobID     string
 	metrics   string // run only: --metrics ADDR
 	dests     []*ship.Destination
 
@@ -131,6 +137,7 @@ func (f *shipFlags) unwire() {
 func (f *shipFlags) register(fs *flag.FlagSet) {
 	f.verb = fs.Name()
 	fs.StringVar(&f.queue, "queue", "", "")
+	fs.StringVar(&f.jobID, "job-id", "", "")
 	f.queueSize = ship.DefaultMaxBytes
 	fs.Func("queue-size", "", func(s string) error {
 		n, err := parseSize(s)
@@ -163,6 +170,12 @@ func (f *shipFlags) check(c *cli) bool {
 	}
 	if f.queue == "" {
 		f.queue = defaultQueueRoot()
+	}
+	if f.jobID == "" {
+		f.jobID = ship.NewJobID()
+	} else if err := ship.CheckJobID(f.jobID); err != nil {
+		c.errorf("%s: --job-id: %v", f.verb, err)
+		return false
 	}
 	for _, u := range f.urls {
 		d, err := ship.ParseDestination(u)
@@ -217,7 +230,7 @@ func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
 		job = f.job
 	}
 	s := &shipping{flags: f, job: job}
-	opts := ship.Options{Prefix: prefix, Job: job, Queue: ship.QueueOptions{MaxBytes: int64(f.queueSize), Block: f.full == "block"}}
+	opts := ship.Options{Prefix: prefix, Job: job, JobID: f.jobID, Queue: ship.QueueOptions{MaxBytes: int64(f.queueSize), Block: f.full == "block"}}
 	var ws []io.Writer
 	for _, d := range f.dests {
 		sh, err := ship.NewIn(f.queue, d, opts)
@@ -245,7 +258,7 @@ func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
 		if !d.IsOTLP() {
 			continue
 		}
-		stop, err := ship.ExportMetrics(d, s.reg, job, otlpMetricsInterval)
+		stop, err := ship.ExportMetrics(d, s.reg, ship.Job{Name: job, ID: f.jobID}, otlpMetricsInterval)
 		if err != nil {
 			c.errorf("%s: %s: metrics: %v", f.verb, d.Name(), err)
 			s.close(c, 0)
@@ -265,10 +278,10 @@ func (f *shipFlags) start(c *cli, prefix, job string) (*shipping, bool) {
 // otlpMetricsInterval is how often the counters go to an OTLP destination.
 var otlpMetricsInterval = 10 * time.Second
 
-// tee returns w, copying to the shippers too. The shippers come first, so
-// that a line is in the queue (a write(2) to its segment, which outlives a
-// kill -9) before it is on the output: a line anyone saw pass is never lost
-// to the central log. The shippers never fail a write.
+// tee returns w, copying to the shippers first: a line is in every queue
+// (one write(2) into the page cache) before it reaches w, so a line the
+// gate printed survives a kill -9 of the gate. The shippers never fail a
+// write.
 func (s *shipping) tee(w io.Writer) io.Writer {
 	if s.out == nil {
 		return w
@@ -404,7 +417,7 @@ func shipResume(c *cli, sf *shipFlags, dir string) int {
 			code = exitFail
 			continue
 		}
-		sh, err := ship.New(d, q, ship.Options{Prefix: prefix, Job: sf.job,
+		sh, err := ship.New(d, q, ship.Options{Prefix: prefix, Job: sf.job, JobID: sf.jobID,
 			Queue: ship.QueueOptions{MaxBytes: int64(sf.queueSize), Block: sf.full == "block"}})
 		if err != nil {
 			c.errorf("ship: %v", err)

@@ -103,8 +103,10 @@ func TestShipResumeDeliversWhatWaited(t *testing.T) {
 }
 
 // TestRunShipSurvivesKill9: a gate killed with SIGKILL in the middle of a
-// job loses no public line it had passed: ship --resume delivers the rest,
-// every line once after de-duplication, no private line.
+// job loses no public line it had printed: the gate queues a line before
+// it prints it, so every line on its stdout, those still in the pipe at the
+// kill included (all but a line cut short), arrives after ship --resume,
+// once after de-duplication, and no private line.
 func TestRunShipSurvivesKill9(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -122,13 +124,25 @@ func TestRunShipSurvivesKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	var passed []string
-	sc := bufio.NewScanner(out)
-	for sc.Scan() && len(passed) < 20000 {
-		passed = append(passed, sc.Text())
+	br := bufio.NewReader(out)
+	for len(passed) < 20000 {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("the gate's stdout ended after %d lines: %v", len(passed), err)
+		}
+		passed = append(passed, strings.TrimSuffix(l, "\n"))
 	}
-	// What the gate printed it had queued before: kill it and its job now.
+	// Kill it and its job at once, with no time to catch up; then what it
+	// had printed into the pipe meanwhile counts too.
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			break // EOF; a last line without its end was cut short
+		}
+		passed = append(passed, strings.TrimSuffix(l, "\n"))
+	}
 	cmd.Wait()
 	code, _, stderr := conflogIn("", "ship", "--resume", root)
 	if code != exitOK {

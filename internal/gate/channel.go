@@ -19,14 +19,18 @@ type publicChannel struct {
 	l    *channel.Listener
 	done chan error // Serve's result
 
+	observe func(scrub.Stats) // Config.ObserveChannel, or nil
+
 	mu    sync.Mutex
 	stats scrub.Stats // of the connections ended so far
-	err   error       // the first filter error (sink or output)
+	open  map[*channelConn]scrub.Stats
+	err   error // the first filter error (sink or output)
 }
 
 // servePublicChannel listens and serves; newOut returns the writer of one
-// connection's filter (a tripwire of its own, as each stream has).
-func servePublicChannel(opts scrub.Options, newOut func() io.Writer) (*publicChannel, error) {
+// connection's filter (a tripwire of its own, as each stream has); observe,
+// when not nil, gets the totals as they change.
+func servePublicChannel(opts scrub.Options, observe func(scrub.Stats), newOut func() io.Writer) (*publicChannel, error) {
 	if _, err := scrub.New(io.Discard, opts); err != nil {
 		return nil, err // checked once here, so that each connection's New cannot fail
 	}
@@ -35,7 +39,7 @@ func servePublicChannel(opts scrub.Options, newOut func() io.Writer) (*publicCha
 		return nil, err
 	}
 	opts.Strict, opts.Trace = false, nil
-	p := &publicChannel{l: l, done: make(chan error, 1)}
+	p := &publicChannel{l: l, done: make(chan error, 1), observe: observe, open: map[*channelConn]scrub.Stats{}}
 	go func() {
 		p.done <- l.Serve(func() io.WriteCloser {
 			f, _ := scrub.New(newOut(), opts)
@@ -66,15 +70,40 @@ type channelConn struct {
 	f *scrub.Filter
 }
 
-func (c *channelConn) Write(b []byte) (int, error) { return c.f.Write(b) }
+func (c *channelConn) Write(b []byte) (int, error) {
+	n, err := c.f.Write(b)
+	if c.p.observe != nil {
+		// The filter's counts are read on its own goroutine, this one.
+		c.p.mu.Lock()
+		c.p.open[c] = c.f.Stats()
+		t := c.p.total()
+		c.p.mu.Unlock()
+		c.p.observe(t)
+	}
+	return n, err
+}
 
 func (c *channelConn) Close() error {
 	err := c.f.Close()
 	c.p.mu.Lock()
-	defer c.p.mu.Unlock()
 	c.p.stats.Add(c.f.Stats())
+	delete(c.p.open, c)
 	if err != nil && c.p.err == nil {
 		c.p.err = err
 	}
+	t := c.p.total()
+	c.p.mu.Unlock()
+	if c.p.observe != nil {
+		c.p.observe(t)
+	}
 	return nil // reported once, by close
+}
+
+// total is the counts of every connection, ended and open; called with mu held.
+func (p *publicChannel) total() scrub.Stats {
+	t := p.stats
+	for _, s := range p.open {
+		t.Add(s)
+	}
+	return t
 }

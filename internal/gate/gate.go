@@ -83,6 +83,12 @@ type Config struct {
 	// as it goes. The wrapper must pass reads and their errors through.
 	Observe func(stream string, r io.Reader, f *scrub.Filter) io.Reader
 
+	// ObserveChannel, when set, gets the public channel's counts (its
+	// connections' totals, ended and open) after each block a connection's
+	// filter judged and at each connection's end, from that connection's
+	// goroutine: metrics tell the channel's lines from the prefixed ones.
+	ObserveChannel func(scrub.Stats)
+
 	// Grace is how long the gate keeps reading after the job exits while a
 	// process it started still holds an output open.
 	Grace time.Duration
@@ -468,7 +474,7 @@ func (g *run) openStreams() error {
 			return err
 		}
 	}
-	public, err := servePublicChannel(g.cfg.Filter, func() io.Writer {
+	public, err := servePublicChannel(g.cfg.Filter, g.cfg.ObserveChannel, func() io.Writer {
 		if g.cfg.Check != nil {
 			return g.cfg.Check(g.stderr, "public channel")
 		}

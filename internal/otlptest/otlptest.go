@@ -1,8 +1,10 @@
 // Package otlptest is an OTLP/HTTP receiver for tests: a real HTTPS server
 // on 127.0.0.1 that requires a client certificate from the test's CA and a
 // bearer token, and decodes each export with the OTLP protobuf types
-// (go.opentelemetry.io/proto/otlp). It stands in for an OpenTelemetry
-// Collector's otlp receiver where none is built. Tests only.
+// (go.opentelemetry.io/proto/otlp), to see exactly what the SDK sent; and
+// [Collector], a real OpenTelemetry Collector process (conflog's builder
+// distribution) with the otlp receiver over mutual TLS and the file
+// exporter. Tests only.
 package otlptest
 
 import (

@@ -174,7 +174,7 @@ func Start(t testing.TB, p *PKI) *Server {
 module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1"
   streamDriver.authMode="x509/name" permittedPeer=[%[5]q])
 input(type="imtcp" address="127.0.0.1" port="%[6]d")
-template(name="sdmsg" type="string" string="%%structured-data%% %%msg%%\n")
+template(name="sdmsg" type="string" string="%%app-name%% %%structured-data%% %%msg%%\n")
 action(type="omfile" file=%[7]q template="sdmsg")
 `, dir, p.CA.File, p.ServerCert, p.ServerKey, PermittedClient, port, r.Out)
 	if err := os.WriteFile(r.conf, []byte(conf), 0o600); err != nil {
@@ -253,7 +253,7 @@ func (r *Server) URL(p *PKI, certFile, keyFile string) string {
 // sdRe matches what the template writes: conflog's element, any other
 // elements (the notice of a blocked line has one; its values hold no ']'),
 // the message.
-var sdRe = regexp.MustCompile(`^\[conflog@32473 queue="([0-9a-f]+)" seq="([0-9]+)"\](?:\[[^\]]*\])* (.*)$`)
+var sdRe = regexp.MustCompile(`^(\S+) \[conflog@32473 queue="([0-9a-f]+)" seq="([0-9]+)"(?: job="([A-Za-z0-9._:-]+)")?\](?:\[[^\]]*\])* (.*)$`)
 
 // Received returns rsyslog's lines by seq, after de-duplication, and how
 // many copies arrived in all.
@@ -271,14 +271,32 @@ func (r *Server) Received(t testing.TB) (bySeq map[uint64]string, copies int) {
 		if m == nil {
 			t.Fatalf("rsyslog received a line without conflog's structured data: %q", sc.Text())
 		}
-		seq, _ := strconv.ParseUint(m[2], 10, 64)
-		if old, dup := bySeq[seq]; dup && old != m[3] {
-			t.Fatalf("seq %d arrived as %q and as %q", seq, old, m[3])
+		seq, _ := strconv.ParseUint(m[3], 10, 64)
+		if old, dup := bySeq[seq]; dup && old != m[5] {
+			t.Fatalf("seq %d arrived as %q and as %q", seq, old, m[5])
 		}
-		bySeq[seq] = m[3]
+		bySeq[seq] = m[5]
 		copies++
 	}
 	return bySeq, copies
+}
+
+// Jobs returns the job of each line rsyslog received, by seq: its
+// APP-NAME and the job id of conflog's structured data ("" if none).
+func (r *Server) Jobs(t testing.TB) map[uint64][2]string {
+	t.Helper()
+	b, err := os.ReadFile(r.Out)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	jobs := map[uint64][2]string{}
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		if m := sdRe.FindSubmatch(l); m != nil {
+			seq, _ := strconv.ParseUint(string(m[3]), 10, 64)
+			jobs[seq] = [2]string{string(m[1]), string(m[4])}
+		}
+	}
+	return jobs
 }
 
 // WaitReceived waits until rsyslog has written n distinct lines, with no
@@ -292,4 +310,61 @@ func (r *Server) WaitReceived(t testing.TB, n int) map[uint64]string {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
+}
+
+// Lines counts the lines rsyslog has written, copies and all.
+func (r *Server) Lines(t testing.TB) int {
+	t.Helper()
+	b, err := os.ReadFile(r.Out)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("\n"))
+}
+
+// StartForwarder starts a second rsyslogd that forwards file, read from
+// its start by imfile, to the server r as rsyslog itself forwards: omfwd
+// over TLS (the PKI's client certificate, the server's name checked) with
+// octet-counted framing, RFC 5424 messages. It is what conflog's delivery
+// is measured beside. The test's cleanup stops it.
+func StartForwarder(t testing.TB, p *PKI, r *Server, file string) {
+	t.Helper()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "forward.conf")
+	text := fmt.Sprintf(`global(workDirectory=%[1]q maxMessageSize="64k"
+  defaultNetstreamDriver="gtls"
+  defaultNetstreamDriverCAFile=%[2]q
+  defaultNetstreamDriverCertFile=%[3]q
+  defaultNetstreamDriverKeyFile=%[4]q)
+module(load="imfile")
+input(type="imfile" file=%[5]q tag="train" freshStartTail="off")
+action(type="omfwd" target="127.0.0.1" port="%[6]d" protocol="tcp"
+  streamDriver="gtls" streamDriverMode="1" streamDriverAuthMode="x509/name"
+  streamDriverPermittedPeers="localhost" tcp_framing="octet-counted"
+  template="RSYSLOG_SyslogProtocol23Format")
+`, dir, p.CA.File, p.ClientCert, p.ClientKey, file, r.port)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("rsyslogd", "-N1", "-f", conf).CombinedOutput(); err != nil {
+		t.Fatalf("rsyslogd -N1: %v\n%s", err, out)
+	}
+	cmd := exec.Command("rsyslogd", "-n", "-f", conf, "-i", filepath.Join(dir, "pid"))
+	log, err := os.OpenFile(filepath.Join(dir, "rsyslogd.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, "rsyslogd.log"))
+			t.Logf("the forwarder's messages:\n%s", b)
+		}
+	})
 }

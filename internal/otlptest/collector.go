@@ -1,0 +1,241 @@
+//go:build unix
+
+package otlptest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// CollectorBinary returns a real OpenTelemetry Collector: $CONFLOG_OTELCOL
+// (.ci/run builds conflog's distribution and exports it), else the one
+// script (otelcol/distribution/build.sh) builds, cached after the first build.
+// Under -short without $CONFLOG_OTELCOL it skips; under CI=true it fails
+// when it cannot have one.
+func CollectorBinary(t testing.TB, script string) string {
+	t.Helper()
+	fail := t.Skipf
+	if os.Getenv("CI") == "true" {
+		fail = t.Fatalf
+	}
+	if bin := os.Getenv("CONFLOG_OTELCOL"); bin != "" {
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("$CONFLOG_OTELCOL: %v", err)
+		}
+		return bin
+	}
+	if testing.Short() {
+		fail("-short, and no $CONFLOG_OTELCOL: building the Collector takes minutes")
+	}
+	script, err := filepath.Abs(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(script); err != nil {
+		fail("no $CONFLOG_OTELCOL and no Collector build script: %v", err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(script)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		fail("%s: %v\n%s", script, err, stderr.Bytes())
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// A Collector is a real Collector process: the otlp receiver over HTTPS,
+// requiring a client certificate from the test's CA, and the file
+// exporter, writing OTLP JSON to a file of its own at each start.
+type Collector struct {
+	t       testing.TB
+	bin     string
+	dir     string
+	addr    string
+	ca      string
+	cert    string
+	key     string
+	cmd     *exec.Cmd
+	starts  int
+	outputs []string
+}
+
+// StartCollector starts bin on a free port of 127.0.0.1 with the server
+// certificate and key, requiring client certificates signed by caFile.
+// The test's cleanup stops it.
+func StartCollector(t testing.TB, bin, caFile, certFile, keyFile string) *Collector {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Collector{t: t, bin: bin, dir: t.TempDir(), addr: l.Addr().String(), ca: caFile, cert: certFile, key: keyFile}
+	l.Close()
+	c.Start()
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// Addr is HOST:PORT.
+func (c *Collector) Addr() string { return c.addr }
+
+// Starts counts the Collector's starts.
+func (c *Collector) Starts() int { return c.starts }
+
+// Start starts the Collector (again) on its address.
+func (c *Collector) Start() {
+	c.t.Helper()
+	c.starts++
+	out := filepath.Join(c.dir, fmt.Sprintf("out-%d.json", c.starts))
+	c.outputs = append(c.outputs, out)
+	conf := filepath.Join(c.dir, fmt.Sprintf("config-%d.yaml", c.starts))
+	yaml := fmt.Sprintf(`receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: %q
+        tls:
+          cert_file: %q
+          key_file: %q
+          client_ca_file: %q
+          min_version: "1.2"
+exporters:
+  file:
+    path: %q
+    format: json
+    flush_interval: 50ms
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [otlp]
+      exporters: [file]
+`, c.addr, c.cert, c.key, c.ca, out)
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	log, err := os.OpenFile(filepath.Join(c.dir, "collector.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer log.Close()
+	c.cmd = exec.Command(c.bin, "--config", conf)
+	c.cmd.Stdout, c.cmd.Stderr = log, log
+	if err := c.cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	// Generous: a loaded 2-core machine is slow to start a Collector.
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if conn, err := net.Dial("tcp", c.addr); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(c.dir, "collector.log"))
+	c.t.Fatalf("the Collector did not listen on %s:\n%s", c.addr, b)
+}
+
+// Stop ends the Collector as a restart or a node drain does: SIGTERM, and
+// SIGKILL if it has not exited within 30 s. (A SIGKILL would lose what the
+// file exporter had acknowledged and not yet flushed: the Collector's loss,
+// not the shipper's, which a test of the shipper cannot count on.)
+func (c *Collector) Stop() {
+	if c.cmd == nil {
+		return
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		c.cmd.Process.Kill()
+		<-done
+	}
+	c.cmd = nil
+}
+
+// Received returns every record the file exporter wrote, in every output,
+// decoded with the OTLP protobuf types' JSON mapping: (queue/seq → body),
+// and the copies counted.
+func (c *Collector) Received() (got map[string]string, copies int, resources []map[string]string) {
+	c.t.Helper()
+	got = map[string]string{}
+	for _, out := range c.outputs {
+		b, err := os.ReadFile(out)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			b = b[:i+1] // the last line may be mid-write
+		} else {
+			continue
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(nil, 64<<20)
+		for sc.Scan() {
+			var req collogs.ExportLogsServiceRequest
+			if err := protojson.Unmarshal(sc.Bytes(), &req); err != nil {
+				c.t.Fatalf("%s: %v", out, err)
+			}
+			for _, rl := range req.GetResourceLogs() {
+				res := map[string]string{}
+				for _, kv := range rl.GetResource().GetAttributes() {
+					res[kv.GetKey()] = kv.GetValue().GetStringValue()
+				}
+				resources = append(resources, res)
+				for _, sl := range rl.GetScopeLogs() {
+					for _, lr := range sl.GetLogRecords() {
+						var q, seq string
+						for _, kv := range lr.GetAttributes() {
+							switch kv.GetKey() {
+							case "conflog.queue":
+								q = kv.GetValue().GetStringValue()
+							case "conflog.seq":
+								seq = fmt.Sprint(kv.GetValue().GetIntValue())
+							}
+						}
+						body := lr.GetBody().GetStringValue()
+						if q == "" || seq == "0" {
+							c.t.Fatalf("a record without conflog.queue and conflog.seq: %q", body)
+						}
+						if old, ok := got[q+"/"+seq]; ok && old != body {
+							c.t.Fatalf("%s/%s arrived as %q and as %q", q, seq, old, body)
+						}
+						got[q+"/"+seq] = body
+						copies++
+					}
+				}
+			}
+		}
+	}
+	return got, copies, resources
+}
+
+// WaitFor waits until the Collector has exported at least n distinct lines.
+func (c *Collector) WaitFor(n int) map[string]string {
+	c.t.Helper()
+	var got map[string]string
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if got, _, _ = c.Received(); len(got) >= n {
+			break
+		}
+	}
+	return got
+}

@@ -1,0 +1,153 @@
+//go:build unix
+
+package ship
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/conflog/conflog/internal/otlptest"
+	"github.com/conflog/conflog/internal/rsyslogtest"
+)
+
+// syncBuffer is a bytes.Buffer that a command writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// buildConflog builds the conflog command into dir.
+func buildConflog(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "conflog")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/conflog/conflog/cmd/conflog").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build conflog: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestCollectorReceivesAJobAcrossARestart: a job shipped with `conflog run
+// --ship otlp+https://…` to a real OpenTelemetry Collector (conflog's
+// builder distribution: the otlp receiver over mutual TLS, the file
+// exporter), the Collector stopped in the middle of the job and started
+// again while the job goes on. Every public line the job printed is
+// counted at the receiver exactly once after de-duplication by
+// (conflog.queue, conflog.seq), under a resource naming the job; no
+// private line ever arrives; a client without a certificate delivers
+// nothing.
+func TestCollectorReceivesAJobAcrossARestart(t *testing.T) {
+	t.Parallel()
+	p := rsyslogtest.NewPKI(t)
+	col := otlptest.StartCollector(t, otlptest.CollectorBinary(t, "../otelcol/distribution/build.sh"), p.CA.File, p.ServerCert, p.ServerKey)
+	work := t.TempDir()
+	conflog := buildConflog(t, work)
+	u := "otlp+https://" + col.Addr() + "?" + url.Values{"ca": {p.CA.File}, "cert": {p.ClientCert}, "key": {p.ClientKey}}.Encode()
+
+	// The job prints in three parts, each after the test's go-ahead: before
+	// the stop, while the Collector is down, after it is back.
+	const per = 400
+	job := fmt.Sprintf(`part() { i=0; while [ $i -lt %d ]; do echo "SystemLog: level=INFO part=$1 line=$i"; echo "PRIVATE customer $1.$i"; i=$((i+1)); done; }
+part 1; while [ ! -e go2 ]; do sleep 0.05; done
+part 2; while [ ! -e go3 ]; do sleep 0.05; done
+part 3`, per)
+	cmd := exec.Command(conflog, "run", "--prefix", "SystemLog:", "--ship", u, "--queue", filepath.Join(work, "queue"),
+		"--ship-wait", "2m", "--job", "train", "--job-id", "otelcol-1", "--", "sh", "-c", job)
+	cmd.Dir = work
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if got := col.WaitFor(per); len(got) < per {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("part 1: %d of %d lines reached the Collector\n%s", len(got), per, stderr.String())
+	}
+	col.Stop()
+	os.WriteFile(filepath.Join(work, "go2"), nil, 0o600)
+	// Part 2 goes to a Collector that is down: the lines wait in the queue.
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if strings.Count(stdout.String(), "part=2") >= per {
+			break
+		}
+	}
+	col.Start()
+	os.WriteFile(filepath.Join(work, "go3"), nil, 0o600)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("conflog run: %v\n%s", err, stderr.String())
+	}
+
+	printed := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n") {
+		printed[l] = true
+	}
+	got, copies, resources := col.Received()
+	arrived := map[string]bool{}
+	for _, body := range got {
+		if strings.Contains(body, "PRIVATE") || !strings.HasPrefix(body, "SystemLog:") {
+			t.Fatalf("%q reached the Collector", body)
+		}
+		arrived[body] = true
+	}
+	want := 0
+	for part := 1; part <= 3; part++ {
+		for i := range per {
+			l := fmt.Sprintf("SystemLog: level=INFO part=%d line=%d", part, i)
+			if !printed[l] {
+				t.Fatalf("%q was not printed by the gate", l)
+			}
+			if !arrived[l] {
+				t.Fatalf("%q never reached the Collector (%d distinct did)", l, len(got))
+			}
+			want++
+		}
+	}
+	// The job's lines, and the gate's summary line.
+	if len(got) != want+1 {
+		t.Errorf("%d distinct lines at the Collector, want %d and the summary", len(got), want)
+	}
+	for _, res := range resources {
+		if res["service.name"] != "train" || res["service.instance.id"] != "otelcol-1" || res["host.name"] == "" {
+			t.Fatalf("a resource %v, want service.name train, service.instance.id otelcol-1", res)
+		}
+	}
+	t.Logf("%d distinct lines arrived, %d copies, over %d Collector starts", len(got), copies, col.Starts())
+
+	// No client certificate: the Collector's TLS refuses it, and the lines
+	// stay queued.
+	noCert := "otlp+https://" + col.Addr() + "?" + url.Values{"ca": {p.CA.File}}.Encode()
+	run := exec.Command(conflog, "run", "--prefix", "SystemLog:", "--ship", noCert, "--queue", filepath.Join(work, "queue2"),
+		"--ship-wait", "2s", "--", "echo", "SystemLog: without a certificate")
+	// The exit code is the job's; its line and the summary stay queued.
+	out, _ := run.CombinedOutput()
+	if !strings.Contains(string(out), "2 line(s) not yet delivered") {
+		t.Errorf("a client without a certificate: no line left queued\n%s", out)
+	}
+	after, _, _ := col.Received()
+	for _, body := range after {
+		if strings.Contains(body, "without a certificate") {
+			t.Fatal("a client without a certificate delivered a line")
+		}
+	}
+}
