@@ -236,3 +236,12 @@ func FuzzSegmentFile(f *testing.F) {
 		}
 	})
 }
+
+// testBlock returns a block frame of lines, stamped 1, 2, …
+func testBlock(salt []byte, lines ...string) *frame {
+	raw := bytes.Clone(salt)
+	for i, l := range lines {
+		raw = appendRecord(raw, int64(i), int64(i+1), []byte(l), false)
+	}
+	return &frame{raw: raw}
+}

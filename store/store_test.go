@@ -72,15 +72,6 @@ func openBlocksT(t testing.TB, dir string, o *Options, n int) *Writer {
 	return w
 }
 
-// testBlock returns a block frame of lines, stamped 1, 2, …
-func testBlock(salt []byte, lines ...string) *frame {
-	raw := bytes.Clone(salt)
-	for i, l := range lines {
-		raw = appendRecord(raw, int64(i), int64(i+1), []byte(l), false)
-	}
-	return &frame{raw: raw}
-}
-
 // blockLines returns the lines of a block frame's records ("" if purged).
 func blockLines(t testing.TB, f *frame) []string {
 	t.Helper()
