@@ -1190,13 +1190,20 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 		if key, ok := f.storeKey(call, fn); ok && isLoadMethod(fn.Name()) {
 			// c.GetString("group") reads that key, not what the
 			// context holds under others.
+			// Other parts of the store are not read (c.Request.Body
+			// is not c.GetString("group")); the store as a whole, or
+			// by its name or type (r.Header of a request), is.
 			if root, path, ok := f.access(sel.X); ok {
 				if o := f.get(root, joinPath(path, key), false); o != nil {
 					return o
 				}
+				if o := f.get(root, path, false); o != nil || f.params {
+					return o
+				}
+				return f.nameTaint(sel.X)
 			}
 		}
-		if o := f.taintOf(sel.X); o != nil {
+		if o := f.recvTaint(sel.X); o != nil {
 			return o
 		}
 	}
@@ -1235,6 +1242,27 @@ func (f *flow) dataArgs(call *ast.CallExpr) []ast.Expr {
 		out = append(out, a)
 	}
 	return out
+}
+
+// recvTaint is the taint a method's result takes from its receiver: the
+// receiver's own, or source data held in a part of it, but not a part
+// tainted only by a name: c.FullPath() does not return what was stored in
+// c.Request.Body from a variable named requestBody.
+func (f *flow) recvTaint(x ast.Expr) *origin {
+	root, path, ok := f.access(x)
+	if !ok || f.requestMeta(x) {
+		return f.taintOf(x)
+	}
+	if o := f.get(root, path, false); o != nil {
+		return o
+	}
+	if o := f.get(root, path, true); o != nil && (o.id == idSource || f.params) {
+		return o
+	}
+	if f.params {
+		return nil
+	}
+	return f.nameTaint(x)
 }
 
 // litReturns is the taint of what a function literal returns.

@@ -34,10 +34,17 @@ func RunGoVet(tool, dir string, patterns ...string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := listPackages(abs, patterns)
-	if err != nil {
-		return nil, err
+	// go list (which packages use conflog) runs beside go vet: on a warm
+	// cache both are mostly the go command's start-up.
+	type listed struct {
+		res *Result
+		err error
 	}
+	list := make(chan listed, 1)
+	go func() {
+		res, err := listPackages(abs, patterns)
+		list <- listed{res, err}
+	}()
 	args := []string{"vet", "-vettool=" + tool, "-json"}
 	words := false
 	Analyzer.Flags.Visit(func(f *flag.Flag) {
@@ -56,8 +63,14 @@ func RunGoVet(tool, dir string, patterns ...string) (*Result, error) {
 	cmd.Dir = abs
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("go vet %s: %v\n%s", strings.Join(patterns, " "), err, strings.TrimSpace(stderr.String()))
+	vetErr := cmd.Run()
+	l := <-list
+	if l.err != nil {
+		return nil, l.err // names the package that does not load
+	}
+	res := l.res
+	if vetErr != nil {
+		return nil, fmt.Errorf("go vet %s: %v\n%s", strings.Join(patterns, " "), vetErr, strings.TrimSpace(stderr.String()))
 	}
 	findings, err := parseVetJSON(&stdout, abs)
 	if err != nil {

@@ -30,6 +30,11 @@ grep -v '^#' "$here/versions.txt" | while read -r mod rest; do
 	flag=""
 	if [ "$mode" = annotated ]; then
 		"$work/annotate" -conflog "$root" "$dir" $pkgs
+		if [ "$name" = ai-gateway ]; then
+			# conflog's otel/log v0.23 breaks ai-gateway's v0.20 log exporters.
+			(cd "$dir" && go get go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc@v0.23.0 \
+				go.opentelemetry.io/otel/exporters/stdout/stdoutlog@v0.23.0)
+		fi
 	else
 		flag=--audit
 	fi

@@ -5,6 +5,7 @@
 package auditgin
 
 import (
+	"bytes"
 	"io"
 	"log"
 	"os"
@@ -35,6 +36,8 @@ func handle(c *gin.Context) { // want handle:"logs parameters publicly"
 	body, _ := io.ReadAll(c.Request.Body)
 	c.Set("request_body", body)
 	c.Set("group", "default")
+	requestBody := &bytes.Buffer{}
+	c.Request.Body = io.NopCloser(bytes.NewBuffer(requestBody.Bytes()))
 
 	// A context's keys are parts of their own: the group is not the body.
 	group := c.GetString("group")
