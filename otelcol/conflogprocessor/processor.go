@@ -345,6 +345,17 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 // body. TestSharedFiltersStreams and FuzzStreams hold the two paths to
 // scrub's verdict.
 func (p *gate) lines(s *stream, text string) {
+	// run is text[run:runEnd], lines not taken here, written to the filter
+	// together (with their own line ends, and a '\n' for the last): a
+	// progress bar's private redraws cost one write, not one each.
+	run, runEnd := -1, 0
+	flush := func() {
+		if run >= 0 {
+			p.line = append(append(p.line[:0], text[run:runEnd]...), '\n')
+			p.write(s, p.line)
+			run = -1
+		}
+	}
 	off := 0
 	for {
 		rest := text[off:]
@@ -353,13 +364,24 @@ func (p *gate) lines(s *stream, text string) {
 		if e >= 0 {
 			line = rest[:e]
 		}
-		if p.plain(s, line) {
-			p.public(s.check, unsafe.Slice(unsafe.StringData(line), len(line)), off)
-		} else {
-			p.line = append(append(p.line[:0], line...), '\n')
-			p.write(s, p.line)
+		taken := false
+		if p.plainText(line) {
+			// Whether the stream is inside a message depends on the
+			// lines before: those of the run are fed first.
+			flush()
+			if s.trace == nil || !s.trace.InMessage() {
+				p.public(s.check, unsafe.Slice(unsafe.StringData(line), len(line)), off)
+				taken = true
+			}
+		}
+		if !taken {
+			if run < 0 {
+				run = off
+			}
+			runEnd = off + len(line)
 		}
 		if e < 0 {
+			flush()
 			return
 		}
 		// "\r\n" is one line end. The filter would get the body and a
@@ -369,6 +391,7 @@ func (p *gate) lines(s *stream, text string) {
 		n := 1
 		if rest[e] == '\r' {
 			if e+1 == len(rest) {
+				flush()
 				return
 			}
 			if rest[e+1] == '\n' {
@@ -394,11 +417,10 @@ func indexEnd(s string) int {
 	return n
 }
 
-// plain reports whether line (without '\r' or '\n') is one the filter
-// would pass unchanged.
-func (p *gate) plain(s *stream, line string) bool {
-	return len(line) <= p.cfg.MaxLine && strings.HasPrefix(line, p.cfg.Prefix) &&
-		strings.IndexByte(line, 0x1b) < 0 && (s.trace == nil || !s.trace.InMessage())
+// plainText reports whether line (without '\r' or '\n') is one the filter
+// would pass unchanged in a stream outside an exception message.
+func (p *gate) plainText(line string) bool {
+	return len(line) <= p.cfg.MaxLine && strings.HasPrefix(line, p.cfg.Prefix) && strings.IndexByte(line, 0x1b) < 0
 }
 
 // sequence checks the record's number against its stream's: a stream seen
