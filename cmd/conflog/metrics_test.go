@@ -67,8 +67,7 @@ func promQuery(prom, q string) string {
 // --metrics while the job runs, and sees the gate's counts, the blocked
 // line's detector, and the shipping queue.
 func TestPrometheusScrapesARunningGate(t *testing.T) {
-	// Not parallel: it runs the gate in this process, whose reaper
-	// (PR_SET_CHILD_SUBREAPER, wait4(-1)) would reap other tests' children.
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a Prometheus server and waits for its scrapes: tens of seconds")
 	}
@@ -99,14 +98,17 @@ func TestPrometheusScrapesARunningGate(t *testing.T) {
 	done := filepath.Join(dir, "done")
 	job := `i=0; while [ $i -lt 100 ]; do echo "SystemLog: step $i"; echo "PRIVATE $i"; i=$((i+1)); done
 echo "SystemLog: contact alice@example.com"
-while [ ! -e ` + done + ` ] && kill -0 $PPID; do sleep 0.1; done` // ends with this test binary, should it die first
-	exit := make(chan int)
+while [ ! -e ` + done + ` ]; do sleep 0.1; done`
+	// A conflog process of its own (not conflogMain in this one, whose
+	// reaper would wait for other tests' children), so the test can be
+	// parallel.
+	cmd := exec.Command("conflog", "run", "--prefix", "SystemLog:", "--metrics", metrics, "--ship", r.URL(p, p.ClientCert, p.ClientKey),
+		"--queue", filepath.Join(dir, "queue"), "--", "sh", "-c", job)
 	var stderr bytes.Buffer
-	go func() {
-		exit <- conflogMain(&cli{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &stderr},
-			[]string{"run", "--prefix", "SystemLog:", "--metrics", metrics, "--ship", r.URL(p, p.ClientCert, p.ClientKey),
-				"--queue", filepath.Join(dir, "queue"), "--", "sh", "-c", job})
-	}()
+	cmd.Stderr = &stderr
+	startConflog(t, cmd)
+	exit := make(chan int)
+	go func() { cmd.Wait(); exit <- cmd.ProcessState.ExitCode() }()
 	want := map[string]string{
 		// The blocked line passed the prefix rule, then the tripwire withheld it.
 		`conflog_gate_lines_total{stream="stdout",verdict="passed"}`:         "101",
