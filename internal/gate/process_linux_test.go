@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,11 +139,10 @@ func TestInheritedDescriptorsClosed(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("the job did not say its pid; stderr:\n%s", stderr.String())
 	}
-	// sleep is the job once its comm says so: exec has replaced sh.
-	for {
-		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", job)); err != nil || string(comm) == "sleep\n" {
-			break
-		}
+	// Read once sleep sleeps: exec has replaced sh, and sleep has done with
+	// the locale files it opens as it starts (an earlier version read them
+	// as "3->/usr/lib/locale/C.utf8/LC_TIME").
+	for !inNanosleep(job) {
 		time.Sleep(time.Millisecond)
 	}
 	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", job))
@@ -162,6 +162,26 @@ func TestInheritedDescriptorsClosed(t *testing.T) {
 	if len(fds) != 3 || !strings.HasPrefix(fds[0], "0->") || !strings.HasPrefix(fds[1], "1->") || !strings.HasPrefix(fds[2], "2->") {
 		t.Errorf("the job's descriptors: %q; stderr:\n%s", fds, stderr.String())
 	}
+}
+
+// inNanosleep reports whether process pid is blocked in nanosleep(2) or
+// clock_nanosleep(2): its kernel wait channel, or else its syscall number.
+func inNanosleep(pid int) bool {
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid)); err == nil && strings.Contains(string(b), "nanosleep") {
+		return true
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/syscall", pid))
+	if err != nil {
+		return false
+	}
+	nr, _, _ := strings.Cut(string(b), " ")
+	switch runtime.GOARCH {
+	case "amd64":
+		return nr == "35" || nr == "230"
+	case "arm64":
+		return nr == "101" || nr == "115"
+	}
+	return false
 }
 
 // A closed output (conflog run … | head -1) kills neither the gate nor the
