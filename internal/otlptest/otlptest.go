@@ -45,6 +45,10 @@ type Receiver struct {
 	// Delay, when set, is how long each export waits before it is
 	// answered: a slow destination.
 	Delay time.Duration
+	// Hold, when set, keeps every export waiting until it is closed (or the
+	// request ends): a destination that answers nothing, with no clock in
+	// the test's verdict.
+	Hold chan struct{}
 
 	mu      sync.Mutex
 	logs    []Log
@@ -139,6 +143,12 @@ func (r *Receiver) decode(w http.ResponseWriter, req *http.Request, m proto.Mess
 	}
 	if r.Delay > 0 {
 		time.Sleep(r.Delay)
+	}
+	if r.Hold != nil {
+		select {
+		case <-r.Hold:
+		case <-req.Context().Done():
+		}
 	}
 	return true
 }
