@@ -90,7 +90,7 @@ def install():
 
 
 class _State:
-    handler = None  # the PublicHandler enable() made (on no logger: _log hands it public records)
+    handler = None  # the PublicHandler enable() attached to the root logger
     prefixes = ()  # the handler's own prefix and the gate's: no private line starts with either
     sink = None  # the process's Sink, made on first use
     lock = threading.Lock()
@@ -127,12 +127,11 @@ class PublicHandler(logging.Handler):
     the logger and call site, never its message or arguments.
     """
 
-    # enable() puts its handler on no logger: public records reach it from
-    # conflog's Logger._log, which compares with public_level, the level set
-    # by setLevel, and private records never pass it. Its level, which
-    # logging's own Logger.callHandlers compares with, sits above every
-    # level, so that were it added to a logger anyway, private records would
-    # skip it with one comparison.
+    # The level logging's own Logger.callHandlers compares with: above every
+    # level, so that the private records it still hands to the root logger's
+    # handlers skip this one with one comparison instead of a call to
+    # handle(). Public records reach it from conflog's Logger._log, which
+    # compares with public_level, the level set by setLevel.
     SKIP = 1 << 30
 
     def __init__(self, prefix, stream=None, fmt=None, datefmt=None, allow=(), level=logging.NOTSET):
@@ -271,12 +270,12 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
     root = logging.getLogger()
     prefixes = tuple({handler.own_prefix, handler.prefix})  # outside the lock: prefix opens the sink, which takes it
     with _state.lock:
+        if _state.handler is not None:
+            root.removeHandler(_state.handler)
         _state.handler = handler
         _state.prefixes = prefixes
-    # The handler is on no logger's list (public records go to it from
-    # _log), so a private record meets no handler of conflog's, and
-    # logging.config or basicConfig(force=True) cannot detach it.
-    if not root.handlers:
+    root.addHandler(handler)
+    if not any(h is not handler for h in root.handlers):
         root.addHandler(logging.StreamHandler())
     if level is not None:
         root.setLevel(level)
