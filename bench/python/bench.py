@@ -57,7 +57,7 @@ plain = {"_log": logging.Logger._log, "callHandlers": logging.Logger.callHandler
          "formatMessage": logging.Formatter.formatMessage}
 root.addHandler(logging.StreamHandler(out))
 plain_handlers = root.handlers[:]
-import conflog  # replaces Logger._log (callHandlers stays logging's)
+import conflog  # patches Logger._log and callHandlers
 conflog.enable("SystemLog:", stream=out, excepthook=False)  # and Formatter.formatMessage
 ours = {"_log": logging.Logger._log, "callHandlers": logging.Logger.callHandlers,
         "formatMessage": logging.Formatter.formatMessage}

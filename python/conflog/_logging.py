@@ -1,18 +1,14 @@
 """The RFC's API on the standard logging module.
 
-Two things make ``category=`` work on every logger, including loggers made
+Three things make ``category=`` work on every logger, including loggers made
 before set-up, a library's, and LoggerAdapter (which passes keyword arguments
 through to Logger.log):
 
-- Logger._log, the one method every logging call of every Logger goes
-  through (so patching the class covers every instance), is replaced by
-  logging's own _log (the same on 3.9-3.13) with a ``category=`` argument.
-  It stores a given category on the record (the attribute named by
-  _category.ATTR) and hands a public record to conflog's handler only,
-  after the logger's own checks (disabled, filters), so that it is written
-  once, with the prefix, and never by the user's handlers. A record without
-  a category takes logging's own path, untouched (Logger.handle and
-  callHandlers are logging's).
+- Logger._log accepts ``category=`` and stores it on the record (the
+  attribute named by _category.ATTR). It is the one method every logging call
+  of every Logger goes through, so patching the class covers every instance.
+- Logger.callHandlers sends a public record to conflog's handler only, so it
+  is written once, with the prefix, and never by the user's handlers.
 - Once enabled, Formatter.formatMessage escapes every record's line to one
   line and pushes a line that starts with the prefix off byte 0, so that no
   private record printed by the user's handlers can forge a public line.
@@ -33,64 +29,55 @@ DEFAULT_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 # --- category= on every call -------------------------------------------------
 
-_LogRecord = logging.LogRecord
+_orig_log = logging.Logger._log
+_orig_call_handlers = logging.Logger.callHandlers
+# Before 3.11, findCaller counts stacklevel frames before it skips logging's
+# own, so our frame must be counted; from 3.11 it skips internal frames first.
+_COUNT_OUR_FRAME = not hasattr(logging, "_is_internal_frame")
 
 
-def _log(self, level, msg, args, exc_info=None, extra=None, stack_info=False, stacklevel=1, category=None):
-    # logging.Logger._log as it is on 3.9-3.13, with category= added: a
-    # replacement rather than a wrapper, so that a record costs no frame more
-    # than without conflog and findCaller counts the frames it always did.
-    sinfo = None
-    if logging._srcfile:
-        try:
-            fn, lno, func, sinfo = self.findCaller(stack_info, stacklevel)
-        except ValueError:  # pragma: no cover
-            fn, lno, func = "(unknown file)", 0, "(unknown function)"
-    else:  # pragma: no cover
-        fn, lno, func = "(unknown file)", 0, "(unknown function)"
-    if exc_info:
-        if isinstance(exc_info, BaseException):
-            exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
-        elif not isinstance(exc_info, tuple):
-            exc_info = sys.exc_info()
-    record = self.makeRecord(self.name, level, fn, lno, msg, args, exc_info, func, extra, sinfo)
-    if category is None:  # private by default: logging's own path
-        self.handle(record)
-        return
-    record.__dict__[ATTR] = category
+if _COUNT_OUR_FRAME:
+
+    def _log(self, level, msg, args, exc_info=None, extra=None, stack_info=False, stacklevel=1, category=None):
+        if category is not None:
+            extra = dict(extra, **{ATTR: category}) if extra else {ATTR: category}
+        _orig_log(self, level, msg, args, exc_info, extra, stack_info, stacklevel + 1)
+
+else:
+
+    def _log(self, level, msg, args, exc_info=None, extra=None, stack_info=False, stacklevel=1, category=None):
+        if category is not None:
+            extra = dict(extra, **{ATTR: category}) if extra else {ATTR: category}
+        _orig_log(self, level, msg, args, exc_info, extra, stack_info, stacklevel)
+
+
+def _call_handlers(self, record):
     h = _state.handler
-    if category is not PUBLIC or h is None:
-        self.handle(record)
+    # is_public, inlined: this runs for every record of every logger.
+    if h is not None and record.__dict__.get(ATTR) is PUBLIC:
+        if record.levelno >= h.public_level:
+            h.handle(record)
         return
-    # Logger.handle (3.12's, which a filter may hand a new record), with
-    # conflog's handler in place of the logger's and its ancestors'.
-    if self.disabled:
-        return
-    rv = self.filter(record)
-    if not rv:
-        return
-    if isinstance(rv, _LogRecord):
-        record = rv
-    if record.levelno >= h.public_level:
-        h.handle(record)
+    _orig_call_handlers(self, record)
 
 
-# findCaller skips the frames of logging's own file to find the caller (from
-# 3.11 by file name, before by count); _log is given logging's file name, so
-# that a record's funcName/lineno stay the caller's on every version.
+# findCaller skips the frames of logging's own file to find the caller; _log
+# is a frame between the caller and logging, so it is given logging's file
+# name, and a record's funcName/lineno stay the caller's on every version.
 _log.__code__ = _log.__code__.replace(co_filename=logging.addLevelName.__code__.co_filename)
 
 
 def install():
     """Makes every Logger accept category= (done at import of conflog)."""
     logging.Logger._log = _log
+    logging.Logger.callHandlers = _call_handlers
 
 
 # --- state ---------------------------------------------------------------------
 
 
 class _State:
-    handler = None  # the PublicHandler enable() made (on no logger: _log hands it public records)
+    handler = None  # the PublicHandler enable() attached to the root logger
     prefixes = ()  # the handler's own prefix and the gate's: no private line starts with either
     sink = None  # the process's Sink, made on first use
     lock = threading.Lock()
@@ -127,12 +114,11 @@ class PublicHandler(logging.Handler):
     the logger and call site, never its message or arguments.
     """
 
-    # enable() puts its handler on no logger: public records reach it from
-    # conflog's Logger._log, which compares with public_level, the level set
-    # by setLevel, and private records never pass it. Its level, which
-    # logging's own Logger.callHandlers compares with, sits above every
-    # level, so that were it added to a logger anyway, private records would
-    # skip it with one comparison.
+    # The level logging's own Logger.callHandlers compares with: above every
+    # level, so that the private records it still hands to the root logger's
+    # handlers skip this one with one comparison instead of a call to
+    # handle(). Public records reach it through conflog's callHandlers,
+    # which compares with public_level, the level set by setLevel.
     SKIP = 1 << 30
 
     def __init__(self, prefix, stream=None, fmt=None, datefmt=None, allow=(), level=logging.NOTSET):
@@ -271,12 +257,12 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
     root = logging.getLogger()
     prefixes = tuple({handler.own_prefix, handler.prefix})  # outside the lock: prefix opens the sink, which takes it
     with _state.lock:
+        if _state.handler is not None:
+            root.removeHandler(_state.handler)
         _state.handler = handler
         _state.prefixes = prefixes
-    # The handler is on no logger's list (public records go to it from
-    # _log), so a private record meets no handler of conflog's, and
-    # logging.config or basicConfig(force=True) cannot detach it.
-    if not root.handlers:
+    root.addHandler(handler)
+    if not any(h is not handler for h in root.handlers):
         root.addHandler(logging.StreamHandler())
     if level is not None:
         root.setLevel(level)
