@@ -171,4 +171,13 @@ func BenchmarkShipDelivery(b *testing.B) {
 		}
 		ours(b, d)
 	})
+	// The same Collector's otlp receiver over gRPC (same TLS settings).
+	b.Run("dest=otelcol-grpc/impl=conflog", func(b *testing.B) {
+		col := otlptest.StartCollector(b, otlptest.CollectorBinary(b, "../otelcol/distribution/build.sh"), p.CA.File, p.ServerCert, p.ServerKey)
+		d, err := ship.ParseDestination("otlp+grpc://" + col.GRPCAddr() + "?" + url.Values{"ca": {p.CA.File}, "cert": {p.ClientCert}, "key": {p.ClientKey}}.Encode())
+		if err != nil {
+			b.Fatal(err)
+		}
+		ours(b, d)
+	})
 }

@@ -15,10 +15,12 @@ import (
 //
 //	syslog+tls://HOST:PORT?ca=CA.pem&cert=CLIENT.pem&key=CLIENT.key[&name=SERVERNAME]
 //	otlp+https://HOST:PORT[/PATH]?ca=CA.pem[&cert=…&key=…][&name=…][&bearer_file=TOKEN]
+//	otlp+grpc://HOST:PORT?ca=CA.pem[&cert=…&key=…][&name=…][&bearer_file=TOKEN]
 //
 // syslog+tls is RFC 5424 messages over RFC 5425 TLS; otlp+https is OTLP
-// logs over HTTPS (PATH defaults to /v1/logs), with bearer_file's content
-// as an "Authorization: Bearer" header. ca is required: the server's
+// logs over HTTPS (PATH defaults to /v1/logs), otlp+grpc OTLP logs over
+// gRPC with TLS, each with bearer_file's content as an "Authorization:
+// Bearer" header (gRPC metadata "authorization"). ca is required: the server's
 // certificate is verified against it alone, for HOST (or name). cert and key
 // give a client certificate for mutual TLS. The files are checked when the
 // URL is parsed: a key or token others may read, an expired certificate or
@@ -46,8 +48,12 @@ func ParseDestination(raw string) (*Destination, error) {
 		}
 	case "otlp+https":
 		d.path = u.Path
+	case "otlp+grpc":
+		if u.Path != "" && u.Path != "/" {
+			return nil, fmt.Errorf("destination %q: OTLP over gRPC has no path", redact(u))
+		}
 	default:
-		return nil, fmt.Errorf("destination %q: scheme %q: want syslog+tls://HOST:PORT or otlp+https://HOST:PORT", redact(u), u.Scheme)
+		return nil, fmt.Errorf("destination %q: scheme %q: want syslog+tls://HOST:PORT, otlp+https://HOST:PORT or otlp+grpc://HOST:PORT", redact(u), u.Scheme)
 	}
 	if u.User != nil || u.Fragment != "" {
 		return nil, fmt.Errorf("destination %q: want only HOST:PORT and ?ca=…&cert=…&key=…", redact(u))
@@ -61,8 +67,8 @@ func ParseDestination(raw string) (*Destination, error) {
 	for k, v := range q {
 		switch k {
 		case "ca", "cert", "key", "name", "bearer_file":
-			if k == "bearer_file" && u.Scheme != "otlp+https" {
-				return nil, fmt.Errorf("destination %q: bearer_file is for otlp+https", redact(u))
+			if k == "bearer_file" && u.Scheme == "syslog+tls" {
+				return nil, fmt.Errorf("destination %q: bearer_file is for otlp+https and otlp+grpc", redact(u))
 			}
 			if len(v) != 1 || v[0] == "" {
 				return nil, fmt.Errorf("destination %q: %s= given %d times or empty", redact(u), k, len(v))
@@ -179,7 +185,7 @@ func (d *Destination) dial(ctx context.Context, h header, confirmAfter time.Dura
 	switch d.scheme {
 	case "syslog+tls":
 		return dialSyslog(ctx, d, h, confirmAfter)
-	case "otlp+https":
+	case "otlp+https", "otlp+grpc":
 		return dialOTLP(ctx, d, h)
 	}
 	return nil, errors.New("unreachable")

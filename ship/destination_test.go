@@ -26,6 +26,9 @@ func TestParseDestinationChecksFilesFirst(t *testing.T) {
 	server, serverKey := ca.Issue(t, "server", rsyslogtest.CertOpts{Usage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
 	notCert := filepath.Join(dir, "not-a-cert.pem")
 	os.WriteFile(notCert, []byte("not a certificate"), 0o644)
+	token, openToken := filepath.Join(dir, "token"), filepath.Join(dir, "open-token")
+	os.WriteFile(token, []byte("s3cret\n"), 0o600)
+	os.WriteFile(openToken, []byte("s3cret\n"), 0o644)
 
 	u := func(q string) string { return "syslog+tls://logs.example:6514?" + q }
 	for _, tc := range []struct{ url, want string }{
@@ -42,6 +45,13 @@ func TestParseDestinationChecksFilesFirst(t *testing.T) {
 		{u("ca=" + ca.File + "&token=x"), `unknown parameter "token"`},
 		{"syslog://logs.example:514?ca=" + ca.File, `scheme "syslog"`},
 		{"syslog+tls://logs.example?ca=" + ca.File, "want HOST:PORT"},
+		{"otlp+grpc://logs.example:4317?ca=" + ca.File + "&cert=" + good + "&key=" + goodKey + "&bearer_file=" + token, ""},
+		{"otlp+grpc://logs.example:4317?ca=" + ca.File + "&cert=" + expired + "&key=" + expiredKey, "expired on"},
+		{"otlp+grpc://logs.example:4317?ca=" + ca.File + "&cert=" + openCert + "&key=" + openKey, "mode 0640 lets others read it"},
+		{"otlp+grpc://logs.example:4317/v1/logs?ca=" + ca.File, "OTLP over gRPC has no path"},
+		{"otlp+grpc://logs.example:4317", "no CA file"},
+		{"otlp+grpc://logs.example:4317?ca=" + ca.File + "&bearer_file=" + openToken, "lets others read it"},
+		{u("ca=" + ca.File + "&bearer_file=" + token), "bearer_file is for otlp+https and otlp+grpc"},
 	} {
 		_, err := ParseDestination(tc.url)
 		switch {

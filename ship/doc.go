@@ -1,7 +1,7 @@
 // Package ship sends the egress gate's public lines to central logging, and
 // only those: syslog (RFC 5424 messages over RFC 5425 TLS, mutual TLS) or
-// OTLP logs over HTTPS (the OpenTelemetry Go SDK's exporter, mutual TLS and
-// a bearer token), through a bounded, disk-backed queue, with at-least-once
+// OTLP logs over HTTPS or gRPC (the OpenTelemetry Go SDK's exporters, mutual
+// TLS and a bearer token), through a bounded, disk-backed queue, with at-least-once
 // delivery. The notice of a line the gate's tripwire blocked goes as an
 // event of its own ([Blocked]); [ExportMetrics] sends the gate's counters
 // to an OTLP destination as OTLP metrics.

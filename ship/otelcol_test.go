@@ -102,6 +102,9 @@ part 3`, per)
 	for _, l := range strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n") {
 		printed[l] = true
 	}
+	// The Collector acknowledges a batch before its file exporter flushes
+	// it (every 50 ms): wait for the file to hold what was acknowledged.
+	col.WaitFor(3*per + 1)
 	got, copies, resources := col.Received()
 	arrived := map[string]bool{}
 	for _, body := range got {
@@ -148,6 +151,80 @@ part 3`, per)
 	for _, body := range after {
 		if strings.Contains(body, "without a certificate") {
 			t.Fatal("a client without a certificate delivered a line")
+		}
+	}
+}
+
+// TestCollectorReceivesAJobOverGRPC: the same real Collector, its otlp
+// receiver's gRPC endpoint (TLS 1.2+, client certificates required), and
+// `conflog run --ship otlp+grpc://…`. Every public line the job printed
+// arrives exactly once after de-duplication by (conflog.queue,
+// conflog.seq), and under one key only; no private line arrives; the
+// resource names the job; a client without a certificate delivers nothing.
+func TestCollectorReceivesAJobOverGRPC(t *testing.T) {
+	t.Parallel()
+	p := rsyslogtest.NewPKI(t)
+	col := otlptest.StartCollector(t, otlptest.CollectorBinary(t, "../otelcol/distribution/build.sh"), p.CA.File, p.ServerCert, p.ServerKey)
+	work := t.TempDir()
+	conflog := buildConflog(t, work)
+	u := "otlp+grpc://" + col.GRPCAddr() + "?" + url.Values{"ca": {p.CA.File}, "cert": {p.ClientCert}, "key": {p.ClientKey}}.Encode()
+
+	const per = 500
+	job := fmt.Sprintf(`i=0; while [ $i -lt %d ]; do echo "SystemLog: level=WARN grpc line=$i"; echo "PRIVATE customer $i"; i=$((i+1)); done`, per)
+	cmd := exec.Command(conflog, "run", "--prefix", "SystemLog:", "--ship", u, "--queue", filepath.Join(work, "queue"),
+		"--ship-wait", "2m", "--job", "train", "--job-id", "grpc-1", "--", "sh", "-c", job)
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("conflog run: %v\n%s", err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "not yet delivered") {
+		t.Fatalf("lines left queued:\n%s", stderr.String())
+	}
+	got := col.WaitFor(per + 1) // the job's lines and the gate's summary
+	_, copies, resources := col.Received()
+	perBody := map[string]int{}
+	for _, body := range got {
+		if strings.Contains(body, "PRIVATE") || !strings.HasPrefix(body, "SystemLog:") {
+			t.Fatalf("%q reached the Collector", body)
+		}
+		perBody[body]++
+	}
+	printed := strings.Count(stdout.String(), "SystemLog: level=WARN grpc line=")
+	if printed != per {
+		t.Fatalf("the gate printed %d public lines, want %d", printed, per)
+	}
+	for i := range per {
+		l := fmt.Sprintf("SystemLog: level=WARN grpc line=%d", i)
+		if perBody[l] != 1 {
+			t.Fatalf("%q arrived under %d (queue, seq) keys, want 1", l, perBody[l])
+		}
+	}
+	if len(got) != per+1 {
+		t.Errorf("%d distinct lines at the Collector, want %d and the summary", len(got), per)
+	}
+	if len(resources) == 0 {
+		t.Fatal("no resource at the Collector")
+	}
+	for _, res := range resources {
+		if res["service.name"] != "train" || res["service.instance.id"] != "grpc-1" || res["host.name"] == "" {
+			t.Fatalf("a resource %v, want service.name train, service.instance.id grpc-1", res)
+		}
+	}
+	t.Logf("%d distinct lines arrived over gRPC, %d copies", len(got), copies)
+
+	// No client certificate: the gRPC receiver's TLS refuses it.
+	noCert := "otlp+grpc://" + col.GRPCAddr() + "?" + url.Values{"ca": {p.CA.File}}.Encode()
+	run := exec.Command(conflog, "run", "--prefix", "SystemLog:", "--ship", noCert, "--queue", filepath.Join(work, "queue2"),
+		"--ship-wait", "2s", "--", "echo", "SystemLog: over gRPC without a certificate")
+	out, _ := run.CombinedOutput()
+	if !strings.Contains(string(out), "2 line(s) not yet delivered") {
+		t.Errorf("a gRPC client without a certificate: no line left queued\n%s", out)
+	}
+	after, _, _ := col.Received()
+	for _, body := range after {
+		if strings.Contains(body, "without a certificate") {
+			t.Fatal("a gRPC client without a certificate delivered a line")
 		}
 	}
 }

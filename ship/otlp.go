@@ -5,14 +5,17 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	"go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/sdk/resource"
+	"google.golang.org/grpc/credentials"
 )
 
-// otlpConn sends lines as OTLP log records over HTTPS through the
-// OpenTelemetry Go SDK's exporter. Unlike syslog, OTLP acknowledges: a
+// otlpConn sends lines as OTLP log records over HTTPS or gRPC through the
+// OpenTelemetry Go SDK's exporters (otlploghttp, otlploggrpc); everything
+// but the exporter is shared, so both schemes send the same records. Unlike syslog, OTLP acknowledges: a
 // batch the exporter returned from without error was accepted, so it is
 // confirmed at once. The SDK's own retries are off: the queue retries.
 //
@@ -23,7 +26,7 @@ import (
 // (its id), host.name; and conflog.queue.
 type otlpConn struct {
 	ctx     context.Context
-	exp     *otlploghttp.Exporter
+	exp     sdklog.Exporter
 	batch   *batchProcessor
 	h       headers
 	loggers map[header]log.Logger // one provider, with its resource, per job
@@ -47,19 +50,40 @@ func dialOTLP(ctx context.Context, d *Destination, h header) (*otlpConn, error) 
 	if err != nil {
 		return nil, err
 	}
-	opts := []otlploghttp.Option{
-		otlploghttp.WithEndpoint(d.addr),
-		otlploghttp.WithTLSClientConfig(cfg),
-		otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}),
-		otlploghttp.WithTimeout(30 * time.Second),
-	}
-	if d.path != "" {
-		opts = append(opts, otlploghttp.WithURLPath(d.path))
-	}
+	var hdr map[string]string
 	if d.bearer != "" {
-		opts = append(opts, otlploghttp.WithHeaders(map[string]string{"Authorization": "Bearer " + d.bearer}))
+		hdr = map[string]string{"Authorization": "Bearer " + d.bearer}
 	}
-	exp, err := otlploghttp.New(ctx, opts...)
+	var exp sdklog.Exporter
+	switch d.scheme {
+	case "otlp+grpc":
+		// credentials.NewTLS keeps cfg's ServerName, RootCAs, client
+		// certificate and MinVersion: the same checks as over HTTPS.
+		opts := []otlploggrpc.Option{
+			otlploggrpc.WithEndpoint(d.addr),
+			otlploggrpc.WithTLSCredentials(credentials.NewTLS(cfg)),
+			otlploggrpc.WithRetry(otlploggrpc.RetryConfig{Enabled: false}),
+			otlploggrpc.WithTimeout(30 * time.Second),
+		}
+		if hdr != nil {
+			opts = append(opts, otlploggrpc.WithHeaders(hdr))
+		}
+		exp, err = otlploggrpc.New(ctx, opts...)
+	default:
+		opts := []otlploghttp.Option{
+			otlploghttp.WithEndpoint(d.addr),
+			otlploghttp.WithTLSClientConfig(cfg),
+			otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}),
+			otlploghttp.WithTimeout(30 * time.Second),
+		}
+		if d.path != "" {
+			opts = append(opts, otlploghttp.WithURLPath(d.path))
+		}
+		if hdr != nil {
+			opts = append(opts, otlploghttp.WithHeaders(hdr))
+		}
+		exp, err = otlploghttp.New(ctx, opts...)
+	}
 	if err != nil {
 		return nil, err
 	}

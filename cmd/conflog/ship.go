@@ -55,6 +55,9 @@ Destinations:
       OTLP logs over HTTPS (PATH default /v1/logs) through the OpenTelemetry
       SDK, with FILE's token as "Authorization: Bearer"; the gate's counters
       go there too as OTLP metrics. FILE must be readable by its owner only.
+  otlp+grpc://HOST:PORT?ca=CA.pem[&cert=…&key=…][&name=NAME][&bearer_file=FILE]
+      OTLP logs and metrics over gRPC with TLS, the same checks, the token as
+      "authorization" metadata.
 
 Flags:
   --prefix PREFIX     the public marker (default: $CONFLOG_PREFIX)

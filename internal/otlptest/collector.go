@@ -56,14 +56,15 @@ func CollectorBinary(t testing.TB, script string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// A Collector is a real Collector process: the otlp receiver over HTTPS,
-// requiring a client certificate from the test's CA, and the file
+// A Collector is a real Collector process: the otlp receiver over HTTPS
+// (Addr) and over gRPC (GRPCAddr), both with TLS 1.2+ and requiring a client certificate from the test's CA, and the file
 // exporter, writing OTLP JSON to a file of its own at each start.
 type Collector struct {
 	t       testing.TB
 	bin     string
 	dir     string
 	addr    string
+	grpc    string
 	ca      string
 	cert    string
 	key     string
@@ -80,15 +81,23 @@ func StartCollector(t testing.TB, bin, caFile, certFile, keyFile string) *Collec
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Collector{t: t, bin: bin, dir: t.TempDir(), addr: l.Addr().String(), ca: caFile, cert: certFile, key: keyFile}
+	g, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Collector{t: t, bin: bin, dir: t.TempDir(), addr: l.Addr().String(), grpc: g.Addr().String(), ca: caFile, cert: certFile, key: keyFile}
 	l.Close()
+	g.Close()
 	c.Start()
 	t.Cleanup(c.Stop)
 	return c
 }
 
-// Addr is HOST:PORT.
+// Addr is HOST:PORT of the OTLP/HTTP receiver.
 func (c *Collector) Addr() string { return c.addr }
+
+// GRPCAddr is HOST:PORT of the OTLP/gRPC receiver.
+func (c *Collector) GRPCAddr() string { return c.grpc }
 
 // Starts counts the Collector's starts.
 func (c *Collector) Starts() int { return c.starts }
@@ -103,16 +112,23 @@ func (c *Collector) Start() {
 	yaml := fmt.Sprintf(`receivers:
   otlp:
     protocols:
-      http:
+      grpc:
         endpoint: %q
         tls:
-          cert_file: %q
-          key_file: %q
-          client_ca_file: %q
+          cert_file: %[3]q
+          key_file: %[4]q
+          client_ca_file: %[5]q
+          min_version: "1.2"
+      http:
+        endpoint: %[2]q
+        tls:
+          cert_file: %[3]q
+          key_file: %[4]q
+          client_ca_file: %[5]q
           min_version: "1.2"
 exporters:
   file:
-    path: %q
+    path: %[6]q
     format: json
     flush_interval: 50ms
 service:
@@ -123,7 +139,7 @@ service:
     logs:
       receivers: [otlp]
       exporters: [file]
-`, c.addr, c.cert, c.key, c.ca, out)
+`, c.grpc, c.addr, c.cert, c.key, c.ca, out)
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		c.t.Fatal(err)
 	}
@@ -138,14 +154,19 @@ service:
 		c.t.Fatal(err)
 	}
 	// Generous: a loaded 2-core machine is slow to start a Collector.
-	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-		if conn, err := net.Dial("tcp", c.addr); err == nil {
-			conn.Close()
-			return
+	for _, addr := range []string{c.addr, c.grpc} {
+		listening := false
+		for end := time.Now().Add(2 * time.Minute); time.Now().Before(end) && !listening; time.Sleep(50 * time.Millisecond) {
+			if conn, err := net.Dial("tcp", addr); err == nil {
+				conn.Close()
+				listening = true
+			}
+		}
+		if !listening {
+			b, _ := os.ReadFile(filepath.Join(c.dir, "collector.log"))
+			c.t.Fatalf("the Collector did not listen on %s:\n%s", addr, b)
 		}
 	}
-	b, _ := os.ReadFile(filepath.Join(c.dir, "collector.log"))
-	c.t.Fatalf("the Collector did not listen on %s:\n%s", c.addr, b)
 }
 
 // Stop ends the Collector as a restart or a node drain does: SIGTERM, and
