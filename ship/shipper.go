@@ -165,12 +165,20 @@ func (s *Shipper) fail(err error) {
 //
 // It runs on a thread of its own at a lower priority (nice 10, on Linux):
 // the gate's output path goes first when the CPU is short, as on the
-// 2-core machine where the benchmark's rsyslog competes for it too. The
-// thread ends with the goroutine (it is never unlocked), its nice value
-// with it.
+// 2-core machine where the benchmark's rsyslog competes for it too. At the
+// end the thread's priority is put back and the thread unlocked; where that
+// is refused (no CAP_SYS_NICE) the thread ends with the goroutine, its nice
+// value with it. Ending a thread is not free for a program that embeds
+// ship: Linux sends a child's Pdeathsig when the thread that forked it
+// ends, and this goroutine may have been scheduled on such a thread.
 func (s *Shipper) deliver() {
 	runtime.LockOSThread()
-	lowerPriority()
+	restore := lowerPriority()
+	defer func() {
+		if restore() {
+			runtime.UnlockOSThread()
+		}
+	}()
 	defer close(s.done)
 	var (
 		c        conn

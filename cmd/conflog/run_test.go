@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -296,6 +297,7 @@ while True: time.sleep(0.05)
 		}
 		if len(missing) > 0 {
 			cmd.Process.Kill()
+			cmd.Wait() // stderr is written until then
 			t.Fatalf("never saw %q; stderr:\n%s", want, stderr.String())
 		}
 	}
@@ -332,11 +334,31 @@ func startConflog(t *testing.T, cmd *exec.Cmd) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
-	if err := cmd.Start(); err != nil {
+	started := make(chan error)
+	spawn <- func() { started <- cmd.Start() }
+	if err := <-started; err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM) }) // "process already finished" once waited
 }
+
+// spawn runs what it is given on one goroutine locked to its own thread
+// for the life of the test binary. Linux sends a child's Pdeathsig when the
+// thread that forked it ends, not the process; and goroutines of this
+// binary end threads (ship's deliverer, run in-process by ship --resume,
+// may end the thread it ran on). A conflog started from such a thread got
+// SIGTERM in the middle of its test. A thread that only ever forks never
+// ends.
+var spawn = func() chan func() {
+	c := make(chan func())
+	go func() {
+		runtime.LockOSThread()
+		for f := range c {
+			f()
+		}
+	}()
+	return c
+}()
 
 // jobPgid returns the process group of conflog run's child: run puts it in a
 // group of its own, whose id is the child's pid.
@@ -432,7 +454,8 @@ for i in range(%d):
 	for i := 0; i < n; i++ {
 		line, err := r.ReadString('\n')
 		if err != nil {
-			t.Fatalf("line %d: %v", i, err)
+			cmd.Wait()
+			t.Fatalf("line %d: %v; conflog: %v, stderr: %s", i, err, cmd.ProcessState, stderr)
 		}
 		if want := fmt.Sprintf("SystemLog: line %d\n", i); line != want {
 			t.Fatalf("line %d = %q, want %q", i, line, want)
