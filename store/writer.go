@@ -52,7 +52,9 @@ type Options struct {
 	SigningKey string
 
 	// A segment is sealed (finished, and a checkpoint signed over it) once it
-	// holds MaxSegmentBytes of plaintext or is MaxSegmentAge old, and in any
+	// holds MaxSegmentBytes of plaintext or is MaxSegmentAge old (to the
+	// records' clock, which ticks every millisecond: an age of 1 ms or less
+	// seals after every record), and in any
 	// case every CheckpointEvery if it holds records. Sealing is the only way
 	// to checkpoint: an age file is durable only once it is finished.
 	MaxSegmentBytes int64
@@ -735,7 +737,9 @@ func (w *Writer) appendMu(t int64, given bool, data []byte) error {
 		}
 		body = 0
 	}
-	if s.plain+body >= w.opts.MaxSegmentBytes || now-s.opened >= int64(w.opts.MaxSegmentAge) {
+	// The age is read on the records' clock, whose resolution is clockTick:
+	// an age no longer than that seals after every record.
+	if age := w.opts.MaxSegmentAge; s.plain+body >= w.opts.MaxSegmentBytes || age <= clockTick || now-s.opened >= int64(age) {
 		return w.fail(w.seal())
 	}
 	return nil
@@ -837,7 +841,10 @@ func (w *Writer) openSegment() error {
 	}
 	w.segNum = n
 	w.sealed = append(w.sealed, 0)
-	s := &activeSegment{num: n, first: w.tree.n, opened: time.Now().UnixNano()}
+	// opened is on the records' clock, which the age is measured against:
+	// the system clock can be up to a tick ahead of it, and a segment would
+	// look younger than it is.
+	s := &activeSegment{num: n, first: w.tree.n, opened: w.clock.now()}
 	var err error
 	if s.idx, err = openAppend(idxName); err != nil {
 		return err
