@@ -52,11 +52,11 @@ type Options struct {
 	SigningKey string
 
 	// A segment is sealed (finished, and a checkpoint signed over it) once it
-	// holds MaxSegmentBytes of plaintext or is MaxSegmentAge old (to the
+	// holds MaxSegmentBytes of plaintext or is MaxSegmentAge old (on the
 	// records' clock, which ticks every millisecond: an age of 1 ms or less
-	// seals after every record), and in any
-	// case every CheckpointEvery if it holds records. Sealing is the only way
-	// to checkpoint: an age file is durable only once it is finished.
+	// seals after every record), and in any case every CheckpointEvery if it
+	// holds records. Sealing is the only way to checkpoint: an age file is
+	// durable only once it is finished.
 	MaxSegmentBytes int64
 	MaxSegmentAge   time.Duration
 	CheckpointEvery time.Duration
