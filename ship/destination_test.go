@@ -168,6 +168,7 @@ func FuzzWriteQueuesOnlyPublic(f *testing.F) {
 // TestSenderChecksThePrefixAgain: a line without the prefix that found its
 // way into the queue's files is not sent.
 func TestSenderChecksThePrefixAgain(t *testing.T) {
+	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	d, err := ParseDestination(r.URL(p, p.ClientCert, p.ClientKey))

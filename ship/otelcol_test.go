@@ -57,6 +57,9 @@ func buildConflog(t *testing.T, dir string) string {
 // private line ever arrives; a client without a certificate delivers
 // nothing.
 func TestCollectorReceivesAJobAcrossARestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and restarts a real OpenTelemetry Collector: seconds; go test without -short runs it")
+	}
 	t.Parallel()
 	p := rsyslogtest.NewPKI(t)
 	col := otlptest.StartCollector(t, otlptest.CollectorBinary(t, "../otelcol/distribution/build.sh"), p.CA.File, p.ServerCert, p.ServerKey)

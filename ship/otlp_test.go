@@ -52,6 +52,7 @@ func startOTLP(t *testing.T, token string) (*otlptest.Receiver, *Destination) {
 // under a resource naming the job; a notice of a blocked line arrives as
 // the event conflog.blocked; private lines never arrive.
 func TestOTLPLogsMutualTLSAndBearer(t *testing.T) {
+	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	r, d := startOTLP(t, "s3cret-token")
 	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Job: "train", JobID: "slurm-4242"})
 	if err != nil {
@@ -144,6 +145,10 @@ func TestOTLPRefusesWrongCredentials(t *testing.T) {
 // a job and comes back; every public line arrives, exactly once after
 // de-duplication on (conflog.queue, conflog.seq).
 func TestOTLPReceiverRestartLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restarts the OTLP receiver mid-job: seconds; go test without -short runs it")
+	}
+	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	r, d := startOTLP(t, "tok")
 	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:"})
 	if err != nil {

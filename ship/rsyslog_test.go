@@ -20,6 +20,7 @@ import (
 // lines through, each once, with its level as the syslog severity; private
 // lines written to the Shipper never arrive.
 func TestRsyslogMutualTLS(t *testing.T) {
+	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	d, err := ParseDestination(r.URL(p, p.ClientCert, p.ClientKey))
@@ -63,6 +64,7 @@ func TestRsyslogMutualTLS(t *testing.T) {
 // permit; the client refuses a server whose certificate is not for the
 // name it dialled. Nothing they send arrives.
 func TestRsyslogRefusesWrongClients(t *testing.T) {
+	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	other := rsyslogtest.NewCA(t, t.TempDir(), "other")
@@ -103,6 +105,9 @@ func TestRsyslogRefusesWrongClients(t *testing.T) {
 // and started again a moment later; every public line arrives, exactly once
 // after de-duplication on (queue, seq), and no private one.
 func TestRsyslogRestartLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stops and restarts a real rsyslog mid-job: seconds; go test without -short runs it")
+	}
 	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
@@ -154,6 +159,9 @@ func TestRsyslogRestartLosesNothing(t *testing.T) {
 // down wait on disk; a new Shipper on the same directory, as conflog ship
 // --resume makes, delivers them.
 func TestResumeDeliversWhatAKilledShipperLeft(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a shipper and resumes against a real rsyslog: seconds; go test without -short runs it")
+	}
 	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
@@ -191,6 +199,7 @@ func TestResumeDeliversWhatAKilledShipperLeft(t *testing.T) {
 // goes on at disk speed, the queue stays within its budget (the rest is
 // dropped and counted), and once rsyslog resumes what was queued arrives.
 func TestHungServerNeitherBlocksNorGrows(t *testing.T) {
+	t.Parallel() // its own receiver, queue and keys; mostly waiting
 	p := rsyslogtest.NewPKI(t)
 	r := rsyslogtest.Start(t, p)
 	d, err := ParseDestination(r.URL(p, p.ClientCert, p.ClientKey))

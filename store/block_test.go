@@ -158,6 +158,7 @@ func TestTamperBlocks(t *testing.T) {
 // tamper-evident: the key-less verify catches each flip, and a flipped
 // ciphertext byte fails age's authentication.
 func TestTamperEveryByteBlocks(t *testing.T) {
+	t.Parallel() // its own temporary store; no package state
 	k := newTestKeys(t)
 	dir := blockStore(t, k)
 	ents, _ := os.ReadDir(dir)
@@ -171,7 +172,7 @@ func TestTamperEveryByteBlocks(t *testing.T) {
 		path := filepath.Join(dir, name)
 		orig, _ := os.ReadFile(path)
 		for i := range orig {
-			if testing.Short() && i%8 != files%8 && i >= 64 && i < len(orig)-64 {
+			if testing.Short() && i%shortStride != files%shortStride && i >= shortEdge && i < len(orig)-shortEdge {
 				continue
 			}
 			b := bytes.Clone(orig)

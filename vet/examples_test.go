@@ -14,6 +14,9 @@ import (
 // package found under examples/ at the module root; with none there yet,
 // there is nothing that could leak, and the test says so.
 func TestExamplesClean(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads every example package and its dependencies from source: seconds; go test without -short runs it")
+	}
 	t.Parallel() // runs after TestAudit, which alone sets the analyzer's flags, has put them back
 	root := filepath.Join("..", "examples")
 	var goFiles int

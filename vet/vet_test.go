@@ -26,6 +26,9 @@ func TestFindings(t *testing.T) {
 // TestAudit runs the analyzer in audit mode over a package that has not
 // adopted conflog: its logging calls that carry data are listed (CL008).
 func TestAudit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a second analysistest load of its packages from source: seconds; go test without -short runs it")
+	}
 	if err := vet.SetFlags(map[string]string{"audit": "true"}); err != nil {
 		t.Fatal(err)
 	}
