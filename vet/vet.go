@@ -10,8 +10,9 @@
 //
 //	CL001  a public call whose message is not a constant string
 //	CL002  a public call passing a value whose name or type marks it sensitive
-//	       (password, token, email, text, row, …; configurable), a struct, map
-//	       or non-numeric slice printed whole, or conflog.PublicError of such data
+//	       (password, token, email, text, row, …; configurable), a struct, map,
+//	       non-numeric slice or interface value (its dynamic type unknown)
+//	       printed whole, or conflog.PublicError of such data
 //	CL003  a public call passing a value that flows from a source of customer
 //	       data: *http.Request and framework binds, os.ReadFile,
 //	       bufio.Scanner/Reader, csv.Reader, what a Decoder reads from those,
