@@ -420,7 +420,7 @@ func wholeKind(t types.Type) string {
 	}
 	u := t.Underlying()
 	if _, ok := u.(*types.Interface); ok && !isError(t) {
-		return "a value of interface type " + types.TypeString(t, nil) + ", whose dynamic type is unknown"
+		return "a value of interface type " + types.TypeString(t, func(p *types.Package) string { return p.Name() }) + ", whose dynamic type is unknown"
 	}
 	if p, ok := u.(*types.Pointer); ok {
 		if implementsLogValuer(p.Elem()) || isNamed(p.Elem(), "time", "Time") {
