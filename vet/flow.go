@@ -85,16 +85,83 @@ type flow struct {
 	parts map[*types.Func]map[string]bool
 
 	changed bool
+
+	// Order within a function: at holds, for each tainted
+	// part, the earliest statement that tainted it, and a use before that
+	// statement does not see the taint, unless both are in a loop, or
+	// either is in a function literal (run later, or again), or the
+	// function has a goto (see reaches). cur is the statement being walked.
+	at        map[*types.Var]map[string]token.Pos
+	cur       token.Pos
+	unordered [][2]token.Pos // loops, function literals, functions with a goto
+	lits      [][2]token.Pos // function literals
 }
 
 func newFlow(ps *pass) *flow {
-	return &flow{
+	f := &flow{
 		ps:    ps,
 		info:  ps.TypesInfo,
 		vars:  make(map[*types.Var]map[string]*origin),
 		funcs: make(map[*types.Func]*origin),
 		parts: make(map[*types.Func]map[string]bool),
+		at:    make(map[*types.Var]map[string]token.Pos),
 	}
+	f.regions()
+	return f
+}
+
+// regions finds the parts of the package where statement order says
+// nothing about what runs first: loops, function literals and functions
+// with a goto.
+func (f *flow) regions() {
+	for _, file := range f.ps.Files {
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.ForStmt, *ast.RangeStmt:
+				f.unordered = append(f.unordered, [2]token.Pos{n.Pos(), n.End()})
+			case *ast.FuncLit:
+				f.unordered = append(f.unordered, [2]token.Pos{n.Pos(), n.End()})
+				f.lits = append(f.lits, [2]token.Pos{n.Pos(), n.End()})
+			case *ast.FuncDecl:
+				goto_ := false
+				ast.Inspect(n, func(m ast.Node) bool {
+					if b, ok := m.(*ast.BranchStmt); ok && b.Tok == token.GOTO {
+						goto_ = true
+					}
+					return !goto_
+				})
+				if goto_ {
+					f.unordered = append(f.unordered, [2]token.Pos{n.Pos(), n.End()})
+				}
+			}
+			return true
+		})
+	}
+}
+
+// reaches reports whether the taint of part k of v can be seen at use: it
+// can unless v is a function's variable or parameter, the use comes before
+// every statement that tainted that part, and no loop, function literal or
+// goto lets the later statement run first.
+func (f *flow) reaches(v *types.Var, k string, use token.Pos) bool {
+	a, ok := f.at[v][k]
+	if !ok || !use.IsValid() || a <= use {
+		return true
+	}
+	if v.Parent() == nil || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
+		return true // a package variable: any function may run first
+	}
+	for _, r := range f.unordered {
+		if r[0] <= a && a < r[1] && r[0] <= use && use < r[1] {
+			return true
+		}
+	}
+	for _, r := range f.lits {
+		if (r[0] <= a && a < r[1]) || (r[0] <= use && use < r[1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // newParamFlow returns a flow whose only sources are the parameters of the
@@ -147,6 +214,7 @@ func (f *flow) solve() {
 			}
 		}
 		if !f.changed {
+			f.cur = token.NoPos
 			return
 		}
 	}
@@ -193,6 +261,9 @@ func (f *flow) exportFacts() {
 // and declarations).
 func (f *flow) walk(root ast.Node, fn *types.Func) {
 	ast.Inspect(root, func(n ast.Node) bool {
+		if n != nil {
+			f.cur = n.Pos()
+		}
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			f.walk(n.Body, nil)
@@ -561,7 +632,7 @@ func (f *flow) outParam(fn *types.Func, i int) *origin {
 	default:
 		return nil
 	}
-	if o := f.get(p, "", false); o != nil && o.id == idSource { // the whole: c.Request.Body = … is not an output
+	if o := f.get(p, "", false, token.NoPos); o != nil && o.id == idSource { // the whole: c.Request.Body = … is not an output
 		return o
 	}
 	return nil
@@ -716,6 +787,9 @@ func (f *flow) shapeOf(e ast.Expr) map[string]*origin {
 	if root, path, ok := f.access(e); ok {
 		out := map[string]*origin{}
 		for k, o := range f.vars[root] {
+			if !f.reaches(root, k, e.Pos()) {
+				continue
+			}
 			if rest, ok := cutPath(k, path); ok {
 				out[rest] = o // a part of e
 			} else if _, ok := cutPath(path, k); ok {
@@ -768,6 +842,17 @@ func (f *flow) mark(v *types.Var, path string, o *origin, single bool) {
 	if n := strings.Count(path, ".") + 1; path != "" && n > maxPath {
 		path = path[:nthDot(path, maxPath)]
 	}
+	if f.cur.IsValid() {
+		at := f.at[v]
+		if at == nil {
+			at = make(map[string]token.Pos)
+			f.at[v] = at
+		}
+		if a, ok := at[path]; !ok || f.cur < a {
+			at[path] = f.cur
+			f.changed = true
+		}
+	}
 	parts := f.vars[v]
 	if old := cmp.Or(parts[path], parts[""]); old != nil && !upgrades(old, o) {
 		return
@@ -790,15 +875,18 @@ func upgrades(old, o *origin) bool {
 
 // get returns the taint of part path of v: of a tainted whole it is part
 // of, or (when any) of a tainted part within it.
-func (f *flow) get(v *types.Var, path string, within bool) *origin {
+func (f *flow) get(v *types.Var, path string, within bool, use token.Pos) *origin {
 	for k, o := range f.vars[v] {
+		if !f.reaches(v, k, use) {
+			continue
+		}
 		if _, ok := cutPath(path, k); ok {
 			return f.extend(o, k, path)
 		}
 	}
 	if within {
 		for k, o := range f.vars[v] {
-			if rest, ok := cutPath(k, path); ok && !keyedPart(rest) {
+			if rest, ok := cutPath(k, path); ok && !keyedPart(rest) && f.reaches(v, k, use) {
 				return o
 			}
 		}
@@ -930,7 +1018,7 @@ func (f *flow) taintOf(e ast.Expr) *origin {
 		return nil // r.Method, r.TLS.Version: protocol facts
 	}
 	if root, path, ok := f.access(e); ok {
-		o := f.get(root, path, true)
+		o := f.get(root, path, true, e.Pos())
 		if o != nil && o.id == idSource && f.inConfig(e) {
 			o = nil // read from a file, but configuration by its type
 		}
@@ -1194,10 +1282,10 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 			// is not c.GetString("group")); the store as a whole, or
 			// by its name or type (r.Header of a request), is.
 			if root, path, ok := f.access(sel.X); ok {
-				if o := f.get(root, joinPath(path, key), false); o != nil {
+				if o := f.get(root, joinPath(path, key), false, sel.X.Pos()); o != nil {
 					return o
 				}
-				if o := f.get(root, path, false); o != nil || f.params {
+				if o := f.get(root, path, false, sel.X.Pos()); o != nil || f.params {
 					return o
 				}
 				return f.nameTaint(sel.X)
@@ -1253,10 +1341,10 @@ func (f *flow) recvTaint(x ast.Expr) *origin {
 	if !ok || f.requestMeta(x) {
 		return f.taintOf(x)
 	}
-	if o := f.get(root, path, false); o != nil {
+	if o := f.get(root, path, false, x.Pos()); o != nil {
 		return o
 	}
-	if o := f.get(root, path, true); o != nil && (o.id == idSource || f.params) {
+	if o := f.get(root, path, true, x.Pos()); o != nil && (o.id == idSource || f.params) {
 		return o
 	}
 	if f.params {
