@@ -14,8 +14,8 @@ import (
 	"golang.org/x/tools/go/types/typeutil"
 )
 
-// The flow analysis is a hand-written, flow-insensitive taint propagation
-// over one package's syntax. SSA (buildssa) would be more precise about
+// The flow analysis is a hand-written taint propagation over one package's
+// syntax, aware of statement order only as far as reaches says. SSA (buildssa) would be more precise about
 // order, but it costs a full SSA build of every package including
 // dependencies (the analyzer exports facts, so it runs on them all), and the
 // question asked here — can this value have come from there — is answered
