@@ -93,8 +93,9 @@ type flow struct {
 	// function has a goto (see reaches). cur is the statement being walked.
 	at        map[*types.Var]map[string]token.Pos
 	cur       token.Pos
-	unordered [][2]token.Pos // loops, function literals, functions with a goto
-	lits      [][2]token.Pos // function literals
+	unordered [][2]token.Pos      // loops, function literals, functions with a goto
+	lits      [][2]token.Pos      // function literals
+	addrTaken map[*types.Var]bool // &v, or a pointer method called on v
 }
 
 func newFlow(ps *pass) *flow {
@@ -105,6 +106,8 @@ func newFlow(ps *pass) *flow {
 		funcs: make(map[*types.Func]*origin),
 		parts: make(map[*types.Func]map[string]bool),
 		at:    make(map[*types.Var]map[string]token.Pos),
+
+		addrTaken: make(map[*types.Var]bool),
 	}
 	f.regions()
 	return f
@@ -117,6 +120,20 @@ func (f *flow) regions() {
 	for _, file := range f.ps.Files {
 		ast.Inspect(file, func(n ast.Node) bool {
 			switch n := n.(type) {
+			case *ast.UnaryExpr:
+				if n.Op == token.AND {
+					if v, _, ok := f.access(n.X); ok {
+						f.addrTaken[v] = true
+					}
+				}
+			case *ast.SelectorExpr:
+				if sel := f.info.Selections[n]; sel != nil && sel.Kind() == types.MethodVal {
+					if _, ptr := sel.Obj().(*types.Func).Signature().Recv().Type().(*types.Pointer); ptr {
+						if v, _, ok := f.access(n.X); ok {
+							f.addrTaken[v] = true // v.M() with M on *T takes &v
+						}
+					}
+				}
 			case *ast.ForStmt, *ast.RangeStmt:
 				f.unordered = append(f.unordered, [2]token.Pos{n.Pos(), n.End()})
 			case *ast.FuncLit:
@@ -139,8 +156,32 @@ func (f *flow) regions() {
 	}
 }
 
+// valueOnly reports whether a value of type t holds no reference to
+// storage another value can share: numbers, strings, booleans, and structs
+// and arrays of those.
+func valueOnly(t types.Type, depth int) bool {
+	if depth > 8 {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Kind() != types.UnsafePointer
+	case *types.Array:
+		return valueOnly(u.Elem(), depth+1)
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if !valueOnly(u.Field(i).Type(), depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // reaches reports whether the taint of part k of v can be seen at use: it
-// can unless v is a function's variable or parameter, the use comes before
+// can unless v is a function's variable or parameter of a type holding no
+// references, whose address is not taken, the use comes before
 // every statement that tainted that part, and no loop, function literal or
 // goto lets the later statement run first.
 func (f *flow) reaches(v *types.Var, k string, use token.Pos) bool {
@@ -150,6 +191,13 @@ func (f *flow) reaches(v *types.Var, k string, use token.Pos) bool {
 	}
 	if v.Parent() == nil || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
 		return true // a package variable: any function may run first
+	}
+	if f.addrTaken[v] || !valueOnly(v.Type(), 0) {
+		// A pointer, map, slice, channel, function or interface (or v's
+		// address) may have been copied before the statement, into a value
+		// that sees what the statement writes through it: q := c;
+		// c.Body = secret; log(q.Body).
+		return true
 	}
 	for _, r := range f.unordered {
 		if r[0] <= a && a < r[1] && r[0] <= use && use < r[1] {
