@@ -362,13 +362,27 @@ func (ps *pass) checkValueAt(v ast.Expr, in, path string) {
 	switch {
 	case o != nil:
 		ps.reportTaint(v, call, exprText(v), o)
-	case wholeKind(tv.Type) != "" && !ps.audit:
+	case wholeKind(tv.Type) != "" && !ps.audit && !ps.interfaceParam(v):
 		ps.report(v, idSensitive, "%s prints %s whole (%s), which puts every field or element in a public line; log conflog.Shape of it, or chosen numeric fields", call, exprText(v), wholeKind(tv.Type))
 	case in == "":
 		if po := ps.params().taintOf(v); po != nil && po.fn != nil {
 			ps.addSink(po.fn, po.param, po.path)
 		}
 	}
+}
+
+// interfaceParam reports whether v is a parameter of interface type of the
+// enclosing function, used as it is: its dynamic type is known at the
+// callers, so the function is a sink for it (func logMetric(name string,
+// v any)) and each caller's argument is judged there, rather than v being
+// printed whole here. A value of interface type got any other way (a
+// field, a type switch's default, a local) is printed whole.
+func (ps *pass) interfaceParam(v ast.Expr) bool {
+	if _, ok := ps.TypesInfo.TypeOf(v).Underlying().(*types.Interface); !ok {
+		return false
+	}
+	po := ps.params().taintOf(v)
+	return po != nil && po.fn != nil && po.path == "" && isParamItself(ps, v, po)
 }
 
 // reportTaint reports value v (shown as text) of a public call, private by
@@ -392,14 +406,22 @@ func (ps *pass) reportTaint(v ast.Expr, call, text string, o *origin) {
 }
 
 // wholeKind names the kind of an aggregate printed whole: a struct, a map, a
-// slice or array of anything but numbers and booleans, raw bytes. Types that
+// slice or array of anything but numbers and booleans, raw bytes, or a value
+// of interface type (any, fmt.Stringer, a protobuf oneof's interface): its
+// dynamic type is unknown, so it may be any of these. Types that
 // decide their own log form (slog.LogValuer, as conflog's wrappers are),
 // slog.Attr and slog.Value, and time.Time are not aggregates here.
 func wholeKind(t types.Type) string {
 	if t == nil || implementsLogValuer(t) || isNamed(t, "time", "Time") || isNamed(t, "log/slog", "Attr") || isNamed(t, "log/slog", "Value") {
 		return "" // an Attr or Value is judged by what it was built from
 	}
+	if _, ok := types.Unalias(t).(*types.TypeParam); ok {
+		return "" // a type parameter may be a number: judged at the instantiation, not here
+	}
 	u := t.Underlying()
+	if _, ok := u.(*types.Interface); ok && !isError(t) {
+		return "a value of interface type " + types.TypeString(t, func(p *types.Package) string { return p.Name() }) + ", whose dynamic type is unknown"
+	}
 	if p, ok := u.(*types.Pointer); ok {
 		if implementsLogValuer(p.Elem()) || isNamed(p.Elem(), "time", "Time") {
 			return ""

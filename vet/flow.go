@@ -14,8 +14,8 @@ import (
 	"golang.org/x/tools/go/types/typeutil"
 )
 
-// The flow analysis is a hand-written, flow-insensitive taint propagation
-// over one package's syntax. SSA (buildssa) would be more precise about
+// The flow analysis is a hand-written taint propagation over one package's
+// syntax, aware of statement order only as far as reaches says. SSA (buildssa) would be more precise about
 // order, but it costs a full SSA build of every package including
 // dependencies (the analyzer exports facts, so it runs on them all), and the
 // question asked here — can this value have come from there — is answered
@@ -85,16 +85,131 @@ type flow struct {
 	parts map[*types.Func]map[string]bool
 
 	changed bool
+
+	// Order within a function: at holds, for each tainted
+	// part, the earliest statement that tainted it, and a use before that
+	// statement does not see the taint, unless both are in a loop, or
+	// either is in a function literal (run later, or again), or the
+	// function has a goto (see reaches). cur is the statement being walked.
+	at        map[*types.Var]map[string]token.Pos
+	cur       token.Pos
+	unordered [][2]token.Pos      // loops, function literals, functions with a goto
+	lits      [][2]token.Pos      // function literals
+	addrTaken map[*types.Var]bool // &v, or a pointer method called on v
 }
 
 func newFlow(ps *pass) *flow {
-	return &flow{
+	f := &flow{
 		ps:    ps,
 		info:  ps.TypesInfo,
 		vars:  make(map[*types.Var]map[string]*origin),
 		funcs: make(map[*types.Func]*origin),
 		parts: make(map[*types.Func]map[string]bool),
+		at:    make(map[*types.Var]map[string]token.Pos),
+
+		addrTaken: make(map[*types.Var]bool),
 	}
+	f.regions()
+	return f
+}
+
+// regions finds the parts of the package where statement order says
+// nothing about what runs first: loops, function literals and functions
+// with a goto.
+func (f *flow) regions() {
+	for _, file := range f.ps.Files {
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.UnaryExpr:
+				if n.Op == token.AND {
+					if v, _, ok := f.access(n.X); ok {
+						f.addrTaken[v] = true
+					}
+				}
+			case *ast.SelectorExpr:
+				if sel := f.info.Selections[n]; sel != nil && sel.Kind() == types.MethodVal {
+					if _, ptr := sel.Obj().(*types.Func).Signature().Recv().Type().(*types.Pointer); ptr {
+						if v, _, ok := f.access(n.X); ok {
+							f.addrTaken[v] = true // v.M() with M on *T takes &v
+						}
+					}
+				}
+			case *ast.ForStmt, *ast.RangeStmt:
+				f.unordered = append(f.unordered, [2]token.Pos{n.Pos(), n.End()})
+			case *ast.FuncLit:
+				f.unordered = append(f.unordered, [2]token.Pos{n.Pos(), n.End()})
+				f.lits = append(f.lits, [2]token.Pos{n.Pos(), n.End()})
+			case *ast.FuncDecl:
+				goto_ := false
+				ast.Inspect(n, func(m ast.Node) bool {
+					if b, ok := m.(*ast.BranchStmt); ok && b.Tok == token.GOTO {
+						goto_ = true
+					}
+					return !goto_
+				})
+				if goto_ {
+					f.unordered = append(f.unordered, [2]token.Pos{n.Pos(), n.End()})
+				}
+			}
+			return true
+		})
+	}
+}
+
+// valueOnly reports whether a value of type t holds no reference to
+// storage another value can share: numbers, strings, booleans, and structs
+// and arrays of those.
+func valueOnly(t types.Type, depth int) bool {
+	if depth > 8 {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Kind() != types.UnsafePointer
+	case *types.Array:
+		return valueOnly(u.Elem(), depth+1)
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if !valueOnly(u.Field(i).Type(), depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// reaches reports whether the taint of part k of v can be seen at use: it
+// can unless v is a function's variable or parameter of a type holding no
+// references, whose address is not taken, the use comes before
+// every statement that tainted that part, and no loop, function literal or
+// goto lets the later statement run first.
+func (f *flow) reaches(v *types.Var, k string, use token.Pos) bool {
+	a, ok := f.at[v][k]
+	if !ok || !use.IsValid() || a <= use {
+		return true
+	}
+	if v.Parent() == nil || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
+		return true // a package variable: any function may run first
+	}
+	if f.addrTaken[v] || !valueOnly(v.Type(), 0) {
+		// A pointer, map, slice, channel, function or interface (or v's
+		// address) may have been copied before the statement, into a value
+		// that sees what the statement writes through it: q := c;
+		// c.Body = secret; log(q.Body).
+		return true
+	}
+	for _, r := range f.unordered {
+		if r[0] <= a && a < r[1] && r[0] <= use && use < r[1] {
+			return true
+		}
+	}
+	for _, r := range f.lits {
+		if (r[0] <= a && a < r[1]) || (r[0] <= use && use < r[1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // newParamFlow returns a flow whose only sources are the parameters of the
@@ -147,6 +262,7 @@ func (f *flow) solve() {
 			}
 		}
 		if !f.changed {
+			f.cur = token.NoPos
 			return
 		}
 	}
@@ -193,6 +309,9 @@ func (f *flow) exportFacts() {
 // and declarations).
 func (f *flow) walk(root ast.Node, fn *types.Func) {
 	ast.Inspect(root, func(n ast.Node) bool {
+		if n != nil {
+			f.cur = n.Pos()
+		}
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			f.walk(n.Body, nil)
@@ -561,7 +680,7 @@ func (f *flow) outParam(fn *types.Func, i int) *origin {
 	default:
 		return nil
 	}
-	if o := f.get(p, "", false); o != nil && o.id == idSource { // the whole: c.Request.Body = … is not an output
+	if o := f.get(p, "", false, token.NoPos); o != nil && o.id == idSource { // the whole: c.Request.Body = … is not an output
 		return o
 	}
 	return nil
@@ -716,6 +835,9 @@ func (f *flow) shapeOf(e ast.Expr) map[string]*origin {
 	if root, path, ok := f.access(e); ok {
 		out := map[string]*origin{}
 		for k, o := range f.vars[root] {
+			if !f.reaches(root, k, e.Pos()) {
+				continue
+			}
 			if rest, ok := cutPath(k, path); ok {
 				out[rest] = o // a part of e
 			} else if _, ok := cutPath(path, k); ok {
@@ -768,6 +890,17 @@ func (f *flow) mark(v *types.Var, path string, o *origin, single bool) {
 	if n := strings.Count(path, ".") + 1; path != "" && n > maxPath {
 		path = path[:nthDot(path, maxPath)]
 	}
+	if f.cur.IsValid() {
+		at := f.at[v]
+		if at == nil {
+			at = make(map[string]token.Pos)
+			f.at[v] = at
+		}
+		if a, ok := at[path]; !ok || f.cur < a {
+			at[path] = f.cur
+			f.changed = true
+		}
+	}
 	parts := f.vars[v]
 	if old := cmp.Or(parts[path], parts[""]); old != nil && !upgrades(old, o) {
 		return
@@ -790,15 +923,18 @@ func upgrades(old, o *origin) bool {
 
 // get returns the taint of part path of v: of a tainted whole it is part
 // of, or (when any) of a tainted part within it.
-func (f *flow) get(v *types.Var, path string, within bool) *origin {
+func (f *flow) get(v *types.Var, path string, within bool, use token.Pos) *origin {
 	for k, o := range f.vars[v] {
+		if !f.reaches(v, k, use) {
+			continue
+		}
 		if _, ok := cutPath(path, k); ok {
 			return f.extend(o, k, path)
 		}
 	}
 	if within {
 		for k, o := range f.vars[v] {
-			if rest, ok := cutPath(k, path); ok && !keyedPart(rest) {
+			if rest, ok := cutPath(k, path); ok && !keyedPart(rest) && f.reaches(v, k, use) {
 				return o
 			}
 		}
@@ -930,7 +1066,7 @@ func (f *flow) taintOf(e ast.Expr) *origin {
 		return nil // r.Method, r.TLS.Version: protocol facts
 	}
 	if root, path, ok := f.access(e); ok {
-		o := f.get(root, path, true)
+		o := f.get(root, path, true, e.Pos())
 		if o != nil && o.id == idSource && f.inConfig(e) {
 			o = nil // read from a file, but configuration by its type
 		}
@@ -1194,10 +1330,10 @@ func (f *flow) callTaint(call *ast.CallExpr) *origin {
 			// is not c.GetString("group")); the store as a whole, or
 			// by its name or type (r.Header of a request), is.
 			if root, path, ok := f.access(sel.X); ok {
-				if o := f.get(root, joinPath(path, key), false); o != nil {
+				if o := f.get(root, joinPath(path, key), false, sel.X.Pos()); o != nil {
 					return o
 				}
-				if o := f.get(root, path, false); o != nil || f.params {
+				if o := f.get(root, path, false, sel.X.Pos()); o != nil || f.params {
 					return o
 				}
 				return f.nameTaint(sel.X)
@@ -1253,10 +1389,10 @@ func (f *flow) recvTaint(x ast.Expr) *origin {
 	if !ok || f.requestMeta(x) {
 		return f.taintOf(x)
 	}
-	if o := f.get(root, path, false); o != nil {
+	if o := f.get(root, path, false, x.Pos()); o != nil {
 		return o
 	}
-	if o := f.get(root, path, true); o != nil && (o.id == idSource || f.params) {
+	if o := f.get(root, path, true, x.Pos()); o != nil && (o.id == idSource || f.params) {
 		return o
 	}
 	if f.params {

@@ -100,7 +100,9 @@ func parseWords(list string) ([]string, error) {
 //
 // A word followed by a word naming a label of the thing rather than the
 // thing itself (see labelWords) does not match: tokenName, tokenId,
-// secretName, bodySize name a token's label, a secret's name, a size.
+// secretName, bodySize name a token's label, a secret's name, a size. Nor
+// does one followed by a word naming a tool working on the thing (see
+// toolWords): NewTextHandler, TextHandler, bodyParser.
 func (s *nameSet) match(name string) (string, bool) {
 	ws := words(name)
 	for i, w := range ws {
@@ -111,7 +113,7 @@ func (s *nameSet) match(name string) (string, bool) {
 			}
 			n, w = 2, w+ws[i+1]
 		}
-		if i+n < len(ws) && labelWords[ws[i+n]] {
+		if i+n < len(ws) && (labelWords[ws[i+n]] || toolWords[ws[i+n]]) {
 			continue
 		}
 		return w, true
@@ -126,6 +128,17 @@ var labelWords = map[string]bool{
 	"name": true, "names": true, "id": true, "ids": true, "count": true,
 	"len": true, "length": true, "size": true, "type": true, "kind": true,
 	"index": true, "idx": true, "status": true, "limit": true,
+}
+
+// toolWords are the words that, after a sensitive word, make a name one of
+// a tool working on the sensitive thing, not the thing: slog.NewTextHandler
+// and slog.TextHandler write text, a bodyParser parses a body. Words naming
+// something that holds the thing (reader, writer, buffer, builder, decoder)
+// are not here: a bodyReader or a textBuilder still holds what it names.
+var toolWords = map[string]bool{
+	"handler": true, "handlers": true, "parser": true, "parsers": true,
+	"formatter": true, "formatters": true, "validator": true, "validators": true,
+	"hasher": true, "renderer": true, "factory": true, "limiter": true,
 }
 
 func (s *nameSet) has(w string) bool {

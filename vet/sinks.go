@@ -152,7 +152,7 @@ func (ps *pass) checkSinkCalls() {
 			values, messages := ps.sinkParams(fn)
 			for _, p := range values {
 				for _, a := range sinkArgs(fn, call, p.Index) {
-					if ps.flow.taintPath(a, p.Path) != nil || (p.Path == "" && wholeKind(ps.TypesInfo.TypeOf(a)) != "") {
+					if ps.flow.taintPath(a, p.Path) != nil || (p.Path == "" && wholeKind(ps.TypesInfo.TypeOf(a)) != "" && !ps.interfaceParam(a)) {
 						continue // reported below, at this call
 					}
 					if po := ps.params().taintPath(a, p.Path); po != nil && po.fn != nil && ps.addSink(po.fn, po.param, po.path) {

@@ -10,8 +10,9 @@
 //
 //	CL001  a public call whose message is not a constant string
 //	CL002  a public call passing a value whose name or type marks it sensitive
-//	       (password, token, email, text, row, …; configurable), a struct, map
-//	       or non-numeric slice printed whole, or conflog.PublicError of such data
+//	       (password, token, email, text, row, …; configurable), a struct, map,
+//	       non-numeric slice or interface value (its dynamic type unknown)
+//	       printed whole, or conflog.PublicError of such data
 //	CL003  a public call passing a value that flows from a source of customer
 //	       data: *http.Request and framework binds, os.ReadFile,
 //	       bufio.Scanner/Reader, csv.Reader, what a Decoder reads from those,
@@ -31,9 +32,12 @@
 //
 //	//conflog:ignore CL002 the run token is a public nonce, not a credential
 //
-// Flow (CL002 via names, CL003) is followed within a package, flow-insensitively:
-// a variable, field base, map, slice or channel that is ever assigned a value
-// derived from a source carries it everywhere. A value of numeric or boolean
+// Flow (CL002 via names, CL003) is followed within a package: a variable,
+// field base, map, slice or channel that is assigned a value derived from a
+// source carries it at every use not written before the assignment in the
+// same function; at every use for a type holding references (pointer, map,
+// slice, …) or an address-taken variable, in a loop, a closure or a
+// function with a goto, and for package variables. A value of numeric or boolean
 // type carries nothing (len, counts, losses), nor do constants, %T verbs,
 // the sanitizers conflog.Redact, Mask, Pseudonym and Shape, and the
 // arguments of conflog.Errorf (scrubbed; its format is not).

@@ -20,7 +20,7 @@ import (
 //	ignore   directives silence only their IDs, only with a reason (CL000)
 func TestFindings(t *testing.T) {
 	t.Parallel() // runs after TestAudit, which alone sets the analyzer's flags, has put them back
-	analysistest.Run(t, analysistest.TestData(), vet.Analyzer, "calls", "flow", "bypass", "usage", "foreign", "ignore", "sinks", "sinkuser", "testdefault", "bothdefault", "fields", "errtext", "genout", "otherlogs")
+	analysistest.Run(t, analysistest.TestData(), vet.Analyzer, "calls", "flow", "bypass", "usage", "foreign", "ignore", "sinks", "sinkuser", "testdefault", "bothdefault", "fields", "errtext", "genout", "otherlogs", "unknown", "order")
 }
 
 // TestAudit runs the analyzer in audit mode over a package that has not
