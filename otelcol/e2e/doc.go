@@ -2,7 +2,8 @@
 // (otelcol/distribution): the built binary reads a real Python job's output
 // with the filelog receiver, judges it with the conflog processor and writes
 // it with the file exporter; what comes out must be, line by line, what
-// `conflog scrub` gives on the same bytes. It is a module of its own, with
+// `conflog scrub` gives on the same bytes; TestCollectorVolume does the same
+// on generated files of 10⁵ lines whose public records it counts itself. It is a module of its own, with
 // the standard library only: it runs the binaries, it links neither.
 //
 // The binary is $CONFLOG_OTELCOL when set (.ci/run sets it), else what
