@@ -74,13 +74,13 @@ func fuzzTrace(before, msg, after []byte, kind, at uint8) []byte {
 		b.WriteString("main.main()\n\t/home/" + fuzzCanary + "/main.go:3 +0x1 fp=0x1 sp=0x2 pc=0x3\n")
 		b.WriteString("created by main.run in goroutine 1\n\t/root/x.go:9 +0x2\n")
 	case 6: // a faulthandler dump after a message, with an extension's fatal error
-		b.WriteString("Traceback (most recent call last):\nRuntimeError: " + string(first) + "\n")
+		b.WriteString("Traceback (most recent call last):\n" + pyFuzzFrame + "RuntimeError: " + string(first) + "\n")
 		b.WriteString("Fatal Python error: " + string(first) + "\n\n")
 		b.WriteString("Current thread 0x00007f9a2dc23b80 (most recent call first):\n")
 		b.WriteString(`  File "/home/` + fuzzCanary + `/x.py", line 4 in f` + "\n")
 		b.WriteString("Extension modules: torch._C, " + string(first) + " (total: 2)\n")
 	case 5: // a Python trace whose message lines follow a separator-like line
-		b.WriteString("Traceback (most recent call last):\nRuntimeError: " + string(first) + "\n")
+		b.WriteString("Traceback (most recent call last):\n" + pyFuzzFrame + "RuntimeError: " + string(first) + "\n")
 		for _, l := range rest {
 			b.Write(plant(l))
 			b.WriteByte('\n')
@@ -89,6 +89,14 @@ func fuzzTrace(before, msg, after []byte, kind, at uint8) []byte {
 	b.Write(clean(after))
 	return b.Bytes()
 }
+
+// pyFuzzFrame is the frame CPython always prints between a header and the
+// exception line: it prints the header only for an exception with frames,
+// and the Scrubber takes a header followed at once by an unindented line
+// for ordinary output, not a trace (python.go). Without it, cases 5 and 6
+// were not traces at all, and their planted "SystemLog:" lines passed as
+// the job's own public lines.
+const pyFuzzFrame = "  File \"/srv/job.py\", line 3, in <module>\n"
 
 // FuzzScrubber: whatever lines surround a trace and whatever its message
 // holds, no public line holds a byte from a message position, no public line
