@@ -382,8 +382,11 @@ func appendGoroutineHeader(dst, l []byte) []byte {
 	}
 	if goStatuses[string(reason)] {
 		dst = append(append(dst, reason...), mods...)
-		for _, m := range bytes.SplitAfter(status[end:], []byte(",")) {
-			m = bytes.TrimSuffix(m, []byte(","))
+		// The modifiers after the first comma, one by one: bytes.Cut, not
+		// bytes.Split, whose slice was the Scrubber's one allocation.
+		for rest := status[end:]; len(rest) > 0; {
+			var m []byte
+			m, rest, _ = bytes.Cut(rest, []byte(","))
 			if len(m) > 0 && isGoStatusModifier(m) {
 				dst = append(append(dst, ','), m...)
 			}

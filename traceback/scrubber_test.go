@@ -316,6 +316,35 @@ func TestCommonPathAllocs(t *testing.T) {
 	}
 }
 
+// TestGoTraceAllocs: a Go crash dump, goroutine headers with modifiers
+// included, costs no allocation once the Scrubber's buffers have grown.
+func TestGoTraceAllocs(t *testing.T) {
+	s := New(Options{})
+	dump := [][]byte{
+		[]byte("panic: CANARY"),
+		[]byte(""),
+		[]byte("goroutine 1 [running]:"),
+		[]byte("main.main()"),
+		[]byte("\t/srv/x.go:3 +0x1d"),
+		[]byte(""),
+		[]byte("goroutine 7 [chan receive, 3 minutes, locked to thread]:"),
+		[]byte("main.f(...)"),
+		[]byte("\t/srv/x.go:9 +0x2"),
+		[]byte("exit status 2"),
+	}
+	emit := func([]byte) {}
+	feed := func() {
+		for _, l := range dump {
+			s.Line(l, emit)
+		}
+		s.Flush(emit)
+	}
+	feed() // the buffers grow once
+	if allocs := testing.AllocsPerRun(50, feed); allocs != 0 {
+		t.Errorf("a Go crash dump allocates %.1f times, want 0", allocs)
+	}
+}
+
 // TestPublicLinesPass guards the other half of the gate's promise: outside a
 // message, a public line is never held, before, between and after traces.
 func TestPublicLinesPass(t *testing.T) {
