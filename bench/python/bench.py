@@ -53,19 +53,22 @@ out = open(os.devnull, "w")
 root = logging.getLogger()
 root.setLevel(logging.INFO)
 
-plain = {"_log": logging.Logger._log, "callHandlers": logging.Logger.callHandlers,
-         "formatMessage": logging.Formatter.formatMessage}
+PATCHED = ("_log", "callHandlers", "debug", "info", "warning", "error", "critical")
+def methods():
+    m = {k: getattr(logging.Logger, k) for k in PATCHED}
+    m["formatMessage"] = logging.Formatter.formatMessage
+    return m
+plain = methods()
 root.addHandler(logging.StreamHandler(out))
 plain_handlers = root.handlers[:]
-import conflog  # patches Logger._log and callHandlers
+import conflog  # patches Logger's methods in PATCHED
 conflog.enable("SystemLog:", stream=out, excepthook=False)  # and Formatter.formatMessage
-ours = {"_log": logging.Logger._log, "callHandlers": logging.Logger.callHandlers,
-        "formatMessage": logging.Formatter.formatMessage}
+ours = methods()
 ours_handlers = root.handlers[:]
 
 def use(m, handlers):
-    logging.Logger._log = m["_log"]
-    logging.Logger.callHandlers = m["callHandlers"]
+    for k in PATCHED:
+        setattr(logging.Logger, k, m[k])
     logging.Formatter.formatMessage = m["formatMessage"]
     root.handlers[:] = handlers
 

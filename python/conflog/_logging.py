@@ -7,6 +7,9 @@ through to Logger.log):
 - Logger._log accepts ``category=`` and stores it on the record (the
   attribute named by _category.ATTR). It is the one method every logging call
   of every Logger goes through, so patching the class covers every instance.
+  The five level methods (debug ... critical), by far the most called, take
+  ``category=`` themselves and call logging's own _log, so that a private
+  call costs no frame more than without conflog.
 - Logger.callHandlers sends a public record to conflog's handler only, so it
   is written once, with the prefix, and never by the user's handlers.
 - Once enabled, Formatter.formatMessage escapes every record's line to one
@@ -61,16 +64,44 @@ def _call_handlers(self, record):
     _orig_call_handlers(self, record)
 
 
+def _level_method(level, name):
+    # Logger.info and its siblings are, on every supported version, "if
+    # enabled, self._log(LEVEL, msg, args, **kwargs)". These do the same with
+    # category= taken here, and call logging's _log directly: the frames
+    # between the caller and _log are as many as without conflog, which
+    # findCaller before 3.11 counts on (it starts a fixed number of frames
+    # up), and the private path costs one comparison more, not a call.
+    def method(self, msg, *args, category=None, **kwargs):
+        if self.isEnabledFor(level):
+            if category is not None:
+                extra = kwargs.get("extra")
+                kwargs["extra"] = dict(extra, **{ATTR: category}) if extra else {ATTR: category}
+            _orig_log(self, level, msg, args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = getattr(logging.Logger, name).__doc__
+    return method
+
+
+_LEVEL_METHODS = {name: _level_method(getattr(logging, name.upper()), name)
+                  for name in ("debug", "info", "warning", "error", "critical")}
+
 # findCaller skips the frames of logging's own file to find the caller; _log
-# is a frame between the caller and logging, so it is given logging's file
-# name, and a record's funcName/lineno stay the caller's on every version.
-_log.__code__ = _log.__code__.replace(co_filename=logging.addLevelName.__code__.co_filename)
+# and the level methods are frames between the caller and logging, so they
+# are given logging's file name, and a record's funcName/lineno stay the
+# caller's on every version.
+_LOGGING_FILE = logging.addLevelName.__code__.co_filename
+_log.__code__ = _log.__code__.replace(co_filename=_LOGGING_FILE)
+for _m in _LEVEL_METHODS.values():
+    _m.__code__ = _m.__code__.replace(co_filename=_LOGGING_FILE)
 
 
 def install():
     """Makes every Logger accept category= (done at import of conflog)."""
     logging.Logger._log = _log
     logging.Logger.callHandlers = _call_handlers
+    for name, m in _LEVEL_METHODS.items():
+        setattr(logging.Logger, name, m)
 
 
 # --- state ---------------------------------------------------------------------

@@ -151,12 +151,32 @@ class CategoryEverywhereTest(Enabled):
             logging.LoggerAdapter(log, {}).info("adapter", category=DataCategory.PRIVATE)
             helper()
             log.info("plain")
+            log.debug("below the level")  # not recorded: the logger is at INFO
+            log.setLevel(logging.DEBUG)
+            # Every way into a record, each with and without category=: the
+            # level methods conflog replaces, and those it leaves to logging
+            # (log, exception, fatal and warn go through _log or a level method).
+            calls = [
+                lambda **k: log.debug("d", **k), lambda **k: log.info("i", **k),
+                lambda **k: log.warning("w", **k), lambda **k: log.error("e", **k),
+                lambda **k: log.critical("c", **k), lambda **k: log.fatal("f", **k),
+                lambda **k: log.log(logging.INFO, "l", **k), lambda **k: log.exception("x", **k),
+            ]
+            if hasattr(log, "warn"):
+                calls.append(lambda **k: log.warn("w", **k))
+            for c in calls:
+                c(); c(category=DataCategory.PRIVATE); c(stacklevel=1, category=DataCategory.PRIVATE)
         finally:
             log.propagate = True
+            log.setLevel(logging.NOTSET)
         me = "test_caller_info_is_the_callers"
-        self.assertEqual(seen, [(me, line, "test_logging.py"), (me, line + 1, "test_logging.py"),
-                                (me, line + 2, "test_logging.py"), (me, line + 2, "test_logging.py"),
-                                (me, line + 3, "test_logging.py")])
+        self.assertEqual(seen[:5], [(me, line, "test_logging.py"), (me, line + 1, "test_logging.py"),
+                                    (me, line + 2, "test_logging.py"), (me, line + 2, "test_logging.py"),
+                                    (me, line + 3, "test_logging.py")])
+        # Each lambda is the caller of its logging call: its name and line.
+        self.assertEqual(len(seen[5:]), 3 * len(calls))
+        want = [("<lambda>", c.__code__.co_firstlineno, "test_logging.py") for c in calls for _ in range(3)]
+        self.assertEqual(seen[5:], want)
 
 
 def _line():
