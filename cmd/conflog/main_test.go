@@ -37,8 +37,26 @@ func TestMain(m *testing.M) {
 	}
 	if commands[filepath.Base(os.Args[0])] == nil {
 		moreParallel()
+		testscript.Main(inTempDir{m}, commands)
 	}
 	testscript.Main(m, commands)
+}
+
+// inTempDir runs the tests with TMPDIR set to a directory of their own,
+// removed at the end, for every process they start: a gate a test kills
+// with SIGKILL cannot remove its public channel's directory, which would
+// otherwise stay behind in the machine's /tmp after every run.
+type inTempDir struct{ m *testing.M }
+
+func (t inTempDir) Run() int {
+	dir, err := os.MkdirTemp("", "conflog-cmd-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("TMPDIR", dir)
+	return t.m.Run()
 }
 
 // moreParallel raises -parallel, unless it was given, from GOMAXPROCS to

@@ -111,6 +111,34 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLongTempDir: under a TMPDIR too deep for a socket's path the channel
+// still opens (in /tmp), with the same modes, and a client reaches it.
+func TestLongTempDir(t *testing.T) {
+	deep := filepath.Join(t.TempDir(), strings.Repeat("d", 60), strings.Repeat("e", 60))
+	if err := os.MkdirAll(deep, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", deep)
+	l, stop := serve(t)
+	if p := l.path(); len(p) > sunPathMax || !strings.HasPrefix(p, "/tmp/conflog-channel-") {
+		t.Errorf("socket at %q (%d bytes), want one under /tmp of at most %d", p, len(p), sunPathMax)
+	}
+	if fi, err := os.Lstat(l.dir); err != nil || fi.Mode() != os.ModeDir|0o700 {
+		t.Errorf("%s: %v, %v", l.dir, fi, err)
+	}
+	c := client(t, l)
+	if _, err := c.Write([]byte(testPrefix + "record\n")); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if got := stop(); len(got) != 1 || got[0] != testPrefix+"record\n" {
+		t.Errorf("connections %q", got)
+	}
+	if _, err := os.Stat(l.dir); !os.IsNotExist(err) {
+		t.Errorf("directory %s left after Close: %v", l.dir, err)
+	}
+}
+
 // TestEnv: the job's environment loses CONFLOG_PUBLIC_FD and any stale
 // channel variables, and gains this run's.
 func TestEnv(t *testing.T) {

@@ -45,7 +45,7 @@ func Listen(prefix string) (*Listener, error) {
 	}
 	var b [tokenLen / 2]byte
 	rand.Read(b[:]) // never fails (crypto/rand)
-	dir, err := os.MkdirTemp("", "conflog-channel-")
+	dir, err := mkdir()
 	if err != nil {
 		return nil, fmt.Errorf("public channel: %w", err)
 	}
@@ -55,6 +55,25 @@ func Listen(prefix string) (*Listener, error) {
 		return nil, fmt.Errorf("public channel: %w", err)
 	}
 	return l, nil
+}
+
+// sunPathMax is the longest socket path every Unix takes: sockaddr_un's
+// sun_path holds 108 bytes on Linux and 104 on the BSDs and macOS, the
+// terminating NUL included.
+const sunPathMax = 103
+
+// mkdir makes the channel's directory under os.TempDir, or under /tmp when
+// the socket's path there would be too long for sun_path (a deep TMPDIR,
+// such as a build sandbox's or a test harness's, would otherwise keep every
+// job under the gate from starting).
+func mkdir() (string, error) {
+	for _, parent := range []string{os.TempDir(), "/tmp"} {
+		// MkdirTemp's suffix is at most 10 digits.
+		if len(filepath.Join(parent, "conflog-channel-0123456789", "public.sock")) <= sunPathMax {
+			return os.MkdirTemp(parent, "conflog-channel-")
+		}
+	}
+	return "", fmt.Errorf("TMPDIR %q is too long for a socket's path (at most %d bytes)", os.TempDir(), sunPathMax)
 }
 
 func (l *Listener) listen() error {
