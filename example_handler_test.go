@@ -38,9 +38,9 @@ func ExamplePublic() {
 	logger := conflog.New(os.Stdout, "SystemLog:", &conflog.Options{ReplaceAttr: noTime})
 	logger.Info("public", conflog.Public)
 	// A logger is never public: With(Public) is ignored.
-	logger.With(conflog.Public).Info("still private")
+	logger.With(conflog.Public).Info("still private") //conflog:ignore CL004 the example shows the mistake
 	// Inside a group, the marker does not count.
-	logger.Info("private too", slog.Group("g", conflog.Public, "a", 1))
+	logger.Info("private too", slog.Group("g", conflog.Public, "a", 1)) //conflog:ignore CL004 the example shows the mistake
 	// Output:
 	// SystemLog:level=INFO msg=public
 	// level=INFO msg="still private"
