@@ -95,24 +95,7 @@ type flow struct {
 	cur       token.Pos
 	unordered [][2]token.Pos      // loops, function literals, functions with a goto
 	lits      [][2]token.Pos      // function literals
-	later     [][2]token.Pos      // go and defer statements: their calls run later
 	addrTaken map[*types.Var]bool // &v, or a pointer method called on v
-
-	// Reads through a reference (see reaches). A use of a pointer, map,
-	// slice or interface variable before a statement that taints a part of
-	// it cannot see that taint: the statement has not run. But the value
-	// read can be a reference kept in another variable, read after the
-	// statement (q := c; c.Body = secret; log(q.Body)). So, while solving,
-	// each statement is first walked strict (such taint unseen); if a
-	// read was denied (denied), it is walked again lenient, its reads
-	// seeing that taint and the variables it taints tainted only from the
-	// earliest such statement on (after): q.Body above from the line of
-	// c.Body = secret. After solving, reads are strict (a log call logs
-	// what its arguments hold when it runs), except in go and defer
-	// statements, whose calls run later.
-	lenient bool
-	denied  bool
-	after   token.Pos
 }
 
 func newFlow(ps *pass) *flow {
@@ -153,8 +136,6 @@ func (f *flow) regions() {
 				}
 			case *ast.ForStmt, *ast.RangeStmt:
 				f.unordered = append(f.unordered, [2]token.Pos{n.Pos(), n.End()})
-			case *ast.GoStmt, *ast.DeferStmt:
-				f.later = append(f.later, [2]token.Pos{n.Pos(), n.End()})
 			case *ast.FuncLit:
 				f.unordered = append(f.unordered, [2]token.Pos{n.Pos(), n.End()})
 				f.lits = append(f.lits, [2]token.Pos{n.Pos(), n.End()})
@@ -199,15 +180,10 @@ func valueOnly(t types.Type, depth int) bool {
 }
 
 // reaches reports whether the taint of part k of v can be seen at use: it
-// can unless v is a function's variable or parameter, the use comes before
+// can unless v is a function's variable or parameter of a type holding no
+// references, whose address is not taken, the use comes before
 // every statement that tainted that part, and no loop, function literal or
-// goto lets the later statement run first, nor a go or defer statement
-// the use. A variable holding references (pointer, map, slice, channel,
-// function, interface) or whose address is taken may have been copied
-// into another before that statement, which then sees what the statement
-// writes through it; a lenient read (see flow.lenient) sees such taint
-// and notes the statement in after, a strict one does not and notes that
-// in denied.
+// goto lets the later statement run first.
 func (f *flow) reaches(v *types.Var, k string, use token.Pos) bool {
 	a, ok := f.at[v][k]
 	if !ok || !use.IsValid() || a <= use {
@@ -215,6 +191,13 @@ func (f *flow) reaches(v *types.Var, k string, use token.Pos) bool {
 	}
 	if v.Parent() == nil || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
 		return true // a package variable: any function may run first
+	}
+	if f.addrTaken[v] || !valueOnly(v.Type(), 0) {
+		// A pointer, map, slice, channel, function or interface (or v's
+		// address) may have been copied before the statement, into a value
+		// that sees what the statement writes through it: q := c;
+		// c.Body = secret; log(q.Body).
+		return true
 	}
 	for _, r := range f.unordered {
 		if r[0] <= a && a < r[1] && r[0] <= use && use < r[1] {
@@ -225,20 +208,6 @@ func (f *flow) reaches(v *types.Var, k string, use token.Pos) bool {
 		if (r[0] <= a && a < r[1]) || (r[0] <= use && use < r[1]) {
 			return true
 		}
-	}
-	for _, r := range f.later {
-		if r[0] <= use && use < r[1] {
-			return true
-		}
-	}
-	if f.addrTaken[v] || !valueOnly(v.Type(), 0) {
-		if f.lenient {
-			if !f.after.IsValid() || a < f.after {
-				f.after = a
-			}
-			return true
-		}
-		f.denied = true
 	}
 	return false
 }
@@ -294,7 +263,6 @@ func (f *flow) solve() {
 		}
 		if !f.changed {
 			f.cur = token.NoPos
-			f.lenient = false // reads from now on are a log call's: strict
 			return
 		}
 	}
@@ -344,73 +312,59 @@ func (f *flow) walk(root ast.Node, fn *types.Func) {
 		if n != nil {
 			f.cur = n.Pos()
 		}
-		if lit, ok := n.(*ast.FuncLit); ok {
-			f.walk(lit.Body, nil)
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			f.walk(n.Body, nil)
 			return false
-		}
-		// Strict first; again lenient if a read through a reference was
-		// denied (see flow.lenient).
-		f.lenient, f.denied = false, false
-		f.step(n, fn)
-		if f.denied {
-			f.lenient, f.after = true, token.NoPos
-			f.step(n, fn)
-			f.lenient = false
+		case *ast.AssignStmt:
+			f.assignAll(n.Lhs, n.Rhs)
+		case *ast.ValueSpec:
+			lhs := make([]ast.Expr, len(n.Names))
+			for i, name := range n.Names {
+				lhs[i] = name
+			}
+			f.assignAll(lhs, n.Values)
+		case *ast.RangeStmt:
+			if n.Key != nil {
+				f.assign(n.Key, f.taintOf(n.X), false)
+			}
+			if n.Value != nil {
+				// The value is an element: it carries what was put into
+				// elements ("[]" parts), or all of X's taint.
+				root, path, ok := f.access(n.Value)
+				for sub, o := range f.shapeOf(n.X) {
+					if ok {
+						rest, elem := strings.CutPrefix(sub, "[]")
+						if !elem && sub != "" {
+							continue
+						}
+						f.mark(root, joinPath(path, strings.TrimPrefix(rest, ".")), o, true)
+					}
+				}
+			}
+		case *ast.TypeSwitchStmt:
+			// switch v := x.(type): each clause declares its own v.
+			if as, ok := n.Assign.(*ast.AssignStmt); ok && len(as.Rhs) == 1 {
+				if o := f.taintOf(as.Rhs[0]); o != nil {
+					for _, c := range n.Body.List {
+						if v, ok := f.info.Implicits[c].(*types.Var); ok {
+							f.mark(v, "", o, true)
+						}
+					}
+				}
+			}
+		case *ast.SendStmt:
+			f.assign(n.Chan, f.taintOf(n.Value), true)
+		case *ast.ReturnStmt:
+			if fn != nil && !f.params {
+				f.returns(fn, n)
+			}
+		case *ast.CallExpr:
+			f.outParams(n)
+			f.callbacks(n)
 		}
 		return true
 	})
-}
-
-// step propagates taint through one node of walk.
-func (f *flow) step(n ast.Node, fn *types.Func) {
-	switch n := n.(type) {
-	case *ast.AssignStmt:
-		f.assignAll(n.Lhs, n.Rhs)
-	case *ast.ValueSpec:
-		lhs := make([]ast.Expr, len(n.Names))
-		for i, name := range n.Names {
-			lhs[i] = name
-		}
-		f.assignAll(lhs, n.Values)
-	case *ast.RangeStmt:
-		if n.Key != nil {
-			f.assign(n.Key, f.taintOf(n.X), false)
-		}
-		if n.Value != nil {
-			// The value is an element: it carries what was put into
-			// elements ("[]" parts), or all of X's taint.
-			root, path, ok := f.access(n.Value)
-			for sub, o := range f.shapeOf(n.X) {
-				if ok {
-					rest, elem := strings.CutPrefix(sub, "[]")
-					if !elem && sub != "" {
-						continue
-					}
-					f.mark(root, joinPath(path, strings.TrimPrefix(rest, ".")), o, true)
-				}
-			}
-		}
-	case *ast.TypeSwitchStmt:
-		// switch v := x.(type): each clause declares its own v.
-		if as, ok := n.Assign.(*ast.AssignStmt); ok && len(as.Rhs) == 1 {
-			if o := f.taintOf(as.Rhs[0]); o != nil {
-				for _, c := range n.Body.List {
-					if v, ok := f.info.Implicits[c].(*types.Var); ok {
-						f.mark(v, "", o, true)
-					}
-				}
-			}
-		}
-	case *ast.SendStmt:
-		f.assign(n.Chan, f.taintOf(n.Value), true)
-	case *ast.ReturnStmt:
-		if fn != nil && !f.params {
-			f.returns(fn, n)
-		}
-	case *ast.CallExpr:
-		f.outParams(n)
-		f.callbacks(n)
-	}
 }
 
 // eachPair calls fn for each left side with its own value in an assignment
@@ -942,12 +896,8 @@ func (f *flow) mark(v *types.Var, path string, o *origin, single bool) {
 			at = make(map[string]token.Pos)
 			f.at[v] = at
 		}
-		since := f.cur
-		if f.lenient && f.after > since {
-			since = f.after // a reference read before the statement tainting it
-		}
-		if a, ok := at[path]; !ok || since < a {
-			at[path] = since
+		if a, ok := at[path]; !ok || f.cur < a {
+			at[path] = f.cur
 			f.changed = true
 		}
 	}

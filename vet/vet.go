@@ -35,11 +35,9 @@
 // Flow (CL002 via names, CL003) is followed within a package: a variable,
 // field base, map, slice or channel that is assigned a value derived from a
 // source carries it at every use not written before the assignment in the
-// same function, at every use in a loop with it, a closure, a go or defer
-// statement or a function with a goto, and for package variables. A
-// reference (pointer, map, slice, …) read before the assignment and kept
-// in another value taints that value from the assignment on, when what it
-// refers to is written. A value of numeric or boolean
+// same function; at every use for a type holding references (pointer, map,
+// slice, …) or an address-taken variable, in a loop, a closure or a
+// function with a goto, and for package variables. A value of numeric or boolean
 // type carries nothing (len, counts, losses), nor do constants, %T verbs,
 // the sanitizers conflog.Redact, Mask, Pseudonym and Shape, and the
 // arguments of conflog.Errorf (scrubbed; its format is not).
