@@ -197,6 +197,13 @@ func TestAdd(t *testing.T) { conflog.New(os.Stderr, "SystemLog:", nil).Info("add
 	if _, errOut, code := conflogVet("./nosuch"); code != 2 || !strings.Contains(errOut, "nosuch") {
 		t.Errorf("conflog vet ./nosuch: exit %d, stderr %q; want exit 2 naming the pattern", code, errOut)
 	}
+	// A package that does not type-check is an error naming it, not an
+	// empty (clean-looking) report.
+	write("mod/broken/broken.go", "package broken\n\nfunc F() int { return \"not an int\" }\n")
+	if out, errOut, code := conflogVet("./broken", "./plain"); code != 2 || !strings.Contains(errOut, "broken.go:3") {
+		t.Errorf("conflog vet on a package that does not build: exit %d, stderr %q, stdout %q; want exit 2 naming broken.go:3", code, errOut, out)
+	}
+	write("mod/broken/broken.go", "package broken\n")
 
 	// -V=full, which go vet asks to key its cache, answers with the
 	// binary's Go build ID (not a hash of all of it): the go command's
