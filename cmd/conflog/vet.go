@@ -170,6 +170,7 @@ func vettoolMain(args []string) {
 	if len(args) == 1 && (args[0] == "-V=full" || args[0] == "--V=full") {
 		if exe, err := os.Executable(); err == nil {
 			if id := goBuildID(exe); id != "" {
+				//conflog:ignore CL005 go vet's -V=full protocol: the tool's version on stdout, no log line
 				fmt.Printf("%s version devel conflog buildID=%s\n", exe, id)
 				os.Exit(0)
 			}
