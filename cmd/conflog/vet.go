@@ -163,7 +163,7 @@ func vetRuleList() string {
 // it exits by itself. It answers -V=full, which go vet asks before every
 // run to key its cache, with the Go build ID the go command wrote into this
 // binary (its last part is the hash of the binary's content): the
-// unitchecker's answer hashes the whole 30 MB binary each time, as much CPU
+// unitchecker's answer hashes the whole 33 MB binary each time, as much CPU
 // as a warm go vet spends on a small package. A binary without a build ID
 // (-ldflags=-buildid=) gets the unitchecker's answer.
 func vettoolMain(args []string) {
