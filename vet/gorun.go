@@ -34,20 +34,15 @@ func RunGoVet(tool, dir string, patterns ...string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// go list (which packages use conflog) runs beside go vet: on a warm
-	// cache both are mostly the go command's start-up.
-	type listed struct {
-		res *Result
-		err error
-	}
-	list := make(chan listed, 1)
-	go func() {
-		res, err := listPackages(abs, patterns)
-		list <- listed{res, err}
-	}()
-	args := []string{"vet", "-vettool=" + tool, "-json"}
+	// -packages: each package reports whether it imports conflog (see
+	// idPackage), so the run itself says which packages use conflog; a go
+	// list beside it would cost as much again as a warm go vet.
+	args := []string{"vet", "-vettool=" + tool, "-json", "-" + Analyzer.Name + ".packages"}
 	words := false
 	Analyzer.Flags.Visit(func(f *flag.Flag) {
+		if f.Name == "packages" {
+			return
+		}
 		if f.Name == "sensitive" || f.Name == "sensitive-add" {
 			words = true // passed below as the whole list: an addition has no value to print
 			return
@@ -63,58 +58,21 @@ func RunGoVet(tool, dir string, patterns ...string) (*Result, error) {
 	cmd.Dir = abs
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	vetErr := cmd.Run()
-	l := <-list
-	if l.err != nil {
-		return nil, l.err // names the package that does not load
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go vet %s: %v\n%s", strings.Join(patterns, " "), err, strings.TrimSpace(stderr.String()))
 	}
-	res := l.res
-	if vetErr != nil {
-		return nil, fmt.Errorf("go vet %s: %v\n%s", strings.Join(patterns, " "), vetErr, strings.TrimSpace(stderr.String()))
-	}
-	findings, err := parseVetJSON(&stdout, abs)
+	findings, pkgs, err := parseVetJSON(&stdout, abs)
 	if err != nil {
 		return nil, fmt.Errorf("go vet %s: %w", strings.Join(patterns, " "), err)
 	}
-	res.Findings = findings
-	return res, nil
-}
-
-// listPackages counts the packages patterns match and those importing
-// conflog (in their code or tests), with one "go list".
-func listPackages(dir string, patterns []string) (*Result, error) {
-	args := append([]string{"list", "-e", "-json=ImportPath,Imports,TestImports,XTestImports,Error", "--"}, patterns...)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("go list %s: %v\n%s", strings.Join(patterns, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	res := &Result{}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var p struct {
-			ImportPath                         string
-			Imports, TestImports, XTestImports []string
-			Error                              *struct{ Err string }
-		}
-		if err := dec.Decode(&p); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, fmt.Errorf("go list: %w", err)
-		}
-		if p.Error != nil {
-			return nil, fmt.Errorf("load %s: %s", p.ImportPath, p.Error.Err)
-		}
-		res.Packages++
-		if slices.Contains(p.Imports, conflogPath) || slices.Contains(p.TestImports, conflogPath) || slices.Contains(p.XTestImports, conflogPath) {
-			res.Adopted = append(res.Adopted, p.ImportPath)
-		}
-	}
-	if res.Packages == 0 {
+	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("load %s: no packages matched", strings.Join(patterns, " "))
+	}
+	res := &Result{Findings: findings, Packages: len(pkgs)}
+	for path, adopted := range pkgs {
+		if adopted {
+			res.Adopted = append(res.Adopted, path)
+		}
 	}
 	slices.Sort(res.Adopted)
 	return res, nil
@@ -129,18 +87,21 @@ type vetDiag struct {
 }
 
 // parseVetJSON reads go vet -json's output, one object per package
-// ({"pkg": {"conflog": [diagnostics] or {"error": …}}}), into findings.
-func parseVetJSON(r io.Reader, dir string) ([]Finding, error) {
+// ({"pkg": {"conflog": [diagnostics] or {"error": …}}}), into findings, and
+// the -packages notes (idPackage) into pkgs: import path to whether the
+// package (or its tests) imports conflog.
+func parseVetJSON(r io.Reader, dir string) (findings []Finding, pkgs map[string]bool, err error) {
 	dec := json.NewDecoder(r)
 	lines := newLineCache()
 	seen := make(map[Finding]bool)
+	pkgs = make(map[string]bool)
 	var out []Finding
 	for {
 		var obj map[string]map[string]json.RawMessage
 		if err := dec.Decode(&obj); err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, fmt.Errorf("read go vet -json output: %w", err)
+			return nil, nil, fmt.Errorf("read go vet -json output: %w", err)
 		}
 		for pkg, byAnalyzer := range obj {
 			raw, ok := byAnalyzer[Analyzer.Name]
@@ -151,14 +112,22 @@ func parseVetJSON(r io.Reader, dir string) ([]Finding, error) {
 			if err := json.Unmarshal(raw, &diags); err != nil {
 				var e struct{ Error string }
 				if json.Unmarshal(raw, &e) == nil && e.Error != "" {
-					return nil, fmt.Errorf("analyze %s: %s", pkg, e.Error)
+					return nil, nil, fmt.Errorf("analyze %s: %s", pkg, e.Error)
 				}
-				return nil, fmt.Errorf("analyze %s: unreadable diagnostics: %w", pkg, err)
+				return nil, nil, fmt.Errorf("analyze %s: unreadable diagnostics: %w", pkg, err)
 			}
 			for _, d := range diags {
+				if d.Category == idPackage {
+					path, adopted, ok := parsePackageNote(d.Message)
+					if !ok {
+						return nil, nil, fmt.Errorf("analyze %s: malformed %s note %q", pkg, idPackage, d.Message)
+					}
+					pkgs[path] = pkgs[path] || adopted // a test variant may add the import
+					continue
+				}
 				f, err := vetFinding(d, dir, lines)
 				if err != nil {
-					return nil, fmt.Errorf("analyze %s: %w", pkg, err)
+					return nil, nil, fmt.Errorf("analyze %s: %w", pkg, err)
 				}
 				if !seen[f] {
 					seen[f] = true
@@ -170,7 +139,17 @@ func parseVetJSON(r io.Reader, dir string) ([]Finding, error) {
 	slices.SortFunc(out, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.ID, b.ID))
 	})
-	return out, nil
+	return out, pkgs, nil
+}
+
+// parsePackageNote reads packageNote's message, "conflog-package PATH BOOL".
+func parsePackageNote(msg string) (path string, adopted bool, ok bool) {
+	f := strings.Fields(msg)
+	if len(f) != 3 || f[0] != idPackage {
+		return "", false, false
+	}
+	adopted, err := strconv.ParseBool(f[2])
+	return f[1], adopted, err == nil
 }
 
 // vetFinding converts a go vet -json diagnostic.

@@ -1,6 +1,8 @@
 package vet
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,13 +28,21 @@ func TestParseVetJSON(t *testing.T) {
 	}
 	col := strings.Index("func f() { x := \"日本𝄞\"; log(x) }", "log") + 1 // bytes
 	diag := `{"category":"CL008","posn":"` + file + `:3:` + strconv.Itoa(col) + `","end":"` + file + `:3:` + strconv.Itoa(col+6) + `","message":"CL008 log call logs x"}`
-	out := `{"example.com/p": {"conflog": [` + diag + `]}}
-{"example.com/p [example.com/p.test]": {"conflog": [` + diag + `]}}
-{"example.com/q": {"conflog": []}}
+	note := func(path string, adopted bool) string {
+		return fmt.Sprintf(`{"category":%q,"posn":%q,"message":"%s %s %t"}`, idPackage, file+":1:1", idPackage, path, adopted)
+	}
+	// p imports conflog only in its external test; q does not at all.
+	out := `{"example.com/p": {"conflog": [` + note("example.com/p", false) + `,` + diag + `]}}
+{"example.com/p [example.com/p.test]": {"conflog": [` + diag + `,` + note("example.com/p", false) + `]}}
+{"example.com/p_test [example.com/p.test]": {"conflog": [` + note("example.com/p", true) + `]}}
+{"example.com/q": {"conflog": [` + note("example.com/q", false) + `]}}
 `
-	got, err := parseVetJSON(strings.NewReader(out), dir)
+	got, pkgs, err := parseVetJSON(strings.NewReader(out), dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := map[string]bool{"example.com/p": true, "example.com/q": false}; !maps.Equal(pkgs, want) {
+		t.Errorf("packages = %v, want %v", pkgs, want)
 	}
 	if len(got) != 1 {
 		t.Fatalf("got %d findings, want 1 (a test variant repeats its package): %+v", len(got), got)
@@ -44,11 +54,13 @@ func TestParseVetJSON(t *testing.T) {
 		t.Errorf("finding = %+v, want a:b/p.go:3:%d (UTF-16 %d) CL008 \"log call logs x\"", f, col, col-6)
 	}
 
-	if _, err := parseVetJSON(strings.NewReader(`{"example.com/p": {"conflog": {"error": "type error"}}}`), dir); err == nil || !strings.Contains(err.Error(), "type error") {
+	if _, _, err := parseVetJSON(strings.NewReader(`{"example.com/p": {"conflog": {"error": "type error"}}}`), dir); err == nil || !strings.Contains(err.Error(), "type error") {
 		t.Errorf("an analyzer error read as %v, want it reported", err)
 	}
-	for _, bad := range []string{`{"p": {"conflog": [{"posn": "p.go:x:1"}]}}`, `{"p": {"conflog": [{"posn": "p.go"}]}}`, `not json`} {
-		if _, err := parseVetJSON(strings.NewReader(bad), dir); err == nil {
+	for _, bad := range []string{`{"p": {"conflog": [{"posn": "p.go:x:1"}]}}`, `{"p": {"conflog": [{"posn": "p.go"}]}}`, `not json`,
+		`{"p": {"conflog": [{"category": "` + idPackage + `", "posn": "p.go:1:1", "message": "` + idPackage + ` p maybe"}]}}`,
+		`{"p": {"conflog": [{"category": "` + idPackage + `", "posn": "p.go:1:1", "message": "` + idPackage + ` p"}]}}`} {
+		if _, _, err := parseVetJSON(strings.NewReader(bad), dir); err == nil {
 			t.Errorf("parseVetJSON(%q) succeeded, want an error", bad)
 		}
 	}

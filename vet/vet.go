@@ -80,6 +80,13 @@ const (
 	// idAudit     = "CL008", in audit.go
 
 	idParam = "param" // not a finding: the origin kind of a parameter flow
+
+	// idPackage is not a finding: with -packages, one diagnostic per
+	// package checked, "PATH true" when it imports conflog, else "PATH
+	// false" (see packageNote). go vet caches a package's diagnostics with
+	// its analysis, so conflog vet learns which packages use conflog from
+	// the run itself, warm cache or not, without a go list of its own.
+	idPackage = "conflog-package"
 )
 
 // Rules describes every finding ID in one line, for help texts and SARIF.
@@ -123,7 +130,11 @@ func init() {
 	Analyzer.Flags.BoolVar(&auditMode, "audit", false, "audit code that has not adopted conflog: report every logging call carrying customer data or a secret (CL008)")
 	Analyzer.Flags.Var(configTypes, "config-types", "comma-separated types (Name or import/path.Name) whose values are configuration, not customer data")
 	Analyzer.Flags.Var(dataTypes, "data-types", "comma-separated types (Name or import/path.Name) whose values are customer data")
+	Analyzer.Flags.BoolVar(&packagesMode, "packages", false, "report each package checked as a "+idPackage+" diagnostic saying whether it imports conflog (for conflog vet's summary; not a finding)")
 }
+
+// packagesMode is the -packages flag, which conflog vet (RunGoVet) sets.
+var packagesMode bool
 
 // SetFlags sets analyzer flags by name, as a driver would; it is how the
 // golangci-lint plugin applies its settings.
@@ -160,7 +171,13 @@ type pass struct {
 }
 
 func run(p *analysis.Pass) (any, error) {
-	if len(p.Files) == 0 || inGOROOT(p) {
+	if len(p.Files) == 0 {
+		return nil, nil
+	}
+	if packagesMode {
+		p.Report(packageNote(p))
+	}
+	if inGOROOT(p) {
 		// The standard library never calls conflog, and its sources are
 		// hard-coded in flow.go: skipping it keeps "conflog vet" fast.
 		return nil, nil
@@ -207,6 +224,18 @@ func run(p *analysis.Pass) (any, error) {
 		p.Report(d)
 	}
 	return nil, nil
+}
+
+// packageNote is the -packages diagnostic of a package: its import path
+// (a test variant's and an external test's are their package's) and
+// whether it imports conflog.
+func packageNote(p *analysis.Pass) analysis.Diagnostic {
+	path := p.Pkg.Path()
+	if strings.HasSuffix(p.Pkg.Name(), "_test") {
+		path = strings.TrimSuffix(path, "_test")
+	}
+	adopted := slices.ContainsFunc(p.Pkg.Imports(), func(imp *types.Package) bool { return imp.Path() == conflogPath })
+	return analysis.Diagnostic{Pos: p.Files[0].Package, Category: idPackage, Message: fmt.Sprintf("%s %s %t", idPackage, path, adopted)}
 }
 
 // report emits a finding unless a directive silences it.

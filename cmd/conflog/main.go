@@ -21,9 +21,6 @@ import (
 	"io"
 	"os"
 	"strings"
-
-	"github.com/conflog/conflog/vet"
-	"golang.org/x/tools/go/analysis/unitchecker"
 )
 
 // A command is one verb of the CLI. Each verb lives in its own file, named for it.
@@ -102,7 +99,7 @@ func main() {
 	// protocol (-V=full, -flags, unit.cfg), never a verb: hand it to the
 	// analyzer's unitchecker driver, which exits by itself.
 	if isVettoolInvocation(os.Args[1:]) {
-		unitchecker.Main(vet.Analyzer)
+		vettoolMain(os.Args[1:])
 	}
 	os.Exit(conflogMain(&cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 }

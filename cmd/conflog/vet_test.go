@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -148,6 +149,77 @@ func Run(path string) {
 		t.Errorf("conflog vet findings = %q, want %q", lines, want)
 	}
 
+	if strings.Contains(cvErr.String(), "none of") {
+		t.Errorf("conflog vet warned that no package imports conflog, but train and order do:\n%s", cvErr.String())
+	}
+
+	// Which packages use conflog comes from the go vet run itself (the
+	// -packages notes), cached with it: a package whose external test
+	// alone imports conflog counts, one that does not import it at all
+	// gets the warning, and a second, fully cached run says the same.
+	write("mod/plain/plain.go", "package plain\n\nfunc Add(a, b int) int { return a + b }\n")
+	write("mod/xt/xt.go", "package xt\n\nfunc Add(a, b int) int { return a + b }\n")
+	write("mod/xt/xt_test.go", `package xt_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/conflog/conflog"
+)
+
+func TestAdd(t *testing.T) { conflog.New(os.Stderr, "SystemLog:", nil).Info("add", conflog.Public) }
+`)
+	conflogVet := func(args ...string) (string, string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"vet"}, args...)...)
+		cmd.Dir = filepath.Join(dir, "mod")
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("conflog vet %v: %v", args, err)
+		}
+		return stdout.String(), stderr.String(), code
+	}
+	for range 2 {
+		if out, errOut, code := conflogVet("./plain"); code != 0 || !strings.Contains(errOut, "none of the 1 package(s) checked imports conflog") {
+			t.Errorf("conflog vet ./plain: exit %d, stderr %q, stdout %q; want exit 0 and the warning that no package imports conflog", code, errOut, out)
+		}
+		if out, errOut, code := conflogVet("./xt", "./plain"); code != 0 || strings.Contains(errOut, "none of") {
+			t.Errorf("conflog vet ./xt ./plain: exit %d, stderr %q, stdout %q; want exit 0 and no warning (xt's test imports conflog)", code, errOut, out)
+		}
+	}
+	if _, errOut, code := conflogVet("./nosuch"); code != 2 || !strings.Contains(errOut, "nosuch") {
+		t.Errorf("conflog vet ./nosuch: exit %d, stderr %q; want exit 2 naming the pattern", code, errOut)
+	}
+	// A package that does not type-check is an error naming it, not an
+	// empty (clean-looking) report.
+	write("mod/broken/broken.go", "package broken\n\nfunc F() int { return \"not an int\" }\n")
+	if out, errOut, code := conflogVet("./broken", "./plain"); code != 2 || !strings.Contains(errOut, "broken.go:3") {
+		t.Errorf("conflog vet on a package that does not build: exit %d, stderr %q, stdout %q; want exit 2 naming broken.go:3", code, errOut, out)
+	}
+	write("mod/broken/broken.go", "package broken\n")
+
+	// -V=full, which go vet asks to key its cache, answers with the
+	// binary's Go build ID (not a hash of all of it): the go command's
+	// own reading of that ID must agree.
+	v, err := exec.Command(bin, "-V=full").Output()
+	if err != nil {
+		t.Fatalf("conflog -V=full: %v", err)
+	}
+	id, err := exec.Command(goTool, "tool", "buildid", bin).Output()
+	if err != nil {
+		t.Fatalf("go tool buildid: %v", err)
+	}
+	if f := strings.Fields(string(v)); len(f) < 4 || f[1] != "version" || f[2] != "devel" || f[len(f)-1] != "buildID="+strings.TrimSpace(string(id)) {
+		t.Errorf("conflog -V=full = %q, want \"PATH version devel … buildID=%s\"", v, strings.TrimSpace(string(id)))
+	}
+
 	write("mod/train/train.go", `package train
 
 import (
@@ -187,5 +259,44 @@ func TestVetHelpListsRules(t *testing.T) {
 		if !known[id] {
 			t.Errorf("help names %s, which vet.Rules does not have", id)
 		}
+	}
+}
+
+// TestElfGoNote reads the Go build ID among an ELF note segment's notes
+// (a GNU note first, as the linker writes them) and never reads past a
+// truncated or lying note.
+func TestElfGoNote(t *testing.T) {
+	note := func(name string, typ uint32, desc string) []byte {
+		var b []byte
+		for _, v := range []uint32{uint32(len(name)), uint32(len(desc)), typ} {
+			b = binary.LittleEndian.AppendUint32(b, v)
+		}
+		b = append(b, name...)
+		for len(b)%4 != 0 {
+			b = append(b, 0)
+		}
+		b = append(b, desc...)
+		for len(b)%4 != 0 {
+			b = append(b, 0)
+		}
+		return b
+	}
+	id := "a/b/c/d"
+	seg := append(note("GNU\x00", 3, "0123456789abcdef0123"), note("Go\x00\x00", 4, id)...)
+	if got := elfGoNote(seg, binary.LittleEndian); got != id {
+		t.Errorf("elfGoNote = %q, want %q", got, id)
+	}
+	if got := elfGoNote(note("Go\x00\x00", 3, id), binary.LittleEndian); got != "" {
+		t.Errorf("a Go note of another type read as the build ID %q", got)
+	}
+	for n := range len(seg) {
+		if got := elfGoNote(seg[:n], binary.LittleEndian); got != "" && got != id {
+			t.Errorf("truncated to %d bytes: %q", n, got)
+		}
+	}
+	lying := note("Go\x00\x00", 4, id)
+	binary.LittleEndian.PutUint32(lying[4:], 1<<31) // descsz far past the end
+	if got := elfGoNote(lying, binary.LittleEndian); got != "" {
+		t.Errorf("a note whose size runs past the segment read as %q", got)
 	}
 }

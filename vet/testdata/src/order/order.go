@@ -24,7 +24,9 @@ func convert(c *ctx, r chatRequest) chatRequest { return r }
 // The server builds the request, logs it, then stores it as the body
 // (one-api channel-test.go:93). c is a pointer: convert may keep it in
 // its result, which would then see the body stored through c, so the
-// order does not help here and the line is still reported.
+// order does not help here and the line is still reported. (Within one
+// call the marshalled bytes cannot hold what is stored after them; but c
+// may be storage another call wrote before, see state below.)
 func testChannel() {
 	c := &ctx{}
 	request := chatRequest{Model: "gpt"}
@@ -134,4 +136,31 @@ func report() {
 func reportThenRemember(r *http.Request) {
 	logger.Info("last", conflog.Public, "last", last) // want `CL003 public call logs last`
 	last = r.URL.Path
+}
+
+// A write through a reference outlives the call that makes it: the next
+// call (the next request) logs, before its own write, what this one
+// stored. Statement order within one call says nothing here.
+type server struct {
+	last string
+	seen map[string]string
+}
+
+func (s *server) handle(r *http.Request) {
+	logger.Info("last", conflog.Public, "last", s.last) // want `CL003 public call logs s.last`
+	s.last = r.URL.Path
+}
+
+var shared = map[string]string{}
+
+func sharedMap(r *http.Request) {
+	m := shared
+	logger.Info("m", conflog.Public, "v", m["k"]) // want `CL003 public call logs m\["k"\]`
+	m["k"] = r.URL.Path
+}
+
+func (s *server) viaCopy(r *http.Request) {
+	seen := s.seen
+	logger.Info("seen", conflog.Public, "v", seen["k"]) // want `CL003 public call logs seen\["k"\]`
+	s.seen["k"] = r.URL.Path
 }
