@@ -844,13 +844,12 @@ func (w *Writer) closeBlock(s *activeSegment) error {
 func (w *Writer) sealBlocks(s *activeSegment) {
 	defer close(s.done)
 	for b := range s.blocks {
-		if s.sealErr() != nil {
-			continue
-		}
-		if err := w.sealBlock(s, &b); err != nil {
-			s.errMu.Lock()
-			s.err = err
-			s.errMu.Unlock()
+		if s.sealErr() == nil {
+			if err := w.sealBlock(s, &b); err != nil {
+				s.errMu.Lock()
+				s.err = err
+				s.errMu.Unlock()
+			}
 		}
 		clear(b.buf[blockPrefix : blockPrefix+saltSize])
 		if cap(b.buf) <= 2*(blockPrefix+saltSize+blockTarget) {
