@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -243,5 +245,77 @@ func TestConcurrentAppendsInBlocks(t *testing.T) {
 	}
 	if len(recs) != writers*each {
 		t.Fatalf("%d records, want %d", len(recs), writers*each)
+	}
+}
+
+// A stalledWriter holds every Write until release is closed: age's output
+// stuck behind a disk that does not answer.
+type stalledWriter struct {
+	io.WriteCloser
+	release chan struct{}
+}
+
+func (s *stalledWriter) Write(p []byte) (int, error) {
+	<-s.release
+	return s.WriteCloser.Write(p)
+}
+
+// Closed blocks wait for the sealing goroutine in a bounded queue: while it
+// is stuck, Append stops returning once sealQueue blocks are queued behind
+// the one being sealed, instead of piling them up in memory, and once it
+// goes on every record is sealed, in order.
+func TestSealingQueueIsBounded(t *testing.T) {
+	k := newTestKeys(t)
+	dir := t.TempDir()
+	w := openBlocksT(t, dir, k.options(), 2) // blocks of two records
+	appendT(t, w, "first")
+	if _, err := w.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	appendT(t, w, "opens segment 2") // no block closed yet: age untouched
+	stall := &stalledWriter{release: make(chan struct{})}
+	w.mu.Lock()
+	stall.WriteCloser, w.seg.enc = w.seg.enc, stall
+	w.mu.Unlock()
+
+	// Record 0 closes the first block (stuck in age), records 1-8 the
+	// sealQueue queued ones, record 9 opens the next, and record 10, which
+	// closes it, must wait.
+	const bound = 2 * (sealQueue + 1)
+	const n = 3 * bound
+	var returned atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := w.Append([]byte(fmt.Sprintf("record %02d", i))); err != nil {
+				done <- err
+				return
+			}
+			returned.Add(1)
+		}
+		done <- nil
+	}()
+	// Give the appending goroutine every chance to run past the bound.
+	for range 50 {
+		runtime.Gosched()
+		time.Sleep(2 * time.Millisecond)
+	}
+	if got := returned.Load(); got > bound {
+		t.Fatalf("%d appends returned while sealing was stuck, want at most %d: the queue holds %d blocks of 2 and one is being sealed", got, bound, sealQueue)
+	}
+	close(stall.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := datas(readAll(t, dir, k))
+	want := []string{"first", "opens segment 2"}
+	for i := range n {
+		want = append(want, fmt.Sprintf("record %02d", i))
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("records:\n%q\nwant\n%q", got, want)
 	}
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // A cipherSink writes a segment's ciphertext to its file and hashes it (for
-// the index trailer) on a goroutine of its own, so the appending goroutine
-// only commits and encrypts. Profiled on 1 KiB records, that hash and the
+// the index trailer) on a goroutine of its own, so the segment's sealing
+// goroutine (Writer.sealBlocks) only commits and encrypts. Profiled on 1 KiB records, that hash and the
 // write(2)s were about 40% of Append's CPU (bench/README.md).
 //
 // Ciphertext it has accepted but not yet written is lost if the process

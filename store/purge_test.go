@@ -16,17 +16,16 @@ import (
 	"filippo.io/age"
 )
 
-// crashT stops w as kill -9 would: what its sink was handed is written,
-// the chunk age was filling and the index lines not yet handed over are
-// lost, and the lock goes.
+// crashT stops w as kill -9 would once its sealing goroutine has caught
+// up: what its sink was handed is written, the open block, the chunk age
+// was filling and the index lines not yet handed over are lost, and the
+// lock goes. (TestCrashKill9 kills real writers at every other moment.)
 func crashT(w *Writer) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.timer.Stop()
 	if s := w.seg; s != nil {
-		s.sink.finish()
-		s.idx.Close()
-		s.file.Close()
+		s.abandon()
 		w.seg = nil
 	}
 	unlock(w.lock)

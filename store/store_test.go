@@ -553,9 +553,7 @@ func TestRetentionByAgeAcrossAbandonedSegment(t *testing.T) {
 	w.Checkpoint()
 	appendT(t, w, "lost in a crash") // segment 2, never sealed
 	w.mu.Lock()
-	w.seg.sink.finish()
-	w.seg.idx.Close()
-	w.seg.file.Close()
+	w.seg.abandon()
 	w.seg = nil
 	unlock(w.lock)
 	w.mu.Unlock()

@@ -160,6 +160,15 @@ type activeSegment struct {
 	enc               io.WriteCloser
 	idx               *os.File
 
+	// Closed blocks go to the segment's sealing goroutine (sealBlocks),
+	// which alone uses enc, pend, lineEnds, ends and the writer's tree
+	// while it runs; seal and abandon stop it before they touch them.
+	blocks chan closedBlock
+	free   chan []byte   // spent block buffers, reused
+	done   chan struct{} // closed when sealBlocks returns
+	errMu  sync.Mutex
+	err    error // the first error of sealBlocks
+
 	// The open block: its frame is built in block, from blockPrefix on its
 	// salt and then its records (see closeBlock); blockN records so far,
 	// the last stamped blockPrev, the first appended at blockOpened.
@@ -783,39 +792,118 @@ func (w *Writer) appendLocked(ns int64, data []byte) {
 	s.blockN++
 }
 
-// closeBlock finishes the open block, if it holds records: its commitment
-// SHA-256(salt ‖ body) becomes the next leaf, its frame goes to age, and its
-// index line waits until the chunk that completes the frame is handed to the
-// sink, which writes it after that chunk (cipherSink.idx).
+// sealQueue is how many closed blocks may wait for a segment's sealing
+// goroutine. The SHA-256 commitment and age's encryption of a block were a
+// quarter of `conflog run`'s cycles on its 1 GiB benchmark, all of it on the
+// gate's goroutine, which read the job's output only once they were done
+// (bench/README.md, "Sealed store"); on their own goroutine they overlap the
+// gate's work. A few blocks smooth out wake-up delays on a busy machine; a
+// full queue makes Append wait (backpressure). Memory: sealQueue+2 block
+// buffers per open segment (64 KiB each, more only for a block ending in a
+// record longer than that).
+const sealQueue = 4
+
+// A closedBlock is a block on its way to the sealing goroutine: its frame
+// is buf[start:], ending at plaintext offset end, with n records.
+type closedBlock struct {
+	buf    []byte
+	start  int
+	end, n int64
+}
+
+// closeBlock finishes the open block, if it holds records, and hands it to
+// the segment's sealing goroutine (sealBlock), waiting while sealQueue
+// blocks are queued. An error of an earlier block's sealing surfaces here.
 func (w *Writer) closeBlock(s *activeSegment) error {
 	if s.blockN == 0 {
 		return nil
 	}
-	e := entry{c: commit(s.block[blockPrefix:]), n: s.blockN}
+	if err := s.sealErr(); err != nil {
+		return err
+	}
 	var l [binary.MaxVarintLen64]byte
 	k := binary.PutUvarint(l[:], uint64(len(s.block)-blockPrefix-saltSize))
 	start := blockPrefix - 1 - k
 	s.block[start] = frameBlock
 	copy(s.block[start+1:], l[:k])
-	frame := s.block[start:]
+	s.plain += int64(len(s.block) - start)
+	s.blocks <- closedBlock{buf: s.block, start: start, end: s.hdr + s.plain, n: s.blockN}
+	s.count++
+	s.records += s.blockN
+	s.blockN = 0
+	select {
+	case s.block = <-s.free:
+	default:
+		s.block = nil // appendLocked allocates one
+	}
+	return nil
+}
+
+// sealBlocks is a segment's sealing goroutine: it seals each closed block
+// in order, until seal or abandon closes the queue.
+func (w *Writer) sealBlocks(s *activeSegment) {
+	defer close(s.done)
+	for b := range s.blocks {
+		if s.sealErr() == nil {
+			if err := w.sealBlock(s, &b); err != nil {
+				s.errMu.Lock()
+				s.err = err
+				s.errMu.Unlock()
+			}
+		}
+		clear(b.buf[blockPrefix : blockPrefix+saltSize])
+		if cap(b.buf) <= 2*(blockPrefix+saltSize+blockTarget) {
+			// A buffer grown for a long record is not kept.
+			select {
+			case s.free <- b.buf[:0]:
+			default:
+			}
+		}
+	}
+}
+
+// sealBlock makes a closed block's commitment SHA-256(salt ‖ body) the next
+// leaf and hands its frame to age; its index line waits until the chunk that
+// completes the frame is handed to the sink, which writes it after that
+// chunk (cipherSink.idx).
+func (w *Writer) sealBlock(s *activeSegment, b *closedBlock) error {
+	e := entry{c: commit(b.buf[blockPrefix:]), n: b.n}
 	s.pend = hex.AppendEncode(s.pend, e.c[:])
 	s.pend = append(s.pend, ' ')
 	s.pend = strconv.AppendInt(s.pend, e.n, 10)
 	s.pend = append(s.pend, '\n')
 	s.lineEnds = append(s.lineEnds, len(s.pend))
-	s.plain += int64(len(frame))
-	s.ends = append(s.ends, s.hdr+s.plain)
-	_, err := s.enc.Write(frame)
-	clear(s.block[blockPrefix : blockPrefix+saltSize])
-	s.block = s.block[:0]
-	s.blockN = 0
-	if err != nil {
+	s.ends = append(s.ends, b.end)
+	if _, err := s.enc.Write(b.buf[b.start:]); err != nil {
 		return fmt.Errorf("store: writing %s: %w", segmentName(s.num, "age"), err)
 	}
 	w.tree.push(leafHash(&e))
-	s.count++
-	s.records += e.n
 	return nil
+}
+
+func (s *activeSegment) sealErr() error {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	return s.err
+}
+
+// stopSealing closes the sealing goroutine's queue, waits until it has
+// sealed every block queued, and returns its first error. It must be called
+// once, before enc, the pending index lines or the tree are used again.
+func (s *activeSegment) stopSealing() error {
+	close(s.blocks)
+	<-s.done
+	return s.sealErr()
+}
+
+// abandon stops a segment's goroutines and closes its files without
+// finishing it (after a failed write, or to simulate a crash in tests):
+// what they were handed is written, and the next Open recovers the segment.
+func (s *activeSegment) abandon() {
+	s.stopSealing()
+	s.sink.finish()
+	s.idx.Close()
+	s.file.Close()
 }
 
 // newSaltSource returns the source of a writer's salts: ChaCha8 keyed from
@@ -867,6 +955,8 @@ func (w *Writer) openSegment() error {
 		s.file.Close()
 		return fmt.Errorf("store: %w", err)
 	}
+	s.blocks, s.free, s.done = make(chan closedBlock, sealQueue), make(chan []byte, sealQueue+2), make(chan struct{})
+	go w.sealBlocks(s)
 	w.seg = s
 	return nil
 }
@@ -884,6 +974,9 @@ func (w *Writer) seal() error {
 	defer s.idx.Close()
 	defer s.file.Close()
 	err := w.closeBlock(s)
+	if serr := s.stopSealing(); err == nil {
+		err = serr
+	}
 	if err == nil {
 		err = s.enc.Close()
 	}
@@ -1030,9 +1123,7 @@ func (w *Writer) Close() error {
 	if err == nil {
 		err = w.fail(w.seal())
 	} else if w.seg != nil {
-		w.seg.sink.finish()
-		w.seg.idx.Close()
-		w.seg.file.Close()
+		w.seg.abandon()
 	}
 	if uerr := unlock(w.lock); err == nil && uerr != nil {
 		err = fmt.Errorf("store: %w", uerr)
