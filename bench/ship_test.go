@@ -63,7 +63,8 @@ func BenchmarkGateShip(b *testing.B) {
 	// CONFLOG_BENCH_BASE, a conflog binary built from an earlier commit,
 	// runs beside: before and after in one run.
 	if base := os.Getenv("CONFLOG_BENCH_BASE"); base != "" {
-		impls = append(impls, impl{"base-conflog-run-ship", base, []string{"--ship", url, "--ship-wait", "0s"}})
+		impls = append(impls, impl{"base-conflog-run-ship", base, []string{"--ship", url, "--ship-wait", "0s"}},
+			impl{"base-conflog-run-ship-down", base, []string{"--ship", down, "--ship-wait", "0s"}})
 	}
 	for _, impl := range impls {
 		b.Run("impl="+impl.name, func(b *testing.B) {
