@@ -48,21 +48,28 @@ func (q *Queue) jobPath(first uint64) string {
 	return filepath.Join(q.dir, fmt.Sprintf("%020d.job", first))
 }
 
-// writeJob records the appending job for the segment starting at first,
-// durably (it is written before the segment's first line). Called with mu
-// held.
+// writeJob records the appending job for the segment starting at first
+// (before the segment's first line), and leaves its fsync to the syncer.
+// Called with mu held.
 func (q *Queue) writeJob(first uint64) error {
 	b, _ := json.Marshal(q.opts.Job)
-	return replaceFile(q.dir, filepath.Base(q.jobPath(first)), append(b, '\n'), true)
+	if err := replaceFile(q.dir, filepath.Base(q.jobPath(first)), append(b, '\n'), false); err != nil {
+		return err
+	}
+	q.jobs = append(q.jobs, q.jobPath(first))
+	q.dirDirty = true
+	q.wakeSyncer()
+	return nil
 }
 
 // readJob returns the job of the segment starting at first, or nil when it
-// has none (a queue made before jobs were kept, or a file a full disk kept
-// from being written): its lines go out as the deliverer's own, as do
-// those of a job without an id (a Queue opened with the zero Job).
+// has none (a queue made before jobs were kept, a file a full disk kept
+// from being written, or one a power cut left empty before the syncer
+// fsynced it): its lines go out as the deliverer's own, as do those of a
+// job without an id (a Queue opened with the zero Job).
 func (q *Queue) readJob(first uint64) (*Job, error) {
 	b, err := os.ReadFile(q.jobPath(first))
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(b) == 0 {
 		return nil, nil
 	}
 	if err != nil {

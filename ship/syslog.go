@@ -31,37 +31,75 @@ const facility = 1
 // The line goes as MSG unchanged, its prefix included, so the receiver can
 // check it again; queue and seq name it for de-duplication.
 func appendSyslog(b []byte, r Record, h header) []byte {
-	start := len(b)
-	b = append(b, '<')
-	b = strconv.AppendInt(b, int64(facility*8+severity(r.Line).syslog), 10)
-	b = append(b, ">1 "...)
-	b = appendStamp(b, r.Time)
-	b = append(b, ' ')
-	b = append(b, h.host...)
-	b = append(b, ' ')
-	b = append(b, h.app...)
-	b = append(b, ` - public [conflog@`+pen+` queue="`...)
-	b = append(b, h.queue...)
-	b = append(b, `" seq="`...)
-	b = strconv.AppendUint(b, r.Seq, 10)
+	var f framer
+	return f.appendSyslog(b, r, h)
+}
+
+// A framer makes appendSyslog's frames for one connection, reusing its
+// memory: the header is built in a scratch buffer, so the line is copied
+// once, straight after the length (the frame used to be built first and
+// shifted right by the length's width, which cost a copy of every line and
+// an allocation for the length); and the date and time to the second are
+// formatted once per second, not once per line.
+type framer struct {
+	hdr    []byte
+	sec    int64    // the unix second of stamp, when ok
+	stamp  [20]byte // "2006-01-02T15:04:05."
+	stampd bool
+}
+
+func (f *framer) appendSyslog(b []byte, r Record, h header) []byte {
+	m := f.hdr[:0]
+	m = append(m, '<')
+	m = strconv.AppendInt(m, int64(facility*8+severity(r.Line).syslog), 10)
+	m = append(m, ">1 "...)
+	m = f.appendStamp(m, r.Time)
+	m = append(m, ' ')
+	m = append(m, h.host...)
+	m = append(m, ' ')
+	m = append(m, h.app...)
+	m = append(m, ` - public [conflog@`+pen+` queue="`...)
+	m = append(m, h.queue...)
+	m = append(m, `" seq="`...)
+	m = strconv.AppendUint(m, r.Seq, 10)
 	if h.job != "" {
-		b = append(b, `" job="`...)
-		b = append(b, h.job...) // CheckJobID: nothing to escape
+		m = append(m, `" job="`...)
+		m = append(m, h.job...) // CheckJobID: nothing to escape
 	}
-	b = append(b, `"]`...)
+	m = append(m, `"]`...)
 	if r.Event == EventBlocked {
-		b = appendBlockedSD(b, parseBlocked(r.Line))
+		m = appendBlockedSD(m, parseBlocked(r.Line))
 	}
+	m = append(m, ' ')
+	f.hdr = m
+	b = strconv.AppendInt(b, int64(len(m)+len(r.Line)), 10)
 	b = append(b, ' ')
-	b = append(b, r.Line...)
-	// Now the length in front: shift the message right.
-	n := len(b) - start
-	lenField := strconv.AppendInt(nil, int64(n), 10)
-	lenField = append(lenField, ' ')
-	b = append(b, lenField...)
-	copy(b[start+len(lenField):], b[start:start+n])
-	copy(b[start:], lenField)
-	return b
+	b = append(b, m...)
+	return append(b, r.Line...)
+}
+
+// appendStamp is the package's appendStamp, with the part to the second
+// kept from the last call in the same second.
+func (f *framer) appendStamp(b []byte, t time.Time) []byte {
+	us := t.UnixMicro()
+	sec, frac := us/1e6, us%1e6
+	if frac < 0 {
+		sec, frac = sec-1, frac+1e6
+	}
+	if !f.stampd || sec != f.sec {
+		var full [27]byte
+		appendStamp(full[:0], time.Unix(sec, 0))
+		copy(f.stamp[:], full[:20])
+		f.sec, f.stampd = sec, true
+	}
+	b = append(b, f.stamp[:]...)
+	var d [7]byte
+	for i := 5; i >= 0; i-- {
+		d[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	d[6] = 'Z'
+	return append(b, d[:]...)
 }
 
 // appendStamp appends t as RFC 5424 TIMESTAMP in UTC with microseconds,
@@ -240,6 +278,7 @@ type syslogConn struct {
 	h            headers
 	confirmAfter time.Duration
 	buf          []byte
+	frame        framer
 
 	marks []mark // batches written, not yet confirmed
 
@@ -321,7 +360,7 @@ func (c *syslogConn) send(recs []Record, end uint64) error {
 		return nil
 	}
 	for _, r := range recs {
-		b = appendSyslog(b, r, c.h.of(r))
+		b = c.frame.appendSyslog(b, r, c.h.of(r))
 	}
 	c.buf = b
 	c.c.SetWriteDeadline(time.Now().Add(30 * time.Second))

@@ -212,6 +212,7 @@ func runMain(c *cli, args []string) int {
 		Stdin:         c.stdin,
 		TerminalInput: *stdin,
 		Reap:          true, // conflog run starts no other children
+		OutputBehind:  sh.shipping(),
 		Stdout:        c.stdout,
 		Stderr:        c.stderr,
 		Warnf:         func(format string, args ...any) { c.warningf("run: "+format, args...) },

@@ -130,6 +130,11 @@ func (f *shipFlags) wire(c *cli, d *detectFlags, prefix, command string) int {
 	return -1
 }
 
+// shipping reports whether wire teed the outputs into shipping queues.
+func (f *shipFlags) shipping() bool {
+	return f.started != nil && f.started.out != nil
+}
+
 // unwire waits for delivery and stops what wire started.
 func (f *shipFlags) unwire() {
 	if f.started != nil {

@@ -78,6 +78,16 @@ type Config struct {
 	// "public channel".
 	Check func(out io.Writer, stream string) io.Writer
 
+	// OutputBehind runs the writes of each stream's public lines to
+	// Stdout or Stderr on a goroutine of their own, behind the check (or
+	// the filter): conflog run --ship sets it, for its outputs copy each
+	// block into the shipping queues (a write(2) each) before printing it,
+	// and that work then overlaps the check of the next block instead of
+	// adding to it. Order is kept, at most two blocks wait, and a block is
+	// still queued before it is printed. The public channel's lines are
+	// written as before.
+	OutputBehind bool
+
 	// Observe, when set, wraps what a stream's filter reads from the job
 	// (stream is "stdout" or "stderr"): metrics take the filter's counts
 	// as it goes. The wrapper must pass reads and their errors through.
@@ -152,6 +162,7 @@ type stream struct {
 	w      *os.File    // the child's write end, closed once it has started
 	filter *scrub.Filter
 	behind *WriteBehind // between the filter and the check, if there is one
+	out    *WriteBehind // in front of the output, with OutputBehind
 	err    error        // the filter's failure (sink or output), reported at the end
 	late   int64        // bytes cut at the end of the grace period
 }
@@ -463,6 +474,10 @@ func (g *run) openStreams() error {
 			o.Trace = g.cfg.NewTracer()
 		}
 		out := spec.out
+		if g.cfg.OutputBehind {
+			s.out = NewWriteBehind(out)
+			out = s.out
+		}
 		if g.cfg.Check != nil {
 			// The check runs on a goroutine of its own, one block behind
 			// the filter: a job that prints fast gets two cores' worth of gate.
@@ -530,6 +545,13 @@ func (g *run) closeFilters(res *Result, status scrub.ExitStatus) {
 		}
 		if s.behind != nil {
 			if err := s.behind.Close(); s.err == nil {
+				s.err = err
+			}
+		}
+		if s.out != nil {
+			// After the check's last write: every line is out before the
+			// outputs' counts are read.
+			if err := s.out.Close(); s.err == nil {
 				s.err = err
 			}
 		}
@@ -602,6 +624,9 @@ func (g *run) release() {
 		s.w.Close()
 		if s.behind != nil {
 			s.behind.Close()
+		}
+		if s.out != nil {
+			s.out.Close()
 		}
 	}
 	g.pipes.Close()

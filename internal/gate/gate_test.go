@@ -6,10 +6,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -125,6 +127,78 @@ func TestStartFails(t *testing.T) {
 		res, err := Run(context.Background(), Config{Argv: []string{argv0}, Filter: scrub.Options{Prefix: "SystemLog:"}, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}})
 		if err == nil || res.Code != want || !strings.Contains(err.Error(), "cannot start "+argv0) {
 			t.Errorf("%s: code %d, err %v; want %d", argv0, res.Code, err, want)
+		}
+	}
+}
+
+// failingWriter takes whole writes until it has taken limit bytes, then
+// fails every write with EPIPE, as a closed pipe does. Each write takes
+// a while, as a slow reader's does: blocks are in flight at the job's end.
+type failingWriter struct {
+	mu    sync.Mutex
+	limit int
+	buf   bytes.Buffer
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len()+len(p) > w.limit {
+		return 0, syscall.EPIPE
+	}
+	return w.buf.Write(p)
+}
+
+// With OutputBehind the outputs are written on goroutines of their own:
+// every public line still comes out, in order, on its own stream, none
+// private; an output that fails counts exactly the lines it did not take
+// as undelivered, once the gate returns (nothing is still in flight).
+func TestOutputBehindKeepsOrderAndCounts(t *testing.T) {
+	t.Parallel()
+	job := writeFile(t, "job.py", `
+import sys
+for i in range(30000):
+    sys.stdout.write("SystemLog: out %d\nprivate %d\n" % (i, i))
+    sys.stderr.write("SystemLog: err %d\n" % i)
+`)
+	for _, check := range []bool{false, true} {
+		out := &failingWriter{limit: 1 << 30}
+		errs := &failingWriter{limit: 100_000} // fails part way
+		cfg := Config{
+			Argv:         []string{"python3", job},
+			Filter:       scrub.Options{Prefix: "SystemLog:", Private: &recordSink{}},
+			Stdout:       out,
+			Stderr:       errs,
+			OutputBehind: true,
+		}
+		if check {
+			cfg.Check = func(out io.Writer, stream string) io.Writer { return out }
+		}
+		res, err := Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(out.buf.String(), "\n"), "\n")
+		if len(lines) != 30000 {
+			t.Fatalf("check %v: %d lines on stdout, want 30000", check, len(lines))
+		}
+		for i, l := range lines {
+			if l != fmt.Sprintf("SystemLog: out %d", i) {
+				t.Fatalf("check %v: stdout line %d = %q", check, i, l)
+			}
+		}
+		got := strings.Count(errs.buf.String(), "\n")
+		for i, l := range strings.Split(strings.TrimSuffix(errs.buf.String(), "\n"), "\n") {
+			if l != fmt.Sprintf("SystemLog: err %d", i) {
+				t.Fatalf("check %v: stderr line %d = %q", check, i, l)
+			}
+		}
+		if got == 0 || got == 30000 || res.Undelivered != int64(30000-got) {
+			t.Errorf("check %v: stderr took %d lines, undelivered %d: want the rest of 30000", check, got, res.Undelivered)
+		}
+		if res.Stats.Passed != 60000 {
+			t.Errorf("check %v: passed %d, want 60000", check, res.Stats.Passed)
 		}
 	}
 }
