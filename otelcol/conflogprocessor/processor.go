@@ -57,6 +57,7 @@ type gate struct {
 	spans   []span           // each public line of the current scope
 	first   []int            // index into spans of each record's first line
 	finds   []detect.Finding // the tripwire's redaction
+	keep    []int            // publicRecords: the first line of each record kept
 	attrKey []string         // sorted resource attribute keys
 }
 
@@ -249,25 +250,41 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 		})
 		return
 	}
-	out := plog.NewLogRecordSlice()
-	out.EnsureCapacity(len(p.spans))
-	for k := range recs.Len() {
+	// In place, without a new record for a record that stays: the records
+	// without a line are removed, the slice grows by the copies, and from
+	// the back each record moves to the last of its slots (a swap with an
+	// empty record, nothing copied) and is copied into the ones before.
+	// Every slot a record moves to is free: the records after it have
+	// moved further back already, and the ones before it stay before it.
+	keep := p.keep[:0]
+	k := 0
+	recs.RemoveIf(func(plog.LogRecord) bool {
 		lo, hi := p.first[k], p.first[k+1]
+		k++
 		if lo == hi {
-			continue
+			return true
 		}
-		// Copies for all lines but the last, which takes the record itself.
+		keep = append(keep, lo)
+		return false
+	})
+	keep = append(keep, len(p.spans))
+	p.keep = keep
+	n, m := recs.Len(), len(p.spans)
+	recs.EnsureCapacity(m)
+	for range m - n {
+		recs.AppendEmpty()
+	}
+	for j := n - 1; j >= 0; j-- {
+		lo, hi := keep[j], keep[j+1] // the slots lo..hi-1 are its lines' too
+		last := recs.At(hi - 1)
+		recs.At(j).MoveTo(last)
 		for l := lo; l < hi-1; l++ {
-			r := out.AppendEmpty()
-			recs.At(k).CopyTo(r)
+			r := recs.At(l)
+			last.CopyTo(r)
 			p.setBody(r.Body(), p.spans[l])
 		}
-		r := out.AppendEmpty()
-		recs.At(k).MoveTo(r)
-		p.setBody(r.Body(), p.spans[hi-1])
+		p.setBody(last.Body(), p.spans[hi-1])
 	}
-	recs.RemoveIf(func(plog.LogRecord) bool { return true })
-	out.MoveAndAppendTo(recs)
 }
 
 // record judges one record's body in its stream.

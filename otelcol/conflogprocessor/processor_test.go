@@ -544,6 +544,59 @@ func TestRecordCopies(t *testing.T) {
 	}
 }
 
+// TestRecordCopiesInOrder: in a batch where records are dropped, kept
+// and split around each other, every line leaves in the order of the
+// stream, each in a record of its own source (its record number, its time
+// stamp, its other fields), and no record is shared by two lines.
+func TestRecordCopiesInOrder(t *testing.T) {
+	p, sink := start(t, testConfig())
+	in := []string{
+		"private 1",
+		prefix + " a\r" + prefix + " b",
+		prefix + " c",
+		"private 2",
+		"\r" + prefix + " d\r" + prefix + " e\rprivate\r" + prefix + " f",
+		"private 3",
+		prefix + " g",
+		prefix + " h\r" + prefix + " i",
+		"private 4",
+	}
+	ld := batch("pod", records("/o.log", in)...)
+	recs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	for i := range recs.Len() {
+		recs.At(i).SetTimestamp(pcommon.Timestamp(1000 + i))
+		recs.At(i).SetSeverityText(fmt.Sprint("S", i))
+	}
+	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+		t.Fatal(err)
+	}
+	type line struct {
+		body string
+		src  int // index into in
+	}
+	want := []line{{"a", 1}, {"b", 1}, {"c", 2}, {"d", 4}, {"e", 4}, {"f", 4}, {"g", 6}, {"h", 7}, {"i", 7}}
+	out := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	if out.Len() != len(want) {
+		t.Fatalf("got %d records %q, want %d", out.Len(), bodies(sink), len(want))
+	}
+	for i, w := range want {
+		r := out.At(i)
+		seq, _ := r.Attributes().Get("log.file.record_number")
+		if r.Body().Str() != prefix+" "+w.body || seq.Int() != int64(w.src+1) ||
+			r.Timestamp() != pcommon.Timestamp(1000+w.src) || r.SeverityText() != fmt.Sprint("S", w.src) {
+			t.Errorf("record %d: %q record %d at %d (%s), want %q from record %d", i, r.Body().Str(), seq.Int(),
+				r.Timestamp(), r.SeverityText(), prefix+" "+w.body, w.src+1)
+		}
+		// Each record is its own: changing one changes no other.
+		r.Attributes().PutStr("mark", fmt.Sprint(i))
+	}
+	for i := range out.Len() {
+		if v, _ := out.At(i).Attributes().Get("mark"); v.Str() != fmt.Sprint(i) {
+			t.Errorf("record %d shares its attributes with record %s", i, v.Str())
+		}
+	}
+}
+
 // TestAllPrivateBatch: a batch with nothing public goes no further.
 func TestAllPrivateBatch(t *testing.T) {
 	p, sink := start(t, testConfig())
