@@ -82,9 +82,19 @@ func makeBatch(lines []string, first int64) plog.Logs {
 }
 
 func conflog(b testing.TB, next *consumertest.LogsSink) processor.Logs {
+	return conflogWith(b, next, map[string]any{"prefix": prefix})
+}
+
+// conflogNoDetect is conflog without its leak tripwire (detect: off): not a
+// configuration to run, the measure of what the tripwire costs.
+func conflogNoDetect(b testing.TB, next *consumertest.LogsSink) processor.Logs {
+	return conflogWith(b, next, map[string]any{"prefix": prefix, "detect": "off"})
+}
+
+func conflogWith(b testing.TB, next *consumertest.LogsSink, conf map[string]any) processor.Logs {
 	f := conflogprocessor.NewFactory()
 	cfg := f.CreateDefaultConfig()
-	if err := confmap.NewFromStringMap(map[string]any{"prefix": prefix}).Unmarshal(cfg); err != nil {
+	if err := confmap.NewFromStringMap(conf).Unmarshal(cfg); err != nil {
 		b.Fatal(err)
 	}
 	return create(b, f, cfg, next)
@@ -193,6 +203,13 @@ func create(b testing.TB, f processor.Factory, cfg any, next *consumertest.LogsS
 func BenchmarkPrefix(b *testing.B) {
 	b.Run("corpus=job", func(b *testing.B) { benchPrefix(b, corpus(b), processors[:2]) })
 	b.Run("corpus=train", func(b *testing.B) { benchPrefix(b, trainCorpus(), processors[:2]) })
+}
+
+// BenchmarkTripwire runs conflog with and without its tripwire beside the
+// filter: what of conflog's time is the tripwire's.
+func BenchmarkTripwire(b *testing.B) {
+	procs := []procDef{processors[0], {"conflog-nodetect", conflogNoDetect}, processors[1]}
+	b.Run("corpus=job", func(b *testing.B) { benchPrefix(b, corpus(b), procs) })
 }
 
 // BenchmarkRedaction runs conflog and the redaction processor on the same
