@@ -58,7 +58,8 @@ func CollectorBinary(t testing.TB, script string) string {
 
 // A Collector is a real Collector process: the otlp receiver over HTTPS
 // (Addr) and over gRPC (GRPCAddr), both with TLS 1.2+ and requiring a client certificate from the test's CA, and the file
-// exporter, writing OTLP JSON to a file of its own at each start.
+// exporter, writing OTLP JSON to a file of its own at each start. One
+// started by StartCollectorToken also requires a bearer token.
 type Collector struct {
 	t       testing.TB
 	bin     string
@@ -68,6 +69,7 @@ type Collector struct {
 	ca      string
 	cert    string
 	key     string
+	token   string // the bearer token file, or ""
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed when cmd has exited
 	starts  int
@@ -94,6 +96,30 @@ func StartCollector(t testing.TB, bin, caFile, certFile, keyFile string) *Collec
 	return c
 }
 
+// StartCollectorToken starts a Collector as StartCollector does whose otlp
+// receiver, over HTTP and gRPC, also requires "Authorization: Bearer
+// token": contrib's bearertokenauth extension, in conflog's distribution.
+// A request without it, or with another token, is refused (HTTP 401, gRPC
+// Unauthenticated) and nothing of it is exported.
+func StartCollectorToken(t testing.TB, bin, caFile, certFile, keyFile, token string) *Collector {
+	c := &Collector{t: t, bin: bin, dir: t.TempDir(), ca: caFile, cert: certFile, key: keyFile}
+	c.token = filepath.Join(c.dir, "token")
+	if err := os.WriteFile(c.token, []byte(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []*string{&c.addr, &c.grpc} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		*a = l.Addr().String()
+		l.Close()
+	}
+	c.Start()
+	t.Cleanup(c.Stop)
+	return c
+}
+
 // Addr is HOST:PORT of the OTLP/HTTP receiver.
 func (c *Collector) Addr() string { return c.addr }
 
@@ -110,37 +136,45 @@ func (c *Collector) Start() {
 	out := filepath.Join(c.dir, fmt.Sprintf("out-%d.json", c.starts))
 	c.outputs = append(c.outputs, out)
 	conf := filepath.Join(c.dir, fmt.Sprintf("config-%d.yaml", c.starts))
-	yaml := fmt.Sprintf(`receivers:
+	// With a token, the extension and each protocol's auth; without, the
+	// two lines are empty and the configuration is as before.
+	ext, auth, svcExt := "", "", ""
+	if c.token != "" {
+		ext = fmt.Sprintf("extensions:\n  bearertokenauth:\n    filename: %q\n", c.token)
+		auth = "        auth:\n          authenticator: bearertokenauth\n"
+		svcExt = "  extensions: [bearertokenauth]\n"
+	}
+	yaml := fmt.Sprintf(`%[7]sreceivers:
   otlp:
     protocols:
       grpc:
-        endpoint: %q
+        endpoint: %[1]q
         tls:
           cert_file: %[3]q
           key_file: %[4]q
           client_ca_file: %[5]q
           min_version: "1.2"
-      http:
+%[8]s      http:
         endpoint: %[2]q
         tls:
           cert_file: %[3]q
           key_file: %[4]q
           client_ca_file: %[5]q
           min_version: "1.2"
-exporters:
+%[8]sexporters:
   file:
     path: %[6]q
     format: json
     flush_interval: 50ms
 service:
-  telemetry:
+%[9]s  telemetry:
     metrics:
       level: none
   pipelines:
     logs:
       receivers: [otlp]
       exporters: [file]
-`, c.grpc, c.addr, c.cert, c.key, c.ca, out)
+`, c.grpc, c.addr, c.cert, c.key, c.ca, out, ext, auth, svcExt)
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		c.t.Fatal(err)
 	}

@@ -48,6 +48,10 @@ type gate struct {
 	// cur is the stream of the last record, at the front of the table: a
 	// stream is only dropped from the back, and expire resets cur.
 	cur *stream
+	// curVals are the stream attributes' values of the record cur was
+	// keyed for, when curSame: all strings, in the scope being judged.
+	curVals []string
+	curSame bool
 
 	// Scratch, reused across records and batches.
 	key     []byte           // the stream key being built
@@ -57,6 +61,7 @@ type gate struct {
 	spans   []span           // each public line of the current scope
 	first   []int            // index into spans of each record's first line
 	finds   []detect.Finding // the tripwire's redaction
+	keep    []int            // publicRecords: the first line of each record kept
 	attrKey []string         // sorted resource attribute keys
 }
 
@@ -210,6 +215,7 @@ func (p *gate) addPrivate(line []byte) {
 func (p *gate) scope(recs plog.LogRecordSlice, now time.Time) {
 	p.out, p.outStr, p.spans, p.first = p.out[:0], "", p.spans[:0], p.first[:0]
 	p.pout, p.pspans, p.pfirst = p.pout[:0], p.pspans[:0], p.pfirst[:0]
+	p.curSame = false // another scope: another key before the attributes
 	base := len(p.key)
 	for k := range recs.Len() {
 		p.first = append(p.first, len(p.spans))
@@ -249,56 +255,79 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 		})
 		return
 	}
-	out := plog.NewLogRecordSlice()
-	out.EnsureCapacity(len(p.spans))
-	for k := range recs.Len() {
+	// In place, without a new record for a record that stays: the records
+	// without a line are removed, the slice grows by the copies, and from
+	// the back each record moves to the last of its slots (a swap with an
+	// empty record, nothing copied) and is copied into the ones before.
+	// Every slot a record moves to is free: the records after it have
+	// moved further back already, and the ones before it stay before it.
+	keep := p.keep[:0]
+	k := 0
+	recs.RemoveIf(func(plog.LogRecord) bool {
 		lo, hi := p.first[k], p.first[k+1]
+		k++
 		if lo == hi {
-			continue
+			return true
 		}
-		// Copies for all lines but the last, which takes the record itself.
+		keep = append(keep, lo)
+		return false
+	})
+	keep = append(keep, len(p.spans))
+	p.keep = keep
+	n, m := recs.Len(), len(p.spans)
+	recs.EnsureCapacity(m)
+	for range m - n {
+		recs.AppendEmpty()
+	}
+	for j := n - 1; j >= 0; j-- {
+		lo, hi := keep[j], keep[j+1] // the slots lo..hi-1 are its lines' too
+		last := recs.At(hi - 1)
+		recs.At(j).MoveTo(last)
 		for l := lo; l < hi-1; l++ {
-			r := out.AppendEmpty()
-			recs.At(k).CopyTo(r)
+			r := recs.At(l)
+			last.CopyTo(r)
 			p.setBody(r.Body(), p.spans[l])
 		}
-		r := out.AppendEmpty()
-		recs.At(k).MoveTo(r)
-		p.setBody(r.Body(), p.spans[hi-1])
+		p.setBody(last.Body(), p.spans[hi-1])
 	}
-	recs.RemoveIf(func(plog.LogRecord) bool { return true })
-	out.MoveAndAppendTo(recs)
 }
 
 // record judges one record's body in its stream.
 func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 	attrs := r.Attributes()
-	p.key = p.key[:base]
-	for _, name := range p.cfg.Streams.Attributes {
-		v, ok := attrs.Get(name)
-		if !ok {
-			p.key = append(p.key, 'n')
-			continue
-		}
-		p.key = appendValue(p.key, v)
-	}
-	// Records of one stream come in runs: the last stream is at the front
-	// of the table already, and the look-up is skipped.
+	// Records of one stream come in runs: a record whose stream attributes
+	// are the strings of the last record's, in the same scope, is of the
+	// last stream, and its key is not built again (it would be the same
+	// bytes: the resource and scope's, and each value tagged as a string).
 	s := p.cur
-	if s == nil || s.key != string(p.key) {
-		if s = p.streams.get(p.key, now); s == nil {
-			s = &stream{key: string(p.key)}
-			// A stream dropped inside a message comes back broken.
-			broken := p.streams.tomb.has(p.key)
-			p.resetStream(s, broken)
-			if broken {
-				p.counts.broken++
+	if s == nil || !p.curSame || !p.sameValues(attrs) {
+		p.key = p.key[:base]
+		for _, name := range p.cfg.Streams.Attributes {
+			v, ok := attrs.Get(name)
+			if !ok {
+				p.key = append(p.key, 'n')
+				continue
 			}
-			if p.streams.add(s, now) {
-				p.counts.dropped++
-			}
+			p.key = appendValue(p.key, v)
 		}
-		p.cur = s
+		// The last stream is at the front of the table already, and the
+		// look-up is skipped.
+		if s == nil || s.key != string(p.key) {
+			if s = p.streams.get(p.key, now); s == nil {
+				s = &stream{key: string(p.key)}
+				// A stream dropped inside a message comes back broken.
+				broken := p.streams.tomb.has(p.key)
+				p.resetStream(s, broken)
+				if broken {
+					p.counts.broken++
+				}
+				if p.streams.add(s, now) {
+					p.counts.dropped++
+				}
+			}
+			p.cur = s
+		}
+		p.curSame = p.saveValues(attrs)
 	}
 	p.sequence(s, attrs)
 
@@ -400,6 +429,33 @@ func (p *gate) lines(s *stream, text string) {
 		}
 		off += e + n
 	}
+}
+
+// sameValues reports whether attrs has, for each stream attribute, the
+// string value saved by saveValues.
+func (p *gate) sameValues(attrs pcommon.Map) bool {
+	for i, name := range p.cfg.Streams.Attributes {
+		v, ok := attrs.Get(name)
+		if !ok || v.Type() != pcommon.ValueTypeStr || v.Str() != p.curVals[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// saveValues keeps the stream attributes' values of the record just keyed,
+// for sameValues; it reports false, and keeps nothing, unless every one is
+// present and a string.
+func (p *gate) saveValues(attrs pcommon.Map) bool {
+	p.curVals = p.curVals[:0]
+	for _, name := range p.cfg.Streams.Attributes {
+		v, ok := attrs.Get(name)
+		if !ok || v.Type() != pcommon.ValueTypeStr {
+			return false
+		}
+		p.curVals = append(p.curVals, v.Str())
+	}
+	return true
 }
 
 // indexEnd returns the index of the first '\r' or '\n' in s, or -1.

@@ -341,6 +341,70 @@ func TestSplitTraceFailsClosed(t *testing.T) {
 	}
 }
 
+// TestStreamsApartInOneBatch: in one batch, records whose stream
+// attributes differ only by a value's type (the string "7", the integer
+// 7), or whose scopes differ, are of different streams, however they
+// alternate: a message in progress in one does not hold the other's
+// lines, and the other's state does not release the message's.
+func TestStreamsApartInOneBatch(t *testing.T) {
+	trace := []string{
+		"Traceback (most recent call last):",
+		`  File "train.py", line 3, in <module>`,
+		"KeyError: 'alice@example.com'",
+		prefix + " still the message: dave@example.com",
+		prefix + " still the message too",
+	}
+	for _, apart := range []string{"type", "scope"} {
+		t.Run(apart, func(t *testing.T) {
+			p, sink := start(t, testConfig())
+			ld := plog.NewLogs()
+			rl := ld.ResourceLogs().AppendEmpty()
+			rl.Resource().Attributes().PutStr("k8s.pod.name", "pod")
+			scopes := []plog.LogRecordSlice{rl.ScopeLogs().AppendEmpty().LogRecords()}
+			if apart == "scope" {
+				rl.ScopeLogs().At(0).Scope().SetName("a")
+				sl := rl.ScopeLogs().AppendEmpty()
+				sl.Scope().SetName("b")
+				scopes = append(scopes, sl.LogRecords())
+			}
+			add := func(stream int, body string, seq int64) {
+				recs := scopes[0]
+				if apart == "scope" {
+					recs = scopes[stream]
+				}
+				r := recs.AppendEmpty()
+				r.Body().SetStr(body)
+				r.Attributes().PutStr("log.iostream", "stdout")
+				if stream == 0 || apart == "scope" {
+					r.Attributes().PutStr("log.file.path", "7")
+				} else {
+					r.Attributes().PutInt("log.file.path", 7)
+				}
+				r.Attributes().PutInt("log.file.record_number", seq)
+			}
+			for i, l := range trace {
+				add(0, l, int64(2*i+1))
+				add(0, prefix+" (the message goes on)", int64(2*i+2))
+				add(1, fmt.Sprintf("%s other %d", prefix, i), int64(i+1))
+			}
+			if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(bodies(sink), "\n")
+			for i := range trace {
+				if l := fmt.Sprintf("%s other %d", prefix, i); !strings.Contains(got, l) {
+					t.Errorf("the other stream's %q did not pass:\n%s", l, got)
+				}
+			}
+			for _, leak := range []string{"dave@", "still the message"} {
+				if strings.Contains(got, leak) {
+					t.Errorf("the message's line passed (%q):\n%s", leak, got)
+				}
+			}
+		})
+	}
+}
+
 // TestSequence: gaps, reordering, duplicates and a missing number break a
 // stream (its prefixed lines stay private); record 1 starts it again.
 func TestSequence(t *testing.T) {
@@ -541,6 +605,59 @@ func TestRecordCopies(t *testing.T) {
 	}
 	if got := sink.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes().AsRaw()["k8s.pod.name"]; got != "pod" {
 		t.Errorf("resource attributes lost: %v", got)
+	}
+}
+
+// TestRecordCopiesInOrder: in a batch where records are dropped, kept
+// and split around each other, every line leaves in the order of the
+// stream, each in a record of its own source (its record number, its time
+// stamp, its other fields), and no record is shared by two lines.
+func TestRecordCopiesInOrder(t *testing.T) {
+	p, sink := start(t, testConfig())
+	in := []string{
+		"private 1",
+		prefix + " a\r" + prefix + " b",
+		prefix + " c",
+		"private 2",
+		"\r" + prefix + " d\r" + prefix + " e\rprivate\r" + prefix + " f",
+		"private 3",
+		prefix + " g",
+		prefix + " h\r" + prefix + " i",
+		"private 4",
+	}
+	ld := batch("pod", records("/o.log", in)...)
+	recs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	for i := range recs.Len() {
+		recs.At(i).SetTimestamp(pcommon.Timestamp(1000 + i))
+		recs.At(i).SetSeverityText(fmt.Sprint("S", i))
+	}
+	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+		t.Fatal(err)
+	}
+	type line struct {
+		body string
+		src  int // index into in
+	}
+	want := []line{{"a", 1}, {"b", 1}, {"c", 2}, {"d", 4}, {"e", 4}, {"f", 4}, {"g", 6}, {"h", 7}, {"i", 7}}
+	out := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	if out.Len() != len(want) {
+		t.Fatalf("got %d records %q, want %d", out.Len(), bodies(sink), len(want))
+	}
+	for i, w := range want {
+		r := out.At(i)
+		seq, _ := r.Attributes().Get("log.file.record_number")
+		if r.Body().Str() != prefix+" "+w.body || seq.Int() != int64(w.src+1) ||
+			r.Timestamp() != pcommon.Timestamp(1000+w.src) || r.SeverityText() != fmt.Sprint("S", w.src) {
+			t.Errorf("record %d: %q record %d at %d (%s), want %q from record %d", i, r.Body().Str(), seq.Int(),
+				r.Timestamp(), r.SeverityText(), prefix+" "+w.body, w.src+1)
+		}
+		// Each record is its own: changing one changes no other.
+		r.Attributes().PutStr("mark", fmt.Sprint(i))
+	}
+	for i := range out.Len() {
+		if v, _ := out.At(i).Attributes().Get("mark"); v.Str() != fmt.Sprint(i) {
+			t.Errorf("record %d shares its attributes with record %s", i, v.Str())
+		}
 	}
 }
 

@@ -2,7 +2,7 @@ package conflogprocessor
 
 import (
 	"bytes"
-	"fmt"
+	"strconv"
 
 	"github.com/conflog/conflog/detect"
 )
@@ -44,8 +44,14 @@ func (p *gate) public(check *detect.Checker, line []byte, at int) {
 	p.addPrivate(line) // the line as it was, for the private pipeline
 	start := len(p.out)
 	if !p.redact {
-		p.out = fmt.Appendf(p.out, "%s conflog: blocked a public line: %s at column %d (value withheld)",
-			p.prefix, f.Detector, len(p.prefix)+f.Col)
+		// fmt.Appendf's "%s conflog: blocked a public line: %s at column
+		// %d (value withheld)", without its interface conversions.
+		p.out = append(p.out, p.prefix...)
+		p.out = append(p.out, " conflog: blocked a public line: "...)
+		p.out = append(p.out, f.Detector...)
+		p.out = append(p.out, " at column "...)
+		p.out = strconv.AppendInt(p.out, int64(len(p.prefix)+f.Col), 10)
+		p.out = append(p.out, " (value withheld)"...)
 		p.endLine(start)
 		return
 	}

@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
-# drain.sh BIN LOGFILE conflog|none: runs the distribution BIN on LOGFILE (filelog ->
-# the conflog processor, or no processor -> file exporter, json), waits until the
+# drain.sh BIN LOGFILE conflog|filter|none: runs the distribution BIN on LOGFILE
+# (filelog -> the conflog processor, the contrib filter processor doing only the
+# prefix rule in OTTL (BIN must have it: otelcol/bench/distribution's), or no
+# processor -> file exporter, json), waits until the
 # export stops growing for 5 s, stops it, and prints the records exported, the time
 # to drain (to the last growth, 1 s polls), CPU seconds and peak RSS (GNU time).
 # docs/otelcol.md gives the numbers.
 set -euo pipefail
 bin=$1 log=$2 procs=$3
 d=$(mktemp -d); mkdir "$d/in"; ln "$log" "$d/in/job.log" 2>/dev/null || cp "$log" "$d/in/job.log"
-p="[conflog]"; [ "$procs" = none ] && p="[]"
+case $procs in
+conflog) p="[conflog]" ;;
+filter) p="[filter]" ;;
+none) p="[]" ;;
+*) echo "drain.sh: want conflog, filter or none, not $procs" >&2; exit 2 ;;
+esac
+filter=""
+[ "$procs" = filter ] && filter='
+  filter:
+    error_mode: ignore
+    logs:
+      log_record:
+        - not IsMatch(body, "^SystemLog:")'
 cat > "$d/cfg.yaml" <<Y
 receivers:
   filelog:
@@ -19,7 +33,7 @@ receivers:
     preserve_trailing_whitespaces: true
 processors:
   conflog:
-    prefix: "SystemLog:"
+    prefix: "SystemLog:"$filter
 exporters:
   file:
     path: $d/export.json
