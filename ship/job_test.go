@@ -130,34 +130,3 @@ func TestQueueKeepsJobPerSegment(t *testing.T) {
 	}
 	q.Close()
 }
-
-// TestQueueOpensWithAnEmptyJobFile: a job file a power cut left empty (it
-// is fsynced by the queue's syncer, after Append) costs the segment its
-// job, not the queue: the queue opens, its lines read back in order with
-// no job, so they go out as the deliverer's; a job file with content that
-// is not a job is still refused.
-func TestQueueOpensWithAnEmptyJobFile(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "q")
-	q := openTestQueue(t, dir, QueueOptions{Job: Job{"a", "1", "h"}})
-	q.Append(time.Now(), []byte("SystemLog: one"), []byte("SystemLog: two"))
-	q.Close()
-	jobs, _ := filepath.Glob(filepath.Join(dir, "*.job"))
-	if len(jobs) != 1 {
-		t.Fatalf("job files %v, want one", jobs)
-	}
-	if err := os.Truncate(jobs[0], 0); err != nil {
-		t.Fatal(err)
-	}
-	q = openTestQueue(t, dir, QueueOptions{})
-	recs := readAll(t, q)
-	if len(recs) != 2 || string(recs[1].Line) != "SystemLog: two" || recs[0].Job != nil {
-		t.Fatalf("records %v, want both lines with no job", recs)
-	}
-	q.Close()
-	if err := os.WriteFile(jobs[0], []byte("{not json"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := OpenQueue(dir, "SystemLog:", "syslog+tls://127.0.0.1:1", QueueOptions{}); err == nil {
-		t.Error("a queue with a malformed job file opened")
-	}
-}
