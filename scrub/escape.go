@@ -130,3 +130,9 @@ func appendStripped(dst, b []byte) []byte {
 	}
 	return dst
 }
+
+// AppendStripped appends b to dst without its escape sequences, well formed
+// or not: the text a terminal shows of b. The tripwire judges a line kept
+// with --keep-ansi on it, so that escapes between a value's characters (a
+// highlighter's colours around every number) do not hide the value.
+func AppendStripped(dst, b []byte) []byte { return appendStripped(dst, b) }

@@ -77,7 +77,7 @@ func (d *detectFlags) wrap(w io.Writer, prefix, stream string, private scrub.Sin
 	if d.set == nil {
 		return w
 	}
-	return &tripwire{w: w, check: d.set.NewChecker(), mode: detectMode(d.mode), verb: d.name(), prefix: []byte(prefix),
+	return &tripwire{w: w, check: d.set.NewChecker(), set: d.set, mode: detectMode(d.mode), verb: d.name(), prefix: []byte(prefix),
 		stream: stream, private: private, blocked: blocked, onBlock: d.onBlock, warn: warn}
 }
 
@@ -85,6 +85,8 @@ func (d *detectFlags) wrap(w io.Writer, prefix, stream string, private scrub.Sin
 type tripwire struct {
 	w       io.Writer
 	check   *detect.Checker // one per stream: it follows private-key blocks
+	set     *detect.Set     // the checker's detectors, for an escape's payload
+	plain   []byte          // a line with its escapes removed (--keep-ansi)
 	mode    detectMode
 	verb    string // in the notice and the warning; "" is run
 	prefix  []byte
@@ -114,7 +116,7 @@ func (t *tripwire) Write(p []byte) (int, error) {
 		rest = rest[len(line):]
 		body := bytes.TrimSuffix(line, []byte("\n"))
 		content := bytes.TrimPrefix(body, t.prefix)
-		f, found := t.check.Check(content)
+		f, found := t.find(content)
 		if !found {
 			out = append(out, line...)
 			continue
@@ -151,3 +153,21 @@ const detectHelp = `  --detect MODE       what to do with a public line holding 
                       high-confidence one); the low-confidence ipv4, ipv6, mac
                       and phone run only when named
 `
+
+// find checks one public line's content. A line holding escape sequences
+// (only --keep-ansi leaves them in a public line) is judged twice: as a
+// terminal shows it, escapes removed, so that colours between a value's
+// characters ("\x1b[36m4111\x1b[0m \x1b[36m1111…", as a highlighter
+// prints every number) do not hide the value; then as it is, since an
+// escape's payload (an OSC 8 hyperlink's target) is kept too. The column is
+// then the shown text's. Only the first check follows private-key blocks.
+func (t *tripwire) find(content []byte) (detect.Finding, bool) {
+	if bytes.IndexByte(content, 0x1b) < 0 {
+		return t.check.Check(content)
+	}
+	t.plain = scrub.AppendStripped(t.plain[:0], content)
+	if f, found := t.check.Check(t.plain); found {
+		return f, true
+	}
+	return t.set.Check(content)
+}
