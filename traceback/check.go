@@ -56,8 +56,12 @@ const (
 	reLineNo  = `(?:\d{1,6}|\[scrubbed\])`
 	reScrub   = `\[scrubbed\]`
 	reHex     = `[0-9a-f]`
-	reGroupNo = `(?:\d+|\.\.\.)`
+	reGroupNo = `(?:\d{1,6}|\.\.\.)`
 )
+
+// goModifiersRE is what may follow a goroutine's status: the runtime's
+// modifiers, with short numbers.
+var goModifiersRE = regexp.MustCompile(`^(?:, \d{1,6} minutes|, locked to thread|, synctest bubble \d{1,9})*$`)
 
 // keys is the alternation of m's keys, quoted.
 func keys[V any](m map[string]V) string {
@@ -91,8 +95,8 @@ var checkForms = func() []checkForm {
 			}
 			return nil
 		}},
-		{"python repeat", regexp.MustCompile(`^` + reMargin + `  \[Previous line repeated \d{1,20} more times\]$`), nil},
-		{"python more", regexp.MustCompile(`^` + reMargin + `and \d{1,20} more exceptions$`), nil},
+		{"python repeat", regexp.MustCompile(`^` + reMargin + `  \[Previous line repeated \d{1,6} more times\]$`), nil},
+		{"python more", regexp.MustCompile(`^` + reMargin + `and \d{1,6} more exceptions$`), nil},
 		{"python group marker", regexp.MustCompile(`^ *\+(?:-\+)?---------------- ` + reGroupNo + ` ----------------$|^ *\+------------------------------------$`), nil},
 		{"python exception", regexp.MustCompile(`^` + reMargin + `([^ :][^:]*)(?:: ` + reScrub + `(?: \(\d+ sub-exceptions?\))?)?$`), func(m []string) error {
 			if m[1] != scrubbed && !isPyName([]byte(m[1])) {
@@ -122,11 +126,14 @@ var checkForms = func() []checkForm {
 		{"go fatal error", regexp.MustCompile(`^fatal error: ` + constMsg + `$`), nil},
 		{"go signal", regexp.MustCompile(`^\[signal (?:(?:` + keys(goSignals) + `|0x` + reHex + `{1,2}) code=0x` + reHex + `{1,16}|` + reScrub + `)\]$`), nil},
 		{"go signal dump", regexp.MustCompile(`^(?:` + keys(goSignals) + `)$`), nil},
-		{"goroutine header", regexp.MustCompile(`^goroutine \d{1,20} \[(` + reScrub + `|[^\]]*?)(?: labels:\{` + reScrub + `\})?\]:$`), func(m []string) error {
+		{"goroutine header", regexp.MustCompile(`^goroutine (?:\d{1,9}|\[scrubbed\]) \[(` + reScrub + `|[^\]]*?)(?: labels:\{` + reScrub + `\})?\]:$`), func(m []string) error {
 			if m[1] == scrubbed {
 				return nil
 			}
-			status, _, _ := strings.Cut(m[1], ",")
+			status, mods, _ := strings.Cut(m[1], ",")
+			if mods != "" && !goModifiersRE.MatchString(","+mods) {
+				return fmt.Errorf("modifiers %q: not the runtime's", mods)
+			}
 			for _, mod := range []string{" (durable)", " (scan)", " (leaked)"} {
 				if !goStatuses[status] {
 					status = strings.TrimSuffix(status, mod)
@@ -137,8 +144,8 @@ var checkForms = func() []checkForm {
 			}
 			return nil
 		}},
-		{"go fixed", regexp.MustCompile(`^(?:runtime stack:|\.\.\.additional frames elided\.\.\.|exit status \d{1,3}|\[originating from goroutine \d{1,20}\]:)$`), nil},
-		{"go created by", regexp.MustCompile(`^created by (.+?)(?: in goroutine \d{1,20})?$`), func(m []string) error {
+		{"go fixed", regexp.MustCompile(`^(?:runtime stack:|\.\.\.additional frames elided\.\.\.|exit status \d{1,3}|\[originating from goroutine \d{1,9}\]:)$`), nil},
+		{"go created by", regexp.MustCompile(`^created by (.+?)(?: in goroutine \d{1,9})?$`), func(m []string) error {
 			return checkGoSymbol(m[1])
 		}},
 		{"go file", regexp.MustCompile(`^    (.+):` + reLineNo + `(?: \+0x` + reHex + `{1,16})?$`), func(m []string) error {

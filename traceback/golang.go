@@ -169,7 +169,7 @@ func isOriginating(l []byte) bool {
 		return false
 	}
 	n, ok = bytes.CutSuffix(n, []byte("]:"))
-	return ok && isDigits(n) && len(n) <= 20
+	return ok && isCount(n, maxGoroutineDigits)
 }
 
 // appendPanic appends "panic: " and the scrubbed form of a panic value.
@@ -361,7 +361,12 @@ var goStatuses = map[string]bool{
 func appendGoroutineHeader(dst, l []byte) []byte {
 	rest := l[len("goroutine "):]
 	i := bytes.IndexByte(rest, ' ')
-	dst = append(append(dst, "goroutine "...), rest[:i]...)
+	dst = append(dst, "goroutine "...)
+	if i <= maxGoroutineDigits {
+		dst = append(dst, rest[:i]...)
+	} else {
+		dst = append(dst, scrubbed...)
+	}
 	status := rest[bytes.IndexByte(rest, '[')+1 : len(rest)-len("]:")]
 	labels := false
 	if j := bytes.Index(status, []byte(" labels:{")); j >= 0 {
@@ -407,10 +412,10 @@ func isGoStatusModifier(m []byte) bool {
 		return true
 	}
 	if n, ok := bytes.CutSuffix(m, []byte(" minutes")); ok && len(n) > 1 && n[0] == ' ' {
-		return isDigits(n[1:]) && len(n) <= 20
+		return isCount(n[1:], maxCountDigits)
 	}
 	if n, ok := bytes.CutPrefix(m, []byte(" synctest bubble ")); ok {
-		return isDigits(n) && len(n) <= 20
+		return isCount(n, maxGoroutineDigits)
 	}
 	return false
 }
@@ -496,6 +501,9 @@ func appendCreatedBy(dst, l []byte) ([]byte, bool) {
 	tail := []byte(nil)
 	if i := bytes.LastIndex(rest, []byte(" in goroutine ")); i >= 0 && isDigits(rest[i+len(" in goroutine "):]) {
 		rest, tail = rest[:i], rest[i:]
+		if !isCount(tail[len(" in goroutine "):], maxGoroutineDigits) {
+			tail = nil // the creator's number goes, its name stays
+		}
 	}
 	if !isGoFuncName(rest) || len(rest) == 0 {
 		return dst, false

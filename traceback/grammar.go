@@ -321,6 +321,21 @@ func isPseudoFile(p []byte) bool {
 	return string(name) == "__array_function__ internals" || isCodeComponent(name)
 }
 
+// maxCountDigits bounds a kept count: "[Previous line repeated N more
+// times]", "and N more exceptions", an exception group's sub-exception
+// number, a goroutine's "N minutes". No real crash counts to a million, and a
+// longer number in a count's place is more likely a card or account number
+// that a printed, trace-shaped line carries out.
+const maxCountDigits = 6
+
+// maxGoroutineDigits bounds a kept goroutine (or synctest bubble) number: a
+// program that has started a billion goroutines is rare, and a card number
+// has at least twelve digits. A longer one is scrubbed.
+const maxGoroutineDigits = 9
+
+// isCount reports a number of 1 to max digits.
+func isCount(n []byte, max int) bool { return len(n) <= max && isDigits(n) }
+
 // maxLineDigits bounds a kept line number: no source file has a million
 // lines, and a longer number in a line number's place is more likely an id
 // than code.

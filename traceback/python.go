@@ -151,11 +151,11 @@ func (s *Scrubber) pyContent(margin, c []byte, emit func([]byte)) {
 			s.send(emit)
 		}
 	case hasPrefix(c, pyRepeated):
-		if n, ok := bytes.CutSuffix(c[len(pyRepeated):], []byte(" more times]")); ok && isDigits(n) && len(n) <= 20 {
+		if n, ok := bytes.CutSuffix(c[len(pyRepeated):], []byte(" more times]")); ok && isCount(n, maxCountDigits) {
 			s.emitMargined(margin, c, emit)
 		}
 	case margin != nil && hasPrefix(c, pyMoreExc) && bytes.HasSuffix(c, []byte(" more exceptions")) &&
-		isDigits(c[len(pyMoreExc):len(c)-len(" more exceptions")]) && len(c) <= 64:
+		isCount(c[len(pyMoreExc):len(c)-len(" more exceptions")], maxCountDigits):
 		s.emitMargined(margin, c, emit)
 	case len(c) == 0 || c[0] == ' ':
 		// Source echo, caret and tilde lines: code that can hold literals.
@@ -301,7 +301,7 @@ func isGroupMarker(l []byte) bool {
 	if n, ok = bytes.CutSuffix(n, []byte(" "+dashes)); !ok {
 		return false
 	}
-	return isDigits(n) || string(n) == "..."
+	return isCount(n, maxCountDigits) || string(n) == "..."
 }
 
 // fileLine is a parsed `  File "PATH", line N, in NAME`.

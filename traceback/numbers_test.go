@@ -1,0 +1,64 @@
+package traceback
+
+import (
+	"strings"
+	"testing"
+)
+
+// card is a payment card number (Luhn-valid, the issuers' test number): a
+// run of digits a trace-shaped line could carry in a number's place.
+const card = "4111111111111111"
+
+// TestNumbersBounded: the numbers a trace line keeps (counts, sub-exception
+// numbers, goroutine numbers, a goroutine's minutes) are short, as line
+// numbers are, so a job that prints a trace-shaped last line under --strict
+// cannot carry a card or account number out in one. Real values pass.
+func TestNumbersBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"python repeat count",
+			"Traceback (most recent call last):\n  File \"/x.py\", line 3, in f\n  [Previous line repeated " + card + " more times]\n  [Previous line repeated 996 more times]\nRecursionError: x",
+			[]string{"Traceback (most recent call last):", "  File \"/x.py\", line 3, in f", "  [Previous line repeated 996 more times]", "RecursionError: [scrubbed]"}},
+		{"exception group numbers",
+			"  + Exception Group Traceback (most recent call last):\n  |   File \"/x.py\", line 3, in <module>\n  | ExceptionGroup: eg (2 sub-exceptions)\n  +-+---------------- 1 ----------------\n    | ValueError: a\n    +---------------- " + card + " ----------------\n    | ValueError: b\n    +---------------- ... ----------------\n    | and " + card + " more exceptions\n    +------------------------------------",
+			nil},
+		{"exception group, real numbers",
+			"  + Exception Group Traceback (most recent call last):\n  |   File \"/x.py\", line 3, in <module>\n  | ExceptionGroup: eg (27 sub-exceptions)\n  +-+---------------- 1 ----------------\n    | ValueError: a\n    +---------------- ... ----------------\n    | and 12 more exceptions\n    +------------------------------------",
+			[]string{"  + Exception Group Traceback (most recent call last):", "  |   File \"/x.py\", line 3, in <module>", "  | ExceptionGroup: [scrubbed] (27 sub-exceptions)", "  +-+---------------- 1 ----------------", "    | ValueError: [scrubbed]", "    +---------------- ... ----------------", "    | and 12 more exceptions", "    +------------------------------------"}},
+		{"goroutine numbers",
+			"panic: x\n\ngoroutine " + card + " [chan receive, " + card + " minutes, locked to thread]:\nmain.f()\n\t/src/x/main.go:14 +0x3b\ncreated by main.main in goroutine " + card + "\n\t/src/x/main.go:9 +0x1\n\ngoroutine 123456789 [select, 12 minutes]:\nmain.g()\n\t/src/x/main.go:9 +0x1\ncreated by main.main in goroutine 987654321\n\t/src/x/main.go:9 +0x1",
+			[]string{"panic: [scrubbed]", "goroutine [scrubbed] [chan receive, locked to thread]:", "main.f()", "    /src/x/main.go:14 +0x3b",
+				"created by main.main", "    /src/x/main.go:9 +0x1",
+				"goroutine 123456789 [select, 12 minutes]:", "main.g()", "    /src/x/main.go:9 +0x1", "created by main.main in goroutine 987654321", "    /src/x/main.go:9 +0x1"}},
+	} {
+		got := scrubLines(Options{}, tc.in)
+		for _, l := range got {
+			if strings.Contains(l, card) {
+				t.Errorf("%s: %q carries the card number out", tc.name, l)
+			}
+			if err := Check([]byte(l)); err != nil {
+				t.Errorf("%s: %q fails the grammar: %v", tc.name, l, err)
+			}
+		}
+		if tc.want != nil && strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+	// The grammar, apart from the scrubber, refuses the long forms.
+	for _, l := range []string{
+		"  [Previous line repeated " + card + " more times]",
+		"    | and " + card + " more exceptions",
+		"    +---------------- " + card + " ----------------",
+		"goroutine " + card + " [running]:",
+		"goroutine 1 [chan receive, " + card + " minutes]:",
+		"goroutine 1 [running, " + card + "]:",
+		"created by main.main in goroutine " + card,
+		"[originating from goroutine " + card + "]:",
+	} {
+		if Check([]byte(l)) == nil {
+			t.Errorf("Check(%q) = nil, want an error", l)
+		}
+	}
+}
