@@ -107,8 +107,8 @@ var checkForms = func() []checkForm {
 		// Python's faulthandler.
 		{"fatal python error", regexp.MustCompile(`^Fatal Python error: (?:` + keys(pyFaultSignals) + `|` + reScrub + `)$`), nil},
 		{"runtime state", regexp.MustCompile(`^Python runtime state: (?:` + keys(pyRuntimeStates) + `)$`), nil},
-		{"thread header", regexp.MustCompile(`^(?:Current thread|Thread) 0x` + reHex + `+ \(most recent call first\):$|^Stack \(most recent call first\):$`), nil},
-		{"timeout", regexp.MustCompile(`^Timeout \([0-9:.]{1,32}\)!$`), nil},
+		{"thread header", regexp.MustCompile(`^(?:Current thread|Thread) 0x0*` + reHex + `{1,12} \(most recent call first\):$|^Stack \(most recent call first\):$`), nil},
+		{"timeout", regexp.MustCompile(`^Timeout \(\d{1,6}:\d\d:\d\d(?:\.\d{6})?\)!$`), nil},
 		{"fault line", regexp.MustCompile(`^(?:` + keys(pyFaultLines) + `)$`), nil},
 		{"extension modules", regexp.MustCompile(`^Extension modules: (.*?)(?: \(total: \d+\))?(?:\[cut\])?$`), func(m []string) error {
 			for name := range strings.SplitSeq(m[1], ", ") {
@@ -124,7 +124,7 @@ var checkForms = func() []checkForm {
 		}},
 		{"go recovered", regexp.MustCompile(`^    \[recovered(?:, repanicked)?\]$`), nil},
 		{"go fatal error", regexp.MustCompile(`^fatal error: ` + constMsg + `$`), nil},
-		{"go signal", regexp.MustCompile(`^\[signal (?:(?:` + keys(goSignals) + `|0x` + reHex + `{1,2}) code=0x` + reHex + `{1,16}|` + reScrub + `)\]$`), nil},
+		{"go signal", regexp.MustCompile(`^\[signal (?:(?:` + keys(goSignals) + `|0x` + reHex + `{1,2}) code=0x(?:` + reHex + `{1,2}|f{14}` + reHex + `{2})|` + reScrub + `)\]$`), nil},
 		{"go signal dump", regexp.MustCompile(`^(?:` + keys(goSignals) + `)$`), nil},
 		{"goroutine header", regexp.MustCompile(`^goroutine (?:\d{1,9}|\[scrubbed\]) \[(` + reScrub + `|[^\]]*?)(?: labels:\{` + reScrub + `\})?\]:$`), func(m []string) error {
 			if m[1] == scrubbed {
@@ -148,7 +148,7 @@ var checkForms = func() []checkForm {
 		{"go created by", regexp.MustCompile(`^created by (.+?)(?: in goroutine \d{1,9})?$`), func(m []string) error {
 			return checkGoSymbol(m[1])
 		}},
-		{"go file", regexp.MustCompile(`^    (.+):` + reLineNo + `(?: \+0x` + reHex + `{1,16})?$`), func(m []string) error {
+		{"go file", regexp.MustCompile(`^    (.+):` + reLineNo + `(?: \+0x` + reHex + `{1,8})?$`), func(m []string) error {
 			return checkPath(m[1])
 		}},
 		{"go function", regexp.MustCompile(`^(.+)\((?:\.\.\.)?\)$`), func(m []string) error {

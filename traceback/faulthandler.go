@@ -122,8 +122,14 @@ func isThreadHeader(l []byte) bool {
 		}
 	}
 	id, ok := bytes.CutSuffix(rest, []byte(pyThreadSuffix))
-	return ok && isHex(id)
+	return ok && isHex(id) && len(bytes.TrimLeft(id, "0")) <= maxThreadHex
 }
+
+// maxThreadHex bounds the significant hex digits of a thread's id, a
+// pthread_t: an address in user space, below 2^48 on 64-bit Linux and
+// macOS (CPython pads it to 16 digits with zeros). A longer "id" is not a
+// thread's: it could be a card number, all of whose digits are hex.
+const maxThreadHex = 12
 
 // isTimeout reports faulthandler.dump_traceback_later's "Timeout (0:00:05)!".
 func isTimeout(l []byte) bool {
@@ -131,15 +137,16 @@ func isTimeout(l []byte) bool {
 	if !ok {
 		return false
 	}
-	if d, ok = bytes.CutSuffix(d, []byte(")!")); !ok || len(d) == 0 || len(d) > 32 {
+	if d, ok = bytes.CutSuffix(d, []byte(")!")); !ok {
 		return false
 	}
-	for _, c := range d {
-		if !(c >= '0' && c <= '9' || c == ':' || c == '.') {
-			return false
-		}
+	// CPython's format: H:MM:SS, then .UUUUUU unless the microseconds are 0.
+	h, ms, ok := bytes.Cut(d, []byte(":"))
+	if !ok || !isCount(h, maxCountDigits) || len(ms) < 5 || ms[2] != ':' || !isDigits(ms[:2]) || !isDigits(ms[3:5]) {
+		return false
 	}
-	return true
+	us, ok := bytes.CutPrefix(ms[5:], []byte("."))
+	return len(ms) == 5 || ok && len(us) == 6 && isDigits(us)
 }
 
 // parseFaultFrame parses `  File "PATH", line N in NAME` (no comma before

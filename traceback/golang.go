@@ -311,7 +311,7 @@ func appendSignal(dst, l []byte) []byte {
 		code = code[:j]
 	}
 	unnamed, isNumber := bytes.CutPrefix(name, []byte("0x"))
-	if isNumber && !(isHex(unnamed) && len(unnamed) <= 2) || !isNumber && !goSignals[string(name)] || !isHex(code) || len(code) > 16 {
+	if isNumber && !(isHex(unnamed) && len(unnamed) <= 2) || !isNumber && !goSignals[string(name)] || !isSigCode(code) {
 		return append(dst, scrubbed+"]"...)
 	}
 	return append(append(append(append(dst, name...), " code=0x"...), code...), ']')
@@ -476,6 +476,17 @@ func isGoFuncName(b []byte) bool {
 	return true
 }
 
+// isSigCode reports a signal's si_code as the runtime prints it: a small
+// number, or a negative one (SI_USER's kin) sign-extended to 64 bits. Any
+// other 16 hex digits could be a card number's digits.
+func isSigCode(code []byte) bool {
+	return isHex(code) && (len(code) <= 2 || len(code) == 16 && len(bytes.TrimLeft(code, "f")) <= 2)
+}
+
+// maxOffsetHex bounds a frame's "+0x" offset, the pc's distance from its
+// function's entry: no function is 4 GiB long. A longer offset is dropped.
+const maxOffsetHex = 8
+
 // appendGoFileLine keeps "PATH:LINE +0xOFF" of a frame (four spaces for the
 // tab), with the home directory scrubbed and GOTRACEBACK=system's
 // fp=/sp=/pc= words dropped.
@@ -486,6 +497,9 @@ func appendGoFileLine(dst, l []byte) ([]byte, bool) {
 	off := []byte(nil)
 	if i := bytes.LastIndex(l, []byte(" +0x")); i >= 0 && isHex(l[i+len(" +0x"):]) {
 		l, off = l[:i], l[i:]
+		if len(off) > len(" +0x")+maxOffsetHex {
+			off = nil
+		}
 	}
 	i := bytes.LastIndexByte(l, ':')
 	if i <= 0 || !isDigits(l[i+1:]) || len(off) > len(" +0x")+16 {

@@ -32,6 +32,15 @@ func TestNumbersBounded(t *testing.T) {
 			[]string{"panic: [scrubbed]", "goroutine [scrubbed] [chan receive, locked to thread]:", "main.f()", "    /src/x/main.go:14 +0x3b",
 				"created by main.main", "    /src/x/main.go:9 +0x1",
 				"goroutine 123456789 [select, 12 minutes]:", "main.g()", "    /src/x/main.go:9 +0x1", "created by main.main in goroutine 987654321", "    /src/x/main.go:9 +0x1"}},
+		{"go offsets and signal codes",
+			"panic: x\n[signal SIGSEGV: segmentation violation code=0x" + card + " addr=0x0 pc=0x0]\n\ngoroutine 1 [running]:\nmain.f()\n\t/src/x/main.go:14 +0x" + card + "\nmain.g()\n\t/src/x/main.go:15 +0x1d",
+			[]string{"panic: [scrubbed]", "[signal [scrubbed]]", "goroutine 1 [running]:", "main.f()", "    /src/x/main.go:14", "main.g()", "    /src/x/main.go:15 +0x1d"}},
+		{"go signal codes the runtime prints",
+			"panic: x\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x0]\n[signal SIGBUS: bus error code=0xfffffffffffffffa addr=0x0 pc=0x0]",
+			[]string{"panic: [scrubbed]", "[signal SIGSEGV: segmentation violation code=0x1]", "[signal SIGBUS: bus error code=0xfffffffffffffffa]"}},
+		{"faulthandler timeout and thread ids",
+			"Timeout (4111:1111:1111:1111)!\nThread 0x" + card + " (most recent call first):\n  File \"/x.py\", line 3 in f\n\nTimeout (0:00:05.500000)!\nThread 0x00007f3a2b1c8740 (most recent call first):\n  File \"/x.py\", line 3 in f",
+			nil},
 	} {
 		got := scrubLines(Options{}, tc.in)
 		for _, l := range got {
@@ -56,9 +65,22 @@ func TestNumbersBounded(t *testing.T) {
 		"goroutine 1 [running, " + card + "]:",
 		"created by main.main in goroutine " + card,
 		"[originating from goroutine " + card + "]:",
+		"    /src/x/main.go:14 +0x" + card,
+		"[signal SIGSEGV: segmentation violation code=0x" + card + "]",
+		"Thread 0x" + card + " (most recent call first):",
+		"Timeout (4111:1111:1111:1111)!",
 	} {
 		if Check([]byte(l)) == nil {
 			t.Errorf("Check(%q) = nil, want an error", l)
 		}
+	}
+}
+
+// TestFaultHeadersReal: the faulthandler forms CPython prints still pass.
+func TestFaultHeadersReal(t *testing.T) {
+	got := strings.Join(scrubLines(Options{}, "Timeout (0:00:05.500000)!\nThread 0x00007f3a2b1c8740 (most recent call first):\n  File \"/x.py\", line 3 in f"), "\n")
+	want := "Timeout (0:00:05.500000)!\nThread 0x00007f3a2b1c8740 (most recent call first):\n  File \"/x.py\", line 3 in f"
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
