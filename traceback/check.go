@@ -98,7 +98,7 @@ var checkForms = func() []checkForm {
 		{"python repeat", regexp.MustCompile(`^` + reMargin + `  \[Previous line repeated \d{1,6} more times\]$`), nil},
 		{"python more", regexp.MustCompile(`^` + reMargin + `and \d{1,6} more exceptions$`), nil},
 		{"python group marker", regexp.MustCompile(`^ *\+(?:-\+)?---------------- ` + reGroupNo + ` ----------------$|^ *\+------------------------------------$`), nil},
-		{"python exception", regexp.MustCompile(`^` + reMargin + `([^ :][^:]*)(?:: ` + reScrub + `(?: \(\d+ sub-exceptions?\))?)?$`), func(m []string) error {
+		{"python exception", regexp.MustCompile(`^` + reMargin + `([^ :][^:]*)(?:: ` + reScrub + `(?: \(\d{1,6} sub-exceptions?\))?)?$`), func(m []string) error {
 			if m[1] != scrubbed && !isPyName([]byte(m[1])) {
 				return fmt.Errorf("type %q: not a Python name", m[1])
 			}
@@ -110,7 +110,7 @@ var checkForms = func() []checkForm {
 		{"thread header", regexp.MustCompile(`^(?:Current thread|Thread) 0x0*` + reHex + `{1,12} \(most recent call first\):$|^Stack \(most recent call first\):$`), nil},
 		{"timeout", regexp.MustCompile(`^Timeout \(\d{1,6}:\d\d:\d\d(?:\.\d{6})?\)!$`), nil},
 		{"fault line", regexp.MustCompile(`^(?:` + keys(pyFaultLines) + `)$`), nil},
-		{"extension modules", regexp.MustCompile(`^Extension modules: (.*?)(?: \(total: \d+\))?(?:\[cut\])?$`), func(m []string) error {
+		{"extension modules", regexp.MustCompile(`^Extension modules: (.*?)(?: \(total: \d{1,6}\))?(?:\[cut\])?$`), func(m []string) error {
 			for name := range strings.SplitSeq(m[1], ", ") {
 				if name != scrubbed && !isPyName([]byte(name)) {
 					return fmt.Errorf("module %q: not a Python name", name)

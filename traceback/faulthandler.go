@@ -172,7 +172,7 @@ func appendExtModules(dst, list []byte) []byte {
 	dst = append(dst, pyExtModules...)
 	total := []byte(nil)
 	if i := bytes.LastIndex(list, []byte(" (total: ")); i >= 0 && bytes.HasSuffix(list, []byte(")")) &&
-		isDigits(list[i+len(" (total: "):len(list)-1]) {
+		isCount(list[i+len(" (total: "):len(list)-1], maxCountDigits) {
 		list, total = list[:i], list[i:]
 	}
 	for i, name := range bytes.Split(list, []byte(", ")) {

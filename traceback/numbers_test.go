@@ -38,6 +38,10 @@ func TestNumbersBounded(t *testing.T) {
 		{"go signal codes the runtime prints",
 			"panic: x\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x0]\n[signal SIGBUS: bus error code=0xfffffffffffffffa addr=0x0 pc=0x0]",
 			[]string{"panic: [scrubbed]", "[signal SIGSEGV: segmentation violation code=0x1]", "[signal SIGBUS: bus error code=0xfffffffffffffffa]"}},
+		{"group and module totals",
+			"  + Exception Group Traceback (most recent call last):\n  |   File \"/x.py\", line 3, in <module>\n  | ExceptionGroup: eg (" + card + " sub-exceptions)\n  +-+---------------- 1 ----------------\n    | ValueError: a\n    +------------------------------------\n" +
+				"Fatal Python error: Segmentation fault\n\nCurrent thread 0x00007fa96c68fb80 (most recent call first):\n  File \"/x.py\", line 4 in <module>\n\nExtension modules: numpy.core._multiarray_umath (total: " + card + ")",
+			nil},
 		{"faulthandler timeout and thread ids",
 			"Timeout (4111:1111:1111:1111)!\nThread 0x" + card + " (most recent call first):\n  File \"/x.py\", line 3 in f\n\nTimeout (0:00:05.500000)!\nThread 0x00007f3a2b1c8740 (most recent call first):\n  File \"/x.py\", line 3 in f",
 			nil},
@@ -69,6 +73,8 @@ func TestNumbersBounded(t *testing.T) {
 		"[signal SIGSEGV: segmentation violation code=0x" + card + "]",
 		"Thread 0x" + card + " (most recent call first):",
 		"Timeout (4111:1111:1111:1111)!",
+		"  | ExceptionGroup: [scrubbed] (" + card + " sub-exceptions)",
+		"Extension modules: numpy (total: " + card + ")",
 	} {
 		if Check([]byte(l)) == nil {
 			t.Errorf("Check(%q) = nil, want an error", l)

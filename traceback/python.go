@@ -247,7 +247,7 @@ func subExceptions(msg []byte) []byte {
 	if !ok {
 		n, ok = bytes.CutSuffix(msg[i+len(" ("):], []byte(" sub-exception)"))
 	}
-	if !ok || !isDigits(n) {
+	if !ok || !isCount(n, maxCountDigits) {
 		return nil
 	}
 	return msg[i:]
