@@ -53,6 +53,9 @@ func isFaultStart(l []byte) bool {
 // fault handles a line of a faulthandler dump. The dump is tentative until
 // its first frame.
 func (s *Scrubber) fault(l []byte, emit func([]byte)) {
+	if len(l) > 0 && s.fatalMsg && (hasPrefix(l, pyRuntimeState) || isFaultStart(l) || hasPrefix(l, pyFilePrefix) || pyFaultLines[string(l)]) {
+		s.fatalMsg = false
+	}
 	switch {
 	case len(l) == 0:
 	case hasPrefix(l, pyFatalPrefix):
@@ -64,8 +67,20 @@ func (s *Scrubber) fault(l []byte, emit func([]byte)) {
 		} else {
 			s.out = append(s.out, scrubbed...)
 			s.exit = exit{set: true, code: -1, sig: syscall.SIGABRT}
+			// Py_FatalError's message is a C string an extension can
+			// format from data, line ends included: the lines up to the
+			// runtime state or the first frame may be its, and a
+			// prefixed one among them is held.
+			s.fatalMsg, s.msgLines = true, 0
 		}
 		s.send(emit)
+	case s.fatalMsg && !hasPrefix(l, pyRuntimeState) && !isFaultStart(l) && !hasPrefix(l, pyFilePrefix) && !pyFaultLines[string(l)]:
+		// A line of the fatal error's message, scrubbed with it; a
+		// message longer than a Go panic value's bound ends the dump.
+		if s.msgLines++; s.msgLines > maxGoValue {
+			s.fatalMsg = false
+			s.notFault(l, emit)
+		}
 	case hasPrefix(l, pyRuntimeState):
 		// "finalizing (tstate=0x…)" loses its address; anything else that
 		// is not one of CPython's states is dropped.

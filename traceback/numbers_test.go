@@ -90,3 +90,58 @@ func TestFaultHeadersReal(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
+
+// TestFatalErrorMessageHeld: Py_FatalError prints its message verbatim, so a
+// "\r" or "\n" in it (an extension formats it from data) makes a line of
+// its own, which may start with the prefix. Until the runtime state or the
+// dump's first frame, such a line is the message's and is held, as a Go
+// panic value's lines are; faulthandler's own signal messages are constants
+// and hold nothing. An unconfirmed "Fatal Python error:" in ordinary output
+// holds at most maxTentative lines (no frame came: it was no dump).
+func TestFatalErrorMessageHeld(t *testing.T) {
+	discard := func([]byte) {}
+	s := New(Options{})
+	var out []string
+	emit := func(p []byte) { out = append(out, string(p)) }
+	for i, step := range []struct {
+		line string
+		want bool
+	}{
+		{"Fatal Python error: bad row", true},
+		{"SystemLog: CANARY continuation", true},
+		{"Python runtime state: initialized", false},
+		{"", false},
+		{"Current thread 0x00007f6e3b472b80 (most recent call first):", false},
+		{`  File "/srv/x.py", line 3 in <module>`, false},
+	} {
+		s.Line([]byte(step.line), emit)
+		if got := s.InMessage(); got != step.want {
+			t.Fatalf("after line %d %q: InMessage() = %v, want %v", i, step.line, got, step.want)
+		}
+	}
+	s.Flush(emit)
+	want := []string{"Fatal Python error: [scrubbed]", "Python runtime state: initialized",
+		"Current thread 0x00007f6e3b472b80 (most recent call first):", `  File "/srv/x.py", line 3 in <module>`}
+	if strings.Join(out, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got %q\nwant %q", out, want)
+	}
+
+	s = New(Options{})
+	s.Line([]byte("Fatal Python error: Segmentation fault"), discard)
+	if s.InMessage() {
+		t.Error("InMessage() after faulthandler's constant message = true, want false")
+	}
+
+	s = New(Options{})
+	s.Line([]byte("Fatal Python error: printed by a job"), discard)
+	held := 0
+	for i := 0; i < 40; i++ {
+		s.Line([]byte("SystemLog: line"), discard)
+		if s.InMessage() {
+			held++
+		}
+	}
+	if held != maxTentative {
+		t.Errorf("a lone fatal error line held %d lines, want %d", held, maxTentative)
+	}
+}

@@ -56,6 +56,7 @@ type traceState struct {
 	indented int  // source lines under a held SyntaxError frame; unindented lines of a Go panic value
 	frames   int  // frames since the last Python header
 	goFunc   bool // held is a Go function line, waiting for its file line
+	fatalMsg bool // after Py_FatalError's "Fatal Python error: MSG": MSG may go on
 	exit     exit // how a process that dies of this trace ends
 }
 
@@ -184,6 +185,9 @@ func (s *Scrubber) Flush(emit func(public []byte)) {
 // the state it would return to does: a message line that reads like a
 // trace's first line is still message.
 func (s *Scrubber) InMessage() bool {
+	if s.fatalMsg {
+		return true
+	}
 	if s.tentative {
 		return s.saved.st.inMessage()
 	}
