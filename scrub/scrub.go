@@ -59,6 +59,10 @@ const DefaultMaxLine = 1 << 20
 // end of a Write: large enough to make writes rare, small enough to stay in cache.
 const flushAt = 64 << 10
 
+// maxKeptOut is the capacity of the public output buffer kept between
+// flushes; one grown past it by a long line is given back.
+const maxKeptOut = 4 * flushAt
+
 // Options configure a [Filter]. The zero value of every field but Prefix is a
 // sensible default.
 type Options struct {
@@ -586,6 +590,12 @@ func (f *Filter) flush() error {
 	}
 	_, err := f.w.Write(f.out)
 	f.out = f.out[:0]
+	if cap(f.out) > maxKeptOut {
+		// A long public line grew the buffer to its size: give it back,
+		// so that an idle filter (one of a thousand channel connections)
+		// holds its carry, at most MaxLine, and not a line's copy too.
+		f.out = make([]byte, 0, flushAt+256)
+	}
 	if err != nil {
 		f.err = err
 	}

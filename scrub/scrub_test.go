@@ -537,3 +537,24 @@ func (s *hashSink) Line(line []byte) error {
 	s.h.Write(line)
 	return nil
 }
+
+// TestLongLineNotKept: the public output buffer a long line grew is given
+// back once written, so an idle filter holds at most its carry. The gate
+// keeps a filter per public-channel connection (up to 1024 of them), and
+// each used to keep a copy of its longest line besides its carry.
+func TestLongLineNotKept(t *testing.T) {
+	f, err := New(io.Discard, Options{Prefix: testPrefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := testPrefix + strings.Repeat("a", DefaultMaxLine)
+	if _, err := f.Write([]byte(line + "\n" + testPrefix + " short\n")); err != nil {
+		t.Fatal(err)
+	}
+	if c := cap(f.out); c > maxKeptOut {
+		t.Errorf("after a %d-byte public line the filter keeps a %d-byte output buffer, want at most %d", len(line), c, maxKeptOut)
+	}
+	if st := f.Stats(); st.Passed != 2 || st.Cut != 1 {
+		t.Errorf("stats %+v, want passed=2 cut=1", st)
+	}
+}

@@ -137,6 +137,12 @@ func (t *tripwire) Write(p []byte) (int, error) {
 		out = fmt.Appendf(out, "%s conflog %s: blocked a public line: %s at column %d (value withheld)\n", t.prefix, verb, f.Detector, col)
 	}
 	t.out = out
+	if cap(out) > 256<<10 {
+		t.out = nil // a long line's copy is not kept: each channel connection has a tripwire
+	}
+	if cap(t.plain) > 256<<10 {
+		t.plain = nil
+	}
 	if _, err := t.w.Write(out); err != nil {
 		return 0, err
 	}
