@@ -185,6 +185,70 @@ def _line():
     return sys._getframe(1).f_lineno
 
 
+class ForwardedRecordsTest(unittest.TestCase):
+    def test_public_record_through_a_queue_from_a_worker_without_enable(self):
+        # The logging cookbook's multiprocessing pattern: spawned workers
+        # configure only a QueueHandler, the main process enables conflog and
+        # hands each record to its logger. QueueHandler.prepare (and
+        # SocketHandler.makePickle) bake the formatted message, traceback and
+        # source lines into msg; the parent, seeing a public record, must
+        # still print only its scrubbed form.
+        p = run_py("""
+            import io, logging, logging.handlers, multiprocessing, pickle, conflog
+
+            def worker(q):
+                root = logging.getLogger()
+                root.handlers[:] = [logging.handlers.QueueHandler(q)]
+                root.setLevel(logging.INFO)
+                log = logging.getLogger("worker")
+                log.info("opened %s", FileNotFoundError(2, "gone", "/data/S3CR3T.csv"), category=conflog.PUBLIC)
+                try:
+                    {}["S3CR3T"]
+                except KeyError:
+                    log.exception("lookup failed", category=conflog.PUBLIC)
+                log.info("stack", stack_info=True, category=conflog.PUBLIC)  # S3CR3T in this source line
+                log.info("private %s", "S3CR3T")
+                # SocketHandler's pickle, as a log server would receive it
+                h = logging.handlers.SocketHandler("localhost", None)
+                try:
+                    raise ValueError("S3CR3T")
+                except ValueError as e:
+                    r = log.makeRecord("sock", logging.ERROR, "f.py", 1, "failed %s", (e,), None)
+                    r.conflog_category = conflog.PUBLIC
+                    r.exc_info = (ValueError, e, e.__traceback__)
+                q.put(pickle.loads(h.makePickle(r)[4:]))
+
+            if __name__ == "__main__":
+                public = io.StringIO()
+                conflog.enable("SystemLog:", stream=public)
+                ctx = multiprocessing.get_context("spawn")
+                q = ctx.Queue()
+                w = ctx.Process(target=worker, args=(q,))
+                w.start()
+                for _ in range(5):
+                    r = q.get()
+                    if isinstance(r, dict):
+                        r = logging.makeLogRecord(r)
+                    logging.getLogger(r.name).handle(r)
+                w.join()
+                print(public.getvalue(), end="")
+            """)
+        pub = p.stdout.splitlines()
+        self.assertNotIn("S3CR3T", p.stdout)
+        self.assertEqual(pub[:5], ["SystemLog: INFO worker: opened FileNotFoundError: [scrubbed]",
+                                   "SystemLog: ERROR worker: lookup failed",
+                                   "SystemLog: Traceback (most recent call last):",
+                                   pub[3],
+                                   "SystemLog: KeyError: [scrubbed]"])
+        self.assertRegex(pub[3], r'^SystemLog:   File ".*job\.py", line \d+, in worker$')
+        self.assertEqual(pub[5:7], ["SystemLog: INFO worker: stack", "SystemLog: Stack (most recent call last):"])
+        self.assertTrue(all(l.startswith("SystemLog:   File ") for l in pub[7:-4]), pub)
+        self.assertEqual(pub[-4:-2], ["SystemLog: ERROR sock: failed ValueError: [scrubbed]",
+                                      "SystemLog: Traceback (most recent call last):"])
+        self.assertEqual(pub[-1], "SystemLog: ValueError: [scrubbed]")
+        self.assertIn("private S3CR3T", p.stderr)  # the private record reached the parent's handler
+
+
 class SetupTest(unittest.TestCase):
     def test_getlogger_with_prefix_as_in_the_rfc(self):
         p = run_py("""
