@@ -285,16 +285,55 @@ def _public_message(record):
     msg, args = record.msg, record.args
     if isinstance(msg, BaseException):
         msg = _trace.scrubbed_value(msg)
-    if args and any(isinstance(a, BaseException) for a in (args.values() if isinstance(args, dict) else args)):
-        if isinstance(args, dict):
-            args = {k: _public_arg(v) for k, v in args.items()}
-        else:
-            args = tuple(_public_arg(a) for a in args)
+    elif _holds_exception(msg):
+        msg = _public_arg(msg)
+    if isinstance(args, dict):  # logging's one mapping argument: "%(name)s", or "%s" of the whole dict
+        if any(_holds_exception(k) or _holds_exception(v) for k, v in args.items()):
+            args = {_public_arg(k): _public_arg(v, True) for k, v in args.items()}
+    elif args and any(_holds_exception(a) for a in args):
+        args = tuple(_public_arg(a, True) for a in args)
     return str(msg) % args if args else str(msg)
 
 
-def _public_arg(v):
-    return _trace.scrubbed_value(v) if isinstance(v, BaseException) else v
+# Exceptions inside these (a list of the errors of every retry, say) print
+# their messages in the container's repr; they are rebuilt with each
+# exception as its scrubbed rendering. Exact types only: a subclass may
+# print itself otherwise, and is left as it is.
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+_MAX_DEPTH = 8
+
+
+class _Scrubbed(str):
+    """An exception's scrubbed rendering inside a container: its repr is the
+    text itself, as the exception's repr would stand there."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return str(self)
+
+
+def _holds_exception(v, depth=0):
+    if isinstance(v, BaseException):
+        return True
+    t = type(v)
+    if depth >= _MAX_DEPTH or t not in _CONTAINERS:
+        return False
+    if t is dict:
+        return any(_holds_exception(k, depth + 1) or _holds_exception(x, depth + 1) for k, x in v.items())
+    return any(_holds_exception(x, depth + 1) for x in v)
+
+
+def _public_arg(v, top=False, depth=0):
+    if isinstance(v, BaseException):
+        text = _trace.scrubbed_value(v)
+        return text if top else _Scrubbed(text)
+    t = type(v)
+    if depth >= _MAX_DEPTH or t not in _CONTAINERS or not _holds_exception(v, depth):
+        return v
+    if t is dict:
+        return {_public_arg(k, False, depth + 1): _public_arg(x, False, depth + 1) for k, x in v.items()}
+    return t(_public_arg(x, False, depth + 1) for x in v)
 
 
 # --- private records: one line, never the prefix --------------------------------

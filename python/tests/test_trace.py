@@ -194,6 +194,23 @@ class ExceptionTest(Enabled):
                                          "SystemLog: INFO t: KeyError: [scrubbed]",
                                          "SystemLog: INFO t: FileNotFoundError: [scrubbed]"])
 
+    def test_exceptions_inside_containers_print_their_type(self):
+        # The errors of every retry, collected and logged publicly: the
+        # list's repr would print each exception's repr, message included.
+        log = logging.getLogger("t")
+        errors = [ValueError(SECRET), TimeoutError()]
+        log.warning("retries failed: %s", errors, category=conflog.PUBLIC)
+        log.warning("by host %r", {"h1": (KeyError(SECRET),), KeyError(SECRET): [[OSError(2, SECRET)]]}, category=conflog.PUBLIC)
+        log.warning("%(errs)s", {"errs": {ValueError(SECRET)}}, category=conflog.PUBLIC)
+        log.warning(errors, category=conflog.PUBLIC)
+        log.warning("untouched %s %r", [1, "a"], ("b",), category=conflog.PUBLIC)
+        self.assertEqual(self.out()[0], [
+            "SystemLog: WARNING t: retries failed: [ValueError: [scrubbed], TimeoutError]",
+            "SystemLog: WARNING t: by host {'h1': (KeyError: [scrubbed],), KeyError: [scrubbed]: [[FileNotFoundError: [scrubbed]]]}",
+            "SystemLog: WARNING t: {ValueError: [scrubbed]}",
+            "SystemLog: WARNING t: [ValueError: [scrubbed], TimeoutError]",
+            "SystemLog: WARNING t: untouched [1, 'a'] ('b',)"])
+
     def test_a_record_that_cannot_be_formatted_says_where_not_what(self):
         logging.getLogger("t").info("%d %s" + SECRET, "x", category=conflog.PUBLIC)
         pub, priv = self.out()
