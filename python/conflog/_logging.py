@@ -391,7 +391,10 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
         if _state.handler is not None:
             root.removeHandler(_state.handler)
         _state.handler = handler
-        _state.prefixes = prefixes
+        # Every prefix this process's public lines have carried stays
+        # guarded: after enable("Other:"), a private line must still not
+        # start with the "SystemLog:" of the lines written before.
+        _state.prefixes = tuple(set(_state.prefixes) | set(prefixes))
     root.addHandler(handler)
     if not any(h is not handler for h in root.handlers):
         root.addHandler(logging.StreamHandler())

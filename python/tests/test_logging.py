@@ -303,6 +303,21 @@ class SetupTest(unittest.TestCase):
         """)
         self.assertEqual((p.stdout, p.stderr), ("P INFO private at info\n", ""))
 
+    def test_enable_again_with_another_prefix_keeps_guarding_the_first(self):
+        p = run_py("""
+            import logging, conflog
+            conflog.enable("SystemLog:")
+            logging.getLogger("a").info("one", category=conflog.PUBLIC)
+            conflog.enable("Other:")
+            logging.getLogger("a").info("two", category=conflog.PUBLIC)
+            logging.getLogger("a").info("SystemLog: forged S3CR3T")
+            logging.getLogger("a").info("Other: forged S3CR3T")
+            """)
+        lines = p.stderr.splitlines()
+        self.assertEqual([l for l in lines if "S3CR3T" not in l], ["SystemLog: INFO a: one", "Other: INFO a: two"])
+        self.assertEqual(len(lines), 4)
+        self.assertFalse(any(l.startswith(("SystemLog:", "Other:")) for l in lines if "S3CR3T" in l), lines)
+
     def test_format_option(self):
         p = run_py("""
             import logging, conflog
