@@ -107,7 +107,7 @@ class Sink:
     def __init__(self, environ=None, writer=None):
         self._environ = os.environ if environ is None else environ
         self._writer = writer or (lambda: sys.stderr)
-        self._lock = threading.Lock()
+        self._new_lock()
         self._reset()
         self._located = False
         self.gate_prefix = None  # the gate's prefix when its variables are sound
@@ -132,8 +132,15 @@ class Sink:
         self._failed = False
         self._warned = False
 
+    def _new_lock(self):
+        # Reentrant, for a signal handler that logs a public record while
+        # this thread is inside write() (see write); _busy tells it apart.
+        self._lock = threading.RLock()
+        self._busy = False
+        self._pending = []
+
     def _after_fork(self):
-        self._lock = threading.Lock()
+        self._new_lock()
         if self._sock is not None:
             self._close()  # our copy only: the parent's connection stays open
         self._reset()
@@ -148,6 +155,25 @@ class Sink:
         \\n, to the channel, or to the fallback writer. Never raises.
         Returns True if the channel took it."""
         with self._lock:
+            if self._busy:
+                # Re-entered by this very thread: a signal handler (a SIGTERM
+                # handler logging "preempted", say) ran inside our own write,
+                # a blocking sendall or stderr write. A plain lock deadlocked
+                # here, and writing now would cut the outer record in two:
+                # the record is queued, and the outer call writes it next.
+                self._pending.append((data, prefix))
+                return self._where is not None and not self._failed
+            self._busy = True
+            try:
+                took = self._write(data, prefix)
+                while self._pending:
+                    self._write(*self._pending.pop(0))
+                return took
+            finally:
+                self._busy = False
+
+    def _write(self, data, prefix):
+        if True:
             sock = self._connection(prefix)
             if sock is not None:
                 try:

@@ -140,26 +140,48 @@ class prefix_stack_trace(contextlib.ContextDecorator):
 # --- warnings --------------------------------------------------------------------
 
 _public_warnings = ()
-_prev_showwarning = None
+_orig_showwarnmsg = None
+# The warnings module's own writer, which catch_warnings(record=True)
+# replaces with a list's append: a recorded warning is not shown, so it is
+# not reported either.
+_SHOWWARNMSG_IMPL = getattr(warnings, "_showwarnmsg_impl", None)
 
 
-def _showwarning(message, category, filename, lineno, file=None, line=None):
+def _recording():
+    return warnings.showwarning is getattr(warnings, "_showwarning_orig", None) and \
+        getattr(warnings, "_showwarnmsg_impl", None) is not _SHOWWARNMSG_IMPL
+
+
+def _report_warning(message, category, filename, lineno):
     h = enabled_handler()
     if h is not None and _public_warnings and isinstance(category, type) and issubclass(category, _public_warnings):
         w = message if isinstance(message, Warning) else category(str(message))
         text = _trace.scrubbed_value(w) if not h.policy.keeps(w) else _trace.type_name(category) + ": " + escape(str(message))
         h.write_lines(["WARNING py.warnings: %s:%s: %s" % (_trace.scrub_path(str(filename)), int(lineno), text)])
-    _prev_showwarning(message, category, filename, lineno, file, line)  # in full, where it went before: private
+
+
+def _showwarnmsg(msg):
+    # warnings.warn's one way out, before it picks warnings.showwarning (which
+    # logging.captureWarnings, a library or the user may replace at any time,
+    # and which a hook of ours there would lose): reported here, then shown
+    # as before, privately.
+    if not _recording():
+        try:
+            _report_warning(msg.message, msg.category, msg.filename, msg.lineno)
+        except Exception:
+            pass
+    _orig_showwarnmsg(msg)
 
 
 def capture_warnings(categories):
     """Reports warnings of the given categories (classes) as public lines:
-    type and location, the message only if the type is allow-listed."""
-    global _public_warnings, _prev_showwarning
+    type and location, the message only if the type is allow-listed. Every
+    warning is still shown where it was before (private)."""
+    global _public_warnings, _orig_showwarnmsg
     _public_warnings = tuple(categories)
-    if _prev_showwarning is None:
-        _prev_showwarning = warnings.showwarning
-        warnings.showwarning = _showwarning
+    if _orig_showwarnmsg is None:
+        _orig_showwarnmsg = warnings._showwarnmsg
+        warnings._showwarnmsg = _showwarnmsg
 
 
 # --- metrics ---------------------------------------------------------------------

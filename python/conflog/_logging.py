@@ -17,7 +17,9 @@ through to Logger.log):
   private record printed by the user's handlers can forge a public line.
 """
 
+import copy
 import logging
+import logging.handlers
 import os
 import sys
 import threading
@@ -96,10 +98,60 @@ for _m in _LEVEL_METHODS.values():
     _m.__code__ = _m.__code__.replace(co_filename=_LOGGING_FILE)
 
 
+# --- public records that leave the process -------------------------------------
+
+#: The record attribute that carries a forwarded public record's scrubbed
+#: exception and stack lines (a record crossing a queue or socket loses its
+#: exc_info and stack_info).
+LINES_ATTR = "conflog_lines"
+
+
+def _forwardable(record):
+    """A copy of a public record fit to cross to another process: what
+    QueueHandler.prepare and SocketHandler.makePickle would send, but with the
+    message rendered as a public line renders it (an exception argument as its
+    type) and the exception and stack as scrubbed lines. Those handlers would
+    otherwise bake the full message, traceback and source lines into msg,
+    which the receiving process, seeing a public record, would print with the
+    prefix (a worker that logs through a QueueHandler without enable())."""
+    r = copy.copy(record)
+    try:
+        r.msg = _public_message(record)
+        lines = []
+        if record.exc_info:
+            lines += _trace.exc_lines(record.exc_info, _state.handler.policy if _state.handler else _trace.DEFAULT)
+        if record.stack_info:
+            lines += _trace.stack_lines(record.stack_info)
+    except Exception as e:
+        r.msg = "conflog: error: the record logged at %s:%s could not be formatted (%s)" % (
+            _trace.scrub_path(str(record.pathname)), record.lineno, _trace.type_name(type(e)))
+        lines = []
+    r.message = r.msg
+    r.args = r.exc_info = r.exc_text = r.stack_info = None
+    r.__dict__[LINES_ATTR] = lines + list(record.__dict__.get(LINES_ATTR) or ())
+    return r
+
+
+_orig_queue_prepare = logging.handlers.QueueHandler.prepare
+_orig_make_pickle = logging.handlers.SocketHandler.makePickle
+
+
+def _queue_prepare(self, record):
+    if is_public(record):
+        return _forwardable(record)  # already what prepare returns: merged, no exc_info
+    return _orig_queue_prepare(self, record)
+
+
+def _make_pickle(self, record):
+    return _orig_make_pickle(self, _forwardable(record) if is_public(record) else record)
+
+
 def install():
     """Makes every Logger accept category= (done at import of conflog)."""
     logging.Logger._log = _log
     logging.Logger.callHandlers = _call_handlers
+    logging.handlers.QueueHandler.prepare = _queue_prepare
+    logging.handlers.SocketHandler.makePickle = _make_pickle
     for name, m in _LEVEL_METHODS.items():
         setattr(logging.Logger, name, m)
 
@@ -190,6 +242,9 @@ class PublicHandler(logging.Handler):
                 lines += _trace.exc_lines(record.exc_info, self.policy)
             if record.stack_info:
                 lines += _trace.stack_lines(record.stack_info)
+            carried = record.__dict__.get(LINES_ATTR)
+            if carried:  # a forwarded record's, scrubbed where it was logged; escaped again here
+                lines += [escape(str(l)) for l in carried]
         except Exception as e:
             lines = ["%s %s: conflog: error: the record logged at %s:%s could not be formatted (%s)" % (
                 escape(str(record.levelname)), escape(str(record.name)), _trace.scrub_path(str(record.pathname)),
@@ -217,23 +272,68 @@ class PublicHandler(logging.Handler):
 
     def format_line(self, record):
         """The record's line without the prefix: formatted, scrubbed, escaped."""
-        msg, args = record.msg, record.args
-        if isinstance(msg, BaseException):
-            msg = _trace.scrubbed_value(msg)
-        if args and any(isinstance(a, BaseException) for a in (args.values() if isinstance(args, dict) else args)):
-            if isinstance(args, dict):
-                args = {k: _public_arg(v) for k, v in args.items()}
-            else:
-                args = tuple(_public_arg(a) for a in args)
-        record.message = str(msg) % args if args else str(msg)  # escaped with the whole line below
+        record.message = _public_message(record)  # escaped with the whole line below
         f = self.formatter
         if f.usesTime():
             record.asctime = f.formatTime(record, f.datefmt)
         return escape(_orig_format_message(f, record))
 
 
-def _public_arg(v):
-    return _trace.scrubbed_value(v) if isinstance(v, BaseException) else v
+def _public_message(record):
+    """The record's message as a public line has it: an exception as the
+    message or an argument prints as its type (and a kept message). Not escaped."""
+    msg, args = record.msg, record.args
+    if isinstance(msg, BaseException):
+        msg = _trace.scrubbed_value(msg)
+    elif _holds_exception(msg):
+        msg = _public_arg(msg)
+    if isinstance(args, dict):  # logging's one mapping argument: "%(name)s", or "%s" of the whole dict
+        if any(_holds_exception(k) or _holds_exception(v) for k, v in args.items()):
+            args = {_public_arg(k): _public_arg(v, True) for k, v in args.items()}
+    elif args and any(_holds_exception(a) for a in args):
+        args = tuple(_public_arg(a, True) for a in args)
+    return str(msg) % args if args else str(msg)
+
+
+# Exceptions inside these (a list of the errors of every retry, say) print
+# their messages in the container's repr; they are rebuilt with each
+# exception as its scrubbed rendering. Exact types only: a subclass may
+# print itself otherwise, and is left as it is.
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+_MAX_DEPTH = 8
+
+
+class _Scrubbed(str):
+    """An exception's scrubbed rendering inside a container: its repr is the
+    text itself, as the exception's repr would stand there."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return str(self)
+
+
+def _holds_exception(v, depth=0):
+    if isinstance(v, BaseException):
+        return True
+    t = type(v)
+    if depth >= _MAX_DEPTH or t not in _CONTAINERS:
+        return False
+    if t is dict:
+        return any(_holds_exception(k, depth + 1) or _holds_exception(x, depth + 1) for k, x in v.items())
+    return any(_holds_exception(x, depth + 1) for x in v)
+
+
+def _public_arg(v, top=False, depth=0):
+    if isinstance(v, BaseException):
+        text = _trace.scrubbed_value(v)
+        return text if top else _Scrubbed(text)
+    t = type(v)
+    if depth >= _MAX_DEPTH or t not in _CONTAINERS or not _holds_exception(v, depth):
+        return v
+    if t is dict:
+        return {_public_arg(k, False, depth + 1): _public_arg(x, False, depth + 1) for k, x in v.items()}
+    return t(_public_arg(x, False, depth + 1) for x in v)
 
 
 # --- private records: one line, never the prefix --------------------------------
@@ -291,7 +391,10 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
         if _state.handler is not None:
             root.removeHandler(_state.handler)
         _state.handler = handler
-        _state.prefixes = prefixes
+        # Every prefix this process's public lines have carried stays
+        # guarded: after enable("Other:"), a private line must still not
+        # start with the "SystemLog:" of the lines written before.
+        _state.prefixes = tuple(set(_state.prefixes) | set(prefixes))
     root.addHandler(handler)
     if not any(h is not handler for h in root.handlers):
         root.addHandler(logging.StreamHandler())
@@ -311,6 +414,13 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
 
         capture_warnings(public_warnings)
     return root
+
+
+def public_prefixes():
+    """The prefixes no private line may start with: enable()'s and the
+    gate's (CONFLOG_PREFIX), even before enable()."""
+    env = os.environ.get("CONFLOG_PREFIX")
+    return tuple(set(_state.prefixes) | ({env} if valid_prefix(env) else set()))
 
 
 def enabled_handler():

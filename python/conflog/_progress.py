@@ -1,10 +1,12 @@
 """A progress bar that reports publicly, at a bounded rate, without its description."""
 
 import logging
+import numbers
 import time
 
+from . import _logging
 from ._category import DataCategory
-from ._line import escape
+from ._line import escape, guard
 
 try:  # the private bar on the terminal, when tqdm is installed
     from tqdm import tqdm as _tqdm
@@ -12,6 +14,28 @@ except Exception:  # ImportError, or a broken install: the public lines still wo
     _tqdm = None
 
 _logger = logging.getLogger("conflog.progress")
+
+
+def _bar_desc(desc):
+    """desc as tqdm's private bar may print it: one line, and not starting a
+    line with a public prefix, even with the ": " tqdm puts after it (the
+    gate takes a bar's line after its last \\r: "SystemLog" would make
+    "SystemLog: 50%|..." a public line outside --strict)."""
+    if desc is None:
+        return None
+    text = escape(str(desc))
+    prefixes = _logging.public_prefixes()
+    guarded = guard(text + ": ", *prefixes)
+    return text if guarded == text + ": " else guarded[0] + text
+
+
+def _bar_postfix(postfix):
+    """tqdm's postfix (a str, or a dict of names and values) escaped to one line."""
+    if postfix is None:
+        return None
+    if isinstance(postfix, dict):
+        return {escape(str(k)): v if isinstance(v, numbers.Number) else escape(str(v)) for k, v in postfix.items()}
+    return escape(str(postfix))
 
 
 class progress:
@@ -43,7 +67,9 @@ class progress:
         self.logger = logger or _logger
         self.bar = None
         if _tqdm is not None and bar is not False:
-            self.bar = _tqdm(total=total, desc=desc, **tqdm_kwargs)
+            if "postfix" in tqdm_kwargs:
+                tqdm_kwargs["postfix"] = _bar_postfix(tqdm_kwargs["postfix"])
+            self.bar = _tqdm(total=total, desc=_bar_desc(desc), **tqdm_kwargs)
         self.start = self.clock()
         self.last = self.start
         self.closed = False

@@ -27,6 +27,7 @@ class Enabled(unittest.TestCase):
         root.handlers[:], level, logging.Formatter.formatMessage = self._saved
         root.setLevel(level)
         _logging._state.handler = None
+        _logging._state.prefixes = ()
 
     def out(self):
         """(public lines, private lines) written so far."""

@@ -19,6 +19,51 @@ log.info("two", category=conflog.PUBLIC)
 
 
 class ChannelTest(unittest.TestCase):
+    def test_signal_handler_logging_during_a_write_neither_deadlocks_nor_splits(self):
+        # A SIGTERM handler that logs "preempted" publicly runs between two
+        # bytecodes of this thread, here inside the write of another public
+        # record (a blocking stderr write or sendall, in life): the sink's
+        # lock is held by this very thread. It deadlocked; now the handler's
+        # record is written whole right after the interrupted one.
+        for env in ({}, None):
+            with self.subTest(channel=env is None):
+                g = FakeGate() if env is None else None
+                try:
+                    p = run_py("""
+                        import io, logging, os, signal, sys, conflog
+                        class Stream(io.StringIO):
+                            fired = False
+                            def write(self, s):
+                                if not Stream.fired:
+                                    Stream.fired = True
+                                    os.kill(os.getpid(), signal.SIGUSR1)
+                                    for _ in range(1000): pass  # the handler runs in here
+                                return sys.stdout.write(s)
+                        conflog.enable("SystemLog:", stream=Stream())
+                        sig = lambda *a: logging.getLogger("sig").warning("preempted", category=conflog.PUBLIC)
+                        signal.signal(signal.SIGUSR1, sig)
+                        if os.environ.get("CONFLOG_CHANNEL"):
+                            # over the channel: the signal arrives inside the sink's write itself
+                            from conflog import _logging
+                            sink = _logging._sink()
+                            real = sink._connection
+                            def connection(prefix, real=real):
+                                if not Stream.fired:
+                                    Stream.fired = True
+                                    os.kill(os.getpid(), signal.SIGUSR1)
+                                    for _ in range(1000): pass
+                                return real(prefix)
+                            sink._connection = connection
+                        logging.getLogger("job").info("step %d", 1, category=conflog.PUBLIC)
+                        logging.getLogger("job").info("step %d", 2, category=conflog.PUBLIC)
+                        """, env=g.env if g else None)
+                finally:
+                    if g:
+                        g.close()
+                lines = g.text() if g else p.stdout.splitlines()
+                self.assertEqual(lines, ["SystemLog: INFO job: step 1", "SystemLog: WARNING sig: preempted",
+                                         "SystemLog: INFO job: step 2"])
+
     def test_public_records_go_to_the_channel_with_the_gates_prefix(self):
         with FakeGate(prefix="Gate:") as g:
             p = run_py(LOG_TWO, g.env)

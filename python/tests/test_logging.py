@@ -185,6 +185,70 @@ def _line():
     return sys._getframe(1).f_lineno
 
 
+class ForwardedRecordsTest(unittest.TestCase):
+    def test_public_record_through_a_queue_from_a_worker_without_enable(self):
+        # The logging cookbook's multiprocessing pattern: spawned workers
+        # configure only a QueueHandler, the main process enables conflog and
+        # hands each record to its logger. QueueHandler.prepare (and
+        # SocketHandler.makePickle) bake the formatted message, traceback and
+        # source lines into msg; the parent, seeing a public record, must
+        # still print only its scrubbed form.
+        p = run_py("""
+            import io, logging, logging.handlers, multiprocessing, pickle, conflog
+
+            def worker(q):
+                root = logging.getLogger()
+                root.handlers[:] = [logging.handlers.QueueHandler(q)]
+                root.setLevel(logging.INFO)
+                log = logging.getLogger("worker")
+                log.info("opened %s", FileNotFoundError(2, "gone", "/data/S3CR3T.csv"), category=conflog.PUBLIC)
+                try:
+                    {}["S3CR3T"]
+                except KeyError:
+                    log.exception("lookup failed", category=conflog.PUBLIC)
+                log.info("stack", stack_info=True, category=conflog.PUBLIC)  # S3CR3T in this source line
+                log.info("private %s", "S3CR3T")
+                # SocketHandler's pickle, as a log server would receive it
+                h = logging.handlers.SocketHandler("localhost", None)
+                try:
+                    raise ValueError("S3CR3T")
+                except ValueError as e:
+                    r = log.makeRecord("sock", logging.ERROR, "f.py", 1, "failed %s", (e,), None)
+                    r.conflog_category = conflog.PUBLIC
+                    r.exc_info = (ValueError, e, e.__traceback__)
+                q.put(pickle.loads(h.makePickle(r)[4:]))
+
+            if __name__ == "__main__":
+                public = io.StringIO()
+                conflog.enable("SystemLog:", stream=public)
+                ctx = multiprocessing.get_context("spawn")
+                q = ctx.Queue()
+                w = ctx.Process(target=worker, args=(q,))
+                w.start()
+                for _ in range(5):
+                    r = q.get()
+                    if isinstance(r, dict):
+                        r = logging.makeLogRecord(r)
+                    logging.getLogger(r.name).handle(r)
+                w.join()
+                print(public.getvalue(), end="")
+            """)
+        pub = p.stdout.splitlines()
+        self.assertNotIn("S3CR3T", p.stdout)
+        self.assertEqual(pub[:5], ["SystemLog: INFO worker: opened FileNotFoundError: [scrubbed]",
+                                   "SystemLog: ERROR worker: lookup failed",
+                                   "SystemLog: Traceback (most recent call last):",
+                                   pub[3],
+                                   "SystemLog: KeyError: [scrubbed]"])
+        self.assertRegex(pub[3], r'^SystemLog:   File ".*job\.py", line \d+, in worker$')
+        self.assertEqual(pub[5:7], ["SystemLog: INFO worker: stack", "SystemLog: Stack (most recent call last):"])
+        self.assertTrue(all(l.startswith("SystemLog:   File ") for l in pub[7:-4]), pub)
+        self.assertEqual(pub[-4:-2], ["SystemLog: ERROR sock: failed ValueError: [scrubbed]",
+                                      "SystemLog: Traceback (most recent call last):"])
+        self.assertEqual(pub[-1], "SystemLog: ValueError: [scrubbed]")
+        self.assertIn("private S3CR3T", p.stderr)  # the private record reached the parent's handler
+
+
 class SetupTest(unittest.TestCase):
     def test_getlogger_with_prefix_as_in_the_rfc(self):
         p = run_py("""
@@ -238,6 +302,21 @@ class SetupTest(unittest.TestCase):
             logging.getLogger("x").info("private at info")
         """)
         self.assertEqual((p.stdout, p.stderr), ("P INFO private at info\n", ""))
+
+    def test_enable_again_with_another_prefix_keeps_guarding_the_first(self):
+        p = run_py("""
+            import logging, conflog
+            conflog.enable("SystemLog:")
+            logging.getLogger("a").info("one", category=conflog.PUBLIC)
+            conflog.enable("Other:")
+            logging.getLogger("a").info("two", category=conflog.PUBLIC)
+            logging.getLogger("a").info("SystemLog: forged S3CR3T")
+            logging.getLogger("a").info("Other: forged S3CR3T")
+            """)
+        lines = p.stderr.splitlines()
+        self.assertEqual([l for l in lines if "S3CR3T" not in l], ["SystemLog: INFO a: one", "Other: INFO a: two"])
+        self.assertEqual(len(lines), 4)
+        self.assertFalse(any(l.startswith(("SystemLog:", "Other:")) for l in lines if "S3CR3T" in l), lines)
 
     def test_format_option(self):
         p = run_py("""

@@ -1,6 +1,7 @@
 """Exceptions and stacks on public lines: shape kept, data scrubbed."""
 
 import logging
+import re
 import sys
 import threading
 import unittest
@@ -194,6 +195,23 @@ class ExceptionTest(Enabled):
                                          "SystemLog: INFO t: KeyError: [scrubbed]",
                                          "SystemLog: INFO t: FileNotFoundError: [scrubbed]"])
 
+    def test_exceptions_inside_containers_print_their_type(self):
+        # The errors of every retry, collected and logged publicly: the
+        # list's repr would print each exception's repr, message included.
+        log = logging.getLogger("t")
+        errors = [ValueError(SECRET), TimeoutError()]
+        log.warning("retries failed: %s", errors, category=conflog.PUBLIC)
+        log.warning("by host %r", {"h1": (KeyError(SECRET),), KeyError(SECRET): [[OSError(2, SECRET)]]}, category=conflog.PUBLIC)
+        log.warning("%(errs)s", {"errs": {ValueError(SECRET)}}, category=conflog.PUBLIC)
+        log.warning(errors, category=conflog.PUBLIC)
+        log.warning("untouched %s %r", [1, "a"], ("b",), category=conflog.PUBLIC)
+        self.assertEqual(self.out()[0], [
+            "SystemLog: WARNING t: retries failed: [ValueError: [scrubbed], TimeoutError]",
+            "SystemLog: WARNING t: by host {'h1': (KeyError: [scrubbed],), KeyError: [scrubbed]: [[FileNotFoundError: [scrubbed]]]}",
+            "SystemLog: WARNING t: {ValueError: [scrubbed]}",
+            "SystemLog: WARNING t: [ValueError: [scrubbed], TimeoutError]",
+            "SystemLog: WARNING t: untouched [1, 'a'] ('b',)"])
+
     def test_a_record_that_cannot_be_formatted_says_where_not_what(self):
         logging.getLogger("t").info("%d %s" + SECRET, "x", category=conflog.PUBLIC)
         pub, priv = self.out()
@@ -264,6 +282,32 @@ class HookTest(unittest.TestCase):
         self.assertRegex(pub[0], r"^SystemLog: WARNING py.warnings: .*job.py:6: DeprecationWarning: \[scrubbed\]$")
         self.assertRegex(pub[1], r"^SystemLog: WARNING py.warnings: .*job.py:7: FutureWarning: schema changes in 2.0$")
         self.assertIn("%s user warning" % SECRET, p.stderr)  # still shown, privately
+
+
+    def test_public_warnings_survive_capture_warnings_and_a_replaced_showwarning(self):
+        # logging.captureWarnings(True) (libraries call it) and a job's own
+        # showwarning replace warnings.showwarning; a recorded warning
+        # (catch_warnings(record=True)) is not shown, so not reported.
+        p = run_py("""
+            import logging, warnings, conflog
+            conflog.enable("SystemLog:", public_warnings=[DeprecationWarning])
+            warnings.simplefilter("always")
+            warnings.warn("one %s", DeprecationWarning)
+            logging.captureWarnings(True)
+            warnings.warn("two %s", DeprecationWarning)
+            logging.captureWarnings(False)
+            warnings.showwarning = lambda *a, **k: print("mine", a[0])
+            warnings.warn("three %s", DeprecationWarning)
+            with warnings.catch_warnings(record=True) as got:
+                warnings.warn("recorded %s", DeprecationWarning)
+            print("recorded", len(got))
+        """ % ((SECRET,) * 4))
+        pub = [l for l in p.stderr.splitlines() if l.startswith("SystemLog:")]
+        self.assertEqual([re.search(r"job\.py:(\d+):", l).group(1) for l in pub], ["5", "7", "10"], p.stderr)
+        self.assertTrue(all(l.endswith(": DeprecationWarning: [scrubbed]") for l in pub), pub)
+        self.assertIn("two %s" % SECRET, p.stderr)  # logging's py.warnings record, private
+        self.assertIn("mine three %s" % SECRET, p.stdout)
+        self.assertIn("recorded 1", p.stdout)
 
 
 if __name__ == "__main__":

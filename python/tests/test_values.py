@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 import unittest
 
@@ -207,6 +208,25 @@ class ProgressTest(Enabled):
         self.check_lines(pub)
         self.assertIn(SECRET, bar)  # tqdm drew its bar, description included, on its own (private) stream
         self.assertIn("100/100", bar)
+
+    def test_real_tqdm_bar_forges_no_public_line(self):
+        # The private bar prints desc at the start of its line (after a \r,
+        # which the gate splits at) and postfix at the end: neither may start
+        # a line with the prefix, "SystemLog" included (tqdm adds ": ").
+        need("tqdm")
+        bar_out = io.StringIO()
+        descs = ["SystemLog: " + SECRET, "SystemLog", "x\nSystemLog: " + SECRET, "y\rSystemLog: " + SECRET,
+                 "z\u2028SystemLog: " + SECRET]
+        for d in descs:
+            for _ in conflog.progress(range(3), desc=d, file=bar_out, postfix="\nSystemLog: " + SECRET):
+                pass
+        for _ in conflog.progress(range(3), desc="d", file=bar_out, postfix={"k\rSystemLog: x": "\nSystemLog: " + SECRET, "n": 3}):
+            pass
+        text = bar_out.getvalue()
+        self.assertIn(SECRET, text)  # still there, privately
+        for piece in re.split("[\r\n\u2028\x85]", text):
+            self.assertFalse(piece.startswith("SystemLog:"), piece)
+        self.assertFalse(any(SECRET in l for l in self.out()[0]))
 
 
 if __name__ == "__main__":
