@@ -285,12 +285,12 @@ def _public_message(record):
     msg, args = record.msg, record.args
     if isinstance(msg, BaseException):
         msg = _trace.scrubbed_value(msg)
-    elif _holds_exception(msg):
+    elif type(msg) is not str and _holds_exception(msg):
         msg = _public_arg(msg)
     if isinstance(args, dict):  # logging's one mapping argument: "%(name)s", or "%s" of the whole dict
         if any(_holds_exception(k) or _holds_exception(v) for k, v in args.items()):
             args = {_public_arg(k): _public_arg(v, True) for k, v in args.items()}
-    elif args and any(_holds_exception(a) for a in args):
+    elif args and not _PLAIN.issuperset(map(type, args)) and any(_holds_exception(a) for a in args):
         args = tuple(_public_arg(a, True) for a in args)
     return str(msg) % args if args else str(msg)
 
@@ -311,6 +311,12 @@ class _Scrubbed(str):
 
     def __repr__(self):
         return str(self)
+
+
+# Types that never hold an exception: most arguments of a public record, so
+# a record of only these skips the search below with one C-level check
+# (the search cost the public path 9 % of stdlib logging's instructions).
+_PLAIN = frozenset((str, int, float, bool, type(None), bytes))
 
 
 def _holds_exception(v, depth=0):
