@@ -173,20 +173,19 @@ class Sink:
                 self._busy = False
 
     def _write(self, data, prefix):
-        if True:
-            sock = self._connection(prefix)
-            if sock is not None:
-                try:
-                    sock.sendall(data.encode("utf-8", "backslashreplace"))  # loops until every byte is written
-                    return True
-                except OSError as e:
-                    # Step 6: the gate is gone; this record and the later
-                    # ones take the fallback.
-                    self._close()
-                    self._failed = True
-                    self._problem = "the public channel failed (%s)" % (e.strerror or e)
-            self._fallback(data, prefix)
-            return False
+        sock = self._connection(prefix)
+        if sock is not None:
+            try:
+                sock.sendall(data.encode("utf-8", "backslashreplace"))  # loops until every byte is written
+                return True
+            except OSError as e:
+                # Step 6: the gate is gone; this record and the later
+                # ones take the fallback.
+                self._close()
+                self._failed = True
+                self._problem = "the public channel failed (%s)" % (e.strerror or e)
+        self._fallback(data, prefix)
+        return False
 
     def _connection(self, prefix):
         if self._where is None:
