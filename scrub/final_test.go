@@ -195,6 +195,8 @@ func FuzzStrictFinalTrace(f *testing.F) {
 	// A card number in a number's place: goroutine, minutes, counts.
 	f.Add([]byte("panic: x\n\ngoroutine 4111111111111111 [select, 4111111111111111 minutes]:\nmain.f()\n\t/src/x/main.go:14 +0x3b\ncreated by main.main in goroutine 4111111111111111\n\t/src/x/main.go:9 +0x1\n"), uint8(7), uint8(2), uint8(0))
 	f.Add([]byte("  + Exception Group Traceback (most recent call last):\n  |   File \"/x.py\", line 3, in <module>\n  | ExceptionGroup: eg (2 sub-exceptions)\n  +-+---------------- 4111111111111111 ----------------\n    |   File \"/x.py\", line 3, in f\n    |   [Previous line repeated 4111111111111111 more times]\n    | ValueError: a\n    +---------------- ... ----------------\n    | and 4111111111111111 more exceptions\n    +------------------------------------\n"), uint8(11), uint8(1), uint8(0))
+	// A card number as a dotted path component, Go symbol or module version.
+	f.Add([]byte("panic: x\n\ngoroutine 1 [running]:\nmain.4111.1111.1111.1111()\n\t/src/4111.1111.1111.1111/main.go:14 +0x3b\nmain.f()\n\t/go/pkg/mod/x.io/y@v4111111111111111/y.go:3 +0x1d\n"), uint8(5), uint8(2), uint8(0))
 	f.Fuzz(func(t *testing.T, input []byte, chunk, code, sig uint8) {
 		st := scrub.ExitStatus{Code: int(code % 4)}
 		if sig%16 != 0 {

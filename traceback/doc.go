@@ -73,7 +73,8 @@
 //     <listcomp>… and Go's receivers, "[...]", "-fm" and numbered closures;
 //   - paths keep their shape, but a component that is not plausibly code
 //     (spaces, '@' outside a Go module version, non-ASCII, a run of more than
-//     five digits) becomes "[scrubbed]", and a home directory of any kind
+//     five digits, a dotted number of more than eight: 4111.1111.1111.1111)
+//     becomes "[scrubbed]", and a home directory of any kind
 //     (/home/x, /home2/x, /var/home/x, /export/home/x, /Users/x, C:\Users\x,
 //     /root) becomes "~";
 //   - line numbers have at most six digits.

@@ -157,6 +157,7 @@ func FuzzLine(f *testing.F) {
 		"  + Exception Group Traceback (most recent call last):\n  | ExceptionGroup: x (1 sub-exception)\n  +-+---------------- 1 ----------------",
 		"SIGQUIT: quit\nPC=0x1\n[originating from goroutine \n[originating from goroutine ]:\n[originating from goroutine 1]:",
 		"fatal error: stack overflow\n\nruntime stack:\nruntime.throw({0x1, 0x2})\n\t/x/panic.go:1 +0x1",
+		"goroutine 1 [running]:\nmain.4111.1111.1111.1111()\n\t/go/pkg/mod/x.io/y@v0.0.0-20240112175533-411111111111/4111.1111.1111.1111/y.go:3 +0x1d",
 		"goroutine 1 [running]:\n" + strings.Repeat("x", 5000) + "()\n\t" + strings.Repeat("/\x1b", 3000) + ":1",
 	} {
 		f.Add([]byte(seed))

@@ -29,19 +29,32 @@ func isIdent(b []byte) bool {
 // more.
 const maxDigitRun = 5
 
+// maxNumberDigits is the most digits a kept name or path component may hold
+// in one dotted number: digit groups joined by '.', '-' or '_'
+// (4111.1111.1111.1111, 078.05.1121, 555.123.4567, 192.168.100.200 are
+// scrubbed). A version keeps its dots: libcudart.so.12.1.105 has six digits,
+// a CUDA driver's libcuda.so.535.154.05 eight.
+const maxNumberDigits = 8
+
 // hasDigitRun reports a run of more than maxDigitRun digits, digits joined
-// by '-' or '_' counting as one run.
+// by '-' or '_' counting as one run, or a dotted number of more than
+// maxNumberDigits digits.
 func hasDigitRun(b []byte) bool {
-	run := 0
+	run, num := 0, 0
 	for i, c := range b {
+		digitNext := i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9'
 		switch {
 		case c >= '0' && c <= '9':
-			if run++; run > maxDigitRun {
+			run++
+			num++
+			if run > maxDigitRun || num > maxNumberDigits {
 				return true
 			}
-		case (c == '-' || c == '_') && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9':
-		default:
+		case (c == '-' || c == '_') && digitNext:
+		case c == '.' && digitNext && run > 0:
 			run = 0
+		default:
+			run, num = 0, 0
 		}
 	}
 	return false
@@ -291,17 +304,89 @@ func isCodeComponent(p []byte) bool {
 	return !hasDigitRun(p)
 }
 
-// isGoVersion accepts a module version: v1.2.3, v0.0.0-20240101000000-abcdef123456.
+// isGoVersion accepts a module version as the Go module cache names it: a
+// semantic version vX.Y.Z with an optional pre-release of dot-separated
+// words and "+incompatible", whose digits obey hasDigitRun, or a
+// pseudo-version, whose pre-release ends in a commit's time
+// (yyyymmddhhmmss, a real date and time) and the first twelve hex digits of
+// its hash (with a letter, and no run of more than maxNumberDigits digits):
+// v0.0.0-20240112175533-abcdef123456, v1.2.4-0.20240112175533-abcdef123456.
 func isGoVersion(v []byte) bool {
-	if len(v) < 2 || v[0] != 'v' || v[1] < '0' || v[1] > '9' {
+	v, _ = bytes.CutSuffix(v, []byte("+incompatible"))
+	if len(v) < 2 || v[0] != 'v' {
 		return false
 	}
-	for _, c := range v {
-		if !isIdentByte(c) && c != '.' && c != '-' && c != '+' {
+	core, pre, hasPre := bytes.Cut(v[1:], []byte("-"))
+	parts := 0
+	for rest := core; rest != nil; parts++ {
+		var n []byte
+		n, rest = cutByte(rest, '.')
+		if !isCount(n, maxDigitRun) || len(n) == 0 {
 			return false
 		}
 	}
-	return true
+	if parts != 3 || hasDigitRun(core) {
+		return false
+	}
+	if !hasPre {
+		return true
+	}
+	if n := len(pre); n >= 27 && pre[n-13] == '-' && isCommitTime(pre[n-27:n-13]) && isCommitHash(pre[n-12:]) {
+		switch {
+		case n == 27:
+			return true
+		case pre[n-28] != '.':
+			return false
+		}
+		pre = pre[:n-28]
+	}
+	for rest := pre; rest != nil; {
+		var w []byte
+		w, rest = cutByte(rest, '.')
+		if len(w) == 0 {
+			return false
+		}
+		for _, c := range w {
+			if !isIdentByte(c) && c != '-' || c == '_' {
+				return false
+			}
+		}
+	}
+	return !hasDigitRun(pre)
+}
+
+// isCommitTime accepts a pseudo-version's yyyymmddhhmmss.
+func isCommitTime(t []byte) bool {
+	if len(t) != 14 || !isDigits(t) {
+		return false
+	}
+	n := func(i, j int) int {
+		v := 0
+		for _, c := range t[i:j] {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	return n(0, 2) == 20 && n(4, 6) >= 1 && n(4, 6) <= 12 && n(6, 8) >= 1 && n(6, 8) <= 31 &&
+		n(8, 10) <= 23 && n(10, 12) <= 59 && n(12, 14) <= 59
+}
+
+// isCommitHash accepts a pseudo-version's twelve lowercase hex digits.
+func isCommitHash(h []byte) bool {
+	letter, run := false, 0
+	for _, c := range h {
+		switch {
+		case c >= '0' && c <= '9':
+			if run++; run > maxNumberDigits {
+				return false
+			}
+		case c >= 'a' && c <= 'f':
+			letter, run = true, 0
+		default:
+			return false
+		}
+	}
+	return len(h) == 12 && letter
 }
 
 // isPseudoFile accepts the file names Python code without a file has: one
