@@ -116,7 +116,10 @@
 // For Python, InMessage is true from a trace's first frame until the trace
 // provably ends: a new trace or chain part confirmed by its frame, a
 // faulthandler dump, an exception group's closing marker, or the end of the
-// stream (Flush). That covers the frames too: the next unindented line there
+// stream (Flush). A trace that begins inside a message (a wrapped worker's
+// stderr can embed a whole exception group or faulthandler dump) does not
+// end it: where such a trace ends, the message goes on, so after a Python
+// exception line only the end of the stream ends the hold. That covers the frames too: the next unindented line there
 // is the exception line, whose message is private. While a trace is
 // tentative, InMessage is what it was before: true if the tentative lines
 // came inside a message. Python writes nothing that marks the end of a

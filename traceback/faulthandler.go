@@ -123,8 +123,7 @@ func (s *Scrubber) notFault(l []byte, emit func([]byte)) {
 		s.fail(l, emit)
 		return
 	}
-	s.reset()
-	s.idle(l, emit)
+	s.end(l, emit)
 }
 
 // isThreadHeader reports "Thread 0x7f9a2dc23b80 (most recent call first):"

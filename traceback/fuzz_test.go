@@ -209,3 +209,28 @@ func FuzzFirstVisible(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMessageNeverEnds: once a Python exception line is printed, whatever
+// follows on the stream may be its message (a message can embed whole
+// traces: an exception group with its closing marker, a faulthandler dump, a
+// Go panic up to go run's "exit status"), so no later line passes by its
+// prefix, under the default options.
+func FuzzMessageNeverEnds(f *testing.F) {
+	for _, seed := range []string{
+		"x\n  + Exception Group Traceback (most recent call last):\n  |   File \"a.py\", line 1, in f\n  | ValueError: y\n  +------------------------------------\nSystemLog: z",
+		"x\nFatal Python error: Segmentation fault\n\nCurrent thread 0x00007f0000000000 (most recent call first):\n  File \"a.py\", line 1 in f\n\nExtension modules: numpy (total: 1)\nSystemLog: z",
+		"x\npanic: y\n\ngoroutine 1 [running]:\nmain.main()\n\t/tmp/a.go:5 +0x1d\nexit status 2\nSystemLog: z",
+		"x\n\nDuring handling of the above exception, another exception occurred:\n\nSystemLog: z",
+		"x\nTraceback (most recent call last):\n  File \"a.py\", line 1, in f\nSystemLog: z\n  +------------------------------------\nSystemLog: z",
+		"x\n  File \"a.py\", line 1\n    y\nSyntaxError: z\nSystemLog: z",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		raw := append([]byte("Traceback (most recent call last):\n"+pyFuzzFrame+"ValueError: "), msg...)
+		r := runGate(t, New(Options{}), raw)
+		if len(r.passed) != 0 {
+			t.Fatalf("passed %q after an exception line\nstream:\n%s", r.passed, raw)
+		}
+	})
+}

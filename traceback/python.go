@@ -81,9 +81,9 @@ func (s *Scrubber) after(l []byte, emit func([]byte)) {
 			s.python(l, emit)
 			return
 		}
-		// The trace is over: this is ordinary output.
-		s.reset()
-		s.idle(l, emit)
+		// The trace is over: this is ordinary output, or the message the
+		// group was printed in.
+		s.end(l, emit)
 	}
 }
 
@@ -167,8 +167,7 @@ func (s *Scrubber) pyContent(margin, c []byte, emit func([]byte)) {
 			s.fail(c, emit)
 			return
 		}
-		s.reset()
-		s.idle(c, emit)
+		s.end(c, emit)
 	default:
 		// After the frames, the next unindented line is the exception
 		// line, whatever it looks like: its message is private even if

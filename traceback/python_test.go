@@ -359,3 +359,22 @@ func TestPythonOtherVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestPythonTraceInsideMessageHeld: a message can embed whole traces (a
+// crashed worker's stderr wrapped into an exception) whose own end the
+// Scrubber recognises: an exception group's closing marker, the last line of
+// a faulthandler dump. The embedded trace ends there, the message does not:
+// a prefixed line after it is still the message's and is held.
+func TestPythonTraceInsideMessageHeld(t *testing.T) {
+	raw := runPython(t, "nested_dump.py", false)
+	for _, want := range []string{"Fatal Python error: Segmentation fault", "SystemLog: CANARY_AFTER_GROUP", "SystemLog: CANARY_AFTER_DUMP"} {
+		if !bytes.Contains(raw, []byte(want)) {
+			t.Fatalf("the program's output has no %q:\n%s", want, raw)
+		}
+	}
+	r := runGate(t, New(Options{}), raw)
+	checkNoCanary(t, "nested_dump", r)
+	if r.traces < 2 {
+		t.Errorf("%d traces re-emitted, want the job's and the embedded ones:\n%q", r.traces, r.emitted)
+	}
+}

@@ -57,6 +57,7 @@ type traceState struct {
 	frames   int  // frames since the last Python header
 	goFunc   bool // held is a Go function line, waiting for its file line
 	fatalMsg bool // after Py_FatalError's "Fatal Python error: MSG": MSG may go on
+	inMsg    bool // the trace began inside a Python message: where it ends, the message goes on
 	exit     exit // how a process that dies of this trace ends
 }
 
@@ -189,9 +190,9 @@ func (s *Scrubber) InMessage() bool {
 		return true
 	}
 	if s.tentative {
-		return s.saved.st.inMessage()
+		return s.saved.inMsg || s.saved.st.inMessage()
 	}
-	return s.st.inMessage()
+	return s.inMsg || s.st.inMessage()
 }
 
 func (st state) inMessage() bool {
@@ -292,9 +293,26 @@ func (s *Scrubber) idle(l []byte, emit func([]byte)) {
 
 // start begins a new trace in state st.
 func (s *Scrubber) start(st state) {
+	inMsg := s.inMsg || s.st == pyMessage || s.st == pyFrames
 	s.reset()
 	s.traces++
-	s.st = st
+	s.st, s.inMsg = st, inMsg
+}
+
+// end ends the trace at line l, which is not part of it, and reads l. A
+// trace that began inside a Python message was printed by it, or may have
+// been: a message can hold anything, a whole exception group or
+// faulthandler dump included, and nothing marks its end. So where such a
+// trace ends the message goes on, and l is one of its lines.
+func (s *Scrubber) end(l []byte, emit func([]byte)) {
+	inMsg := s.inMsg
+	s.reset()
+	if inMsg {
+		s.st = pyMessage
+		s.python(l, emit)
+		return
+	}
+	s.idle(l, emit)
 }
 
 // suspend makes what follows tentative: the current state is saved, to be
