@@ -100,8 +100,9 @@
 // ordinary output, returns the Scrubber to where it was, and the lines after
 // it are judged there. After the frames the next unindented line is the
 // exception line whatever it holds: a type that does not parse becomes
-// "[scrubbed]" and its message is held all the same. An exception group
-// ends at its closing marker unless a chain separator follows. A Go
+// "[scrubbed]" and its message is held all the same. An exception group's
+// closing marker ends its sub-exceptions, not the hold on the lines after
+// it (see below). A Go
 // function line is emitted only with its file line. [Scrubber.Crash] tells
 // how a process that dies of the trace in progress ends, for the gate's
 // strict mode, which releases only the crash that ends the job.
@@ -113,18 +114,19 @@
 // those lines, so it asks InMessage before each line and, while it is true,
 // hands even prefixed lines to Line, where they stay private.
 //
-// For Python, InMessage is true from a trace's first frame until the trace
-// provably ends: a new trace or chain part confirmed by its frame, a
-// faulthandler dump, an exception group's closing marker, or the end of the
-// stream (Flush). A trace that begins inside a message (a wrapped worker's
-// stderr can embed a whole exception group or faulthandler dump) does not
-// end it: where such a trace ends, the message goes on, so after a Python
-// exception line only the end of the stream ends the hold. That covers the frames too: the next unindented line there
-// is the exception line, whose message is private. While a trace is
-// tentative, InMessage is what it was before: true if the tentative lines
-// came inside a message. Python writes nothing that marks the end of a
+// For Python, InMessage is true from a trace's first frame to the end of
+// the stream (Flush). Python writes nothing that marks the end of a
 // message: a message may itself hold blank lines, and notes follow it on
-// unindented lines, so no earlier end is safe.
+// unindented lines. Nor can any line the Scrubber recognises end one: a
+// message can embed whole traces (a wrapped worker's stderr, up to an
+// exception group's closing marker or a faulthandler dump's last line), and
+// CPython 3.11 and 3.12 print a sub-exception's later message lines without
+// the group's margin, so even a group's closing marker may be a line of the
+// last sub-exception's message. A trace that begins inside a message is
+// re-emitted, and where it ends the message goes on. That covers the frames
+// too: the next unindented line there is the exception line, whose message
+// is private. While a trace is tentative, InMessage is what it was before:
+// true if the tentative lines came inside a message.
 //
 // For Go, InMessage is true after a "panic:" or "fatal error:" line until the
 // goroutine header (or "runtime stack:") that follows the panic lines. The

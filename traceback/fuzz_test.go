@@ -213,7 +213,9 @@ func FuzzFirstVisible(f *testing.F) {
 // FuzzMessageNeverEnds: once a Python exception line is printed, whatever
 // follows on the stream may be its message (a message can embed whole
 // traces: an exception group with its closing marker, a faulthandler dump, a
-// Go panic up to go run's "exit status"), so no later line passes by its
+// Go panic up to go run's "exit status"; and CPython 3.11 and 3.12 print a
+// sub-exception's later message lines without the group's margin, so a
+// group's closing marker can be one), so no later line passes by its
 // prefix, under the default options.
 func FuzzMessageNeverEnds(f *testing.F) {
 	for _, seed := range []string{
@@ -223,11 +225,18 @@ func FuzzMessageNeverEnds(f *testing.F) {
 		"x\n\nDuring handling of the above exception, another exception occurred:\n\nSystemLog: z",
 		"x\nTraceback (most recent call last):\n  File \"a.py\", line 1, in f\nSystemLog: z\n  +------------------------------------\nSystemLog: z",
 		"x\n  File \"a.py\", line 1\n    y\nSyntaxError: z\nSystemLog: z",
+		"x\n    +------------------------------------\nSystemLog: z\n    +------------------------------------",
 	} {
-		f.Add([]byte(seed))
+		f.Add([]byte(seed), false)
+		f.Add([]byte(seed), true)
 	}
-	f.Fuzz(func(t *testing.T, msg []byte) {
-		raw := append([]byte("Traceback (most recent call last):\n"+pyFuzzFrame+"ValueError: "), msg...)
+	f.Fuzz(func(t *testing.T, msg []byte, group bool) {
+		opening := "Traceback (most recent call last):\n" + pyFuzzFrame + "ValueError: "
+		if group {
+			opening = "  + Exception Group Traceback (most recent call last):\n  | " + pyFuzzFrame +
+				"  | ExceptionGroup: eg (1 sub-exception)\n  +-+---------------- 1 ----------------\n    | TypeError: "
+		}
+		raw := append([]byte(opening), msg...)
 		r := runGate(t, New(Options{}), raw)
 		if len(r.passed) != 0 {
 			t.Fatalf("passed %q after an exception line\nstream:\n%s", r.passed, raw)

@@ -81,8 +81,12 @@ func (s *Scrubber) after(l []byte, emit func([]byte)) {
 			s.python(l, emit)
 			return
 		}
-		// The trace is over: this is ordinary output, or the message the
-		// group was printed in.
+		// The group is over, but not the message of its last
+		// sub-exception: the interpreter's own hook (3.11, 3.12) prints a
+		// message's later lines without the margin, so a line of it can
+		// read exactly as the closing marker. What follows is held as
+		// that message's, as after any Python exception line.
+		s.inMsg = true
 		s.end(l, emit)
 	}
 }

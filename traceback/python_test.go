@@ -378,3 +378,27 @@ func TestPythonTraceInsideMessageHeld(t *testing.T) {
 		t.Errorf("%d traces re-emitted, want the job's and the embedded ones:\n%q", r.traces, r.emitted)
 	}
 }
+
+// TestPythonGroupCloseMarkerInMessage: after an exception group's closing
+// marker the lines are still held, because the marker can be a line of the
+// last sub-exception's message (CPython 3.11 and 3.12 print those lines
+// without the margin). Run on python3 and every CPython from 3.11 found.
+func TestPythonGroupCloseMarkerInMessage(t *testing.T) {
+	pythons := otherPythons()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatalf("python3 is required for the traceback tests: %v", err)
+	}
+	pythons["python3"] = py
+	for v, py := range pythons {
+		if v == "3.9" || v == "3.10" {
+			continue // no exception groups
+		}
+		raw := runPythonWith(t, py, "group_marker.py", true)
+		if !bytes.Contains(raw, []byte("\nSystemLog: CANARY_FORGED\n")) && !bytes.Contains(raw, []byte("| SystemLog: CANARY_FORGED\n")) {
+			t.Fatalf("%s: the program's output has no forged line:\n%s", v, raw)
+		}
+		r := runGate(t, New(Options{}), raw)
+		checkNoCanary(t, v, r)
+	}
+}

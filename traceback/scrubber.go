@@ -196,7 +196,7 @@ func (s *Scrubber) InMessage() bool {
 }
 
 func (st state) inMessage() bool {
-	return st == pyFrames || st == pyMessage || st == goPanic
+	return st == pyFrames || st == pyMessage || st == pyAfter || st == goPanic
 }
 
 // Crash reports whether a trace is in progress (inTrace) and, if it is a
