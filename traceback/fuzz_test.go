@@ -157,6 +157,7 @@ func FuzzLine(f *testing.F) {
 		"  + Exception Group Traceback (most recent call last):\n  | ExceptionGroup: x (1 sub-exception)\n  +-+---------------- 1 ----------------",
 		"SIGQUIT: quit\nPC=0x1\n[originating from goroutine \n[originating from goroutine ]:\n[originating from goroutine 1]:",
 		"fatal error: stack overflow\n\nruntime stack:\nruntime.throw({0x1, 0x2})\n\t/x/panic.go:1 +0x1",
+		"SIGSEGV: segmentation violation\nPC=0x48c564 m=0 sigcode=1 addr=0x0\nsignal arrived during cgo execution\n\ngoroutine 1 [syscall]:\nmain.f()\n\t/x.go:1 +0x1\n\nrax    0x4111111111111111\nrflags 0x10206\nr15    0xffffffffffffffff\nrax 0x\nrax    0x4111111111111111111",
 		"goroutine 1 [running]:\nmain.4111.1111.1111.1111()\n\t/go/pkg/mod/x.io/y@v0.0.0-20240112175533-411111111111/4111.1111.1111.1111/y.go:3 +0x1d",
 		"goroutine 1 [running]:\n" + strings.Repeat("x", 5000) + "()\n\t" + strings.Repeat("/\x1b", 3000) + ":1",
 	} {

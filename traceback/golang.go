@@ -89,6 +89,11 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 	case len(l) == 0 && s.st == goStack:
 		s.goFunc = false
 		return
+	case s.st == goStack && isRegisterLine(l):
+		// The registers a signal in C code dumps after the goroutines:
+		// part of the crash, and dropped, as their values can be data.
+		s.goFunc = false
+		return
 	}
 	if s.st == goPanic {
 		if hasPrefix(l, "\t"+goPanicPrefix) {
@@ -159,6 +164,19 @@ func (s *Scrubber) golang(l []byte, emit func([]byte)) {
 	// Not part of a Go crash: the trace is over and this is ordinary output.
 	s.reset()
 	s.idle(l, emit)
+}
+
+// isRegisterLine reports a line of the runtime's register dump (dumpregs in
+// runtime/signal_*.go): a register's name, spaces, its value in hex, as
+// "rax    0x47e760", "r15    0xffffffffffffffff", "rflags 0x10206".
+func isRegisterLine(l []byte) bool {
+	name, value, ok := bytes.Cut(l, []byte(" "))
+	if !ok || len(name) == 0 || len(name) > 7 || name[0] < 'a' || name[0] > 'z' || !isIdent(name) {
+		return false
+	}
+	value = bytes.TrimLeft(value, " ")
+	h, ok := bytes.CutPrefix(value, []byte("0x"))
+	return ok && len(h) <= 16 && isHex(h)
 }
 
 // isOriginating reports "[originating from goroutine N]:", which heads the
