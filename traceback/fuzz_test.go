@@ -227,6 +227,7 @@ func FuzzMessageNeverEnds(f *testing.F) {
 		"x\nTraceback (most recent call last):\n  File \"a.py\", line 1, in f\nSystemLog: z\n  +------------------------------------\nSystemLog: z",
 		"x\n  File \"a.py\", line 1\n    y\nSyntaxError: z\nSystemLog: z",
 		"x\n    +------------------------------------\nSystemLog: z\n    +------------------------------------",
+		"x\nTraceback (most recent call last):\n  File \"/srv/aaaaaaaaaaaaaaaa\nValueError: y\nSystemLog: z",
 	} {
 		f.Add([]byte(seed), false)
 		f.Add([]byte(seed), true)

@@ -148,12 +148,19 @@ func (s *Scrubber) pyContent(margin, c []byte, emit func([]byte)) {
 	// pyFrames: frame lines, source and caret lines, then the exception line.
 	switch {
 	case hasPrefix(c, pyFilePrefix):
+		s.confirm(emit)
+		s.frames++
 		if f, ok := parseFileLine(c); ok {
-			s.confirm(emit)
-			s.frames++
 			s.out = s.appendFileLine(s.out[:0], margin, f)
-			s.send(emit)
+		} else {
+			// A frame line that does not parse (the gate cut it at
+			// --max-line, or a form this parser does not know) is still a
+			// frame: the trace is confirmed, and the next unindented line
+			// is its exception line, whose message is held. Only the
+			// frame's shape is kept.
+			s.out = append(append(s.out[:0], margin...), pyFilePrefix+scrubbed+`", line `+scrubbed...)
 		}
+		s.send(emit)
 	case hasPrefix(c, pyRepeated):
 		if n, ok := bytes.CutSuffix(c[len(pyRepeated):], []byte(" more times]")); ok && isCount(n, maxCountDigits) {
 			s.emitMargined(margin, c, emit)

@@ -372,3 +372,20 @@ func TestPublicLinesPass(t *testing.T) {
 		t.Errorf("Traces() = %d, want 2", r.traces)
 	}
 }
+
+// TestUnparsableFrameConfirms: a frame line that does not parse (the gate
+// cut it at --max-line; "line None") still makes the header a trace's, so
+// the exception line after it starts a held message.
+func TestUnparsableFrameConfirms(t *testing.T) {
+	for _, frame := range []string{
+		`  File "/srv/` + strings.Repeat("a", 300), // cut: no closing quote
+		`  File "/srv/job.py", line None, in f`,
+	} {
+		raw := "Traceback (most recent call last):\n" + frame + "\nValueError: CANARY\nSystemLog: CANARY forged\n"
+		r := runGate(t, New(Options{}), []byte(raw))
+		checkNoCanary(t, frame, r)
+		if len(r.passed) != 0 || r.traces != 1 {
+			t.Errorf("%q: passed %q, %d traces; want none passed, 1 trace", frame, r.passed, r.traces)
+		}
+	}
+}
