@@ -212,6 +212,28 @@ class ExceptionTest(Enabled):
             "SystemLog: WARNING t: [ValueError: [scrubbed], TimeoutError]",
             "SystemLog: WARNING t: untouched [1, 'a'] ('b',)"])
 
+    def test_a_class_named_from_data_prints_no_name(self):
+        # type(name, ...) makes an exception class whose name is data; a
+        # class of the code keeps its name, in a function's body too.
+        Made = type("zebra" + SECRET, (Exception,), {})
+
+        class Local(Exception):
+            pass
+
+        log = logging.getLogger("t")
+        try:
+            raise Made("x")
+        except Exception as e:
+            log.exception("failed %s %s", e, [e], category=conflog.PUBLIC)
+        log.warning("%s %s %s", Local("x"), Secret("x"), ValueError("x"), category=conflog.PUBLIC)
+        pub, priv = self.out()
+        for l in pub:
+            self.assertNotIn(SECRET, l)
+        self.assertEqual(pub[0], "SystemLog: ERROR t: failed [scrubbed]: [scrubbed] [[scrubbed]: [scrubbed]]")
+        self.assertEqual(pub[-2], "SystemLog: [scrubbed]: [scrubbed]")
+        self.assertEqual(pub[-1], "SystemLog: WARNING t: tests.test_trace.ExceptionTest.test_a_class_named_from_data_prints_no_name."
+                                  "<locals>.Local: [scrubbed] tests.test_trace.Secret: [scrubbed] ValueError: [scrubbed]")
+
     def test_a_record_that_cannot_be_formatted_says_where_not_what(self):
         logging.getLogger("t").info("%d %s" + SECRET, "x", category=conflog.PUBLIC)
         pub, priv = self.out()
