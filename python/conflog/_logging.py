@@ -18,11 +18,13 @@ through to Logger.log):
 """
 
 import copy
+import gc
 import logging
 import logging.handlers
 import os
 import sys
 import threading
+import types
 
 from . import _trace
 from ._category import ATTR, DataCategory, is_public
@@ -297,9 +299,9 @@ def _public_message(record):
 
 # Exceptions inside these (a list of the errors of every retry, say) print
 # their messages in the container's repr; they are rebuilt with each
-# exception as its scrubbed rendering. Exact types only: a subclass may
-# print itself otherwise, and is left as it is.
-_CONTAINERS = (list, tuple, set, frozenset, dict)
+# exception as its scrubbed rendering, up to _MAX_DEPTH levels deep. Exact
+# types only: a subclass may print itself otherwise.
+_CONTAINERS = frozenset((list, tuple, set, frozenset, dict))
 _MAX_DEPTH = 8
 
 
@@ -318,25 +320,54 @@ class _Scrubbed(str):
 # (the search cost the public path 9 % of stdlib logging's instructions).
 _PLAIN = frozenset((str, int, float, bool, type(None), bytes))
 
+# What the search does not enter: their reprs print no object they refer to
+# (a function's globals, a class's attributes, a module, a frame's locals).
+_OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.CodeType,
+           types.FrameType, types.TracebackType, types.WrapperDescriptorType, types.MethodDescriptorType)
+# How many objects the search visits before it gives up and takes the
+# argument for one that holds an exception.
+_BUDGET = 1000
 
-def _holds_exception(v, depth=0):
+
+def _holds_exception(v):
+    """Whether an exception can be reached from v, whose repr may then print
+    its message: through containers at any depth, and through any other
+    object (a namedtuple, a deque, a dict view, a Future, a class of the
+    job's with its own __repr__), by gc.get_referents. An object too large
+    to search within _BUDGET counts as holding one."""
     if isinstance(v, BaseException):
         return True
-    t = type(v)
-    if depth >= _MAX_DEPTH or t not in _CONTAINERS:
-        return False
-    if t is dict:
-        return any(_holds_exception(k, depth + 1) or _holds_exception(x, depth + 1) for k, x in v.items())
-    return any(_holds_exception(x, depth + 1) for x in v)
+    stack, seen = [v], set()
+    while stack:
+        o = stack.pop()
+        t = type(o)
+        if t in _PLAIN:
+            continue
+        if isinstance(o, BaseException):
+            return True
+        if isinstance(o, _OPAQUE) or id(o) in seen:
+            continue
+        if t in _CONTAINERS and t is not dict and _PLAIN.issuperset(map(type, o)):
+            continue  # a list of numbers or strings, with one C-level check
+        seen.add(id(o))
+        if len(seen) > _BUDGET:
+            return True
+        stack.extend(gc.get_referents(o))
+    return False
 
 
 def _public_arg(v, top=False, depth=0):
+    """v, or, if an exception can be reached from it, v with each exception
+    as its scrubbed rendering (containers rebuilt up to _MAX_DEPTH) and any
+    other object that holds one as its type and [scrubbed]."""
     if isinstance(v, BaseException):
         text = _trace.scrubbed_value(v)
         return text if top else _Scrubbed(text)
     t = type(v)
-    if depth >= _MAX_DEPTH or t not in _CONTAINERS or not _holds_exception(v, depth):
+    if t in _PLAIN or not _holds_exception(v):
         return v
+    if t not in _CONTAINERS or depth >= _MAX_DEPTH:
+        return _Scrubbed(_trace.type_name(t) + ": " + _trace.SCRUBBED)
     if t is dict:
         return {_public_arg(k, False, depth + 1): _public_arg(x, False, depth + 1) for k, x in v.items()}
     return t(_public_arg(x, False, depth + 1) for x in v)

@@ -212,6 +212,51 @@ class ExceptionTest(Enabled):
             "SystemLog: WARNING t: [ValueError: [scrubbed], TimeoutError]",
             "SystemLog: WARNING t: untouched [1, 'a'] ('b',)"])
 
+    def test_exceptions_too_deep_or_inside_other_objects_print_no_message(self):
+        # The depth limit of the container search printed what lay beyond it
+        # raw, and an exception held by another object (a namedtuple, a
+        # deque, a dict view, a slice, a partial, a Future, a class of the
+        # job's with its own __repr__) printed its message through that
+        # object's repr.
+        import asyncio
+        import collections
+        import functools
+        log = logging.getLogger("t")
+        deep = ValueError(SECRET)
+        for _ in range(12):
+            deep = [deep]
+        Row = collections.namedtuple("Row", "err")
+
+        class Holder:
+            def __init__(self, e):
+                self.e = e
+
+            def __repr__(self):
+                return "Holder(%r)" % (self.e,)
+
+        loop = asyncio.new_event_loop()
+        fut = loop.create_future()
+        fut.set_exception(ValueError(SECRET))
+        fut.exception()  # retrieved: no "never retrieved" report at exit
+        cyclic = [ValueError(SECRET)]
+        cyclic.append(cyclic)
+        for arg in (deep, collections.deque([KeyError(SECRET)]), {"k": ValueError(SECRET)}.values(),
+                    {ValueError(SECRET): 1}.keys(), Row(ValueError(SECRET)), slice(ValueError(SECRET)),
+                    functools.partial(print, ValueError(SECRET)), fut, Holder(OSError(2, SECRET)),
+                    [Holder(ValueError(SECRET))], cyclic, collections.OrderedDict(a=ValueError(SECRET))):
+            log.warning("pub %s %r", arg, arg, category=conflog.PUBLIC)
+        loop.close()
+        log.warning("untouched %s %r %s", Row(1), collections.deque([1, "a"]), [[[[[[[[[[[1]]]]]]]]]]], category=conflog.PUBLIC)
+        pub, priv = self.out()
+        self.assertEqual(len(pub), 13, pub)
+        for l in pub:
+            self.assertNotIn(SECRET, l)
+        self.assertEqual(pub[-1], "SystemLog: WARNING t: untouched Row(err=1) deque([1, 'a']) [[[[[[[[[[[1]]]]]]]]]]]")
+        self.assertEqual(pub[0], "SystemLog: WARNING t: pub [[[[[[[[list: [scrubbed]]]]]]]]] [[[[[[[[list: [scrubbed]]]]]]]]]")
+        self.assertEqual(pub[2], "SystemLog: WARNING t: pub dict_values: [scrubbed] dict_values: [scrubbed]")
+        self.assertRegex(pub[8], r"^SystemLog: WARNING t: pub (\S+<locals>\.Holder: \[scrubbed\]) \1$")
+        self.assertRegex(pub[9], r"^SystemLog: WARNING t: pub \[\S+<locals>\.Holder: \[scrubbed\]\] ")
+
     def test_a_class_named_from_data_prints_no_name(self):
         # type(name, ...) makes an exception class whose name is data; a
         # class of the code keeps its name, in a function's body too.
