@@ -303,6 +303,26 @@ class HookTest(unittest.TestCase):
         self.assertFalse(any(SECRET in l for l in pub))
         self.assertIn("ValueError: %s customer row" % SECRET, p.stderr)  # the private trace, unprefixed
 
+    def test_uncaught_exception_reported_when_a_library_replaced_the_excepthook(self):
+        # rich.traceback.install() and others set sys.excepthook after
+        # enable() without calling the hook before theirs: the crash's
+        # public lines were lost. It is reported at exit from sys.last_value.
+        p = run_py("""
+            import sys, conflog
+            conflog.enable("SystemLog:")
+            sys.excepthook = lambda t, v, tb: print("library hook", v, file=sys.stderr)
+            def main():
+                raise ValueError("%s customer row")
+            main()
+        """ % SECRET, check=False)
+        self.assertEqual(p.returncode, 1)
+        pub = [l for l in p.stderr.splitlines() if l.startswith("SystemLog:")]
+        self.assertEqual(pub[0], "SystemLog: CRITICAL conflog: uncaught exception", p.stderr)
+        self.assertEqual(pub[-1], "SystemLog: ValueError: [scrubbed]")
+        self.assertEqual(len([l for l in pub if "CRITICAL" in l]), 1)
+        self.assertFalse(any(SECRET in l for l in pub))
+        self.assertIn("library hook %s customer row" % SECRET, p.stderr)
+
     def test_thread_exception(self):
         p = run_py("""
             import threading, conflog
