@@ -22,6 +22,7 @@ import gc
 import logging
 import logging.handlers
 import os
+import re
 import sys
 import threading
 import types
@@ -213,6 +214,7 @@ class PublicHandler(logging.Handler):
         self.stream = stream
         self.policy = allow if isinstance(allow, _trace.Policy) else _trace.Policy(allow)
         self.setFormatter(logging.Formatter(fmt or DEFAULT_FORMAT, datefmt))
+        self._fields_of = self._extra_fields = None  # the formatter whose extra fields are known, and those
         self._told = False
 
     @property
@@ -278,7 +280,40 @@ class PublicHandler(logging.Handler):
         f = self.formatter
         if f.usesTime():
             record.asctime = f.formatTime(record, f.datefmt)
+        if f is not self._fields_of:
+            self._fields_of, self._extra_fields = f, _extra_fields(f)
+        if self._extra_fields:
+            record = _public_extras(record, self._extra_fields)
         return escape(_orig_format_message(f, record))
+
+
+# The attributes logging itself gives a record; a format's other fields are
+# the caller's extra= (or a LoggerAdapter's), whose values are data like
+# arguments are.
+_RECORD_FIELDS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+_FIELD = re.compile(r"%\((\w+)\)|\{(\w+)|\$\{?(\w+)")
+
+
+def _extra_fields(formatter):
+    """The names a formatter's format takes from extra= rather than from
+    logging (in any of the three styles; a name too many costs a lookup)."""
+    fmt = getattr(getattr(formatter, "_style", None), "_fmt", None) or ""
+    names = {n for m in _FIELD.findall(fmt) for n in m if n}
+    return tuple(sorted(names - _RECORD_FIELDS))
+
+
+def _public_extras(record, names):
+    """record, or a copy whose extra fields that hold an exception print as
+    a public argument does (a format's "%(err)s" printed the message of an
+    exception passed in extra=)."""
+    d = record.__dict__
+    found = [n for n in names if n in d and type(d[n]) not in _PLAIN and _holds_exception(d[n])]
+    if not found:
+        return record
+    record = copy.copy(record)
+    for n in found:
+        record.__dict__[n] = _public_arg(d[n], True)
+    return record
 
 
 def _public_message(record):
