@@ -325,7 +325,8 @@ def _public_message(record):
     elif type(msg) is not str and _holds_exception(msg):
         msg = _public_arg(msg)
     if isinstance(args, dict):  # logging's one mapping argument: "%(name)s", or "%s" of the whole dict
-        if any(_holds_exception(k) or _holds_exception(v) for k, v in args.items()):
+        if not _PLAIN.issuperset(map(type, args.values())) and any(
+                _holds_exception(k) or _holds_exception(v) for k, v in args.items()):
             args = {_public_arg(k): _public_arg(v, True) for k, v in args.items()}
     elif args and not _PLAIN.issuperset(map(type, args)) and any(_holds_exception(a) for a in args):
         args = tuple(_public_arg(a, True) for a in args)
@@ -372,16 +373,19 @@ def _holds_exception(v):
     to search within _BUDGET counts as holding one."""
     if isinstance(v, BaseException):
         return True
+    if not gc.is_tracked(v):
+        return False  # a number, a numpy scalar, a str subclass: nothing the collector sees inside
     stack, seen = [v], set()
     while stack:
         o = stack.pop()
-        t = type(o)
-        if t in _PLAIN:
-            continue
         if isinstance(o, BaseException):
             return True
-        if isinstance(o, _OPAQUE) or id(o) in seen:
+        # An exception is always tracked by the collector, and so is any
+        # object that holds one: an untracked object (a str, a number, a
+        # tuple or dict of only such) holds none.
+        if not gc.is_tracked(o) or isinstance(o, _OPAQUE) or id(o) in seen:
             continue
+        t = type(o)
         if t in _CONTAINERS and t is not dict and _PLAIN.issuperset(map(type, o)):
             continue  # a list of numbers or strings, with one C-level check
         seen.add(id(o))
