@@ -289,8 +289,10 @@ class PublicHandler(logging.Handler):
 
 # The attributes logging itself gives a record; a format's other fields are
 # the caller's extra= (or a LoggerAdapter's), whose values are data like
-# arguments are.
-_RECORD_FIELDS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+# arguments are. So are msg, args and exc_info, printed raw by a format that
+# names them.
+_RECORD_FIELDS = (frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}) - {
+    "msg", "args", "exc_info"}
 _FIELD = re.compile(r"%\((\w+)\)|\{(\w+)|\$\{?(\w+)")
 
 

@@ -342,10 +342,13 @@ class SetupTest(unittest.TestCase):
             h = conflog._logging.enabled_handler()
             h.setFormatter(logging.Formatter("{levelname} {err}: {message}", style="{"))
             log.info("four", extra={"err": KeyError("%(s)s")}, category=conflog.PUBLIC)
+            h.setFormatter(logging.Formatter("%%(message)s %%(args)s"))
+            log.info("five %%s", OSError(2, "%(s)s"), category=conflog.PUBLIC)
         """ % {"s": SECRET})
         self.assertEqual(p.stderr.splitlines(), [
             "SystemLog: INFO [ValueError: [scrubbed] 1]: one", "SystemLog: INFO [[FileNotFoundError: [scrubbed]] 2]: two",
-            "SystemLog: INFO [plain [3]]: three", "SystemLog: INFO KeyError: [scrubbed]: four"])
+            "SystemLog: INFO [plain [3]]: three", "SystemLog: INFO KeyError: [scrubbed]: four",
+            "SystemLog: five FileNotFoundError: [scrubbed] (FileNotFoundError: [scrubbed],)"])
 
 
 if __name__ == "__main__":
