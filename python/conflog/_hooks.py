@@ -1,6 +1,7 @@
 """Uncaught exceptions, warnings, prefix_stack_trace and metrics as public lines."""
 
 import _thread
+import atexit
 import contextlib
 import functools
 import logging
@@ -93,6 +94,16 @@ def _threading_excepthook(args):
     _prev_threading_hook(args)
 
 
+def _report_at_exit():
+    # The interpreter sets sys.last_value before it calls sys.excepthook for
+    # an uncaught exception. A hook a library installed after ours (rich's
+    # traceback.install(), say) does not call ours, and the crash's public
+    # lines were lost; at exit the exception is reported if it was not yet.
+    v = getattr(sys, "last_value", None)
+    if v is not None and not getattr(v, _REPORTED, None) and sys.excepthook is not _excepthook:
+        _report(v, "uncaught exception")
+
+
 def install_excepthooks():
     """Installs sys.excepthook and threading.excepthook (once): an uncaught
     exception is written as scrubbed public lines, then handed to the hook
@@ -104,6 +115,7 @@ def install_excepthooks():
     if _prev_excepthook is None:
         _prev_excepthook = sys.excepthook
         sys.excepthook = _excepthook
+        atexit.register(_report_at_exit)
     if _prev_threading_hook is None:
         _prev_threading_hook = threading.excepthook
         threading.excepthook = _threading_excepthook

@@ -18,11 +18,14 @@ through to Logger.log):
 """
 
 import copy
+import gc
 import logging
 import logging.handlers
 import os
+import re
 import sys
 import threading
+import types
 
 from . import _trace
 from ._category import ATTR, DataCategory, is_public
@@ -211,6 +214,7 @@ class PublicHandler(logging.Handler):
         self.stream = stream
         self.policy = allow if isinstance(allow, _trace.Policy) else _trace.Policy(allow)
         self.setFormatter(logging.Formatter(fmt or DEFAULT_FORMAT, datefmt))
+        self._fields_of = self._extra_fields = None  # the formatter whose extra fields are known, and those
         self._told = False
 
     @property
@@ -276,7 +280,42 @@ class PublicHandler(logging.Handler):
         f = self.formatter
         if f.usesTime():
             record.asctime = f.formatTime(record, f.datefmt)
+        if f is not self._fields_of:
+            self._fields_of, self._extra_fields = f, _extra_fields(f)
+        if self._extra_fields:
+            record = _public_extras(record, self._extra_fields)
         return escape(_orig_format_message(f, record))
+
+
+# The attributes logging itself gives a record; a format's other fields are
+# the caller's extra= (or a LoggerAdapter's), whose values are data like
+# arguments are. So are msg, args and exc_info, printed raw by a format that
+# names them.
+_RECORD_FIELDS = (frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}) - {
+    "msg", "args", "exc_info"}
+_FIELD = re.compile(r"%\((\w+)\)|\{(\w+)|\$\{?(\w+)")
+
+
+def _extra_fields(formatter):
+    """The names a formatter's format takes from extra= rather than from
+    logging (in any of the three styles; a name too many costs a lookup)."""
+    fmt = getattr(getattr(formatter, "_style", None), "_fmt", None) or ""
+    names = {n for m in _FIELD.findall(fmt) for n in m if n}
+    return tuple(sorted(names - _RECORD_FIELDS))
+
+
+def _public_extras(record, names):
+    """record, or a copy whose extra fields that hold an exception print as
+    a public argument does (a format's "%(err)s" printed the message of an
+    exception passed in extra=)."""
+    d = record.__dict__
+    found = [n for n in names if n in d and type(d[n]) not in _PLAIN and _holds_exception(d[n])]
+    if not found:
+        return record
+    record = copy.copy(record)
+    for n in found:
+        record.__dict__[n] = _public_arg(d[n], True)
+    return record
 
 
 def _public_message(record):
@@ -288,7 +327,8 @@ def _public_message(record):
     elif type(msg) is not str and _holds_exception(msg):
         msg = _public_arg(msg)
     if isinstance(args, dict):  # logging's one mapping argument: "%(name)s", or "%s" of the whole dict
-        if any(_holds_exception(k) or _holds_exception(v) for k, v in args.items()):
+        if not _PLAIN.issuperset(map(type, args.values())) and any(
+                _holds_exception(k) or _holds_exception(v) for k, v in args.items()):
             args = {_public_arg(k): _public_arg(v, True) for k, v in args.items()}
     elif args and not _PLAIN.issuperset(map(type, args)) and any(_holds_exception(a) for a in args):
         args = tuple(_public_arg(a, True) for a in args)
@@ -297,9 +337,9 @@ def _public_message(record):
 
 # Exceptions inside these (a list of the errors of every retry, say) print
 # their messages in the container's repr; they are rebuilt with each
-# exception as its scrubbed rendering. Exact types only: a subclass may
-# print itself otherwise, and is left as it is.
-_CONTAINERS = (list, tuple, set, frozenset, dict)
+# exception as its scrubbed rendering, up to _MAX_DEPTH levels deep. Exact
+# types only: a subclass may print itself otherwise.
+_CONTAINERS = frozenset((list, tuple, set, frozenset, dict))
 _MAX_DEPTH = 8
 
 
@@ -318,25 +358,57 @@ class _Scrubbed(str):
 # (the search cost the public path 9 % of stdlib logging's instructions).
 _PLAIN = frozenset((str, int, float, bool, type(None), bytes))
 
+# What the search does not enter: their reprs print no object they refer to
+# (a function's globals, a class's attributes, a module, a frame's locals).
+_OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.CodeType,
+           types.FrameType, types.TracebackType, types.WrapperDescriptorType, types.MethodDescriptorType)
+# How many objects the search visits before it gives up and takes the
+# argument for one that holds an exception.
+_BUDGET = 1000
 
-def _holds_exception(v, depth=0):
+
+def _holds_exception(v):
+    """Whether an exception can be reached from v, whose repr may then print
+    its message: through containers at any depth, and through any other
+    object (a namedtuple, a deque, a dict view, a Future, a class of the
+    job's with its own __repr__), by gc.get_referents. An object too large
+    to search within _BUDGET counts as holding one."""
     if isinstance(v, BaseException):
         return True
-    t = type(v)
-    if depth >= _MAX_DEPTH or t not in _CONTAINERS:
-        return False
-    if t is dict:
-        return any(_holds_exception(k, depth + 1) or _holds_exception(x, depth + 1) for k, x in v.items())
-    return any(_holds_exception(x, depth + 1) for x in v)
+    if not gc.is_tracked(v):
+        return False  # a number, a numpy scalar, a str subclass: nothing the collector sees inside
+    stack, seen = [v], set()
+    while stack:
+        o = stack.pop()
+        if isinstance(o, BaseException):
+            return True
+        # An exception is always tracked by the collector, and so is any
+        # object that holds one: an untracked object (a str, a number, a
+        # tuple or dict of only such) holds none.
+        if not gc.is_tracked(o) or isinstance(o, _OPAQUE) or id(o) in seen:
+            continue
+        t = type(o)
+        if t in _CONTAINERS and t is not dict and _PLAIN.issuperset(map(type, o)):
+            continue  # a list of numbers or strings, with one C-level check
+        seen.add(id(o))
+        if len(seen) > _BUDGET:
+            return True
+        stack.extend(gc.get_referents(o))
+    return False
 
 
 def _public_arg(v, top=False, depth=0):
+    """v, or, if an exception can be reached from it, v with each exception
+    as its scrubbed rendering (containers rebuilt up to _MAX_DEPTH) and any
+    other object that holds one as its type and [scrubbed]."""
     if isinstance(v, BaseException):
         text = _trace.scrubbed_value(v)
         return text if top else _Scrubbed(text)
     t = type(v)
-    if depth >= _MAX_DEPTH or t not in _CONTAINERS or not _holds_exception(v, depth):
+    if t in _PLAIN or not _holds_exception(v):
         return v
+    if t not in _CONTAINERS or depth >= _MAX_DEPTH:
+        return _Scrubbed(_trace.type_name(t) + ": " + _trace.SCRUBBED)
     if t is dict:
         return {_public_arg(k, False, depth + 1): _public_arg(x, False, depth + 1) for k, x in v.items()}
     return t(_public_arg(x, False, depth + 1) for x in v)

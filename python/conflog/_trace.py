@@ -16,6 +16,7 @@ says nothing about the crash.
 
 import re
 import sys
+from types import CodeType
 
 from ._line import escape
 
@@ -50,12 +51,52 @@ def scrub_name(name: str) -> str:
 
 
 def type_name(t) -> str:
-    """The exception type's name as CPython prints it: builtins and __main__ unqualified."""
+    """The exception type's name as CPython prints it: builtins and __main__
+    unqualified; [scrubbed] for a class the code does not name (see named_by_code)."""
     mod = getattr(t, "__module__", None)
     qual = getattr(t, "__qualname__", None) or getattr(t, "__name__", "?")
+    if not named_by_code(t, mod, qual):
+        return SCRUBBED
     if not isinstance(mod, str) or mod in ("builtins", "__main__"):
         return scrub_name(qual)
     return scrub_name(mod + "." + qual)
+
+
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made at run time, by a statement or type()
+
+
+def named_by_code(t, mod, qual) -> bool:
+    """Whether class t's name was written in code, not computed from data
+    (type("zebracustomer77", (Exception,), {}) is identifier-shaped too).
+
+    A class statement leaves its class where its qualified name says, as
+    pickle finds it: an attribute of its module (or of an enclosing class),
+    or, in a function's body ("f.<locals>.E"), a code object named E among
+    the function's constants, which the compiler made from the statement.
+    Names are looked up in __dict__, so no descriptor or module __getattr__
+    runs; a class made by type() from data is found nowhere."""
+    if isinstance(t, type) and not t.__flags__ & _HEAPTYPE:
+        return True  # a static type of C code (dict_values, the builtin exceptions)
+    m = sys.modules.get(mod) if isinstance(mod, str) else None
+    if m is None or not isinstance(qual, str):
+        return False
+    obj, code = m, None
+    for part in qual.split("."):
+        if part == "<locals>":
+            if code is None:
+                code = getattr(getattr(obj, "__func__", obj), "__code__", None)
+                if not isinstance(code, CodeType):
+                    return False
+        elif code is not None:
+            code = next((c for c in code.co_consts if isinstance(c, CodeType) and c.co_name == part), None)
+            if code is None:
+                return False
+        else:
+            try:
+                obj = vars(obj).get(part)
+            except TypeError:
+                return False
+    return code is not None or obj is t
 
 
 class Policy:

@@ -14,6 +14,7 @@ import threading
 
 from ._category import DataCategory
 from ._line import escape
+from ._trace import SCRUBBED, named_by_code
 
 _key = None
 _key_lock = threading.Lock()
@@ -95,6 +96,8 @@ _BUILTIN_SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset, rang
 def _type_name(v):
     t = type(v)
     mod = getattr(t, "__module__", "") or ""
+    if not named_by_code(t, mod, getattr(t, "__qualname__", None)):
+        return SCRUBBED  # a class made by type() with a name from data
     if mod == "builtins":
         return t.__qualname__
     # numpy.ndarray, pandas.DataFrame, torch.Tensor: the top package and the

@@ -259,6 +259,117 @@ class GateTest(unittest.TestCase):
                                     "CRITICAL conflog: exception", "RuntimeError: [scrubbed]"])
 
 
+# Real logging stacks of the ML world, under --strict. Debian's python3 in CI
+# has rich and colorlog (.ci/run installs them): there a missing one is a
+# failure (CONFLOG_REQUIRE_ML=1), elsewhere the test is skipped.
+STACKS = """
+    import collections, logging, logging.config, sys
+    import colorlog, conflog, rich.traceback
+    from rich.logging import RichHandler
+    from rich.progress import Progress, track
+    P = conflog.PUBLIC
+    S = "%(secret)s"
+    conflog.enable("SystemLog:")
+    logging.config.dictConfig({"version": 1, "disable_existing_loggers": False,
+        "formatters": {"c": {"()": "colorlog.ColoredFormatter", "format": "%%(log_color)s%%(message)s"}},
+        "handlers": {"c": {"class": "logging.StreamHandler", "formatter": "c", "stream": "ext://sys.stdout"}},
+        "root": {"handlers": ["c"], "level": "INFO"}})
+    logging.getLogger().addHandler(RichHandler(rich_tracebacks=True, tracebacks_show_locals=True, show_time=False,
+                                               show_level=False, show_path=False))
+    log = logging.getLogger("job")
+    log.info("pub-1 after dictConfig", category=P)
+    log.info("x" * 70 + " SystemLog: " + S)                      # rich wraps it: a line that starts with the prefix
+    log.info("SystemLog: " + S)
+    for i in track(range(2), description="SystemLog: " + S):      # rich's bar, on the terminal's stream
+        log.info("pub-2-%%d in a rich bar", i, category=P)
+    with Progress() as p:
+        t = p.add_task("SystemLog: " + S, total=1)
+        p.update(t, advance=1)
+        p.console.print("SystemLog: " + S)
+    logging.basicConfig(force=True, format="%%(message)s")      # drops every handler, conflog's too
+    log.info("pub-3 after basicConfig force", category=P)
+    log.info("SystemLog: " + S)
+    def secret_local(customer=S):
+        raise ValueError(S)
+    try:
+        secret_local()
+    except ValueError as e:
+        log.exception("pub-4 handled", category=P)
+        log.exception("private " + S)
+        Row = collections.namedtuple("Row", "err")
+        log.info("pub-5 %%s %%s", Row(e), [[[[[[[[[[e]]]]]]]]]], category=P)
+    Made = type("zebra" + S, (Exception,), {})
+    log.info("pub-6 %%s", Made(S), category=P)
+    log.info("pub-7 %%d", S, category=P)                         # cannot be formatted: says where, not what
+    rich.traceback.install(show_locals=True)                      # replaces conflog's excepthook
+    secret_local()
+"""
+
+
+LOADER = """
+    import logging, sys, warnings
+    import conflog, torch
+    from torch.utils.data import DataLoader, Dataset
+    conflog.enable("SystemLog:", public_warnings=[UserWarning])
+    S = "%(secret)s"
+
+    class Rows(Dataset):
+        def __len__(self):
+            return 4
+        def __getitem__(self, i):
+            log = logging.getLogger("worker")
+            log.info("pub-item-%%d", i, category=conflog.PUBLIC)
+            log.info("private item " + S)
+            if i == 3:
+                try:
+                    raise KeyError(S)
+                except KeyError:
+                    log.exception("pub-item-failed", category=conflog.PUBLIC)
+            return torch.zeros(2)
+
+    if __name__ == "__main__":
+        t = torch.tensor([1.0])
+        torch.tensor(t)                                        # torch's own UserWarning
+        warnings.warn("user " + S)
+        for method in ("fork", "spawn"):
+            for _ in DataLoader(Rows(), batch_size=1, num_workers=2, multiprocessing_context=method):
+                pass
+            logging.getLogger("job").info("pub-%%s done", method, category=conflog.PUBLIC)
+"""
+
+
+class StacksTest(unittest.TestCase):
+    def test_rich_colorlog_dictconfig_and_a_replaced_excepthook_under_strict(self):
+        from .test_values import need
+
+        need("rich")
+        need("colorlog")
+        code, out, err = run_job(STACKS % {"secret": SECRET})
+        self.assertEqual(code, 1, err)
+        public = GateTest.check(self, code, out, err, [
+            "INFO job: pub-1 after dictConfig", "INFO job: pub-2-0 in a rich bar", "INFO job: pub-2-1 in a rich bar",
+            "INFO job: pub-3 after basicConfig force", "ERROR job: pub-4 handled", "ValueError: [scrubbed]",
+            "INFO job: pub-5 Row: [scrubbed] [[[[[[[[list: [scrubbed]]]]]]]]]", "INFO job: pub-6 [scrubbed]: [scrubbed]",
+            "INFO job: conflog: error: the record logged at", "CRITICAL conflog: uncaught exception"])
+        self.assertEqual(sum(l == "SystemLog: CRITICAL conflog: uncaught exception" for l in public), 1, err)
+        self.assertRegex(public[-1], r" held=[1-9]")  # rich's and colorlog's prefixed private lines, held
+        self.assertNotIn("zebra", err)
+
+    def test_torch_warnings_and_dataloader_workers_fork_and_spawn(self):
+        from .test_values import need
+
+        need("torch")
+        code, out, err = run_job(LOADER % {"secret": SECRET})
+        self.assertEqual(code, 0, err)
+        public = GateTest.check(self, code, out, err, ["INFO job: pub-fork done", "INFO job: pub-spawn done",
+                                                       "ERROR worker: pub-item-failed", "KeyError: [scrubbed]"])
+        for i in range(4):  # each item once per loader, from its worker
+            self.assertEqual(sum(l == "SystemLog: INFO worker: pub-item-%d" % i for l in public), 2, err)
+        warned = [l for l in public if "UserWarning" in l]
+        self.assertEqual(len(warned), 2, err)
+        self.assertTrue(all(l.endswith("UserWarning: [scrubbed]") for l in warned), warned)
+
+
 class WheelCommandTest(unittest.TestCase):
     """The wheel's `conflog` command (conflog._gate): the job runs on the
     interpreter the command was installed with. The installed wheel itself is

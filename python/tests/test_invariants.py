@@ -10,6 +10,8 @@ and no public line echoes a planted secret. A seeded random generator
 stands in for Go's fuzzing: set CONFLOG_SEED to replay a failure, and
 CONFLOG_ROUNDS to run longer."""
 
+import collections
+import functools
 import io
 import logging
 import os
@@ -52,6 +54,40 @@ class Planted(Exception):
         return SECRET + " in __str__"
 
 
+class _Holder:
+    """A job's class whose repr prints what it holds."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def __repr__(self):
+        return "Holder(%r)" % (self.v,)
+
+
+def _Row(v):
+    return collections.namedtuple("Row", "v")(v)
+
+
+_WRAPS = [lambda v: [v], lambda v: (v,), lambda v: {"k": v}, lambda v: {v}, lambda v: collections.deque([v]),
+          _Holder, _Row, lambda v: {"k": v}.values(), lambda v: functools.partial(print, v), lambda v: slice(v)]
+
+
+def held_exception(r):
+    """An exception (its message, or its class's name, is the secret)
+    wrapped in 0 to 12 random containers and objects whose reprs print it."""
+    if r.random() < 0.3:
+        v = type("Z" + SECRET, (Exception,), {})()  # a class named from data
+    else:
+        v = Planted(SECRET) if r.random() < 0.5 else ValueError(SECRET + rand_text(r))
+    for _ in range(r.randrange(13)):
+        wrap = r.choice(_WRAPS)
+        try:
+            v = wrap(v)
+        except TypeError:  # a set of an unhashable
+            v = [v]
+    return v
+
+
 def log_random(r, log, public):
     """Logs one record built from random text: message, args, extra, an
     exception whose message, notes and chain hold the secret."""
@@ -59,7 +95,7 @@ def log_random(r, log, public):
     kw = {"extra": {"field": rand_text(r)}}
     if public:
         kw["category"] = conflog.PUBLIC
-    mode = r.randrange(5)
+    mode = r.randrange(6)
     if mode == 0:
         log.info(msg.replace("%", "%%"), **kw)
     elif mode == 1:
@@ -77,8 +113,11 @@ def log_random(r, log, public):
             log.exception(msg.replace("%", "%%"), **kw)
     elif mode == 3:
         log.info(msg.replace("%", "%%"), stack_info=True, **kw)
-    else:
+    elif mode == 4:
         log.info("%(a)s", {"a": msg}, **kw)
+    else:
+        v = held_exception(r)
+        log.info(msg.replace("%", "%%") + " %s %r", v, v, **kw)
     return mode
 
 
@@ -110,7 +149,7 @@ class InvariantTest(Enabled):
                     self.assertNotIn(SECRET, l, where)
                     for c in l:
                         self.assertFalse(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 or c in "\u2028\u2029", where)
-                if mode in (0, 1, 4):
+                if mode in (0, 1, 4, 5):
                     self.assertEqual(len(lines), 2, where)  # rule 1
             else:
                 self.assertEqual(pub, "", where)

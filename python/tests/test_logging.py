@@ -7,7 +7,7 @@ import conflog
 from conflog import DataCategory
 
 from .inproc import Enabled
-from .support import run_py
+from .support import SECRET, run_py
 
 EARLY = logging.getLogger("made.before.setup")  # created at import, before any enable()
 
@@ -327,6 +327,28 @@ class SetupTest(unittest.TestCase):
             train()
         """)
         self.assertEqual(p.stderr, "SystemLog: INFO t train: epoch 3\n")
+
+
+    def test_exceptions_in_extra_fields_of_the_format_print_their_type(self):
+        # A format that takes a field from extra= (or a LoggerAdapter's)
+        # printed an exception there with its message, as "%s" of it.
+        p = run_py("""
+            import logging, conflog
+            conflog.enable("SystemLog:", format="%%(levelname)s [%%(err)s %%(n)s]: %%(message)s")
+            log = logging.getLogger("t")
+            log.info("one", extra={"err": ValueError("%(s)s"), "n": 1}, category=conflog.PUBLIC)
+            logging.LoggerAdapter(log, {"err": [OSError(2, "%(s)s")], "n": 2}).info("two", category=conflog.PUBLIC)
+            log.info("three", extra={"err": "plain", "n": [3]}, category=conflog.PUBLIC)
+            h = conflog._logging.enabled_handler()
+            h.setFormatter(logging.Formatter("{levelname} {err}: {message}", style="{"))
+            log.info("four", extra={"err": KeyError("%(s)s")}, category=conflog.PUBLIC)
+            h.setFormatter(logging.Formatter("%%(message)s %%(args)s"))
+            log.info("five %%s", OSError(2, "%(s)s"), category=conflog.PUBLIC)
+        """ % {"s": SECRET})
+        self.assertEqual(p.stderr.splitlines(), [
+            "SystemLog: INFO [ValueError: [scrubbed] 1]: one", "SystemLog: INFO [[FileNotFoundError: [scrubbed]] 2]: two",
+            "SystemLog: INFO [plain [3]]: three", "SystemLog: INFO KeyError: [scrubbed]: four",
+            "SystemLog: five FileNotFoundError: [scrubbed] (FileNotFoundError: [scrubbed],)"])
 
 
 if __name__ == "__main__":

@@ -212,6 +212,73 @@ class ExceptionTest(Enabled):
             "SystemLog: WARNING t: [ValueError: [scrubbed], TimeoutError]",
             "SystemLog: WARNING t: untouched [1, 'a'] ('b',)"])
 
+    def test_exceptions_too_deep_or_inside_other_objects_print_no_message(self):
+        # The depth limit of the container search printed what lay beyond it
+        # raw, and an exception held by another object (a namedtuple, a
+        # deque, a dict view, a slice, a partial, a Future, a class of the
+        # job's with its own __repr__) printed its message through that
+        # object's repr.
+        import asyncio
+        import collections
+        import functools
+        log = logging.getLogger("t")
+        deep = ValueError(SECRET)
+        for _ in range(12):
+            deep = [deep]
+        Row = collections.namedtuple("Row", "err")
+
+        class Holder:
+            def __init__(self, e):
+                self.e = e
+
+            def __repr__(self):
+                return "Holder(%r)" % (self.e,)
+
+        loop = asyncio.new_event_loop()
+        fut = loop.create_future()
+        fut.set_exception(ValueError(SECRET))
+        fut.exception()  # retrieved: no "never retrieved" report at exit
+        cyclic = [ValueError(SECRET)]
+        cyclic.append(cyclic)
+        for arg in (deep, collections.deque([KeyError(SECRET)]), {"k": ValueError(SECRET)}.values(),
+                    {ValueError(SECRET): 1}.keys(), Row(ValueError(SECRET)), slice(ValueError(SECRET)),
+                    functools.partial(print, ValueError(SECRET)), fut, Holder(OSError(2, SECRET)),
+                    [Holder(ValueError(SECRET))], cyclic, collections.OrderedDict(a=ValueError(SECRET))):
+            log.warning("pub %s %r", arg, arg, category=conflog.PUBLIC)
+        loop.close()
+        log.warning("untouched %s %r %s", Row(1), collections.deque([1, "a"]), [[[[[[[[[[[1]]]]]]]]]]], category=conflog.PUBLIC)
+        pub, priv = self.out()
+        self.assertEqual(len(pub), 13, pub)
+        for l in pub:
+            self.assertNotIn(SECRET, l)
+        self.assertEqual(pub[-1], "SystemLog: WARNING t: untouched Row(err=1) deque([1, 'a']) [[[[[[[[[[[1]]]]]]]]]]]")
+        self.assertEqual(pub[0], "SystemLog: WARNING t: pub [[[[[[[[list: [scrubbed]]]]]]]]] [[[[[[[[list: [scrubbed]]]]]]]]]")
+        self.assertEqual(pub[2], "SystemLog: WARNING t: pub dict_values: [scrubbed] dict_values: [scrubbed]")
+        self.assertRegex(pub[8], r"^SystemLog: WARNING t: pub (\S+<locals>\.Holder: \[scrubbed\]) \1$")
+        self.assertRegex(pub[9], r"^SystemLog: WARNING t: pub \[\S+<locals>\.Holder: \[scrubbed\]\] ")
+
+    def test_a_class_named_from_data_prints_no_name(self):
+        # type(name, ...) makes an exception class whose name is data; a
+        # class of the code keeps its name, in a function's body too.
+        Made = type("zebra" + SECRET, (Exception,), {})
+
+        class Local(Exception):
+            pass
+
+        log = logging.getLogger("t")
+        try:
+            raise Made("x")
+        except Exception as e:
+            log.exception("failed %s %s", e, [e], category=conflog.PUBLIC)
+        log.warning("%s %s %s", Local("x"), Secret("x"), ValueError("x"), category=conflog.PUBLIC)
+        pub, priv = self.out()
+        for l in pub:
+            self.assertNotIn(SECRET, l)
+        self.assertEqual(pub[0], "SystemLog: ERROR t: failed [scrubbed]: [scrubbed] [[scrubbed]: [scrubbed]]")
+        self.assertEqual(pub[-2], "SystemLog: [scrubbed]: [scrubbed]")
+        self.assertEqual(pub[-1], "SystemLog: WARNING t: tests.test_trace.ExceptionTest.test_a_class_named_from_data_prints_no_name."
+                                  "<locals>.Local: [scrubbed] tests.test_trace.Secret: [scrubbed] ValueError: [scrubbed]")
+
     def test_a_record_that_cannot_be_formatted_says_where_not_what(self):
         logging.getLogger("t").info("%d %s" + SECRET, "x", category=conflog.PUBLIC)
         pub, priv = self.out()
@@ -235,6 +302,26 @@ class HookTest(unittest.TestCase):
         self.assertRegex(pub[-2], r'^SystemLog:   File ".*job.py", line 5, in main$')
         self.assertFalse(any(SECRET in l for l in pub))
         self.assertIn("ValueError: %s customer row" % SECRET, p.stderr)  # the private trace, unprefixed
+
+    def test_uncaught_exception_reported_when_a_library_replaced_the_excepthook(self):
+        # rich.traceback.install() and others set sys.excepthook after
+        # enable() without calling the hook before theirs: the crash's
+        # public lines were lost. It is reported at exit from sys.last_value.
+        p = run_py("""
+            import sys, conflog
+            conflog.enable("SystemLog:")
+            sys.excepthook = lambda t, v, tb: print("library hook", v, file=sys.stderr)
+            def main():
+                raise ValueError("%s customer row")
+            main()
+        """ % SECRET, check=False)
+        self.assertEqual(p.returncode, 1)
+        pub = [l for l in p.stderr.splitlines() if l.startswith("SystemLog:")]
+        self.assertEqual(pub[0], "SystemLog: CRITICAL conflog: uncaught exception", p.stderr)
+        self.assertEqual(pub[-1], "SystemLog: ValueError: [scrubbed]")
+        self.assertEqual(len([l for l in pub if "CRITICAL" in l]), 1)
+        self.assertFalse(any(SECRET in l for l in pub))
+        self.assertIn("library hook %s customer row" % SECRET, p.stderr)
 
     def test_thread_exception(self):
         p = run_py("""

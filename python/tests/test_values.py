@@ -97,6 +97,8 @@ class ShapeTest(unittest.TestCase):
 
         self.assertEqual(Shape(Tensor()), "tests.ShapeTest.test_duck_typed_without_importing.<locals>.Tensor shape=[2 3] dtype=float16")
         self.assertTrue(str(Shape(Hostile())).endswith("Hostile"))
+        # A class named from data (type(name, ...)) prints no name.
+        self.assertEqual(Shape(type("zebra" + SECRET, (), {"shape": (2,)})()), "[scrubbed] shape=[2]")
         p = run_py("""
             import sys, conflog
             conflog.Shape([1]); conflog.Shape(object())
