@@ -31,7 +31,11 @@ func (p *gate) public(check *detect.Checker, line []byte, at int) {
 	content := line[len(p.prefix):]
 	var f detect.Finding
 	found := false
-	if check != nil {
+	switch {
+	case check == nil:
+	case at >= 0: // a plain line (lines): no escape in it
+		f, found = p.wire.CheckPlain(check, content)
+	default:
 		f, found = p.wire.Check(check, content)
 	}
 	if !found {
