@@ -121,7 +121,7 @@ var vendorSpecs = []*vendorSpec{
 	// npm access tokens: npm_ and 36 base62, the last 6 a base62 CRC32 of
 	// the first 30 (the format of GitHub's tokens).
 	{name: "npm-token", prefixes: []string{"npm_"}, ok: isBase62, min: 36, max: 36,
-		check: func(_, body []byte) bool { return bytes.Equal(body[30:], githubChecksum(body[:30])) }},
+		check: func(_, body []byte) bool { sum := githubChecksum(body[:30]); return bytes.Equal(body[30:], sum[:]) }},
 	// age secret keys: Bech32 (BIP 173) with the human-readable part
 	// AGE-SECRET-KEY-, upper case, 32 bytes of key and a checksum.
 	{name: "age-secret-key", prefixes: []string{"AGE-SECRET-KEY-1"}, ok: isBech32Upper, min: 58, max: 58,

@@ -103,7 +103,8 @@ func init() {
 	add("databricks-token", []string{"dapi" + randFrom(tHex, 30) + "a1", "dapi" + randFrom(tHex, 30) + "b2-2"},
 		[]string{"dapi" + randFrom(tHex, 31), "dapi" + strings.Repeat("a", 32)})
 	add("pypi-token", []string{"pypi-AgEIcHlwaS5vcmc" + randFrom(tURL, 60)}, []string{"pypi-AgEIcHlwaS5vcmc" + randFrom(tURL, 20)})
-	add("npm-token", []string{"npm_" + npmBody + string(githubChecksum([]byte(npmBody)))}, []string{"npm_" + npmBody + "AAAAAA", "npm_install"})
+	npmSum := githubChecksum([]byte(npmBody))
+	add("npm-token", []string{"npm_" + npmBody + string(npmSum[:])}, []string{"npm_" + npmBody + "AAAAAA", "npm_install"})
 	add("age-secret-key", []string{age}, []string{age[:len(age)-1] + "Q", strings.ToLower(age)})
 	add("wandb-key", []string{randFrom(tHex, 38) + "a1"}, []string{randFrom(tHex, 39), strings.Repeat("0", 40)})
 	add("cohere-key", []string{randFrom(tAlnum, 38) + "b2"}, []string{randFrom(tLetters, 40)})

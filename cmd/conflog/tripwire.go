@@ -4,11 +4,11 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"sync/atomic"
 
 	"github.com/conflog/conflog/detect"
+	"github.com/conflog/conflog/internal/tripwire"
 	"github.com/conflog/conflog/scrub"
 )
 
@@ -77,16 +77,15 @@ func (d *detectFlags) wrap(w io.Writer, prefix, stream string, private scrub.Sin
 	if d.set == nil {
 		return w
 	}
-	return &tripwire{w: w, check: d.set.NewChecker(), set: d.set, mode: detectMode(d.mode), verb: d.name(), prefix: []byte(prefix),
+	return &tripwireWriter{w: w, check: d.set.NewChecker(), judge: tripwire.New(d.set), mode: detectMode(d.mode), verb: d.name(), prefix: []byte(prefix),
 		stream: stream, private: private, blocked: blocked, onBlock: d.onBlock, warn: warn}
 }
 
-// tripwire checks each public line written through it.
-type tripwire struct {
+// tripwireWriter checks each public line written through it.
+type tripwireWriter struct {
 	w       io.Writer
 	check   *detect.Checker // one per stream: it follows private-key blocks
-	set     *detect.Set     // the checker's detectors, for an escape's payload
-	plain   []byte          // a line with its escapes removed (--keep-ansi)
+	judge   *tripwire.Judge // the rule, shared with the Collector processor
 	mode    detectMode
 	verb    string // in the notice and the warning; "" is run
 	prefix  []byte
@@ -101,7 +100,7 @@ type tripwire struct {
 // Write checks every line of p (the filter writes whole lines) and passes it,
 // or in block mode replaces it by a notice that names the detector and the
 // column, never the value.
-func (t *tripwire) Write(p []byte) (int, error) {
+func (t *tripwireWriter) Write(p []byte) (int, error) {
 	verb := t.verb
 	if verb == "" {
 		verb = "run"
@@ -116,7 +115,7 @@ func (t *tripwire) Write(p []byte) (int, error) {
 		rest = rest[len(line):]
 		body := bytes.TrimSuffix(line, []byte("\n"))
 		content := bytes.TrimPrefix(body, t.prefix)
-		f, found := t.find(content)
+		f, found := t.judge.Check(t.check, content)
 		if !found {
 			out = append(out, line...)
 			continue
@@ -134,14 +133,11 @@ func (t *tripwire) Write(p []byte) (int, error) {
 		if t.private != nil {
 			t.private.Line(body) // a sink error surfaces on the filter's own private lines
 		}
-		out = fmt.Appendf(out, "%s conflog %s: blocked a public line: %s at column %d (value withheld)\n", t.prefix, verb, f.Detector, col)
+		out = append(tripwire.AppendNotice(out, t.prefix, "conflog "+verb, f), '\n')
 	}
 	t.out = out
 	if cap(out) > 256<<10 {
 		t.out = nil // a long line's copy is not kept: each channel connection has a tripwire
-	}
-	if cap(t.plain) > 256<<10 {
-		t.plain = nil
 	}
 	if _, err := t.w.Write(out); err != nil {
 		return 0, err
@@ -159,21 +155,3 @@ const detectHelp = `  --detect MODE       what to do with a public line holding 
                       high-confidence one); the low-confidence ipv4, ipv6, mac
                       and phone run only when named
 `
-
-// find checks one public line's content. A line holding escape sequences
-// (only --keep-ansi leaves them in a public line) is judged twice: as a
-// terminal shows it, escapes removed, so that colours between a value's
-// characters ("\x1b[36m4111\x1b[0m \x1b[36m1111…", as a highlighter
-// prints every number) do not hide the value; then as it is, since an
-// escape's payload (an OSC 8 hyperlink's target) is kept too. The column is
-// then the shown text's. Only the first check follows private-key blocks.
-func (t *tripwire) find(content []byte) (detect.Finding, bool) {
-	if bytes.IndexByte(content, 0x1b) < 0 {
-		return t.check.Check(content)
-	}
-	t.plain = scrub.AppendStripped(t.plain[:0], content)
-	if f, found := t.check.Check(t.plain); found {
-		return f, true
-	}
-	return t.set.Check(content)
-}

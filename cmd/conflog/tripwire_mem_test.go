@@ -31,7 +31,7 @@ func TestTripwireLongLineNotKept(t *testing.T) {
 	if n, err := w.Write([]byte(line)); err != nil || n != len(line) {
 		t.Fatalf("Write = %d, %v", n, err)
 	}
-	if c := cap(w.(*tripwire).out); c > 256<<10 {
+	if c := cap(w.(*tripwireWriter).out); c > 256<<10 {
 		t.Errorf("after a %d-byte line the tripwire keeps a %d-byte buffer", len(line), c)
 	}
 }

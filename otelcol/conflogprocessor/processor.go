@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/processor/processorhelper"
 
 	"github.com/conflog/conflog/detect"
+	"github.com/conflog/conflog/internal/tripwire"
 	"github.com/conflog/conflog/traceback"
 )
 
@@ -24,7 +25,8 @@ import (
 type gate struct {
 	cfg    *Config
 	prefix []byte
-	set    *detect.Set // nil when detect is off
+	set    *detect.Set     // nil when detect is off
+	wire   *tripwire.Judge // the tripwire's rule, with set; nil when off
 	redact bool
 	allow  *regexp.Regexp
 	now    func() time.Time
@@ -54,15 +56,14 @@ type gate struct {
 	curSame bool
 
 	// Scratch, reused across records and batches.
-	key     []byte           // the stream key being built
-	line    []byte           // a body and its '\n'
-	out     []byte           // public lines of the current scope, back to back
-	outStr  string           // out as one string, made once per scope for the bodies
-	spans   []span           // each public line of the current scope
-	first   []int            // index into spans of each record's first line
-	finds   []detect.Finding // the tripwire's redaction
-	keep    []int            // publicRecords: the first line of each record kept
-	attrKey []string         // sorted resource attribute keys
+	key     []byte   // the stream key being built
+	line    []byte   // a body and its '\n'
+	out     []byte   // public lines of the current scope, back to back
+	outStr  string   // out as one string, made once per scope for the bodies
+	spans   []span   // each public line of the current scope
+	first   []int    // index into spans of each record's first line
+	keep    []int    // publicRecords: the first line of each record kept
+	attrKey []string // sorted resource attribute keys
 }
 
 // counts are what one batch did, added to the telemetry at its end.
@@ -86,7 +87,7 @@ func newProcessor(cfg *Config, tel component.TelemetrySettings) (*gate, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.set = set
+		p.set, p.wire = set, tripwire.New(set)
 	}
 	if cfg.Allow != "" {
 		p.allow = regexp.MustCompile(cfg.Allow) // Validate compiled it

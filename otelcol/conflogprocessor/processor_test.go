@@ -152,7 +152,10 @@ func oracle(t testing.TB, cfg *Config, stream []byte) []string {
 
 // oracleTripwire is cmd/conflog's tripwire, written again from its rules:
 // a public line with a finding after the prefix becomes a notice naming the
-// detector and the column (block) or has its values tagged (redact).
+// detector and the column (block) or has its values tagged (redact). A
+// line holding escapes (keep_ansi) is judged as a terminal shows it, its
+// escapes removed, then as it is (an escape's payload); it is redacted as
+// shown.
 type oracleTripwire struct {
 	w      io.Writer
 	check  *detect.Checker
@@ -163,7 +166,14 @@ type oracleTripwire struct {
 func (o *oracleTripwire) Write(p []byte) (int, error) {
 	for _, line := range fileLines(p) {
 		content := strings.TrimPrefix(line, prefix)
-		f, found := o.check.Check([]byte(content))
+		shown := content
+		if strings.Contains(content, "\x1b") {
+			shown = string(scrub.AppendStripped(nil, []byte(content)))
+		}
+		f, found := o.check.Check([]byte(shown))
+		if !found && shown != content {
+			f, found = o.set.Check([]byte(content))
+		}
 		switch {
 		case !found:
 			fmt.Fprintln(o.w, line)
@@ -171,20 +181,20 @@ func (o *oracleTripwire) Write(p []byte) (int, error) {
 			fmt.Fprintf(o.w, "%s conflog: blocked a public line: %s at column %d (value withheld)\n", prefix, f.Detector, len(prefix)+f.Col)
 		default:
 			out, i := prefix, 0
-			finds := o.set.Find([]byte(content), nil)
+			finds := o.set.Find([]byte(shown), nil)
 			if len(finds) == 0 {
 				out += detect.Tag(f.Detector)
-				i = len(content)
+				i = len(shown)
 			}
 			for _, g := range finds {
 				if int(g.Offset) < i {
 					i = max(i, int(g.Offset)+g.Len)
 					continue
 				}
-				out += content[i:g.Offset] + detect.Tag(g.Detector)
+				out += shown[i:g.Offset] + detect.Tag(g.Detector)
 				i = int(g.Offset) + g.Len
 			}
-			fmt.Fprintln(o.w, out+content[i:])
+			fmt.Fprintln(o.w, out+shown[i:])
 		}
 	}
 	return len(p), nil
@@ -215,9 +225,10 @@ func readJob(t testing.TB) []byte {
 // gives line for line what conflog scrub gives on the same bytes, for a real
 // Python job's output (tqdm bars, colours, customer rows, a leaked token
 // on a public line, forged prefixes, long lines, a traceback whose message
-// holds customer data and goes on with a prefixed line).
+// holds customer data and goes on with a prefixed line), after public lines
+// whose values the job coloured.
 func TestSameAsScrub(t *testing.T) {
-	job := readJob(t)
+	job := append(joinLines(colouredValues), readJob(t)...)
 	for _, tc := range []struct {
 		name string
 		edit func(*Config)
@@ -226,6 +237,7 @@ func TestSameAsScrub(t *testing.T) {
 		{"detect off", func(c *Config) { c.Detect = detectOff }},
 		{"redact", func(c *Config) { c.Detect = detectRedact }},
 		{"keep ansi", func(c *Config) { c.KeepANSI = true }},
+		{"keep ansi redact", func(c *Config) { c.KeepANSI, c.Detect = true, detectRedact }},
 		{"short max line", func(c *Config) { c.MaxLine = 64 }},
 		{"traces off", func(c *Config) { c.Traces = false }},
 		{"allow ValueError", func(c *Config) { c.Allow = `ValueError`; c.Detect = detectOff }},

@@ -174,18 +174,21 @@ func TestSharedFiltersBounded(t *testing.T) {
 // with the plain-line path and without it. Records are the lines of data,
 // or with nul set its pieces between NUL bytes: bodies that hold '\n',
 // "\r\n" and a '\r' at either end, as an OTLP sender may send them (the
-// oracle then reads each body and a '\n').
+// oracle then reads each body and a '\n'). With keep_ansi too.
 func FuzzStreams(f *testing.F) {
-	f.Add(readJob(f), uint8(3), uint64(1), false)
-	f.Add([]byte("Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 'a@b.co'\nSystemLog: more a@b.co\nSystemLog: x\nSystemLog: y\n"), uint8(2), uint64(4), false)
-	f.Add([]byte("SystemLog: a\rb\r\nSystemLog: c\x1b[31m\nx\x1bSystemLog: y\nSystemLog: z\n"), uint8(1), uint64(3), false)
-	f.Add([]byte("SystemLog: a\r\x00SystemLog: b\n\x00\rSystemLog: c\r\n\x00SystemLog: d\r\rSystemLog: e\n\nSystemLog: f\x00Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 1\x00SystemLog: g\r\nSystemLog: h"), uint8(1), uint64(5), true)
-	f.Fuzz(func(t *testing.T, data []byte, n uint8, seed uint64, nul bool) {
+	f.Add(readJob(f), uint8(3), uint64(1), false, false)
+	f.Add([]byte("Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 'a@b.co'\nSystemLog: more a@b.co\nSystemLog: x\nSystemLog: y\n"), uint8(2), uint64(4), false, false)
+	f.Add([]byte("SystemLog: a\rb\r\nSystemLog: c\x1b[31m\nx\x1bSystemLog: y\nSystemLog: z\n"), uint8(1), uint64(3), false, false)
+	f.Add([]byte("SystemLog: a\r\x00SystemLog: b\n\x00\rSystemLog: c\r\n\x00SystemLog: d\r\rSystemLog: e\n\nSystemLog: f\x00Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 1\x00SystemLog: g\r\nSystemLog: h"), uint8(1), uint64(5), true, false)
+	f.Add(joinLines(slices.Concat(colouredValues, []string{"SystemLog: \x1b[1m-----BEGIN RSA PRIVATE KEY-----\x1b[0m", "SystemLog: \x1b[2mMIIEowIBAAKCAQEA\x1b[0m"})), uint8(2), uint64(6), false, true)
+	f.Fuzz(func(t *testing.T, data []byte, n uint8, seed uint64, nul, keepANSI bool) {
 		rng := rand.New(rand.NewPCG(seed, 2))
 		recs := fileLines(data)
 		if nul {
 			recs = strings.Split(string(data), "\x00")
 		}
-		checkStreams(t, testConfig(), splitStreams(recs, 1+int(n%4), rng), seed)
+		cfg := testConfig()
+		cfg.KeepANSI = keepANSI
+		checkStreams(t, cfg, splitStreams(recs, 1+int(n%4), rng), seed)
 	})
 }

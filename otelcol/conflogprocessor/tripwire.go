@@ -2,9 +2,9 @@ package conflogprocessor
 
 import (
 	"bytes"
-	"strconv"
 
 	"github.com/conflog/conflog/detect"
+	"github.com/conflog/conflog/internal/tripwire"
 )
 
 // The leak tripwire, as conflog run and conflog scrub apply it: the prefix
@@ -17,7 +17,9 @@ func indexLF(b []byte) int { return bytes.IndexByte(b, '\n') }
 // public takes one public line (without its end) of the record being
 // judged: through the tripwire when check is set, into the output. A line
 // that is the record's body from offset at on (at >= 0) is not copied when
-// it passes: it leaves as that part of the body.
+// it passes: it leaves as that part of the body. The judgment is conflog
+// run's and conflog scrub's (package internal/tripwire): with keep_ansi, a
+// line is judged as a terminal shows it.
 func (p *gate) public(check *detect.Checker, line []byte, at int) {
 	if !bytes.HasPrefix(line, p.prefix) {
 		// scrub promises a public line starts with the prefix; if a bug
@@ -26,10 +28,15 @@ func (p *gate) public(check *detect.Checker, line []byte, at int) {
 		p.addPrivate(line)
 		return
 	}
+	content := line[len(p.prefix):]
 	var f detect.Finding
 	found := false
-	if check != nil {
-		f, found = check.Check(line[len(p.prefix):])
+	switch {
+	case check == nil:
+	case at >= 0: // a plain line (lines): no escape in it
+		f, found = p.wire.CheckPlain(check, content)
+	default:
+		f, found = p.wire.Check(check, content)
 	}
 	if !found {
 		if at >= 0 {
@@ -39,49 +46,13 @@ func (p *gate) public(check *detect.Checker, line []byte, at int) {
 		p.emit(line)
 		return
 	}
-	content := line[len(p.prefix):]
 	p.counts.blocked++
 	p.addPrivate(line) // the line as it was, for the private pipeline
 	start := len(p.out)
-	if !p.redact {
-		// fmt.Appendf's "%s conflog: blocked a public line: %s at column
-		// %d (value withheld)", without its interface conversions.
-		p.out = append(p.out, p.prefix...)
-		p.out = append(p.out, " conflog: blocked a public line: "...)
-		p.out = append(p.out, f.Detector...)
-		p.out = append(p.out, " at column "...)
-		p.out = strconv.AppendInt(p.out, int64(len(p.prefix)+f.Col), 10)
-		p.out = append(p.out, " (value withheld)"...)
-		p.endLine(start)
-		return
+	if p.redact {
+		p.out = p.wire.AppendRedacted(append(p.out, p.prefix...), content, f)
+	} else {
+		p.out = tripwire.AppendNotice(p.out, p.prefix, "conflog", f)
 	}
-	p.out = append(p.out, p.prefix...)
-	p.out = appendRedacted(p.out, content, p.set.Find(content, p.finds[:0]), f)
 	p.endLine(start)
-}
-
-// appendRedacted appends content with every finding replaced by its
-// detector's tag. When the set finds nothing in the line alone (a line
-// inside a private-key block, which only the stream's checker knows),
-// first covers the whole line.
-func appendRedacted(dst, content []byte, finds []detect.Finding, first detect.Finding) []byte {
-	if len(finds) == 0 {
-		return append(dst, detect.Tag(first.Detector)...)
-	}
-	i := 0
-	for _, f := range finds {
-		s := int(f.Offset)
-		if s < i {
-			// Overlaps a value already replaced: its tail is withheld too.
-			i = max(i, s+f.Len)
-			continue
-		}
-		dst = append(dst, content[i:s]...)
-		dst = append(dst, detect.Tag(f.Detector)...)
-		i = s + f.Len
-	}
-	if i < len(content) {
-		dst = append(dst, content[i:]...)
-	}
-	return dst
 }

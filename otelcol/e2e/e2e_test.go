@@ -126,13 +126,14 @@ func runJob(t *testing.T, py, seed, path string) []byte {
 	return b
 }
 
-// scrubLines is what `conflog scrub` gives on path, line by line. Its
-// tripwire notice names the command ("conflog scrub: blocked ..."), the
-// processor's the program ("conflog: blocked ..."): that one word is the
-// only difference allowed, and it is made the same here.
-func scrubLines(t *testing.T, conflog, path string) []string {
+// scrubLines is what `conflog scrub` gives on path, line by line, with
+// flags before the path. Its tripwire notice names the command ("conflog
+// scrub: blocked ..."), the processor's the program ("conflog: blocked
+// ..."): that one word is the only difference allowed, and it is made the
+// same here.
+func scrubLines(t *testing.T, conflog, path string, flags ...string) []string {
 	t.Helper()
-	cmd := exec.Command(conflog, "scrub", "--prefix", prefix, path)
+	cmd := exec.Command(conflog, slices.Concat([]string{"scrub", "--prefix", prefix}, flags, []string{path})...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -149,8 +150,18 @@ func scrubLines(t *testing.T, conflog, path string) []string {
 
 // collectorConfig is the distribution's configuration for the test: the
 // filelog receiver as a node agent would run it on job logs, the conflog
-// processor with its defaults, the file exporter.
-func collectorConfig(logs, out string) string {
+// processor with its defaults, the file exporter to out. With ansiOut, a
+// second pipeline from the same receiver has the processor keep escapes
+// (keep_ansi) and exports to ansiOut.
+func collectorConfig(logs, out, ansiOut string) string {
+	processors := fmt.Sprintf("  conflog:\n    prefix: %q\n", prefix)
+	exporters := fmt.Sprintf("  file:\n    path: %q\n    format: json\n    flush_interval: 50ms\n", out)
+	pipelines := "    logs:\n      receivers: [filelog]\n      processors: [conflog]\n      exporters: [file]\n"
+	if ansiOut != "" {
+		processors += fmt.Sprintf("  conflog/ansi:\n    prefix: %q\n    keep_ansi: true\n", prefix)
+		exporters += fmt.Sprintf("  file/ansi:\n    path: %q\n    format: json\n    flush_interval: 50ms\n", ansiOut)
+		pipelines += "    logs/ansi:\n      receivers: [filelog]\n      processors: [conflog/ansi]\n      exporters: [file/ansi]\n"
+	}
 	return fmt.Sprintf(`receivers:
   filelog:
     include: [%q]
@@ -162,23 +173,13 @@ func collectorConfig(logs, out string) string {
     preserve_leading_whitespaces: true
     preserve_trailing_whitespaces: true
 processors:
-  conflog:
-    prefix: %q
-exporters:
-  file:
-    path: %q
-    format: json
-    flush_interval: 50ms
-service:
+%sexporters:
+%sservice:
   telemetry:
     metrics:
       level: none
   pipelines:
-    logs:
-      receivers: [filelog]
-      processors: [conflog]
-      exporters: [file]
-`, logs, prefix, out)
+%s`, logs, processors, exporters, pipelines)
 }
 
 // record is what the test reads of one exported log record.
@@ -274,8 +275,10 @@ func byPath(recs []record) map[string][]string {
 // TestCollectorSameAsScrub runs the distribution on two real Python jobs'
 // output files and asserts that, file by file and line by line, the public
 // lines it exports are those `conflog scrub` gives on the same bytes, and
-// that no private value of the jobs (customers' emails, the leaked token,
-// the exception's message) is anywhere in the export.
+// that no private value of the jobs (customers' emails and cards, the
+// leaked token, the exception's message, values coloured on public lines)
+// is anywhere in the export. A second pipeline of the same Collector keeps
+// escapes (keep_ansi), held to `conflog scrub --keep-ansi`.
 func TestCollectorSameAsScrub(t *testing.T) {
 	bin, conflog, py := collectorBin(t), conflogBin(t), python(t)
 	dir := t.TempDir()
@@ -283,43 +286,57 @@ func TestCollectorSameAsScrub(t *testing.T) {
 	if err := os.Mkdir(logs, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]string{}
+	want, wantANSI := map[string][]string{}, map[string][]string{}
 	var jobs [][]byte
 	for _, seed := range seeds {
 		path := filepath.Join(logs, "train-"+seed+".log")
 		jobs = append(jobs, runJob(t, py, seed, path))
 		want[path] = scrubLines(t, conflog, path)
+		wantANSI[path] = scrubLines(t, conflog, path, "--keep-ansi")
 	}
 	// The oracle itself must not drift into passing nothing, or private data.
-	for path, lines := range want {
-		for _, l := range []string{
-			prefix + " conflog: blocked a public line: github-token at column 31 (value withheld)",
-			prefix + " Traceback (most recent call last):",
-			prefix + " ValueError: [scrubbed]",
-			prefix + " epoch 1 loss=",
-		} {
-			if !slices.ContainsFunc(lines, func(s string) bool { return strings.HasPrefix(s, l) }) {
-				t.Fatalf("conflog scrub %s: no line %q in:\n%s", path, l, strings.Join(lines, "\n"))
+	for _, w := range []map[string][]string{want, wantANSI} {
+		for path, lines := range w {
+			for _, l := range []string{
+				prefix + " conflog: blocked a public line: github-token at column 31 (value withheld)",
+				prefix + " conflog: blocked a public line: email at column 20 (value withheld)",
+				prefix + " conflog: blocked a public line: card at column 25 (value withheld)",
+				prefix + " Traceback (most recent call last):",
+				prefix + " ValueError: [scrubbed]",
+				prefix + " epoch 1 loss=",
+			} {
+				if !slices.ContainsFunc(lines, func(s string) bool { return strings.HasPrefix(s, l) }) {
+					t.Fatalf("conflog scrub %s: no line %q in:\n%s", path, l, strings.Join(lines, "\n"))
+				}
 			}
 		}
 	}
 
-	out := filepath.Join(dir, "export.json")
-	recs := runCollector(t, bin, dir, collectorConfig(filepath.Join(logs, "*.log"), out), map[string]map[string][]string{out: want})[out]
-	compare(t, byPath(recs), want)
-	// No private value anywhere in the export, whatever the oracle says.
-	export, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, secret := range privateValues(t, jobs) {
-		if bytes.Contains(export, []byte(secret)) {
-			t.Errorf("the private value %q left the collector", secret)
+	out, outANSI := filepath.Join(dir, "export.json"), filepath.Join(dir, "export-ansi.json")
+	got := runCollector(t, bin, dir, collectorConfig(filepath.Join(logs, "*.log"), out, outANSI), map[string]map[string][]string{out: want, outANSI: wantANSI})
+	compare(t, byPath(got[out]), want)
+	compare(t, byPath(got[outANSI]), wantANSI)
+	// No private value anywhere in the exports, whatever the oracle says.
+	secrets := privateValues(t, jobs)
+	for _, o := range []string{out, outANSI} {
+		export, err := os.ReadFile(o)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, r := range recs {
-		if !strings.HasPrefix(r.body, prefix) {
-			t.Errorf("a record without the prefix left the collector: %q", r.body)
+		for _, secret := range secrets {
+			if bytes.Contains(export, []byte(secret)) {
+				t.Errorf("the private value %q left the collector (%s)", secret, filepath.Base(o))
+			}
+		}
+		for _, r := range got[o] {
+			if !strings.HasPrefix(r.body, prefix) {
+				t.Errorf("a record without the prefix left the collector: %q", r.body)
+			}
+			for _, secret := range secrets {
+				if strings.Contains(shown(r.body), secret) {
+					t.Errorf("the private value %q left the collector, coloured: %q", secret, r.body)
+				}
+			}
 		}
 	}
 }
@@ -327,23 +344,29 @@ func TestCollectorSameAsScrub(t *testing.T) {
 var (
 	emailRE = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]{2,}`)
 	tokenRE = regexp.MustCompile(`ghp_[A-Za-z0-9]{36}`)
+	cardRE  = regexp.MustCompile(`\b(?:\d ?){12,18}\d\b`)
 	msgRE   = regexp.MustCompile(`(?m)^ValueError: (.*)$`)
+	// escRE is the escape sequences the job writes: colours (CSI) and a
+	// window title (OSC).
+	escRE = regexp.MustCompile("\x1b(?:\\[[0-9;]*[A-Za-z]|\\][^\x07]*\x07)")
 )
 
-// privateValues are values of the jobs' output that must never be exported:
-// every email (customers' and the public line's), the token, the
-// exception's message.
+// shown is s as a terminal shows it: the job's escape sequences removed.
+func shown(s string) string { return escRE.ReplaceAllString(s, "") }
+
+// privateValues are values of the jobs' output that must never be exported,
+// as a terminal shows them: every email (customers' and the public lines'),
+// card number, the token, the exception's message.
 func privateValues(t *testing.T, jobs [][]byte) []string {
 	t.Helper()
 	var vals []string
 	for _, job := range jobs {
-		for _, re := range []*regexp.Regexp{emailRE, tokenRE} {
-			for _, m := range re.FindAll(job, -1) {
-				vals = append(vals, string(m))
-			}
+		text := shown(string(job))
+		for _, re := range []*regexp.Regexp{emailRE, tokenRE, cardRE} {
+			vals = append(vals, re.FindAllString(text, -1)...)
 		}
-		for _, m := range msgRE.FindAllSubmatch(job, -1) {
-			vals = append(vals, string(m[1]))
+		for _, m := range msgRE.FindAllStringSubmatch(text, -1) {
+			vals = append(vals, m[1])
 		}
 	}
 	if len(vals) < 2*len(jobs) {
@@ -510,7 +533,7 @@ service:
 	for _, r := range got[privOut] {
 		private = append(private, r.body)
 	}
-	all := strings.Join(private, "\n")
+	all := shown(strings.Join(private, "\n"))
 	for _, secret := range privateValues(t, [][]byte{job}) {
 		if bytes.Contains(public, []byte(secret)) {
 			t.Errorf("the private value %q reached the public pipeline", secret)

@@ -94,7 +94,7 @@ func TestCollectorVolume(t *testing.T) {
 		t.Logf("%s: %d lines, %d starting with the prefix or a redraw of it, %d public records", name, n, prefixed, public)
 	}
 	out := filepath.Join(dir, "export.json")
-	recs := runCollector(t, bin, dir, collectorConfig(filepath.Join(logs, "*.log"), out), map[string]map[string][]string{out: want})[out]
+	recs := runCollector(t, bin, dir, collectorConfig(filepath.Join(logs, "*.log"), out, ""), map[string]map[string][]string{out: want})[out]
 	compare(t, byPath(recs), want)
 	for _, r := range recs {
 		if !strings.HasPrefix(r.body, prefix) || strings.Contains(r.body, "@example.com") {

@@ -51,6 +51,12 @@ token = "ghp_" + body + check
 out(f"{P} pushing with token {token}")
 out(f"{P} quota owner {fake.email()}")
 out(f"{P} checkpoint saved\rcustomer {fake.email()} overwrote the line")
+# Values a highlighter coloured on public lines: the tripwire judges a line as
+# a terminal shows it, with keep_ansi too (the escapes then stay in the line).
+user, domain = fake.email().split("@")
+out(f"{P} mail to \x1b[4m{user}\x1b[24m@{domain}")
+card = fake.credit_card_number(card_type="visa16")
+out(f"{P} card on file " + " ".join(f"\x1b[36m{card[i:i + 4]}\x1b[0m" for i in range(0, 16, 4)))
 out(f"\x1b]0;{P}\x07 forged: the prefix inside a window title")
 
 
