@@ -117,34 +117,9 @@ func TestRunShipSurvivesKill9(t *testing.T) {
 	r := rsyslogtest.Start(t, p)
 	root := t.TempDir()
 	job := `i=0; while [ $i -lt 100000 ]; do echo "SystemLog: line $i"; echo "PRIVATE $i"; i=$((i+1)); done`
-	cmd := exec.Command(os.Args[0], "run", "--prefix", "SystemLog:", "--ship", r.URL(p, p.ClientCert, p.ClientKey), "--queue", root, "--", "sh", "-c", job)
-	cmd.Env = append(os.Environ(), "CONFLOG_TEST_MAIN=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var passed []string
-	br := bufio.NewReader(out)
-	for len(passed) < 20000 {
-		l, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("the gate's stdout ended after %d lines: %v", len(passed), err)
-		}
-		passed = append(passed, strings.TrimSuffix(l, "\n"))
-	}
 	// Kill it and its job at once, with no time to catch up; then what it
 	// had printed into the pipe meanwhile counts too.
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-	for {
-		l, err := br.ReadString('\n')
-		if err != nil {
-			break // EOF; a last line without its end was cut short
-		}
-		passed = append(passed, strings.TrimSuffix(l, "\n"))
-	}
-	cmd.Wait()
+	passed := killGateMidJob(t, 20000, job, "--prefix", "SystemLog:", "--ship", r.URL(p, p.ClientCert, p.ClientKey), "--queue", root)
 	code, _, stderr := conflogIn("", "ship", "--resume", root)
 	if code != exitOK {
 		t.Fatalf("ship --resume: exit %d: %s", code, stderr)
