@@ -70,18 +70,34 @@ func BenchmarkGateShip(b *testing.B) {
 		b.Run("impl="+impl.name, func(b *testing.B) {
 			b.SetBytes(s.size)
 			var cpu, rsCPU time.Duration
+			var split cpuSplit
 			for b.Loop() {
 				rs0 := rsyslogCPU(b, r)
 				args := append([]string{"run", "--prefix", gatePrefix, "--queue", b.TempDir()}, impl.args...)
 				cmd := exec.Command(impl.bin, append(args, "--", s.catPath, s.log)...)
 				cmd.Stdout, cmd.Stderr = devnull, devnull
-				if err := cmd.Run(); err != nil {
+				if err := cmd.Start(); err != nil {
 					b.Fatal(err)
 				}
+				stop := make(chan struct{})
+				sampled := make(chan cpuSplit)
+				go func() { sampled <- sampleGate(cmd.Process.Pid, stop) }()
+				if err := cmd.Wait(); err != nil {
+					b.Fatal(err)
+				}
+				close(stop)
+				split.add(<-sampled)
 				cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 				rsCPU += rsyslogCPU(b, r) - rs0
 				os.Truncate(r.Out, 0) // rsyslog's copy of the lines is not the point
 			}
+			// By process and thread, sampled from /proc every 10 ms (what a
+			// thread used in its last 10 ms is missed): the deliverer's
+			// thread (the one at nice 10), the gate's other threads, and
+			// the job (cat).
+			b.ReportMetric(split.deliverer.Seconds()/float64(b.N), "deliverer-cpu-sec/op")
+			b.ReportMetric(split.gate.Seconds()/float64(b.N), "gate-cpu-sec/op")
+			b.ReportMetric(split.job.Seconds()/float64(b.N), "job-cpu-sec/op")
 			// The gate's and cat's CPU time (the gate reaps its children):
 			// less noisy than the wall clock on a shared machine, but blind
 			// to rsyslog's share of the cores, which rsyslog-cpu-sec/op is
@@ -91,6 +107,78 @@ func BenchmarkGateShip(b *testing.B) {
 			b.ReportMetric(rsCPU.Seconds()/float64(b.N), "rsyslog-cpu-sec/op")
 		})
 	}
+}
+
+// cpuSplit is the CPU time of a conflog run by part: its deliverer's
+// thread, its other threads, and the job.
+type cpuSplit struct{ deliverer, gate, job time.Duration }
+
+func (c *cpuSplit) add(o cpuSplit) {
+	c.deliverer += o.deliverer
+	c.gate += o.gate
+	c.job += o.job
+}
+
+// sampleGate reads the CPU time of the gate pid's threads and of its
+// children from /proc every 10 ms until stop, and returns the last seen of
+// each. A thread once seen at nice 10 counts as the deliverer's (ship runs
+// delivery on a thread of its own at nice 10, and puts the nice value back
+// when it ends).
+func sampleGate(pid int, stop <-chan struct{}) cpuSplit {
+	threads := map[string]time.Duration{}
+	deliverer := map[string]bool{}
+	children := map[string]time.Duration{}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		dir := fmt.Sprintf("/proc/%d/task", pid)
+		tids, _ := os.ReadDir(dir)
+		for _, t := range tids {
+			if cpu, nice, ok := procCPU(filepath.Join(dir, t.Name(), "stat")); ok {
+				threads[t.Name()] = cpu
+				deliverer[t.Name()] = deliverer[t.Name()] || nice == 10
+			}
+			kids, _ := os.ReadFile(filepath.Join(dir, t.Name(), "children"))
+			for _, k := range strings.Fields(string(kids)) {
+				if cpu, _, ok := procCPU(filepath.Join("/proc", k, "stat")); ok {
+					children[k] = cpu
+				}
+			}
+		}
+		select {
+		case <-stop:
+			var c cpuSplit
+			for t, cpu := range threads {
+				if deliverer[t] {
+					c.deliverer += cpu
+				} else {
+					c.gate += cpu
+				}
+			}
+			for _, cpu := range children {
+				c.job += cpu
+			}
+			return c
+		case <-tick.C:
+		}
+	}
+}
+
+// procCPU reads utime+stime and the nice value from a /proc stat file.
+func procCPU(path string) (cpu time.Duration, nice int64, ok bool) {
+	stat, err := os.ReadFile(path)
+	i := bytes.LastIndexByte(stat, ')')
+	if err != nil || i < 0 {
+		return 0, 0, false
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	if len(f) < 17 {
+		return 0, 0, false
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	nice, _ = strconv.ParseInt(f[16], 10, 64)
+	return time.Duration(u+st) * time.Second / clockTicks, nice, true
 }
 
 // rsyslogCPU is the user and system time rsyslogd (r's, found by its pid

@@ -50,10 +50,11 @@ func buildConflog(t *testing.T, dir string) string {
 // TestCollectorReceivesAJobAcrossARestart: a job shipped with `conflog run
 // --ship otlp+https://…` to a real OpenTelemetry Collector (conflog's
 // builder distribution: the otlp receiver over mutual TLS, the file
-// exporter), the Collector stopped in the middle of the job and started
-// again while the job goes on. Every public line the job printed is
-// counted at the receiver exactly once after de-duplication by
-// (conflog.queue, conflog.seq), under a resource naming the job; no
+// exporter), the Collector ended in the middle of the job and started
+// again while the job goes on: stopped in order (SIGTERM), or killed
+// (SIGKILL: exports in flight cut off unanswered). Every public line the
+// job printed is counted at the receiver exactly once after de-duplication
+// by (conflog.queue, conflog.seq), under a resource naming the job; no
 // private line ever arrives; a client without a certificate delivers
 // nothing.
 func TestCollectorReceivesAJobAcrossARestart(t *testing.T) {
@@ -61,16 +62,29 @@ func TestCollectorReceivesAJobAcrossARestart(t *testing.T) {
 		t.Skip("starts and restarts a real OpenTelemetry Collector: seconds; go test without -short runs it")
 	}
 	t.Parallel()
-	p := rsyslogtest.NewPKI(t)
-	col := otlptest.StartCollector(t, otlptest.CollectorBinary(t, "../otelcol/distribution/build.sh"), p.CA.File, p.ServerCert, p.ServerKey)
+	bin := otlptest.CollectorBinary(t, "../otelcol/distribution/build.sh")
 	work := t.TempDir()
 	conflog := buildConflog(t, work)
+	for _, end := range []string{"SIGTERM", "SIGKILL"} {
+		t.Run(end, func(t *testing.T) {
+			t.Parallel()
+			collectorAcrossARestart(t, bin, conflog, end)
+		})
+	}
+}
+
+func collectorAcrossARestart(t *testing.T, bin, conflog, end string) {
+	p := rsyslogtest.NewPKI(t)
+	col := otlptest.StartCollector(t, bin, p.CA.File, p.ServerCert, p.ServerKey)
+	work := t.TempDir()
 	u := "otlp+https://" + col.Addr() + "?" + url.Values{"ca": {p.CA.File}, "cert": {p.ClientCert}, "key": {p.ClientKey}}.Encode()
 
 	// The job prints in three parts, each after the test's go-ahead: before
-	// the stop, while the Collector is down, after it is back.
+	// the Collector ends, while it is down, after it is back. Part 1 comes
+	// in paced, 10 lines every 20 ms, so that the Collector ends while
+	// exports stream in: a SIGKILL cuts one off unanswered.
 	const per = 400
-	job := fmt.Sprintf(`part() { i=0; while [ $i -lt %d ]; do echo "SystemLog: level=INFO part=$1 line=$i"; echo "PRIVATE customer $1.$i"; i=$((i+1)); done; }
+	job := fmt.Sprintf(`part() { i=0; while [ $i -lt %d ]; do echo "SystemLog: level=INFO part=$1 line=$i"; echo "PRIVATE customer $1.$i"; i=$((i+1)); if [ $1 = 1 ] && [ $((i%%10)) = 0 ]; then sleep 0.02; fi; done; }
 part 1; while [ ! -e go2 ]; do sleep 0.05; done
 part 2; while [ ! -e go3 ]; do sleep 0.05; done
 part 3`, per)
@@ -82,8 +96,15 @@ part 3`, per)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	col.WaitFor(per) // part 1 has reached the Collector
-	col.Stop()
+	col.WaitFor(per / 4) // part 1 is arriving
+	if end == "SIGKILL" {
+		col.Kill()
+	} else {
+		col.Stop()
+	}
+	for strings.Count(stdout.String(), "part=1") < per { // a hang is the test's -timeout to report
+		time.Sleep(50 * time.Millisecond)
+	}
 	os.WriteFile(filepath.Join(work, "go2"), nil, 0o600)
 	// Part 2 goes to a Collector that is down: the lines wait in the queue.
 	for strings.Count(stdout.String(), "part=2") < per { // a hang is the test's -timeout to report
@@ -94,21 +115,23 @@ part 3`, per)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("conflog run: %v\n%s", err, stderr.String())
 	}
+	if strings.Contains(stderr.String(), "not yet delivered") {
+		t.Fatalf("lines left queued:\n%s", stderr.String())
+	}
 
 	printed := map[string]bool{}
 	for _, l := range strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n") {
 		printed[l] = true
 	}
-	// The Collector acknowledges a batch before its file exporter flushes
-	// it (every 50 ms): wait for the file to hold what was acknowledged.
-	col.WaitFor(3*per + 1)
+	// The gate's --ship-wait ended once every line was confirmed, and the
+	// file exporter wrote each export before the Collector confirmed it.
 	got, copies, resources := col.Received()
-	arrived := map[string]bool{}
+	perBody := map[string]int{}
 	for _, body := range got {
 		if strings.Contains(body, "PRIVATE") || !strings.HasPrefix(body, "SystemLog:") {
 			t.Fatalf("%q reached the Collector", body)
 		}
-		arrived[body] = true
+		perBody[body]++
 	}
 	want := 0
 	for part := 1; part <= 3; part++ {
@@ -117,8 +140,8 @@ part 3`, per)
 			if !printed[l] {
 				t.Fatalf("%q was not printed by the gate", l)
 			}
-			if !arrived[l] {
-				t.Fatalf("%q never reached the Collector (%d distinct did)", l, len(got))
+			if perBody[l] != 1 {
+				t.Fatalf("%q reached the Collector under %d (queue, seq) keys, want 1 (%d distinct did)", l, perBody[l], len(got))
 			}
 			want++
 		}
@@ -132,7 +155,10 @@ part 3`, per)
 			t.Fatalf("a resource %v, want service.name train, service.instance.id otelcol-1", res)
 		}
 	}
-	t.Logf("%d distinct lines arrived, %d copies, over %d Collector starts", len(got), copies, col.Starts())
+	t.Logf("%s: %d distinct lines arrived, %d copies, over %d Collector starts", end, len(got), copies, col.Starts())
+	if end == "SIGKILL" {
+		return
+	}
 
 	// No client certificate: the Collector's TLS refuses it, and the lines
 	// stay queued.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,16 +23,20 @@ import (
 // client certificate and a bearer token, through the OpenTelemetry Go
 // SDK's otlploghttp exporter.
 
-// otlpURL is the receiver's destination URL with the PKI's client
-// certificate and a token file holding token (mode 0600).
-func otlpURL(t *testing.T, p *rsyslogtest.PKI, r *otlptest.Receiver, token string) string {
+// otlpURL is the destination URL scheme://addr (otlp+https or otlp+grpc)
+// with the PKI's client certificate, a token file holding token (mode
+// 0600), and the extra parameters.
+func otlpURL(t *testing.T, p *rsyslogtest.PKI, scheme, addr, token string, extra url.Values) string {
 	t.Helper()
 	tok := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tok, []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	v := url.Values{"ca": {p.CA.File}, "cert": {p.ClientCert}, "key": {p.ClientKey}, "bearer_file": {tok}}
-	return "otlp+https://" + r.Addr() + "?" + v.Encode()
+	for k, x := range extra {
+		v[k] = x
+	}
+	return scheme + "://" + addr + "?" + v.Encode()
 }
 
 // startOTLP starts a receiver requiring the PKI's client certificate and
@@ -40,7 +45,7 @@ func startOTLP(t *testing.T, token string) (*otlptest.Receiver, *Destination) {
 	t.Helper()
 	p := rsyslogtest.NewPKI(t)
 	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, token)
-	d, err := ParseDestination(otlpURL(t, p, r, token))
+	d, err := ParseDestination(otlpURL(t, p, "otlp+https", r.Addr(), token, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,51 +99,133 @@ func TestOTLPLogsMutualTLSAndBearer(t *testing.T) {
 	}
 }
 
-// TestOTLPRefusesWrongCredentials: a wrong token is refused by the
-// receiver and the lines stay queued; a client without a certificate is
-// refused by TLS; a token file others may read is refused before any job.
+// An otlpServer is a receiver of either protocol as the tests below see
+// it: its address, the records and metric exports it took, and how many
+// calls it refused for their token.
+type otlpServer struct {
+	scheme, addr string
+	bodies       func() []string
+	metrics      func() int
+	denied       func() int
+}
+
+// startOTLPServers starts a receiver of each protocol, both requiring the
+// PKI's client certificate and token: internal/otlptest's HTTPS server and
+// a grpc-go server (startGRPC).
+func startOTLPServers(t *testing.T, p *rsyslogtest.PKI, token string) []otlpServer {
+	h := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, token)
+	g, addr := startGRPC(t, p, token)
+	return []otlpServer{
+		{
+			scheme: "otlp+https", addr: h.Addr(),
+			bodies: func() (b []string) {
+				for _, l := range h.Logs() {
+					b = append(b, l.Record.GetBody().GetStringValue())
+				}
+				return b
+			},
+			metrics: func() int { return len(h.Metrics()) },
+			denied:  h.Denied,
+		},
+		{
+			scheme: "otlp+grpc", addr: addr,
+			bodies: func() []string {
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				return slices.Clone(g.bodies)
+			},
+			metrics: func() int {
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				return g.metrics
+			},
+			denied: func() int {
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				return g.denied
+			},
+		},
+	}
+}
+
+// TestOTLPRefusesWrongCredentials, over HTTPS and gRPC alike: a wrong
+// token is refused by the receiver (401, Unauthenticated), a wrong peer
+// name (name=) and a client without a certificate by TLS; each delivers
+// nothing and leaves the lines queued. A token file others may read is
+// refused before any job.
 func TestOTLPRefusesWrongCredentials(t *testing.T) {
-	t.Parallel() // its own receiver, queue and keys; mostly waiting
+	t.Parallel() // its own receivers, queues and keys; mostly waiting
 	p := rsyslogtest.NewPKI(t)
-	r := otlptest.Start(t, p.CA.File, p.ServerCert, p.ServerKey, "right")
-	for _, tc := range []struct{ name, url string }{
-		{"a wrong token", otlpURL(t, p, r, "wrong")},
-		{"no client certificate", strings.NewReplacer("cert=", "x=", "key=", "y=").Replace(otlpURL(t, p, r, "right"))},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			u, _ := url.Parse(tc.url)
-			q := u.Query()
-			q.Del("x")
-			q.Del("y")
-			u.RawQuery = q.Encode()
-			d, err := ParseDestination(u.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(s, "SystemLog: one\nSystemLog: two\n")
-			err = s.Close(500 * time.Millisecond)
-			if err == nil || !strings.Contains(err.Error(), "2 line(s) not yet delivered") {
-				t.Fatalf("Close: %v", err)
-			}
-			t.Logf("%v", err)
-		})
-	}
-	if n := len(r.Logs()); n != 0 {
-		t.Errorf("%d records arrived from refused clients", n)
-	}
-	if r.Denied() == 0 {
-		t.Errorf("the receiver never refused the wrong token")
+	for _, srv := range startOTLPServers(t, p, "right") {
+		for _, tc := range []struct{ name, url, why string }{
+			{"a wrong token", otlpURL(t, p, srv.scheme, srv.addr, "wrong", nil), map[string]string{"otlp+https": "401", "otlp+grpc": "Unauthenticated"}[srv.scheme]},
+			{"a wrong peer name", otlpURL(t, p, srv.scheme, srv.addr, "right", url.Values{"name": {"other.example"}}), "other.example"},
+			// Under TLS 1.3 the server refuses after the client's handshake
+			// ended: the client sees "certificate required" or a broken pipe.
+			{"no client certificate", srv.scheme + "://" + srv.addr + "?" + url.Values{"ca": {p.CA.File}}.Encode(), ""},
+		} {
+			t.Run(srv.scheme+"/"+tc.name, func(t *testing.T) {
+				d, err := ParseDestination(tc.url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(s, "SystemLog: refused one\nSystemLog: refused two\n")
+				err = s.Close(500 * time.Millisecond)
+				if err == nil || !strings.Contains(err.Error(), "2 line(s) not yet delivered") || !strings.Contains(err.Error(), tc.why) {
+					t.Fatalf("Close: %v, want the lines queued and %q", err, tc.why)
+				}
+				t.Logf("%v", err)
+			})
+		}
+		if b := srv.bodies(); len(b) != 0 {
+			t.Errorf("%s: %d records arrived from refused clients", srv.scheme, len(b))
+		}
+		if srv.denied() == 0 {
+			t.Errorf("%s: the receiver never refused the wrong token", srv.scheme)
+		}
 	}
 	tok := filepath.Join(t.TempDir(), "open-token")
 	os.WriteFile(tok, []byte("right"), 0o644)
-	_, err := ParseDestination("otlp+https://" + r.Addr() + "?ca=" + p.CA.File + "&bearer_file=" + tok)
+	_, err := ParseDestination("otlp+https://127.0.0.1:4318?ca=" + p.CA.File + "&bearer_file=" + tok)
 	if err == nil || !strings.Contains(err.Error(), "mode 0644 lets others read it") {
 		t.Errorf("a token file others may read: %v", err)
 	}
+}
+
+// shipWithMetrics ships n public lines, each followed by a private one,
+// to d with the shipper's counters exported as OTLP metrics every 50 ms,
+// and stops both: every line delivered, the last export sent.
+func shipWithMetrics(t *testing.T, d *Destination, job Job, n int, during func()) *Shipper {
+	t.Helper()
+	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Job: job.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.Collectors()...)
+	stop, err := ExportMetrics(d, reg, job, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		fmt.Fprintf(s, "SystemLog: level=INFO %d\nPRIVATE customer %d\n", i, i)
+	}
+	if during != nil {
+		during()
+	}
+	if err := s.Close(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // TestOTLPReceiverRestartLosesNothing: the receiver dies in the middle of
@@ -193,32 +280,13 @@ func TestOTLPReceiverRestartLosesNothing(t *testing.T) {
 // token, and the last export at stop carries the final totals.
 func TestOTLPMetrics(t *testing.T) {
 	r, d := startOTLP(t, "tok")
-	s, err := New(d, t.TempDir(), Options{Prefix: "SystemLog:", Job: "train"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(s.Collectors()...)
-	stop, err := ExportMetrics(d, reg, Job{Name: "train", ID: "run-7"}, 50*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 40 {
-		fmt.Fprintf(s, "SystemLog: %d\nPRIVATE\n", i)
-	}
-	for deadline := time.Now().Add(10 * time.Second); len(r.Metrics()) == 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no periodic export in 10s")
+	shipWithMetrics(t, d, Job{Name: "train", ID: "run-7"}, 40, func() {
+		for deadline := time.Now().Add(10 * time.Second); len(r.Metrics()) == 0; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("no periodic export in 10s")
+			}
 		}
-	}
-	if err := s.Close(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := stop(ctx); err != nil {
-		t.Fatal(err)
-	}
+	})
 	last := map[string]float64{}
 	exports := 0
 	for _, rm := range r.Metrics() {

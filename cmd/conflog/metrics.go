@@ -4,6 +4,7 @@ package main
 
 import (
 	"io"
+	"maps"
 	"sync"
 
 	"github.com/conflog/conflog/scrub"
@@ -19,6 +20,9 @@ type gateMetrics struct {
 	mu      sync.Mutex
 	streams map[string]scrub.Stats
 	blocked map[blockKey]int64
+	// channelStats reads the public channel's counts at a scrape (see
+	// gate.Config.ObserveChannel); nil until the channel opens.
+	channelStats func() scrub.Stats
 
 	lines, traces, bytes, blockedDesc *prometheus.Desc
 }
@@ -49,10 +53,14 @@ func (m *gateMetrics) publish(stream string, s scrub.Stats) {
 	m.mu.Unlock()
 }
 
-// channel publishes the public channel's counts under stream "channel":
-// the lines passed through the channel, beside those passed by their
-// prefix on stdout and stderr.
-func (m *gateMetrics) channel(s scrub.Stats) { m.publish("channel", s) }
+// channel takes the function that reads the public channel's counts,
+// which a scrape shows under stream "channel": the lines passed through
+// the channel, beside those passed by their prefix on stdout and stderr.
+func (m *gateMetrics) channel(stats func() scrub.Stats) {
+	m.mu.Lock()
+	m.channelStats = stats
+	m.mu.Unlock()
+}
 
 // blockKey are the labels of a blocked line.
 type blockKey struct{ detector, stream string }
@@ -80,7 +88,12 @@ func (m *gateMetrics) Collect(ch chan<- prometheus.Metric) {
 	counter := func(d *prometheus.Desc, v int64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
-	for name, s := range m.streams {
+	streams := m.streams
+	if m.channelStats != nil {
+		streams = maps.Clone(m.streams)
+		streams["channel"] = m.channelStats()
+	}
+	for name, s := range streams {
 		counter(m.lines, s.Passed, name, "passed")
 		counter(m.lines, s.Private, name, "private")
 		counter(m.lines, s.Held, name, "held")

@@ -93,11 +93,13 @@ type Config struct {
 	// as it goes. The wrapper must pass reads and their errors through.
 	Observe func(stream string, r io.Reader, f *scrub.Filter) io.Reader
 
-	// ObserveChannel, when set, gets the public channel's counts (its
-	// connections' totals, ended and open) after each block a connection's
-	// filter judged and at each connection's end, from that connection's
-	// goroutine: metrics tell the channel's lines from the prefixed ones.
-	ObserveChannel func(scrub.Stats)
+	// ObserveChannel, when set, is called once, as the public channel
+	// opens, with a function that returns the channel's counts (its
+	// connections' totals, ended and open, each as of the last record its
+	// filter judged), safe to call from any goroutine at any time, after
+	// the run too: metrics call it at a scrape, to tell the channel's lines
+	// from the prefixed ones. A record costs the channel no lock for it.
+	ObserveChannel func(stats func() scrub.Stats)
 
 	// Grace is how long the gate keeps reading after the job exits while a
 	// process it started still holds an output open.
@@ -489,7 +491,7 @@ func (g *run) openStreams() error {
 			return err
 		}
 	}
-	public, err := servePublicChannel(g.cfg.Filter, g.cfg.ObserveChannel, func() io.Writer {
+	public, err := servePublicChannel(g.cfg.Filter, func() io.Writer {
 		if g.cfg.Check != nil {
 			return g.cfg.Check(g.stderr, "public channel")
 		}
@@ -499,6 +501,9 @@ func (g *run) openStreams() error {
 		return fmt.Errorf("public channel: %w", err)
 	}
 	g.public = public
+	if g.cfg.ObserveChannel != nil {
+		g.cfg.ObserveChannel(public.Stats)
+	}
 	return nil
 }
 

@@ -202,3 +202,99 @@ for i in range(30000):
 		}
 	}
 }
+
+// slowAtExit is an output whose write of the job's last line takes a
+// while, as a slow reader's does when the job ends: that write is still
+// under way when the gate closes its streams, unless the gate waits for it.
+// With closed set, that write then fails as a closed pipe's does.
+type slowAtExit struct {
+	closed bool
+	mu     sync.Mutex
+	buf    bytes.Buffer
+}
+
+func (w *slowAtExit) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("SystemLog: last")) {
+		time.Sleep(50 * time.Millisecond)
+		if w.closed {
+			return 0, syscall.EPIPE
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *slowAtExit) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// With OutputBehind, Run returns only once every public line is out, in
+// order, and counted: the last line, which only the filter's close passes
+// (it has no newline), goes through the check and the output's goroutine,
+// and is printed before Run returns, so before the summary conflog run
+// prints next; when that write fails, Result.Undelivered counts it.
+// Closing the streams in another order (the output before the check
+// behind it, or reading the counts before the output is done) loses the
+// line, prints it after the summary, or leaves it out of the count.
+func TestOutputBehindClosesInOrder(t *testing.T) {
+	t.Parallel()
+	job := writeFile(t, "job.py", `
+import sys
+for i in range(2000):
+    sys.stdout.write("SystemLog: out %d\nprivate %d\n" % (i, i))
+    sys.stderr.write("SystemLog: err %d\n" % i)
+sys.stderr.write("SystemLog: last err")
+sys.stdout.write("SystemLog: last out")
+`)
+	for _, check := range []bool{false, true} {
+		for _, closed := range []bool{false, true} {
+			out, errs := &slowAtExit{closed: closed}, &slowAtExit{}
+			cfg := Config{
+				Argv:         []string{"python3", job},
+				Filter:       scrub.Options{Prefix: "SystemLog:", Private: &recordSink{}},
+				Stdout:       out,
+				Stderr:       errs,
+				OutputBehind: true,
+			}
+			if check {
+				cfg.Check = func(out io.Writer, stream string) io.Writer { return out }
+			}
+			res, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// What conflog run does once Run returns.
+			out.Write([]byte("SystemLog: summary\n"))
+			errs.Write([]byte("SystemLog: summary\n"))
+			if res.Failed {
+				t.Errorf("check %v, closed %v: the run failed", check, closed)
+			}
+			if want := int64(0); closed && res.Undelivered != 1 || !closed && res.Undelivered != want {
+				t.Errorf("check %v, closed %v: %d line(s) undelivered, want the last one only if closed", check, closed, res.Undelivered)
+			}
+			for _, o := range []struct {
+				name string
+				w    *slowAtExit
+			}{{"out", out}, {"err", errs}} {
+				var want strings.Builder
+				for i := range 2000 {
+					fmt.Fprintf(&want, "SystemLog: %s %d\n", o.name, i)
+				}
+				if !o.w.closed {
+					fmt.Fprintf(&want, "SystemLog: last %s\n", o.name)
+				}
+				want.WriteString("SystemLog: summary\n")
+				if got := o.w.String(); got != want.String() {
+					i := 0
+					for i < min(len(got), want.Len()) && got[i] == want.String()[i] {
+						i++
+					}
+					t.Errorf("check %v, closed %v: std%s differs from byte %d: %q, want %q", check, closed, o.name, i, got[i:min(len(got), i+60)], want.String()[i:min(want.Len(), i+60)])
+				}
+			}
+		}
+	}
+}

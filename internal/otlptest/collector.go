@@ -60,6 +60,13 @@ func CollectorBinary(t testing.TB, script string) string {
 // (Addr) and over gRPC (GRPCAddr), both with TLS 1.2+ and requiring a client certificate from the test's CA, and the file
 // exporter, writing OTLP JSON to a file of its own at each start. One
 // started by StartCollectorToken also requires a bearer token.
+//
+// The file exporter writes each export to its file (write(2), the page
+// cache) before the receiver answers it: its "rotation" setting makes it
+// write through, where without one it fills a buffer in memory and flushes
+// it every flush_interval. So what the Collector acknowledged survives a
+// SIGKILL of it ([Collector.Kill]), and a test of the shipper can count on
+// it.
 type Collector struct {
 	t       testing.TB
 	bin     string
@@ -165,7 +172,8 @@ func (c *Collector) Start() {
   file:
     path: %[6]q
     format: json
-    flush_interval: 50ms
+    rotation:
+      max_megabytes: 4096
 service:
 %[9]s  telemetry:
     metrics:
@@ -210,10 +218,19 @@ service:
 	}
 }
 
+// Kill ends the Collector with SIGKILL, as the OOM killer or a node's
+// loss does: no shutdown, exports in flight cut off unanswered.
+func (c *Collector) Kill() {
+	if c.cmd == nil {
+		return
+	}
+	c.cmd.Process.Kill()
+	<-c.exited
+	c.cmd = nil
+}
+
 // Stop ends the Collector as a restart or a node drain does: SIGTERM, and
-// SIGKILL if it has not exited within 30 s. (A SIGKILL would lose what the
-// file exporter had acknowledged and not yet flushed: the Collector's loss,
-// not the shipper's, which a test of the shipper cannot count on.)
+// SIGKILL if it has not exited within 30 s.
 func (c *Collector) Stop() {
 	if c.cmd == nil {
 		return
