@@ -864,3 +864,20 @@ func TestPartialLine(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// TestUnsequencedDroppedInCut: an unsequenced stream dropped (idle) right
+// after the first piece of a cut line comes back fail-closed: its next
+// record, the line's rest, is not judged as a new line.
+func TestUnsequencedDroppedInCut(t *testing.T) {
+	cfg := testConfig()
+	cfg.ReceiverMaxLogSize = 16
+	cfg.Streams.RequireSequence = false
+	cfg.Streams.IdleTimeout = time.Minute
+	now := time.Unix(1e9, 0)
+	g := newGate(t, cfg, &now)
+	g.consume(t, batch("cut", rec{body: "private 16 bytes", path: "/u.log"}))
+	now = now.Add(2 * time.Minute)
+	if got := g.consume(t, batch("cut", rec{body: prefix + " the rest", path: "/u.log"})); len(got) != 0 {
+		t.Fatalf("a stream dropped inside a cut line came back and passed %q", got)
+	}
+}
