@@ -29,6 +29,7 @@ func FuzzSameAsScrub(f *testing.F) {
 	f.Add([]byte("SystemLog: a\nsecret 4111111111111111 SystemLog: leaked\nSystemLog: b\n"), uint8(24), uint64(10), false, false)
 	f.Add([]byte("SystemLog: exactly 24 ch\nSystemLog: lost\nx\nSystemLog: c\n"), uint8(24), uint64(11), false, false)
 	f.Add([]byte("Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 'alice@example.com' SystemLog: x\nSystemLog: y\n"), uint8(12), uint64(12), false, false)
+	f.Add([]byte("SystemLog: a\nprivate \xc3\xa9t\xc3\xa9 caf\xc3\xa9 \xc3\xa9SystemLog: rest\nSystemLog: b\n"), uint8(18), uint64(13), false, false)
 	f.Fuzz(func(t *testing.T, stream []byte, maxLine uint8, seed uint64, redact, keepANSI bool) {
 		cfg := testConfig()
 		if maxLine >= uint8(len(prefix)) {
