@@ -28,6 +28,14 @@ type Config struct {
 	// one is cut and its rest is private. Zero means 1 MiB.
 	MaxLine int `mapstructure:"max_line"`
 
+	// ReceiverMaxLogSize is the length, in bytes, at which the receiver
+	// cuts a long line into several records (filelog's max_log_size, the
+	// container parser's too; both 1 MiB by default). A record's body of at
+	// least that length may be a cut line's first piece: the stream's next
+	// record is its rest and is private, and so is the one after while the
+	// pieces are that long. Zero: the receiver does not cut. Default 1 MiB.
+	ReceiverMaxLogSize int `mapstructure:"receiver_max_log_size"`
+
 	// KeepANSI keeps well-formed escape sequences after the prefix.
 	KeepANSI bool `mapstructure:"keep_ansi"`
 
@@ -70,6 +78,23 @@ type StreamsConfig struct {
 	// Default log.file.record_number.
 	Sequence string `mapstructure:"sequence"`
 
+	// Offset is the record attribute holding the byte offset of the
+	// record's start in its file (filelog's include_file_record_offset).
+	// When a stream's records carry it, a record whose start is at least
+	// receiver_max_log_size bytes past the previous record's is a cut
+	// line's rest too, whatever the previous body's length (the receiver
+	// trims the whitespace a cut piece ends with). Default
+	// log.file.record_offset; empty: not used.
+	Offset string `mapstructure:"offset"`
+
+	// Partial is the record attribute whose value "P" marks a partial
+	// line (the container parser's logtag, of the CRI format): the
+	// stream's next record is that line's rest, private. The container
+	// parser's recombination keeps the first part's tag, so a line the
+	// runtime split and the parser joined again takes the line after it
+	// with it (fail closed). Default logtag; empty: not used.
+	Partial string `mapstructure:"partial"`
+
 	// RequireSequence makes a record without the Sequence attribute
 	// private, with its stream. Default true: without sequence numbers a
 	// processor cannot tell that it did not see a stream from its start.
@@ -93,11 +118,15 @@ const (
 func createDefaultConfig() *Config {
 	return &Config{
 		MaxLine: scrub.DefaultMaxLine,
-		Traces:  true,
-		Detect:  detectBlock,
+		// filelog's default max_log_size.
+		ReceiverMaxLogSize: 1 << 20,
+		Traces:             true,
+		Detect:             detectBlock,
 		Streams: StreamsConfig{
 			Attributes:      []string{"log.file.path", "log.iostream"},
 			Sequence:        "log.file.record_number",
+			Offset:          "log.file.record_offset",
+			Partial:         "logtag",
 			RequireSequence: true,
 			MaxStreams:      1000,
 			IdleTimeout:     5 * time.Minute,
@@ -122,6 +151,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("max_line: %d: want a positive byte count (default %d)", c.MaxLine, scrub.DefaultMaxLine))
 	} else if c.MaxLine < len(c.Prefix) {
 		errs = append(errs, fmt.Errorf("max_line: %d: shorter than the prefix %q, no line could be public", c.MaxLine, c.Prefix))
+	}
+	if c.ReceiverMaxLogSize < 0 {
+		errs = append(errs, fmt.Errorf("receiver_max_log_size: %d: want the receiver's max_log_size in bytes (default 1048576), or 0 if it does not cut lines", c.ReceiverMaxLogSize))
 	}
 	if c.Allow != "" {
 		if !c.Traces {
@@ -153,6 +185,12 @@ func (s *StreamsConfig) validate() error {
 	for i, a := range s.Attributes {
 		if a == "" {
 			errs = append(errs, fmt.Errorf("streams::attributes[%d]: empty attribute name", i))
+		}
+		if a == s.Partial {
+			errs = append(errs, fmt.Errorf("streams::attributes[%d]: %q is the partial attribute, which changes within a stream: a line's parts would be streams of their own", i, a))
+		}
+		if a == s.Offset {
+			errs = append(errs, fmt.Errorf("streams::attributes[%d]: %q is the offset attribute, which changes with every record: each record would be a stream of its own", i, a))
 		}
 		if a == s.Sequence {
 			errs = append(errs, fmt.Errorf("streams::attributes[%d]: %q is the sequence attribute, which changes with every record: each record would be a stream of its own", i, a))

@@ -8,9 +8,12 @@ import (
 )
 
 // FuzzSameAsScrub: whatever the bytes, cut into records at '\n' as the
-// filelog receiver cuts a file and sent in batches of any size, the
-// processor passes exactly the lines conflog scrub passes on those bytes,
-// and each starts with the prefix. So no body comes out public unless
+// filelog receiver cuts a file (and a line longer than max_log_size, here
+// max_line, into pieces of that length) and sent in batches of any size,
+// the processor passes exactly the lines conflog scrub passes on those
+// bytes, and each starts with the prefix: a cut line's rest stays private
+// as scrub keeps it. Where the processor is stricter than scrub by design
+// (receiverCut), scrub's input is what the processor judges. So no body comes out public unless
 // scrub would pass it. With keep_ansi too: coloured values are judged as a
 // terminal shows them.
 func FuzzSameAsScrub(f *testing.F) {
@@ -23,18 +26,27 @@ func FuzzSameAsScrub(f *testing.F) {
 	f.Add(joinLines(colouredValues), uint8(0), uint64(7), false, true)
 	f.Add(joinLines(colouredValues), uint8(0), uint64(8), true, true)
 	f.Add([]byte("SystemLog: key \x1b[1m-----BEGIN RSA PRIVATE KEY-----\x1b[0m\nSystemLog: \x1b[2mMIIEowIBAAKCAQEA\x1b[0m\nSystemLog: ok\n"), uint8(0), uint64(9), true, true)
+	f.Add([]byte("SystemLog: a\nsecret 4111111111111111 SystemLog: leaked\nSystemLog: b\n"), uint8(24), uint64(10), false, false)
+	f.Add([]byte("SystemLog: exactly 24 ch\nSystemLog: lost\nx\nSystemLog: c\n"), uint8(24), uint64(11), false, false)
+	f.Add([]byte("Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 'alice@example.com' SystemLog: x\nSystemLog: y\n"), uint8(12), uint64(12), false, false)
+	f.Add([]byte("SystemLog: a\nprivate \xc3\xa9t\xc3\xa9 caf\xc3\xa9 \xc3\xa9SystemLog: rest\nSystemLog: b\n"), uint8(18), uint64(13), false, false)
 	f.Fuzz(func(t *testing.T, stream []byte, maxLine uint8, seed uint64, redact, keepANSI bool) {
 		cfg := testConfig()
 		if maxLine >= uint8(len(prefix)) {
 			cfg.MaxLine = int(maxLine)
+			cfg.ReceiverMaxLogSize = int(maxLine)
 		}
 		if redact {
 			cfg.Detect = detectRedact
 		}
 		cfg.KeepANSI = keepANSI
 		p, sink := start(t, cfg)
-		send(t, p, "fuzz", records("/f.log", fileLines(stream)), rand.New(rand.NewPCG(seed, seed)))
+		recs, judged, changed := receiverCut(fileLines(stream), cfg.ReceiverMaxLogSize)
+		send(t, p, "fuzz", records("/f.log", recs), rand.New(rand.NewPCG(seed, seed)))
 		got := bodies(sink)
+		if changed {
+			stream = joinLines(judged)
+		}
 		want := oracle(t, cfg, stream)
 		if !slices.Equal(got, want) {
 			t.Fatalf("processor and scrub differ on %q:\n got %q\nwant %q", stream, got, want)
@@ -45,4 +57,31 @@ func FuzzSameAsScrub(f *testing.F) {
 			}
 		}
 	})
+}
+
+// receiverCut models the filelog receiver's cut and the processor's rule
+// on it: the records the receiver makes of lines with max_log_size n (0: no
+// cut), and the lines the processor judges as scrub would, where it is
+// stricter than scrub: the line after one whose last piece is n bytes long
+// (a line of exactly a multiple of n bytes cannot be told from a cut one)
+// is private, left out; a cut line holding '\r' (scrub's line end too) is
+// judged as its first piece, the rest private, where scrub would judge
+// each of its '\r'-ended lines.
+func receiverCut(lines []string, n int) (recs, judged []string, changed bool) {
+	cut := false
+	for _, l := range lines {
+		pieces := cutRecords([]string{l}, n)
+		recs = append(recs, pieces...)
+		switch {
+		case cut:
+			changed = true
+		case len(pieces) > 1 && strings.Contains(l, "\r"):
+			judged = append(judged, pieces[0])
+			changed = true
+		default:
+			judged = append(judged, l)
+		}
+		cut = n > 0 && len(pieces[len(pieces)-1]) >= n
+	}
+	return recs, judged, changed
 }

@@ -315,7 +315,7 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		// look-up is skipped.
 		if s == nil || s.key != string(p.key) {
 			if s = p.streams.get(p.key, now); s == nil {
-				s = &stream{key: string(p.key)}
+				s = &stream{key: string(p.key), off: -1}
 				// A stream dropped inside a message comes back broken.
 				broken := p.streams.tomb.has(p.key)
 				p.resetStream(s, broken)
@@ -331,6 +331,7 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		p.curSame = p.saveValues(attrs)
 	}
 	p.sequence(s, attrs)
+	rest := p.continues(s, attrs)
 
 	body := r.Body()
 	var text string
@@ -348,6 +349,22 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 			p.pspans = append(p.pspans, span{start: -1})
 		}
 		p.breakStream(s)
+		s.cut = false
+		return
+	}
+	if n := p.cfg.ReceiverMaxLogSize; n > 0 {
+		s.cut = len(text) >= n
+	}
+	if name := p.cfg.Streams.Partial; name != "" && !s.cut {
+		v, ok := attrs.Get(name)
+		s.cut = ok && v.Type() == pcommon.ValueTypeStr && v.Str() == "P"
+	}
+	if rest {
+		// The rest of a line the receiver cut: private, as scrub keeps
+		// the rest of a cut line, and not read as a line (the filter and
+		// its tracer do not see it, as scrub's do not).
+		p.counts.private++
+		p.addPrivate(unsafe.Slice(unsafe.StringData(text), len(text)))
 		return
 	}
 	if p.slowOnly || s.broken {
@@ -511,6 +528,31 @@ func (p *gate) sequence(s *stream, attrs pcommon.Map) {
 		p.breakStream(s)
 	}
 	s.next = seq + 1
+}
+
+// continues reports whether the record is the rest of a line the receiver
+// cut: its stream's last record was receiver_max_log_size long or partial
+// (s.cut), or, by the offset attribute, started that many bytes or more
+// before this one. A line
+// of exactly that length is taken for a cut one too: the line after it is
+// lost, which fails closed (docs/otelcol.md).
+func (p *gate) continues(s *stream, attrs pcommon.Map) bool {
+	rest := s.cut
+	n := int64(p.cfg.ReceiverMaxLogSize)
+	if n <= 0 {
+		return rest
+	}
+	prev := s.off
+	s.off = -1
+	if name := p.cfg.Streams.Offset; name != "" {
+		if v, ok := attrs.Get(name); ok && v.Type() == pcommon.ValueTypeInt && v.Int() >= 0 {
+			s.off = v.Int()
+			if prev >= 0 && s.off-prev >= n {
+				rest = true
+			}
+		}
+	}
+	return rest
 }
 
 // breakStream makes s fail closed: records are missing from what it saw, so

@@ -711,3 +711,173 @@ func TestUnsequencedDroppedMidMessage(t *testing.T) {
 		t.Fatalf("a stream dropped between messages: got %q", got)
 	}
 }
+
+// cutRecords cuts lines into records as the filelog receiver does with
+// max_log_size n (pkg/stanza/trim.ToLength): a line longer than n becomes
+// pieces of n bytes and a last piece of the rest, each a record.
+func cutRecords(lines []string, n int) []string {
+	var out []string
+	for _, l := range lines {
+		for n > 0 && len(l) > n {
+			out = append(out, l[:n])
+			l = l[n:]
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// TestReceiverCut: a private line the receiver cut into records, whose
+// second and third pieces start with the prefix, stays private to its end
+// (as conflog scrub keeps a cut line's rest); the public lines around it,
+// and the other stream's, pass. Fails if each record is judged as a line.
+func TestReceiverCut(t *testing.T) {
+	const n = 64
+	cfg := testConfig()
+	cfg.ReceiverMaxLogSize = n
+	private := "customer row alice@example.com " + strings.Repeat("x", n-31)
+	private += prefix + " leaked " + strings.Repeat("y", n-len(prefix)-8)
+	private += prefix + " leaked too"
+	lines := []string{prefix + " before", private, prefix + " after"}
+	recs := cutRecords(lines, n)
+	if len(recs) != 5 || !strings.HasPrefix(recs[2], prefix) || !strings.HasPrefix(recs[3], prefix) {
+		t.Fatalf("test data: %q", recs)
+	}
+	p, sink := start(t, cfg)
+	other := records("/other.log", []string{prefix + " other"})
+	for i, r := range records("/f.log", recs) {
+		send(t, p, "pod", []rec{r}, rand.New(rand.NewPCG(1, 1)))
+		if i == 2 {
+			send(t, p, "pod", other, rand.New(rand.NewPCG(1, 1)))
+		}
+	}
+	want := []string{prefix + " before", prefix + " other", prefix + " after"}
+	if got := bodies(sink); !slices.Equal(got, want) {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+	// As scrub judges the whole line with max_line n.
+	cfg.MaxLine = n
+	if got, want := oracle(t, cfg, joinLines(lines)), []string{prefix + " before", prefix + " after"}; !slices.Equal(got, want) {
+		t.Fatalf("scrub: got %q, want %q", got, want)
+	}
+}
+
+// TestReceiverCutDefault: with the defaults, a private line of more than
+// 1 MiB, cut by filelog's default max_log_size, whose byte 1,048,577 starts
+// the prefix: nothing of it passes.
+func TestReceiverCutDefault(t *testing.T) {
+	cfg := testConfig()
+	private := "token=" + strings.Repeat("s", 1<<20-6) + prefix + " rest of a secret"
+	recs := cutRecords([]string{prefix + " a", private, prefix + " b"}, 1<<20)
+	p, sink := start(t, cfg)
+	send(t, p, "pod", records("/f.log", recs), rand.New(rand.NewPCG(2, 2)))
+	if got, want := bodies(sink), []string{prefix + " a", prefix + " b"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	// With the receiver not cutting (0), each record is a line again.
+	cfg.ReceiverMaxLogSize = 0
+	p, sink = start(t, cfg)
+	send(t, p, "pod", records("/f.log", recs), rand.New(rand.NewPCG(2, 2)))
+	if got := bodies(sink); len(got) != 3 {
+		t.Fatalf("receiver_max_log_size 0: got %d lines, want 3", len(got))
+	}
+}
+
+// TestReceiverCutExactLine: a line of exactly receiver_max_log_size bytes
+// cannot be told from a cut one: the line after it is lost (fail closed,
+// docs/otelcol.md), the one after that passes.
+func TestReceiverCutExactLine(t *testing.T) {
+	cfg := testConfig()
+	cfg.ReceiverMaxLogSize = 32
+	exact := prefix + strings.Repeat("e", 32-len(prefix))
+	p, sink := start(t, cfg)
+	send(t, p, "pod", records("/f.log", []string{exact, prefix + " lost", prefix + " kept"}), rand.New(rand.NewPCG(3, 3)))
+	if got, want := bodies(sink), []string{exact, prefix + " kept"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// TestReceiverCutOffset: filelog trims the whitespace a cut piece ends
+// with, so the first piece's body is shorter than max_log_size; the
+// records' offsets (include_file_record_offset) still show the cut, and
+// the rest stays private. Routed, the rest goes to the private pipeline.
+func TestReceiverCutOffset(t *testing.T) {
+	const n = 40
+	cfg := testConfig()
+	cfg.ReceiverMaxLogSize = n
+	head := "password hunter2" + strings.Repeat(" ", n-16) // trimmed to 16 bytes
+	rest := prefix + " the rest of the secret"             // the next piece
+	bs := []string{prefix + " a", strings.TrimRight(head, " "), rest, prefix + " b"}
+	offs := []int64{0, int64(len(prefix) + 3), int64(len(prefix)+3) + n, int64(len(prefix)+3) + n + int64(len(rest)) + 1}
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	sl := rl.ScopeLogs().AppendEmpty()
+	for i, b := range bs {
+		lr := sl.LogRecords().AppendEmpty()
+		lr.Body().SetStr(b)
+		lr.Attributes().PutStr("log.file.path", "/f.log")
+		lr.Attributes().PutInt("log.file.record_number", int64(i+1))
+		lr.Attributes().PutInt("log.file.record_offset", offs[i])
+	}
+	g, err := newProcessor(cfg, componenttest.NewNopTelemetrySettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.route = true
+	priv := g.judge(context.Background(), ld)
+	pub := new(consumertest.LogsSink)
+	pub.ConsumeLogs(context.Background(), ld)
+	if got, want := bodies(pub), []string{prefix + " a", prefix + " b"}; !slices.Equal(got, want) {
+		t.Fatalf("public: got %q, want %q", got, want)
+	}
+	ps := new(consumertest.LogsSink)
+	ps.ConsumeLogs(context.Background(), priv)
+	if got, want := bodies(ps), []string{strings.TrimRight(head, " "), rest}; !slices.Equal(got, want) {
+		t.Fatalf("private: got %q, want %q", got, want)
+	}
+}
+
+// TestPartialLine: a record the container parser tags partial (logtag P,
+// a CRI line the runtime split and the recombination flushed before its
+// end, e.g. at its force_flush_period) is followed by its line's rest:
+// private, though it starts with the prefix. The line after that passes.
+func TestPartialLine(t *testing.T) {
+	ld := plog.NewLogs()
+	sl := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
+	for i, r := range []struct{ body, tag string }{
+		{prefix + " a", "F"},
+		{"private head, 16 KiB of a customer row", "P"},
+		{prefix + " the row's rest", "F"},
+		{prefix + " b", "F"},
+	} {
+		lr := sl.LogRecords().AppendEmpty()
+		lr.Body().SetStr(r.body)
+		lr.Attributes().PutStr("log.file.path", "/var/log/pods/p/c/0.log")
+		lr.Attributes().PutStr("logtag", r.tag)
+		lr.Attributes().PutInt("log.file.record_number", int64(i+1))
+	}
+	p, sink := start(t, testConfig())
+	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := bodies(sink), []string{prefix + " a", prefix + " b"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// TestUnsequencedDroppedInCut: an unsequenced stream dropped (idle) right
+// after the first piece of a cut line comes back fail-closed: its next
+// record, the line's rest, is not judged as a new line.
+func TestUnsequencedDroppedInCut(t *testing.T) {
+	cfg := testConfig()
+	cfg.ReceiverMaxLogSize = 16
+	cfg.Streams.RequireSequence = false
+	cfg.Streams.IdleTimeout = time.Minute
+	now := time.Unix(1e9, 0)
+	g := newGate(t, cfg, &now)
+	g.consume(t, batch("cut", rec{body: "private 16 bytes", path: "/u.log"}))
+	now = now.Add(2 * time.Minute)
+	if got := g.consume(t, batch("cut", rec{body: prefix + " the rest", path: "/u.log"})); len(got) != 0 {
+		t.Fatalf("a stream dropped inside a cut line came back and passed %q", got)
+	}
+}

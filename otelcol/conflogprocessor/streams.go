@@ -18,8 +18,13 @@ type stream struct {
 	trace  *traceback.Scrubber // nil with traces off
 	next   int64               // the sequence number expected next; 0 before the first record
 	broken bool                // not seen whole: no line passes by its prefix
-	last   time.Time
-	elem   *list.Element
+	// cut: the last record may be the first piece of a line the receiver
+	// cut (its body was receiver_max_log_size long): the next record is
+	// its rest, private.
+	cut  bool
+	off  int64 // the last record's offset attribute; -1 without one
+	last time.Time
+	elem *list.Element
 }
 
 // streamTable holds the streams, at most max of them, each dropped after
@@ -42,7 +47,8 @@ func newStreamTable(max int, idle time.Duration) *streamTable {
 const tombstonesPerStream = 16
 
 // tombstones remember the unsequenced streams dropped while they could not
-// be judged from scratch: inside an exception message, or broken. Without
+// be judged from scratch: inside an exception message or a cut line, or
+// broken. Without
 // a sequence number nothing else would tell that such a stream, when it
 // comes back, is not starting: its next line may still be the message.
 // The oldest is forgotten past max.
@@ -112,7 +118,7 @@ func (t *streamTable) expire(now time.Time) int {
 func (t *streamTable) remove(s *stream) {
 	t.lru.Remove(s.elem)
 	delete(t.byKey, s.key)
-	if s.next == 0 && (s.broken || s.trace != nil && s.trace.InMessage()) {
+	if s.next == 0 && (s.broken || s.cut || s.trace != nil && s.trace.InMessage()) {
 		t.tomb.add(s.key)
 	}
 }

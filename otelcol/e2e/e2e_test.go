@@ -548,3 +548,40 @@ service:
 		}
 	}
 }
+
+// TestCollectorCutLine: a private line longer than filelog's max_log_size
+// (1 MiB by default), whose piece after the receiver's cut starts with the
+// prefix, in a file between public lines. The collector exports the public
+// lines and nothing of the private one, as conflog scrub gives.
+func TestCollectorCutLine(t *testing.T) {
+	bin, conflog := collectorBin(t), conflogBin(t)
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "pods")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const maxLogSize = 1 << 20 // filelog's default
+	head := "customer dump: alice@example.com "
+	private := head + strings.Repeat("r", maxLogSize-len(head)) + prefix + " leaked-after-the-cut: the rest of a private line"
+	lines := []string{prefix + " before the long line", private, prefix + " after the long line"}
+	path := filepath.Join(logs, "long.log")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{path: {lines[0], lines[2]}}
+	if got := scrubLines(t, conflog, path); !slices.Equal(got, want[path]) {
+		t.Fatalf("conflog scrub: got %q, want %q", got, want[path])
+	}
+	out := filepath.Join(dir, "export.json")
+	got := runCollector(t, bin, dir, collectorConfig(filepath.Join(logs, "*.log"), out, ""), map[string]map[string][]string{out: want})
+	compare(t, byPath(got[out]), want)
+	export, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"leaked-after-the-cut", "alice@example.com", "rrrrrrrr"} {
+		if bytes.Contains(export, []byte(secret)) {
+			t.Errorf("%q of the private line left the collector", secret)
+		}
+	}
+}
