@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -44,6 +45,18 @@ type Redactor struct {
 	Mode Mode
 	// Key is the HMAC key of Pseudonym mode; at least 16 bytes.
 	Key []byte
+	// Shown, when set, appends the text a terminal shows of a line to dst:
+	// the line without its escape sequences (scrub.AppendStripped). A line
+	// holding an escape (ESC) is then redacted as it is shown, as the egress
+	// gate redacts it: when a finding is in it or in its raw bytes, the
+	// line is written as shown, escapes removed, with every value found
+	// in the shown text replaced, so that colours between a value's
+	// characters neither hide it nor leave half an escape around its
+	// tag; when only the raw bytes hold one (an escape's payload, a line of
+	// a private-key block), the first finding's replacement stands for the
+	// whole line. A line with escapes and no finding is copied unchanged,
+	// and a line longer than MaxLine is redacted window by window, raw.
+	Shown func(dst, line []byte) []byte
 }
 
 // pseudonymBytes is how many bytes of the HMAC a pseudonym shows: 64 bits,
@@ -70,9 +83,14 @@ func (rd *Redactor) replacement(f Finding, v []byte) string {
 }
 
 // Copy writes src to dst with every finding replaced, and calls found (when
-// not nil) for each. Bytes other than the findings are copied unchanged.
+// not nil) for each. Bytes other than the findings are copied unchanged,
+// but for the escapes of a line redacted as shown (see Shown), whose
+// findings are those of the shown text: Col counted in it, Offset the
+// line's start.
 func (rd *Redactor) Copy(dst io.Writer, src io.Reader, found func(Finding)) error {
-	return rd.copy(dst, rd.Set.NewScanner(src), found)
+	sc := rd.Set.NewScanner(src)
+	sc.Shown = rd.Shown
+	return rd.copy(dst, sc, found)
 }
 
 func (rd *Redactor) copy(dst io.Writer, sc *Scanner, found func(Finding)) error {
@@ -81,10 +99,18 @@ func (rd *Redactor) copy(dst io.Writer, sc *Scanner, found func(Finding)) error 
 	}
 	var skip int64 // bytes of the next segments inside a value already replaced
 	var out []byte
+	var sh shownLine
 	for sc.Scan() {
 		seg := sc.Segment()
 		segOff := sc.Offset() - int64(len(seg))
 		out = out[:0]
+		if rd.Shown != nil && skip == 0 && sc.Whole() && bytes.IndexByte(seg, 0x1b) >= 0 {
+			out = rd.appendShown(out, &sh, sc, seg, found)
+			if _, err := dst.Write(out); err != nil {
+				return fmt.Errorf("detect: write: %w", err)
+			}
+			continue
+		}
 		i := 0
 		if skip > 0 {
 			n := int(min(skip, int64(len(seg))))
@@ -114,6 +140,58 @@ func (rd *Redactor) copy(dst io.Writer, sc *Scanner, found func(Finding)) error 
 		}
 	}
 	return sc.Err()
+}
+
+// shownLine is the scratch of a line redacted as shown.
+type shownLine struct {
+	text  []byte
+	finds []Finding
+}
+
+// appendShown appends seg, a whole line holding an escape, redacted as
+// its shown text (see Redactor.Shown).
+func (rd *Redactor) appendShown(out []byte, sh *shownLine, sc *Scanner, seg []byte, found func(Finding)) []byte {
+	content := bytes.TrimSuffix(seg, []byte("\n"))
+	content = bytes.TrimSuffix(content, []byte("\r"))
+	eol := seg[len(content):]
+	sh.text = rd.Shown(sh.text[:0], content)
+	sh.finds = rd.Set.Find(sh.text, sh.finds[:0])
+	raw := sc.Findings()
+	switch {
+	case len(sh.finds) == 0 && len(raw) == 0:
+		return append(out, seg...)
+	case len(sh.finds) == 0 || sc.inKey:
+		out = append(out, rd.replacement(raw[0], sc.Value(raw[0]))...)
+		if found != nil {
+			for _, f := range raw {
+				found(f)
+			}
+		}
+		return append(out, eol...)
+	}
+	line := sc.line - 1 // Scan has moved past the line
+	i := 0
+	for _, g := range sh.finds {
+		s := int(g.Offset)
+		if s < i {
+			// Overlaps a value already replaced: its tail is withheld too,
+			// as the gate's redaction withholds it.
+			i = max(i, s+g.Len)
+			continue
+		}
+		out = append(out, sh.text[i:s]...)
+		out = append(out, rd.replacement(g, sh.text[s:s+g.Len])...)
+		if found != nil {
+			g.Line = line
+			g.Offset = sc.lineStart - int64(len(seg)) // the line's start
+			found(g)
+		}
+		i = s + g.Len
+	}
+	if i < len(sh.text) {
+		out = append(out, sh.text[i:]...)
+	}
+	return append(out, eol...)
 }
 
 // canonical drops the separators of numbers written in groups, so that a

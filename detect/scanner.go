@@ -30,6 +30,13 @@ const readChunk = 64 << 10
 // A Scanner also follows multi-line PEM private-key blocks: every line from
 // BEGIN to END is reported as part of the key.
 type Scanner struct {
+	// Shown, when set, appends the text a terminal shows of a line to dst
+	// (scrub.AppendStripped). A private-key block is then followed in the
+	// shown text of a whole line holding an escape (ESC): a BEGIN line or a
+	// body line coloured inside is followed as the plain one is. Set it
+	// before the first Scan.
+	Shown func(dst, line []byte) []byte
+
 	set    *Set
 	r      io.Reader
 	window int // MaxLine; smaller in tests
@@ -47,6 +54,9 @@ type Scanner struct {
 	inPEM     int   // lines into an open private-key block, 0 when none
 
 	seg      []byte
+	whole    bool // seg is a whole line, not a window of a longer one
+	inKey    bool // seg is a line of a private-key block after its BEGIN line
+	shown    []byte
 	findings []Finding
 	ms       []match
 }
@@ -119,10 +129,24 @@ func (sc *Scanner) piece(next, lineEnd int, last bool) {
 		content--
 	}
 	window := sc.buf[w0:content]
+	sc.whole = last && sc.ctx == 0
+	var shown []byte // the line as a terminal shows it, when Shown applies
+	if sc.Shown != nil && sc.whole && bytes.IndexByte(window, 0x1b) >= 0 {
+		sc.shown = sc.Shown(sc.shown[:0], window)
+		shown = sc.shown
+	}
 
 	pemEnd := -1 // end, in window, of a private-key continuation
+	sc.inKey = false
 	if sc.inPEM > 0 && sc.ctx == 0 {
-		pemEnd = sc.pemBody(window)
+		if shown == nil {
+			pemEnd = sc.pemBody(window)
+		} else if sc.pemBody(shown) > 0 {
+			// The whole raw line stands for the shown one's part.
+			pemEnd = len(window)
+			sc.findings[len(sc.findings)-1].Len = pemEnd
+		}
+		sc.inKey = pemEnd > 0
 	}
 	sc.ms = sc.set.find(window, sc.ms[:0])
 	for _, m := range sc.ms {
@@ -142,6 +166,13 @@ func (sc *Scanner) piece(next, lineEnd int, last bool) {
 			Len:        m.end - m.start,
 			Confidence: d.Confidence(),
 		})
+	}
+	if shown != nil && sc.inPEM == 0 {
+		for _, m := range sc.set.find(shown, nil) {
+			if m.det == sc.set.pem && m.end == len(shown) && pemOpen(shown[m.start:m.end]) {
+				sc.inPEM = 1
+			}
+		}
 	}
 	sc.start = next
 	if sc.scanned < next {
@@ -214,6 +245,10 @@ func pemBodyLine(l []byte) bool {
 // Segment returns the bytes of the current segment, newline included. It is
 // valid until the next call to Scan.
 func (sc *Scanner) Segment() []byte { return sc.seg }
+
+// Whole reports whether the current segment is a whole line, not one of
+// the MaxLine windows of a longer line.
+func (sc *Scanner) Whole() bool { return sc.whole }
 
 // Findings returns the findings that start in the current segment, in order
 // of position. A finding may run past the segment's end when a line longer

@@ -136,3 +136,19 @@ func appendStripped(dst, b []byte) []byte {
 // with --keep-ansi on it, so that escapes between a value's characters (a
 // highlighter's colours around every number) do not hide the value.
 func AppendStripped(dst, b []byte) []byte { return appendStripped(dst, b) }
+
+// AppendShownIndex appends to idx, for each byte of the text AppendStripped
+// keeps of b, that byte's index in b: where a value found in the shown text
+// lies in b. The escapes are recognised by the same parser.
+func AppendShownIndex(idx []int, b []byte) []int {
+	for i := 0; i < len(b); {
+		if b[i] == esc {
+			n, _ := escapeLen(b[i:])
+			i += n
+			continue
+		}
+		idx = append(idx, i)
+		i++
+	}
+	return idx
+}

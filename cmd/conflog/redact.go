@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/conflog/conflog/detect"
+	"github.com/conflog/conflog/scrub"
 )
 
 var redactCommand = &command{
@@ -21,7 +22,9 @@ var redactCommand = &command{
 const redactUsage = `Usage: conflog redact [flags] [FILE|-]
 
 Copies a log to stdout with every finding replaced; everything else is
-copied byte for byte. With no FILE, or "-", reads stdin.
+copied byte for byte. With no FILE, or "-", reads stdin. A line holding
+escape sequences and a finding is written as a terminal shows it, escapes
+removed, with every value in that text replaced.
 
 Examples:
   conflog redact train.log > train.redacted.log
@@ -75,7 +78,9 @@ func redactMain(c *cli, args []string) int {
 		c.hintf("redact files one at a time: the output is one stream")
 		return exitUsage
 	}
-	rd := &detect.Redactor{Set: set, Mode: m}
+	// A coloured line is redacted as a terminal shows it, as the gate's
+	// tripwire redacts it (internal/tripwire).
+	rd := &detect.Redactor{Set: set, Mode: m, Shown: scrub.AppendStripped}
 	if *keyFile != "" {
 		key, err := os.ReadFile(*keyFile)
 		if err != nil {

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/conflog/conflog/detect"
+	"github.com/conflog/conflog/scrub"
 )
 
 var scanCommand = &command{
@@ -27,6 +30,8 @@ const scanUsage = `Usage: conflog scan [flags] [FILE...|-]
 
 Reports personal data and secrets in logs: file:line:col, the detector and
 the value masked (never the whole value). With no FILE, or "-", reads stdin.
+A line holding escape sequences is read as a terminal shows it: colours
+inside a value do not hide it, and its column is the shown text's.
 
 Examples:
   conflog scan train.log
@@ -173,9 +178,24 @@ func scanFile(c *cli, set *detect.Set, name string, rep scanReport, counts map[s
 	}
 	bar := newProgress(c.stderr, display, size)
 	sc := set.NewScanner(r)
+	sc.Shown = scrub.AppendStripped // follows private-key blocks as shown
+	var sh shownScan
+	line := 1 // the line of the next segment
 	for sc.Scan() {
 		seg := sc.Segment()
 		segOff := sc.Offset() - int64(len(seg))
+		if sc.Whole() && bytes.IndexByte(seg, 0x1b) >= 0 {
+			for _, sf := range sh.findings(set, sc, seg, segOff, line) {
+				counts[sf.f.Detector]++
+				rep.finding(display, sf.f, detect.Mask(sf.value), sf.runeCol)
+			}
+			line++
+			bar.update(sc.Offset())
+			continue
+		}
+		if len(seg) > 0 && seg[len(seg)-1] == '\n' {
+			line++
+		}
 		for _, f := range sc.Findings() {
 			counts[f.Detector]++
 			// SARIF counts columns in code points: count them when the
@@ -193,6 +213,65 @@ func scanFile(c *cli, set *detect.Set, name string, rep scanReport, counts map[s
 		return sc.Offset(), fmt.Errorf("%s: %w", display, err)
 	}
 	return sc.Offset(), nil
+}
+
+// shownScan finds the values of a line holding escape sequences as a
+// terminal shows it, as the egress gate's tripwire judges it
+// (internal/tripwire): colours between a value's characters ("card
+// \x1b[1m4111\x1b[0m \x1b[1m1111\x1b[0m …") must not hide the value.
+type shownScan struct {
+	text  []byte // the line as shown: its escapes removed
+	idx   []int  // idx[k]: the index in the line of text[k]
+	finds []detect.Finding
+	out   []shownFinding
+}
+
+// A shownFinding is a finding to report, with its value and its column in
+// code points.
+type shownFinding struct {
+	f       detect.Finding
+	value   []byte
+	runeCol int
+}
+
+// findings returns the findings of seg, line number line, a whole line
+// holding an escape, at stream offset segOff: each value found in the shown text, with its
+// column counted there (the gate's notice counts it so) and its offset
+// and length those of its bytes in the stream, escapes inside included;
+// then, at their raw columns, the scanner's findings in the raw line that
+// overlap none of those (a value in an escape's payload, such as an OSC 8
+// link's target, or a line of a private-key block). A raw finding that
+// overlaps one is the same value seen through its escapes, or a piece of
+// it ("24m@example.com" in "\x1b[4malice\x1b[24m@example.com").
+func (sh *shownScan) findings(set *detect.Set, sc *detect.Scanner, seg []byte, segOff int64, line int) []shownFinding {
+	content := bytes.TrimSuffix(seg, []byte("\n"))
+	content = bytes.TrimSuffix(content, []byte("\r"))
+	sh.text = scrub.AppendStripped(sh.text[:0], content)
+	sh.idx = scrub.AppendShownIndex(sh.idx[:0], content)
+	sh.finds = set.Find(sh.text, sh.finds[:0])
+	sh.out = sh.out[:0]
+	for _, g := range sh.finds {
+		s, e := int(g.Offset), int(g.Offset)+g.Len
+		g.Offset = segOff + int64(sh.idx[s])
+		g.Len = sh.idx[e-1] + 1 - sh.idx[s]
+		sh.out = append(sh.out, shownFinding{f: g, value: sh.text[s:e], runeCol: utf8.RuneCount(sh.text[:s]) + 1})
+	}
+	n := len(sh.out)
+	for _, f := range sc.Findings() {
+		seen := false // within a value found in the shown text
+		for _, o := range sh.out[:n] {
+			seen = seen || f.Offset < o.f.Offset+int64(o.f.Len) && o.f.Offset < f.Offset+int64(f.Len)
+		}
+		if !seen {
+			i := int(f.Offset - segOff)
+			sh.out = append(sh.out, shownFinding{f: f, value: sc.Value(f), runeCol: utf8.RuneCount(seg[:i]) + 1})
+		}
+	}
+	for k := range sh.out[:n] {
+		sh.out[k].f.Line = line
+	}
+	slices.SortStableFunc(sh.out, func(a, b shownFinding) int { return cmp.Compare(a.f.Offset, b.f.Offset) })
+	return sh.out
 }
 
 // scanSummary writes the per-detector table to stderr.
