@@ -48,7 +48,8 @@
 // syscall.Errno: no such file or directory"), unless it is a PublicError or
 // was made by Errorf. So does an error inside another value: a value that
 // holds an error anywhere (a []error, a map or struct with an error in it, a
-// fs.PathError held by value) prints in fmt's %+v shape with each error
+// fs.PathError held by value, a slog.Attr, slog.Group or slog.Value passed
+// as a value, a reflect.Value) prints in fmt's %+v shape with each error
 // scrubbed, as a string in JSON. Of the runtime's own errors the class stays
 // and the numbers go ("runtime error: index out of range [scrubbed]"); a
 // runtime.Error of another package is scrubbed like any error. Where slog prints the value of a panicking method

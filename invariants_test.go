@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -129,6 +130,11 @@ func logTricky(h slog.Handler, msg, key, val, group string, public bool) {
 		slog.Any("pathv", fs.PathError{Op: val, Path: secret, Err: syscall.ENOENT}),
 		slog.Any("holder", holder{N: len(val), Err: errors.New(secret), errs: []error{errors.New(secret)}, any: map[error]string{errors.New(secret): val}}),
 		slog.Any("rt", customRuntimeError{secret}),
+		// Values that hide an error from a walk of their fields, and
+		// print it through their methods.
+		slog.Any("attr", slog.Group(group, key, errors.New(secret))),
+		slog.Any("values", []slog.Value{slog.GroupValue(slog.String(key, val), slog.Any(group, errors.New(secret)))}),
+		slog.Any("rv", reflect.ValueOf(errors.New(secret))),
 	)
 	if public {
 		r.AddAttrs(Public)
