@@ -53,7 +53,10 @@
 // scrubbed, as a string in JSON. Of the runtime's own errors the class stays
 // and the numbers go ("runtime error: index out of range [scrubbed]"); a
 // runtime.Error of another package is scrubbed like any error. Where slog prints the value of a panicking method
-// (!PANIC: …), a public line prints only that it panicked.
+// (!PANIC: …), a public line prints only that it panicked; so it does where
+// fmt would print it (%!v(PANIC=…)), in a part of a value beside an error or
+// in the chain of an Errorf argument: the whole value then reads "!PANIC: T
+// panicked: [scrubbed]".
 //
 // # Format
 //

@@ -72,6 +72,11 @@ func (e *formatError) Unwrap() []error {
 func scrubError(err error) string {
 	var b strings.Builder
 	writeScrubbed(&b, err, 0)
+	if fmtPanicked(b.String()) {
+		// An argument of Errorf, scrubbed by fmt.Errorf through its
+		// Format method, walked a chain whose Unwrap panicked.
+		return scrubbedPanic(reflect.TypeOf(err).String())
+	}
 	return b.String()
 }
 

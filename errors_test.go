@@ -38,6 +38,10 @@ func TestPublicErrorScrubbed(t *testing.T) {
 		{"wrapped PublicError", fmt.Errorf("%s: %w", secretMark, PublicError(io.ErrUnexpectedEOF)), "*fmt.wrapError: [scrubbed]: unexpected EOF"},
 		{"nil pointer", (*myError)(nil), "*conflog.myError: [scrubbed]"},
 		{"panicking Error", &panickyError{secretMark}, "*conflog.panickyError: [scrubbed]"},
+		{"panicking Unwrap", panickyUnwrap{secretMark}, "!PANIC: conflog.panickyUnwrap panicked: [scrubbed]"},
+		// fmt.Errorf catches the panic of the scrubbed argument's Format
+		// and prints its value: the whole error says it panicked.
+		{"Errorf of a panicking Unwrap", Errorf("load: %w", panickyUnwrap{secretMark}), "!PANIC: *conflog.formatError panicked: [scrubbed]"},
 	}
 	for _, c := range cases {
 		for _, format := range []Format{Text, JSON} {

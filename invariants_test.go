@@ -104,6 +104,12 @@ type panickyError struct{ v string }
 
 func (p *panickyError) Error() string { panic(p.v) }
 
+// panickyUnwrap is an error whose Unwrap panics: scrubbing walks its chain.
+type panickyUnwrap struct{ v string }
+
+func (p panickyUnwrap) Error() string { return p.v }
+func (p panickyUnwrap) Unwrap() error { panic(p.v) }
+
 // logTricky logs one record built from the given bytes, through a handler
 // with context and groups made of them too.
 func logTricky(h slog.Handler, msg, key, val, group string, public bool) {
@@ -135,6 +141,11 @@ func logTricky(h slog.Handler, msg, key, val, group string, public bool) {
 		slog.Any("attr", slog.Group(group, key, errors.New(secret))),
 		slog.Any("values", []slog.Value{slog.GroupValue(slog.String(key, val), slog.Any(group, errors.New(secret)))}),
 		slog.Any("rv", reflect.ValueOf(errors.New(secret))),
+		// fmt prints the value of a panicking method: beside an error
+		// (scrubNested prints the rest with fmt) and inside an Errorf
+		// argument (fmt.Errorf formats its scrubbed chain).
+		slog.Any("pnested", []any{errors.New(secret), panickyStringer{secret}}),
+		slog.Any("perrorf", Errorf("x %w", panickyUnwrap{secret})),
 	)
 	if public {
 		r.AddAttrs(Public)

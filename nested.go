@@ -148,6 +148,11 @@ func scrubNested(x any) (string, bool) {
 	var b strings.Builder
 	w.nodes = 0
 	w.write(&b, v, 0)
+	if fmtPanicked(b.String()) {
+		// A part without errors, printed by fmt, has a String or Format
+		// method that panicked: fmt printed the panic value.
+		return scrubbedPanic(v.Type().String()), true
+	}
 	return b.String(), true
 }
 

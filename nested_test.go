@@ -67,6 +67,9 @@ func TestRulePublicLineNeverEchoesNestedError(t *testing.T) {
 		{"slog.Attr", slog.Any("e", pathErr), "e=" + pe},
 		{"slog.Values", []slog.Value{slog.GroupValue(slog.Int("n", 1), slog.Any("e", secret))}, "[[n=1 e=*errors.errorString: [scrubbed]]]"},
 		{"reflect.Value", reflect.ValueOf(pathErr), pe},
+		// The parts without errors are printed by fmt, which prints the
+		// value of a panicking String method.
+		{"panicking Stringer beside an error", []any{secret, panickyStringer{secretMark}}, "!PANIC: []interface {} panicked: [scrubbed]"},
 		{"reflect.Value of a struct", reflect.ValueOf(holder{N: 5, Err: secret}), "{N:5 Err:*errors.errorString: [scrubbed] errs:[] any:<nil>}"},
 	}
 	for _, c := range cases {
