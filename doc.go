@@ -34,7 +34,10 @@
 //
 //  1. One record is one line: one '\n', at the end. Line breaks, carriage
 //     returns and other control bytes inside the record are escaped (slog's
-//     quoting in Text, JSON string escapes in JSON).
+//     quoting in Text, JSON string escapes in JSON), and so are the line
+//     ends of readers that break lines where Unicode does (Python's
+//     str.splitlines, editors, log viewers): NEL (U+0085) and the other C1
+//     controls, U+2028 and U+2029, also in a MarshalJSON method's output.
 //  2. A public line starts with the prefix, at byte 0.
 //  3. A private line never starts with the prefix. In the rare case where
 //     its encoding would (a first key equal to the prefix, a prefix such as
@@ -64,7 +67,9 @@
 // slog.JSONHandler — same keys (time, level, source, msg), same time and
 // duration formats, same quoting — with the prefix glued before byte 0 of a
 // public line. They differ from slog's only where slog lets a control byte
-// through (DEL, 0x7f, is escaped here), writes an invalid JSON line (a year
+// or a line separator through (DEL, 0x7f, is escaped here, and in JSON the C1
+// controls, and U+2028, U+2029 and invalid UTF-8 in a MarshalJSON method's
+// output), writes an invalid JSON line (a year
 // outside 0–9999, a group emptied by ReplaceAttr), or reports a panicking
 // method ("!PANIC: T panicked: …" here, the value scrubbed in a public line).
 //

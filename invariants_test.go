@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/conflog/conflog/internal/channel"
 )
@@ -53,6 +55,15 @@ func checkLineAs(t *testing.T, out []byte, format Format, public bool, policy st
 	if i := bytes.IndexAny(out, "\r\x1b\x00\x7f"); i >= 0 {
 		t.Fatalf("rule 1: raw control byte %q at %d: %q", out[i], i, out)
 	}
+	// Nor may a reader that breaks lines where Unicode does (Python's
+	// str.splitlines, editors, log viewers) find one: VT, FF, the
+	// separators FS, GS and RS, NEL and every C1 control, LS and PS.
+	if i := bytes.IndexFunc(out[:len(out)-1], isUnicodeBreak); i >= 0 {
+		t.Fatalf("rule 1: raw line break or control at %d: %q", i, out)
+	}
+	if format == JSON && !utf8.Valid(out) {
+		t.Fatalf("rule 1: invalid UTF-8 in a JSON line: %q", out)
+	}
 	wantPrefix := public || policy == "Length" || policy == "Hash"
 	// Rules 2 and 3.
 	if got := bytes.HasPrefix(out, []byte(prefix)); got != wantPrefix {
@@ -85,6 +96,22 @@ func checkLineAs(t *testing.T, out []byte, format Format, public bool, policy st
 		}
 	}
 }
+
+// isUnicodeBreak reports whether r breaks a line for some reader (Unicode's
+// mandatory breaks, those of Python's str.splitlines) or is a control
+// character, C0 or C1, other than a tab.
+func isUnicodeBreak(r rune) bool {
+	return unicode.IsControl(r) && r != '\t' || r == '\u2028' || r == '\u2029' // a tab may be the guard
+}
+
+// isC1 reports whether r is a C1 control, which slog's JSONHandler writes
+// raw and this handler escapes.
+func isC1(r rune) bool { return r >= 0x80 && r < 0xa0 }
+
+// rawJSON is a json.Marshaler whose output is its own bytes.
+type rawJSON string
+
+func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
 
 // panicky is a LogValuer and Stringer that panics with its value.
 type panicky struct{ v string }
@@ -144,6 +171,9 @@ func logTricky(h slog.Handler, msg, key, val, group string, public bool) {
 		// fmt prints the value of a panicking method: beside an error
 		// (scrubNested prints the rest with fmt) and inside an Errorf
 		// argument (fmt.Errorf formats its scrubbed chain).
+		// MarshalJSON output goes into a JSON line as it is.
+		slog.Any("raw", rawJSON(`"`+val+`"`)),
+		slog.Any("rawbreaks", rawJSON(`["\u2028`+testPrefix+`x","\u0085`+testPrefix+`y","\u2029\xff"]`)),
 		slog.Any("pnested", []any{errors.New(secret), panickyStringer{secret}}),
 		slog.Any("perrorf", Errorf("x %w", panickyUnwrap{secret})),
 	)
@@ -162,6 +192,7 @@ var trickyInputs = []struct{ msg, key, val, group string }{
 	{"m\r\nSystemLog:x", "k\n", "\rSystemLog:", "g\n"},
 	{"\x1b[0mSystemLog:", "\x1b[2K", "\u2028SystemLog:", "\u0085"},
 	{"\xff\xfe", "\xc3", "\xe2\x80\xa8", "\x00"},
+	{"\u009bSystemLog:", "\u2029", "\u0085SystemLog: x", "\u009d"}, // C1 controls: NEL, CSI, OSC
 	{strings.Repeat("x\n", 100), "a=b", `"quoted"`, "a b"},
 	{"\x7f", "\x7f", "\x7fSystemLog:", "\x7f"},
 }
@@ -484,8 +515,8 @@ func FuzzFormatMatchesSlog(f *testing.F) {
 	// A zone of 1000 hours: "+1000:00" is longer than the stamp's +hh:mm.
 	f.Add("m", "k", "v", "g", int64(1000*3600)<<8, 0.5, int64(1700000000), true)
 	f.Fuzz(func(t *testing.T, msg, key, val, group string, n int64, fl float64, sec int64, json bool) {
-		if strings.Contains(msg+key+val+group, "\x7f") {
-			return // DEL: escaped here, not by slog (see doc.go)
+		if strings.Contains(msg+key+val+group, "\x7f") || json && strings.ContainsFunc(msg+key+val+group, isC1) {
+			return // DEL, and C1 controls in JSON: escaped here, not by slog (see doc.go)
 		}
 		format := Text
 		if json {
