@@ -49,7 +49,8 @@
 // Public lines are also careful about what they print. An error value prints
 // its type chain with the messages scrubbed ("*fs.PathError: [scrubbed]:
 // syscall.Errno: no such file or directory"), unless it is a PublicError or
-// was made by Errorf. So does an error inside another value: a value that
+// was made by Errorf; the chain is followed 16 errors deep and written up to
+// 16 KiB, then "…". So does an error inside another value: a value that
 // holds an error anywhere (a []error, a map or struct with an error in it, a
 // fs.PathError held by value, a slog.Attr, slog.Group or slog.Value passed
 // as a value, a reflect.Value) prints in fmt's %+v shape with each error
