@@ -171,6 +171,10 @@ func logTricky(h slog.Handler, msg, key, val, group string, public bool) {
 		// fmt prints the value of a panicking method: beside an error
 		// (scrubNested prints the rest with fmt) and inside an Errorf
 		// argument (fmt.Errorf formats its scrubbed chain).
+		// Pseudonym and Shape where their methods go uncalled: an
+		// unexported field, and beside an error.
+		slog.Any("hidden", struct{ id, text slog.LogValuer }{Pseudonym(secret), Shape(secret)}),
+		slog.Any("besideErr", []any{errors.New(secret), Pseudonym(secret), Shape(secret)}),
 		// MarshalJSON output goes into a JSON line as it is.
 		slog.Any("raw", rawJSON(`"`+val+`"`)),
 		slog.Any("rawbreaks", rawJSON(`["\u2028`+testPrefix+`x","\u0085`+testPrefix+`y","\u2029\xff"]`)),
