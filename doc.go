@@ -34,7 +34,10 @@
 //
 //  1. One record is one line: one '\n', at the end. Line breaks, carriage
 //     returns and other control bytes inside the record are escaped (slog's
-//     quoting in Text, JSON string escapes in JSON).
+//     quoting in Text, JSON string escapes in JSON), and so are the line
+//     ends of readers that break lines where Unicode does (Python's
+//     str.splitlines, editors, log viewers): NEL (U+0085) and the other C1
+//     controls, U+2028 and U+2029, also in a MarshalJSON method's output.
 //  2. A public line starts with the prefix, at byte 0.
 //  3. A private line never starts with the prefix. In the rare case where
 //     its encoding would (a first key equal to the prefix, a prefix such as
@@ -46,13 +49,18 @@
 // Public lines are also careful about what they print. An error value prints
 // its type chain with the messages scrubbed ("*fs.PathError: [scrubbed]:
 // syscall.Errno: no such file or directory"), unless it is a PublicError or
-// was made by Errorf. So does an error inside another value: a value that
+// was made by Errorf; the chain is followed 16 errors deep and written up to
+// 16 KiB, then "…". So does an error inside another value: a value that
 // holds an error anywhere (a []error, a map or struct with an error in it, a
-// fs.PathError held by value) prints in fmt's %+v shape with each error
+// fs.PathError held by value, a slog.Attr, slog.Group or slog.Value passed
+// as a value, a reflect.Value) prints in fmt's %+v shape with each error
 // scrubbed, as a string in JSON. Of the runtime's own errors the class stays
 // and the numbers go ("runtime error: index out of range [scrubbed]"); a
 // runtime.Error of another package is scrubbed like any error. Where slog prints the value of a panicking method
-// (!PANIC: …), a public line prints only that it panicked.
+// (!PANIC: …), a public line prints only that it panicked; so it does where
+// fmt would print it (%!v(PANIC=…)), in a part of a value beside an error or
+// in the chain of an Errorf argument: the whole value then reads "!PANIC: T
+// panicked: [scrubbed]".
 //
 // # Format
 //
@@ -60,7 +68,9 @@
 // slog.JSONHandler — same keys (time, level, source, msg), same time and
 // duration formats, same quoting — with the prefix glued before byte 0 of a
 // public line. They differ from slog's only where slog lets a control byte
-// through (DEL, 0x7f, is escaped here), writes an invalid JSON line (a year
+// or a line separator through (DEL, 0x7f, is escaped here, and in JSON the C1
+// controls, and U+2028, U+2029 and invalid UTF-8 in a MarshalJSON method's
+// output), writes an invalid JSON line (a year
 // outside 0–9999, a group emptied by ReplaceAttr), or reports a panicking
 // method ("!PANIC: T panicked: …" here, the value scrubbed in a public line).
 //

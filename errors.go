@@ -72,12 +72,22 @@ func (e *formatError) Unwrap() []error {
 func scrubError(err error) string {
 	var b strings.Builder
 	writeScrubbed(&b, err, 0)
+	if fmtPanicked(b.String()) {
+		// An argument of Errorf, scrubbed by fmt.Errorf through its
+		// Format method, walked a chain whose Unwrap panicked.
+		return scrubbedPanic(reflect.TypeOf(err).String())
+	}
 	return b.String()
 }
 
-// maxErrorDepth bounds how deep scrubError follows a chain: a cyclic or
-// absurdly deep chain must not hang a log call.
-const maxErrorDepth = 16
+// maxErrorDepth bounds how deep scrubError follows a chain, and
+// maxScrubbedLen how much it writes: a cyclic or absurdly deep chain, or one
+// whose Unwrap returns several errors at every level (a tree of 8^16 nodes
+// within the depth), must not hang a log call.
+const (
+	maxErrorDepth  = 16
+	maxScrubbedLen = 16 << 10
+)
 
 // sentinels are errors whose messages are constants of the standard library.
 var sentinels = []error{
@@ -87,7 +97,7 @@ var sentinels = []error{
 }
 
 func writeScrubbed(b *strings.Builder, err error, depth int) {
-	if depth >= maxErrorDepth {
+	if depth >= maxErrorDepth || b.Len() >= maxScrubbedLen {
 		b.WriteString("…")
 		return
 	}
@@ -143,6 +153,10 @@ func writeScrubbed(b *strings.Builder, err error, depth int) {
 		for i, next := range u.Unwrap() {
 			if i > 0 {
 				b.WriteString("; ")
+			}
+			if b.Len() >= maxScrubbedLen {
+				b.WriteString("…")
+				break
 			}
 			writeScrubbed(b, next, depth+1)
 		}

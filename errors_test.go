@@ -38,6 +38,10 @@ func TestPublicErrorScrubbed(t *testing.T) {
 		{"wrapped PublicError", fmt.Errorf("%s: %w", secretMark, PublicError(io.ErrUnexpectedEOF)), "*fmt.wrapError: [scrubbed]: unexpected EOF"},
 		{"nil pointer", (*myError)(nil), "*conflog.myError: [scrubbed]"},
 		{"panicking Error", &panickyError{secretMark}, "*conflog.panickyError: [scrubbed]"},
+		{"panicking Unwrap", panickyUnwrap{secretMark}, "!PANIC: conflog.panickyUnwrap panicked: [scrubbed]"},
+		// fmt.Errorf catches the panic of the scrubbed argument's Format
+		// and prints its value: the whole error says it panicked.
+		{"Errorf of a panicking Unwrap", Errorf("load: %w", panickyUnwrap{secretMark}), "!PANIC: *conflog.formatError panicked: [scrubbed]"},
 	}
 	for _, c := range cases {
 		for _, format := range []Format{Text, JSON} {
@@ -94,3 +98,30 @@ type cyclic struct{ next error }
 
 func (c *cyclic) Error() string { return "cyclic" }
 func (c *cyclic) Unwrap() error { return c.next }
+
+// fanError's Unwrap returns eight errors at every level, itself among them:
+// a tree of 8^16 nodes within maxErrorDepth.
+type fanError struct{}
+
+func (fanError) Error() string     { return secretMark }
+func (f fanError) Unwrap() []error { return []error{f, f, f, f, f, f, f, f} }
+
+// TestScrubErrorBounded: a log call returns whatever the chain, its line
+// bounded: an error tree that fans out at every level (which hung the call),
+// and a chain of errors.Join each of the one before twice (2^20 leaves).
+func TestScrubErrorBounded(t *testing.T) {
+	joined := error(&myError{secretMark})
+	for range 20 {
+		joined = errors.Join(joined, joined)
+	}
+	for _, err := range []error{fanError{}, joined, Errorf("a %w", fanError{})} {
+		for _, format := range []Format{Text, JSON} {
+			var buf bytes.Buffer
+			slog.New(newTestHandler(&buf, &Options{Format: format})).Info("m", Public, "err", err, "in", []error{err})
+			out := buf.String()
+			if strings.Contains(out, secretMark) || !strings.Contains(out, "…") || len(out) > 4*maxScrubbedLen {
+				t.Errorf("%T/%v: %d bytes, want the chain cut short (…) and no secret: %.200q", err, format, len(out), out)
+			}
+		}
+	}
+}

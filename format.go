@@ -425,10 +425,19 @@ func (s *state) logValue(lv slog.LogValuer) (v slog.Value) {
 // prints the panic value; a public line must not, it may be the data.
 func (s *state) panicText(what string, r any) string {
 	if s.public {
-		return "!PANIC: " + what + " panicked: " + scrubbed
+		return scrubbedPanic(what)
 	}
 	return fmt.Sprintf("!PANIC: %s panicked: %v", what, r)
 }
+
+// scrubbedPanic is what a public line says of a method of what that
+// panicked: that it did, never the panic value.
+func scrubbedPanic(what string) string { return "!PANIC: " + what + " panicked: " + scrubbed }
+
+// fmtPanicked reports whether fmt caught a panicking method (String, Error,
+// Format) while it made text: it prints the panic value there, as
+// "%!v(PANIC=String method: …)", and that value may be the data.
+func fmtPanicked(text string) bool { return strings.Contains(text, "(PANIC=") }
 
 // separate writes the separator before a key, if one is due.
 func (s *state) separate() {
@@ -609,7 +618,7 @@ func (s *state) any(x any) {
 		return
 	}
 	text := fmt.Sprintf("%+v", x)
-	if s.public && strings.Contains(text, "(PANIC=") {
+	if s.public && fmtPanicked(text) {
 		// fmt caught a panicking String or Error method and printed its
 		// value: not in a public line.
 		text = s.panicText(fmt.Sprintf("%T", x), nil)

@@ -19,18 +19,46 @@ func (s *state) jsonAny(x any) {
 		return
 	}
 	out := bytes.TrimSuffix(bb.Bytes(), []byte{'\n'})
-	// encoding/json leaves DEL raw; in valid JSON it can only be inside a
-	// string, where \u007f means the same.
-	for {
-		i := bytes.IndexByte(out, 0x7f)
-		if i < 0 {
-			break
+	s.buf = appendJSONEscaped(s.buf, out)
+}
+
+// appendJSONEscaped appends the JSON text out, valid as encoding/json made
+// it, with what appendJSONString escapes and encoding/json may leave: DEL
+// and C1 controls always, and in a MarshalJSON method's output also U+2028,
+// U+2029 and invalid UTF-8 (json.Compact keeps them). In valid JSON a byte
+// from 0x7f can only be inside a string, where the escape means the same.
+func appendJSONEscaped(buf, out []byte) []byte {
+	start := 0
+	for i := 0; i < len(out); {
+		if out[i] < utf8.RuneSelf-1 { // below DEL
+			i++
+			continue
 		}
-		s.buf = append(s.buf, out[:i]...)
-		s.buf = append(s.buf, `\u007f`...)
-		out = out[i+1:]
+		r, size := utf8.DecodeRune(out[i:])
+		if r != 0x7f && !mustEscapeRune(r, size) {
+			i += size
+			continue
+		}
+		buf = append(buf, out[start:i]...)
+		buf = appendRuneEscape(buf, r)
+		i += size
+		start = i
 	}
-	s.buf = append(s.buf, out...)
+	return append(buf, out[start:]...)
+}
+
+// mustEscapeRune reports whether the rune r, of size bytes in UTF-8 and
+// from 0x80, is escaped in a JSON string: invalid UTF-8 (as U+FFFD, like
+// encoding/json), a C1 control (NEL, U+0085, among them), U+2028 or U+2029
+// — characters that a reader breaking lines where Unicode does (Python's
+// str.splitlines, editors, log viewers) takes for a line end.
+func mustEscapeRune(r rune, size int) bool {
+	return r == utf8.RuneError && size == 1 || r < 0xa0 || r == '\u2028' || r == '\u2029'
+}
+
+// appendRuneEscape appends r as a \uXXXX escape; U+FFFD for invalid UTF-8.
+func appendRuneEscape(buf []byte, r rune) []byte {
+	return append(buf, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 }
 
 const hexDigits = "0123456789abcdef"
@@ -48,7 +76,8 @@ var jsonSafe = func() (t [256]bool) {
 // appendJSONString appends s escaped as the inside of a JSON string, with
 // slog's escapes: '"', '\\', every byte below 0x20 (so '\n' and '\r' can
 // never end a line), U+2028 and U+2029; invalid UTF-8 becomes U+FFFD. Unlike
-// slog it also escapes DEL (0x7f), a control byte.
+// slog it also escapes the other control characters, DEL (0x7f) and the C1
+// controls (U+0080–U+009F, NEL among them).
 func appendJSONString(buf []byte, s string) []byte {
 	// Keys and values are mostly short safe ASCII: checking them a word at a
 	// time and copying them in one append took this function from 18 to 4
@@ -87,17 +116,12 @@ func appendJSONString(buf []byte, s string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
+		if !mustEscapeRune(r, size) {
 			i += size
 			continue
 		}
+		buf = append(buf, s[start:i]...)
+		buf = appendRuneEscape(buf, r)
 		i += size
 		start = i
 	}

@@ -439,8 +439,14 @@ func TestSetDefaultMakesLogPrivate(t *testing.T) {
 // come from the cached second), read as slog writes them.
 func TestTimeMatchesSlog(t *testing.T) {
 	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("", 5*3600+1800), time.FixedZone("", -8*3600),
-		time.FixedZone("odd", 3600+1800+17), time.FixedZone("", -(3600 + 59))}
-	secs := []int64{0, 1700000000, -1, 951782400 /* 2000-02-29 */, 253402300799 - 86400, -62135596800, 253402300799 + 1}
+		time.FixedZone("odd", 3600+1800+17), time.FixedZone("", -(3600 + 59)),
+		// Offsets of 100 hours and more write a zone longer than +hh:mm,
+		// and move a second near the cached range's ends to years 0000
+		// and 10000: the stamp's zone overflowed and its date was cut.
+		time.FixedZone("", 99*3600), time.FixedZone("", 100*3600), time.FixedZone("", -1000*3600),
+		time.FixedZone("", 10000*3600), time.FixedZone("", 40*24*3600)}
+	secs := []int64{0, 1700000000, -1, 951782400 /* 2000-02-29 */, 253402300799 - 86400, -62135596800, 253402300799 + 1,
+		stampMax, stampMin}
 	nanos := []int64{0, 1, 100, 999, 1000000, 123456789, 999999999, 500000000}
 	for _, format := range []Format{Text, JSON} {
 		var sb, cb bytes.Buffer

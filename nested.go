@@ -2,6 +2,7 @@ package conflog
 
 import (
 	"fmt"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
@@ -16,6 +17,17 @@ import (
 // instead: fmt's %+v shape, each error in its scrubbed form.
 
 var errorType = reflect.TypeFor[error]()
+
+// Three types hide what they hold from a walk of their fields, and fmt
+// prints it through their methods: a slog.Value keeps a group as a pointer
+// to its first attribute and the length apart (Value.String prints them
+// all), a slog.Attr holds such a Value, and fmt prints what a reflect.Value
+// holds, error messages included. The walk follows them by their API.
+var (
+	slogValueType    = reflect.TypeFor[slog.Value]()
+	slogAttrType     = reflect.TypeFor[slog.Attr]()
+	reflectValueType = reflect.TypeFor[reflect.Value]()
+)
 
 // maxNested bounds the walk of a value: the depth followed and the number
 // of elements looked at. Beyond it the value is taken to hold an error.
@@ -40,7 +52,7 @@ func typeMayHoldError(t reflect.Type) bool {
 }
 
 func mayHoldError(t reflect.Type, seen map[reflect.Type]bool) bool {
-	if isErrorish(t) {
+	if isErrorish(t) || t == reflectValueType {
 		return true
 	}
 	if seen[t] {
@@ -95,6 +107,9 @@ func (w *nestedWalk) holds(v reflect.Value, depth int) bool {
 	if isErrorish(v.Type()) {
 		return true
 	}
+	if x, ok := opaque(v); ok {
+		return w.holdsOpaque(x, depth)
+	}
 	switch v.Kind() {
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
@@ -133,6 +148,11 @@ func scrubNested(x any) (string, bool) {
 	var b strings.Builder
 	w.nodes = 0
 	w.write(&b, v, 0)
+	if fmtPanicked(b.String()) {
+		// A part without errors, printed by fmt, has a String or Format
+		// method that panicked: fmt printed the panic value.
+		return scrubbedPanic(v.Type().String()), true
+	}
 	return b.String(), true
 }
 
@@ -156,6 +176,10 @@ func (w *nestedWalk) write(b *strings.Builder, v reflect.Value, depth int) {
 	}
 	if isErrorish(t) {
 		w.writeError(b, v)
+		return
+	}
+	if x, ok := opaque(v); ok {
+		w.writeOpaque(b, x, depth)
 		return
 	}
 	if !typeMayHoldError(t) {
@@ -232,4 +256,73 @@ func (w *nestedWalk) writeError(b *strings.Builder, v reflect.Value) {
 	p := reflect.New(t)
 	p.Elem().Set(v)
 	b.WriteString(strings.TrimPrefix(scrubError(p.Interface().(error)), "*"))
+}
+
+// opaque returns v's value if it is a slog.Value, a slog.Attr or a
+// reflect.Value that fmt would print through its methods: one the walk must
+// follow by their API, not by its fields.
+func opaque(v reflect.Value) (any, bool) {
+	switch v.Type() {
+	case slogValueType, slogAttrType, reflectValueType:
+		// In an unexported field fmt cannot call their methods either,
+		// and prints their fields: the plain walk sees what it sees.
+		if v.CanInterface() {
+			return v.Interface(), true
+		}
+	}
+	return nil, false
+}
+
+func (w *nestedWalk) holdsOpaque(x any, depth int) bool {
+	switch x := x.(type) {
+	case reflect.Value:
+		return w.holds(x, depth+1)
+	case slog.Attr:
+		return w.holdsOpaque(x.Value, depth+1)
+	case slog.Value:
+		switch x.Kind() {
+		case slog.KindGroup:
+			for _, a := range x.Group() {
+				if w.holdsOpaque(a.Value, depth+1) {
+					return true
+				}
+			}
+		case slog.KindAny, slog.KindLogValuer:
+			return w.holds(reflect.ValueOf(x.Any()), depth+1)
+		}
+	}
+	return false
+}
+
+// writeOpaque writes what holdsOpaque looked at, as fmt prints it: a
+// reflect.Value as the value it holds, an Attr as key=value, a Value as
+// Value.String does (a group as [k=v k=v]).
+func (w *nestedWalk) writeOpaque(b *strings.Builder, x any, depth int) {
+	switch x := x.(type) {
+	case reflect.Value:
+		if !x.IsValid() {
+			b.WriteString("<invalid reflect.Value>")
+			return
+		}
+		w.write(b, x, depth+1)
+	case slog.Attr:
+		b.WriteString(x.Key + "=")
+		w.writeOpaque(b, x.Value, depth+1)
+	case slog.Value:
+		switch x.Kind() {
+		case slog.KindGroup:
+			b.WriteByte('[')
+			for i, a := range x.Group() {
+				if i > 0 {
+					b.WriteByte(' ')
+				}
+				w.writeOpaque(b, a, depth+1)
+			}
+			b.WriteByte(']')
+		case slog.KindAny, slog.KindLogValuer:
+			w.write(b, reflect.ValueOf(x.Any()), depth+1)
+		default:
+			b.WriteString(x.String())
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"reflect"
 	"runtime"
 	"strings"
 	"syscall"
@@ -59,6 +60,17 @@ func TestRulePublicLineNeverEchoesNestedError(t *testing.T) {
 		{"custom runtime.Error", customRuntimeError{"row " + secretMark}, "conflog.customRuntimeError: [scrubbed]"},
 		{"custom runtime.Error in a slice", []runtime.Error{customRuntimeError{secretMark}}, "[conflog.customRuntimeError: [scrubbed]]"},
 		{"deep", [][][]error{{{secret}}}, "[[[*errors.errorString: [scrubbed]]]]"},
+		// A group keeps its attributes behind a pointer to the first and
+		// a length, and fmt prints them through Attr.String and
+		// Value.String; fmt prints what a reflect.Value holds.
+		{"slog.Attr group", slog.Group("g", "n", 1, "e", secret), "g=[n=1 e=*errors.errorString: [scrubbed]]"},
+		{"slog.Attr", slog.Any("e", pathErr), "e=" + pe},
+		{"slog.Values", []slog.Value{slog.GroupValue(slog.Int("n", 1), slog.Any("e", secret))}, "[[n=1 e=*errors.errorString: [scrubbed]]]"},
+		{"reflect.Value", reflect.ValueOf(pathErr), pe},
+		// The parts without errors are printed by fmt, which prints the
+		// value of a panicking String method.
+		{"panicking Stringer beside an error", []any{secret, panickyStringer{secretMark}}, "!PANIC: []interface {} panicked: [scrubbed]"},
+		{"reflect.Value of a struct", reflect.ValueOf(holder{N: 5, Err: secret}), "{N:5 Err:*errors.errorString: [scrubbed] errs:[] any:<nil>}"},
 	}
 	for _, c := range cases {
 		for _, format := range []Format{Text, JSON} {
@@ -82,7 +94,8 @@ func TestRulePublicLineNeverEchoesNestedError(t *testing.T) {
 
 	// Values without errors keep slog's rendering exactly, and private
 	// records print errors in full.
-	for _, v := range []any{[]int{1, 2}, map[string]any{"a": 1, "b": []string{"x"}}, holder{N: 1}, struct{ A []float32 }{[]float32{0.5}}} {
+	for _, v := range []any{[]int{1, 2}, map[string]any{"a": 1, "b": []string{"x"}}, holder{N: 1}, struct{ A []float32 }{[]float32{0.5}},
+		slog.Group("g", "n", 1, "s", "x"), []slog.Value{slog.GroupValue(slog.Int("n", 1))}, reflect.ValueOf([]int{3})} {
 		var got, want bytes.Buffer
 		slog.New(newTestHandler(&got, &Options{ReplaceAttr: dropTime})).Info("m", Public, "v", v)
 		slog.New(slog.NewTextHandler(&want, &slog.HandlerOptions{ReplaceAttr: dropTime})).Info("m", "v", v)

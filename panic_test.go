@@ -39,6 +39,8 @@ func TestHandlePanic(t *testing.T) {
 		{"error", func() { panic(secretErr) }, secretErr, `msg=panic type=*fmt.wrapError value="*fmt.wrapError: [scrubbed]: *errors.errorString: [scrubbed]"`},
 		{"runtime error", func() { divide(1, 0) }, nil, `msg=panic type=runtime.errorString value="runtime error: integer divide by zero"`},
 		{"PublicError", func() { panic(PublicError(errors.New("no GPU"))) }, nil, `msg=panic type=*conflog.publicError value="no GPU"`},
+		{"Errorf of a panicking Unwrap", func() { panic(Errorf("load: %w", panickyUnwrap{secretMark})) }, nil,
+			`msg=panic type=*conflog.formatError value="!PANIC: *conflog.formatError panicked: [scrubbed]"`},
 	}
 	for _, c := range cases {
 		lines, re := panicThrough(c.f)

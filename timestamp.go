@@ -40,6 +40,13 @@ func (c *core) stampOf(t time.Time) *stamp {
 		return st
 	}
 	b := t.AppendFormat(make([]byte, 0, 32), time.RFC3339)
+	// The range is of UTC years; a zone of more than 48 hours (FixedZone
+	// takes any offset) can still move the date to year 10000, and from 100
+	// hours on writes a zone longer than "+hh:mm". Such times go the slow
+	// way: the stamp's date is exactly 19 bytes and its zone fits jsonZone.
+	if b[4] != '-' || len(b)-19 > len("+hh:mm") {
+		return nil
+	}
 	st := &stamp{sec: sec, loc: loc, date: b[:19], zone: b[19:]}
 	st.jsonDate[0] = '"'
 	copy(st.jsonDate[1:], b[:19])

@@ -16,7 +16,9 @@ import (
 
 // The values below are slog.LogValuers, so they are safe with any handler,
 // and fmt.Stringers, so they are safe with fmt too. None of them keeps more
-// of its argument than it needs.
+// of its argument than it needs, and none shows what it keeps where its
+// methods go uncalled: in an unexported field, which fmt prints by its
+// fields, or beside an error in a public value.
 
 // Redact returns a value that logs as [REDACTED]. It keeps nothing of v.
 func Redact(v any) slog.LogValuer { return redacted{} }
@@ -61,13 +63,18 @@ func (m masked) String() string       { return string(m) }
 // Options.Key, so the same s gives the same token in every run that shares
 // the key; elsewhere (another handler, fmt) it is the per-process random key.
 // The token never reveals s; it lets you count and join, not read.
-func Pseudonym(s string) slog.LogValuer { return pseudonym{s} }
+func Pseudonym(s string) slog.LogValuer { return pseudonym{&s} }
 
-type pseudonym struct{ s string }
+// pseudonym holds s behind a pointer, and shape its value inside a closure,
+// so that nothing that prints a value without its methods shows them: fmt
+// prints an unexported field that way (a pointer there as its address), and
+// the walk of a public value that holds an error (nested.go) follows fields
+// and pointers to interfaces, never a closure's variables.
+type pseudonym struct{ s *string }
 
 func (p pseudonym) token(key []byte) string {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(p.s))
+	m.Write([]byte(*p.s))
 	return "pn:" + hex.EncodeToString(m.Sum(nil)[:8])
 }
 
@@ -90,22 +97,23 @@ var processKey = sync.OnceValue(func() []byte {
 // contents: "[]float32 len=4096", "map[string]int len=3", "string len=12",
 // "*model.Tensor shape=[32 3 224 224]" for anything with a Shape() []int
 // method. A nil v logs as <nil>; other values log their type only.
-func Shape(v any) slog.LogValuer { return shape{v} }
+func Shape(v any) slog.LogValuer { return shape{func() any { return v }} }
 
-type shape struct{ v any }
+type shape struct{ v func() any }
 
 // A shaper is what tensors of ML libraries are: something with dimensions.
 type shaper interface{ Shape() []int }
 
 func (s shape) String() string {
-	if s.v == nil {
+	v := s.v()
+	if v == nil {
 		return "<nil>"
 	}
-	t := reflect.TypeOf(s.v).String()
-	if sh, ok := s.v.(shaper); ok {
+	t := reflect.TypeOf(v).String()
+	if sh, ok := v.(shaper); ok {
 		return t + " shape=" + fmt.Sprint(sh.Shape())
 	}
-	rv := reflect.ValueOf(s.v)
+	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
 		rv = rv.Elem()
 	}

@@ -2,6 +2,7 @@ package conflog
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -27,7 +28,7 @@ func TestValues(t *testing.T) {
 		{"Mask runes", Mask("héllo wörld", 3), "********rld"},
 		{"Mask short", Mask("123", 4), "***"},
 		{"Mask negative", Mask("abc", -1), "***"},
-		{"Pseudonym", Pseudonym(secret), pseudonym{secret}.token(key)},
+		{"Pseudonym", Pseudonym(secret), pseudonym{new(secret)}.token(key)},
 		{"Shape slice", Shape(make([]float32, 4096)), "[]float32 len=4096"},
 		{"Shape map", Shape(map[string]int{"a": 1, "b": 2}), "map[string]int len=2"},
 		{"Shape string", Shape(secret), "string len=17"},
@@ -80,5 +81,40 @@ func TestPseudonymKeys(t *testing.T) {
 	}
 	if none != Pseudonym("bob").(fmt.Stringer).String() {
 		t.Errorf("without a key, conflog gives %q and fmt %q", none, Pseudonym("bob"))
+	}
+}
+
+// TestValuesKeepTheirArgumentHidden: Pseudonym and Shape keep their
+// argument, and print it nowhere, also where nothing calls their methods: fmt
+// prints an unexported field by its fields, and the walk of a public value
+// that holds an error (nested.go) follows fields; both printed the e-mail
+// address and the text.
+func TestValuesKeepTheirArgumentHidden(t *testing.T) {
+	type row struct {
+		id, text slog.LogValuer
+	}
+	type rowErr struct {
+		Err      error
+		ID, Text slog.LogValuer
+		id, text slog.LogValuer
+	}
+	id, text := Pseudonym("alice@"+secretMark), Shape("text "+secretMark)
+	for _, v := range []any{
+		row{id, text},
+		&row{id, text},
+		rowErr{errors.New("x"), id, text, id, text},
+		[]any{errors.New("x"), id, text, Mask(secretMark, 0), Redact(secretMark)},
+		map[string]any{"err": errors.New("x"), "row": row{id, text}},
+	} {
+		for _, format := range []Format{Text, JSON} {
+			var buf bytes.Buffer
+			slog.New(newTestHandler(&buf, &Options{Format: format})).Info("m", Public, "v", v)
+			if strings.Contains(buf.String(), secretMark) {
+				t.Errorf("%T/%v: leaked: %q", v, format, buf.String())
+			}
+		}
+		if s := fmt.Sprintf("%+v", v); strings.Contains(s, secretMark) {
+			t.Errorf("%T: fmt prints %q", v, s)
+		}
 	}
 }

@@ -34,7 +34,7 @@ func TestPseudonymVectors(t *testing.T) {
 		if err1 != nil || err2 != nil {
 			t.Fatalf("bad vector %+v", v)
 		}
-		if got := (pseudonym{string(value)}).token(key); got != v.Token {
+		if got := (pseudonym{new(string(value))}).token(key); got != v.Token {
 			t.Errorf("Pseudonym(%q) under key %s = %s, want %s", value, v.Key, got, v.Token)
 		}
 	}
