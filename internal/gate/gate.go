@@ -144,7 +144,10 @@ type Result struct {
 	// the private sink, never out.
 	Late int64
 	// Undelivered counts the public lines that could not be written because
-	// the gate's stdout or stderr was closed (conflog run … | head -1).
+	// the gate's stdout or stderr was closed (conflog run … | head -1) or
+	// failed (a full disk): from the line the first failing write ended in,
+	// torn there, to the last. Lines written before it are delivered as far
+	// as the gate can know (a reader that leaves loses what its pipe held).
 	Undelivered int64
 	// Orphans counts the processes the job left behind that the gate reaped
 	// (with Config.Reap), and Stopped those it killed at the end.
@@ -599,7 +602,8 @@ func (g *run) private() scrub.Sink {
 
 // An output is the gate's stdout or stderr. After its first write error
 // (EPIPE when the reader is gone) it writes nothing more and counts the
-// public lines it could not deliver, so that the filters go on: the job is
+// public lines it could not deliver (from the one the failing write ended
+// in: those it wrote whole are out), so that the filters go on: the job is
 // not stopped, nor its private lines lost, because a reader went away.
 type output struct {
 	name        string
@@ -613,10 +617,15 @@ func (o *output) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.err == nil {
-		_, o.err = o.w.Write(p)
+		var n int
+		n, o.err = o.w.Write(p)
 		if o.err == nil {
 			return len(p), nil
 		}
+		// A failing write may have taken its first bytes (a full disk
+		// takes what fits): the lines written whole are out, the line it
+		// ended in (torn) and those after it are not.
+		p = p[min(max(n, 0), len(p)):]
 	}
 	o.undelivered += int64(bytes.Count(p, []byte("\n")))
 	return len(p), nil
