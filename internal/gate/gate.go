@@ -30,6 +30,8 @@
 //     the job's, as a shell reports it.
 //   - A closed output (| head -1) stops neither the gate nor the job: public
 //     lines are counted as undelivered, private lines still reach the sink.
+//     A failed private sink stops nothing either: the private lines from
+//     then on are dropped and counted, public lines still pass.
 //   - With Reap, the gate is the only waiter for this process's children
 //     (one wait4(-1) loop; os/exec's Wait is not called), so the job's status
 //     is never lost to it, and orphans are reaped, counted ([Result.Orphans])
@@ -189,7 +191,66 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	g.stdout = &output{name: "stdout", w: cfg.Stdout}
 	g.stderr = &output{name: "stderr", w: cfg.Stderr}
+	if cfg.Filter.Private != nil {
+		g.sink = &privateSink{s: cfg.Filter.Private}
+		g.sink.flusher, _ = cfg.Filter.Private.(interface{ Flush() error })
+		g.cfg.Filter.Private = g.sink
+	}
 	return g.run(ctx)
+}
+
+// A privateSink is the private sink as the filters see it: one that never
+// fails. A filter stops at its sink's first error, and every public line
+// after it would be lost (never judged), with the lines it had passed and
+// not yet written; a full disk under --private must cost private lines
+// only. So the first error is kept, reported at the end, and the private
+// lines from then on are dropped and counted.
+type privateSink struct {
+	s       scrub.Sink
+	flusher interface{ Flush() error } // s's, if it has one
+
+	down atomic.Bool  // err is set: a load per line, no lock
+	lost atomic.Int64 // private lines dropped since err
+	mu   sync.Mutex
+	err  error
+}
+
+func (p *privateSink) Line(line []byte) error {
+	if p.down.Load() {
+		p.lost.Add(1)
+		return nil
+	}
+	if err := p.s.Line(line); err != nil {
+		p.fail(err)
+		p.lost.Add(1)
+	}
+	return nil
+}
+
+func (p *privateSink) Flush() error {
+	if p.flusher != nil && !p.down.Load() {
+		if err := p.flusher.Flush(); err != nil {
+			p.fail(err)
+		}
+	}
+	return nil
+}
+
+func (p *privateSink) fail(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err == nil {
+		p.err = err
+		p.down.Store(true)
+	}
+}
+
+// failure returns the private lines dropped since the sink's first error,
+// and that error.
+func (p *privateSink) failure() (int64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lost.Load(), p.err
 }
 
 // run is one Run.
@@ -199,7 +260,8 @@ type run struct {
 	pipes          *jobPipes
 	streams        []*stream
 	public         *publicChannel
-	stdin          *os.File // the pipe's write end when the gate forwards the terminal
+	sink           *privateSink // nil without a private sink
+	stdin          *os.File     // the pipe's write end when the gate forwards the terminal
 }
 
 func (g *run) run(ctx context.Context) (Result, error) {
@@ -568,6 +630,14 @@ func (g *run) closeFilters(res *Result, status scrub.ExitStatus) {
 		if s.err != nil {
 			res.Failed = true
 			g.cfg.Errorf("%s: %v", s.name, s.err)
+		}
+	}
+	if g.sink != nil {
+		if lost, err := g.sink.failure(); err != nil {
+			// Lines the sink had buffered when it failed may be lost too:
+			// the count is of the lines given to it from its first error.
+			res.Failed = true
+			g.cfg.Errorf("private sink: %v; %d private line(s) from then on were dropped (public lines still passed)", err, lost)
 		}
 	}
 	if n := publicStats.Private; n > 0 {

@@ -353,3 +353,98 @@ for i in range(30000):
 		}
 	}
 }
+
+// fullSink is a private sink on a full disk: it takes limit lines, then
+// every Line and Flush fails with ENOSPC.
+type fullSink struct {
+	mu    sync.Mutex
+	limit int
+	lines int
+}
+
+func (s *fullSink) Line([]byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lines >= s.limit {
+		return syscall.ENOSPC
+	}
+	s.lines++
+	return nil
+}
+
+func (s *fullSink) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lines >= s.limit {
+		return syscall.ENOSPC
+	}
+	return nil
+}
+
+// A private sink that fails (its disk is full) loses the private lines
+// from then on, reported and counted, but no public line: those of
+// stdout, stderr and the public channel all still pass, and every line
+// counted as passed is out. (A 1 MiB tmpfs as --private file: stopped
+// every stream; 41,264 of 100,000 public lines and stderr's last line were
+// never judged, and 870 lines counted as passed never came out.)
+func TestPrivateSinkFailureKeepsPublicLines(t *testing.T) {
+	t.Parallel()
+	job := writeFile(t, "job.py", `
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(os.environ["CONFLOG_CHANNEL"][len("unix:"):])
+g = b""
+while not g.endswith(b"\n"):
+    g += s.recv(100)
+for i in range(30000):
+    sys.stdout.write("private %d\nSystemLog: out %d\n" % (i, i))
+    if i % 100 == 0:
+        s.sendall(b"private %d\nSystemLog: chan %d\n" % (i, i))
+sys.stdout.flush()
+sys.stderr.write("private\nSystemLog: err last\n")
+`)
+	out, errs := &lockedBuffer{}, &lockedBuffer{}
+	var failures []string
+	res, err := Run(context.Background(), Config{
+		Argv:   []string{"python3", job},
+		Filter: scrub.Options{Prefix: "SystemLog:", Private: &fullSink{limit: 1000}},
+		Stdout: out,
+		Stderr: errs,
+		Errorf: func(format string, args ...any) { failures = append(failures, fmt.Sprintf(format, args...)) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 30000 || lines[len(lines)-1] != "SystemLog: out 29999" {
+		t.Errorf("%d lines on stdout (the last %q), want 30000", len(lines), lines[len(lines)-1])
+	}
+	if got := strings.Count(errs.String(), "SystemLog: chan "); got != 300 || !strings.Contains(errs.String(), "SystemLog: err last\n") {
+		t.Errorf("stderr has %d channel lines, want 300, and stderr's last line:\n%.300s", got, errs.String())
+	}
+	if want := int64(30000 + 300 + 1); res.Stats.Passed != want {
+		t.Errorf("passed %d, want %d", res.Stats.Passed, want)
+	}
+	if !res.Failed || len(failures) != 1 || !strings.Contains(failures[0], "no space left on device") ||
+		!strings.Contains(failures[0], fmt.Sprintf("%d private line(s)", 30000+300+1-1000)) {
+		t.Errorf("failed %v, reported %q: want one failure of the sink that counts the private lines it lost", res.Failed, failures)
+	}
+}
+
+// lockedBuffer is an output the gate's goroutines share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
