@@ -420,6 +420,7 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	}
 	res := Result{Code: exitCode(ws)}
 	res.Stopped = g.stopLeftovers(pgid, rp)
+	g.pipes.endLate() // what they wrote until now is late; the pumps end
 	<-finished
 	if rp != nil {
 		res.Orphans = rp.orphans.Load()
@@ -584,8 +585,9 @@ func (g *run) jobFiles(cmd *exec.Cmd) {
 func (s *stream) pump(r io.Reader, private scrub.Sink) {
 	_, err := s.filter.ReadFrom(r)
 	if errors.Is(err, errStopped) {
-		// What the pipe got after the grace period: no filter judged it,
-		// so it goes to the private sink, counted, at most a pipe's worth.
+		// What the pipe gets after the grace period, until the processes
+		// left behind are stopped: no filter judges it, so it goes to the
+		// private sink, counted.
 		s.late = s.r.late(func(line []byte) { private.Line(line) }, pipeSize)
 		return
 	}

@@ -61,6 +61,8 @@ func (p *jobPipes) stopReading() {
 
 func (p *jobPipes) Close() error { return nil }
 
+func (p *jobPipes) endLate() {}
+
 type pipeReader struct{ f *os.File }
 
 func (r *pipeReader) Read(b []byte) (int, error) {

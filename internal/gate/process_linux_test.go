@@ -414,3 +414,50 @@ while True: time.sleep(0.05)
 		t.Errorf("summary exit=%d passed=%d, want 7 and 1002:\n%s", exit, passed, stderr.String())
 	}
 }
+
+// What a leftover process writes after the grace period, up to the moment
+// the gate has stopped it, goes to the private sink and is counted as late:
+// here the line its SIGTERM handler writes, which the gate's SIGTERM (sent
+// after the period) makes late by construction. Before, the gate took only
+// what the pipe held just after the period, and the handler's line, like
+// everything a leftover wrote until SIGKILL, stayed in the pipe: neither in
+// the sink nor counted (late=0 for ~300 lines of a leftover that ignored
+// SIGTERM for the second before SIGKILL).
+func TestLateUntilStopped(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	leftover := `
+import os, signal, sys, time
+def term(*_):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(0.2)  # the gate has long taken what the pipe held
+    os.write(1, b"private after term\n")
+    os._exit(0)
+signal.signal(signal.SIGTERM, term)
+os.write(int(sys.argv[1]), b"x")
+while True:
+    time.sleep(1)
+`
+	job := writeFile(t, "job.py", fmt.Sprintf(`
+import os, subprocess, sys
+r, w = os.pipe()
+subprocess.Popen([sys.executable, "-c", %q, str(w)], pass_fds=[w])
+os.close(w)
+os.read(r, 1)  # its handler is set
+print("SystemLog: job done")
+`, leftover))
+	private := filepath.Join(dir, "private")
+	cmd := helperCmd(t, helperConfig{Reap: true, Private: private}, nil, "python3", job)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	startHelper(t, cmd)
+	cmd.Wait()
+	exit, passed, _, late, _, _, stopped := summary(t, out.String())
+	sink, _ := os.ReadFile(private)
+	if want := "private after term\n"; string(sink) != want || late != int64(len(want)) {
+		t.Errorf("private sink %q, late=%d: want the handler's line there, counted:\n%s", sink, late, out.String())
+	}
+	if exit != 0 || passed != 1 || stopped != 1 {
+		t.Errorf("exit=%d passed=%d stopped=%d, want 0, 1, 1:\n%s", exit, passed, stopped, out.String())
+	}
+}
