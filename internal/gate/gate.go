@@ -299,10 +299,13 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	defer signal.Stop(pipeSigs)
 
 	reap := g.cfg.Reap
+	var inherited map[int]bool // this process's children before the job's start
 	if reap {
 		if err := becomeSubreaper(); err != nil {
 			g.cfg.Warnf("%v: processes the job leaves behind are not waited for", err)
 			reap = false
+		} else {
+			inherited = children()
 		}
 	}
 	if err := cmd.Start(); err != nil {
@@ -341,7 +344,7 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	var rp *reaper
 	exited := make(chan syscall.WaitStatus, 1)
 	if reap {
-		rp = startReaper(pgid)
+		rp = startReaper(pgid, inherited)
 		exited = rp.exited
 	} else {
 		go func() {
@@ -449,7 +452,11 @@ func (g *run) stopLeftovers(pgid int, rp *reaper) int64 {
 	for round := 0; ; round++ {
 		// Without a reaper, this process's other children are not the
 		// job's: only its group is looked at.
-		pids := leftovers(pgid, rp != nil)
+		var inherited map[int]bool
+		if rp != nil {
+			inherited = rp.inherited
+		}
+		pids := leftovers(pgid, rp != nil, inherited)
 		killing := time.Since(start) > stopWait
 		switch {
 		case round == 0:

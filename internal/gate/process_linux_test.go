@@ -461,3 +461,32 @@ print("SystemLog: job done")
 		t.Errorf("exit=%d passed=%d stopped=%d, want 0, 1, 1:\n%s", exit, passed, stopped, out.String())
 	}
 }
+
+// A child the gate's process had before the job started is not the job's:
+// bash's process substitution (conflog run … 2> >(tee log >&2)) makes the
+// reader of the gate's own stderr such a child, and so does a wrapper that
+// starts a daemon and then execs conflog run. The gate neither waits for it
+// nor stops it, nor counts it an orphan. (It was stopped at the end of the
+// grace period, as a leftover of the job: the summary, the warnings and
+// whatever it had not yet copied were lost, and the run took the whole
+// --grace to end.)
+func TestInheritedChildIsNotTheJobs(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatalf("this test needs bash: %v", err)
+	}
+	cmd := helperCmd(t, helperConfig{Reap: true}, []string{bash, "-c", `exec "$@" 2> >(exec cat >&2)`, "bash"},
+		"sh", "-c", `echo "SystemLog: job done"; echo "SystemLog: err" >&2`)
+	var out, errs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	startHelper(t, cmd)
+	cmd.Wait() // and for cat, which holds stderr until the gate has ended
+	if out.String() != "SystemLog: job done\n" {
+		t.Errorf("stdout %q", out.String())
+	}
+	exit, passed, _, _, _, orphans, stopped := summary(t, errs.String())
+	if exit != 0 || passed != 2 || orphans != 0 || stopped != 0 || !strings.HasPrefix(errs.String(), "SystemLog: err\n") {
+		t.Errorf("exit=%d passed=%d orphans=%d stopped=%d, want 0, 2, 0, 0; stderr:\n%s", exit, passed, orphans, stopped, errs.String())
+	}
+}
