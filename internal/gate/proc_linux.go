@@ -166,8 +166,9 @@ func (r *reaper) loop() {
 		// Each end of a child of the job's is a wait here, and every
 		// process the job left behind descends from a live child of this
 		// one: once none but the inherited is left after one, the job's
-		// processes are all gone.
-		if jobGone && !r.jobsLeft() {
+		// processes are all gone. Without inherited children, ECHILD says
+		// so, and no reap costs a look at /proc.
+		if jobGone && len(r.inherited) > 0 && !r.jobsLeft() {
 			end()
 		}
 	}
