@@ -409,7 +409,7 @@ func (g *run) run(ctx context.Context) (Result, error) {
 		case <-grace.C:
 		case why = <-interrupt:
 		}
-		if open != nil {
+		if open != nil && !g.writersGone() {
 			// Exact: what the pipes hold now, all the job wrote among it,
 			// is still judged; only what comes later is cut.
 			g.pipes.stopReading()
@@ -430,6 +430,19 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	}
 	g.closeFilters(&res, exitStatus(ws))
 	return res, nil
+}
+
+// writersGone reports whether no process holds the write end of any
+// stream's pipe any more: the streams then end by themselves, however far
+// behind their reading is, and nothing can come late. (The period may end
+// before the reads reach the pipes' end: --grace 0 always does.)
+func (g *run) writersGone() bool {
+	for _, s := range g.streams {
+		if !s.r.hungUp() {
+			return false
+		}
+	}
+	return true
 }
 
 // stopWait is how long the processes the job left behind have, after

@@ -448,3 +448,29 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// --grace 0 stops reading at once only what a process still writes to:
+// a job that leaves nothing behind gets no warning that one held its
+// output, and nothing of it is cut. (Every run with --grace 0 warned "a
+// process started by the job still held its output open 0s after the job
+// exited", as the pipes had not reached their end when the period did.)
+func TestGraceZeroWithoutLeftovers(t *testing.T) {
+	t.Parallel()
+	for i := range 10 {
+		out := &lockedBuffer{}
+		var warnings []string
+		res, err := Run(context.Background(), Config{
+			Argv:   []string{"sh", "-c", `echo "SystemLog: a"; echo private; echo "SystemLog: b" >&2`},
+			Filter: scrub.Options{Prefix: "SystemLog:"},
+			Stdout: out,
+			Stderr: out,
+			Warnf:  func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(warnings) != 0 || res.Stats.Passed != 2 || res.Stats.Private != 1 || res.Late != 0 {
+			t.Fatalf("run %d: passed %d, private %d, late %d, warnings %q: want 2, 1, 0 and none", i, res.Stats.Passed, res.Stats.Private, res.Late, warnings)
+		}
+	}
+}

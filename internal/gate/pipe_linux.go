@@ -302,6 +302,24 @@ func (r *pipeReader) late(private func(line []byte), max int) int64 {
 	return total
 }
 
+// hungUp reports whether every holder of the pipe's write end is gone: a
+// hang-up is for good, as nothing can open an anonymous pipe anew.
+func (r *pipeReader) hungUp() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fd < 0 {
+		return true
+	}
+	fds := []unix.PollFd{{Fd: int32(r.fd)}}
+	for {
+		_, err := unix.Poll(fds, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		return err == nil && fds[0].Revents&unix.POLLHUP != 0
+	}
+}
+
 // Close closes the read end; a second Close does nothing.
 func (r *pipeReader) Close() error {
 	r.mu.Lock()

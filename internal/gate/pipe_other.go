@@ -79,4 +79,7 @@ func (r *pipeReader) late(func([]byte), int) int64 { return 0 }
 
 func (r *pipeReader) Close() error { return r.f.Close() }
 
+// hungUp does not know here: the period's end stops the reads.
+func (r *pipeReader) hungUp() bool { return false }
+
 func BatchedInput(in io.Reader) io.Reader { return in }
