@@ -20,7 +20,7 @@ import (
 
 var scrubCommand = &command{
 	name:    "scrub",
-	exits:   "0 success, 1 a file could not be read or written, 2 usage error.",
+	exits:   "0 success, 1 a file could not be read or written, 2 usage error; killed by SIGPIPE (141 in a shell) when its reader goes away, as any filter.",
 	summary: "filter logs: only lines starting with the prefix pass",
 	main:    scrubMain,
 }

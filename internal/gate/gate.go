@@ -30,6 +30,8 @@
 //     the job's, as a shell reports it.
 //   - A closed output (| head -1) stops neither the gate nor the job: public
 //     lines are counted as undelivered, private lines still reach the sink.
+//     A failed private sink stops nothing either: the private lines from
+//     then on are dropped and counted, public lines still pass.
 //   - With Reap, the gate is the only waiter for this process's children
 //     (one wait4(-1) loop; os/exec's Wait is not called), so the job's status
 //     is never lost to it, and orphans are reaped, counted ([Result.Orphans])
@@ -144,7 +146,10 @@ type Result struct {
 	// the private sink, never out.
 	Late int64
 	// Undelivered counts the public lines that could not be written because
-	// the gate's stdout or stderr was closed (conflog run … | head -1).
+	// the gate's stdout or stderr was closed (conflog run … | head -1) or
+	// failed (a full disk): from the line the first failing write ended in,
+	// torn there, to the last. Lines written before it are delivered as far
+	// as the gate can know (a reader that leaves loses what its pipe held).
 	Undelivered int64
 	// Orphans counts the processes the job left behind that the gate reaped
 	// (with Config.Reap), and Stopped those it killed at the end.
@@ -186,7 +191,66 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	g.stdout = &output{name: "stdout", w: cfg.Stdout}
 	g.stderr = &output{name: "stderr", w: cfg.Stderr}
+	if cfg.Filter.Private != nil {
+		g.sink = &privateSink{s: cfg.Filter.Private}
+		g.sink.flusher, _ = cfg.Filter.Private.(interface{ Flush() error })
+		g.cfg.Filter.Private = g.sink
+	}
 	return g.run(ctx)
+}
+
+// A privateSink is the private sink as the filters see it: one that never
+// fails. A filter stops at its sink's first error, and every public line
+// after it would be lost (never judged), with the lines it had passed and
+// not yet written; a full disk under --private must cost private lines
+// only. So the first error is kept, reported at the end, and the private
+// lines from then on are dropped and counted.
+type privateSink struct {
+	s       scrub.Sink
+	flusher interface{ Flush() error } // s's, if it has one
+
+	down atomic.Bool  // err is set: a load per line, no lock
+	lost atomic.Int64 // private lines dropped since err
+	mu   sync.Mutex
+	err  error
+}
+
+func (p *privateSink) Line(line []byte) error {
+	if p.down.Load() {
+		p.lost.Add(1)
+		return nil
+	}
+	if err := p.s.Line(line); err != nil {
+		p.fail(err)
+		p.lost.Add(1)
+	}
+	return nil
+}
+
+func (p *privateSink) Flush() error {
+	if p.flusher != nil && !p.down.Load() {
+		if err := p.flusher.Flush(); err != nil {
+			p.fail(err)
+		}
+	}
+	return nil
+}
+
+func (p *privateSink) fail(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err == nil {
+		p.err = err
+		p.down.Store(true)
+	}
+}
+
+// failure returns the private lines dropped since the sink's first error,
+// and that error.
+func (p *privateSink) failure() (int64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lost.Load(), p.err
 }
 
 // run is one Run.
@@ -196,7 +260,8 @@ type run struct {
 	pipes          *jobPipes
 	streams        []*stream
 	public         *publicChannel
-	stdin          *os.File // the pipe's write end when the gate forwards the terminal
+	sink           *privateSink // nil without a private sink
+	stdin          *os.File     // the pipe's write end when the gate forwards the terminal
 }
 
 func (g *run) run(ctx context.Context) (Result, error) {
@@ -234,10 +299,13 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	defer signal.Stop(pipeSigs)
 
 	reap := g.cfg.Reap
+	var inherited map[int]bool // this process's children before the job's start
 	if reap {
 		if err := becomeSubreaper(); err != nil {
 			g.cfg.Warnf("%v: processes the job leaves behind are not waited for", err)
 			reap = false
+		} else {
+			inherited = children()
 		}
 	}
 	if err := cmd.Start(); err != nil {
@@ -276,7 +344,7 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	var rp *reaper
 	exited := make(chan syscall.WaitStatus, 1)
 	if reap {
-		rp = startReaper(pgid)
+		rp = startReaper(pgid, inherited)
 		exited = rp.exited
 	} else {
 		go func() {
@@ -341,7 +409,7 @@ func (g *run) run(ctx context.Context) (Result, error) {
 		case <-grace.C:
 		case why = <-interrupt:
 		}
-		if open != nil {
+		if open != nil && !g.writersGone() {
 			// Exact: what the pipes hold now, all the job wrote among it,
 			// is still judged; only what comes later is cut.
 			g.pipes.stopReading()
@@ -355,12 +423,26 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	}
 	res := Result{Code: exitCode(ws)}
 	res.Stopped = g.stopLeftovers(pgid, rp)
+	g.pipes.endLate() // what they wrote until now is late; the pumps end
 	<-finished
 	if rp != nil {
 		res.Orphans = rp.orphans.Load()
 	}
 	g.closeFilters(&res, exitStatus(ws))
 	return res, nil
+}
+
+// writersGone reports whether no process holds the write end of any
+// stream's pipe any more: the streams then end by themselves, however far
+// behind their reading is, and nothing can come late. (The period may end
+// before the reads reach the pipes' end: --grace 0 always does.)
+func (g *run) writersGone() bool {
+	for _, s := range g.streams {
+		if !s.r.hungUp() {
+			return false
+		}
+	}
+	return true
 }
 
 // stopWait is how long the processes the job left behind have, after
@@ -383,7 +465,11 @@ func (g *run) stopLeftovers(pgid int, rp *reaper) int64 {
 	for round := 0; ; round++ {
 		// Without a reaper, this process's other children are not the
 		// job's: only its group is looked at.
-		pids := leftovers(pgid, rp != nil)
+		var inherited map[int]bool
+		if rp != nil {
+			inherited = rp.inherited
+		}
+		pids := leftovers(pgid, rp != nil, inherited)
 		killing := time.Since(start) > stopWait
 		switch {
 		case round == 0:
@@ -519,8 +605,9 @@ func (g *run) jobFiles(cmd *exec.Cmd) {
 func (s *stream) pump(r io.Reader, private scrub.Sink) {
 	_, err := s.filter.ReadFrom(r)
 	if errors.Is(err, errStopped) {
-		// What the pipe got after the grace period: no filter judged it,
-		// so it goes to the private sink, counted, at most a pipe's worth.
+		// What the pipe gets after the grace period, until the processes
+		// left behind are stopped: no filter judges it, so it goes to the
+		// private sink, counted.
 		s.late = s.r.late(func(line []byte) { private.Line(line) }, pipeSize)
 		return
 	}
@@ -567,6 +654,14 @@ func (g *run) closeFilters(res *Result, status scrub.ExitStatus) {
 			g.cfg.Errorf("%s: %v", s.name, s.err)
 		}
 	}
+	if g.sink != nil {
+		if lost, err := g.sink.failure(); err != nil {
+			// Lines the sink had buffered when it failed may be lost too:
+			// the count is of the lines given to it from its first error.
+			res.Failed = true
+			g.cfg.Errorf("private sink: %v; %d private line(s) from then on were dropped (public lines still passed)", err, lost)
+		}
+	}
 	if n := publicStats.Private; n > 0 {
 		g.cfg.Warnf("%d line(s) on the public channel lacked the prefix; they went to the private sink", n)
 	}
@@ -599,7 +694,8 @@ func (g *run) private() scrub.Sink {
 
 // An output is the gate's stdout or stderr. After its first write error
 // (EPIPE when the reader is gone) it writes nothing more and counts the
-// public lines it could not deliver, so that the filters go on: the job is
+// public lines it could not deliver (from the one the failing write ended
+// in: those it wrote whole are out), so that the filters go on: the job is
 // not stopped, nor its private lines lost, because a reader went away.
 type output struct {
 	name        string
@@ -613,10 +709,15 @@ func (o *output) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.err == nil {
-		_, o.err = o.w.Write(p)
+		var n int
+		n, o.err = o.w.Write(p)
 		if o.err == nil {
 			return len(p), nil
 		}
+		// A failing write may have taken its first bytes (a full disk
+		// takes what fits): the lines written whole are out, the line it
+		// ended in (torn) and those after it are not.
+		p = p[min(max(n, 0), len(p)):]
 	}
 	o.undelivered += int64(bytes.Count(p, []byte("\n")))
 	return len(p), nil

@@ -298,3 +298,179 @@ sys.stdout.write("SystemLog: last out")
 		}
 	}
 }
+
+// fullDisk is an output that takes bytes until it holds limit, then writes
+// what still fits and fails with ENOSPC, as a file on a full disk does (and
+// a pipe whose reader leaves while a write waits): the failing write is
+// partial, its first bytes are out.
+type fullDisk struct {
+	mu    sync.Mutex
+	limit int
+	buf   bytes.Buffer
+}
+
+func (w *fullDisk) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	room := w.limit - w.buf.Len()
+	if len(p) <= room {
+		return w.buf.Write(p)
+	}
+	w.buf.Write(p[:room])
+	return room, syscall.ENOSPC
+}
+
+// A write that fails part way (a full disk) delivered its first bytes: the
+// lines it wrote whole are out, and only the rest are undelivered, so that
+// the lines out and the undelivered ones add up to the lines passed. (A
+// 1 MiB tmpfs took 62,334 of 200,000 lines, and the summary said
+// undelivered=138402: the failing block's 736 written lines counted twice.)
+func TestPartialWriteCountsTheRest(t *testing.T) {
+	t.Parallel()
+	job := writeFile(t, "job.py", `
+import sys
+for i in range(30000):
+    sys.stdout.write("SystemLog: out %d\n" % i)
+`)
+	for _, behind := range []bool{false, true} {
+		out := &fullDisk{limit: 100_003} // ends inside a line
+		res, err := Run(context.Background(), Config{
+			Argv:         []string{"python3", job},
+			Filter:       scrub.Options{Prefix: "SystemLog:"},
+			Stdout:       out,
+			Stderr:       &bytes.Buffer{},
+			OutputBehind: behind,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole := int64(strings.Count(out.buf.String(), "\n"))
+		if res.Stats.Passed != 30000 || whole+res.Undelivered != 30000 {
+			t.Errorf("behind %v: passed %d; %d whole lines out and %d undelivered, want them to add up to 30000", behind, res.Stats.Passed, whole, res.Undelivered)
+		}
+		if !res.Failed {
+			t.Errorf("behind %v: a full disk is a failure", behind)
+		}
+	}
+}
+
+// fullSink is a private sink on a full disk: it takes limit lines, then
+// every Line and Flush fails with ENOSPC.
+type fullSink struct {
+	mu    sync.Mutex
+	limit int
+	lines int
+}
+
+func (s *fullSink) Line([]byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lines >= s.limit {
+		return syscall.ENOSPC
+	}
+	s.lines++
+	return nil
+}
+
+func (s *fullSink) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lines >= s.limit {
+		return syscall.ENOSPC
+	}
+	return nil
+}
+
+// A private sink that fails (its disk is full) loses the private lines
+// from then on, reported and counted, but no public line: those of
+// stdout, stderr and the public channel all still pass, and every line
+// counted as passed is out. (A 1 MiB tmpfs as --private file: stopped
+// every stream; 41,264 of 100,000 public lines and stderr's last line were
+// never judged, and 870 lines counted as passed never came out.)
+func TestPrivateSinkFailureKeepsPublicLines(t *testing.T) {
+	t.Parallel()
+	job := writeFile(t, "job.py", `
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(os.environ["CONFLOG_CHANNEL"][len("unix:"):])
+g = b""
+while not g.endswith(b"\n"):
+    g += s.recv(100)
+for i in range(30000):
+    sys.stdout.write("private %d\nSystemLog: out %d\n" % (i, i))
+    if i % 100 == 0:
+        s.sendall(b"private %d\nSystemLog: chan %d\n" % (i, i))
+sys.stdout.flush()
+sys.stderr.write("private\nSystemLog: err last\n")
+`)
+	out, errs := &lockedBuffer{}, &lockedBuffer{}
+	var failures []string
+	res, err := Run(context.Background(), Config{
+		Argv:   []string{"python3", job},
+		Filter: scrub.Options{Prefix: "SystemLog:", Private: &fullSink{limit: 1000}},
+		Stdout: out,
+		Stderr: errs,
+		Errorf: func(format string, args ...any) { failures = append(failures, fmt.Sprintf(format, args...)) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 30000 || lines[len(lines)-1] != "SystemLog: out 29999" {
+		t.Errorf("%d lines on stdout (the last %q), want 30000", len(lines), lines[len(lines)-1])
+	}
+	if got := strings.Count(errs.String(), "SystemLog: chan "); got != 300 || !strings.Contains(errs.String(), "SystemLog: err last\n") {
+		t.Errorf("stderr has %d channel lines, want 300, and stderr's last line:\n%.300s", got, errs.String())
+	}
+	if want := int64(30000 + 300 + 1); res.Stats.Passed != want {
+		t.Errorf("passed %d, want %d", res.Stats.Passed, want)
+	}
+	if !res.Failed || len(failures) != 1 || !strings.Contains(failures[0], "no space left on device") ||
+		!strings.Contains(failures[0], fmt.Sprintf("%d private line(s)", 30000+300+1-1000)) {
+		t.Errorf("failed %v, reported %q: want one failure of the sink that counts the private lines it lost", res.Failed, failures)
+	}
+}
+
+// lockedBuffer is an output the gate's goroutines share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// --grace 0 stops reading at once only what a process still writes to:
+// a job that leaves nothing behind gets no warning that one held its
+// output, and nothing of it is cut. (Every run with --grace 0 warned "a
+// process started by the job still held its output open 0s after the job
+// exited", as the pipes had not reached their end when the period did.)
+func TestGraceZeroWithoutLeftovers(t *testing.T) {
+	t.Parallel()
+	for i := range 10 {
+		out := &lockedBuffer{}
+		var warnings []string
+		res, err := Run(context.Background(), Config{
+			Argv:   []string{"sh", "-c", `echo "SystemLog: a"; echo private; echo "SystemLog: b" >&2`},
+			Filter: scrub.Options{Prefix: "SystemLog:"},
+			Stdout: out,
+			Stderr: out,
+			Warnf:  func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(warnings) != 0 || res.Stats.Passed != 2 || res.Stats.Private != 1 || res.Late != 0 {
+			t.Fatalf("run %d: passed %d, private %d, late %d, warnings %q: want 2, 1, 0 and none", i, res.Stats.Passed, res.Stats.Private, res.Late, warnings)
+		}
+	}
+}

@@ -55,16 +55,31 @@ type jobPipes struct {
 	stopW    int
 	stopping chan struct{}
 
+	endOnce    sync.Once
+	endR, endW int // the same, for endLate: the leftovers are stopped
+
 	mu      sync.Mutex
 	readers []*pipeReader
 }
 
 func newJobPipes() (*jobPipes, error) {
-	var fds [2]int
+	var fds, end [2]int
 	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
 		return nil, os.NewSyscallError("pipe2", err)
 	}
-	return &jobPipes{stopR: fds[0], stopW: fds[1], stopping: make(chan struct{})}, nil
+	if err := unix.Pipe2(end[:], unix.O_CLOEXEC); err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, os.NewSyscallError("pipe2", err)
+	}
+	return &jobPipes{stopR: fds[0], stopW: fds[1], stopping: make(chan struct{}), endR: end[0], endW: end[1]}, nil
+}
+
+// endLate tells the late reads (pipeReader.late) that the processes left
+// behind are stopped: they take what is there and end, without waiting for
+// the end of a pipe that something still holds.
+func (p *jobPipes) endLate() {
+	p.endOnce.Do(func() { unix.Close(p.endW) })
 }
 
 // pipe returns a new pipe: the reader for the gate and the write end for
@@ -106,6 +121,8 @@ func (p *jobPipes) stopReading() {
 // Close releases the stop pipe, after every reader is done.
 func (p *jobPipes) Close() error {
 	p.stopReading()
+	p.endLate()
+	unix.Close(p.endR)
 	return unix.Close(p.stopR)
 }
 
@@ -229,27 +246,78 @@ func (r *pipeReader) readLeft(b []byte) (n int, err error, done bool) {
 	return n, nil, true
 }
 
-// late reads, without waiting, what was written to the pipe after it was
-// stopped, at most max bytes, and gives it to private line by line. It
-// returns the byte count: bytes no filter judged, so none of them may pass.
+// late reads what is written to the pipe after it was stopped and gives
+// it to private line by line, until the pipe ends (every writer is gone)
+// or, once the gate has stopped the processes left behind (endLate), what
+// the pipe holds then, at most max bytes more. Those processes write until
+// they are stopped, and all of it is theirs: it goes to the sink, counted,
+// not left unread in the pipe. It returns the byte count: bytes no filter
+// judged, so none of them may pass.
 func (r *pipeReader) late(private func(line []byte), max int) int64 {
 	buf := make([]byte, 64<<10)
 	var total int64
-	for total < int64(max) {
+	ended, after := false, 0 // after endLate: bytes read since
+	for !ended || after < max {
 		fds := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
-		if n, err := unix.Poll(fds, 0); err != nil || n == 0 || fds[0].Revents&unix.POLLIN == 0 {
+		if !ended {
+			fds = append(fds, unix.PollFd{Fd: int32(r.pipes.endR), Events: unix.POLLIN})
+		}
+		timeout := -1
+		if ended {
+			timeout = 0
+		}
+		n, err := unix.Poll(fds, timeout)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
 			break
 		}
-		n, err := unix.Read(r.fd, buf[:min(len(buf), max-int(total))])
-		if err != nil || n <= 0 {
+		if !ended && fds[1].Revents != 0 {
+			ended = true
+			continue // one more look at the pipe, without waiting
+		}
+		if n == 0 || fds[0].Revents == 0 {
 			break
+		}
+		size := len(buf)
+		if ended {
+			size = min(size, max-after)
+		}
+		n, err = unix.Read(r.fd, buf[:size])
+		if err == unix.EINTR || err == unix.EAGAIN {
+			continue
+		}
+		if err != nil || n <= 0 {
+			break // the end of the pipe: every writer is gone
 		}
 		total += int64(n)
+		if ended {
+			after += n
+		}
 		for line := range bytes.Lines(buf[:n]) {
 			private(bytes.TrimSuffix(line, []byte("\n")))
 		}
 	}
 	return total
+}
+
+// hungUp reports whether every holder of the pipe's write end is gone: a
+// hang-up is for good, as nothing can open an anonymous pipe anew.
+func (r *pipeReader) hungUp() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fd < 0 {
+		return true
+	}
+	fds := []unix.PollFd{{Fd: int32(r.fd)}}
+	for {
+		_, err := unix.Poll(fds, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		return err == nil && fds[0].Revents&unix.POLLHUP != 0
+	}
 }
 
 // Close closes the read end; a second Close does nothing.

@@ -61,6 +61,8 @@ func (p *jobPipes) stopReading() {
 
 func (p *jobPipes) Close() error { return nil }
 
+func (p *jobPipes) endLate() {}
+
 type pipeReader struct{ f *os.File }
 
 func (r *pipeReader) Read(b []byte) (int, error) {
@@ -76,5 +78,8 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 func (r *pipeReader) late(func([]byte), int) int64 { return 0 }
 
 func (r *pipeReader) Close() error { return r.f.Close() }
+
+// hungUp does not know here: the period's end stops the reads.
+func (r *pipeReader) hungUp() bool { return false }
 
 func BatchedInput(in io.Reader) io.Reader { return in }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -47,10 +48,37 @@ func isTerminal(fd uintptr) bool {
 	return err == nil
 }
 
+// procStat reads the parent, the process group and the state of pid from
+// /proc.
+func procStat(pid int) (ppid, pgrp int, state byte, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	// pid (comm) state ppid pgrp ...; comm may hold spaces and ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 3 {
+		return 0, 0, 0, false
+	}
+	ppid, _ = strconv.Atoi(string(f[1]))
+	pgrp, _ = strconv.Atoi(string(f[2]))
+	return ppid, pgrp, f[0][0], true
+}
+
+// stat is procStat without the group.
+func stat(pid int) (ppid int, state byte, ok bool) {
+	ppid, _, state, ok = procStat(pid)
+	return ppid, state, ok
+}
+
 // leftovers returns the live processes the job left behind, read from
 // /proc: the members of the job's process group and, with children, this
-// process's children (orphans reparented here).
-func leftovers(pgid int, children bool) []int {
+// process's children (orphans reparented here) but those in inherited.
+func leftovers(pgid int, children bool, inherited map[int]bool) []int {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -62,22 +90,11 @@ func leftovers(pgid int, children bool) []int {
 		if err != nil || pid == self {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
+		ppid, pgrp, state, ok := procStat(pid)
+		if !ok || state == 'Z' || state == 'X' {
 			continue // gone meanwhile
 		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces and ')'.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := bytes.Fields(b[i+1:])
-		if len(f) < 3 || f[0][0] == 'Z' || f[0][0] == 'X' {
-			continue
-		}
-		ppid, _ := strconv.Atoi(string(f[1]))
-		pgrp, _ := strconv.Atoi(string(f[2]))
-		if pgrp == pgid || children && ppid == self {
+		if pgrp == pgid || children && ppid == self && !inherited[pid] {
 			pids = append(pids, pid)
 		}
 	}
@@ -87,21 +104,50 @@ func leftovers(pgid int, children bool) []int {
 // A reaper is the only waiter for this process's children: the job, and the
 // orphans reparented here. os/exec's Wait is never called, so the job's status
 // cannot be taken by a wait for any child, nor the other way round.
+//
+// The children this process had before the job started are not the job's:
+// bash's process substitution (conflog run … 2> >(tee log >&2)) makes the
+// reader of the gate's own output one, a wrapper that starts a daemon and
+// then execs the gate another. They are reaped when they end, but not
+// counted, waited for or stopped.
 type reaper struct {
-	job     int
-	exited  chan syscall.WaitStatus // the job's status, once
-	done    chan struct{}           // closed when no child is left
-	orphans atomic.Int64            // other children reaped
+	job       int
+	inherited map[int]bool            // children before the job; read only
+	exited    chan syscall.WaitStatus // the job's status, once
+	done      chan struct{}           // closed when the job and every child but the inherited ones are gone
+	orphans   atomic.Int64            // other children reaped
 }
 
-func startReaper(job int) *reaper {
-	r := &reaper{job: job, exited: make(chan syscall.WaitStatus, 1), done: make(chan struct{})}
+// children returns this process's live children, read from /proc.
+func children() map[int]bool {
+	self := os.Getpid()
+	kids := map[int]bool{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		if ppid, state, ok := stat(pid); ok && ppid == self && state != 'Z' && state != 'X' {
+			kids[pid] = true
+		}
+	}
+	return kids
+}
+
+// startReaper starts the reaper of the job; inherited are the children
+// this process had before it started the job (children(), read then).
+func startReaper(job int, inherited map[int]bool) *reaper {
+	r := &reaper{job: job, inherited: inherited, exited: make(chan syscall.WaitStatus, 1), done: make(chan struct{})}
 	go r.loop()
 	return r
 }
 
 func (r *reaper) loop() {
-	defer close(r.done)
+	var once sync.Once
+	end := func() { once.Do(func() { close(r.done) }) }
+	defer end()
+	jobGone := false
 	for {
 		var ws syscall.WaitStatus
 		pid, err := syscall.Wait4(-1, &ws, 0, nil)
@@ -111,9 +157,30 @@ func (r *reaper) loop() {
 		case err != nil: // ECHILD: every child is reaped
 			return
 		case pid == r.job:
+			jobGone = true
 			r.exited <- ws
+		case r.inherited[pid]:
 		default:
 			r.orphans.Add(1)
 		}
+		// Each end of a child of the job's is a wait here, and every
+		// process the job left behind descends from a live child of this
+		// one: once none but the inherited is left after one, the job's
+		// processes are all gone. Without inherited children, ECHILD says
+		// so, and no reap costs a look at /proc.
+		if jobGone && len(r.inherited) > 0 && !r.jobsLeft() {
+			end()
+		}
 	}
+}
+
+// jobsLeft reports whether a child of this process other than the inherited
+// ones still lives.
+func (r *reaper) jobsLeft() bool {
+	for pid := range children() {
+		if !r.inherited[pid] {
+			return true
+		}
+	}
+	return false
 }

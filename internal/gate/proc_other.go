@@ -22,12 +22,15 @@ func isTerminal(fd uintptr) bool {
 	return syscall.Fstat(int(fd), &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFCHR
 }
 
-func leftovers(int, bool) []int { return nil }
+func leftovers(int, bool, map[int]bool) []int { return nil }
+
+func children() map[int]bool { return nil }
 
 type reaper struct {
-	exited  chan syscall.WaitStatus
-	done    chan struct{}
-	orphans atomic.Int64
+	inherited map[int]bool
+	exited    chan syscall.WaitStatus
+	done      chan struct{}
+	orphans   atomic.Int64
 }
 
-func startReaper(int) *reaper { panic("gate: no reaper on this system") }
+func startReaper(int, map[int]bool) *reaper { panic("gate: no reaper on this system") }

@@ -414,3 +414,79 @@ while True: time.sleep(0.05)
 		t.Errorf("summary exit=%d passed=%d, want 7 and 1002:\n%s", exit, passed, stderr.String())
 	}
 }
+
+// What a leftover process writes after the grace period, up to the moment
+// the gate has stopped it, goes to the private sink and is counted as late:
+// here the line its SIGTERM handler writes, which the gate's SIGTERM (sent
+// after the period) makes late by construction. Before, the gate took only
+// what the pipe held just after the period, and the handler's line, like
+// everything a leftover wrote until SIGKILL, stayed in the pipe: neither in
+// the sink nor counted (late=0 for ~300 lines of a leftover that ignored
+// SIGTERM for the second before SIGKILL).
+func TestLateUntilStopped(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	leftover := `
+import os, signal, sys, time
+def term(*_):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(0.2)  # the gate has long taken what the pipe held
+    os.write(1, b"private after term\n")
+    os._exit(0)
+signal.signal(signal.SIGTERM, term)
+os.write(int(sys.argv[1]), b"x")
+while True:
+    time.sleep(1)
+`
+	job := writeFile(t, "job.py", fmt.Sprintf(`
+import os, subprocess, sys
+r, w = os.pipe()
+subprocess.Popen([sys.executable, "-c", %q, str(w)], pass_fds=[w])
+os.close(w)
+os.read(r, 1)  # its handler is set
+print("SystemLog: job done")
+`, leftover))
+	private := filepath.Join(dir, "private")
+	cmd := helperCmd(t, helperConfig{Reap: true, Private: private}, nil, "python3", job)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	startHelper(t, cmd)
+	cmd.Wait()
+	exit, passed, _, late, _, _, stopped := summary(t, out.String())
+	sink, _ := os.ReadFile(private)
+	if want := "private after term\n"; string(sink) != want || late != int64(len(want)) {
+		t.Errorf("private sink %q, late=%d: want the handler's line there, counted:\n%s", sink, late, out.String())
+	}
+	if exit != 0 || passed != 1 || stopped != 1 {
+		t.Errorf("exit=%d passed=%d stopped=%d, want 0, 1, 1:\n%s", exit, passed, stopped, out.String())
+	}
+}
+
+// A child the gate's process had before the job started is not the job's:
+// bash's process substitution (conflog run … 2> >(tee log >&2)) makes the
+// reader of the gate's own stderr such a child, and so does a wrapper that
+// starts a daemon and then execs conflog run. The gate neither waits for it
+// nor stops it, nor counts it an orphan. (It was stopped at the end of the
+// grace period, as a leftover of the job: the summary, the warnings and
+// whatever it had not yet copied were lost, and the run took the whole
+// --grace to end.)
+func TestInheritedChildIsNotTheJobs(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatalf("this test needs bash: %v", err)
+	}
+	cmd := helperCmd(t, helperConfig{Reap: true}, []string{bash, "-c", `exec "$@" 2> >(exec cat >&2)`, "bash"},
+		"sh", "-c", `echo "SystemLog: job done"; echo "SystemLog: err" >&2`)
+	var out, errs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	startHelper(t, cmd)
+	cmd.Wait() // and for cat, which holds stderr until the gate has ended
+	if out.String() != "SystemLog: job done\n" {
+		t.Errorf("stdout %q", out.String())
+	}
+	exit, passed, _, _, _, orphans, stopped := summary(t, errs.String())
+	if exit != 0 || passed != 2 || orphans != 0 || stopped != 0 || !strings.HasPrefix(errs.String(), "SystemLog: err\n") {
+		t.Errorf("exit=%d passed=%d orphans=%d stopped=%d, want 0, 2, 0, 0; stderr:\n%s", exit, passed, orphans, stopped, errs.String())
+	}
+}
