@@ -170,28 +170,38 @@ func (rd *Redactor) appendShown(out []byte, sh *shownLine, sc *Scanner, seg []by
 		return append(out, eol...)
 	}
 	line := sc.line - 1 // Scan has moved past the line
-	i := 0
-	for _, g := range sh.finds {
-		s := int(g.Offset)
-		if s < i {
-			// Overlaps a value already replaced: its tail is withheld too,
-			// as the gate's redaction withholds it.
-			i = max(i, s+g.Len)
-			continue
-		}
-		out = append(out, sh.text[i:s]...)
-		out = append(out, rd.replacement(g, sh.text[s:s+g.Len])...)
+	out = AppendReplaced(out, sh.text, sh.finds, func(dst []byte, g Finding, v []byte) []byte {
 		if found != nil {
 			g.Line = line
 			g.Offset = sc.lineStart - int64(len(seg)) // the line's start
 			found(g)
 		}
-		i = s + g.Len
-	}
-	if i < len(sh.text) {
-		out = append(out, sh.text[i:]...)
-	}
+		return append(dst, rd.replacement(g, v)...)
+	})
 	return append(out, eol...)
+}
+
+// AppendReplaced appends text with each of finds, text's findings in the
+// order Set.Find returns them, replaced by what replace appends for it (v
+// is the value's bytes). A finding that overlaps one already replaced has
+// its tail withheld too: the rule of a line redacted as shown, which the
+// gate's tripwire (redact mode) and Redactor.Shown share.
+func AppendReplaced(dst, text []byte, finds []Finding, replace func(dst []byte, f Finding, v []byte) []byte) []byte {
+	i := 0
+	for _, f := range finds {
+		s := int(f.Offset)
+		if s < i {
+			i = max(i, s+f.Len)
+			continue
+		}
+		dst = append(dst, text[i:s]...)
+		dst = replace(dst, f, text[s:s+f.Len])
+		i = s + f.Len
+	}
+	if i < len(text) {
+		dst = append(dst, text[i:]...)
+	}
+	return dst
 }
 
 // canonical drops the separators of numbers written in groups, so that a

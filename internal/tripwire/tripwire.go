@@ -83,26 +83,16 @@ func (j *Judge) AppendRedacted(dst, content []byte, f detect.Finding) []byte {
 	if len(j.finds) == 0 {
 		dst = append(dst, detect.Tag(f.Detector)...)
 	} else {
-		i := 0
-		for _, g := range j.finds {
-			s := int(g.Offset)
-			if s < i {
-				// Overlaps a value already replaced: its tail is withheld too.
-				i = max(i, s+g.Len)
-				continue
-			}
-			dst = append(dst, text[i:s]...)
-			dst = append(dst, detect.Tag(g.Detector)...)
-			i = s + g.Len
-		}
-		if i < len(text) {
-			dst = append(dst, text[i:]...)
-		}
+		dst = detect.AppendReplaced(dst, text, j.finds, appendTag)
 	}
 	if cap(j.shown) > maxKept {
 		j.shown = nil
 	}
 	return dst
+}
+
+func appendTag(dst []byte, f detect.Finding, _ []byte) []byte {
+	return append(dst, detect.Tag(f.Detector)...)
 }
 
 // AppendNotice appends the public line that stands for a blocked one:
