@@ -2,7 +2,10 @@ package bench
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -25,7 +28,9 @@ import (
 //	  destination. --ship-wait 0: the job's time, what the gate adds to it;
 //	  the lines it has not delivered at the end wait in the queue (the next
 //	  run delivers them), so the measure is the queue's cost, not the
-//	  network's.
+//	  network's. Destinations: rsyslog; a port nothing listens on (the
+//	  queue alone); a receiver that discards what it reads over the same
+//	  mutual TLS (all the gate's own delivery work, without a receiver's).
 //	BenchmarkShipDelivery: 200,000 public lines (20,000 under -short)
 //	  delivered from a queue to rsyslog (mutual TLS) and to a real
 //	  OpenTelemetry Collector until each confirmed them all, beside
@@ -59,6 +64,12 @@ func BenchmarkGateShip(b *testing.B) {
 		// The destination down: the queue's cost alone, no delivery
 		// competing for the CPU.
 		{"conflog-run-ship-down", s.bin, []string{"--ship", down, "--ship-wait", "0s"}},
+		// A receiver that reads and discards, over the same mutual TLS:
+		// everything the gate does to deliver, with the receiver's own
+		// work (rsyslog's parsing and writing, which on 2 shared cores
+		// costs more than the gate) taken away, as a central receiver on
+		// another machine takes it away.
+		{"conflog-run-ship-sink", s.bin, []string{"--ship", discardReceiver(b, p, url), "--ship-wait", "0s"}},
 	}
 	// CONFLOG_BENCH_BASE, a conflog binary built from an earlier commit,
 	// runs beside: before and after in one run.
@@ -107,6 +118,53 @@ func BenchmarkGateShip(b *testing.B) {
 			b.ReportMetric(rsCPU.Seconds()/float64(b.N), "rsyslog-cpu-sec/op")
 		})
 	}
+}
+
+// discardReceiver serves syslog over TLS on 127.0.0.1 as rsyslog does
+// for url (its certificate, a client certificate from the same CA
+// required, TLS 1.2 or later) and discards what it reads. It returns url
+// pointing at it.
+func discardReceiver(b *testing.B, p *rsyslogtest.PKI, rsyslogURL string) string {
+	cert, err := tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(p.CA.File)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		b.Fatal("discardReceiver: no CA certificate in ", p.CA.File)
+	}
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		ClientCAs:    pool,
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		MinVersion:   tls.VersionTLS12,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	u, err := url.Parse(rsyslogURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.Host = l.Addr().String()
+	return u.String()
 }
 
 // cpuSplit is the CPU time of a conflog run by part: its deliverer's
