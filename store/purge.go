@@ -19,8 +19,8 @@ import (
 // PurgeOptions say what Purge removes.
 type PurgeOptions struct {
 	// Match selects the records to purge: every record it matches, and
-	// both records when a match spans the end of one and the start of the
-	// next (the pieces of a line the gate cut: run --max-line), unless the
+	// every record a match spans when it runs from one into the next ones
+	// (the pieces of a line the gate cut: run --max-line), unless the
 	// part in the first record is a match on its own (a greedy pattern
 	// running on into the next line). A pattern that can match across the
 	// end of one line and the start of an unrelated next one purges both.
@@ -48,8 +48,8 @@ type PurgeResult struct {
 	Signed     bool           // the rewrites were signed with the manifest's purger key (PurgerKey)
 }
 
-// purgeWindow is how far into each of two adjacent records a match spanning
-// them is looked for.
+// purgeWindow is how far back from a record's end a match spanning
+// records may start.
 const purgeWindow = 64 << 10
 
 // Purge removes every record opts.Match selects, with its salt, from the
@@ -139,6 +139,7 @@ func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error
 			return res, err
 		}
 	}
+	p.scan(false)
 	for _, s := range p.segs {
 		res.Records = append(res.Records, s.records()...)
 	}
@@ -176,12 +177,84 @@ type purger struct {
 
 	records int64 // records in the segments before the one being read
 
-	// The previous record, for matches spanning two: its segment, its
-	// position there, and the end of its line.
-	prevSeg  *purgeSegment
-	prevI    recordPos
-	prevTail []byte
-	prevRec  PurgedRecord
+	// The records read since the last break in the stream (a purged
+	// record, or a crash's tail), their lines joined in buf, for matches
+	// spanning records: spans[i] is where each lies in buf. scan keeps the
+	// last purgeWindow bytes of them.
+	buf   []byte
+	spans []purgeSpan
+}
+
+// A purgeSpan is a record's line in purger.buf.
+type purgeSpan struct {
+	start, end int
+	seg        *purgeSegment
+	pos        recordPos
+	rec        PurgedRecord
+}
+
+// purgeScan is how many bytes of lines the purger gathers beyond the
+// window it keeps before it looks for matches across them.
+const purgeScan = 1 << 20
+
+// add appends a record's line to the stream, scanning it when full.
+func (p *purger) add(s *purgeSegment, pos recordPos, rec PurgedRecord, line []byte) {
+	start := len(p.buf)
+	p.buf = append(p.buf, line...)
+	p.spans = append(p.spans, purgeSpan{start, len(p.buf), s, pos, rec})
+	if len(p.buf) >= purgeWindow+purgeScan {
+		p.scan(true)
+	}
+}
+
+// scan marks every record a match in the stream spans, when it spans more
+// than one (a match within one record is marked as it is read) and the
+// part in the first is not a match on its own, and then keeps the last
+// purgeWindow bytes (keep) or nothing. Every record such a match touches is
+// marked: a value longer than the gate's --max-line is cut in more than two
+// pieces, the middle ones holding nothing but the value.
+func (p *purger) scan(keep bool) {
+	if len(p.spans) > 1 {
+		for _, loc := range p.re.FindAllIndex(p.buf, -1) {
+			first, _ := slices.BinarySearchFunc(p.spans, loc[0], func(sp purgeSpan, off int) int {
+				if sp.end <= off {
+					return -1
+				}
+				return 1
+			})
+			last := first
+			for last+1 < len(p.spans) && p.spans[last+1].start < loc[1] {
+				last++
+			}
+			if last == first {
+				continue // within one record: marked as it was read
+			}
+			// A greedy pattern (ghp_\w+) extends a match the first
+			// record holds whole into the next, unrelated line: that is
+			// not a value cut in pieces.
+			if l := p.re.FindIndex(p.buf[loc[0]:p.spans[first].end]); l != nil && l[0] == 0 {
+				continue
+			}
+			for _, sp := range p.spans[first : last+1] {
+				p.mark(sp.seg, sp.pos, sp.rec)
+			}
+		}
+	}
+	if !keep {
+		p.buf, p.spans = p.buf[:0], p.spans[:0]
+		return
+	}
+	cut := max(0, len(p.buf)-purgeWindow)
+	i := 0
+	for i < len(p.spans) && p.spans[i].end <= cut {
+		i++
+	}
+	p.spans = append(p.spans[:0], p.spans[i:]...)
+	for j := range p.spans {
+		p.spans[j].start = max(0, p.spans[j].start-cut)
+		p.spans[j].end -= cut
+	}
+	p.buf = append(p.buf[:0], p.buf[cut:]...)
 }
 
 // A recordPos is a record's place in its segment: its block, and its
@@ -355,7 +428,7 @@ func (p *purger) find(n int64, dryRun bool) error {
 			pos := recordPos{i, k}
 			k++
 			if br.purged {
-				p.prevSeg = nil
+				p.scan(false) // the next record does not continue this one
 				return nil
 			}
 			line := br.data
@@ -363,32 +436,14 @@ func (p *purger) find(n int64, dryRun bool) error {
 			if p.re.Match(line) {
 				p.mark(s, pos, rec)
 			}
-			if p.prevSeg != nil {
-				head := line[:min(len(line), purgeWindow)]
-				joined := append(slices.Clip(p.prevTail), head...)
-				for _, loc := range p.re.FindAllIndex(joined, -1) {
-					if loc[0] >= len(p.prevTail) || loc[1] <= len(p.prevTail) {
-						continue // within one record: matched above
-					}
-					// A greedy pattern (ghp_\w+) extends a match the first
-					// record holds whole into the next, unrelated line: that
-					// is not a value cut in two.
-					if l := p.re.FindIndex(p.prevTail[loc[0]:]); l != nil && l[0] == 0 {
-						continue
-					}
-					p.mark(s, pos, rec)
-					p.mark(p.prevSeg, p.prevI, p.prevRec)
-				}
-			}
-			p.prevSeg, p.prevI, p.prevRec = s, pos, rec
-			p.prevTail = append(p.prevTail[:0], line[max(0, len(line)-purgeWindow):]...)
+			p.add(s, pos, rec, line)
 			return nil
 		})
 		j += k
 		return err
 	})
 	if s.tail {
-		p.prevSeg = nil // whatever came next is not the next record
+		p.scan(false) // whatever comes next is not the next record
 	}
 	return err
 }

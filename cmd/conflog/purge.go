@@ -25,8 +25,8 @@ path for a leaked value. It fails while a writer has the store open.
 
 Every ciphertext in DIR is searched: sealed segments, and those a crashed
 writer left (recovered, abandoned or not yet recovered), including records a
-crash cut off. A match may span two adjacent records, as the pieces of a line
-the gate cut (run --max-line) do: both are purged.
+crash cut off. A match may span adjacent records, as the pieces of a line
+the gate cut (run --max-line) do, two or more: all of them are purged.
 
 The touched segments are re-encrypted to the recipients in the store's
 signed manifest; purge refuses a manifest not signed by the store's key or
