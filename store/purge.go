@@ -46,6 +46,15 @@ type PurgeResult struct {
 	Rewritten  []int64        // the segments re-encrypted
 	Recipients []string       // the recipients they were (or would be) re-encrypted to
 	Signed     bool           // the rewrites were signed with the manifest's purger key (PurgerKey)
+	CutOff     []CutOff       // the segments whose plaintext goes on after their indexed blocks: a rewrite drops it
+}
+
+// A CutOff is what a killed writer left in a segment's ciphertext after the
+// blocks its index lists: Records whole records (perhaps 0: the start of
+// one, or of a block), never committed, not in the tree, shown by nothing.
+// Purge drops them when it rewrites the segment, which it always does.
+type CutOff struct {
+	Segment, Records int64
 }
 
 // purgeWindow is how far back from a record's end a match spanning
@@ -142,6 +151,9 @@ func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error
 	p.scan(false)
 	for _, s := range p.segs {
 		res.Records = append(res.Records, s.records()...)
+		if s.tail {
+			res.CutOff = append(res.CutOff, CutOff{s.num, s.cut})
+		}
 	}
 	if opts.DryRun {
 		for _, s := range p.segs {
@@ -267,7 +279,8 @@ type purgeSegment struct {
 	state string
 	x     *index
 	match map[recordPos]PurgedRecord
-	tail  bool // plaintext beyond the indexed blocks: a crash cut it off
+	tail  bool  // plaintext beyond the indexed blocks: a crash cut it off
+	cut   int64 // the whole records in it
 }
 
 func (s *purgeSegment) rewrite() bool { return len(s.match) > 0 || s.tail }
@@ -355,54 +368,56 @@ func (p *purger) open(n int64, finish bool) (*index, string, *os.File, error) {
 // frames decrypts f and calls each with every indexed block, checked
 // against its commitment and record count (a purged block against its tag).
 // It returns whether the plaintext goes on after them (frames a crash cut
-// off, or an unfinished chunk).
-func (p *purger) frames(f *os.File, x *index, each func(i int64, fr *frame) error) (tail bool, err error) {
+// off, or an unfinished chunk), and how many whole records it holds.
+func (p *purger) frames(f *os.File, x *index, each func(i int64, fr *frame) error) (tail bool, cut int64, err error) {
 	name := segmentName(x.segment, "age")
 	dec, err := age.Decrypt(f, p.id)
 	if err != nil {
-		return false, fmt.Errorf("store: %s: %w", name, err)
+		return false, 0, fmt.Errorf("store: %s: %w", name, err)
 	}
 	sr, err := readSegmentHeader(dec)
 	if err != nil {
 		if x.count == 0 && x.state != indexSealed {
-			return true, nil // a crashed writer's, cut off in its header
+			return true, 0, nil // a crashed writer's, cut off in its header
 		}
-		return false, fmt.Errorf("store: %s: %w", name, err)
+		return false, 0, fmt.Errorf("store: %s: %w", name, err)
 	}
 	if sr.id != p.storeID || sr.segment != x.segment || sr.first != x.first {
-		return false, damaged("store: %s: encrypted header does not match its index", name)
+		return false, 0, damaged("store: %s: encrypted header does not match its index", name)
 	}
 	sr.reuse = true
 	for i := range x.count {
 		fr, err := sr.next()
 		if err != nil {
 			if x.state == indexSealed {
-				return false, damaged("store: %s: block %d: %v", name, i, readErr(err))
+				return false, 0, damaged("store: %s: block %d: %v", name, i, readErr(err))
 			}
-			return true, nil // lost in a crash: the rest is gone already
+			return true, 0, nil // lost in a crash: the rest is gone already
 		}
 		e := x.commitments[i]
 		switch {
 		case !fr.purged && commit(fr.raw) != e.c:
-			return false, damaged("store: %s: block %d does not match its commitment", name, i)
+			return false, 0, damaged("store: %s: block %d does not match its commitment", name, i)
 		case fr.purged && purgeTag(p.key, p.storeID, x.first+i, e.c, fr.body()) != fr.tag():
-			return false, damaged("store: %s: block %d: purged block not made by this identity", name, i)
+			return false, 0, damaged("store: %s: block %d: purged block not made by this identity", name, i)
 		}
 		if n, err := eachRecord(fr.body(), nil); err != nil || n != e.n {
-			return false, damaged("store: %s: block %d does not hold the records its index lists", name, i)
+			return false, 0, damaged("store: %s: block %d does not hold the records its index lists", name, i)
 		}
 		if err := each(i, fr); err != nil {
-			return false, err
+			return false, 0, err
 		}
 	}
-	_, err = sr.next()
-	if err == io.EOF {
-		return false, nil
-	}
 	if x.state == indexSealed {
-		return false, damaged("store: %s: more blocks than its index lists", name)
+		if _, err = sr.next(); err == io.EOF {
+			return false, 0, nil
+		}
+		return false, 0, damaged("store: %s: more blocks than its index lists", name)
 	}
-	return true, nil
+	if _, err := sr.r.Peek(1); err == io.EOF {
+		return false, 0, nil
+	}
+	return true, sr.cutOff(), nil
 }
 
 // find reads segment n and marks its matching records.
@@ -422,7 +437,7 @@ func (p *purger) find(n int64, dryRun bool) error {
 		p.records += x.records
 	}
 	var j int64 // records in the blocks before
-	s.tail, err = p.frames(f, x, func(i int64, fr *frame) error {
+	s.tail, s.cut, err = p.frames(f, x, func(i int64, fr *frame) error {
 		var k int64
 		_, err := eachRecord(fr.body(), func(br *blockRecord) error {
 			pos := recordPos{i, k}
@@ -483,7 +498,7 @@ func (p *purger) rewrite(s *purgeSegment, recips []age.Recipient) error {
 		return err
 	}
 	var body []byte
-	_, err = p.frames(f, x, func(i int64, fr *frame) error {
+	_, _, err = p.frames(f, x, func(i int64, fr *frame) error {
 		if !s.marked(i) {
 			buf = appendFrame(buf, fr)
 		} else {

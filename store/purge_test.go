@@ -258,3 +258,40 @@ func TestPurgeValueCutInManyPieces(t *testing.T) {
 		}
 	}
 }
+
+// Records a killed writer wrote to its ciphertext but never indexed are not
+// in the tree and not shown: verify with the identity counts them (the
+// crash lost them, and says how many), and a dry run of purge, which drops
+// them with any rewrite, lists them.
+func TestCutOffRecordsCounted(t *testing.T) {
+	k := newTestKeys(t)
+	dir := t.TempDir()
+	w := openBlocksT(t, dir, k.options(), 5)
+	appendT(t, w, "sealed")
+	w.Checkpoint() // segment 1
+	appendT(t, w, fillerLines(200, nil)...)
+	crashT(w)
+	dropIndexLines(t, dir, 2, 12) // 60 records in the ciphertext, not indexed
+	// and more in the chunk age had written when the crash came: the whole
+	// lines in it.
+	inCipher := int64(len(regexp.MustCompile(`filler [0-9]+ f{1000}`).FindAll(decryptAll(t, filepath.Join(dir, segmentName(2, "age")), k.identity), -1)))
+	w = openBlocksT(t, dir, k.options(), 5)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(dir, &VerifyOptions{VerifierKey: k.vkey, Identities: []age.Identity{k.identity}})
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %v", err, rep.Err())
+	}
+	want := inCipher - rep.Recovered
+	if want < 60 || rep.CutOff != want || !strings.Contains(strings.Join(rep.Notes, "\n"), fmt.Sprintf(" %d records after", want)) {
+		t.Fatalf("verify counts %d records cut off (want %d: %d in the ciphertext, %d indexed), notes %q", rep.CutOff, want, inCipher, rep.Recovered, rep.Notes)
+	}
+	dry, err := Purge(dir, k.identity, &PurgeOptions{Match: regexp.MustCompile(`nothing matches this`), DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(dry.Rewritten) != "[2]" || fmt.Sprint(dry.CutOff) != fmt.Sprintf("[{2 %d}]", want) {
+		t.Fatalf("dry run rewrites %v, drops %v; want [2], [{2 %d}]", dry.Rewritten, dry.CutOff, want)
+	}
+}
