@@ -118,7 +118,9 @@ func hexString(b []byte) string {
 }
 
 // The segment plaintext reader never panics or over-allocates, and a clean
-// end only comes after whole frames.
+// end only comes after whole frames. Counting what a crash cut off
+// (cutOff) never panics either, and counts at least the records of the
+// whole frames the reader decodes.
 func FuzzSegmentReader(f *testing.F) {
 	id := strings.Repeat("12", 16)
 	good := []byte(segmentHeader(id, 1, 0))
@@ -127,11 +129,20 @@ func FuzzSegmentReader(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)-3])
 	f.Add([]byte(segmentHeader(id, 1, 0) + "B\xff\xff\xff\xff"))
+	// A block cut in its body, in its second record's line.
+	f.Add(good[:len(segmentHeader(id, 1, 0))+1+1+saltSize+2+5+2+2])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sr, err := readSegmentHeader(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
+		whole := int64(0)
+		defer func() {
+			sr, _ := readSegmentHeader(bytes.NewReader(data))
+			if n := sr.cutOff(); n < whole || n > int64(len(data)) {
+				t.Fatalf("cutOff counts %d records, the whole frames hold %d", n, whole)
+			}
+		}()
 		for {
 			fr, err := sr.next()
 			if err == io.EOF {
@@ -139,6 +150,9 @@ func FuzzSegmentReader(f *testing.F) {
 			}
 			if err != nil {
 				return
+			}
+			if n, err := eachRecord(fr.body(), nil); err == nil {
+				whole += n
 			}
 			if len(fr.body()) == 0 {
 				t.Fatal("empty block accepted")

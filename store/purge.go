@@ -19,8 +19,8 @@ import (
 // PurgeOptions say what Purge removes.
 type PurgeOptions struct {
 	// Match selects the records to purge: every record it matches, and
-	// both records when a match spans the end of one and the start of the
-	// next (the pieces of a line the gate cut: run --max-line), unless the
+	// every record a match spans when it runs from one into the next ones
+	// (the pieces of a line the gate cut: run --max-line), unless the
 	// part in the first record is a match on its own (a greedy pattern
 	// running on into the next line). A pattern that can match across the
 	// end of one line and the start of an unrelated next one purges both.
@@ -46,10 +46,19 @@ type PurgeResult struct {
 	Rewritten  []int64        // the segments re-encrypted
 	Recipients []string       // the recipients they were (or would be) re-encrypted to
 	Signed     bool           // the rewrites were signed with the manifest's purger key (PurgerKey)
+	CutOff     []CutOff       // the segments whose plaintext goes on after their indexed blocks: a rewrite drops it
 }
 
-// purgeWindow is how far into each of two adjacent records a match spanning
-// them is looked for.
+// A CutOff is what a killed writer left in a segment's ciphertext after the
+// blocks its index lists: Records whole records (perhaps 0: the start of
+// one, or of a block), never committed, not in the tree, shown by nothing.
+// Purge drops them when it rewrites the segment, which it always does.
+type CutOff struct {
+	Segment, Records int64
+}
+
+// purgeWindow is how far back from a record's end a match spanning
+// records may start.
 const purgeWindow = 64 << 10
 
 // Purge removes every record opts.Match selects, with its salt, from the
@@ -139,8 +148,12 @@ func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error
 			return res, err
 		}
 	}
+	p.scan(false)
 	for _, s := range p.segs {
 		res.Records = append(res.Records, s.records()...)
+		if s.tail {
+			res.CutOff = append(res.CutOff, CutOff{s.num, s.cut})
+		}
 	}
 	if opts.DryRun {
 		for _, s := range p.segs {
@@ -176,12 +189,84 @@ type purger struct {
 
 	records int64 // records in the segments before the one being read
 
-	// The previous record, for matches spanning two: its segment, its
-	// position there, and the end of its line.
-	prevSeg  *purgeSegment
-	prevI    recordPos
-	prevTail []byte
-	prevRec  PurgedRecord
+	// The records read since the last break in the stream (a purged
+	// record, or a crash's tail), their lines joined in buf, for matches
+	// spanning records: spans[i] is where each lies in buf. scan keeps the
+	// last purgeWindow bytes of them.
+	buf   []byte
+	spans []purgeSpan
+}
+
+// A purgeSpan is a record's line in purger.buf.
+type purgeSpan struct {
+	start, end int
+	seg        *purgeSegment
+	pos        recordPos
+	rec        PurgedRecord
+}
+
+// purgeScan is how many bytes of lines the purger gathers beyond the
+// window it keeps before it looks for matches across them.
+const purgeScan = 1 << 20
+
+// add appends a record's line to the stream, scanning it when full.
+func (p *purger) add(s *purgeSegment, pos recordPos, rec PurgedRecord, line []byte) {
+	start := len(p.buf)
+	p.buf = append(p.buf, line...)
+	p.spans = append(p.spans, purgeSpan{start, len(p.buf), s, pos, rec})
+	if len(p.buf) >= purgeWindow+purgeScan {
+		p.scan(true)
+	}
+}
+
+// scan marks every record a match in the stream spans, when it spans more
+// than one (a match within one record is marked as it is read) and the
+// part in the first is not a match on its own, and then keeps the last
+// purgeWindow bytes (keep) or nothing. Every record such a match touches is
+// marked: a value longer than the gate's --max-line is cut in more than two
+// pieces, the middle ones holding nothing but the value.
+func (p *purger) scan(keep bool) {
+	if len(p.spans) > 1 {
+		for _, loc := range p.re.FindAllIndex(p.buf, -1) {
+			first, _ := slices.BinarySearchFunc(p.spans, loc[0], func(sp purgeSpan, off int) int {
+				if sp.end <= off {
+					return -1
+				}
+				return 1
+			})
+			last := first
+			for last+1 < len(p.spans) && p.spans[last+1].start < loc[1] {
+				last++
+			}
+			if last == first {
+				continue // within one record: marked as it was read
+			}
+			// A greedy pattern (ghp_\w+) extends a match the first
+			// record holds whole into the next, unrelated line: that is
+			// not a value cut in pieces.
+			if l := p.re.FindIndex(p.buf[loc[0]:p.spans[first].end]); l != nil && l[0] == 0 {
+				continue
+			}
+			for _, sp := range p.spans[first : last+1] {
+				p.mark(sp.seg, sp.pos, sp.rec)
+			}
+		}
+	}
+	if !keep {
+		p.buf, p.spans = p.buf[:0], p.spans[:0]
+		return
+	}
+	cut := max(0, len(p.buf)-purgeWindow)
+	i := 0
+	for i < len(p.spans) && p.spans[i].end <= cut {
+		i++
+	}
+	p.spans = append(p.spans[:0], p.spans[i:]...)
+	for j := range p.spans {
+		p.spans[j].start = max(0, p.spans[j].start-cut)
+		p.spans[j].end -= cut
+	}
+	p.buf = append(p.buf[:0], p.buf[cut:]...)
 }
 
 // A recordPos is a record's place in its segment: its block, and its
@@ -194,7 +279,8 @@ type purgeSegment struct {
 	state string
 	x     *index
 	match map[recordPos]PurgedRecord
-	tail  bool // plaintext beyond the indexed blocks: a crash cut it off
+	tail  bool  // plaintext beyond the indexed blocks: a crash cut it off
+	cut   int64 // the whole records in it
 }
 
 func (s *purgeSegment) rewrite() bool { return len(s.match) > 0 || s.tail }
@@ -282,54 +368,56 @@ func (p *purger) open(n int64, finish bool) (*index, string, *os.File, error) {
 // frames decrypts f and calls each with every indexed block, checked
 // against its commitment and record count (a purged block against its tag).
 // It returns whether the plaintext goes on after them (frames a crash cut
-// off, or an unfinished chunk).
-func (p *purger) frames(f *os.File, x *index, each func(i int64, fr *frame) error) (tail bool, err error) {
+// off, or an unfinished chunk), and how many whole records it holds.
+func (p *purger) frames(f *os.File, x *index, each func(i int64, fr *frame) error) (tail bool, cut int64, err error) {
 	name := segmentName(x.segment, "age")
 	dec, err := age.Decrypt(f, p.id)
 	if err != nil {
-		return false, fmt.Errorf("store: %s: %w", name, err)
+		return false, 0, fmt.Errorf("store: %s: %w", name, err)
 	}
 	sr, err := readSegmentHeader(dec)
 	if err != nil {
 		if x.count == 0 && x.state != indexSealed {
-			return true, nil // a crashed writer's, cut off in its header
+			return true, 0, nil // a crashed writer's, cut off in its header
 		}
-		return false, fmt.Errorf("store: %s: %w", name, err)
+		return false, 0, fmt.Errorf("store: %s: %w", name, err)
 	}
 	if sr.id != p.storeID || sr.segment != x.segment || sr.first != x.first {
-		return false, damaged("store: %s: encrypted header does not match its index", name)
+		return false, 0, damaged("store: %s: encrypted header does not match its index", name)
 	}
 	sr.reuse = true
 	for i := range x.count {
 		fr, err := sr.next()
 		if err != nil {
 			if x.state == indexSealed {
-				return false, damaged("store: %s: block %d: %v", name, i, readErr(err))
+				return false, 0, damaged("store: %s: block %d: %v", name, i, readErr(err))
 			}
-			return true, nil // lost in a crash: the rest is gone already
+			return true, 0, nil // lost in a crash: the rest is gone already
 		}
 		e := x.commitments[i]
 		switch {
 		case !fr.purged && commit(fr.raw) != e.c:
-			return false, damaged("store: %s: block %d does not match its commitment", name, i)
+			return false, 0, damaged("store: %s: block %d does not match its commitment", name, i)
 		case fr.purged && purgeTag(p.key, p.storeID, x.first+i, e.c, fr.body()) != fr.tag():
-			return false, damaged("store: %s: block %d: purged block not made by this identity", name, i)
+			return false, 0, damaged("store: %s: block %d: purged block not made by this identity", name, i)
 		}
 		if n, err := eachRecord(fr.body(), nil); err != nil || n != e.n {
-			return false, damaged("store: %s: block %d does not hold the records its index lists", name, i)
+			return false, 0, damaged("store: %s: block %d does not hold the records its index lists", name, i)
 		}
 		if err := each(i, fr); err != nil {
-			return false, err
+			return false, 0, err
 		}
 	}
-	_, err = sr.next()
-	if err == io.EOF {
-		return false, nil
-	}
 	if x.state == indexSealed {
-		return false, damaged("store: %s: more blocks than its index lists", name)
+		if _, err = sr.next(); err == io.EOF {
+			return false, 0, nil
+		}
+		return false, 0, damaged("store: %s: more blocks than its index lists", name)
 	}
-	return true, nil
+	if _, err := sr.r.Peek(1); err == io.EOF {
+		return false, 0, nil
+	}
+	return true, sr.cutOff(), nil
 }
 
 // find reads segment n and marks its matching records.
@@ -349,13 +437,13 @@ func (p *purger) find(n int64, dryRun bool) error {
 		p.records += x.records
 	}
 	var j int64 // records in the blocks before
-	s.tail, err = p.frames(f, x, func(i int64, fr *frame) error {
+	s.tail, s.cut, err = p.frames(f, x, func(i int64, fr *frame) error {
 		var k int64
 		_, err := eachRecord(fr.body(), func(br *blockRecord) error {
 			pos := recordPos{i, k}
 			k++
 			if br.purged {
-				p.prevSeg = nil
+				p.scan(false) // the next record does not continue this one
 				return nil
 			}
 			line := br.data
@@ -363,32 +451,14 @@ func (p *purger) find(n int64, dryRun bool) error {
 			if p.re.Match(line) {
 				p.mark(s, pos, rec)
 			}
-			if p.prevSeg != nil {
-				head := line[:min(len(line), purgeWindow)]
-				joined := append(slices.Clip(p.prevTail), head...)
-				for _, loc := range p.re.FindAllIndex(joined, -1) {
-					if loc[0] >= len(p.prevTail) || loc[1] <= len(p.prevTail) {
-						continue // within one record: matched above
-					}
-					// A greedy pattern (ghp_\w+) extends a match the first
-					// record holds whole into the next, unrelated line: that
-					// is not a value cut in two.
-					if l := p.re.FindIndex(p.prevTail[loc[0]:]); l != nil && l[0] == 0 {
-						continue
-					}
-					p.mark(s, pos, rec)
-					p.mark(p.prevSeg, p.prevI, p.prevRec)
-				}
-			}
-			p.prevSeg, p.prevI, p.prevRec = s, pos, rec
-			p.prevTail = append(p.prevTail[:0], line[max(0, len(line)-purgeWindow):]...)
+			p.add(s, pos, rec, line)
 			return nil
 		})
 		j += k
 		return err
 	})
 	if s.tail {
-		p.prevSeg = nil // whatever came next is not the next record
+		p.scan(false) // whatever comes next is not the next record
 	}
 	return err
 }
@@ -428,7 +498,7 @@ func (p *purger) rewrite(s *purgeSegment, recips []age.Recipient) error {
 		return err
 	}
 	var body []byte
-	_, err = p.frames(f, x, func(i int64, fr *frame) error {
+	_, _, err = p.frames(f, x, func(i int64, fr *frame) error {
 		if !s.marked(i) {
 			buf = appendFrame(buf, fr)
 		} else {

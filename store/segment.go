@@ -296,3 +296,67 @@ func readErr(err error) error {
 	}
 	return err
 }
+
+// cutOff counts the whole records in the plaintext after the frames read so
+// far, reading on to its end or its first error: what a killed writer wrote
+// after the blocks its index lists (the start of a block whose end it never
+// wrote, and blocks whose index lines it never wrote). They are not in the
+// tree: this only counts what the crash lost. It holds one frame at a time.
+func (sr *segmentReader) cutOff() int64 {
+	var n int64
+	var raw []byte
+	for {
+		kind, err := sr.r.ReadByte()
+		if err != nil || (kind != frameBlock && kind != framePurged) {
+			return n
+		}
+		head := saltSize
+		if kind == framePurged {
+			head = tagSize
+		}
+		size, err := sr.readUvarint()
+		if err != nil || size == 0 || size > maxBody {
+			return n
+		}
+		if cap(raw) < head+int(size) {
+			raw = make([]byte, head+int(size))
+		}
+		raw = raw[:head+int(size)]
+		k, err := io.ReadFull(sr.r, raw)
+		if k <= head {
+			return n
+		}
+		n += wholeRecords(raw[head:k])
+		if err != nil {
+			return n
+		}
+	}
+}
+
+// wholeRecords counts the records of a block body, or of its start, that
+// are there whole.
+func wholeRecords(body []byte) int64 {
+	var n int64
+	for len(body) > 0 {
+		_, a := varint(body)
+		if a <= 0 {
+			break
+		}
+		l, b := uvarint(body[a:])
+		if b <= 0 {
+			break
+		}
+		size := uint64(0)
+		if l%2 == 0 {
+			size = l / 2
+		} else if l != 1 {
+			break
+		}
+		if size > uint64(len(body)-a-b) {
+			break
+		}
+		body = body[a+b+int(size):]
+		n++
+	}
+	return n
+}

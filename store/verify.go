@@ -69,6 +69,7 @@ type Report struct {
 	Recovered        int64       // records of segments a crashed writer left, sealed when the store was next opened
 	Repurged         int64       // segments a signed purge re-encrypted since they were sealed
 	Unrecoverable    int64       // records a recovered segment's index lists but its ciphertext does not hold (with identities)
+	CutOff           int64       // records a recovered segment's ciphertext holds after the blocks its index lists: lost in the crash, not in the tree (with identities)
 	Witnessed        int         // public checkpoints checked
 	Recipients       []string    // the age recipients the signed manifest names: who can read the store, and whom purge re-encrypts to
 	RecipientChanges []string    // every recipient added to or removed from the manifest since the store was created
@@ -667,6 +668,12 @@ func (s *segmentCheck) checkEnd(x *index) int {
 		lost := x.records - s.lostAt
 		r.Unrecoverable += lost
 		r.note("%s: recovered after a crash, but its ciphertext ends at record %d: %d records the index lists were lost", s.where(), s.lostAt, lost)
+	}
+	if s.sr != nil && s.recovered {
+		if n := s.sr.cutOff(); n > 0 {
+			r.CutOff += n
+			r.note("%s: recovered after a crash; its ciphertext holds %d records after the %d its index lists, which the writer was killed before it committed: they are lost (not in the tree, not shown; a purge drops them)", s.where(), n, x.records)
+		}
 	}
 	if s.sr != nil && !s.recovered { // a recovered segment may hold more than its index lists: records the crash cut off
 		if _, err := s.sr.next(); err != io.EOF {

@@ -25,14 +25,16 @@ path for a leaked value. It fails while a writer has the store open.
 
 Every ciphertext in DIR is searched: sealed segments, and those a crashed
 writer left (recovered, abandoned or not yet recovered), including records a
-crash cut off. A match may span two adjacent records, as the pieces of a line
-the gate cut (run --max-line) do: both are purged.
+crash cut off. A match may span adjacent records, as the pieces of a line
+the gate cut (run --max-line) do, two or more: all of them are purged.
 
 The touched segments are re-encrypted to the recipients in the store's
 signed manifest; purge refuses a manifest not signed by the store's key or
 one that leaves out IDENTITY's recipient. Run it with --dry-run first: it
-lists the records it would purge (never their text) and the recipients it
-would re-encrypt to, and changes nothing.
+lists the records it would purge (never their text), the records a killed
+writer left after a segment's indexed ones that the rewrite drops (never
+committed, shown by nothing), and the recipients it would re-encrypt to, and
+changes nothing.
 
 Flags:
   -i IDENTITY    the age identity file (required)
@@ -90,13 +92,16 @@ func purgeMain(c *cli, args []string) int {
 		}
 		return exitFail
 	}
-	verb, to := "purged", "re-encrypted to"
+	verb, to, drop := "purged", "re-encrypted to", "dropped"
 	if *dryRun {
-		verb, to = "would purge", "would re-encrypt to"
+		verb, to, drop = "would purge", "would re-encrypt to", "would drop"
 	}
 	for _, r := range res.Records {
 		fmt.Fprintf(c.stdout, "%s record %d (segment %d, %s, %s, %s)\n", verb, r.Index, r.Segment, r.State,
 			r.Time.Format(time.RFC3339Nano), plural(r.Bytes, "byte"))
+	}
+	for _, t := range res.CutOff {
+		fmt.Fprintf(c.stdout, "%s %s a killed writer left after segment %d's indexed blocks (never committed, not in the tree, shown by nothing)\n", drop, plural(int(t.Records), "whole record"), t.Segment)
 	}
 	fmt.Fprintf(c.stdout, "%s %s in %s\n", verb, plural(len(res.Records), "record"), plural(len(res.Rewritten), "segment"))
 	if len(res.Rewritten) > 0 {

@@ -159,6 +159,10 @@ func (f *storeFlags) open(dir, prefix string, out io.Writer) (*storeSink, error)
 	if err != nil {
 		return nil, err
 	}
+	// A crashed writer's segment was sealed: say so, and what was not.
+	if n := s.w.Recovered(); n > 0 {
+		fmt.Fprintf(out, "%s conflog: warning: run: store %s: recovered %s a crashed writer left, sealed now; what it had not yet written to its files is lost ('conflog verify -i IDENTITY %s' counts the records its ciphertext holds beyond them)\n", prefix, dir, plural(int(n), "record"), dir)
+	}
 	// A new recipient can read everything written from now on, and every
 	// segment a purge re-encrypts: say so where the operator looks.
 	added, removed := s.w.RecipientChanges()
