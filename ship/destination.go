@@ -38,7 +38,12 @@ type Destination struct {
 func ParseDestination(raw string) (*Destination, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("destination: %w", err)
+		// net/url's error quotes the whole URL, user info included.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("destination: not a URL: %w", err)
 	}
 	d := &Destination{scheme: u.Scheme}
 	switch u.Scheme {
@@ -116,10 +121,16 @@ func ParseDestination(raw string) (*Destination, error) {
 	return d, nil
 }
 
-// redact is the URL without its query, for messages.
+// redact is the URL without its query, fragment or user info, for
+// messages.
 func redact(u *url.URL) string {
 	v := *u
 	v.RawQuery = ""
+	v.Fragment, v.RawFragment = "", ""
+	if v.User != nil {
+		// A password given by mistake (user:pass@, refused) is not echoed.
+		v.User = url.User("…")
+	}
 	return v.String()
 }
 

@@ -194,3 +194,28 @@ func TestSenderChecksThePrefixAgain(t *testing.T) {
 		t.Errorf("received %v, refused %d", got, s.refused.Load())
 	}
 }
+
+// TestRefusedDestinationEchoesNoPassword: a URL refused for its user info
+// (user:pass@) or any other reason never prints the password, the query's
+// file names or a fragment back.
+func TestRefusedDestinationEchoesNoPassword(t *testing.T) {
+	for _, raw := range []string{
+		"syslog+tls://user:hunter2@127.0.0.1:6514?ca=/x",
+		"otlp+https://user:hunter2@127.0.0.1:4318/v1/logs",
+		"otlp+grpc://user:hunter2@127.0.0.1:4317/p",
+		"syslog+tls://127.0.0.1:6514#hunter2",
+		"syslog+tls://user:hunter2@127.0.0.1/path",
+		"ftp://user:hunter2@127.0.0.1:21",
+		"syslog+tls://user:hunter2@127.0.0.1:65536x",
+		"syslog+tls://user:hunter2@[::1:6514",
+		"otlp+https://user:hunter2@127.0.0.1:4318/%zz",
+	} {
+		_, err := ParseDestination(raw)
+		if err == nil {
+			t.Fatalf("%s: accepted", raw)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: the error echoes the password: %v", raw, err)
+		}
+	}
+}
