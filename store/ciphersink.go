@@ -59,7 +59,8 @@ const sinkBatch = 1 << 20
 const sinkWrite = 64 << 10
 
 // sinkLinger is how long whole chunks may wait in the batch of a writer's
-// sink before it is handed over anyway.
+// sink before it is handed over anyway: by the next Write, or by the
+// sealing goroutine's timer when no Write comes (Writer.sealBlocks).
 const sinkLinger = 20 * time.Millisecond
 
 // syncEvery is how much ciphertext the sink writes between fsyncs of its

@@ -138,6 +138,8 @@ type Writer struct {
 	skipped   map[int64]bool // abandoned segments: never sealed
 	seg       *activeSegment
 	timer     *time.Timer
+	idle      *time.Timer    // closes a block left open by a quiet job (onIdle)
+	idleArmed bool           // idle is pending
 	salts     *mrand.ChaCha8 // the salts' source (see newSaltSource)
 	clock     *clock
 
@@ -244,6 +246,8 @@ func Open(dir string, opts *Options) (*Writer, error) {
 		return nil, err
 	}
 	w := &Writer{dir: dir, opts: *opts, signer: signer, blockBytes: blockTarget, blockLinger: sinkLinger, clock: newClock()}
+	w.idle = time.AfterFunc(time.Hour, w.onIdle)
+	w.idle.Stop()
 	if w.opts.MaxSegmentBytes <= 0 {
 		w.opts.MaxSegmentBytes = DefaultMaxSegmentBytes
 	}
@@ -737,6 +741,12 @@ func (w *Writer) appendMu(t int64, given bool, data []byte) error {
 	s := w.seg
 	if s.blockN == 0 {
 		s.blockOpened = now
+		// One timer for the block, not one per record: if no append
+		// closes the block within blockLinger, onIdle does.
+		if !w.idleArmed {
+			w.idleArmed = true
+			w.idle.Reset(w.blockLinger)
+		}
 	}
 	w.appendLocked(t, data)
 	body := int64(len(s.block) - blockPrefix - saltSize)
@@ -841,9 +851,30 @@ func (w *Writer) closeBlock(s *activeSegment) error {
 
 // sealBlocks is a segment's sealing goroutine: it seals each closed block
 // in order, until seal or abandon closes the queue.
+//
+// Ciphertext that age wrote to the sink waits there for more until a batch
+// is full or a Write finds it sinkLinger old; when no block comes to write
+// more, a timer armed after the block hands it on sinkLinger later, so that
+// a quiet job's records reach the files then.
 func (w *Writer) sealBlocks(s *activeSegment) {
 	defer close(s.done)
-	for b := range s.blocks {
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	defer linger.Stop()
+	armed := false
+	for {
+		var b closedBlock
+		select {
+		case <-linger.C:
+			armed = false
+			s.sink.flush()
+			continue
+		case next, ok := <-s.blocks:
+			if !ok {
+				return
+			}
+			b = next
+		}
 		if s.sealErr() == nil {
 			if err := w.sealBlock(s, &b); err != nil {
 				s.errMu.Lock()
@@ -858,6 +889,10 @@ func (w *Writer) sealBlocks(s *activeSegment) {
 			case s.free <- b.buf[:0]:
 			default:
 			}
+		}
+		if !armed && len(s.sink.buf) > 0 {
+			armed = true
+			linger.Reset(sinkLinger)
 		}
 	}
 }
@@ -1066,6 +1101,29 @@ func (w *Writer) removeRetired() {
 	}
 }
 
+// onIdle closes the open block once its first record is blockLinger old,
+// when no append has: a job that goes quiet after a burst would otherwise
+// leave the block in memory until its next line or the next seal, and a
+// kill -9 in that pause would lose it. The sealing goroutine then hands the
+// ciphertext on within sinkLinger (sealBlocks). While records keep coming
+// the timer fires at most once per blockLinger, re-armed for the block open
+// then.
+func (w *Writer) onIdle() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.idleArmed = false
+	s := w.seg
+	if w.closed || w.err != nil || s == nil || s.blockN == 0 {
+		return
+	}
+	if wait := s.blockOpened + int64(w.blockLinger) - time.Now().UnixNano(); wait > 0 {
+		w.idleArmed = true
+		w.idle.Reset(time.Duration(wait))
+		return
+	}
+	w.fail(w.closeBlock(s))
+}
+
 func (w *Writer) onTimer() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -1118,6 +1176,7 @@ func (w *Writer) Close() error {
 	}
 	w.closed = true
 	w.timer.Stop()
+	w.idle.Stop()
 	w.clock.close()
 	err := w.err
 	if err == nil {
