@@ -28,6 +28,17 @@ type PurgeOptions struct {
 
 	// DryRun finds the records and reports them without changing a file.
 	DryRun bool
+
+	// Each, if set, is called with every record purged (or, in a dry run,
+	// that would be), in store order, as Purge goes, and
+	// PurgeResult.Records stays empty: Purge's memory then does not grow
+	// with the number of records matched (a bit per record of a segment
+	// holding a match). Without a rewrite to do, a dry run reads the
+	// segments holding a match a second time to list them. After an
+	// error, the records of the segment whose rewrite failed may have been
+	// passed to Each although that segment was left as it was
+	// (PurgeResult.Rewritten lists the segments that were purged).
+	Each func(PurgedRecord)
 }
 
 // A PurgedRecord is a record Purge removed (or, in a dry run, would remove).
@@ -42,7 +53,8 @@ type PurgedRecord struct {
 
 // A PurgeResult is what Purge did, or would do.
 type PurgeResult struct {
-	Records    []PurgedRecord // the records purged, in store order
+	Records    []PurgedRecord // the records purged, in store order; none when PurgeOptions.Each is set (this list grows with the matches)
+	Purged     int64          // how many records were purged
 	Rewritten  []int64        // the segments re-encrypted
 	Recipients []string       // the recipients they were (or would be) re-encrypted to
 	Signed     bool           // the rewrites were signed with the manifest's purger key (PurgerKey)
@@ -149,28 +161,35 @@ func Purge(dir string, id age.Identity, opts *PurgeOptions) (*PurgeResult, error
 		}
 	}
 	p.scan(false)
+	p.each = opts.Each
+	if p.each == nil {
+		p.each = func(r PurgedRecord) { res.Records = append(res.Records, r) }
+	}
 	for _, s := range p.segs {
-		res.Records = append(res.Records, s.records()...)
+		res.Purged += s.matched
 		if s.tail {
 			res.CutOff = append(res.CutOff, CutOff{s.num, s.cut})
 		}
 	}
-	if opts.DryRun {
-		for _, s := range p.segs {
-			if s.rewrite() {
-				res.Rewritten = append(res.Rewritten, s.num)
-			}
-		}
-		return res, nil
-	}
+	// Then list (and purge) segment by segment, in store order: the
+	// records are not kept, only which ones matched.
 	for _, s := range p.segs {
 		if !s.rewrite() {
 			continue
 		}
-		if err := p.rewrite(s, recips); err != nil {
+		var err error
+		if opts.DryRun {
+			err = p.list(s)
+		} else {
+			err = p.rewrite(s, recips)
+		}
+		if err != nil {
 			return res, err
 		}
 		res.Rewritten = append(res.Rewritten, s.num)
+	}
+	if opts.DryRun {
+		return res, nil
 	}
 	res.Signed = p.signed
 	return res, nil
@@ -186,6 +205,7 @@ type purger struct {
 	segs         []*purgeSegment
 	purgerKey    string // the manifest's purger key
 	signed       bool   // a rewrite was signed with it
+	each         func(PurgedRecord)
 
 	records int64 // records in the segments before the one being read
 
@@ -201,8 +221,7 @@ type purger struct {
 type purgeSpan struct {
 	start, end int
 	seg        *purgeSegment
-	pos        recordPos
-	rec        PurgedRecord
+	pos        int64 // the record's place in its segment
 }
 
 // purgeScan is how many bytes of lines the purger gathers beyond the
@@ -210,10 +229,10 @@ type purgeSpan struct {
 const purgeScan = 1 << 20
 
 // add appends a record's line to the stream, scanning it when full.
-func (p *purger) add(s *purgeSegment, pos recordPos, rec PurgedRecord, line []byte) {
+func (p *purger) add(s *purgeSegment, pos int64, line []byte) {
 	start := len(p.buf)
 	p.buf = append(p.buf, line...)
-	p.spans = append(p.spans, purgeSpan{start, len(p.buf), s, pos, rec})
+	p.spans = append(p.spans, purgeSpan{start, len(p.buf), s, pos})
 	if len(p.buf) >= purgeWindow+purgeScan {
 		p.scan(true)
 	}
@@ -248,7 +267,7 @@ func (p *purger) scan(keep bool) {
 				continue
 			}
 			for _, sp := range p.spans[first : last+1] {
-				p.mark(sp.seg, sp.pos, sp.rec)
+				sp.seg.mark(sp.pos)
 			}
 		}
 	}
@@ -269,48 +288,51 @@ func (p *purger) scan(keep bool) {
 	p.buf = append(p.buf[:0], p.buf[cut:]...)
 }
 
-// A recordPos is a record's place in its segment: its block, and its
-// position in that block, from 0.
-type recordPos struct{ block, rec int64 }
-
-// A purgeSegment is what find learned of one segment.
+// A purgeSegment is what find learned of one segment. It holds a bit per
+// record, not the records: Purge's memory stays bounded however many match.
 type purgeSegment struct {
-	num   int64
-	state string
-	x     *index
-	match map[recordPos]PurgedRecord
-	tail  bool  // plaintext beyond the indexed blocks: a crash cut it off
-	cut   int64 // the whole records in it
+	num     int64
+	state   string
+	base    int64    // the store index of its first record (where it would be, if abandoned)
+	match   []uint64 // bit k: the segment's record k (from 0, across its blocks) is to be purged
+	matched int64    // the bits set
+	tail    bool     // plaintext beyond the indexed blocks: a crash cut it off
+	cut     int64    // the whole records in it
 }
 
-func (s *purgeSegment) rewrite() bool { return len(s.match) > 0 || s.tail }
+func (s *purgeSegment) rewrite() bool { return s.matched > 0 || s.tail }
 
-func (s *purgeSegment) records() []PurgedRecord {
-	var out []PurgedRecord
-	for _, r := range s.match {
-		out = append(out, r)
-	}
-	slices.SortFunc(out, func(a, b PurgedRecord) int { return int(a.Index - b.Index) })
-	return out
+// marked reports whether the segment's record k is to be purged.
+func (s *purgeSegment) marked(k int64) bool {
+	return k>>6 < int64(len(s.match)) && s.match[k>>6]&(1<<(k&63)) != 0
 }
 
-// marked reports whether block i of s holds a record to purge.
-func (s *purgeSegment) marked(i int64) bool {
-	for pos := range s.match {
-		if pos.block == i {
+// markedIn reports whether any of the segment's records [k, k+n) is.
+func (s *purgeSegment) markedIn(k, n int64) bool {
+	for ; n > 0; k, n = k+1, n-1 {
+		if k&63 == 0 && n >= 64 {
+			if k>>6 < int64(len(s.match)) && s.match[k>>6] != 0 {
+				return true
+			}
+			k, n = k+63, n-63
+			continue
+		}
+		if s.marked(k) {
 			return true
 		}
 	}
 	return false
 }
 
-func (p *purger) mark(s *purgeSegment, pos recordPos, r PurgedRecord) {
-	if s.match == nil {
-		s.match = map[recordPos]PurgedRecord{}
+func (s *purgeSegment) mark(k int64) {
+	if s.marked(k) {
+		return
 	}
-	if _, ok := s.match[pos]; !ok {
-		s.match[pos] = r
+	if w := int(k >> 6); w >= len(s.match) {
+		s.match = slices.Grow(s.match, w+1-len(s.match))[:w+1]
 	}
+	s.match[k>>6] |= 1 << (k & 63)
+	s.matched++
 }
 
 // open returns segment n's index, its state's name, and its ciphertext (nil
@@ -426,13 +448,12 @@ func (p *purger) find(n int64, dryRun bool) error {
 	if err != nil {
 		return err
 	}
-	s := &purgeSegment{num: n, state: state, x: x}
+	s := &purgeSegment{num: n, state: state, base: p.records}
 	p.segs = append(p.segs, s)
 	if f == nil {
 		return nil // retired: no ciphertext
 	}
 	defer f.Close()
-	base := p.records
 	if x.state != indexAbandoned {
 		p.records += x.records
 	}
@@ -440,18 +461,16 @@ func (p *purger) find(n int64, dryRun bool) error {
 	s.tail, s.cut, err = p.frames(f, x, func(i int64, fr *frame) error {
 		var k int64
 		_, err := eachRecord(fr.body(), func(br *blockRecord) error {
-			pos := recordPos{i, k}
+			pos := j + k
 			k++
 			if br.purged {
 				p.scan(false) // the next record does not continue this one
 				return nil
 			}
-			line := br.data
-			rec := PurgedRecord{Index: base + j + pos.rec, Segment: s.num, Time: time.Unix(0, br.t).UTC(), Bytes: len(line), State: s.state}
-			if p.re.Match(line) {
-				p.mark(s, pos, rec)
+			if p.re.Match(br.data) {
+				s.mark(pos)
 			}
-			p.add(s, pos, rec, line)
+			p.add(s, pos, br.data)
 			return nil
 		})
 		j += k
@@ -498,8 +517,11 @@ func (p *purger) rewrite(s *purgeSegment, recips []age.Recipient) error {
 		return err
 	}
 	var body []byte
+	var j int64 // records in the blocks before
 	_, _, err = p.frames(f, x, func(i int64, fr *frame) error {
-		if !s.marked(i) {
+		first := j
+		j += x.commitments[i].n
+		if !s.markedIn(first, x.commitments[i].n) {
 			buf = appendFrame(buf, fr)
 		} else {
 			// The block again, with each marked record's line replaced
@@ -509,7 +531,10 @@ func (p *purger) rewrite(s *purgeSegment, recips []age.Recipient) error {
 			body = body[:0]
 			var k, prev int64
 			eachRecord(fr.body(), func(br *blockRecord) error {
-				_, purge := s.match[recordPos{i, k}]
+				purge := s.marked(first + k)
+				if purge && !br.purged && p.each != nil {
+					p.each(s.record(first+k, br))
+				}
 				body = appendRecord(body, prev, br.t, br.data, purge || br.purged)
 				prev = br.t
 				k++
@@ -551,6 +576,45 @@ func (p *purger) rewrite(s *purgeSegment, recips []age.Recipient) error {
 		}
 	}
 	return commitTemp(tmp, ageName)
+}
+
+// record is the listing of the segment's record k, br.
+func (s *purgeSegment) record(k int64, br *blockRecord) PurgedRecord {
+	return PurgedRecord{Index: s.base + k, Segment: s.num, Time: time.Unix(0, br.t).UTC(), Bytes: len(br.data), State: s.state}
+}
+
+// list passes segment s's records to purge to p.each, reading it again: a
+// dry run's listing.
+func (p *purger) list(s *purgeSegment) error {
+	if s.matched == 0 {
+		return nil
+	}
+	x, _, f, err := p.open(s.num, false)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		return nil
+	}
+	defer f.Close()
+	var j int64
+	_, _, err = p.frames(f, x, func(i int64, fr *frame) error {
+		first := j
+		j += x.commitments[i].n
+		if !s.markedIn(first, x.commitments[i].n) {
+			return nil
+		}
+		var k int64
+		_, err := eachRecord(fr.body(), func(br *blockRecord) error {
+			if s.marked(first+k) && !br.purged && p.each != nil {
+				p.each(s.record(first+k, br))
+			}
+			k++
+			return nil
+		})
+		return err
+	})
+	return err
 }
 
 // writeTrailer replaces the ciphertext hash in x's index, atomically.

@@ -154,9 +154,17 @@ func testPurgeCoversEveryCiphertext(t *testing.T, per int) {
 		t.Fatalf("dry run: rewrites %v, to %v", dry.Rewritten, dry.Recipients)
 	}
 
+	// Each gets the same records, in the same order, and Records stays
+	// empty; the purge lists (from its rewrite) what the dry run did.
+	var each []PurgedRecord
+	streamed, err := Purge(dir, k.identity, &PurgeOptions{Match: re, DryRun: true, Each: func(r PurgedRecord) { each = append(each, r) }})
+	if err != nil || len(streamed.Records) != 0 || streamed.Purged != 5 || dry.Purged != 5 || fmt.Sprint(each) != fmt.Sprint(dry.Records) {
+		t.Fatalf("dry run with Each: %+v, %v: listed %v, want %v", streamed, err, each, dry.Records)
+	}
+
 	res, err := Purge(dir, k.identity, &PurgeOptions{Match: re})
-	if err != nil || len(res.Records) != 5 {
-		t.Fatalf("Purge: %+v, %v", res, err)
+	if err != nil || len(res.Records) != 5 || res.Purged != 5 || fmt.Sprint(res.Records) != fmt.Sprint(dry.Records) {
+		t.Fatalf("Purge: %+v, %v; dry run listed %v", res, err, dry.Records)
 	}
 	for _, part := range []string{"ghp_", "_CUTLEAK3", "SEALED", "RECOVERED", "TAIL4", "ABANDONED", "UNSEALED"} {
 		ents, _ := os.ReadDir(dir)

@@ -78,7 +78,17 @@ func purgeMain(c *cli, args []string) int {
 		return code
 	}
 	dir := pos[0]
-	res, err := store.Purge(dir, ids[0], &store.PurgeOptions{Match: re, DryRun: *dryRun})
+	verb, to, drop := "purged", "re-encrypted to", "dropped"
+	if *dryRun {
+		verb, to, drop = "would purge", "would re-encrypt to", "would drop"
+	}
+	// One line per record as the purge goes, none kept: a leaked key on
+	// every line of a large store is the case purge is for.
+	each := func(r store.PurgedRecord) {
+		fmt.Fprintf(c.stdout, "%s record %d (segment %d, %s, %s, %s)\n", verb, r.Index, r.Segment, r.State,
+			r.Time.Format(time.RFC3339Nano), plural(r.Bytes, "byte"))
+	}
+	res, err := store.Purge(dir, ids[0], &store.PurgeOptions{Match: re, DryRun: *dryRun, Each: each})
 	if err != nil {
 		c.errorf("%v", err)
 		switch {
@@ -92,18 +102,10 @@ func purgeMain(c *cli, args []string) int {
 		}
 		return exitFail
 	}
-	verb, to, drop := "purged", "re-encrypted to", "dropped"
-	if *dryRun {
-		verb, to, drop = "would purge", "would re-encrypt to", "would drop"
-	}
-	for _, r := range res.Records {
-		fmt.Fprintf(c.stdout, "%s record %d (segment %d, %s, %s, %s)\n", verb, r.Index, r.Segment, r.State,
-			r.Time.Format(time.RFC3339Nano), plural(r.Bytes, "byte"))
-	}
 	for _, t := range res.CutOff {
 		fmt.Fprintf(c.stdout, "%s %s a killed writer left after segment %d's indexed blocks (never committed, not in the tree, shown by nothing)\n", drop, plural(int(t.Records), "whole record"), t.Segment)
 	}
-	fmt.Fprintf(c.stdout, "%s %s in %s\n", verb, plural(len(res.Records), "record"), plural(len(res.Rewritten), "segment"))
+	fmt.Fprintf(c.stdout, "%s %s in %s\n", verb, plural(int(res.Purged), "record"), plural(len(res.Rewritten), "segment"))
 	if len(res.Rewritten) > 0 {
 		// Whoever holds one of these can read the re-encrypted segments:
 		// the investigator should recognise every one.
