@@ -24,13 +24,8 @@ func TestRunStoreKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills a sealing gate and verifies and continues its store: seconds; go test without -short runs it")
 	}
+	keys, dir, storeArgs := storeRun(t)
 	tmp := t.TempDir()
-	keys, dir := filepath.Join(tmp, "keys"), filepath.Join(tmp, "private")
-	if _, stderr, code := gateRun(t, "keygen", keys); code != 0 {
-		t.Fatalf("keygen: %s", stderr)
-	}
-	storeArgs := []string{"run", "--prefix", "SystemLog:", "--private", "store:" + dir,
-		"--recipient", filepath.Join(keys, "recipient"), "--signer", filepath.Join(keys, "signer")}
 	job := writeScript(t, "forever.py", `
 import itertools
 for i in itertools.count():
@@ -97,13 +92,7 @@ for i in itertools.count():
 // was lost.
 func TestRunStoreSaysWhatItRecovered(t *testing.T) {
 	t.Parallel()
-	tmp := t.TempDir()
-	keys, dir := filepath.Join(tmp, "keys"), filepath.Join(tmp, "private")
-	if _, stderr, code := gateRun(t, "keygen", keys); code != 0 {
-		t.Fatalf("keygen: %s", stderr)
-	}
-	storeArgs := []string{"run", "--prefix", "SystemLog:", "--private", "store:" + dir,
-		"--recipient", filepath.Join(keys, "recipient"), "--signer", filepath.Join(keys, "signer")}
+	keys, dir, storeArgs := storeRun(t)
 	job := writeScript(t, "then_wait.py", `
 import sys, time
 for i in range(10000):
@@ -160,4 +149,18 @@ time.sleep(3600)  # quiet after its burst: the writer hands it on by itself
 			t.Fatalf("line %d is %q, want %q", i, l, want)
 		}
 	}
+}
+
+// storeRun makes keys and names a store in a temporary directory, and
+// returns them with the arguments of a conflog run writing to that store.
+func storeRun(t *testing.T) (keys, dir string, args []string) {
+	t.Helper()
+	tmp := t.TempDir()
+	keys, dir = filepath.Join(tmp, "keys"), filepath.Join(tmp, "private")
+	if _, stderr, code := gateRun(t, "keygen", keys); code != 0 {
+		t.Fatalf("keygen: %s", stderr)
+	}
+	args = []string{"run", "--prefix", "SystemLog:", "--private", "store:" + dir,
+		"--recipient", filepath.Join(keys, "recipient"), "--signer", filepath.Join(keys, "signer")}
+	return keys, dir, args
 }

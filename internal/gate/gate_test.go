@@ -209,8 +209,7 @@ for i in range(30000):
 // With closed set, that write then fails as a closed pipe's does.
 type slowAtExit struct {
 	closed bool
-	mu     sync.Mutex
-	buf    bytes.Buffer
+	lockedBuffer
 }
 
 func (w *slowAtExit) Write(p []byte) (int, error) {
@@ -220,15 +219,7 @@ func (w *slowAtExit) Write(p []byte) (int, error) {
 			return 0, syscall.EPIPE
 		}
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *slowAtExit) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
+	return w.lockedBuffer.Write(p)
 }
 
 // With OutputBehind, Run returns only once every public line is out, in
