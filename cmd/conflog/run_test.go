@@ -361,15 +361,26 @@ var spawn = func() chan func() {
 }()
 
 // jobPgid returns the process group of conflog run's child: run puts it in a
-// group of its own, whose id is the child's pid.
+// group of its own, whose id is the child's pid. A child is listed under the
+// thread that forked it, which for a Go program is any of its threads, so
+// every thread's list is read (the main thread's alone was often empty, and
+// the kill tests then left their jobs running).
 func jobPgid(runPid int) (int, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", runPid, runPid))
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", runPid))
 	if err != nil {
 		return 0, err
 	}
-	var pid int
-	_, err = fmt.Sscan(string(b), &pid)
-	return pid, err
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var pid int
+		if _, err := fmt.Sscan(string(b), &pid); err == nil {
+			return pid, nil
+		}
+	}
+	return 0, fmt.Errorf("conflog run (pid %d) has no child", runPid)
 }
 
 func signalName(s syscall.Signal) string {
