@@ -287,6 +287,9 @@ func (g *run) run(ctx context.Context) (Result, error) {
 	// the filters. Its session is its process group, whose id is its pid.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	keepInheritedFromJob()
+	if err := hideFromJob(); err != nil {
+		return Result{Code: 1}, err
+	}
 
 	// Catch the signals before the child exists, so none is lost in between;
 	// until it has started, they are simply held. SIGPIPE is caught so that

@@ -23,6 +23,22 @@ func becomeSubreaper() error {
 	return os.NewSyscallError("prctl(PR_SET_CHILD_SUBREAPER)", unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
 }
 
+// hideFromJob makes this process not dumpable (PR_SET_DUMPABLE 0). A
+// process of the same user can otherwise open this one's descriptors
+// through /proc/PID/fd: echo … > /proc/$PPID/fd/1 in the job writes to the
+// gate's own stdout, round every filter. Not dumpable, only a process with
+// CAP_SYS_PTRACE may open them, read or write this one's memory
+// (/proc/PID/mem, process_vm_writev) or ptrace it; nor is a core of the
+// gate, which would hold private lines, written. The job is dumpable again
+// once it execs (execve resets the flag), as any program expects.
+//
+// Other processes of the same user that hold the same stdout, a shell that
+// ran conflog without exec above all, are not this process's to protect:
+// docs/gate.md says how to deploy so that there are none.
+func hideFromJob() error {
+	return os.NewSyscallError("prctl(PR_SET_DUMPABLE)", unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0))
+}
+
 // keepInheritedFromJob marks every descriptor above stderr close-on-exec.
 // Go opens its own that way, but descriptors this process inherited (a
 // shell's 3>/dev/tty, a runtime's leak) would pass to the job and give it a

@@ -15,6 +15,10 @@ func becomeSubreaper() error { return errors.New("no child subreaper on this sys
 
 func keepInheritedFromJob() {}
 
+// hideFromJob does nothing here: Linux's /proc/PID/fd is the way it closes.
+// Elsewhere a process of the same user may still ptrace the gate.
+func hideFromJob() error { return nil }
+
 // isTerminal is conservative here: any character device (a terminal, but
 // also /dev/null) counts.
 func isTerminal(fd uintptr) bool {

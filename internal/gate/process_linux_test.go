@@ -490,3 +490,41 @@ func TestInheritedChildIsNotTheJobs(t *testing.T) {
 		t.Errorf("exit=%d passed=%d orphans=%d stopped=%d, want 0, 2, 0, 0; stderr:\n%s", exit, passed, orphans, stopped, errs.String())
 	}
 }
+
+// A job must not write to the gate's own stdout or stderr by opening them
+// through /proc/$PPID/fd: that is a way round every filter. The gate and the
+// job have the same user and the same capabilities but CAP_SYS_PTRACE, as
+// under Docker's defaults: run as root, both are started without it (a job
+// with fewer capabilities than the gate is refused anyway); run as another
+// user, they have none.
+func TestJobCannotOpenTheGatesDescriptors(t *testing.T) {
+	t.Parallel()
+	var prefix []string
+	if os.Geteuid() == 0 {
+		if _, err := exec.LookPath("setpriv"); err != nil {
+			t.Fatalf("setpriv (util-linux) drops CAP_SYS_PTRACE: %v", err)
+		}
+		prefix = []string{"setpriv", "--bounding-set", "-sys_ptrace", "--"}
+	}
+	job := `for fd in 1 2; do
+  echo "SystemLog: LEAK through /proc/$PPID/fd/$fd" >> /proc/$PPID/fd/$fd && echo "SystemLog: opened fd $fd"
+done
+(exec 3</proc/$PPID/mem) && echo "SystemLog: LEAK: the gate's memory opens"
+grep -q '^CapEff:.*[1-9a-f]' /proc/$$/status || echo "SystemLog: no capabilities"
+echo "SystemLog: done"`
+	cmd := helperCmd(t, helperConfig{}, prefix, "sh", "-c", job)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	startHelper(t, cmd)
+	cmd.Wait()
+	out := stdout.String() + stderr.String()
+	if strings.Contains(out, "LEAK") || strings.Contains(out, "opened fd") {
+		t.Errorf("the job reached the gate's descriptors:\n%s", out)
+	}
+	if !strings.Contains(stdout.String(), "SystemLog: done\n") {
+		t.Errorf("the job's public lines are missing:\n%s", out)
+	}
+	if os.Geteuid() == 0 && strings.Contains(stdout.String(), "SystemLog: no capabilities\n") {
+		t.Errorf("the job has no capabilities; the test wants root without CAP_SYS_PTRACE only:\n%s", out)
+	}
+}
