@@ -333,7 +333,7 @@ func startConflog(t *testing.T, cmd *exec.Cmd) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
+	dieWithTest(cmd.SysProcAttr)
 	started := make(chan error)
 	spawn <- func() { started <- cmd.Start() }
 	if err := <-started; err != nil {

@@ -138,7 +138,7 @@ func startHelper(t *testing.T, cmd *exec.Cmd) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	}
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
+	dieWithTest(cmd.SysProcAttr)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
