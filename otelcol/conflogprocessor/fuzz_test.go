@@ -1,6 +1,8 @@
 package conflogprocessor
 
 import (
+	"bytes"
+	"context"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -84,4 +86,58 @@ func receiverCut(lines []string, n int) (recs, judged []string, changed bool) {
 		cut = n > 0 && len(pieces[len(pieces)-1]) >= n
 	}
 	return recs, judged, changed
+}
+
+// FuzzDockerPieces: whatever the lines, with any of them cut into pieces
+// as Docker's json-file driver cuts a long line (every piece's body without
+// the line end but the last's), the processor passes what conflog scrub
+// gives on the stream in which each cut line is its first piece alone: the
+// rest of a cut line is private, whatever it starts with, and the line
+// after it is judged as usual.
+func FuzzDockerPieces(f *testing.F) {
+	f.Add([]byte("SystemLog: a\nprivate row SystemLog: b\nSystemLog: c\n"), uint64(1))
+	f.Add(readJob(f), uint64(2))
+	f.Fuzz(func(t *testing.T, data []byte, seed uint64) {
+		if bytes.IndexByte(data, '\r') >= 0 {
+			// A '\r' ends a line too; the driver cuts by bytes alone, and a
+			// piece ending in '\r' would change what its first piece is.
+			data = bytes.ReplaceAll(data, []byte("\r"), []byte("\\r"))
+		}
+		rng := rand.New(rand.NewPCG(seed, 3))
+		var recs []rec
+		var judged []string
+		for _, line := range fileLines(data) {
+			if len(line) < 2 || rng.IntN(3) != 0 {
+				recs = append(recs, rec{body: line + "\n"})
+				judged = append(judged, line)
+				continue
+			}
+			first := len(recs)
+			start := 0
+			for start < len(line) {
+				end := start + 1 + rng.IntN(len(line)-start)
+				if start == 0 && end == len(line) {
+					end = len(line) - 1 // cut at least once
+				}
+				body := line[start:end]
+				if end == len(line) {
+					body += "\n"
+				}
+				recs = append(recs, rec{body: body})
+				start = end
+			}
+			judged = append(judged, recs[first].body)
+		}
+		for i := range recs {
+			recs[i].path, recs[i].seq = "/d.log", int64(i+1)
+		}
+		p, sink := start(t, testConfig())
+		if err := p.ConsumeLogs(context.Background(), batch("docker", recs...)); err != nil {
+			t.Fatal(err)
+		}
+		want := oracle(t, testConfig(), joinLines(judged))
+		if got := bodies(sink); !slices.Equal(got, want) {
+			t.Fatalf("pieces %v:\n got %q\nwant %q", recs, got, want)
+		}
+	})
 }

@@ -359,6 +359,9 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		v, ok := attrs.Get(name)
 		s.cut = ok && v.Type() == pcommon.ValueTypeStr && v.Str() == "P"
 	}
+	if !s.cut {
+		s.cut = dockerPiece(s, attrs, text)
+	}
 	if rest {
 		// The rest of a line the receiver cut: private, as scrub keeps
 		// the rest of a cut line, and not read as a line (the filter and
@@ -553,6 +556,31 @@ func (p *gate) continues(s *stream, attrs pcommon.Map) bool {
 		}
 	}
 	return rest
+}
+
+// dockerIOStream is the attribute the container parser gives every record
+// it parses, Docker's json-file and CRI alike (log.iostream: stdout or
+// stderr). Records without it are not examined for Docker's pieces.
+const dockerIOStream = "log.iostream"
+
+// dockerPiece reports whether the record is a piece of a longer line that
+// Docker's json-file driver cut (at 16 KiB): the driver writes each piece
+// of a line as an entry of its own whose `log` keeps the line end only in
+// the last piece, and the container parser neither joins the pieces nor
+// removes the line end. So a stream of the container parser whose bodies
+// end with "\n" is Docker's, and there a body without it makes the next
+// record the line's rest, private, as a CRI `P` does. The CRI format, plain
+// files and OTLP have no line end at the end of a body, and are not read so:
+// an application whose message ends with "\n" does not lose the records
+// after its others.
+func dockerPiece(s *stream, attrs pcommon.Map, text string) bool {
+	if strings.HasSuffix(text, "\n") {
+		if !s.ends {
+			_, s.ends = attrs.Get(dockerIOStream)
+		}
+		return false
+	}
+	return s.ends
 }
 
 // breakStream makes s fail closed: records are missing from what it saw, so

@@ -58,6 +58,9 @@ type rec struct {
 	body string
 	path string // log.file.path
 	seq  int64  // log.file.record_number; 0 leaves it out
+	// bare leaves out log.iostream, which only the container parser sets:
+	// a plain file's records, or an OTLP sender's.
+	bare bool
 }
 
 // batch makes plog.Logs of records of one resource (the pod), one scope.
@@ -70,7 +73,9 @@ func batch(pod string, recs ...rec) plog.Logs {
 	for _, r := range recs {
 		lr := sl.LogRecords().AppendEmpty()
 		lr.Body().SetStr(r.body)
-		lr.Attributes().PutStr("log.iostream", "stdout")
+		if !r.bare {
+			lr.Attributes().PutStr("log.iostream", "stdout")
+		}
 		if r.path != "" {
 			lr.Attributes().PutStr("log.file.path", r.path)
 		}
@@ -879,5 +884,37 @@ func TestUnsequencedDroppedInCut(t *testing.T) {
 	now = now.Add(2 * time.Minute)
 	if got := g.consume(t, batch("cut", rec{body: prefix + " the rest", path: "/u.log"})); len(got) != 0 {
 		t.Fatalf("a stream dropped inside a cut line came back and passed %q", got)
+	}
+}
+
+// TestDockerPartialLine: Docker's json-file driver cuts a line longer than
+// 16 KiB into pieces, and the container parser leaves each piece's body as
+// the driver wrote its `log`: with the line end for the last piece, without
+// it for the others. The records after a body without it are the line's
+// rest, private, whatever they start with, across batches too. A stream
+// without the container parser's log.iostream (OTLP) whose messages end
+// with '\n' now and then loses nothing.
+func TestDockerPartialLine(t *testing.T) {
+	const path = "/var/lib/docker/containers/c/c-json.log"
+	p, sink := start(t, testConfig())
+	for _, ld := range []plog.Logs{
+		batch("docker",
+			rec{body: prefix + " a\n", path: path, seq: 1},
+			rec{body: "private head, 16 KiB of a customer row", path: path, seq: 2},
+			rec{body: prefix + " the row's middle", path: path, seq: 3}),
+		batch("docker",
+			rec{body: prefix + " the row's rest\r\n", path: path, seq: 4},
+			rec{body: prefix + " b\n", path: path, seq: 5}),
+		batch("otlp",
+			rec{body: prefix + " c\n", path: "/otlp", seq: 1, bare: true},
+			rec{body: prefix + " d", path: "/otlp", seq: 2, bare: true},
+			rec{body: prefix + " e", path: "/otlp", seq: 3, bare: true}),
+	} {
+		if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := bodies(sink), []string{prefix + " a", prefix + " b", prefix + " c", prefix + " d", prefix + " e"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }

@@ -21,7 +21,11 @@ type stream struct {
 	// cut: the last record may be the first piece of a line the receiver
 	// cut (its body was receiver_max_log_size long): the next record is
 	// its rest, private.
-	cut  bool
+	cut bool
+	// ends: the stream's bodies keep their line end, as the container
+	// parser leaves Docker's json-file `log`; a body without it is a piece
+	// of a longer line (see processor.go's dockerPiece).
+	ends bool
 	off  int64 // the last record's offset attribute; -1 without one
 	last time.Time
 	elem *list.Element
