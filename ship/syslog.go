@@ -175,47 +175,70 @@ var (
 // which build their sets on each call (a third of the deliverer's time).
 func severity(line []byte) level {
 	json := -1
+	// Each "level" is found by its 'v', a rare letter in log lines: a
+	// search for the whole key stopped at every 'l' ("loss", "lr").
 	for off := 0; ; {
-		i := bytes.Index(line[off:], levelKey)
-		if i < 0 {
+		v := bytes.IndexByte(line[off:], 'v')
+		if v < 0 {
 			break
 		}
-		j := off + i + len(levelKey)
+		i := off + v - 2 // where "level" would start
+		off += v + 1
+		if i < 0 || !bytes.HasPrefix(line[i:], levelKey) {
+			continue
+		}
+		j := i + len(levelKey)
 		if j < len(line) && line[j] == '=' {
 			return levelWord(line[j+1:])
 		}
-		if json < 0 && off+i > 0 && line[off+i-1] == '"' && bytes.HasPrefix(line[j:], []byte(`":"`)) {
+		if json < 0 && i > 0 && line[i-1] == '"' && bytes.HasPrefix(line[j:], []byte(`":"`)) {
 			json = j + len(`":"`)
 		}
-		off += i + 1 // matches may overlap: "levelevel=WARN"
 	}
 	if json >= 0 {
 		return levelWord(line[json:])
 	}
-	rest := line
-	for w := 0; w < 6 && len(rest) > 0; w++ {
-		i := 0
-		for i < len(rest) && wordTrim[rest[i]] {
+	// The first six words; only one of three to eight bytes can name a
+	// level, and only such a word is looked up (knownLevel on every word
+	// was a third of severity's time).
+	i, n := 0, len(line)
+	for w := 0; w < 6 && i < n; w++ {
+		for i < n && wordClass[line[i]]&wordTrim != 0 {
 			i++
 		}
-		rest = rest[i:]
-		end := 0
-		for end < len(rest) && !wordEnd[rest[end]] {
-			end++
+		start := i
+		for i < n && wordClass[line[i]]&wordEnd == 0 {
+			i++
 		}
-		if l, ok := knownLevel(rest[:end]); ok {
-			return l
+		if k := i - start; k >= 3 && k <= 8 {
+			if l, ok := knownLevel(line[start:i]); ok {
+				return l
+			}
 		}
-		rest = rest[end:]
 	}
 	return levelInfo
 }
 
+// wordClass has, for each byte, wordTrim if it comes before a word
+// (" \t:[]|-") and wordEnd if it ends one (" \t:[]|"): one table, looked
+// up once a byte.
+var wordClass = func() (t [256]uint8) {
+	for _, c := range []byte(" \t:[]|") {
+		t[c] = wordTrim | wordEnd
+	}
+	t['-'] = wordTrim
+	return t
+}()
+
+const (
+	wordTrim = 1 << iota
+	wordEnd
+)
+
 var levelKey = []byte("level")
 
-// wordTrim are the bytes before a word (" \t:[]|-"), wordEnd those that end
-// one (" \t:[]|"), levelEnd those that end a level value (" \t\",").
-var wordTrim, wordEnd, levelEnd = byteSet(" \t:[]|-"), byteSet(" \t:[]|"), byteSet(" \t\",")
+// levelEnd are the bytes that end a level value (" \t\",").
+var levelEnd = byteSet(" \t\",")
 
 func byteSet(s string) (t [256]bool) {
 	for i := 0; i < len(s); i++ {
