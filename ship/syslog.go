@@ -366,6 +366,7 @@ type syslogConn struct {
 	confirmAfter time.Duration
 	buf          []byte
 	frame        framer
+	held         *heldConn // under c
 
 	marks []mark // batches written, not yet confirmed
 
@@ -394,12 +395,22 @@ func dialSyslog(ctx context.Context, d *Destination, h header, confirmAfter time
 	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	dialer := &tls.Dialer{NetDialer: &net.Dialer{KeepAlive: 30 * time.Second}, Config: cfg}
-	nc, err := dialer.DialContext(dctx, "tcp", d.addr)
+	raw, err := (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext(dctx, "tcp", d.addr)
 	if err != nil {
 		return nil, err
 	}
-	c := &syslogConn{c: nc.(*tls.Conn), h: headers{def: h}, confirmAfter: confirmAfter, dead: make(chan struct{})}
+	if cfg.ServerName == "" { // as tls.Dialer does
+		host, _, _ := net.SplitHostPort(d.addr)
+		cfg = cfg.Clone()
+		cfg.ServerName = host
+	}
+	held := &heldConn{Conn: raw}
+	tc := tls.Client(held, cfg)
+	if err := tc.HandshakeContext(dctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	c := &syslogConn{c: tc, held: held, h: headers{def: h}, confirmAfter: confirmAfter, dead: make(chan struct{})}
 	c.stop = context.AfterFunc(ctx, func() { c.c.SetDeadline(time.Now()) })
 	go c.watch()
 	select {
@@ -452,7 +463,12 @@ func (c *syslogConn) send(recs []Record, end uint64) error {
 	}
 	c.buf = b
 	c.c.SetWriteDeadline(time.Now().Add(30 * time.Second))
-	if _, err := c.c.Write(b); err != nil {
+	c.held.hold()
+	_, err := c.c.Write(b)
+	if ferr := c.held.release(); err == nil {
+		err = ferr
+	}
+	if err != nil {
 		return err
 	}
 	c.marks = append(c.marks, mark{end: end, at: time.Now()})
@@ -488,4 +504,60 @@ func (c *syslogConn) close(wait time.Duration) uint64 {
 		}
 	}
 	return c.confirmed(time.Now())
+}
+
+// heldConn is the TCP connection under a syslogConn's TLS. Between hold and
+// release it holds what TLS writes, up to heldBytes, and writes it with one
+// write(2): TLS writes each record of at most 16 KiB with a write of its
+// own, and those write(2)s, with the segments each made, were a fifth of
+// the deliverer's thread (perf; the whole batch is one TLS Write). Writes from another
+// goroutine (TLS answering a key update while it reads) keep their order
+// among the held ones: every write is under mu.
+type heldConn struct {
+	net.Conn
+	mu      sync.Mutex
+	holding bool
+	buf     []byte
+}
+
+// heldBytes is the most a heldConn holds before it writes.
+const heldBytes = 256 << 10
+
+func (h *heldConn) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.holding {
+		return h.Conn.Write(p)
+	}
+	h.buf = append(h.buf, p...)
+	if len(h.buf) >= heldBytes {
+		if err := h.flush(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+func (h *heldConn) hold() {
+	h.mu.Lock()
+	h.holding = true
+	h.mu.Unlock()
+}
+
+// release writes what is held and stops holding.
+func (h *heldConn) release() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.holding = false
+	return h.flush()
+}
+
+// flush writes what is held. Called with mu held.
+func (h *heldConn) flush() error {
+	if len(h.buf) == 0 {
+		return nil
+	}
+	_, err := h.Conn.Write(h.buf)
+	h.buf = h.buf[:0]
+	return err
 }
