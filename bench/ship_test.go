@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +31,9 @@ import (
 //	  run delivers them), so the measure is the queue's cost, not the
 //	  network's. Destinations: rsyslog; a port nothing listens on (the
 //	  queue alone); a receiver that discards what it reads over the same
-//	  mutual TLS (all the gate's own delivery work, without a receiver's).
+//	  mutual TLS (all the gate's own delivery work, without a receiver's),
+//	  and the same with --ship-wait 10m, until every line is delivered
+//	  (the deliverer's whole CPU time for the job's lines).
 //	BenchmarkShipDelivery: 200,000 public lines (20,000 under -short)
 //	  delivered from a queue to rsyslog (mutual TLS) and to a real
 //	  OpenTelemetry Collector until each confirmed them all, beside
@@ -58,6 +61,7 @@ func BenchmarkGateShip(b *testing.B) {
 		bin  string
 		args []string
 	}
+	sink, received := discardReceiver(b, p, url)
 	impls := []impl{
 		{"conflog-run", s.bin, nil},
 		{"conflog-run-ship", s.bin, []string{"--ship", url, "--ship-wait", "0s"}},
@@ -69,21 +73,29 @@ func BenchmarkGateShip(b *testing.B) {
 		// work (rsyslog's parsing and writing, which on 2 shared cores
 		// costs more than the gate) taken away, as a central receiver on
 		// another machine takes it away.
-		{"conflog-run-ship-sink", s.bin, []string{"--ship", discardReceiver(b, p, url), "--ship-wait", "0s"}},
+		{"conflog-run-ship-sink", s.bin, []string{"--ship", sink, "--ship-wait", "0s"}},
+		// The same, until every line is delivered: the deliverer's whole
+		// cost for the job's public lines (its wall time is not the
+		// goal's, which is the job's).
+		{"conflog-run-ship-sink-all", s.bin, []string{"--ship", sink, "--ship-wait", "10m"}},
 	}
 	// CONFLOG_BENCH_BASE, a conflog binary built from an earlier commit,
 	// runs beside: before and after in one run.
 	if base := os.Getenv("CONFLOG_BENCH_BASE"); base != "" {
 		impls = append(impls, impl{"base-conflog-run-ship", base, []string{"--ship", url, "--ship-wait", "0s"}},
-			impl{"base-conflog-run-ship-down", base, []string{"--ship", down, "--ship-wait", "0s"}})
+			impl{"base-conflog-run-ship-down", base, []string{"--ship", down, "--ship-wait", "0s"}},
+			impl{"base-conflog-run-ship-sink", base, []string{"--ship", sink, "--ship-wait", "0s"}},
+			impl{"base-conflog-run-ship-sink-all", base, []string{"--ship", sink, "--ship-wait", "10m"}})
 	}
 	for _, impl := range impls {
 		b.Run("impl="+impl.name, func(b *testing.B) {
 			b.SetBytes(s.size)
 			var cpu, rsCPU time.Duration
 			var split cpuSplit
+			var sent int64
 			for b.Loop() {
 				rs0 := rsyslogCPU(b, r)
+				recv0 := received.Load()
 				args := append([]string{"run", "--prefix", gatePrefix, "--queue", b.TempDir()}, impl.args...)
 				cmd := exec.Command(impl.bin, append(args, "--", s.catPath, s.log)...)
 				cmd.Stdout, cmd.Stderr = devnull, devnull
@@ -101,6 +113,12 @@ func BenchmarkGateShip(b *testing.B) {
 				cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 				rsCPU += rsyslogCPU(b, r) - rs0
 				os.Truncate(r.Out, 0) // rsyslog's copy of the lines is not the point
+				// What the discarding receiver read: the gate has exited,
+				// the receiver reads the rest of its socket.
+				for n := int64(-1); n != received.Load(); time.Sleep(20 * time.Millisecond) {
+					n = received.Load()
+				}
+				sent += received.Load() - recv0
 			}
 			// By process and thread, sampled from /proc every 10 ms (what a
 			// thread used in its last 10 ms is missed): the deliverer's
@@ -114,6 +132,15 @@ func BenchmarkGateShip(b *testing.B) {
 			// to rsyslog's share of the cores, which rsyslog-cpu-sec/op is
 			// (what rsyslogd used while the job ran: receiving, parsing
 			// and writing the lines delivered meanwhile).
+			// With --ship-wait 0s the deliverer sends what it can while
+			// the job runs, more when the run is slower: its CPU time per
+			// op follows the wall time. Per GB the discarding receiver
+			// read (TLS records of RFC 5425 frames), it is the cost of
+			// delivery itself.
+			if sent > 0 {
+				b.ReportMetric(split.deliverer.Seconds()/(float64(sent)/1e9), "deliverer-cpu-sec/GB-sent")
+				b.ReportMetric(float64(sent)/1e6/float64(b.N), "sent-MB/op")
+			}
 			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-sec/op")
 			b.ReportMetric(rsCPU.Seconds()/float64(b.N), "rsyslog-cpu-sec/op")
 		})
@@ -123,8 +150,8 @@ func BenchmarkGateShip(b *testing.B) {
 // discardReceiver serves syslog over TLS on 127.0.0.1 as rsyslog does
 // for url (its certificate, a client certificate from the same CA
 // required, TLS 1.2 or later) and discards what it reads. It returns url
-// pointing at it.
-func discardReceiver(b *testing.B, p *rsyslogtest.PKI, rsyslogURL string) string {
+// pointing at it, and the count of bytes it has read (decrypted).
+func discardReceiver(b *testing.B, p *rsyslogtest.PKI, rsyslogURL string) (string, *atomic.Int64) {
 	cert, err := tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
 	if err != nil {
 		b.Fatal(err)
@@ -147,6 +174,7 @@ func discardReceiver(b *testing.B, p *rsyslogtest.PKI, rsyslogURL string) string
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { l.Close() })
+	received := new(atomic.Int64)
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -155,7 +183,7 @@ func discardReceiver(b *testing.B, p *rsyslogtest.PKI, rsyslogURL string) string
 			}
 			go func() {
 				defer c.Close()
-				io.Copy(io.Discard, c)
+				io.Copy(countingDiscard{received}, c)
 			}()
 		}
 	}()
@@ -164,7 +192,15 @@ func discardReceiver(b *testing.B, p *rsyslogtest.PKI, rsyslogURL string) string
 		b.Fatal(err)
 	}
 	u.Host = l.Addr().String()
-	return u.String()
+	return u.String(), received
+}
+
+// countingDiscard discards what is written to it and counts it.
+type countingDiscard struct{ n *atomic.Int64 }
+
+func (c countingDiscard) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
 }
 
 // cpuSplit is the CPU time of a conflog run by part: its deliverer's

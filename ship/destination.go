@@ -175,18 +175,20 @@ func newHeader(j Job, queue string) header {
 
 // headers gives each record the header of the job that queued it: the
 // deliverer's own (def) for a record whose job the queue does not know.
+// A header it returns is never changed: a framer knows it by its address.
 type headers struct {
 	def  header
 	last *Job
-	h    header
+	h    *header
 }
 
-func (hs *headers) of(r Record) header {
+func (hs *headers) of(r *Record) *header {
 	if r.Job == nil || r.Job.ID == "" {
-		return hs.def
+		return &hs.def
 	}
 	if r.Job != hs.last {
-		hs.last, hs.h = r.Job, newHeader(*r.Job, hs.def.queue)
+		h := newHeader(*r.Job, hs.def.queue)
+		hs.last, hs.h = r.Job, &h
 	}
 	return hs.h
 }

@@ -118,7 +118,7 @@ func (c *otlpConn) send(recs []Record, end uint64) error {
 		lr.SetSeverity(log.Severity(lvl.otel))
 		lr.SetSeverityText(lvl.text)
 		lr.SetBody(attribute.StringValue(string(r.Line)))
-		h := c.h.of(r)
+		h := *c.h.of(&r)
 		lr.AddAttributes(attribute.String("conflog.queue", h.queue), attribute.Int64("conflog.seq", int64(r.Seq)))
 		if r.Event == EventBlocked {
 			n := parseBlocked(r.Line)

@@ -134,9 +134,8 @@ type Queue struct {
 	rdSeg  uint64
 	rdNext uint64
 	rdBuf  []byte   // bytes read from rd, not yet parsed: a window of rdMem
-	rdMem  []byte   // the reader's buffer, reused
-	arena  []byte   // the last Read's lines, reused by the next
-	recs   []Record // the last Read's records, reused by the next
+	rdMem  []byte   // the reader's buffer, reused; the last read's lines are in it
+	recs   []Record // the last read's records, reused by the next
 }
 
 // OpenQueue opens the queue in dir, creating it (mode 0700) if needed, and
@@ -559,7 +558,10 @@ func (q *Queue) Read(from uint64, maxRecs, maxBytes int) ([]Record, error) {
 // until the next read: their memory is reused (the deliverer, which
 // allocated afresh for every batch, spent a tenth of the gate's CPU time
 // collecting it; the records' slice, grown to 1024 for each batch, was
-// still 3% of the gate's samples).
+// still 3% of the gate's samples), and a line is where the reader read it,
+// in its buffer: a batch ends where the buffer's complete records do, so
+// that no refill moves a line of it (copying each line into a batch of its
+// own was a tenth of the deliverer's time).
 func (q *Queue) read(from uint64, maxRecs, maxBytes int, reuse bool) ([]Record, error) {
 	q.mu.Lock()
 	end := q.next
@@ -581,59 +583,70 @@ func (q *Queue) read(from uint64, maxRecs, maxBytes int, reuse bool) ([]Record, 
 		}
 	}
 	var recs []Record
-	var arena []byte // the batch's lines
+	var arena []byte // the batch's lines, without reuse
 	if reuse {
-		recs, arena = q.recs[:0], q.arena[:0]
+		recs = q.recs[:0]
 	}
 	size := 0
 	for len(recs) < maxRecs && size < maxBytes && q.rdNext < seg.first+seg.n {
-		line, err := q.readLine()
+		// With reuse, the buffer is refilled only for a batch's first
+		// record: a refill moves what it holds.
+		line, err := q.readLine(!reuse || len(recs) == 0)
+		if line == nil && err == nil {
+			break
+		}
 		if err != nil {
 			q.closeReader()
 			return nil, fmt.Errorf("queue: segment %d: %w", seg.first, err)
 		}
-		sp := bytes.IndexByte(line, ' ')
-		stamp, ev, _ := bytes.Cut(line[:max(sp, 0)], []byte(","))
-		us, ok := parseMicros(stamp)
-		var event string
-		if len(ev) > 0 {
-			event = string(ev)
-		}
-		if sp < 0 || !ok {
+		us, event, body, ok := parseRecord(line)
+		if !ok {
 			q.closeReader()
 			return nil, fmt.Errorf("queue: segment %d: record %d malformed", seg.first, q.rdNext)
 		}
-		body := line[sp+1:]
-		if cap(arena)-len(arena) < len(body) {
-			// The records before keep the old chunk; the next Read reuses
-			// this one.
-			arena = make([]byte, 0, max(min(maxBytes, 1<<20)+64<<10, len(body)))
+		if !reuse {
+			if cap(arena)-len(arena) < len(body) {
+				// The records before keep the old chunk.
+				arena = make([]byte, 0, max(min(maxBytes, 1<<20)+64<<10, len(body)))
+			}
+			arena = append(arena, body...)
+			body = arena[len(arena)-len(body) : len(arena) : len(arena)]
 		}
-		arena = append(arena, body...)
-		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: arena[len(arena)-len(body) : len(arena) : len(arena)], Event: event, Job: seg.job})
+		recs = append(recs, Record{Seq: q.rdNext, Time: time.UnixMicro(us), Line: body[:len(body):len(body)], Event: event, Job: seg.job})
 		size += len(line)
 		q.rdNext++
 	}
 	if reuse {
-		q.recs, q.arena = recs[:0], arena
+		q.recs = recs[:0]
 	}
 	return recs, nil
 }
 
-// parseMicros parses a record's time stamp, decimal digits, without the
-// allocation of strconv on a string: Read runs it for every line shipped.
-func parseMicros(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 {
-		return 0, false
+// parseRecord cuts a record, without its LF, into its time stamp, event
+// name ("" for a line) and line: UNIXMICRO SP LINE or UNIXMICRO "," EVENT
+// SP LINE.
+func parseRecord(rec []byte) (us int64, event string, line []byte, ok bool) {
+	i := 0
+	for ; i < len(rec) && rec[i] >= '0' && rec[i] <= '9'; i++ {
+		us = us*10 + int64(rec[i]-'0')
 	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
+	if i == 0 || i > 18 || i == len(rec) {
+		return 0, "", nil, false
+	}
+	if rec[i] == ',' {
+		sp := bytes.IndexByte(rec[i:], ' ')
+		if sp < 0 {
+			return 0, "", nil, false
 		}
-		n = n*10 + int64(c-'0')
+		if sp > 1 {
+			event = string(rec[i+1 : i+sp])
+		}
+		i += sp
 	}
-	return n, true
+	if rec[i] != ' ' {
+		return 0, "", nil, false
+	}
+	return us, event, rec[i+1:], true
 }
 
 // seek opens seg for reading and skips to seq from.
@@ -645,7 +658,7 @@ func (q *Queue) seek(seg segment, from uint64) error {
 	}
 	q.rd, q.rdSeg, q.rdNext, q.rdBuf = f, seg.first, seg.first, q.rdBuf[:0]
 	for q.rdNext < from {
-		if _, err := q.readLine(); err != nil {
+		if _, err := q.readLine(true); err != nil {
 			q.closeReader()
 			return fmt.Errorf("queue: segment %d: %w", seg.first, err)
 		}
@@ -654,19 +667,27 @@ func (q *Queue) seek(seg segment, from uint64) error {
 	return nil
 }
 
-// readLine returns the next record of the reader's segment, without its LF.
-// The record is known complete: its seq is below next.
-func (q *Queue) readLine() ([]byte, error) {
+// readBufSize is the reader's buffer, a batch's most (Shipper reads 1 MiB).
+const readBufSize = 1 << 20
+
+// readLine returns the next record of the reader's segment, without its LF,
+// in the reader's buffer. The record is known complete: its seq is below
+// next. If it is not all in the buffer, readLine refills the buffer, which
+// moves what it holds, or with refill false returns nil, nil.
+func (q *Queue) readLine(refill bool) ([]byte, error) {
 	for {
 		if i := bytes.IndexByte(q.rdBuf, '\n'); i >= 0 {
 			line := q.rdBuf[:i]
 			q.rdBuf = q.rdBuf[i+1:]
 			return line, nil
 		}
+		if !refill {
+			return nil, nil
+		}
 		// Move the partial record to the front of the buffer (a bigger
 		// one if it fills it) and read more.
-		if len(q.rdMem) < 64<<10 || len(q.rdBuf) == len(q.rdMem) {
-			q.rdMem = append(make([]byte, 0, max(64<<10, 2*len(q.rdBuf))), q.rdBuf...)[:max(64<<10, 2*len(q.rdBuf))]
+		if len(q.rdMem) < readBufSize || len(q.rdBuf) == len(q.rdMem) {
+			q.rdMem = append(make([]byte, 0, max(readBufSize, 2*len(q.rdBuf))), q.rdBuf...)[:max(readBufSize, 2*len(q.rdBuf))]
 		} else {
 			copy(q.rdMem, q.rdBuf)
 		}

@@ -301,3 +301,60 @@ func TestQueueOpensWithAnEmptyJobFile(t *testing.T) {
 		t.Error("a queue with a malformed job file opened")
 	}
 }
+
+// TestQueueBatchLinesSurviveTheRefill: the deliverer's batches (read with
+// reuse) hold their lines in the reader's buffer, not in a copy. A batch
+// ends where the buffer's complete records do; the record that goes on
+// past the buffer's end starts the next batch, whose refill moves it.
+// Every line of every batch must be intact when the batch is returned (its
+// memory is not touched again before the next read), whatever the
+// records' sizes: across several refills,
+// with a record larger than the buffer (which grows it), and with events
+// among the lines.
+func TestQueueBatchLinesSurviveTheRefill(t *testing.T) {
+	q := openTestQueue(t, filepath.Join(t.TempDir(), "q"), QueueOptions{SegmentBytes: 64 << 20})
+	var want []string
+	for i := 0; len(want) < 40_000; i++ {
+		n := 20 + i*7919%300 // sizes that fall across the buffer's end at many offsets
+		if i == 17_000 {
+			n = readBufSize + readBufSize/3
+		}
+		line := fmt.Sprintf("SystemLog: %d %s", i, strings.Repeat(string(rune('a'+i%26)), n))
+		if i%1000 == 999 {
+			if _, err := q.AppendEvent(time.UnixMicro(int64(i)), EventBlocked, []byte(line)); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := q.Append(time.UnixMicro(int64(i)), []byte(line)); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, line)
+	}
+	batches := 0
+	for pos := q.Acked(); pos < q.Next(); batches++ {
+		recs, err := q.read(pos, 1024, 1<<20, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) == 0 {
+			t.Fatalf("no record read at %d of %d", pos, q.Next())
+		}
+		for i, r := range recs {
+			if r.Seq != pos+uint64(i) {
+				t.Fatalf("record %d of the batch at %d: seq %d", i, pos, r.Seq)
+			}
+			k := r.Seq - 1
+			if string(r.Line) != want[k] {
+				t.Fatalf("seq %d, record %d of a batch of %d: %.60q…, want %.60q…", r.Seq, i, len(recs), r.Line, want[k])
+			}
+			if r.Time != time.UnixMicro(int64(k)) || (r.Event == EventBlocked) != (k%1000 == 999) {
+				t.Fatalf("seq %d: time %v, event %q", r.Seq, r.Time, r.Event)
+			}
+		}
+		pos = recs[len(recs)-1].Seq + 1
+	}
+	// Each batch is at most a buffer's worth of records, so there are more
+	// batches than the 1024-record limit alone would make.
+	if min := (len(want) + 1023) / 1024; batches <= min {
+		t.Errorf("%d batches for %d records: the buffer never ended one", batches, len(want))
+	}
+}

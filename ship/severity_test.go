@@ -84,9 +84,10 @@ func FuzzStamp(f *testing.F) {
 	})
 }
 
-// FuzzFramerStamp: the framer's stamp, whose date and time to the second
-// are kept from the call before in the same second, is appendStamp's, for
-// any two times in a row (the same second, the next, one before 1970).
+// FuzzFramerStamp: the framer's stamp, copied whole from the call before
+// at the same microsecond and its date and time to the second kept from
+// the call before in the same second, is appendStamp's, for any two times
+// in a row (the same, the same second, the next, one before 1970).
 func FuzzFramerStamp(f *testing.F) {
 	f.Add(int64(0), int64(1))
 	f.Add(int64(-1), int64(-1000))
@@ -94,7 +95,7 @@ func FuzzFramerStamp(f *testing.F) {
 	f.Add(time.Date(2026, 12, 5, 12, 0, 0, 123456789, time.UTC).UnixNano(), time.Date(2026, 12, 5, 12, 0, 0, 123457789, time.UTC).UnixNano())
 	f.Fuzz(func(t *testing.T, a, b int64) {
 		var fr framer
-		for _, ns := range []int64{a, b, a} {
+		for _, ns := range []int64{a, a, b, b, a} {
 			tm := time.Unix(0, ns).In(time.FixedZone("X", -7200))
 			if got, want := string(fr.appendStamp([]byte("x"), tm)), string(appendStamp([]byte("x"), tm)); got != want {
 				t.Fatalf("%d after %d, %d: %s, want %s", ns, a, b, got, want)
@@ -139,10 +140,14 @@ func appendSyslogRef(b []byte, r Record, h header) []byte {
 }
 
 // FuzzFramer: a framer reused across records (events among them) frames
-// each as the first implementation did, and every frame's octet count is its message's length.
+// each as the first implementation did, and every frame's octet count is
+// its message's length: whatever the sequence numbers, which the framer
+// counts up in decimal while they follow each other.
 func FuzzFramer(f *testing.F) {
 	f.Add([]byte("SystemLog: level=ERROR oom"), []byte("SystemLog: ok"), uint64(1), int64(0))
 	f.Add([]byte("SystemLog: x"), []byte("SystemLog: "+strings.Repeat("y", 300)), uint64(99999), int64(1e15))
+	f.Add([]byte("SystemLog: a"), []byte("SystemLog: b"), uint64(98), int64(1))      // 99, 100: a digit more
+	f.Add([]byte("SystemLog: a"), []byte("SystemLog: b"), uint64(1<<64-2), int64(1)) // ..., max, 0
 	f.Add([]byte("SystemLog: level=WARN event=conflog.blocked detector=email column=12 stream=stdout job=train msg=\"x\""), []byte(""), uint64(7), int64(-5))
 	f.Fuzz(func(t *testing.T, l1, l2 []byte, seq uint64, us int64) {
 		var fr framer
@@ -154,7 +159,7 @@ func FuzzFramer(f *testing.F) {
 				r.Event = EventBlocked
 			}
 			start := len(b)
-			b = fr.appendSyslog(b, r, h)
+			b = fr.appendSyslog(b, &r, &h)
 			frame := b[start:]
 			if want := appendSyslogRef(nil, r, h); !bytes.Equal(frame, want) {
 				t.Fatalf("record %d: %q, the reference %q", i, frame, want)
