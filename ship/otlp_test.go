@@ -174,6 +174,11 @@ func TestOTLPRefusesWrongCredentials(t *testing.T) {
 					t.Fatal(err)
 				}
 				fmt.Fprintf(s, "SystemLog: refused one\nSystemLog: refused two\n")
+				// Until the refusal is seen, however slow the machine: a
+				// Close before it would only report its own cancellation.
+				for e := s.LastError(); e == nil || !strings.Contains(e.Error(), tc.why); e = s.LastError() {
+					time.Sleep(10 * time.Millisecond)
+				}
 				err = s.Close(500 * time.Millisecond)
 				if err == nil || !strings.Contains(err.Error(), "2 line(s) not yet delivered") || !strings.Contains(err.Error(), tc.why) {
 					t.Fatalf("Close: %v, want the lines queued and %q", err, tc.why)

@@ -182,7 +182,12 @@ func (s *Shipper) waitIdle(wait func(time.Duration), pos uint64) {
 func (s *Shipper) fail(err error) {
 	s.errors.Add(1)
 	s.mu.Lock()
-	s.lastErr = err
+	// Once Close's deadline has cancelled the context, a dial or a send
+	// fails for that alone: it would hide the error that kept the lines
+	// queued (a refused token, a wrong peer name) from Close's message.
+	if s.lastErr == nil || s.ctx.Err() == nil {
+		s.lastErr = err
+	}
 	s.mu.Unlock()
 }
 
