@@ -56,14 +56,16 @@ type gate struct {
 	curSame bool
 
 	// Scratch, reused across records and batches.
-	key     []byte   // the stream key being built
-	line    []byte   // a body and its '\n'
-	out     []byte   // public lines of the current scope, back to back
-	outStr  string   // out as one string, made once per scope for the bodies
-	spans   []span   // each public line of the current scope
-	first   []int    // index into spans of each record's first line
-	keep    []int    // publicRecords: the first line of each record kept
-	attrKey []string // sorted resource attribute keys
+	key     []byte         // the stream key being built
+	line    []byte         // a body and its '\n'
+	out     []byte         // public lines of the current scope, back to back
+	outStr  string         // out as one string, made once per scope for the bodies
+	spans   []span         // each public line of the current scope
+	first   []int          // index into spans of each record's first line
+	keep    []int          // publicRecords: the first line of each record kept
+	attrKey []string       // sorted resource attribute keys
+	attrSrc []keyValue     // copyAttributes: the source's attributes
+	tmp     plog.LogRecord // swap's
 }
 
 // counts are what one batch did, added to the telemetry at its end.
@@ -256,41 +258,141 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 		})
 		return
 	}
-	// In place, without a new record for a record that stays: the records
-	// without a line are removed, the slice grows by the copies, and from
-	// the back each record moves to the last of its slots (a swap with an
-	// empty record, nothing copied) and is copied into the ones before.
-	// Every slot a record moves to is free: the records after it have
-	// moved further back already, and the ones before it stay before it.
+	// In place. The records without a line are not deleted but moved to
+	// the back (swapped: a record moves with its storage), the slice grows
+	// by what copies they cannot hold, and from the back each record moves
+	// to the last of its slots (a swap with the storage there) and is
+	// copied into the ones before. Every slot a record moves or is copied
+	// to is free: the records after it have moved further back already,
+	// and the ones before it stay before it. A copy into the storage of a
+	// dropped record of the same shape (the same attribute keys, as a
+	// stream's records have) allocates nothing (copyRecord): the copies
+	// were most of the processor's allocations where a batch holds
+	// progress bars and private lines.
 	keep := p.keep[:0]
-	k := 0
-	recs.RemoveIf(func(plog.LogRecord) bool {
+	w := 0
+	for k := range recs.Len() {
 		lo, hi := p.first[k], p.first[k+1]
-		k++
 		if lo == hi {
-			return true
+			continue
+		}
+		if w != k {
+			p.swap(recs.At(w), recs.At(k)) // the slot w holds a dropped record
 		}
 		keep = append(keep, lo)
-		return false
-	})
+		w++
+	}
 	keep = append(keep, len(p.spans))
 	p.keep = keep
-	n, m := recs.Len(), len(p.spans)
-	recs.EnsureCapacity(m)
-	for range m - n {
-		recs.AppendEmpty()
+	n, m, slots := w, len(p.spans), recs.Len()
+	if m > slots {
+		recs.EnsureCapacity(m)
+		for range m - slots {
+			recs.AppendEmpty()
+		}
 	}
 	for j := n - 1; j >= 0; j-- {
 		lo, hi := keep[j], keep[j+1] // the slots lo..hi-1 are its lines' too
 		last := recs.At(hi - 1)
-		recs.At(j).MoveTo(last)
+		if hi-1 != j {
+			p.swap(recs.At(j), last)
+		}
 		for l := lo; l < hi-1; l++ {
 			r := recs.At(l)
-			last.CopyTo(r)
+			p.copyRecord(r, last)
 			p.setBody(r.Body(), p.spans[l])
 		}
 		p.setBody(last.Body(), p.spans[hi-1])
 	}
+	if slots > m {
+		// The dropped records no copy took.
+		k := 0
+		recs.RemoveIf(func(plog.LogRecord) bool {
+			k++
+			return k > m
+		})
+	}
+}
+
+// swap exchanges two records of a slice, each with its storage (MoveTo
+// alone would free the destination's).
+func (p *gate) swap(a, b plog.LogRecord) {
+	if p.tmp == (plog.LogRecord{}) {
+		p.tmp = plog.NewLogRecord()
+	}
+	a.MoveTo(p.tmp)
+	b.MoveTo(a)
+	p.tmp.MoveTo(b)
+}
+
+// copyRecord makes dst a copy of src. LogRecord.CopyTo allocates each
+// attribute value anew; when dst already holds attributes with src's keys
+// in src's order (a dropped record of the same stream), and src's body is a
+// string, the values are set in place instead, and every other field of
+// the record is set: TestCopyRecordEveryField holds the two to the same
+// result, and fails when pdata adds a field.
+func (p *gate) copyRecord(dst, src plog.LogRecord) {
+	if src.Body().Type() != pcommon.ValueTypeStr || !p.copyAttributes(dst.Attributes(), src.Attributes()) {
+		src.CopyTo(dst)
+		return
+	}
+	dst.Body().SetStr(src.Body().Str())
+	dst.SetTimestamp(src.Timestamp())
+	dst.SetObservedTimestamp(src.ObservedTimestamp())
+	dst.SetSeverityNumber(src.SeverityNumber())
+	dst.SetSeverityText(src.SeverityText())
+	dst.SetDroppedAttributesCount(src.DroppedAttributesCount())
+	dst.SetFlags(src.Flags())
+	dst.SetTraceID(src.TraceID())
+	dst.SetSpanID(src.SpanID())
+	dst.SetEventName(src.EventName())
+}
+
+// copyAttributes sets dst's values to src's, in place, when dst has src's
+// keys in src's order and every value of src is a string, an integer, a
+// double or a bool; it reports false otherwise, and dst is then to be
+// overwritten whole.
+func (p *gate) copyAttributes(dst, src pcommon.Map) bool {
+	if dst.Len() != src.Len() || src.Len() == 0 {
+		return false
+	}
+	p.attrSrc = p.attrSrc[:0]
+	for k, v := range src.All() {
+		p.attrSrc = append(p.attrSrc, keyValue{k, v})
+	}
+	i := 0
+	ok := true
+	for k, v := range dst.All() {
+		s := p.attrSrc[i]
+		i++
+		if k != s.key {
+			ok = false
+			break
+		}
+		switch s.val.Type() {
+		case pcommon.ValueTypeStr:
+			v.SetStr(s.val.Str())
+		case pcommon.ValueTypeInt:
+			v.SetInt(s.val.Int())
+		case pcommon.ValueTypeDouble:
+			v.SetDouble(s.val.Double())
+		case pcommon.ValueTypeBool:
+			v.SetBool(s.val.Bool())
+		default:
+			ok = false
+		}
+		if !ok {
+			break
+		}
+	}
+	clear(p.attrSrc) // the values point into a record
+	return ok
+}
+
+// keyValue is one attribute of a record being copied.
+type keyValue struct {
+	key string
+	val pcommon.Value
 }
 
 // record judges one record's body in its stream.
