@@ -126,3 +126,79 @@ func TestCopyRecordKnowsEveryField(t *testing.T) {
 		t.Errorf("plog.LogRecord's methods are %q, copyRecord knows %q: set the new fields in copyRecord, and add them to fullRecord", got, known)
 	}
 }
+
+// FuzzPublicRecords: whatever the number of lines each record of a scope
+// makes (none: dropped; several: copies) and whatever the shapes of the
+// records (a copy reuses a dropped record's storage when the shapes
+// match), publicRecords leaves one record per line, in order, each a copy
+// of its own source with every field, and no two sharing storage.
+func FuzzPublicRecords(f *testing.F) {
+	f.Add([]byte{1, 0, 3, 0, 0, 1, 2})
+	f.Add([]byte{3, 3, 0x40, 2, 0x81})
+	f.Add([]byte{0, 0, 0, 5, 1, 0, 0, 4})
+	f.Add([]byte{2, 0xc0, 0xc3, 0, 1})
+	f.Add([]byte{0x80, 2, 0x40, 0, 3}) // dropped records of other keys, as many or more
+	f.Fuzz(func(t *testing.T, spec []byte) {
+		if len(spec) > 64 {
+			spec = spec[:64]
+		}
+		var p gate
+		recs := plog.NewLogRecordSlice()
+		type out struct {
+			src  int
+			body string
+		}
+		var want []out
+		p.first = p.first[:0]
+		for k, b := range spec {
+			lines := int(b & 7) // 0..7 lines
+			r := recs.AppendEmpty()
+			fullRecord(r, fmt.Sprint("body ", k), uint8(k))
+			switch b >> 6 { // the record's shape
+			case 1:
+				r.Attributes().PutStr("extra", "x")
+			case 2: // as many attributes, another key
+				r.Attributes().Remove("ratio")
+				r.Attributes().PutDouble("rate", 0.5)
+			case 3:
+				r.Attributes().PutEmptyMap("log.file.path").PutInt("k", int64(k))
+			}
+			p.first = append(p.first, len(p.spans))
+			for i := range lines {
+				line := fmt.Sprintf("line %d.%d", k, i)
+				start := len(p.out)
+				p.out = append(p.out, line...)
+				p.endLine(start)
+				want = append(want, out{k, line})
+			}
+		}
+		p.first = append(p.first, len(p.spans))
+		p.outStr = string(p.out)
+		// The sources, as they were.
+		srcs := plog.NewLogRecordSlice()
+		recs.CopyTo(srcs)
+
+		p.publicRecords(recs)
+		if recs.Len() != len(want) {
+			t.Fatalf("%d records for %d lines", recs.Len(), len(want))
+		}
+		for i, w := range want {
+			r := recs.At(i)
+			if r.Body().Str() != w.body {
+				t.Fatalf("record %d: body %q, want %q", i, r.Body().Str(), w.body)
+			}
+			src := plog.NewLogRecord()
+			srcs.At(w.src).CopyTo(src)
+			src.Body().SetStr(w.body)
+			if got, want := marshalRecord(t, r), marshalRecord(t, src); !bytes.Equal(got, want) {
+				t.Fatalf("record %d (%s) is not a copy of record %d: %v, want %v", i, w.body, w.src, r.Attributes().AsRaw(), src.Attributes().AsRaw())
+			}
+			r.Attributes().PutInt("mark", int64(i))
+		}
+		for i := range recs.Len() {
+			if v, _ := recs.At(i).Attributes().Get("mark"); v.Int() != int64(i) {
+				t.Fatalf("record %d shares its attributes with record %d", i, v.Int())
+			}
+		}
+	})
+}

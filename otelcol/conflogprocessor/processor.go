@@ -258,44 +258,88 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 		})
 		return
 	}
-	// In place. The records without a line are not deleted but moved to
-	// the back (swapped: a record moves with its storage), the slice grows
-	// by what copies they cannot hold, and from the back each record moves
-	// to the last of its slots (a swap with the storage there) and is
-	// copied into the ones before. Every slot a record moves or is copied
-	// to is free: the records after it have moved further back already,
-	// and the ones before it stay before it. A copy into the storage of a
-	// dropped record of the same shape (the same attribute keys, as a
-	// stream's records have) allocates nothing (copyRecord): the copies
-	// were most of the processor's allocations where a batch holds
-	// progress bars and private lines.
+	// In place, the record of line s going to slot s, without deleting
+	// a dropped record before its storage is used: a copy into the
+	// storage of a dropped record of the same shape (the same attribute
+	// keys, as a stream's records have) allocates nothing (copyRecord),
+	// where CopyTo allocated the record and each value anew (most of the
+	// processor's allocations where a batch holds progress bars).
+	//
+	// From the front, while a record's lines fit in the slots up to its
+	// own: those before it are free (dropped records, or records moved
+	// on), so its copies go there and it moves to the last.
+	n := recs.Len()
+	k := 0
+	for ; k < n; k++ {
+		lo, hi := p.first[k], p.first[k+1]
+		if hi-1 > k {
+			break // its lines would overwrite records not judged yet
+		}
+		if lo == hi {
+			continue
+		}
+		r := recs.At(k)
+		for l := lo; l < hi-1; l++ {
+			dst := recs.At(l)
+			p.copyRecord(dst, r)
+			p.setBody(dst.Body(), p.spans[l])
+		}
+		last := recs.At(hi - 1)
+		if hi-1 != k {
+			p.swap(r, last)
+		}
+		p.setBody(last.Body(), p.spans[hi-1])
+	}
+	if k < n {
+		p.expandRecords(recs, k)
+	} else if m := len(p.spans); m < n {
+		// The dropped records no copy took.
+		i := 0
+		recs.RemoveIf(func(plog.LogRecord) bool {
+			i++
+			return i > m
+		})
+	}
+}
+
+// expandRecords places the lines of the records from k on, whose first
+// line's slot p.first[k] and those up to k are free, when they make more
+// lines than there are slots up to each of them. The records with lines
+// are moved to the front of the free slots (swapped with a dropped record,
+// whose storage a copy may take), the slice grows by what is missing, and
+// from the back each record moves to the last of its slots and is copied
+// into the ones before. Every slot a record moves or is copied to is
+// free: the records after it have moved further back already, and the
+// ones before it stay before it.
+func (p *gate) expandRecords(recs plog.LogRecordSlice, k int) {
 	keep := p.keep[:0]
-	w := 0
-	for k := range recs.Len() {
+	w := p.first[k]
+	for ; k < recs.Len(); k++ {
 		lo, hi := p.first[k], p.first[k+1]
 		if lo == hi {
 			continue
 		}
 		if w != k {
-			p.swap(recs.At(w), recs.At(k)) // the slot w holds a dropped record
+			p.swap(recs.At(w), recs.At(k))
 		}
 		keep = append(keep, lo)
 		w++
 	}
 	keep = append(keep, len(p.spans))
 	p.keep = keep
-	n, m, slots := w, len(p.spans), recs.Len()
+	m, slots := len(p.spans), recs.Len()
 	if m > slots {
 		recs.EnsureCapacity(m)
 		for range m - slots {
 			recs.AppendEmpty()
 		}
 	}
-	for j := n - 1; j >= 0; j-- {
-		lo, hi := keep[j], keep[j+1] // the slots lo..hi-1 are its lines' too
+	base := keep[0] // the slot of the first record moved to the front
+	for j := len(keep) - 2; j >= 0; j-- {
+		lo, hi := keep[j], keep[j+1] // the slots lo..hi-1 are its lines'
 		last := recs.At(hi - 1)
-		if hi-1 != j {
-			p.swap(recs.At(j), last)
+		if at := base + j; hi-1 != at {
+			p.swap(recs.At(at), last)
 		}
 		for l := lo; l < hi-1; l++ {
 			r := recs.At(l)
@@ -306,10 +350,10 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 	}
 	if slots > m {
 		// The dropped records no copy took.
-		k := 0
+		i := 0
 		recs.RemoveIf(func(plog.LogRecord) bool {
-			k++
-			return k > m
+			i++
+			return i > m
 		})
 	}
 }
