@@ -137,7 +137,8 @@ func FuzzPublicRecords(f *testing.F) {
 	f.Add([]byte{3, 3, 0x40, 2, 0x81})
 	f.Add([]byte{0, 0, 0, 5, 1, 0, 0, 4})
 	f.Add([]byte{2, 0xc0, 0xc3, 0, 1})
-	f.Add([]byte{0x80, 2, 0x40, 0, 3}) // dropped records of other keys, as many or more
+	f.Add([]byte{0x80, 2, 0x40, 0, 3})          // dropped records of other keys, as many or more
+	f.Add([]byte{3, 0, 0, 0, 1, 4, 0, 0, 0, 2}) // lines that overtake, then fit again
 	f.Fuzz(func(t *testing.T, spec []byte) {
 		if len(spec) > 64 {
 			spec = spec[:64]

@@ -275,30 +275,37 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 	// own: those before it are free (dropped records, or records moved
 	// on), so its copies go there and it moves to the last.
 	n := recs.Len()
-	k := 0
-	for ; k < n; k++ {
+	for k := 0; k < n; {
 		lo, hi := p.first[k], p.first[k+1]
 		if hi-1 > k {
-			break // its lines would overwrite records not judged yet
-		}
-		if lo == hi {
+			// Its lines would overwrite records not judged yet: the
+			// records up to the first that fits again are placed from
+			// the back, in their own slots (or, to the end, in the slots
+			// the slice grows by).
+			e := k + 1
+			for e < n && p.first[e] > e {
+				e++
+			}
+			p.expandRecords(recs, k, e)
+			k = e
 			continue
 		}
-		r := recs.At(k)
-		for l := lo; l < hi-1; l++ {
-			dst := recs.At(l)
-			p.copyRecord(dst, r)
-			p.setBody(dst.Body(), p.spans[l])
+		if lo < hi {
+			r := recs.At(k)
+			for l := lo; l < hi-1; l++ {
+				dst := recs.At(l)
+				p.copyRecord(dst, r)
+				p.setBody(dst.Body(), p.spans[l])
+			}
+			last := recs.At(hi - 1)
+			if hi-1 != k {
+				p.swap(r, last)
+			}
+			p.setBody(last.Body(), p.spans[hi-1])
 		}
-		last := recs.At(hi - 1)
-		if hi-1 != k {
-			p.swap(r, last)
-		}
-		p.setBody(last.Body(), p.spans[hi-1])
+		k++
 	}
-	if k < n {
-		p.expandRecords(recs, k)
-	} else if m := len(p.spans); m < n {
+	if m := len(p.spans); recs.Len() > m {
 		// The dropped records no copy took.
 		i := 0
 		recs.RemoveIf(func(plog.LogRecord) bool {
@@ -308,19 +315,21 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 	}
 }
 
-// expandRecords places the lines of the records from k on, whose first
-// line's slot p.first[k] and those up to k are free, when they make more
-// lines than there are slots up to each of them. The records with lines
-// are moved to the front of the free slots (swapped with a dropped record,
-// whose storage a copy may take), the slice grows by what is missing, and
-// from the back each record moves to the last of its slots and is copied
-// into the ones before. Every slot a record moves or is copied to is
-// free: the records after it have moved further back already, and the
-// ones before it stay before it.
-func (p *gate) expandRecords(recs plog.LogRecordSlice, k int) {
+// expandRecords places the lines of the records k to e-1, whose lines
+// take more slots than there are up to each of them: their slots are
+// p.first[k] to p.first[e]-1, and p.first[k] up to k are free. When e is
+// the last record, the slice grows by what is missing; otherwise
+// p.first[e] <= e, and the lines fit in the slots up to e. The records with
+// lines are moved to the front of those slots (swapped with a dropped
+// record, whose storage a copy may take), and from the back each record
+// moves to the last of its slots (a swap) and is copied into the ones
+// before. Every slot a record moves or is copied to is free: the records
+// after it have moved further back already, and the ones before it stay
+// before it.
+func (p *gate) expandRecords(recs plog.LogRecordSlice, k, e int) {
 	keep := p.keep[:0]
 	w := p.first[k]
-	for ; k < recs.Len(); k++ {
+	for ; k < e; k++ {
 		lo, hi := p.first[k], p.first[k+1]
 		if lo == hi {
 			continue
@@ -331,12 +340,12 @@ func (p *gate) expandRecords(recs plog.LogRecordSlice, k int) {
 		keep = append(keep, lo)
 		w++
 	}
-	keep = append(keep, len(p.spans))
+	end := p.first[e]
+	keep = append(keep, end)
 	p.keep = keep
-	m, slots := len(p.spans), recs.Len()
-	if m > slots {
-		recs.EnsureCapacity(m)
-		for range m - slots {
+	if slots := recs.Len(); end > slots {
+		recs.EnsureCapacity(end)
+		for range end - slots {
 			recs.AppendEmpty()
 		}
 	}
@@ -353,14 +362,6 @@ func (p *gate) expandRecords(recs plog.LogRecordSlice, k int) {
 			p.setBody(r.Body(), p.spans[l])
 		}
 		p.setBody(last.Body(), p.spans[hi-1])
-	}
-	if slots > m {
-		// The dropped records no copy took.
-		i := 0
-		recs.RemoveIf(func(plog.LogRecord) bool {
-			i++
-			return i > m
-		})
 	}
 }
 
