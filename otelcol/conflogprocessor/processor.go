@@ -64,6 +64,7 @@ type gate struct {
 	spans   []span     // each public line of the current scope
 	first   []int      // index into spans of each record's first line
 	keep    []int      // publicRecords: the first line of each record kept
+	keepRec []bool     // copiesBefore: the records kept
 	attrKey []string   // sorted resource attribute keys
 	attrSrc []keyValue // copyAttributes: the source's attributes
 	// private's: the checker of the stream whose tracer is fed, and the
@@ -264,6 +265,9 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 		})
 		return
 	}
+	if p.copiesBefore(recs) {
+		return
+	}
 	// In place, the record of line s going to slot s, without deleting
 	// a dropped record before its storage is used: a copy into the
 	// storage of a dropped record of the same shape (the same attribute
@@ -313,6 +317,59 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 			return i > m
 		})
 	}
+}
+
+// copiesBefore places the lines of a scope whose every record of several
+// lines has as many records without a line right before it as it has
+// lines but one (a tqdm record after the private lines it follows), and
+// reports whether it did. Those records take its copies; the other
+// records without a line are removed, and nothing is moved: removing
+// moves the slice's pointers, where placing the records one by one moves
+// each record's fields (a swap), whose pointers cost write barriers while
+// the collector marks.
+func (p *gate) copiesBefore(recs plog.LogRecordSlice) bool {
+	n := recs.Len()
+	keep := p.keepRec[:0]
+	run := 0 // records without a line since the last with one
+	for k := range n {
+		c := p.first[k+1] - p.first[k]
+		if c == 0 {
+			keep = append(keep, false)
+			run++
+			continue
+		}
+		if c-1 > run {
+			p.keepRec = keep
+			return false
+		}
+		for i := k - (c - 1); i < k; i++ {
+			keep[i] = true
+		}
+		keep = append(keep, true)
+		run = 0
+	}
+	p.keepRec = keep
+	k := 0
+	recs.RemoveIf(func(plog.LogRecord) bool {
+		k++
+		return !keep[k-1]
+	})
+	// Slot s holds line s: each record with lines is at its last line's
+	// slot, the records it keeps before it at the others.
+	for k := range n {
+		lo, hi := p.first[k], p.first[k+1]
+		if lo == hi {
+			continue
+		}
+		r := recs.At(hi - 1)
+		for l := lo; l < hi-1; l++ {
+			dst := recs.At(l)
+			p.copyRecord(dst, r)
+			p.setBody(dst.Body(), p.spans[l])
+		}
+		p.setBody(r.Body(), p.spans[hi-1])
+	}
+	return true
 }
 
 // expandRecords places the lines of the records k to e-1, whose lines
