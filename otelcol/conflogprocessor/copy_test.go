@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -137,8 +138,9 @@ func FuzzPublicRecords(f *testing.F) {
 	f.Add([]byte{3, 3, 0x40, 2, 0x81})
 	f.Add([]byte{0, 0, 0, 5, 1, 0, 0, 4})
 	f.Add([]byte{2, 0xc0, 0xc3, 0, 1})
-	f.Add([]byte{0x80, 2, 0x40, 0, 3})          // dropped records of other keys, as many or more
-	f.Add([]byte{3, 0, 0, 0, 1, 4, 0, 0, 0, 2}) // lines that overtake, then fit again
+	f.Add([]byte{0x80, 2, 0x40, 0, 3}) // dropped records of other keys, as many or more
+	f.Add([]byte{3, 0, 0, 0, 1, 4, 0, 0, 0, 2})
+	f.Add([]byte{0x08, 0x0b, 0x80, 0x8a, 0x0c, 0, 0, 0x0b}) // lines of the body itself // lines that overtake, then fit again
 	f.Fuzz(func(t *testing.T, spec []byte) {
 		if len(spec) > 64 {
 			spec = spec[:64]
@@ -165,11 +167,25 @@ func FuzzPublicRecords(f *testing.F) {
 				r.Attributes().PutEmptyMap("log.file.path").PutInt("k", int64(k))
 			}
 			p.first = append(p.first, len(p.spans))
+			var body []string
 			for i := range lines {
-				line := fmt.Sprintf("line %d.%d", k, i)
-				start := len(p.out)
-				p.out = append(p.out, line...)
-				p.endLine(start)
+				body = append(body, fmt.Sprintf("line %d.%d", k, i))
+			}
+			if b&8 != 0 {
+				// The lines are the body's, split at '\r': spans of
+				// the body, as a plain public line's.
+				r.Body().SetStr(strings.Join(body, "\r"))
+			}
+			at := 0
+			for _, line := range body {
+				if b&8 != 0 {
+					p.spans = append(p.spans, span{start: at, end: at + len(line), body: true})
+					at += len(line) + 1
+				} else {
+					start := len(p.out)
+					p.out = append(p.out, line...)
+					p.endLine(start)
+				}
 				want = append(want, out{k, line})
 			}
 		}

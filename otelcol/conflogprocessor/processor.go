@@ -298,8 +298,7 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 			r := recs.At(k)
 			for l := lo; l < hi-1; l++ {
 				dst := recs.At(l)
-				p.copyRecord(dst, r)
-				p.setBody(dst.Body(), p.spans[l])
+				p.copyLine(dst, r, p.spans[l])
 			}
 			last := recs.At(hi - 1)
 			if hi-1 != k {
@@ -364,8 +363,7 @@ func (p *gate) copiesBefore(recs plog.LogRecordSlice) bool {
 		r := recs.At(hi - 1)
 		for l := lo; l < hi-1; l++ {
 			dst := recs.At(l)
-			p.copyRecord(dst, r)
-			p.setBody(dst.Body(), p.spans[l])
+			p.copyLine(dst, r, p.spans[l])
 		}
 		p.setBody(r.Body(), p.spans[hi-1])
 	}
@@ -415,8 +413,7 @@ func (p *gate) expandRecords(recs plog.LogRecordSlice, k, e int) {
 		}
 		for l := lo; l < hi-1; l++ {
 			r := recs.At(l)
-			p.copyRecord(r, last)
-			p.setBody(r.Body(), p.spans[l])
+			p.copyLine(r, last, p.spans[l])
 		}
 		p.setBody(last.Body(), p.spans[hi-1])
 	}
@@ -440,20 +437,59 @@ func (p *gate) swap(a, b plog.LogRecord) {
 // the record is set: TestCopyRecordEveryField holds the two to the same
 // result, and fails when pdata adds a field.
 func (p *gate) copyRecord(dst, src plog.LogRecord) {
-	if src.Body().Type() != pcommon.ValueTypeStr || !p.copyAttributes(dst.Attributes(), src.Attributes()) {
+	if !p.copyFields(dst, src) {
 		src.CopyTo(dst)
 		return
 	}
-	dst.Body().SetStr(src.Body().Str())
+	setStr(dst.Body(), src.Body().Str())
+}
+
+// copyLine makes dst a copy of src whose body is the line sp of src's, as
+// copyRecord and setBody would, setting the body once.
+func (p *gate) copyLine(dst, src plog.LogRecord, sp span) {
+	if !p.copyFields(dst, src) {
+		src.CopyTo(dst)
+		p.setBody(dst.Body(), sp)
+		return
+	}
+	if sp.body {
+		setStr(dst.Body(), src.Body().Str()[sp.start:sp.end])
+	} else {
+		setStr(dst.Body(), p.outStr[sp.start:sp.end])
+	}
+}
+
+// copyFields sets every field of dst but its body to src's, in place, when
+// src's body is a string and dst's attributes are of src's shape
+// (copyAttributes); it reports false, and dst is then to be overwritten
+// whole, otherwise. A string equal to dst's is not stored again: while
+// the collector marks, every pointer stored costs a write barrier, and a
+// dropped record of the same stream mostly holds the same strings.
+func (p *gate) copyFields(dst, src plog.LogRecord) bool {
+	if src.Body().Type() != pcommon.ValueTypeStr || !p.copyAttributes(dst.Attributes(), src.Attributes()) {
+		return false
+	}
 	dst.SetTimestamp(src.Timestamp())
 	dst.SetObservedTimestamp(src.ObservedTimestamp())
 	dst.SetSeverityNumber(src.SeverityNumber())
-	dst.SetSeverityText(src.SeverityText())
+	if t := src.SeverityText(); dst.SeverityText() != t {
+		dst.SetSeverityText(t)
+	}
 	dst.SetDroppedAttributesCount(src.DroppedAttributesCount())
 	dst.SetFlags(src.Flags())
 	dst.SetTraceID(src.TraceID())
 	dst.SetSpanID(src.SpanID())
-	dst.SetEventName(src.EventName())
+	if e := src.EventName(); dst.EventName() != e {
+		dst.SetEventName(e)
+	}
+	return true
+}
+
+// setStr sets v to the string s, unless it is that string already.
+func setStr(v pcommon.Value, s string) {
+	if v.Type() != pcommon.ValueTypeStr || v.Str() != s {
+		v.SetStr(s)
+	}
 }
 
 // copyAttributes sets dst's values to src's, in place, when dst has src's
@@ -483,7 +519,7 @@ func (p *gate) copyAttributes(dst, src pcommon.Map) bool {
 		}
 		switch s.val.Type() {
 		case pcommon.ValueTypeStr:
-			v.SetStr(s.val.Str())
+			setStr(v, s.val.Str())
 		case pcommon.ValueTypeInt:
 			v.SetInt(s.val.Int())
 		case pcommon.ValueTypeDouble:
