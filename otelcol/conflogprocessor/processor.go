@@ -629,21 +629,23 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 }
 
 // lines judges the lines of a body (one, or several split at '\r' and
-// '\n') as the filter would judge the body and its line end, but takes a
-// plain public line itself: one not longer than max_line, without escape
-// sequences, starting with the prefix, in a whole stream outside an
-// exception message (the only state a filter keeps between two records,
-// see filter.go). Such a line is scrub.Filter's first case, passed as it
-// is; here it goes to the tripwire without a copy, and leaves as the body
-// or a substring of it. Every other line (private, coloured, too long) is
-// written to the filter with a line end, in order: the filter sees the
-// same lines, and its tracer the same private lines, as with the whole
-// body. TestSharedFiltersStreams and FuzzStreams hold the two paths to
-// scrub's verdict.
+// '\n') as the filter would judge the body and its line end, but takes
+// plain lines itself (plain): a plain public line, one not longer than
+// max_line, without escape sequences, starting with the prefix, in a whole
+// stream outside an exception message (the only state a filter keeps
+// between two records, see filter.go), is scrub.Filter's first case,
+// passed as it is; here it goes to the tripwire without a copy, and leaves
+// as the body or a substring of it. A plain private line goes to the
+// private count and the stream's tracer (private), as the filter sends it.
+// Every other line (coloured, too long, prefixed inside a message) is
+// written to the filter with a line end, in order: the stream's tracer
+// sees the same private lines, in the same order, as with the whole body.
+// TestSharedFiltersStreams and FuzzStreams hold the paths to scrub's
+// verdict.
 func (p *gate) lines(s *stream, text string) {
 	// run is text[run:runEnd], lines not taken here, written to the filter
 	// together (with their own line ends, and a '\n' for the last): a
-	// progress bar's private redraws cost one write, not one each.
+	// run of coloured lines costs one write, not one each.
 	run, runEnd := -1, 0
 	flush := func() {
 		if run >= 0 {
