@@ -1,6 +1,7 @@
 package conflogprocessor
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"regexp"
@@ -56,14 +57,22 @@ type gate struct {
 	curSame bool
 
 	// Scratch, reused across records and batches.
-	key     []byte   // the stream key being built
-	line    []byte   // a body and its '\n'
-	out     []byte   // public lines of the current scope, back to back
-	outStr  string   // out as one string, made once per scope for the bodies
-	spans   []span   // each public line of the current scope
-	first   []int    // index into spans of each record's first line
-	keep    []int    // publicRecords: the first line of each record kept
-	attrKey []string // sorted resource attribute keys
+	key     []byte     // the stream key being built
+	line    []byte     // a body and its '\n'
+	out     []byte     // public lines of the current scope, back to back
+	outStr  string     // out as one string, made once per scope for the bodies
+	spans   []span     // each public line of the current scope
+	first   []int      // index into spans of each record's first line
+	keep    []int      // publicRecords: the first line of each record kept
+	keepRec []bool     // copiesBefore: the records kept
+	attrKey []string   // sorted resource attribute keys
+	attrSrc []keyValue // copyAttributes: the source's attributes
+	// private's: the checker of the stream whose tracer is fed, and the
+	// scrubbed line being emitted.
+	traceCheck *detect.Checker
+	traceLine  []byte
+	emitFn     func([]byte)
+	tmp        plog.LogRecord // swap's
 }
 
 // counts are what one batch did, added to the telemetry at its end.
@@ -256,41 +265,281 @@ func (p *gate) publicRecords(recs plog.LogRecordSlice) {
 		})
 		return
 	}
-	// In place, without a new record for a record that stays: the records
-	// without a line are removed, the slice grows by the copies, and from
-	// the back each record moves to the last of its slots (a swap with an
-	// empty record, nothing copied) and is copied into the ones before.
-	// Every slot a record moves to is free: the records after it have
-	// moved further back already, and the ones before it stay before it.
-	keep := p.keep[:0]
+	if p.copiesBefore(recs) {
+		return
+	}
+	// In place, the record of line s going to slot s, without deleting
+	// a dropped record before its storage is used: a copy into the
+	// storage of a dropped record of the same shape (the same attribute
+	// keys, as a stream's records have) allocates nothing (copyRecord),
+	// where CopyTo allocated the record and each value anew (most of the
+	// processor's allocations where a batch holds progress bars).
+	//
+	// From the front, while a record's lines fit in the slots up to its
+	// own: those before it are free (dropped records, or records moved
+	// on), so its copies go there and it moves to the last.
+	n := recs.Len()
+	for k := 0; k < n; {
+		lo, hi := p.first[k], p.first[k+1]
+		if hi-1 > k {
+			// Its lines would overwrite records not judged yet: the
+			// records up to the first that fits again are placed from
+			// the back, in their own slots (or, to the end, in the slots
+			// the slice grows by).
+			e := k + 1
+			for e < n && p.first[e] > e {
+				e++
+			}
+			p.expandRecords(recs, k, e)
+			k = e
+			continue
+		}
+		if lo < hi {
+			r := recs.At(k)
+			for l := lo; l < hi-1; l++ {
+				dst := recs.At(l)
+				p.copyLine(dst, r, p.spans[l])
+			}
+			last := recs.At(hi - 1)
+			if hi-1 != k {
+				p.swap(r, last)
+			}
+			p.setBody(last.Body(), p.spans[hi-1])
+		}
+		k++
+	}
+	if m := len(p.spans); recs.Len() > m {
+		// The dropped records no copy took.
+		i := 0
+		recs.RemoveIf(func(plog.LogRecord) bool {
+			i++
+			return i > m
+		})
+	}
+}
+
+// copiesBefore places the lines of a scope whose every record of several
+// lines has as many records without a line right before it as it has
+// lines but one (a tqdm record after the private lines it follows), and
+// reports whether it did. Those records take its copies; the other
+// records without a line are removed, and nothing is moved: removing
+// moves the slice's pointers, where placing the records one by one moves
+// each record's fields (a swap), whose pointers cost write barriers while
+// the collector marks.
+func (p *gate) copiesBefore(recs plog.LogRecordSlice) bool {
+	n := recs.Len()
+	keep := p.keepRec[:0]
+	run := 0 // records without a line since the last with one
+	for k := range n {
+		c := p.first[k+1] - p.first[k]
+		if c == 0 {
+			keep = append(keep, false)
+			run++
+			continue
+		}
+		if c-1 > run {
+			p.keepRec = keep
+			return false
+		}
+		for i := k - (c - 1); i < k; i++ {
+			keep[i] = true
+		}
+		keep = append(keep, true)
+		run = 0
+	}
+	p.keepRec = keep
 	k := 0
 	recs.RemoveIf(func(plog.LogRecord) bool {
-		lo, hi := p.first[k], p.first[k+1]
 		k++
+		return !keep[k-1]
+	})
+	// Slot s holds line s: each record with lines is at its last line's
+	// slot, the records it keeps before it at the others.
+	for k := range n {
+		lo, hi := p.first[k], p.first[k+1]
 		if lo == hi {
-			return true
+			continue
+		}
+		r := recs.At(hi - 1)
+		for l := lo; l < hi-1; l++ {
+			dst := recs.At(l)
+			p.copyLine(dst, r, p.spans[l])
+		}
+		p.setBody(r.Body(), p.spans[hi-1])
+	}
+	return true
+}
+
+// expandRecords places the lines of the records k to e-1, whose lines
+// take more slots than there are up to each of them: their slots are
+// p.first[k] to p.first[e]-1, and p.first[k] up to k are free. When e is
+// the last record, the slice grows by what is missing; otherwise
+// p.first[e] <= e, and the lines fit in the slots up to e. The records with
+// lines are moved to the front of those slots (swapped with a dropped
+// record, whose storage a copy may take), and from the back each record
+// moves to the last of its slots (a swap) and is copied into the ones
+// before. Every slot a record moves or is copied to is free: the records
+// after it have moved further back already, and the ones before it stay
+// before it.
+func (p *gate) expandRecords(recs plog.LogRecordSlice, k, e int) {
+	keep := p.keep[:0]
+	w := p.first[k]
+	for ; k < e; k++ {
+		lo, hi := p.first[k], p.first[k+1]
+		if lo == hi {
+			continue
+		}
+		if w != k {
+			p.swap(recs.At(w), recs.At(k))
 		}
 		keep = append(keep, lo)
-		return false
-	})
-	keep = append(keep, len(p.spans))
-	p.keep = keep
-	n, m := recs.Len(), len(p.spans)
-	recs.EnsureCapacity(m)
-	for range m - n {
-		recs.AppendEmpty()
+		w++
 	}
-	for j := n - 1; j >= 0; j-- {
-		lo, hi := keep[j], keep[j+1] // the slots lo..hi-1 are its lines' too
+	end := p.first[e]
+	keep = append(keep, end)
+	p.keep = keep
+	if slots := recs.Len(); end > slots {
+		recs.EnsureCapacity(end)
+		for range end - slots {
+			recs.AppendEmpty()
+		}
+	}
+	base := keep[0] // the slot of the first record moved to the front
+	for j := len(keep) - 2; j >= 0; j-- {
+		lo, hi := keep[j], keep[j+1] // the slots lo..hi-1 are its lines'
 		last := recs.At(hi - 1)
-		recs.At(j).MoveTo(last)
+		if at := base + j; hi-1 != at {
+			p.swap(recs.At(at), last)
+		}
 		for l := lo; l < hi-1; l++ {
 			r := recs.At(l)
-			last.CopyTo(r)
-			p.setBody(r.Body(), p.spans[l])
+			p.copyLine(r, last, p.spans[l])
 		}
 		p.setBody(last.Body(), p.spans[hi-1])
 	}
+}
+
+// swap exchanges two records of a slice, each with its storage (MoveTo
+// alone would free the destination's).
+func (p *gate) swap(a, b plog.LogRecord) {
+	if p.tmp == (plog.LogRecord{}) {
+		p.tmp = plog.NewLogRecord()
+	}
+	a.MoveTo(p.tmp)
+	b.MoveTo(a)
+	p.tmp.MoveTo(b)
+}
+
+// copyRecord makes dst a copy of src. LogRecord.CopyTo allocates each
+// attribute value anew; when dst already holds attributes with src's keys
+// in src's order (a dropped record of the same stream), and src's body is a
+// string, the values are set in place instead, and every other field of
+// the record is set: TestCopyRecordEveryField holds the two to the same
+// result, and fails when pdata adds a field.
+func (p *gate) copyRecord(dst, src plog.LogRecord) {
+	if !p.copyFields(dst, src) {
+		src.CopyTo(dst)
+		return
+	}
+	setStr(dst.Body(), src.Body().Str())
+}
+
+// copyLine makes dst a copy of src whose body is the line sp of src's, as
+// copyRecord and setBody would, setting the body once.
+func (p *gate) copyLine(dst, src plog.LogRecord, sp span) {
+	if !p.copyFields(dst, src) {
+		src.CopyTo(dst)
+		p.setBody(dst.Body(), sp)
+		return
+	}
+	if sp.body {
+		setStr(dst.Body(), src.Body().Str()[sp.start:sp.end])
+	} else {
+		setStr(dst.Body(), p.outStr[sp.start:sp.end])
+	}
+}
+
+// copyFields sets every field of dst but its body to src's, in place, when
+// src's body is a string and dst's attributes are of src's shape
+// (copyAttributes); it reports false, and dst is then to be overwritten
+// whole, otherwise. A string equal to dst's is not stored again: while
+// the collector marks, every pointer stored costs a write barrier, and a
+// dropped record of the same stream mostly holds the same strings.
+func (p *gate) copyFields(dst, src plog.LogRecord) bool {
+	if src.Body().Type() != pcommon.ValueTypeStr || !p.copyAttributes(dst.Attributes(), src.Attributes()) {
+		return false
+	}
+	dst.SetTimestamp(src.Timestamp())
+	dst.SetObservedTimestamp(src.ObservedTimestamp())
+	dst.SetSeverityNumber(src.SeverityNumber())
+	if t := src.SeverityText(); dst.SeverityText() != t {
+		dst.SetSeverityText(t)
+	}
+	dst.SetDroppedAttributesCount(src.DroppedAttributesCount())
+	dst.SetFlags(src.Flags())
+	dst.SetTraceID(src.TraceID())
+	dst.SetSpanID(src.SpanID())
+	if e := src.EventName(); dst.EventName() != e {
+		dst.SetEventName(e)
+	}
+	return true
+}
+
+// setStr sets v to the string s, unless it is that string already.
+func setStr(v pcommon.Value, s string) {
+	if v.Type() != pcommon.ValueTypeStr || v.Str() != s {
+		v.SetStr(s)
+	}
+}
+
+// copyAttributes sets dst's values to src's, in place, when dst has src's
+// keys in src's order and every value of src is a string, an integer, a
+// double or a bool; it reports false otherwise, and dst is then to be
+// overwritten whole.
+func (p *gate) copyAttributes(dst, src pcommon.Map) bool {
+	if dst.Len() != src.Len() || src.Len() == 0 {
+		return false
+	}
+	// On the stack for a record's usual few attributes: stored in the
+	// processor, each value cost a write barrier while the collector
+	// marked (a third of a copy's instructions then, callgrind).
+	var buf [8]keyValue
+	kvs := buf[:0]
+	for k, v := range src.All() {
+		kvs = append(kvs, keyValue{k, v})
+	}
+	i := 0
+	ok := true
+	for k, v := range dst.All() {
+		s := kvs[i]
+		i++
+		if k != s.key {
+			ok = false
+			break
+		}
+		switch s.val.Type() {
+		case pcommon.ValueTypeStr:
+			setStr(v, s.val.Str())
+		case pcommon.ValueTypeInt:
+			v.SetInt(s.val.Int())
+		case pcommon.ValueTypeDouble:
+			v.SetDouble(s.val.Double())
+		case pcommon.ValueTypeBool:
+			v.SetBool(s.val.Bool())
+		default:
+			ok = false
+		}
+		if !ok {
+			break
+		}
+	}
+	return ok
+}
+
+// keyValue is one attribute of a record being copied.
+type keyValue struct {
+	key string
+	val pcommon.Value
 }
 
 // record judges one record's body in its stream.
@@ -383,21 +632,23 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 }
 
 // lines judges the lines of a body (one, or several split at '\r' and
-// '\n') as the filter would judge the body and its line end, but takes a
-// plain public line itself: one not longer than max_line, without escape
-// sequences, starting with the prefix, in a whole stream outside an
-// exception message (the only state a filter keeps between two records,
-// see filter.go). Such a line is scrub.Filter's first case, passed as it
-// is; here it goes to the tripwire without a copy, and leaves as the body
-// or a substring of it. Every other line (private, coloured, too long) is
-// written to the filter with a line end, in order: the filter sees the
-// same lines, and its tracer the same private lines, as with the whole
-// body. TestSharedFiltersStreams and FuzzStreams hold the two paths to
-// scrub's verdict.
+// '\n') as the filter would judge the body and its line end, but takes
+// plain lines itself (plain): a plain public line, one not longer than
+// max_line, without escape sequences, starting with the prefix, in a whole
+// stream outside an exception message (the only state a filter keeps
+// between two records, see filter.go), is scrub.Filter's first case,
+// passed as it is; here it goes to the tripwire without a copy, and leaves
+// as the body or a substring of it. A plain private line goes to the
+// private count and the stream's tracer (private), as the filter sends it.
+// Every other line (coloured, too long, prefixed inside a message) is
+// written to the filter with a line end, in order: the stream's tracer
+// sees the same private lines, in the same order, as with the whole body.
+// TestSharedFiltersStreams and FuzzStreams hold the paths to scrub's
+// verdict.
 func (p *gate) lines(s *stream, text string) {
 	// run is text[run:runEnd], lines not taken here, written to the filter
 	// together (with their own line ends, and a '\n' for the last): a
-	// progress bar's private redraws cost one write, not one each.
+	// run of coloured lines costs one write, not one each.
 	run, runEnd := -1, 0
 	flush := func() {
 		if run >= 0 {
@@ -415,7 +666,8 @@ func (p *gate) lines(s *stream, text string) {
 			line = rest[:e]
 		}
 		taken := false
-		if p.plainText(line) {
+		switch p.plain(line) {
+		case plainPublic:
 			// Whether the stream is inside a message depends on the
 			// lines before: those of the run are fed first.
 			flush()
@@ -423,6 +675,10 @@ func (p *gate) lines(s *stream, text string) {
 				p.public(s.check, unsafe.Slice(unsafe.StringData(line), len(line)), off)
 				taken = true
 			}
+		case plainPrivate:
+			flush()
+			p.private(s, line)
+			taken = true
 		}
 		if !taken {
 			if run < 0 {
@@ -494,10 +750,69 @@ func indexEnd(s string) int {
 	return n
 }
 
-// plainText reports whether line (without '\r' or '\n') is one the filter
-// would pass unchanged in a stream outside an exception message.
-func (p *gate) plainText(line string) bool {
-	return len(line) <= p.cfg.MaxLine && strings.HasPrefix(line, p.cfg.Prefix) && strings.IndexByte(line, 0x1b) < 0
+// Kinds of line, for lines: see plain.
+const (
+	notPlain     = iota
+	plainPublic  // the filter would pass it unchanged outside an exception message
+	plainPrivate // the filter would send it to the private sink and the tracer, and do nothing else
+)
+
+// plain says what the filter of a stream seen whole would do with line
+// (without '\r' or '\n'), when that is simple: a line not longer than
+// max_line without escape sequences is public as it is when it starts with
+// the prefix (outside an exception message), and private otherwise.
+func (p *gate) plain(line string) int {
+	switch {
+	case len(line) > p.cfg.MaxLine || strings.IndexByte(line, 0x1b) >= 0:
+		return notPlain
+	case strings.HasPrefix(line, p.cfg.Prefix):
+		return plainPublic
+	}
+	return plainPrivate
+}
+
+// private takes a plain private line (lines) of a stream seen whole as the
+// filter takes it (scrub.Filter's private line: its sink, then its
+// tracer, whose scrubbed lines go out prefixed, through the tripwire)
+// without a write to the filter: a copy of the line, a search for its end
+// and an escape, and a flush of an empty output each time were a fifth of
+// the processor's time on the job corpus (customer rows, tqdm's private
+// redraws, each redraw's empty first segment). TestSharedFiltersStreams,
+// FuzzStreams and FuzzSameAsScrub hold it to scrub's verdict.
+func (p *gate) private(s *stream, line string) {
+	p.counts.private++
+	p.addPrivate(unsafe.Slice(unsafe.StringData(line), len(line)))
+	if s.trace == nil {
+		return
+	}
+	// The tracer gets a copy: it is not promised a read-only line.
+	p.line = append(p.line[:0], line...)
+	if p.emitFn == nil {
+		p.emitFn = p.emitTrace // bound once: a method value passed on allocates
+	}
+	p.traceCheck = s.check
+	s.trace.Line(p.line, p.emitFn)
+	p.traceCheck = nil
+}
+
+// emitTrace takes a scrubbed trace line from a stream's tracer (private),
+// as scrub.Filter's emitTrace does: a line that starts with the prefix is
+// dropped (a public line never carries it twice); the others go out behind
+// the prefix and a space, any line end in them a space.
+func (p *gate) emitTrace(public []byte) {
+	if bytes.HasPrefix(public, p.prefix) {
+		return
+	}
+	t := append(append(p.traceLine[:0], p.prefix...), ' ')
+	start := len(t)
+	t = append(t, public...)
+	for k := start; k < len(t); k++ {
+		if c := t[k]; c == '\n' || c == '\r' {
+			t[k] = ' '
+		}
+	}
+	p.traceLine = t
+	p.public(p.traceCheck, t, -1)
 }
 
 // sequence checks the record's number against its stream's: a stream seen

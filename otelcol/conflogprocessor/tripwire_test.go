@@ -1,10 +1,15 @@
 package conflogprocessor
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+
+	"github.com/conflog/conflog/scrub"
 )
 
 // colouredValues are public lines whose values a job coloured, as a
@@ -68,5 +73,55 @@ func TestKeepANSITripwire(t *testing.T) {
 				t.Errorf("processor and scrub differ:\n got %q\nwant %q", got, want)
 			}
 		})
+	}
+}
+
+// emitTracer is a scrub.Tracer that emits the given lines for each line fed.
+type emitTracer struct{ lines []string }
+
+func (t emitTracer) Line(_ []byte, emit func([]byte)) {
+	for _, l := range t.lines {
+		emit([]byte(l))
+	}
+}
+func (emitTracer) Flush(func([]byte)) {}
+func (emitTracer) InMessage() bool    { return false }
+func (emitTracer) Traces() int        { return 0 }
+
+// TestEmitTraceAsScrub: a scrubbed trace line the processor takes from a
+// stream's tracer itself (a plain private line's, gate.private) leaves as
+// scrub.Filter makes it leave: behind the prefix and a space, its line ends
+// spaces, and not at all when it starts with the prefix.
+func TestEmitTraceAsScrub(t *testing.T) {
+	emitted := []string{
+		"Traceback (most recent call last):",
+		prefix + " a tracer line that reads like a public one",
+		"ValueError: [scrubbed]\rSystemLog: not a line\nof its own",
+		"",
+		"  " + prefix,
+	}
+	var want bytes.Buffer
+	f, err := scrub.New(&want, scrub.Options{Prefix: prefix, Trace: emitTracer{emitted}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("a private line\n"))
+	for _, detect := range []string{detectOff, detectBlock} {
+		cfg := testConfig()
+		cfg.Detect = detect
+		g, err := newProcessor(cfg, componenttest.NewNopTelemetrySettings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range emitted {
+			g.emitTrace([]byte(l))
+		}
+		var got []string
+		for _, sp := range g.spans {
+			got = append(got, string(g.out[sp.start:sp.end]))
+		}
+		if w := strings.Split(strings.TrimSuffix(want.String(), "\n"), "\n"); !slices.Equal(got, w) {
+			t.Errorf("detect %s: the processor emits %q, scrub %q", detect, got, w)
+		}
 	}
 }
