@@ -878,16 +878,25 @@ func (p *gate) continues(s *stream, attrs pcommon.Map) bool {
 // stderr). Records without it are not examined for Docker's pieces.
 const dockerIOStream = "log.iostream"
 
+// dockerPieceLen is the length of every piece but the last of a line that
+// Docker's json-file driver cut: its copier reads a container's output in
+// 16 KiB (its defaultBufSize) and writes a full buffer without a line end
+// as a partial entry. JSON keeps the bytes, or replaces an invalid one by
+// U+FFFD, three bytes: a piece's body is never shorter.
+const dockerPieceLen = 16 << 10
+
 // dockerPiece reports whether the record is a piece of a longer line that
-// Docker's json-file driver cut (at 16 KiB): the driver writes each piece
-// of a line as an entry of its own whose `log` keeps the line end only in
-// the last piece, and the container parser neither joins the pieces nor
-// removes the line end. So a stream of the container parser whose bodies
-// end with "\n" is Docker's, and there a body without it makes the next
-// record the line's rest, private, as a CRI `P` does. The CRI format, plain
-// files and OTLP have no line end at the end of a body, and are not read so:
-// an application whose message ends with "\n" does not lose the records
-// after its others.
+// Docker's json-file driver cut: the driver writes each piece of a line as
+// an entry of its own whose `log` keeps the line end only in the last
+// piece, and the container parser neither joins the pieces nor removes the
+// line end. So a record of the container parser whose body lacks the line
+// end is a piece, and the next record the line's rest, private, as after a
+// CRI `P`, when its stream's bodies end with "\n" (Docker's) or it is as
+// long as a piece (which also covers a stream's first record, and a stream
+// dropped while idle and seen again). The CRI format, plain files and OTLP
+// have no line end at the end of a body, and are not read so: an
+// application whose message ends with "\n" does not lose the records after
+// its others.
 func dockerPiece(s *stream, attrs pcommon.Map, text string) bool {
 	if strings.HasSuffix(text, "\n") {
 		if !s.ends {
@@ -895,7 +904,14 @@ func dockerPiece(s *stream, attrs pcommon.Map, text string) bool {
 		}
 		return false
 	}
-	return s.ends
+	if s.ends {
+		return true
+	}
+	if len(text) < dockerPieceLen {
+		return false
+	}
+	_, ok := attrs.Get(dockerIOStream)
+	return ok
 }
 
 // breakStream makes s fail closed: records are missing from what it saw, so

@@ -58,9 +58,10 @@ type rec struct {
 	body string
 	path string // log.file.path
 	seq  int64  // log.file.record_number; 0 leaves it out
-	// bare leaves out log.iostream, which only the container parser sets:
-	// a plain file's records, or an OTLP sender's.
-	bare bool
+	// container adds log.iostream, as the container parser does (Docker's
+	// json-file and CRI): without it a record is a plain file's, or an
+	// OTLP sender's.
+	container bool
 }
 
 // batch makes plog.Logs of records of one resource (the pod), one scope.
@@ -73,7 +74,7 @@ func batch(pod string, recs ...rec) plog.Logs {
 	for _, r := range recs {
 		lr := sl.LogRecords().AppendEmpty()
 		lr.Body().SetStr(r.body)
-		if !r.bare {
+		if r.container {
 			lr.Attributes().PutStr("log.iostream", "stdout")
 		}
 		if r.path != "" {
@@ -899,22 +900,29 @@ func TestDockerPartialLine(t *testing.T) {
 	p, sink := start(t, testConfig())
 	for _, ld := range []plog.Logs{
 		batch("docker",
-			rec{body: prefix + " a\n", path: path, seq: 1},
-			rec{body: "private head, 16 KiB of a customer row", path: path, seq: 2},
-			rec{body: prefix + " the row's middle", path: path, seq: 3}),
+			rec{body: prefix + " a\n", path: path, container: true, seq: 1},
+			rec{body: "private head, 16 KiB of a customer row", path: path, container: true, seq: 2},
+			rec{body: prefix + " the row's middle", path: path, container: true, seq: 3}),
 		batch("docker",
-			rec{body: prefix + " the row's rest\r\n", path: path, seq: 4},
-			rec{body: prefix + " b\n", path: path, seq: 5}),
+			rec{body: prefix + " the row's rest\r\n", path: path, container: true, seq: 4},
+			rec{body: prefix + " b\n", path: path, container: true, seq: 5}),
+		batch("docker-fresh", // a stream's first record a piece: known by its length
+			rec{body: strings.Repeat("private ", 2048), path: path, container: true, seq: 1},
+			rec{body: prefix + " the second piece", path: path, container: true, seq: 2},
+			rec{body: prefix + " f\n", path: path, container: true, seq: 3}),
+		batch("plain", // a plain file's long line: no log.iostream
+			rec{body: strings.Repeat("x", 20000), path: "/plain.log", seq: 1},
+			rec{body: prefix + " g", path: "/plain.log", seq: 2}),
 		batch("otlp",
-			rec{body: prefix + " c\n", path: "/otlp", seq: 1, bare: true},
-			rec{body: prefix + " d", path: "/otlp", seq: 2, bare: true},
-			rec{body: prefix + " e", path: "/otlp", seq: 3, bare: true}),
+			rec{body: prefix + " c\n", path: "/otlp", seq: 1},
+			rec{body: prefix + " d", path: "/otlp", seq: 2},
+			rec{body: prefix + " e", path: "/otlp", seq: 3}),
 	} {
 		if err := p.ConsumeLogs(context.Background(), ld); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got, want := bodies(sink), []string{prefix + " a", prefix + " b", prefix + " c", prefix + " d", prefix + " e"}; !slices.Equal(got, want) {
+	if got, want := bodies(sink), []string{prefix + " a", prefix + " b", prefix + " f", prefix + " g", prefix + " c", prefix + " d", prefix + " e"}; !slices.Equal(got, want) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }

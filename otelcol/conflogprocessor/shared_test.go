@@ -52,9 +52,9 @@ func judgeStreams(t testing.TB, cfg *Config, slowOnly bool, streams [][]string, 
 			break
 		}
 		i := open[rng.IntN(len(open))]
-		// Bare: a plain file's records, or an OTLP sender's, whose bodies'
-		// '\n' ends a line, not Docker's piece (TestDockerPartialLine).
-		pending = append(pending, rec{body: streams[i][next[i]], path: fmt.Sprintf("/s%d.log", i), seq: int64(next[i] + 1), bare: true})
+		// A plain file's records, or an OTLP sender's, whose bodies' '\n'
+		// ends a line, not Docker's piece (TestDockerPartialLine).
+		pending = append(pending, rec{body: streams[i][next[i]], path: fmt.Sprintf("/s%d.log", i), seq: int64(next[i] + 1)})
 		next[i]++
 		if rng.IntN(4) == 0 {
 			flush()
