@@ -85,35 +85,36 @@ func procStat(pid int) (ppid, pgrp int, state byte, ok bool) {
 	return ppid, pgrp, f[0][0], true
 }
 
-// stat is procStat without the group.
-func stat(pid int) (ppid int, state byte, ok bool) {
-	ppid, _, state, ok = procStat(pid)
-	return ppid, state, ok
+// eachLive calls f with every live process but this one, read from /proc:
+// its pid, parent and process group.
+func eachLive(f func(pid, ppid, pgrp int)) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	self := os.Getpid()
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		if ppid, pgrp, state, ok := procStat(pid); ok && state != 'Z' && state != 'X' {
+			f(pid, ppid, pgrp)
+		}
+	}
 }
 
 // leftovers returns the live processes the job left behind, read from
 // /proc: the members of the job's process group and, with children, this
 // process's children (orphans reparented here) but those in inherited.
 func leftovers(pgid int, children bool, inherited map[int]bool) []int {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
 	self := os.Getpid()
 	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		ppid, pgrp, state, ok := procStat(pid)
-		if !ok || state == 'Z' || state == 'X' {
-			continue // gone meanwhile
-		}
+	eachLive(func(pid, ppid, pgrp int) {
 		if pgrp == pgid || children && ppid == self && !inherited[pid] {
 			pids = append(pids, pid)
 		}
-	}
+	})
 	return pids
 }
 
@@ -138,16 +139,11 @@ type reaper struct {
 func children() map[int]bool {
 	self := os.Getpid()
 	kids := map[int]bool{}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		if ppid, state, ok := stat(pid); ok && ppid == self && state != 'Z' && state != 'X' {
+	eachLive(func(pid, ppid, _ int) {
+		if ppid == self {
 			kids[pid] = true
 		}
-	}
+	})
 	return kids
 }
 
