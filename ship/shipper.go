@@ -270,9 +270,9 @@ func (s *Shipper) deliver() {
 				s.waitIdle(wait, s.q.Acked())
 				continue
 			}
-			// Backing off: every Write wakes this loop, and a destination
-			// that is down must not be dialled for each (that cost the
-			// gate a sixth of its CPU time).
+			// Backing off: a destination that is down must not be dialled
+			// for every block the gate queues (that cost the gate a sixth
+			// of its CPU time).
 			if d := time.Until(retryAt); d > 0 {
 				wait(d)
 				continue

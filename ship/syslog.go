@@ -96,7 +96,7 @@ func (f *framer) appendSyslog(b []byte, r *Record, h *header) []byte {
 	}
 	p := pri[severity(r.Line).syslog&7]
 	n := len(p) + len(f.full) + len(f.mid) + len(f.seqd) + len(f.end) + len(sd) + 1 + len(r.Line)
-	b = appendDecimal(b, uint64(n))
+	b = strconv.AppendUint(b, uint64(n), 10)
 	b = append(b, ' ')
 	b = append(b, p...)
 	b = f.appendStamp(b, r.Time)
@@ -112,7 +112,7 @@ func (f *framer) appendSyslog(b []byte, r *Record, h *header) []byte {
 // follows the last, as it does but for a batch's first line.
 func (f *framer) countTo(seq uint64) {
 	if len(f.seqd) == 0 || seq != f.seq+1 || seq == 0 {
-		f.seq, f.seqd = seq, appendDecimal(f.seqd[:0], seq)
+		f.seq, f.seqd = seq, strconv.AppendUint(f.seqd[:0], seq, 10)
 		return
 	}
 	f.seq = seq
@@ -125,18 +125,6 @@ func (f *framer) countTo(seq uint64) {
 	}
 	f.seqd = append(f.seqd[:1], f.seqd...) // all nines: one digit more
 	f.seqd[0] = '1'
-}
-
-// appendDecimal is strconv.AppendUint(b, v, 10), without its general case.
-func appendDecimal(b []byte, v uint64) []byte {
-	var d [20]byte
-	i := len(d) - 1
-	for ; v >= 10; i-- {
-		d[i] = byte('0' + v%10)
-		v /= 10
-	}
-	d[i] = byte('0' + v)
-	return append(b, d[i:]...)
 }
 
 // appendStamp is the package's appendStamp: the same stamp as the last
