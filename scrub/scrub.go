@@ -530,13 +530,14 @@ func (f *Filter) holdTrace(public []byte) {
 		f.heldTraces, f.held, f.heldOver, f.gap = t, f.held[:0], false, 0
 	}
 	if f.heldOver || bytes.HasPrefix(public, f.prefix) {
-		return
+		return // AppendTraceLine makes no line of it
 	}
 	if len(f.held)+len(f.prefix)+len(public)+2 > f.maxHeld {
 		f.dropHeld()
 		return
 	}
-	f.held = appendTraceLine(f.held, f.prefix, public)
+	f.held, _ = AppendTraceLine(f.held, f.prefix, public)
+	f.held = append(f.held, '\n')
 }
 
 // sinkLine hands one line to the private sink, keeping its first error.
@@ -546,24 +547,28 @@ func (f *Filter) sinkLine(line []byte) {
 	}
 }
 
-// emitTrace writes one scrubbed trace line behind the prefix and a space, as
-// the gate writes its own lines ("SystemLog: Traceback …"). The tracer promises a
-// single line; line ends are replaced all the same, so a faulty tracer cannot
-// make the gate write a line that does not start with the prefix.
-//
-// A tracer line that itself starts with the prefix (an exception type that
-// reads "SystemLog") is dropped: a public line never carries the prefix twice.
+// emitTrace writes one scrubbed trace line as AppendTraceLine makes it
+// public, as the gate writes its own lines ("SystemLog: Traceback …").
 func (f *Filter) emitTrace(public []byte) {
-	if bytes.HasPrefix(public, f.prefix) {
-		return
+	if out, ok := AppendTraceLine(f.out, f.prefix, public); ok {
+		f.out = append(out, '\n')
+		f.stats.TraceLines++
 	}
-	f.out = appendTraceLine(f.out, f.prefix, public)
-	f.stats.TraceLines++
 }
 
-// appendTraceLine appends "PREFIX public\n" to dst, any line end in public
-// replaced by a space.
-func appendTraceLine(dst, prefix, public []byte) []byte {
+// AppendTraceLine appends to dst the public line that stands for public, a
+// line a Tracer emitted, without a line end: the prefix, a space and the
+// line. The tracer promises a single line; line ends are replaced by spaces
+// all the same, so a faulty tracer cannot make a line that does not start
+// with the prefix. A tracer line that itself starts with the prefix (an
+// exception type that reads "SystemLog") has none: a public line never
+// carries the prefix twice, and AppendTraceLine reports false, dst as it
+// was. The Collector processor, which feeds tracers without a Filter,
+// makes its trace lines with it too.
+func AppendTraceLine(dst, prefix, public []byte) ([]byte, bool) {
+	if bytes.HasPrefix(public, prefix) {
+		return dst, false
+	}
 	dst = append(dst, prefix...)
 	dst = append(dst, ' ')
 	start := len(dst)
@@ -573,7 +578,7 @@ func appendTraceLine(dst, prefix, public []byte) []byte {
 			dst[k] = ' '
 		}
 	}
-	return append(dst, '\n')
+	return dst, true
 }
 
 func (f *Filter) flush() error {

@@ -58,13 +58,6 @@ func (j *Judge) Check(check *detect.Checker, content []byte) (detect.Finding, bo
 	return f, found
 }
 
-// CheckPlain is Check for content the caller knows holds no escape
-// sequence (no ESC byte), such as a line it took for plain: it is judged as
-// it is, without Check's look for an escape.
-func (j *Judge) CheckPlain(check *detect.Checker, content []byte) (detect.Finding, bool) {
-	return check.Check(content)
-}
-
 // AppendRedacted appends content, a public line's text after its prefix
 // in which Check found f, with every value the set finds in it replaced by
 // its detector's tag (detect.Tag). A line holding escape sequences is

@@ -1,7 +1,6 @@
 package conflogprocessor
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"regexp"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/conflog/conflog/detect"
 	"github.com/conflog/conflog/internal/tripwire"
+	"github.com/conflog/conflog/scrub"
 	"github.com/conflog/conflog/traceback"
 )
 
@@ -57,16 +57,15 @@ type gate struct {
 	curSame bool
 
 	// Scratch, reused across records and batches.
-	key     []byte     // the stream key being built
-	line    []byte     // a body and its '\n'
-	out     []byte     // public lines of the current scope, back to back
-	outStr  string     // out as one string, made once per scope for the bodies
-	spans   []span     // each public line of the current scope
-	first   []int      // index into spans of each record's first line
-	keep    []int      // publicRecords: the first line of each record kept
-	keepRec []bool     // copiesBefore: the records kept
-	attrKey []string   // sorted resource attribute keys
-	attrSrc []keyValue // copyAttributes: the source's attributes
+	key     []byte   // the stream key being built
+	line    []byte   // a body and its '\n'
+	out     []byte   // public lines of the current scope, back to back
+	outStr  string   // out as one string, made once per scope for the bodies
+	spans   []span   // each public line of the current scope
+	first   []int    // index into spans of each record's first line
+	keep    []int    // publicRecords: the first line of each record kept
+	keepRec []bool   // copiesBefore: the records kept
+	attrKey []string // sorted resource attribute keys
 	// private's: the checker of the stream whose tracer is fed, and the
 	// scrubbed line being emitted.
 	traceCheck *detect.Checker
@@ -795,21 +794,13 @@ func (p *gate) private(s *stream, line string) {
 	p.traceCheck = nil
 }
 
-// emitTrace takes a scrubbed trace line from a stream's tracer (private),
-// as scrub.Filter's emitTrace does: a line that starts with the prefix is
-// dropped (a public line never carries it twice); the others go out behind
-// the prefix and a space, any line end in them a space.
+// emitTrace takes a scrubbed trace line from a stream's tracer (private)
+// as scrub.Filter does: made public by scrub.AppendTraceLine, or dropped,
+// then through the tripwire.
 func (p *gate) emitTrace(public []byte) {
-	if bytes.HasPrefix(public, p.prefix) {
+	t, ok := scrub.AppendTraceLine(p.traceLine[:0], p.prefix, public)
+	if !ok {
 		return
-	}
-	t := append(append(p.traceLine[:0], p.prefix...), ' ')
-	start := len(t)
-	t = append(t, public...)
-	for k := start; k < len(t); k++ {
-		if c := t[k]; c == '\n' || c == '\r' {
-			t[k] = ' '
-		}
 	}
 	p.traceLine = t
 	p.public(p.traceCheck, t, -1)

@@ -33,8 +33,8 @@ func (p *gate) public(check *detect.Checker, line []byte, at int) {
 	found := false
 	switch {
 	case check == nil:
-	case at >= 0: // a plain line (lines): no escape in it
-		f, found = p.wire.CheckPlain(check, content)
+	case at >= 0: // a plain line (lines): no escape to look for
+		f, found = check.Check(content)
 	default:
 		f, found = p.wire.Check(check, content)
 	}
