@@ -491,8 +491,9 @@ func TestInheritedChildIsNotTheJobs(t *testing.T) {
 	}
 }
 
-// A job must not write to the gate's own stdout or stderr by opening them
-// through /proc/$PPID/fd: that is a way round every filter. The gate and the
+// A job, or a process it starts, must not write to the gate's own stdout or
+// stderr by opening them through /proc/PID/fd: that is a way round every
+// filter. The gate and the
 // job have the same user and the same capabilities but CAP_SYS_PTRACE, as
 // under Docker's defaults: run as root, both are started without it (a job
 // with fewer capabilities than the gate is refused anyway); run as another
@@ -510,6 +511,7 @@ func TestJobCannotOpenTheGatesDescriptors(t *testing.T) {
   echo "SystemLog: LEAK through /proc/$PPID/fd/$fd" >> /proc/$PPID/fd/$fd && echo "SystemLog: opened fd $fd"
 done
 (exec 3</proc/$PPID/mem) && echo "SystemLog: LEAK: the gate's memory opens"
+gate=$PPID sh -c 'echo "SystemLog: LEAK from a child of the job" >> /proc/$gate/fd/1 && echo "SystemLog: a child opened fd 1"'
 grep -q '^CapEff:.*[1-9a-f]' /proc/$$/status || echo "SystemLog: no capabilities"
 echo "SystemLog: done"`
 	cmd := helperCmd(t, helperConfig{}, prefix, "sh", "-c", job)
@@ -518,7 +520,7 @@ echo "SystemLog: done"`
 	startHelper(t, cmd)
 	cmd.Wait()
 	out := stdout.String() + stderr.String()
-	if strings.Contains(out, "LEAK") || strings.Contains(out, "opened fd") {
+	if strings.Contains(out, "LEAK") || strings.Contains(out, "opened fd") || strings.Contains(out, "a child opened") {
 		t.Errorf("the job reached the gate's descriptors:\n%s", out)
 	}
 	if !strings.Contains(stdout.String(), "SystemLog: done\n") {
