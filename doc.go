@@ -21,7 +21,9 @@
 // sits inside a group (slog.Group("g", conflog.Public) does not count), and
 // every record of a logger made by Logger.With(conflog.Public) or WithGroup —
 // a logger is never public, only a call is. A marker in a record's own
-// attributes counts even when the logger has groups. The marker is never
+// attributes counts even when the logger has groups. The attributes a
+// logger was given with With are part of each of its records, public ones
+// too, as in slog; conflog vet checks them as a public call's own. The marker is never
 // printed, and ReplaceAttr never sees it: it cannot remove a marker, and one
 // it returns is dropped, not obeyed. slog.SetDefault(conflog.New(…)) makes
 // log.Printf and every library that logs through slog private.

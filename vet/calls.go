@@ -1,6 +1,7 @@
 package vet
 
 import (
+	"fmt"
 	"go/ast"
 	"go/constant"
 	"go/token"
@@ -214,6 +215,103 @@ func (ps *pass) checkPublic(lc *logCall) {
 		}
 	}
 	ps.checkArgs(attrs, "")
+	ps.checkWithArgs(lc)
+}
+
+// helperCall names, for a value checked at a call of helper, the public call
+// that logs it.
+func helperCall(helper string) string { return "public call in " + helper }
+
+// checkWithArgs checks the attrs a public call's logger was given by
+// Logger.With, as the call's own: slog prints them in every record of that
+// logger, so the public ones too. The logger is followed through chained
+// With and WithGroup calls and through the variables it was assigned to, in
+// this package. Each With is checked once, for the first public call that
+// prints it.
+func (ps *pass) checkWithArgs(lc *logCall) {
+	if lc.recv == nil {
+		return
+	}
+	if ps.withChecked == nil {
+		ps.withChecked = make(map[*ast.CallExpr]bool)
+	}
+	line := ps.Fset.Position(lc.call.Pos()).Line
+	for _, w := range ps.withCalls(lc.recv, make(map[*types.Var]bool)) {
+		if ps.withChecked[w] {
+			continue
+		}
+		ps.withChecked[w] = true
+		ps.checkArgs(w.Args, fmt.Sprintf("public call at line %d, through its logger's With,", line))
+	}
+}
+
+// withCalls returns the Logger.With calls that built logger e.
+func (ps *pass) withCalls(e ast.Expr, seen map[*types.Var]bool) []*ast.CallExpr {
+	switch e := unparen(e).(type) {
+	case *ast.CallExpr:
+		fn, ok := typeutil.Callee(ps.TypesInfo, e).(*types.Func)
+		sel, isSel := unparen(e.Fun).(*ast.SelectorExpr)
+		if !ok || !isSel || fn.Signature().Recv() == nil || !isLoggerType(fn.Signature().Recv().Type()) {
+			return nil
+		}
+		switch fn.Name() {
+		case "With":
+			return append(ps.withCalls(sel.X, seen), e)
+		case "WithGroup":
+			return ps.withCalls(sel.X, seen)
+		}
+	case *ast.Ident, *ast.SelectorExpr:
+		id, ok := e.(*ast.Ident)
+		if !ok {
+			id = e.(*ast.SelectorExpr).Sel
+		}
+		v, ok := ps.TypesInfo.ObjectOf(id).(*types.Var)
+		if !ok || seen[v] {
+			return nil
+		}
+		seen[v] = true
+		var ws []*ast.CallExpr
+		for _, rhs := range ps.loggerValues()[v] {
+			ws = append(ws, ps.withCalls(rhs, seen)...)
+		}
+		return ws
+	}
+	return nil
+}
+
+// loggerValues maps each *slog.Logger variable of the package to the
+// values assigned to it.
+func (ps *pass) loggerValues() map[*types.Var][]ast.Expr {
+	if ps.loggerVals != nil {
+		return ps.loggerVals
+	}
+	ps.loggerVals = make(map[*types.Var][]ast.Expr)
+	add := func(lhs, rhs ast.Expr) {
+		var id *ast.Ident
+		switch lhs := unparen(lhs).(type) {
+		case *ast.Ident:
+			id = lhs
+		case *ast.SelectorExpr: // s.log = …
+			id = lhs.Sel
+		default:
+			return
+		}
+		if v, ok := ps.TypesInfo.ObjectOf(id).(*types.Var); ok && isLoggerType(v.Type()) {
+			ps.loggerVals[v] = append(ps.loggerVals[v], rhs)
+		}
+	}
+	for _, file := range ps.Files {
+		ast.Inspect(file, func(n ast.Node) bool {
+			eachPair(n, add)
+			if kv, ok := n.(*ast.KeyValueExpr); ok { // Server{log: …}
+				if _, ok := kv.Key.(*ast.Ident); ok {
+					add(kv.Key, kv.Value)
+				}
+			}
+			return true
+		})
+	}
+	return ps.loggerVals
 }
 
 // checkMessage reports a public call's message that is not a constant.
@@ -222,7 +320,7 @@ func (ps *pass) checkMessage(msg ast.Expr, in string) {
 		return
 	}
 	if ps.audit { // a message is data like any value here
-		ps.checkValue(msg, in)
+		ps.checkValue(msg, helperCall(in))
 		return
 	}
 	if in == "" && ps.flow.taintOf(msg) == nil {
@@ -261,9 +359,9 @@ func isParamItself(ps *pass, msg ast.Expr, po *origin) bool {
 // checkSpread checks a slice spread into a public call (args...): its
 // elements are unknown here, so only its flow counts, not its shape.
 func (ps *pass) checkSpread(v ast.Expr, in string) {
-	call := "public call"
-	if in != "" {
-		call = "public call in " + in
+	call := in
+	if in == "" {
+		call = "public call"
 	}
 	switch o := ps.flow.taintOf(v); {
 	case o != nil:
@@ -276,8 +374,10 @@ func (ps *pass) checkSpread(v ast.Expr, in string) {
 }
 
 // checkArgs walks slog's argument convention: an slog.Attr, or a key
-// followed by its value. in names the helper whose public call logs them,
-// when they are checked at a call of that helper (see sinks.go).
+// followed by its value. in, when not empty, says which public call logs
+// them, for values checked away from it: at a call of a helper whose public
+// call logs them (helperCall, see sinks.go), or in a logger's With
+// (checkWithArgs).
 func (ps *pass) checkArgs(args []ast.Expr, in string) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -328,8 +428,8 @@ func (ps *pass) checkAttr(a ast.Expr, in string) {
 // not data ("password_reset_url", url is fine). An error prints as its scrubbed type chain under conflog, so
 // only an error made public with conflog.PublicError is checked. A value
 // that leaks nothing by itself but comes from a parameter makes the
-// enclosing function a sink for that parameter (see sinks.go). in is the
-// helper logging the value, when checked at a call of it.
+// enclosing function a sink for that parameter (see sinks.go). in is as in
+// checkArgs.
 func (ps *pass) checkValue(v ast.Expr, in string) { ps.checkValueAt(v, in, "") }
 
 // checkValueAt checks part path of a value a helper logs (see sinkParam):
@@ -339,9 +439,9 @@ func (ps *pass) checkValueAt(v ast.Expr, in, path string) {
 	if tv.Value != nil || !carries(tv.Type) {
 		return
 	}
-	call := "public call"
-	if in != "" {
-		call = "public call in " + in
+	call := in
+	if in == "" {
+		call = "public call"
 	}
 	if path != "" {
 		if o := ps.flow.taintPath(v, path); o != nil {

@@ -200,11 +200,11 @@ func (ps *pass) checkSinkCalls() {
 			switch {
 			case len(args) == 0:
 			case variadic && call.Ellipsis.IsValid():
-				ps.checkSpread(args[0], name)
+				ps.checkSpread(args[0], helperCall(name))
 			case variadic:
-				ps.checkArgs(args, name) // the helper's args ...any, as slog takes them
+				ps.checkArgs(args, helperCall(name)) // the helper's args ...any, as slog takes them
 			default:
-				ps.checkValueAt(args[0], name, p.Path)
+				ps.checkValueAt(args[0], helperCall(name), p.Path)
 			}
 		}
 		for _, p := range messages {

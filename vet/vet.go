@@ -168,6 +168,9 @@ type pass struct {
 	sinks     map[*types.Func]map[sinkParam]bool // this package's functions that log a parameter publicly
 	msgSinks  map[*types.Func]map[int]bool       // … or use it as a public call's message
 	calls     []*ast.CallExpr                    // static calls of functions that may be sinks
+
+	loggerVals  map[*types.Var][]ast.Expr // built on first use, see loggerValues
+	withChecked map[*ast.CallExpr]bool    // the With calls checkWithArgs has checked
 }
 
 func run(p *analysis.Pass) (any, error) {

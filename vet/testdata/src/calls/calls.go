@@ -103,3 +103,29 @@ func markers() {
 }
 
 func publicInfo(msg string, args ...any) { logger.Info("helper", args...) }
+
+// A logger's With attrs print in each of its records, public ones too: they
+// are checked as the first public call's own, once.
+type server struct{ log *slog.Logger }
+
+var jobLog = logger.With("token", os.Getenv("HF_TOKEN")) // want `CL002 public call at line \d+, through its logger's With, logs os.Getenv\("HF_TOKEN"\)`
+
+func withAttrs(u User, password string, epoch int, path string) {
+	l := logger.With("pw", password) // want `CL002 public call at line \d+, through its logger's With, logs password, which is private by its name password`
+	l.Info("login", conflog.Public)
+	l.Info("again", conflog.Public)
+	logger.With("user", u).WithGroup("g").Info("x", conflog.Public) // want `CL002 public call at line \d+, through its logger's With, prints u whole \(a struct\)`
+	data, _ := os.ReadFile(path)
+	s := &server{log: logger.With("body", string(data))} // want `CL003 public call at line \d+, through its logger's With, logs string\(data\), which comes from os.ReadFile`
+	s.log.Info("served", conflog.Public)
+	jobLog.Info("started", conflog.Public)
+	var later *slog.Logger
+	later = l.With("epoch", epoch, "email", u.Email) // want `CL002 .*through its logger's With, logs u.Email`
+	later.Warn("slow", conflog.Public)
+
+	// Clean: numbers and constants in With, and private calls on a leaky With.
+	clean := logger.With("epoch", epoch, "run", "baseline")
+	clean.WithGroup("train").Info("step", conflog.Public, "epoch", epoch)
+	private := logger.With("email", u.Email)
+	private.Info("row", "pw", password)
+}
