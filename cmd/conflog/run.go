@@ -89,7 +89,9 @@ Flags:
                       what is left. SIGTERM, SIGINT or SIGHUP end it at once
   --stdin             when conflog's stdin is a terminal, pass what is typed to
                       COMMAND through a pipe; without it COMMAND's stdin is
-                      /dev/null. A stdin that is no terminal is COMMAND's as is
+                      /dev/null. A stdin that is no terminal is COMMAND's as is,
+                      or, if COMMAND could write through it (a socket, a file
+                      open for writing), read through a pipe all the same
   --recipient R       with store:DIR: the age recipient the store is encrypted
                       to, a file of them, or such a file's text (default:
                       $CONFLOG_STORE_RECIPIENT)
