@@ -13,9 +13,11 @@
 //
 //   - Nothing the job writes reaches the gate's stdout or stderr but through
 //     a filter. The job runs in a session of its own without a controlling
-//     terminal (/dev/tty does not open), never gets a terminal as stdin
-//     ([Config.Stdin]), and inherits no descriptor but stdin, stdout and
-//     stderr. The channel's records are judged per connection, so writers
+//     terminal (/dev/tty does not open), never gets a terminal, a socket
+//     or a writable file as stdin ([Config.Stdin]), and inherits no
+//     descriptor but stdin, stdout and stderr. (An output the job's user
+//     can open by name, a terminal's /dev/pts/N or a file, is beyond any
+//     descriptor rule: docs/gate.md's trust model.) The channel's records are judged per connection, so writers
 //     never mix, and drained when the grace period ends.
 //   - Every byte the job wrote before it exited is judged: passed, re-emitted
 //     scrubbed (crash traces) or given to the private sink, however slow the
