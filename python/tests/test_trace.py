@@ -451,6 +451,18 @@ class HookTest(unittest.TestCase):
         self.assertRegex(pub[1], r"^SystemLog: WARNING py.warnings: .*job.py:7: FutureWarning: schema changes in 2.0$")
         self.assertIn("%s user warning" % SECRET, p.stderr)  # still shown, privately
 
+    def test_explicit_warnings_location_follows_the_grammar(self):
+        # warn_explicit takes any file and line: a data file's name and a row
+        # number, as parsers report them.
+        p = run_py("""
+            import warnings, conflog
+            conflog.enable("SystemLog:", public_warnings=[UserWarning])
+            warnings.warn_explicit("bad row", UserWarning, "/data/078-05-1121/rows.csv", 12345678)
+        """)
+        pub = [l for l in p.stderr.splitlines() if l.startswith("SystemLog:")]
+        self.assertEqual(pub, ["SystemLog: WARNING py.warnings: /data/[scrubbed]/rows.csv:[scrubbed]: UserWarning: [scrubbed]"],
+                         p.stderr)
+
 
     def test_public_warnings_survive_capture_warnings_and_a_replaced_showwarning(self):
         # logging.captureWarnings(True) (libraries call it) and a job's own
