@@ -197,6 +197,10 @@ func FuzzStrictFinalTrace(f *testing.F) {
 	f.Add([]byte("  + Exception Group Traceback (most recent call last):\n  |   File \"/x.py\", line 3, in <module>\n  | ExceptionGroup: eg (2 sub-exceptions)\n  +-+---------------- 4111111111111111 ----------------\n    |   File \"/x.py\", line 3, in f\n    |   [Previous line repeated 4111111111111111 more times]\n    | ValueError: a\n    +---------------- ... ----------------\n    | and 4111111111111111 more exceptions\n    +------------------------------------\n"), uint8(11), uint8(1), uint8(0))
 	// A card number as a dotted path component, Go symbol or module version.
 	f.Add([]byte("panic: x\n\ngoroutine 1 [running]:\nmain.4111.1111.1111.1111()\n\t/src/4111.1111.1111.1111/main.go:14 +0x3b\nmain.f()\n\t/go/pkg/mod/x.io/y@v4111111111111111/y.go:3 +0x1d\n"), uint8(5), uint8(2), uint8(0))
+	// Ids as dashed or dotted components, a pseudo-file and a home below
+	// /home2: what the Python package's in-process scrubber kept until it
+	// took this grammar (python/tests/test_trace.py, GrammarParityTest).
+	f.Add([]byte("Traceback (most recent call last):\n  File \"/home2/jane.doe/job/x.py\", line 1, in <module>\n  File \"/data/078-05-1121.py\", line 4, in g\n  File \"/srv/555.867.5309/x.py\", line 2, in f\n  File \"<078-05-1121>\", line 3, in cust_078051121\nValueError: x\n"), uint8(13), uint8(1), uint8(0))
 	f.Fuzz(func(t *testing.T, input []byte, chunk, code, sig uint8) {
 		st := scrub.ExitStatus{Code: int(code % 4)}
 		if sig%16 != 0 {

@@ -89,7 +89,9 @@ Flags:
                       what is left. SIGTERM, SIGINT or SIGHUP end it at once
   --stdin             when conflog's stdin is a terminal, pass what is typed to
                       COMMAND through a pipe; without it COMMAND's stdin is
-                      /dev/null. A stdin that is no terminal is COMMAND's as is
+                      /dev/null. A stdin that is no terminal is COMMAND's as is,
+                      or, if COMMAND could write through it (a socket, a file
+                      open for writing), read through a pipe all the same
   --recipient R       with store:DIR: the age recipient the store is encrypted
                       to, a file of them, or such a file's text (default:
                       $CONFLOG_STORE_RECIPIENT)
@@ -180,6 +182,11 @@ func runMain(c *cli, args []string) int {
 			return exitFail
 		}
 		defer f.Close()
+		if name := outputNamed(arg, c.stdout, c.stderr); name != "" {
+			c.errorf("run: --private file:%s is conflog's own %s: private lines, the prefixed ones --strict holds among them, would reach the public output", arg, name)
+			c.hintf("give the private lines a file of their own, or --private drop")
+			return exitUsage
+		}
 		sink = f
 	}
 	// From here on every write to stdout and stderr takes one lock: the
@@ -270,4 +277,26 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// outputNamed returns "stdout" or "stderr" if the file at path is that
+// output of this process, else "". A private file that is the public
+// output would put every private line there, raw: a held line that starts
+// with the prefix would pass as a public one.
+func outputNamed(path string, stdout, stderr io.Writer) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	for _, o := range []struct {
+		name string
+		w    io.Writer
+	}{{"stdout", stdout}, {"stderr", stderr}} {
+		if f, ok := o.w.(interface{ Stat() (os.FileInfo, error) }); ok {
+			if ofi, err := f.Stat(); err == nil && os.SameFile(fi, ofi) {
+				return o.name
+			}
+		}
+	}
+	return ""
 }

@@ -13,9 +13,11 @@
 //
 //   - Nothing the job writes reaches the gate's stdout or stderr but through
 //     a filter. The job runs in a session of its own without a controlling
-//     terminal (/dev/tty does not open), never gets a terminal as stdin
-//     ([Config.Stdin]), and inherits no descriptor but stdin, stdout and
-//     stderr. The channel's records are judged per connection, so writers
+//     terminal (/dev/tty does not open), never gets a terminal, a socket
+//     or a writable file as stdin ([Config.Stdin]), and inherits no
+//     descriptor but stdin, stdout and stderr. (An output the job's user
+//     can open by name, a terminal's /dev/pts/N or a file, is beyond any
+//     descriptor rule: docs/gate.md's trust model.) The channel's records are judged per connection, so writers
 //     never mix, and drained when the grace period ends.
 //   - Every byte the job wrote before it exited is judged: passed, re-emitted
 //     scrubbed (crash traces) or given to the private sink, however slow the
@@ -110,6 +112,8 @@ type Config struct {
 	// Stdin is the job's stdin. A terminal is never given to the job: it
 	// could write to it around the filters. The job gets /dev/null instead,
 	// or, with TerminalInput, a pipe that the gate fills with what is typed.
+	// Nor is any other *os.File the job could write through (a socket, a
+	// file open for writing): the job reads it through a pipe the gate fills.
 	Stdin io.Reader
 
 	// TerminalInput forwards a terminal Stdin to the job through a pipe.
@@ -261,7 +265,7 @@ type run struct {
 	streams        []*stream
 	public         *publicChannel
 	sink           *privateSink // nil without a private sink
-	stdin          *os.File     // the pipe's write end when the gate forwards the terminal
+	stdin          *os.File     // the pipe's write end when the gate forwards its stdin (see jobStdin)
 }
 
 func (g *run) run(ctx context.Context) (Result, error) {
@@ -506,13 +510,18 @@ func (g *run) stopLeftovers(pgid int, rp *reaper) int64 {
 }
 
 // jobStdin returns the job's stdin: Stdin as it is, unless it is a
-// terminal, which the job never holds (see Config.Stdin).
+// terminal, which the job never holds (see Config.Stdin), or another
+// descriptor the job could write through, which it reads through a pipe.
 func (g *run) jobStdin() (io.Reader, error) {
 	f, ok := g.cfg.Stdin.(*os.File)
-	if !ok || !isTerminal(f.Fd()) {
+	if !ok {
 		return g.cfg.Stdin, nil
 	}
-	if !g.cfg.TerminalInput {
+	if !isTerminal(f.Fd()) {
+		if !writableInput(f) {
+			return f, nil
+		}
+	} else if !g.cfg.TerminalInput {
 		return nil, nil // os/exec opens /dev/null
 	}
 	r, w, err := os.Pipe()
@@ -523,7 +532,33 @@ func (g *run) jobStdin() (io.Reader, error) {
 	return r, nil // os/exec closes our copy of r once the job has it
 }
 
-// forwardTerminal copies what is typed into the job's stdin pipe until the
+// writableInput reports whether the job could write through f, were it its
+// stdin: a socket (inetd, socat's EXEC and socket-activated services give
+// one socket as stdin and stdout, so fd 0 would reach the gate's own
+// reader unjudged) or a descriptor open for writing (0<>file). /dev/null
+// takes nothing anywhere and is passed as it is.
+func writableInput(f *os.File) bool {
+	fl, err := unix.FcntlInt(f.Fd(), unix.F_GETFL, 0)
+	if err != nil {
+		return true // fails closed: the pipe gives the job an empty stdin
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return true
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+		return true
+	}
+	if fl&unix.O_ACCMODE == unix.O_RDONLY {
+		return false
+	}
+	fi, err := f.Stat()
+	null, nerr := os.Stat(os.DevNull)
+	return err != nil || nerr != nil || !os.SameFile(fi, null)
+}
+
+// forwardTerminal copies what is typed (or what a stdin the job could write
+// through holds) into the job's stdin pipe until the
 // terminal's end of file (^D), the job's end, or the gate's. The read waits
 // in poll(2) beside the gate's stop pipe, so it never outlives Run.
 func (g *run) forwardTerminal() {

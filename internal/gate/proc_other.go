@@ -13,7 +13,9 @@ import (
 
 func becomeSubreaper() error { return errors.New("no child subreaper on this system") }
 
-func keepInheritedFromJob() {}
+// keepInheritedFromJob marks every descriptor above stderr close-on-exec
+// (see closeOnExecAbove2): os/exec closes none but its own here either.
+func keepInheritedFromJob() { closeOnExecAbove2("/dev/fd") }
 
 // hideFromJob does nothing here: Linux's /proc/PID/fd is the way it closes.
 // Elsewhere a process of the same user may still ptrace the gate.

@@ -169,7 +169,8 @@ def _report_warning(message, category, filename, lineno):
     if h is not None and _public_warnings and isinstance(category, type) and issubclass(category, _public_warnings):
         w = message if isinstance(message, Warning) else category(str(message))
         text = _trace.scrubbed_value(w) if not h.policy.keeps(w) else _trace.type_name(category) + ": " + escape(str(message))
-        h.write_lines(["WARNING py.warnings: %s:%s: %s" % (_trace.scrub_path(str(filename)), int(lineno), text)])
+        h.write_lines(["WARNING py.warnings: %s:%s: %s" % (
+            _trace.scrub_path(str(filename)), _trace.line_number(int(lineno)), text)])
 
 
 def _showwarnmsg(msg):

@@ -7,11 +7,20 @@ exception-group structure. What is dropped is what can hold data: messages,
 notes, source lines, arguments and locals. A message is kept only for a
 PublicError or an allow-listed type, and then escaped to one line.
 
-Paths: a home directory (/home/USER, /Users/USER, /root) becomes "~", as
-the gate does, and a path component that looks like data rather than code
-(it holds whitespace or '@', a run of five or more digits, or is a UUID)
-becomes "[scrubbed]": a customer id or e-mail address in a directory name
-says nothing about the crash.
+Paths and names follow the grammar of the gate's re-emitted lines
+(traceback/grammar.go, docs/traces.md), for under --strict these lines
+leave through the public channel, which the gate does not judge again: a
+home directory (the component after one named home, home2..., Users or
+users, and a leading /root) becomes "~", and a path component that looks
+like data rather than code becomes "[scrubbed]": anything but ASCII
+letters, digits and . _ - + ~ !, a run of more digits than a name in code
+has (digits joined by '-' or '_' count as one run: SSNs, phone numbers,
+dates, customer ids), a dotted number of more than eight digits (a card, an
+IP address), a UUID. A customer id or e-mail address in a directory name
+says nothing about the crash. Names are ASCII identifiers joined by '.',
+with the compiler's <module>-style parts, under the same digit rule. Here
+the rule is stricter than the gate's in one place: a UUID component whose
+hex letters break its digits into short runs is scrubbed too.
 """
 
 import re
@@ -30,24 +39,103 @@ MAX_GROUP_DEPTH = 10
 MAX_CHAIN = 32
 RECURSION_CUTOFF = 3  # CPython's: repeated frames beyond this are counted, not printed
 
-_DATA_COMPONENT = re.compile(r"[\s@]|\d{5}|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_NAME = re.compile(r"(?:<[a-z]+>|[^\W\d]\w*)(?:\.(?:<[a-z]+>|[^\W\d]\w*))*")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_CODE_COMPONENT = re.compile(r"[A-Za-z0-9_.+~!-]{1,255}")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MAX_DIGIT_RUN = 5  # traceback's maxDigitRun: numpy's _mt19937 has five
+_MAX_NUMBER_DIGITS = 8  # traceback's maxNumberDigits: libcuda.so.535.154.05 has eight
+_MAX_LINE_DIGITS = 6  # traceback's maxLineDigits
+
+
+def _has_digit_run(s: str) -> bool:
+    """traceback's hasDigitRun: a run of more than five digits, digits joined
+    by '-' or '_' counting as one run, or a dotted number (groups joined by
+    '.', '-' or '_') of more than eight digits."""
+    run = num = 0
+    for i, c in enumerate(s):
+        digit_next = i + 1 < len(s) and "0" <= s[i + 1] <= "9"
+        if "0" <= c <= "9":
+            run += 1
+            num += 1
+            if run > _MAX_DIGIT_RUN or num > _MAX_NUMBER_DIGITS:
+                return True
+        elif c in "-_" and digit_next:
+            pass
+        elif c == "." and digit_next and run > 0:
+            run = 0
+        else:
+            run = num = 0
+    return False
+
+
+def _is_ident(s: str) -> bool:
+    return _IDENT.fullmatch(s) is not None and not _has_digit_run(s)
+
+
+def _is_code_component(p: str) -> bool:
+    return _CODE_COMPONENT.fullmatch(p) is not None and not _has_digit_run(p) and not _UUID.fullmatch(p)
+
+
+def _is_home_dir(p: str) -> bool:
+    if p.lower() == "users":
+        return True
+    rest = p[4:]
+    return p.startswith("home") and (rest == "" or rest.isascii() and rest.isdigit())
+
+
+def _is_pseudo_file(p: str) -> bool:
+    """<string>, <stdin>, <frozen NAME>, numpy's <__array_function__ internals>."""
+    if len(p) < 3 or p[0] != "<" or p[-1] != ">":
+        return False
+    name = p[1:-1]
+    if name.startswith("frozen "):
+        return _is_py_name(name[len("frozen "):])
+    return name == "__array_function__ internals" or _is_code_component(name)
+
+
+def _is_py_name(name: str) -> bool:
+    if not name or len(name) > 256:
+        return False
+    for part in name.split("."):
+        if part.startswith("<") and part.endswith(">") and len(part) > 2:
+            part = part[1:-1]
+        if not _is_ident(part):
+            return False
+    return True
 
 
 def scrub_path(path: str) -> str:
-    """Returns path with its home directory as "~" and data-shaped components scrubbed."""
-    parts = path.split("/")
-    if path.startswith(("/home/", "/Users/")) and len(parts) > 2:
-        parts = ["~"] + parts[3:]
-    elif path == "/root" or path.startswith("/root/"):
-        parts = ["~"] + parts[2:]
-    out = [SCRUBBED if _DATA_COMPONENT.search(p) else p for p in parts]
-    return escape("/".join(out))
+    """Returns path with its home directory as "~" and data-shaped
+    components scrubbed, as the gate's traceback.appendPath does."""
+    if path.startswith("<"):
+        return path if _is_pseudo_file(path) else "<" + SCRUBBED + ">"
+    sep = "\\" if "\\" in path and "/" not in path else "/"
+    parts = path.split(sep)
+    home = 0  # parts[home:] follow "~"
+    if path.startswith("/root/"):
+        home = 2
+    for i, p in enumerate(parts):
+        if _is_home_dir(p) and i + 2 < len(parts):
+            home = i + 2
+            break
+    out = ["~"] if home else []
+    for i, p in enumerate(parts[home:] if home else parts):
+        keep = p == "" or _is_code_component(p) or (
+            i == 0 and not home and len(p) == 2 and p[1] == ":" and p[0].isascii() and p[0].isalpha())
+        out.append(p if keep else SCRUBBED)
+    return escape(sep.join(out))
 
 
 def scrub_name(name: str) -> str:
-    """Returns a function or type name if it is identifier-shaped, else [scrubbed]."""
-    return name if _NAME.fullmatch(name) and len(name) <= 256 else SCRUBBED
+    """Returns a function or type name if it is identifier-shaped (ASCII
+    identifiers joined by '.', without an id's run of digits), else [scrubbed]."""
+    return name if _is_py_name(name) else SCRUBBED
+
+
+def line_number(n) -> str:
+    """A frame's line number as the gate keeps it: at most six digits."""
+    n = str(n)
+    return n if len(n) <= _MAX_LINE_DIGITS and n.isascii() and n.isdigit() else SCRUBBED
 
 
 def type_name(t) -> str:
@@ -155,7 +243,8 @@ def _frames(tb):
                 lines.append("  [Previous line repeated %d more times]" % (repeat - RECURSION_CUTOFF))
             last, repeat = key, 1
         if repeat <= RECURSION_CUTOFF:
-            lines.append('  File "%s", line %d, in %s' % (scrub_path(co.co_filename), tb.tb_lineno, scrub_name(co.co_name)))
+            lines.append('  File "%s", line %s, in %s' % (
+                scrub_path(co.co_filename), line_number(tb.tb_lineno), scrub_name(co.co_name)))
         tb = tb.tb_next
     if repeat > RECURSION_CUTOFF:
         lines.append("  [Previous line repeated %d more times]" % (repeat - RECURSION_CUTOFF))
@@ -261,7 +350,7 @@ def stack_lines(stack_info: str):
             continue
         m = _FRAME.fullmatch(line)
         if m:
-            out.append('  File "%s", line %s, in %s' % (scrub_path(m.group(1)), m.group(2), scrub_name(m.group(3))))
+            out.append('  File "%s", line %s, in %s' % (scrub_path(m.group(1)), line_number(m.group(2)), scrub_name(m.group(3))))
     return out
 
 
