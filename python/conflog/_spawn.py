@@ -54,9 +54,9 @@ _BOOT = """
 def _conflog_boot(args):
     import sys
     from multiprocessing import process, spawn
-    if not getattr(process.current_process(), "_inheriting", False):
+    orig = getattr(spawn, "prepare", None)
+    if orig is None or not getattr(process.current_process(), "_inheriting", False):
         return
-    orig = spawn.prepare
 
     def prepare(data):
         spawn.prepare = orig
@@ -77,7 +77,10 @@ def _conflog_boot(args):
     spawn.prepare = prepare
 
 
-_conflog_boot(args)
+try:
+    _conflog_boot(args)
+except Exception:
+    pass  # the child starts as it would without conflog, rather than not at all
 """
 
 
