@@ -43,6 +43,8 @@ WORKERS = """
         conflog.enable("SystemLog:")
         method = sys.argv[1]
         ctx = multiprocessing.get_context(method)
+        if sys.argv[2:]:  # modules the fork server imports before it forks children
+            ctx.set_forkserver_preload(sys.argv[2].split(","))
         p = ctx.Process(target=work, args=(method + "-process",))
         p.start(); p.join()
         with ctx.Pool(1, initializer=init, initargs=(method + "-pool-init",)) as pool:
@@ -87,12 +89,14 @@ class SpawnedWorkersUnderTheGate(unittest.TestCase):
     def test_spawn_and_forkserver_workers_are_enabled_as_their_parent(self):
         # Before conflog._spawn, each worker's public records were dropped
         # (INFO, below the root logger's WARNING) or, at WARNING, private.
-        for method in ("spawn", "forkserver"):
-            with self.subTest(method=method), tempfile.TemporaryDirectory() as d:
+        # With "conflog" preloaded, the fork server imports conflog (not
+        # enabled) and its children are forked with it.
+        for method, preload in (("spawn", []), ("forkserver", []), ("forkserver", ["__main__,conflog"])):
+            with self.subTest(method=method, preload=preload), tempfile.TemporaryDirectory() as d:
                 with open(os.path.join(d, "job.py"), "w") as f:
                     f.write(textwrap.dedent(WORKERS % {"secret": SECRET}))
-                code, out, err, private = run_gate([sys.executable, "job.py", method], d, clean_env(PYTHONPATH=PKG),
-                                                   os.path.join(d, "private.log"))
+                code, out, err, private = run_gate([sys.executable, "job.py", method, *preload], d,
+                                                   clean_env(PYTHONPATH=PKG), os.path.join(d, "private.log"))
                 self.assertEqual(out, "")
                 self.check_workers(code, err, private, method)
 
