@@ -8,27 +8,30 @@ records would come out private, their INFO ones dropped at the root logger's
 WARNING level.
 
 multiprocessing sends such a child two pickles over its pipe: the
-preparation data (CPython's spawn.get_preparation_data), which
-spawn.prepare applies (sys.path, working directory, the main module), and
-then the Process object, whose target, arguments and initializer run once
-it is unpickled. enable() wraps get_preparation_data so that the preparation
-data carries one entry more, an _Carrier of the parent's enable() arguments.
-When the child unpickles it, it wraps spawn.prepare once; that wrapper runs
-prepare and then calls enable() with those arguments, before the Process
-object is unpickled. The same holds on CPython 3.9 to 3.13, whose
-spawn._main and forkserver children (forked from the fork server, which
-then calls spawn._main) all load the preparation data, call prepare, and
-only then load the Process object.
+preparation data (CPython's spawn.get_preparation_data), which spawn.prepare
+applies (sys.path, working directory, the main module), and then the Process
+object, whose target, arguments and initializer run once it is unpickled.
+enable() wraps get_preparation_data so that the preparation data carries one
+entry more, a _Carrier of the parent's enable() arguments. When the child
+unpickles it, it wraps spawn.prepare once; that wrapper runs prepare and
+then calls enable() with those arguments, before the Process object is
+unpickled; that enable() wraps the child's get_preparation_data in turn, so
+a child's children are enabled too. The same holds on CPython 3.9 to 3.13,
+whose spawn._main and forkserver children (forked from the fork server,
+which then calls spawn._main) all load the preparation data, call prepare,
+and only then load the Process object.
 
 Why after prepare: the preparation data is unpickled before prepare has set
 the parent's sys.path, and from the child's own (the -c command's: the
 working directory, PYTHONPATH, site-packages) conflog may not be importable
-(a job that finds it in its script's directory, or by a path it added). So
-the carrier unpickles as exec of _BOOT, which needs the standard library
-only, and conflog is imported once prepare has set the parent's path; with
-it the parent's main module is in place too, for an allow-listed exception
-class defined there. If conflog cannot be imported even then, the child
-says so on stderr (a private line) and runs as it did before.
+(a job that finds it in its script's directory, or by a path it added): a
+carrier that imported conflog as it was unpickled made each such Pool worker
+die unpickling, and the pool start another, forever. So the carrier
+unpickles as exec of _BOOT, which needs the standard library only, and
+conflog is imported once prepare has set the parent's path; with it the
+parent's main module is in place too, for an allow-listed exception class
+defined there. If conflog cannot be imported even then, the child says so on
+stderr (a private line) and runs as it did before.
 
 What is carried is the arguments of the parent's last enable() call, taken
 in the parent when it starts the child, in the data only the parent writes
