@@ -166,6 +166,7 @@ class _State:
     handler = None  # the PublicHandler enable() attached to the root logger
     prefixes = ()  # the handler's own prefix and the gate's: no private line starts with either
     sink = None  # the process's Sink, made on first use
+    args = None  # the arguments of the last enable(), which spawned children get (_spawn)
     lock = threading.Lock()
 
 
@@ -491,6 +492,12 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
         from ._hooks import capture_warnings
 
         capture_warnings(public_warnings)
+    _state.args = dict(prefix=handler.own_prefix, level=level, stream=stream, format=format, datefmt=datefmt,
+                       allow=handler.policy.classes + tuple(sorted(handler.policy.names)),
+                       public_warnings=tuple(public_warnings), key=key, excepthook=excepthook)
+    from . import _spawn
+
+    _spawn.install()
     return root
 
 
@@ -499,6 +506,12 @@ def public_prefixes():
     gate's (CONFLOG_PREFIX), even before enable()."""
     env = os.environ.get("CONFLOG_PREFIX")
     return tuple(set(_state.prefixes) | ({env} if valid_prefix(env) else set()))
+
+
+def enable_args():
+    """The arguments of this process's last enable() call (the prefix as
+    resolved), or None."""
+    return _state.args
 
 
 def enabled_handler():

@@ -17,6 +17,7 @@ from ._line import escape
 from ._trace import SCRUBBED, named_by_code
 
 _key = None
+_key_set = False  # whether _key was set by set_key, not drawn at random
 _key_lock = threading.Lock()
 MIN_KEY = 16
 
@@ -25,7 +26,7 @@ def set_key(key):
     """Sets the process's Pseudonym key: bytes, at least 16 of them (the Go
     handler's Options.Key and ``conflog redact --key-file`` take the same
     bytes, so tokens match across languages)."""
-    global _key
+    global _key, _key_set
     if isinstance(key, str):
         raise TypeError("conflog: key must be bytes (read it with conflog.load_key), not str")
     key = bytes(key)
@@ -33,6 +34,14 @@ def set_key(key):
         raise ValueError("conflog: key too short: %d bytes, want at least %d" % (len(key), MIN_KEY))
     with _key_lock:
         _key = key
+        _key_set = True
+
+
+def explicit_key():
+    """The key set_key (or enable(key=...)) set, or None (none, or only
+    the random one drawn by _process_key)."""
+    with _key_lock:
+        return _key if _key_set else None
 
 
 def load_key(path):

@@ -28,6 +28,7 @@ class Enabled(unittest.TestCase):
         root.setLevel(level)
         _logging._state.handler = None
         _logging._state.prefixes = ()
+        _logging._state.args = None
 
     def out(self):
         """(public lines, private lines) written so far."""

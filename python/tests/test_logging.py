@@ -219,12 +219,15 @@ class ForwardedRecordsTest(unittest.TestCase):
                 q.put(pickle.loads(h.makePickle(r)[4:]))
 
             if __name__ == "__main__":
-                public = io.StringIO()
-                conflog.enable("SystemLog:", stream=public)
+                # Started before enable(), so that the worker is without it:
+                # a worker started after it is enabled as its parent was, and
+                # writes its public records itself (test_spawn).
                 ctx = multiprocessing.get_context("spawn")
                 q = ctx.Queue()
                 w = ctx.Process(target=worker, args=(q,))
                 w.start()
+                public = io.StringIO()
+                conflog.enable("SystemLog:", stream=public)
                 for _ in range(5):
                     r = q.get()
                     if isinstance(r, dict):
