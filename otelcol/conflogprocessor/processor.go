@@ -651,9 +651,7 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 // the filter, with a line end, in order: the stream's tracer sees the same
 // private lines, in the same order, as with the whole body. Coloured lines
 // through the filter were a tenth of the processor's time on the job
-// corpus. The next '\n', '\r' and escape byte are each searched for once
-// per body, not once per line: a tqdm body of many '\r'-ended redraws was
-// searched for a '\n' to its end at every redraw. TestSharedFiltersStreams
+// corpus. TestSharedFiltersStreams
 // and FuzzStreams hold the paths to scrub's verdict and to each other's
 // (the same private lines and counts); FuzzSameAsScrub holds the processor
 // to scrub's verdict.
@@ -669,24 +667,16 @@ func (p *gate) lines(s *stream, text string) {
 			run = -1
 		}
 	}
-	// The next '\n', '\r' and ESC at or after off, or len(text): found
-	// again only once off has passed them.
-	lf, cr, esc := -1, -1, -1
 	off := 0
 	for {
-		if lf < off {
-			lf = indexFrom(text, off, '\n')
+		rest := text[off:]
+		e := indexEnd(rest)
+		line := rest
+		if e >= 0 {
+			line = rest[:e]
 		}
-		if cr < off {
-			cr = indexFrom(text, off, '\r')
-		}
-		if esc < off {
-			esc = indexFrom(text, off, 0x1b)
-		}
-		end := min(lf, cr)
-		line := text[off:end]
 		taken := true
-		switch p.plain(line, esc < end) {
+		switch p.plain(line) {
 		case plainPublic:
 			// Whether the stream is inside a message depends on the
 			// lines before: those of the run are fed first.
@@ -719,9 +709,9 @@ func (p *gate) lines(s *stream, text string) {
 			if run < 0 {
 				run = off
 			}
-			runEnd = end
+			runEnd = off + len(line)
 		}
-		if end == len(text) {
+		if e < 0 {
 			flush()
 			return
 		}
@@ -730,16 +720,16 @@ func (p *gate) lines(s *stream, text string) {
 		// '\r' and that '\n' are one end); one ending in '\n' has an
 		// empty one.
 		n := 1
-		if text[end] == '\r' {
-			if end+1 == len(text) {
+		if rest[e] == '\r' {
+			if e+1 == len(rest) {
 				flush()
 				return
 			}
-			if text[end+1] == '\n' {
+			if rest[e+1] == '\n' {
 				n = 2
 			}
 		}
-		off = end + n
+		off += e + n
 	}
 }
 
@@ -770,13 +760,19 @@ func (p *gate) saveValues(attrs pcommon.Map) bool {
 	return true
 }
 
-// indexFrom returns the index of the first c in s[i:], as an index into s,
-// or len(s).
-func indexFrom(s string, i int, c byte) int {
-	if k := strings.IndexByte(s[i:], c); k >= 0 {
-		return i + k
+// indexEnd returns the index of the first '\r' or '\n' in s, or -1.
+func indexEnd(s string) int {
+	n := strings.IndexByte(s, '\n')
+	if n < 0 {
+		n = len(s)
 	}
-	return len(s)
+	if r := strings.IndexByte(s[:n], '\r'); r >= 0 {
+		return r
+	}
+	if n == len(s) {
+		return -1
+	}
+	return n
 }
 
 // Kinds of line, for lines: see plain.
@@ -788,16 +784,15 @@ const (
 )
 
 // plain says what the filter of a stream seen whole would do with line
-// (without '\r' or '\n'; hasESC: it holds an escape byte), when that is
-// simple: a line not longer than max_line without escape sequences is
-// public as it is when it starts with the prefix (outside an exception
-// message), and private otherwise; one with an escape byte is judged by
-// scrub.MatchPrefix.
-func (p *gate) plain(line string, hasESC bool) int {
+// (without '\r' or '\n'), when that is simple: a line not longer than
+// max_line without escape sequences is public as it is when it starts with
+// the prefix (outside an exception message), and private otherwise; one
+// with an escape byte is judged by scrub.MatchPrefix.
+func (p *gate) plain(line string) int {
 	switch {
 	case len(line) > p.cfg.MaxLine:
 		return notPlain
-	case hasESC:
+	case strings.IndexByte(line, 0x1b) >= 0:
 		return plainESC
 	case strings.HasPrefix(line, p.cfg.Prefix):
 		return plainPublic
