@@ -97,6 +97,27 @@ func matchPrefix(line, prefix []byte) (end int, ok bool) {
 	return i, true
 }
 
+// MatchPrefix reports whether line, a complete line without its end, starts
+// with prefix once its escape sequences are removed, and returns the index in
+// line just past the prefix's last byte. A malformed escape before the prefix
+// is complete means no match. It is the test by which a Filter finds a line
+// holding an escape byte public (outside an exception message, not strict);
+// a line without one is public when it starts with the prefix as it is.
+func MatchPrefix(line, prefix []byte) (end int, ok bool) { return matchPrefix(line, prefix) }
+
+// AppendPublic appends to dst the public line a Filter writes, without its
+// line end, for line, a line not longer than MaxLine that MatchPrefix found
+// public with end: the prefix, then the rest without its escape sequences,
+// or with keepANSI without its malformed ones only. A caller that judges
+// lines itself (the Collector processor) makes the Filter's line with it.
+func AppendPublic(dst, prefix, line []byte, end int, keepANSI bool) []byte {
+	dst = append(dst, prefix...)
+	if keepANSI {
+		return appendWellFormed(dst, line[end:])
+	}
+	return appendStripped(dst, line[end:])
+}
+
 // appendWellFormed appends b to dst without its malformed escape sequences:
 // what --keep-ansi keeps of a public line. A sequence cut short by the line's
 // end (an OSC without its BEL) would leave the terminal inside it, reading

@@ -452,15 +452,10 @@ func (f *Filter) line(line []byte, hasESC bool) {
 		f.private(line, prefixed)
 		return
 	}
-	switch {
-	case !hasESC:
+	if !hasESC {
 		f.out = append(f.out, line...)
-	case f.keepANSI:
-		f.out = append(f.out, f.prefix...)
-		f.out = appendWellFormed(f.out, line[end:])
-	default:
-		f.out = append(f.out, f.prefix...)
-		f.out = appendStripped(f.out, line[end:])
+	} else {
+		f.out = AppendPublic(f.out, f.prefix, line, end, f.keepANSI)
 	}
 	f.out = append(f.out, '\n')
 	f.stats.Passed++

@@ -2,7 +2,6 @@ package conflogprocessor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -11,34 +10,55 @@ import (
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/processor/processorhelper"
 )
+
+// judged is what judgeStreams saw the processor do: each stream's public
+// lines, the private lines it routed (as the connector does), and its
+// counts over all batches.
+type judged struct {
+	public, private [][]string
+	counts          counts
+}
 
 // judgeStreams sends the lines of each stream (its own file, numbered from
 // 1) through one processor, the streams' records interleaved at random and
-// batched at random, and returns each stream's public lines.
+// batched at random, and returns each stream's public lines; with route
+// set, the processor keeps its private lines too (the connector's).
 func judgeStreams(t testing.TB, cfg *Config, slowOnly bool, streams [][]string, seed uint64) [][]string {
+	return judgeStreamsAll(t, cfg, slowOnly, false, streams, seed).public
+}
+
+func judgeStreamsAll(t testing.TB, cfg *Config, slowOnly, route bool, streams [][]string, seed uint64) judged {
 	t.Helper()
 	g, err := newProcessor(cfg, componenttest.NewNopTelemetrySettings())
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.slowOnly = slowOnly
+	g.slowOnly, g.route = slowOnly, route
 	rng := rand.New(rand.NewPCG(seed, 7))
 	next := make([]int, len(streams))
 	var pending []rec
+	var total counts
+	var privs []plog.Logs
 	flush := func() {
 		if len(pending) == 0 {
 			return
 		}
 		ld := batch("pod", pending...)
 		pending = pending[:0]
-		out, err := g.processLogs(context.Background(), ld)
-		if err != nil && !errors.Is(err, processorhelper.ErrSkipProcessingData) {
-			t.Fatal(err)
+		priv := g.judge(context.Background(), ld)
+		c := g.counts
+		total.records += c.records
+		total.public += c.public
+		total.private += c.private
+		total.blocked += c.blocked
+		total.broken += c.broken
+		total.dropped += c.dropped
+		if route {
+			privs = append(privs, priv)
 		}
-		if err == nil {
-			got = append(got, out)
+		if ld.ResourceLogs().Len() > 0 {
+			got = append(got, ld)
 		}
 	}
 	for {
@@ -61,8 +81,15 @@ func judgeStreams(t testing.TB, cfg *Config, slowOnly bool, streams [][]string, 
 		}
 	}
 	flush()
-	res := make([][]string, len(streams))
-	for _, ld := range got {
+	res := judged{public: byStream(t, got, len(streams)), private: byStream(t, privs, len(streams)), counts: total}
+	got = nil
+	return res
+}
+
+// byStream returns the bodies of the records of lds, by stream.
+func byStream(t testing.TB, lds []plog.Logs, n int) [][]string {
+	res := make([][]string, n)
+	for _, ld := range lds {
 		for _, rl := range ld.ResourceLogs().All() {
 			for _, sl := range rl.ScopeLogs().All() {
 				for _, lr := range sl.LogRecords().All() {
@@ -76,7 +103,6 @@ func judgeStreams(t testing.TB, cfg *Config, slowOnly bool, streams [][]string, 
 			}
 		}
 	}
-	got = nil
 	return res
 }
 
@@ -102,11 +128,14 @@ func joinLines(lines []string) []byte {
 
 // checkStreams asserts that each stream's public lines, through the
 // shared filters and the plain-line path, and through the filters alone,
-// are what conflog scrub gives on that stream's bytes.
+// are what conflog scrub gives on that stream's bytes; and that the two
+// paths judge alike in all else too: the same private lines routed and
+// the same counts (private, blocked, broken).
 func checkStreams(t *testing.T, cfg *Config, streams [][]string, seed uint64) {
 	t.Helper()
-	fast := judgeStreams(t, cfg, false, streams, seed)
-	slow := judgeStreams(t, cfg, true, streams, seed)
+	fastAll := judgeStreamsAll(t, cfg, false, true, streams, seed)
+	slowAll := judgeStreamsAll(t, cfg, true, true, streams, seed)
+	fast, slow := fastAll.public, slowAll.public
 	for i, s := range streams {
 		want := oracle(t, cfg, joinLines(s))
 		if len(s) == 0 {
@@ -118,6 +147,24 @@ func checkStreams(t *testing.T, cfg *Config, streams [][]string, seed uint64) {
 		if !slices.Equal(slow[i], want) {
 			t.Fatalf("stream %d: without the plain-line path, processor and scrub differ on %q:\n got %q\nwant %q", i, s, slow[i], want)
 		}
+		// The same private lines, each as often. Not in the same order:
+		// the filter hands on its public lines (a blocked one, now
+		// private, among them) at the end of its write, after the
+		// private lines of the same body, where the plain-line path
+		// keeps each in its place.
+		fp, sp := slices.Clone(fastAll.private[i]), slices.Clone(slowAll.private[i])
+		slices.Sort(fp)
+		slices.Sort(sp)
+		if !slices.Equal(fp, sp) {
+			t.Fatalf("stream %d: the plain-line path routes other private lines on %q:\n got %q\nwant %q", i, s, fastAll.private[i], slowAll.private[i])
+		}
+	}
+	if fastAll.counts != slowAll.counts {
+		t.Fatalf("the plain-line path counts %+v, the filters alone %+v", fastAll.counts, slowAll.counts)
+	}
+	// Routing keeps the same public lines.
+	if plain := judgeStreams(t, cfg, false, streams, seed); !slices.EqualFunc(plain, fast, slices.Equal) {
+		t.Fatalf("routing changes the public lines:\n got %q\nwant %q", fast, plain)
 	}
 }
 
@@ -145,12 +192,14 @@ func TestSharedFiltersStreams(t *testing.T) {
 }
 
 // TestSharedFiltersBounded: however many streams enter exception messages,
-// the processor keeps at most four filters.
+// the processor keeps at most four filters. Every line goes to the filters
+// here: a whole stream's lines up to max_line are judged without them.
 func TestSharedFiltersBounded(t *testing.T) {
 	g, err := newProcessor(testConfig(), componenttest.NewNopTelemetrySettings())
 	if err != nil {
 		t.Fatal(err)
 	}
+	g.slowOnly = true
 	for i := range 100 {
 		var recs []rec
 		for k, l := range []string{"Traceback (most recent call last):", `  File "a.py", line 1, in <module>`, "ValueError: x", prefix + " y"} {
