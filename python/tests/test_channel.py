@@ -191,8 +191,14 @@ class ChannelTest(unittest.TestCase):
 
     def test_gate_gone_mid_run_takes_the_fallback_and_loses_nothing(self):
         with FakeGate(close_after_greeting=True) as g:
+            # The job's clock stands still: no retry (step 7) within the
+            # run, however slow. This fake closes each connection unread,
+            # which a real gate never does, and a retry's first record could
+            # land unread in the socket's buffer.
             p = run_py("""
-                import logging, conflog, time
+                import logging, conflog, time, types
+                from conflog import _channel
+                _channel.time = types.SimpleNamespace(monotonic=lambda: 0.0)
                 conflog.enable("SystemLog:")
                 log = logging.getLogger("t")
                 for i in range(50):
