@@ -249,6 +249,37 @@ class ChannelTest(unittest.TestCase):
         self.assertRegex(lines[0], r"^SystemLog:conflog: warning: .*no valid greeting \(got 0 bytes\).* until it can be reached again$")
         self.assertEqual(lines[1:], ["SystemLog: INFO t: %s" % n for n in ("one", "two", "three", "four")])
 
+    def test_a_forked_child_does_not_inherit_the_backoff(self):
+        # Step 5 with step 7: the parent is in its backoff (the gate withheld
+        # its greeting); a child forked then starts afresh and connects at
+        # its first record, while the parent still falls back.
+        class FullOnce(FakeGate):
+            def _serve(self, n, conn):
+                if n == 1:
+                    conn.close()
+                else:
+                    super()._serve(n, conn)
+
+        with FullOnce() as g:
+            p = run_py("""
+                import logging, os, types, conflog
+                from conflog import _channel
+                _channel.time = types.SimpleNamespace(monotonic=lambda: 0.0)
+                conflog.enable("SystemLog:")
+                log = logging.getLogger("t")
+                log.info("parent before", category=conflog.PUBLIC)
+                pid = os.fork()
+                if pid == 0:
+                    log.info("child", category=conflog.PUBLIC)
+                    os._exit(0)
+                os.waitpid(pid, 0)
+                log.info("parent after", category=conflog.PUBLIC)
+            """, g.env)
+        self.assertEqual(g.text(), ["SystemLog: INFO t: child"])
+        lines = p.stderr.splitlines()
+        self.assertTrue(lines[0].startswith("SystemLog:conflog: warning: "), lines)
+        self.assertEqual(lines[1:], ["SystemLog: INFO t: parent before", "SystemLog: INFO t: parent after"])
+
     def test_records_are_whole_across_threads_and_sizes(self):
         with FakeGate() as g:
             run_py("""
