@@ -19,10 +19,12 @@ import (
 // internal/channel/SPEC.md; the client connects at the first public line and
 // writes each line whole. When the variables are malformed, when the socket
 // cannot be proven the gate's (not a socket, in a directory others may use,
-// no greeting or another run's token), or when a write fails, public lines
-// go to the handler's own writer instead, prefixed as always, and a warning
-// says so once on stderr. Public lines are never lost and private lines never
-// go to the channel.
+// another run's token), public lines go to the handler's own writer instead,
+// prefixed as always, and a warning says so once on stderr. When the gate
+// does not greet in time or a write fails, they go there too, with one
+// warning for the outage, until the client tries the channel again after its
+// backoff (SPEC.md, client step 7). Public lines are never lost and private
+// lines never go to the channel.
 //
 // The gate that reads the channel passes only lines with its own prefix, so
 // while the channel is in use, a handler built with another prefix writes
@@ -33,7 +35,7 @@ type publicSink struct {
 	desc    string    // `CONFLOG_CHANNEL="unix:/tmp/…"`, for warnings
 	warn    io.Writer // where warnings go
 	problem string    // a warning not yet printed
-	failed  bool      // a write failed: the channel is no longer used
+	down    bool      // the channel failed and has not taken a line since: warned already
 
 	gate string          // the gate's valid prefix, when the channel is usable
 	told map[string]bool // handler prefixes already warned of as replaced
@@ -154,14 +156,20 @@ func (s *publicSink) write(line []byte, prefix string) bool {
 }
 
 func (s *publicSink) writeLocked(line []byte, prefix string) bool {
-	if s.failed {
-		return false
-	}
 	if _, err := s.w.Write(line); err != nil {
-		s.failed = true
-		s.problem = fmt.Sprintf("%s: %v; public records go to the logger's writer from now on", s.desc, err)
-		s.warnLocked(prefix)
+		if !s.down {
+			// One warning per outage: the client fails at once until its
+			// backoff has passed, and those failures say nothing new.
+			s.down = true
+			until := "until it can be reached again"
+			if channel.Final(err) {
+				until = "from now on"
+			}
+			s.problem = fmt.Sprintf("%s: %v; public records go to the logger's writer %s", s.desc, err, until)
+			s.warnLocked(prefix)
+		}
 		return false
 	}
+	s.down = false
 	return true
 }

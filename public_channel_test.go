@@ -346,7 +346,7 @@ func TestPublicSinkInProcess(t *testing.T) {
 		t.Errorf("after failure, writer = %q", w.String())
 	}
 	if !strings.HasPrefix(warn.String(), testPrefix+"conflog: warning: "+channel.EnvChannel+"=") ||
-		!strings.HasSuffix(warn.String(), "from now on\n") || strings.Count(warn.String(), "\n") != 1 {
+		!strings.HasSuffix(warn.String(), "until it can be reached again\n") || strings.Count(warn.String(), "\n") != 1 {
 		t.Errorf("warning = %q", warn.String())
 	}
 }

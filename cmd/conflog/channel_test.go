@@ -13,7 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"log/slog"
 
@@ -34,6 +36,8 @@ import (
 //	planted PATH      name the socket at PATH as the channel; log
 //	big N G           start N "gojob big 0 G" children and log G goroutines'
 //	                  worth of records over 64 KiB, concurrently
+//	stall             stop the gate (the parent) for its first record, past
+//	                  the greeting deadline, then log 60 more, 50 ms apart
 func goJob() {
 	if os.Args[1] == "planted" {
 		// Something of the job's own pretends to be the channel.
@@ -63,6 +67,17 @@ func goJob() {
 		defer f.Close()
 		os.Setenv(channel.EnvPublicFD, strconv.Itoa(int(f.Fd())))
 		logger.Info("record", conflog.Public, "from", "datafile job")
+	case "stall":
+		gate := os.Getppid()
+		syscall.Kill(gate, syscall.SIGSTOP)
+		waitStopped(gate)
+		logger.Info("stalled", conflog.Public, "n", 0)
+		syscall.Kill(gate, syscall.SIGCONT)
+		// 3 s in all, whatever the load: past the client's first backoff.
+		for n := 1; n <= 60; n++ {
+			time.Sleep(50 * time.Millisecond)
+			logger.Info("stalled", conflog.Public, "n", n)
+		}
 	case "big":
 		children, _ := strconv.Atoi(os.Args[2])
 		goroutines, _ := strconv.Atoi(os.Args[3])
@@ -88,6 +103,27 @@ func goJob() {
 			}()
 		}
 		wg.Wait()
+	}
+}
+
+// waitStopped returns once every thread of pid is stopped, as /proc shows
+// it: SIGSTOP is delivered asynchronously, and a thread of the gate still
+// running could greet the first record.
+func waitStopped(pid int) {
+	for {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+		stopped := len(tasks) > 0
+		for _, task := range tasks {
+			b, err := os.ReadFile(task)
+			// The state follows the command's closing parenthesis.
+			if i := strings.LastIndexByte(string(b), ')'); err != nil || i < 0 || !strings.HasPrefix(string(b[i:]), ") T") {
+				stopped = false
+			}
+		}
+		if stopped {
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

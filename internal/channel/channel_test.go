@@ -231,16 +231,17 @@ func TestClientRefuses(t *testing.T) {
 		name, path string
 		got        func() string // what the planted socket received
 		why        string
+		final      bool // no retry (SPEC.md, client step 7)
 	}{
-		{"no greeting", silent, silentGot, "i/o timeout"},
-		{"another token", other, otherGot, "wrong greeting"},
-		{"cut greeting", prefixOnly, prefixGot, "i/o timeout"},
-		{"group may use the directory", groupDir, groupGot, "mode 0750"},
-		{"others may use the directory", worldDir, worldGot, "mode 0701"},
-		{"regular file", regular, nil, "not a socket"},
-		{"symbolic link to the gate's socket", link, nil, "not a socket"},
-		{"directory is a symbolic link", filepath.Join(linkDir, "public.sock"), nil, "not a directory"},
-		{"missing", filepath.Join(l.dir, "nothing.sock"), nil, "no such file"},
+		{"no greeting", silent, silentGot, "i/o timeout", false},
+		{"another token", other, otherGot, "wrong greeting", true},
+		{"cut greeting", prefixOnly, prefixGot, "i/o timeout", false},
+		{"group may use the directory", groupDir, groupGot, "mode 0750", true},
+		{"others may use the directory", worldDir, worldGot, "mode 0701", true},
+		{"regular file", regular, nil, "not a socket", true},
+		{"symbolic link to the gate's socket", link, nil, "not a socket", true},
+		{"directory is a symbolic link", filepath.Join(linkDir, "public.sock"), nil, "not a directory", true},
+		{"missing", filepath.Join(l.dir, "nothing.sock"), nil, "no such file", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -252,6 +253,8 @@ func TestClientRefuses(t *testing.T) {
 			for range 2 {
 				if _, err := cl.Write(line); err == nil || !strings.Contains(err.Error(), c.why) {
 					t.Fatalf("Write: %v, want an error with %q", err, c.why)
+				} else if Final(err) != c.final {
+					t.Errorf("Final(%v) = %v, want %v", err, !c.final, c.final)
 				}
 			}
 			if c.got != nil {
@@ -277,6 +280,96 @@ func TestClientRefuses(t *testing.T) {
 	}
 	if c, err := FromEnv(func(string) string { return "" }); c != nil || err != nil {
 		t.Errorf("FromEnv without variables = %v, %v; want no client, no error", c, err)
+	}
+}
+
+// TestClientRetries (SPEC.md, client step 7): after a failure to connect or
+// to be greeted, or a failed write, the client falls back at once until the
+// backoff has passed (1 s, doubling to 30 s), then connects anew at the next
+// record; the record whose write failed is never sent again.
+func TestClientRetries(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "public.sock")
+	token := strings.Repeat("ab", tokenLen/2)
+	// A socket whose gate stopped listening: connecting is refused.
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	ln.Close()
+
+	c, err := NewClient("unix:"+path, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1000, 0)
+	c.now = func() time.Time { return now }
+	line := func(s string) []byte { return []byte(testPrefix + s + "\n") }
+	var last error
+	for _, wait := range []time.Duration{1, 2, 4, 8, 16, 30, 30} {
+		_, err := c.Write(line("refused"))
+		if err == nil || Final(err) || err == last {
+			t.Fatalf("Write: %v (last %v), want a new error that is not final", err, last)
+		}
+		last = err
+		now = now.Add(wait*time.Second - 1)
+		if _, err := c.Write(line("within the backoff")); err != last {
+			t.Fatalf("Write %v after the failure: %v, want the same error without a try", wait*time.Second-1, err)
+		}
+		now = now.Add(1)
+	}
+
+	// The gate serves again (as after a stall): the next record connects.
+	os.Remove(path)
+	ln, err = net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conns := make(chan string, 2)
+	firstRead := make(chan bool)
+	go func() {
+		for i := 0; ; i++ {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(conn, greeting(token))
+			if i == 0 {
+				// The first connection ends after one record, as when
+				// its gate closes it.
+				b := make([]byte, len(line("back")))
+				io.ReadFull(conn, b)
+				conn.Close()
+				firstRead <- true
+				conns <- string(b)
+				continue
+			}
+			b, _ := io.ReadAll(conn)
+			conns <- string(b)
+		}
+	}()
+	if _, err := c.Write(line("back")); err != nil {
+		t.Fatalf("Write after the backoff: %v", err)
+	}
+	<-firstRead
+	if _, err := c.Write(line("lost write")); err == nil || Final(err) {
+		t.Fatalf("Write on a closed connection: %v, want an error that is not final", err)
+	}
+	if _, err := c.Write(line("within the backoff")); err == nil {
+		t.Fatal("Write within the backoff connected")
+	}
+	now = now.Add(30 * time.Second) // the backoff does not shrink after a success
+	if _, err := c.Write(line("again")); err != nil {
+		t.Fatalf("Write after the backoff: %v", err)
+	}
+	c.Close()
+	if got, want := []string{<-conns, <-conns}, []string{string(line("back")), string(line("again"))}; !slices.Equal(got, want) {
+		t.Errorf("connections received %q, want %q", got, want)
 	}
 }
 

@@ -373,13 +373,19 @@ func (g *run) run(ctx context.Context) (Result, error) {
 			select {
 			case sig := <-sigs:
 				// To the whole group: the job's own children (data loader
-				// workers, a shell's commands) must hear it too.
-				syscall.Kill(-pgid, sig.(syscall.Signal))
+				// workers, a shell's commands) must hear it too. Once the
+				// job is reaped, only while the group id is still the
+				// job's (jobsGroup).
+				if !jobDone.Load() || jobsGroup(pgid) {
+					syscall.Kill(-pgid, sig.(syscall.Signal))
+				}
 				if sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == syscall.SIGHUP {
 					why = unix.SignalName(sig.(syscall.Signal))
 				}
 			case <-ctxDone:
-				syscall.Kill(-pgid, syscall.SIGTERM)
+				if !jobDone.Load() || jobsGroup(pgid) {
+					syscall.Kill(-pgid, syscall.SIGTERM)
+				}
 				ctxDone, why = nil, "cancel"
 			case <-quit:
 				return
@@ -462,11 +468,29 @@ const stopWait = time.Second
 // gets SIGTERM, then SIGKILL after stopWait; one that outlives SIGKILL by
 // stopWait more (stuck in the kernel) is reported and left. It returns how
 // many processes it found.
+//
+// A process found is pinned at once by an os.Process, which on Linux holds a
+// pidfd (os.FindProcess opens one), and checked again in /proc after: its
+// signals, the SIGKILL a second later included, reach that process or none,
+// never one that took its pid after it was reaped. The group is signalled
+// by its id only while a pinned member is alive and still in it, and while
+// no process has the job's pid, its id (jobsGroup): a live member keeps the
+// id from being reused, and the job, reaped, cannot hold it. (Between those
+// checks and kill(2) the id could be freed and taken, which needs the
+// kernel to hand out every other pid in that instant.) Elsewhere than Linux
+// there is no /proc to list the group: it is signalled by its id, and a
+// group that took the id of the job's, emptied, gets the signals.
 func (g *run) stopLeftovers(pgid int, rp *reaper) int64 {
 	var gone <-chan struct{}
 	if rp != nil {
 		gone = rp.done
 	}
+	pinned := map[int]*os.Process{}
+	defer func() {
+		for _, p := range pinned {
+			p.Release()
+		}
+	}()
 	seen := map[int]bool{}
 	start := time.Now()
 	for round := 0; ; round++ {
@@ -477,12 +501,41 @@ func (g *run) stopLeftovers(pgid int, rp *reaper) int64 {
 			inherited = rp.inherited
 		}
 		pids := leftovers(pgid, rp != nil, inherited)
+		var member *os.Process // a pinned, live member of the group
+		var live []int
+		for _, pid := range pids {
+			p := pinned[pid]
+			if p != nil && p.Signal(syscall.Signal(0)) != nil {
+				// The process pinned has ended: pid is another's now.
+				p.Release()
+				delete(pinned, pid)
+				p = nil
+			}
+			if p == nil {
+				p, _ = os.FindProcess(pid) // never fails on Unix
+				pinned[pid] = p
+			}
+			ok, inGroup := stillLeftover(pid, pgid, rp != nil, inherited)
+			if !ok {
+				// Ended or left between the scan and the pin: the pin
+				// may hold whoever took the pid. The next round sees.
+				p.Release()
+				delete(pinned, pid)
+				continue
+			}
+			live = append(live, pid)
+			if inGroup && member == nil {
+				member = p
+			}
+		}
 		killing := time.Since(start) > stopWait
-		switch {
-		case round == 0:
-			syscall.Kill(-pgid, syscall.SIGTERM)
-		case killing:
-			syscall.Kill(-pgid, syscall.SIGKILL)
+		if !seesLeftovers || member != nil {
+			switch {
+			case round == 0:
+				signalGroup(pgid, syscall.SIGTERM, member)
+			case killing:
+				signalGroup(pgid, syscall.SIGKILL, member)
+			}
 		}
 		if gone == nil && len(pids) == 0 {
 			return int64(len(seen))
@@ -491,13 +544,13 @@ func (g *run) stopLeftovers(pgid int, rp *reaper) int64 {
 			g.cfg.Warnf("%d process(es) left by the job did not end after SIGKILL", len(pids))
 			return int64(len(seen))
 		}
-		for _, pid := range pids {
+		for _, pid := range live {
 			switch {
 			case !seen[pid]:
 				seen[pid] = true
-				syscall.Kill(pid, syscall.SIGTERM)
+				pinned[pid].Signal(syscall.SIGTERM)
 			case killing:
-				syscall.Kill(pid, syscall.SIGKILL)
+				pinned[pid].Signal(syscall.SIGKILL)
 			}
 		}
 		select {
@@ -507,6 +560,15 @@ func (g *run) stopLeftovers(pgid int, rp *reaper) int64 {
 			// An ended process's children are reparented here: next round.
 		}
 	}
+}
+
+// signalGroup sends sig to the process group pgid, once member (when there
+// is one: see stopLeftovers) is still alive and in it.
+func signalGroup(pgid int, sig syscall.Signal, member *os.Process) {
+	if member != nil && member.Signal(syscall.Signal(0)) != nil || !jobsGroup(pgid) {
+		return
+	}
+	syscall.Kill(-pgid, sig)
 }
 
 // jobStdin returns the job's stdin: Stdin as it is, unless it is a

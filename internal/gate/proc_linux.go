@@ -108,14 +108,52 @@ func eachLive(f func(pid, ppid, pgrp int)) {
 // /proc: the members of the job's process group and, with children, this
 // process's children (orphans reparented here) but those in inherited.
 func leftovers(pgid int, children bool, inherited map[int]bool) []int {
+	if !jobsGroup(pgid) {
+		pgid = -1 // another's group now: none of its members is the job's
+	}
 	self := os.Getpid()
 	var pids []int
 	eachLive(func(pid, ppid, pgrp int) {
-		if pgrp == pgid || children && ppid == self && !inherited[pid] {
+		if isLeftover(self, pid, ppid, pgrp, pgid, children, inherited) {
 			pids = append(pids, pid)
 		}
 	})
 	return pids
+}
+
+func isLeftover(self, pid, ppid, pgrp, pgid int, children bool, inherited map[int]bool) bool {
+	return pgrp == pgid || children && ppid == self && !inherited[pid]
+}
+
+// stillLeftover reports whether pid, as /proc shows it now, is a live
+// leftover, and whether it is a member of the group pgid. Called once the
+// process found is pinned (see stopLeftovers), it proves that the pin holds
+// that process and not one that took its pid since.
+func stillLeftover(pid, pgid int, children bool, inherited map[int]bool) (ok, member bool) {
+	if !jobsGroup(pgid) {
+		pgid = -1
+	}
+	ppid, pgrp, state, found := procStat(pid)
+	if !found || state == 'Z' || state == 'X' {
+		return false, false
+	}
+	return isLeftover(os.Getpid(), pid, ppid, pgrp, pgid, children, inherited), pgrp == pgid
+}
+
+// seesLeftovers: leftovers reads /proc, so stopLeftovers signals the job's
+// group only while it has a member it found.
+const seesLeftovers = true
+
+// jobsGroup reports whether the process group pgid, the job's, is still the
+// job's once the job has been reaped: its number, the job's pid, stays
+// taken while the group has a member, so a live process with that pid means
+// the group emptied and the number went to another process, whose group it
+// may now name. (Between this check and the kill(2) that follows, the
+// number would have to be freed and handed out again: the kernel cycles
+// through every other pid first.)
+func jobsGroup(pgid int) bool {
+	_, _, state, found := procStat(pgid)
+	return !found || state == 'Z' || state == 'X'
 }
 
 // A reaper is the only waiter for this process's children: the job, and the

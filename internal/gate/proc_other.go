@@ -30,6 +30,18 @@ func isTerminal(fd uintptr) bool {
 
 func leftovers(int, bool, map[int]bool) []int { return nil }
 
+func stillLeftover(int, int, bool, map[int]bool) (ok, member bool) { return false, false }
+
+// seesLeftovers: without /proc the gate cannot list the job's group, so it
+// signals the group by its id alone, as kill(2) does: should every member
+// have ended and the id been taken by a new group of the same user in the
+// second between SIGTERM and SIGKILL, that group gets the signal.
+const seesLeftovers = false
+
+// jobsGroup cannot tell here whether the job's group id went to another
+// group after the job was reaped: it is assumed the job's.
+func jobsGroup(int) bool { return true }
+
 func children() map[int]bool { return nil }
 
 type reaper struct {

@@ -12,16 +12,24 @@ import socket
 import stat
 import sys
 import threading
+import time
 
 from ._line import escape, valid_prefix
 
 GREETING = b"conflog-channel 1 "
 DEADLINE = 2.0  # seconds, for connecting and reading the greeting
+FIRST_RETRY, MAX_RETRY = 1.0, 30.0  # step 7's backoff, in seconds
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 class ChannelError(Exception):
-    """Why there is no channel; its message is ours, never the job's data."""
+    """Why there is no channel; its message is ours, never the job's data.
+    final: no retry can mend it (step 7); otherwise a later record tries
+    again after the backoff."""
+
+    def __init__(self, message, final=True):
+        super().__init__(message)
+        self.final = final
 
 
 def _locate(environ):
@@ -81,15 +89,21 @@ def connect(path, token):
                 break
             got += chunk
         if got != want:
-            raise ChannelError("%s: no valid greeting (got %d bytes)" % (path, len(got)))
+            # Short of the greeting (a gate over its connection limit
+            # closes without one) may pass; other bytes are not this run's
+            # gate, and no retry makes them so.
+            raise ChannelError("%s: no valid greeting (got %d bytes)" % (path, len(got)),
+                               final=not want.startswith(got))
         sock.settimeout(None)  # step 4: a record is written whole, however long that takes
         return sock
     except socket.timeout:
         sock.close()
-        raise ChannelError("%s: no greeting within %gs" % (path, DEADLINE)) from None
+        raise ChannelError("%s: no greeting within %gs" % (path, DEADLINE), final=False) from None
     except OSError as e:
         sock.close()
-        raise ChannelError("%s: %s" % (path, e.strerror or e)) from None
+        # Refused: the gate stopped listening, a retry finds its directory
+        # gone. Removed since step 2 (ENOENT): the gate has ended.
+        raise ChannelError("%s: %s" % (path, e.strerror or e), final=isinstance(e, FileNotFoundError)) from None
     except BaseException:
         sock.close()
         raise
@@ -129,8 +143,10 @@ class Sink:
     def _reset(self):
         self._sock = None
         self._pid = None
-        self._failed = False
-        self._warned = False
+        self._failed = False  # for good: step 7's final failures
+        self._retry_at = None  # a failure that may pass: no new try before this (time.monotonic)
+        self._delay = FIRST_RETRY  # the backoff after the next failure
+        self._warned = False  # the current outage's warning is said
 
     def _new_lock(self):
         # Reentrant, for a signal handler that logs a public record while
@@ -162,7 +178,7 @@ class Sink:
                 # here, and writing now would cut the outer record in two:
                 # the record is queued, and the outer call writes it next.
                 self._pending.append((data, prefix))
-                return self._where is not None and not self._failed
+                return self._where is not None and not self._failed and self._retry_at is None
             self._busy = True
             try:
                 took = self._write(data, prefix)
@@ -177,13 +193,14 @@ class Sink:
         if sock is not None:
             try:
                 sock.sendall(data.encode("utf-8", "backslashreplace"))  # loops until every byte is written
+                self._warned = False  # the outage, if any, is over: a next one is said again
                 return True
             except OSError as e:
-                # Step 6: the gate is gone; this record and the later
-                # ones take the fallback.
+                # Step 6: the gate closed the connection. This record, whole
+                # or cut, takes the fallback and is never sent again on the
+                # channel; later ones take it until the backoff has passed.
                 self._close()
-                self._failed = True
-                self._problem = "the public channel failed (%s)" % (e.strerror or e)
+                self._fail("the public channel failed (%s)" % (e.strerror or e), final=False)
         self._fallback(data, prefix)
         return False
 
@@ -198,14 +215,30 @@ class Sink:
             self._reset()
         if self._sock is not None or self._failed:
             return self._sock
+        if self._retry_at is not None and time.monotonic() < self._retry_at:
+            return None  # step 7: still within the backoff
         try:
             _check_path(self._where[0])
             self._sock = connect(*self._where)
             self._pid = pid
+            self._retry_at = None
         except ChannelError as e:
-            self._failed = True
-            self._problem = str(e)
+            self._fail(str(e), e.final)
         return self._sock
+
+    def _fail(self, problem, final):
+        """Step 7: a final failure ends the channel for this process;
+        another one is retried at a record after the backoff, which doubles
+        with each failure up to MAX_RETRY and never shrinks. The warning is
+        said once per outage: _warned is cleared only by a record the channel
+        took."""
+        if final:
+            self._failed = True
+        else:
+            self._retry_at = time.monotonic() + self._delay
+            self._delay = min(2 * self._delay, MAX_RETRY)
+        if not self._warned:
+            self._problem = problem
 
     def _close(self):
         try:
@@ -219,7 +252,9 @@ class Sink:
             w = self._writer()
             if self._problem is not None and not self._warned:
                 self._warned = True
-                data = "%sconflog: warning: %s; public records go to stderr\n%s" % (prefix, escape(self._problem), data)
+                until = "" if self._failed or self._where is None else " until it can be reached again"
+                data = "%sconflog: warning: %s; public records go to stderr%s\n%s" % (
+                    prefix, escape(self._problem), until, data)
             w.write(data)
             w.flush()
         except Exception:

@@ -1,8 +1,11 @@
 """The client side of internal/channel/SPEC.md, step by step, against a
 gate side written from the same spec (support.FakeGate)."""
 
+import glob
 import os
+import re
 import socket
+import sys
 import tempfile
 import unittest
 
@@ -18,7 +21,51 @@ log.info("two", category=conflog.PUBLIC)
 """
 
 
+# The gate (the job's parent) stops at the job's first public record, past the
+# greeting deadline, then resumes; the job logs 60 more, 50 ms apart: 3 s in
+# all whatever the load, past the first backoff (step 7). SIGSTOP arrives
+# asynchronously: the job waits until /proc shows every thread of the gate
+# stopped, or one could still greet.
+STALLED = """
+import glob, logging, os, signal, time, conflog
+conflog.enable("SystemLog:")
+log = logging.getLogger("job")
+gate = os.getppid()
+def stopped():
+    tasks = glob.glob("/proc/%d/task/*/stat" % gate)
+    return tasks and all(open(t).read().rsplit(")", 1)[1].startswith(" T") for t in tasks)
+os.kill(gate, signal.SIGSTOP)
+try:
+    while not stopped():
+        time.sleep(0.001)
+    log.info("stalled %d", 0, category=conflog.PUBLIC)
+finally:
+    os.kill(gate, signal.SIGCONT)
+for n in range(1, 61):
+    time.sleep(0.05)
+    log.info("stalled %d", n, category=conflog.PUBLIC)
+"""
+
+
 class ChannelTest(unittest.TestCase):
+    @unittest.skipUnless(sys.platform.startswith("linux"), "the job reads /proc to know the gate stopped")
+    def test_channel_tried_again_after_the_gate_stalled(self):
+        # Step 7: the record the stall held falls back (held under
+        # --strict), and so do the next ones for the backoff; then the
+        # client connects anew and the later records get out, each once.
+        # The client used to give up for good: held=62 passed=0.
+        from .test_gate import run_job
+        code, out, err = run_job(STALLED)
+        self.assertEqual((code, out), (0, ""), err)
+        lines = err.splitlines()
+        summary = lines.pop()
+        self.assertRegex(summary, r"^SystemLog: conflog run: exit=0 passed=%d .* held=[1-9]" % len(lines))
+        self.assertEqual(len(set(lines)), len(lines), err)
+        for l in lines:
+            self.assertRegex(l, r"^SystemLog: INFO job: stalled \d+$")
+        self.assertNotIn("SystemLog: INFO job: stalled 0", lines)
+        self.assertIn("SystemLog: INFO job: stalled 60", lines)
+
     def test_signal_handler_logging_during_a_write_neither_deadlocks_nor_splits(self):
         # A SIGTERM handler that logs "preempted" publicly runs between two
         # bytecodes of this thread, here inside the write of another public
@@ -144,8 +191,14 @@ class ChannelTest(unittest.TestCase):
 
     def test_gate_gone_mid_run_takes_the_fallback_and_loses_nothing(self):
         with FakeGate(close_after_greeting=True) as g:
+            # The job's clock stands still: no retry (step 7) within the
+            # run, however slow. This fake closes each connection unread,
+            # which a real gate never does, and a retry's first record could
+            # land unread in the socket's buffer.
             p = run_py("""
-                import logging, conflog, time
+                import logging, conflog, time, types
+                from conflog import _channel
+                _channel.time = types.SimpleNamespace(monotonic=lambda: 0.0)
                 conflog.enable("SystemLog:")
                 log = logging.getLogger("t")
                 for i in range(50):
@@ -164,6 +217,68 @@ class ChannelTest(unittest.TestCase):
         # The first records may have gone into the socket's buffer before the
         # gate's close was seen: those the kernel accepted and the gate never
         # read are the spec's "gate gone" case, not a client loss.
+
+    def test_greeting_withheld_is_retried_after_a_doubling_backoff(self):
+        # Step 7, on a clock of the job's own: the gate over its connection
+        # limit closes the first two connections without a greeting. The
+        # client falls back, with one warning for the outage, tries again
+        # only once 1 s, then 2 s, have passed, and then the channel takes
+        # the records again.
+        class FullGate(FakeGate):
+            def _serve(self, n, conn):
+                if n <= 2:
+                    conn.close()
+                else:
+                    super()._serve(n, conn)
+
+        with FullGate() as g:
+            p = run_py("""
+                import logging, types, conflog
+                from conflog import _channel
+                clock = [1000.0]
+                _channel.time = types.SimpleNamespace(monotonic=lambda: clock[0])
+                conflog.enable("SystemLog:")
+                log = logging.getLogger("t")
+                for name, at in [("one", 1000), ("two", 1000.9), ("three", 1001), ("four", 1002.9), ("five", 1003)]:
+                    clock[0] = at
+                    log.info(name, category=conflog.PUBLIC)
+            """, g.env)
+        self.assertEqual(g.text(), ["SystemLog: INFO t: five"])
+        self.assertEqual(len(g.peers), 3)  # one, three, five: no try within the backoff
+        lines = p.stderr.splitlines()
+        self.assertRegex(lines[0], r"^SystemLog:conflog: warning: .*no valid greeting \(got 0 bytes\).* until it can be reached again$")
+        self.assertEqual(lines[1:], ["SystemLog: INFO t: %s" % n for n in ("one", "two", "three", "four")])
+
+    def test_a_forked_child_does_not_inherit_the_backoff(self):
+        # Step 5 with step 7: the parent is in its backoff (the gate withheld
+        # its greeting); a child forked then starts afresh and connects at
+        # its first record, while the parent still falls back.
+        class FullOnce(FakeGate):
+            def _serve(self, n, conn):
+                if n == 1:
+                    conn.close()
+                else:
+                    super()._serve(n, conn)
+
+        with FullOnce() as g:
+            p = run_py("""
+                import logging, os, types, conflog
+                from conflog import _channel
+                _channel.time = types.SimpleNamespace(monotonic=lambda: 0.0)
+                conflog.enable("SystemLog:")
+                log = logging.getLogger("t")
+                log.info("parent before", category=conflog.PUBLIC)
+                pid = os.fork()
+                if pid == 0:
+                    log.info("child", category=conflog.PUBLIC)
+                    os._exit(0)
+                os.waitpid(pid, 0)
+                log.info("parent after", category=conflog.PUBLIC)
+            """, g.env)
+        self.assertEqual(g.text(), ["SystemLog: INFO t: child"])
+        lines = p.stderr.splitlines()
+        self.assertTrue(lines[0].startswith("SystemLog:conflog: warning: "), lines)
+        self.assertEqual(lines[1:], ["SystemLog: INFO t: parent before", "SystemLog: INFO t: parent after"])
 
     def test_records_are_whole_across_threads_and_sizes(self):
         with FakeGate() as g:
