@@ -83,3 +83,45 @@ func BenchmarkStreamMemory(b *testing.B) {
 		b.ReportMetric(streamHeap(b, testConfig(), 200, []string{prefix + " hello"}), "B/stream")
 	}
 }
+
+// TestStreamMemoryLongKeys sends streams whose key (their resource and
+// stream attributes) is long: a hostile or careless sender's 64 KiB
+// attribute. The state kept must not grow with the key: a stream and a
+// tombstone hold a fixed-size digest of it, so the bound stays max_streams
+// streams and 16 tombstones each, whatever the attributes weigh.
+func TestStreamMemoryLongKeys(t *testing.T) {
+	const max, n = 10, 170 // 160 streams dropped, each a tombstone
+	cfg := testConfig()
+	cfg.MaxLine = 1024
+	cfg.Streams.MaxStreams = max
+	g, err := newProcessor(cfg, componenttest.NewNopTelemetrySettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("k", 64<<10)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range n {
+		// Unnumbered: the stream is broken, and leaves a tombstone when
+		// it is dropped.
+		ld := batch(fmt.Sprintf("%s-%d", pad, i), rec{body: prefix + " hello", path: "/job.log"})
+		g.processLogs(context.Background(), ld)
+	}
+	g.out, g.outStr, g.line, g.key = nil, "", nil, nil
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if g.streams.len() != max {
+		t.Fatalf("%d streams kept, want %d", g.streams.len(), max)
+	}
+	if got := len(g.streams.tomb.keys); got != n-max {
+		t.Fatalf("%d tombstones, want %d", got, n-max)
+	}
+	runtime.KeepAlive(g)
+	held := float64(after.HeapAlloc) - float64(before.HeapAlloc)
+	bound := float64(max*(2048+4*cfg.MaxLine) + (n-max)*256)
+	t.Logf("%d streams and %d tombstones of 64 KiB keys: %.0f B held (bound %.0f B)", max, n-max, held, bound)
+	if held > bound {
+		t.Errorf("%d streams and %d tombstones of 64 KiB keys hold %.0f B, want < %.0f B: the state grows with the key", max, n-max, held, bound)
+	}
+}

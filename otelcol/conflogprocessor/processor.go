@@ -2,6 +2,7 @@ package conflogprocessor
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"regexp"
 	"slices"
@@ -562,11 +563,12 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		}
 		// The last stream is at the front of the table already, and the
 		// look-up is skipped.
-		if s == nil || s.key != string(p.key) {
-			if s = p.streams.get(p.key, now); s == nil {
-				s = &stream{key: string(p.key), off: -1}
+		key := streamKey(sha256.Sum256(p.key))
+		if s == nil || s.key != key {
+			if s = p.streams.get(key, now); s == nil {
+				s = &stream{key: key, off: -1}
 				// A stream dropped inside a message comes back broken.
-				broken := p.streams.tomb.has(p.key)
+				broken := p.streams.tomb.has(key)
 				p.resetStream(s, broken)
 				if broken {
 					p.counts.broken++

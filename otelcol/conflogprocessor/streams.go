@@ -2,6 +2,7 @@ package conflogprocessor
 
 import (
 	"container/list"
+	"crypto/sha256"
 	"time"
 
 	"github.com/conflog/conflog/detect"
@@ -13,7 +14,7 @@ import (
 // tripwire's checker (which follows private-key blocks). The filter that
 // judges its lines is shared (filter.go).
 type stream struct {
-	key    string
+	key    streamKey
 	check  *detect.Checker     // nil when detect is off
 	trace  *traceback.Scrubber // nil with traces off
 	next   int64               // the sequence number expected next; 0 before the first record
@@ -31,10 +32,18 @@ type stream struct {
 	elem *list.Element
 }
 
+// A streamKey names a stream: the SHA-256 digest of its key's encoding
+// (processor.go's resourceKey, appendField, appendValue). The state kept
+// per stream and per tombstone is then the same whatever its resource and
+// stream attributes weigh (a 64 KiB attribute made every stream and every
+// tombstone hold 64 KiB: TestStreamMemoryLongKeys), and no sender can
+// make two keys name one stream, which would mix their trace state.
+type streamKey [sha256.Size]byte
+
 // streamTable holds the streams, at most max of them, each dropped after
 // idle without a record. The least recently used stream is at the back.
 type streamTable struct {
-	byKey map[string]*stream
+	byKey map[streamKey]*stream
 	lru   list.List
 	max   int
 	idle  time.Duration
@@ -42,12 +51,13 @@ type streamTable struct {
 }
 
 func newStreamTable(max int, idle time.Duration) *streamTable {
-	return &streamTable{byKey: make(map[string]*stream), max: max, idle: idle,
-		tomb: tombstones{keys: make(map[string]struct{}), max: tombstonesPerStream * max}}
+	return &streamTable{byKey: make(map[streamKey]*stream), max: max, idle: idle,
+		tomb: tombstones{keys: make(map[streamKey]struct{}), max: tombstonesPerStream * max}}
 }
 
 // tombstonesPerStream bounds the tombstones kept, per stream of max_streams:
-// a tombstone is a key, a few hundred bytes, a fraction of a stream's state (README).
+// a tombstone is a key's digest, about 100 bytes with the map's share, a
+// fraction of a stream's state (README).
 const tombstonesPerStream = 16
 
 // tombstones remember the unsequenced streams dropped while they could not
@@ -57,12 +67,12 @@ const tombstonesPerStream = 16
 // comes back, is not starting: its next line may still be the message.
 // The oldest is forgotten past max.
 type tombstones struct {
-	keys  map[string]struct{}
-	order []string
+	keys  map[streamKey]struct{}
+	order []streamKey
 	max   int
 }
 
-func (t *tombstones) add(key string) {
+func (t *tombstones) add(key streamKey) {
 	if _, ok := t.keys[key]; ok {
 		return
 	}
@@ -74,14 +84,14 @@ func (t *tombstones) add(key string) {
 	t.order = append(t.order, key)
 }
 
-func (t *tombstones) has(key []byte) bool {
-	_, ok := t.keys[string(key)]
+func (t *tombstones) has(key streamKey) bool {
+	_, ok := t.keys[key]
 	return ok
 }
 
 // get returns the stream named key, or nil. The lookup does not allocate.
-func (t *streamTable) get(key []byte, now time.Time) *stream {
-	s := t.byKey[string(key)]
+func (t *streamTable) get(key streamKey, now time.Time) *stream {
+	s := t.byKey[key]
 	if s != nil {
 		s.last = now
 		t.lru.MoveToFront(s.elem)
