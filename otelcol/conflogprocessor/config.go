@@ -61,6 +61,14 @@ type Config struct {
 	// high-confidence one, ["all"] every one.
 	Detectors []string `mapstructure:"detectors"`
 
+	// PublicAttributes, when set, are the only record attributes a public
+	// record leaves with; every other is removed. Only the body is judged:
+	// an attribute a receiver's operator filled from the job's output (a
+	// parser's field, a copy of the body) would otherwise carry it out
+	// beside a public line, private lines and all. Empty (the default):
+	// every attribute leaves as it came.
+	PublicAttributes []string `mapstructure:"public_attributes"`
+
 	// Streams configures the per-stream state.
 	Streams StreamsConfig `mapstructure:"streams"`
 }
@@ -161,6 +169,11 @@ func (c *Config) Validate() error {
 		}
 		if _, err := regexp.Compile(c.Allow); err != nil {
 			errs = append(errs, fmt.Errorf("allow: not a regular expression: %w", err))
+		}
+	}
+	for i, a := range c.PublicAttributes {
+		if a == "" {
+			errs = append(errs, fmt.Errorf("public_attributes[%d]: empty attribute name", i))
 		}
 	}
 	if c.MaxMessageLines < 0 {

@@ -50,7 +50,8 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if cfg.Prefix != "PUBLIC " || cfg.MaxLine != 65536 || !cfg.KeepANSI || cfg.Allow == "" || cfg.MaxMessageLines != 20 ||
 		cfg.Detect != detectRedact || len(cfg.Detectors) != 3 || cfg.Streams.MaxStreams != 5000 ||
-		cfg.Streams.IdleTimeout != 10*time.Minute || strings.Join(cfg.Streams.Attributes, ",") != "log.file.path" {
+		cfg.Streams.IdleTimeout != 10*time.Minute || strings.Join(cfg.Streams.Attributes, ",") != "log.file.path" ||
+		strings.Join(cfg.PublicAttributes, ",") != "log.file.path,log.iostream" {
 		t.Errorf("custom: got %+v", cfg)
 	}
 
@@ -86,6 +87,7 @@ func TestValidate(t *testing.T) {
 		{"unknown detector", func(c *Config) { c.Detectors = []string{"emial"} }, `detectors[0]: unknown detector "emial"`},
 		{"detectors with detect off", func(c *Config) { c.Detect = detectOff; c.Detectors = []string{"email"} }, "detectors: not used with detect: off"},
 		{"empty attribute", func(c *Config) { c.Streams.Attributes = []string{""} }, "streams::attributes[0]: empty attribute name"},
+		{"empty public attribute", func(c *Config) { c.PublicAttributes = []string{"log.file.path", ""} }, "public_attributes[1]: empty attribute name"},
 		{"sequence as attribute", func(c *Config) { c.Streams.Attributes = []string{"log.file.record_number"} }, "is the sequence attribute"},
 		{"required sequence unnamed", func(c *Config) { c.Streams.Sequence = "" }, "streams::require_sequence: true, but streams::sequence names no attribute"},
 		{"no streams", func(c *Config) { c.Streams.MaxStreams = 0 }, "streams::max_streams: 0: want 1 to"},

@@ -31,7 +31,10 @@ type gate struct {
 	wire   *tripwire.Judge // the tripwire's rule, with set; nil when off
 	redact bool
 	allow  *regexp.Regexp
-	now    func() time.Time
+	// keepAttr are the record attributes a public record keeps
+	// (public_attributes); nil: all of them.
+	keepAttr map[string]struct{}
+	now      func() time.Time
 	// slowOnly turns the plain-line path off (lines): tests compare the two.
 	slowOnly bool
 	tel      *telemetry
@@ -101,6 +104,12 @@ func newProcessor(cfg *Config, tel component.TelemetrySettings) (*gate, error) {
 	}
 	if cfg.Allow != "" {
 		p.allow = regexp.MustCompile(cfg.Allow) // Validate compiled it
+	}
+	if len(cfg.PublicAttributes) > 0 {
+		p.keepAttr = make(map[string]struct{}, len(cfg.PublicAttributes))
+		for _, a := range cfg.PublicAttributes {
+			p.keepAttr[a] = struct{}{}
+		}
 	}
 	var err error
 	if p.tel, err = newTelemetry(tel); err != nil {
@@ -184,6 +193,9 @@ func (p *gate) judge(ctx context.Context, ld plog.Logs) plog.Logs {
 				p.privateRecords(sl.LogRecords(), psl.LogRecords())
 			}
 			p.publicRecords(sl.LogRecords())
+			if p.keepAttr != nil {
+				p.pruneAttributes(sl.LogRecords())
+			}
 		}
 		sls.RemoveIf(func(sl plog.ScopeLogs) bool { return sl.LogRecords().Len() == 0 })
 	}
@@ -192,6 +204,17 @@ func (p *gate) judge(ctx context.Context, ld plog.Logs) plog.Logs {
 	p.mu.Unlock()
 	p.tel.record(ctx, c, active)
 	return priv
+}
+
+// pruneAttributes removes from the public records every attribute that
+// public_attributes does not name: only the body was judged.
+func (p *gate) pruneAttributes(recs plog.LogRecordSlice) {
+	for _, r := range recs.All() {
+		r.Attributes().RemoveIf(func(k string, _ pcommon.Value) bool {
+			_, keep := p.keepAttr[k]
+			return !keep
+		})
+	}
 }
 
 // privateRecords appends to dst, for each private line of the scope just

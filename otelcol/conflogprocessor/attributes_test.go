@@ -1,0 +1,115 @@
+package conflogprocessor
+
+import (
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// parsedBatch makes the records a receiver's parser leaves: the body, and
+// attributes filled from it and from the file's name (a regex_parser's
+// `message`, filelog's log.file.name), as well as the stream's own.
+func parsedBatch(bodies []string, firstSeq int64) plog.Logs {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("k8s.pod.name", "train-0")
+	sl := rl.ScopeLogs().AppendEmpty()
+	for i, body := range bodies {
+		lr := sl.LogRecords().AppendEmpty()
+		lr.Body().SetStr(body)
+		lr.Attributes().PutStr("log.file.path", "/var/log/jobs/0.log")
+		lr.Attributes().PutStr("log.file.name", "jane.doe@example.com-invoices.log")
+		lr.Attributes().PutInt("log.file.record_number", firstSeq+int64(i))
+		lr.Attributes().PutStr("message", body) // regex_parser: (?P<message>.*)
+	}
+	return ld
+}
+
+// TestPublicAttributes: only the body is judged, so an attribute a parser
+// filled from it carries its private lines out beside its public one (a
+// tqdm redraw whose tail is a customer row), and the file's name carries
+// whatever the file was named after. With public_attributes the public
+// records keep only the attributes named, in every way a record leaves
+// (as it came, cut to one of its lines, a copy per line); the stream's
+// attributes are read before, so its numbering goes on across batches.
+// Fails if the records leave with every attribute.
+func TestPublicAttributes(t *testing.T) {
+	cfg := testConfig()
+	cfg.PublicAttributes = []string{"log.file.path", "log.file.record_number"}
+	p, sink := start(t, cfg)
+	send := func(ld plog.Logs) {
+		t.Helper()
+		if err := p.ConsumeLogs(t.Context(), ld); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(parsedBatch([]string{
+		prefix + " epoch 1", // leaves as it came
+		prefix + " loss=0.3\rcustomer jane.doe@example.com 7", // cut to its public line
+		"private row jane.doe@example.com",                    // dropped
+		prefix + " a\r" + prefix + " b\rjane.doe@example.com", // a copy per public line
+	}, 1))
+	send(parsedBatch([]string{prefix + " epoch 2"}, 5))
+	want := []string{prefix + " epoch 1", prefix + " loss=0.3", prefix + " a", prefix + " b", prefix + " epoch 2"}
+	if got := bodies(sink); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("bodies: got %q, want %q", got, want)
+	}
+	n := 0
+	for _, ld := range sink.AllLogs() {
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					n++
+					attrs := lr.Attributes()
+					for k, v := range attrs.All() {
+						if k != "log.file.path" && k != "log.file.record_number" {
+							t.Errorf("%q left with attribute %s=%q", lr.Body().Str(), k, v.AsString())
+						}
+					}
+					if v, ok := attrs.Get("log.file.path"); !ok || v.Str() != "/var/log/jobs/0.log" {
+						t.Errorf("%q lost log.file.path, which public_attributes names", lr.Body().Str())
+					}
+				}
+			}
+		}
+	}
+	if n != len(want) {
+		t.Fatalf("%d records, want %d", n, len(want))
+	}
+}
+
+// FuzzPublicAttributes: whatever the body (lines, redraws, escapes, cut
+// lines) and whatever a parser copied of it into the attributes, a public
+// record leaves with the attributes public_attributes names and no other,
+// each as it came.
+func FuzzPublicAttributes(f *testing.F) {
+	f.Add(prefix+" loss=0.3\rcustomer jane.doe@example.com 7", "jane.doe@example.com.log")
+	f.Add(prefix+" a\r"+prefix+" b\r\n"+prefix+" c\rjane", "")
+	f.Add("\x1b[32m"+prefix+"\x1b[0m ok\nTraceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 'jane'", "x")
+	f.Fuzz(func(t *testing.T, body, name string) {
+		cfg := testConfig()
+		cfg.MaxLine = 32
+		cfg.ReceiverMaxLogSize = 0
+		cfg.PublicAttributes = []string{"log.file.path", "log.file.record_number"}
+		p, sink := start(t, cfg)
+		ld := parsedBatch([]string{body, prefix + " after", body}, 1)
+		for _, lr := range ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All() {
+			lr.Attributes().PutStr("log.file.name", name)
+		}
+		if err := p.ConsumeLogs(t.Context(), ld); err != nil {
+			t.Fatal(err)
+		}
+		for _, ld := range sink.AllLogs() {
+			for _, lr := range ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All() {
+				attrs := lr.Attributes()
+				if attrs.Len() != 2 {
+					t.Fatalf("%q left with %v, want log.file.path and log.file.record_number only", lr.Body().Str(), attrs.AsRaw())
+				}
+				if v, ok := attrs.Get("log.file.path"); !ok || v.Str() != "/var/log/jobs/0.log" {
+					t.Fatalf("%q left with log.file.path %v", lr.Body().Str(), attrs.AsRaw())
+				}
+			}
+		}
+	})
+}
