@@ -585,3 +585,47 @@ func TestCollectorCutLine(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectorPublicAttributes: an operator of the filelog receiver runs
+// before every processor, and a regex_parser that copies the line into an
+// attribute would carry a tqdm record's private redraw out beside its
+// public one, as filelog's log.file.name carries the file's name. With
+// public_attributes the public records keep only the attributes named:
+// nothing of the private redraw, nor of the file's name beyond the path
+// kept, is anywhere in the export.
+func TestCollectorPublicAttributes(t *testing.T) {
+	bin := collectorBin(t)
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "pods")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(logs, "job.log")
+	lines := []string{
+		prefix + " epoch 1",
+		prefix + " loss=0.3\rcustomer alice@example.com row 7",
+		"private row bob@example.com",
+		prefix + " done",
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "export.json")
+	config := collectorConfig(filepath.Join(logs, "*.log"), out, "")
+	config = strings.Replace(config, "    preserve_trailing_whitespaces: true\n",
+		"    preserve_trailing_whitespaces: true\n    operators:\n      - type: regex_parser\n        regex: '^(?P<message>(?s).*)$'\n", 1)
+	config = strings.Replace(config, fmt.Sprintf("    prefix: %q\n", prefix),
+		fmt.Sprintf("    prefix: %q\n    public_attributes: [log.file.path, log.file.record_number]\n", prefix), 1)
+	want := map[string][]string{path: {lines[0], prefix + " loss=0.3", lines[3]}}
+	got := runCollector(t, bin, dir, config, map[string]map[string][]string{out: want})
+	compare(t, byPath(got[out]), want)
+	export, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"alice@example.com", "bob@example.com", "customer", `"message"`, "log.file.name"} {
+		if bytes.Contains(export, []byte(secret)) {
+			t.Errorf("%q left the collector in an attribute", secret)
+		}
+	}
+}
