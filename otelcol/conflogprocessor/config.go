@@ -95,7 +95,8 @@ type StreamsConfig struct {
 	// log.file.record_offset; empty: not used.
 	Offset string `mapstructure:"offset"`
 
-	// Partial is the record attribute whose value "P" marks a partial
+	// Partial is the record attribute whose value, any but "F" ("P", or a
+	// tag the runtime or the parser read otherwise), marks a partial
 	// line (the container parser's logtag, of the CRI format): the
 	// stream's next record is that line's rest, private. The container
 	// parser's recombination keeps the first part's tag, so a line the

@@ -144,3 +144,20 @@ func FuzzDockerPieces(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPartialTag: whatever the CRI log tag, a line that either reading
+// takes for partial is partial here: the kubelet's (any ':'-separated tag
+// is "P") and the container parser's (the tag is not exactly "F", the one
+// that ends its joining).
+func FuzzPartialTag(f *testing.F) {
+	for _, tag := range []string{"P", "F", "P:x", "F:P", "x", "", ":", "F:"} {
+		f.Add(tag)
+	}
+	f.Fuzz(func(t *testing.T, tag string) {
+		kubelet := slices.Contains(strings.Split(tag, ":"), "P")
+		parser := tag != "F"
+		if (kubelet || parser) && !partialTag(tag) {
+			t.Fatalf("logtag %q: partial by the kubelet (%v) or the container parser (%v), not here", tag, kubelet, parser)
+		}
+	})
+}

@@ -630,8 +630,9 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		s.cut = len(text) >= n
 	}
 	if name := p.cfg.Streams.Partial; name != "" && !s.cut {
-		v, ok := attrs.Get(name)
-		s.cut = ok && v.Type() == pcommon.ValueTypeStr && v.Str() == "P"
+		if v, ok := attrs.Get(name); ok {
+			s.cut = v.Type() != pcommon.ValueTypeStr || partialTag(v.Str())
+		}
 	}
 	if !s.cut {
 		s.cut = dockerPiece(s, attrs, text)
@@ -893,6 +894,14 @@ func (p *gate) sequence(s *stream, attrs pcommon.Map) {
 	}
 	s.next = seq + 1
 }
+
+// partialTag reports whether a CRI log tag may mark a partial line: any
+// tag but "F". The container parser joins a line's parts until the tag is
+// exactly "F" (its recombine's is_last_entry); the kubelet reads a line as
+// partial when any of its ':'-separated tags is "P". A tag such as "P:x"
+// or "F:x", or one neither knows, makes the next record the line's rest,
+// private: it fails closed where the two readings differ.
+func partialTag(tag string) bool { return tag != "F" }
 
 // continues reports whether the record is the rest of a line the receiver
 // cut: its stream's last record was receiver_max_log_size long or partial

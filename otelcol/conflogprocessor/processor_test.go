@@ -871,6 +871,45 @@ func TestPartialLine(t *testing.T) {
 	}
 }
 
+// TestPartialTags: the CRI separates a line's log tags with ':', and the
+// kubelet reads a line as partial when any tag is "P", where the container
+// parser joins parts until the tag is exactly "F". A tag of either
+// reading's partial line makes the next record the line's rest, private:
+// "P:x" (the kubelet's partial) and every tag that is not "F" (the
+// parser's); only "F" ends the line. Fails if only "P" is read as partial.
+func TestPartialTags(t *testing.T) {
+	for _, tc := range []struct {
+		tag     string
+		partial bool
+	}{{"P", true}, {"P:x", true}, {"x:P", true}, {"X", true}, {"", true}, {"F:x", true}, {"x:F", true}, {"F", false}} {
+		ld := plog.NewLogs()
+		sl := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
+		for i, r := range []struct{ body, tag string }{
+			{prefix + " a", "F"},
+			{"private head, 16 KiB of a customer row", tc.tag},
+			{prefix + " the row's rest", "F"},
+			{prefix + " b", "F"},
+		} {
+			lr := sl.LogRecords().AppendEmpty()
+			lr.Body().SetStr(r.body)
+			lr.Attributes().PutStr("log.file.path", "/var/log/pods/p/c/0.log")
+			lr.Attributes().PutStr("logtag", r.tag)
+			lr.Attributes().PutInt("log.file.record_number", int64(i+1))
+		}
+		p, sink := start(t, testConfig())
+		if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{prefix + " a", prefix + " b"}
+		if !tc.partial {
+			want = []string{prefix + " a", prefix + " the row's rest", prefix + " b"}
+		}
+		if got := bodies(sink); !slices.Equal(got, want) {
+			t.Errorf("logtag %q: got %q, want %q", tc.tag, got, want)
+		}
+	}
+}
+
 // TestUnsequencedDroppedInCut: an unsequenced stream dropped (idle) right
 // after the first piece of a cut line comes back fail-closed: its next
 // record, the line's rest, is not judged as a new line.
