@@ -56,8 +56,8 @@ func newStreamTable(max int, idle time.Duration) *streamTable {
 }
 
 // tombstonesPerStream bounds the tombstones kept, per stream of max_streams:
-// a tombstone is a key's digest, about 100 bytes with the map's share, a
-// fraction of a stream's state (README).
+// a tombstone is a key's digest, about 220 bytes with the map's and the
+// order's share, a fifth of a stream's state (README).
 const tombstonesPerStream = 16
 
 // tombstones remember the unsequenced streams dropped while they could not
