@@ -87,7 +87,7 @@ func BenchmarkStreamMemory(b *testing.B) {
 // TestStreamMemoryLongKeys sends streams whose key (their resource and
 // stream attributes) is long: a hostile or careless sender's 64 KiB
 // attribute. The state kept must not grow with the key: a stream and a
-// tombstone hold a fixed-size digest of it, so the bound stays max_streams
+// tombstone hold a fixed-size hash of it, so the bound stays max_streams
 // streams and 16 tombstones each, whatever the attributes weigh.
 func TestStreamMemoryLongKeys(t *testing.T) {
 	const max, n = 10, 170 // 160 streams dropped, each a tombstone

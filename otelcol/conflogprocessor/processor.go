@@ -2,7 +2,6 @@ package conflogprocessor
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"regexp"
 	"slices"
@@ -41,6 +40,7 @@ type gate struct {
 
 	mu      sync.Mutex
 	streams *streamTable
+	hash    keyHash // names the streams (streamKey)
 	counts  counts
 	// route keeps what is not public for a private pipeline (the
 	// connector): each private line, as scrub hands it to its private
@@ -94,6 +94,7 @@ func newProcessor(cfg *Config, tel component.TelemetrySettings) (*gate, error) {
 		redact:  cfg.Detect == detectRedact,
 		now:     time.Now,
 		streams: newStreamTable(cfg.Streams.MaxStreams, cfg.Streams.IdleTimeout),
+		hash:    newKeyHash(),
 	}
 	if cfg.Detect != detectOff {
 		set, err := detectorSet(cfg.Detectors)
@@ -586,7 +587,7 @@ func (p *gate) record(r plog.LogRecord, base int, now time.Time) {
 		}
 		// The last stream is at the front of the table already, and the
 		// look-up is skipped.
-		key := streamKey(sha256.Sum256(p.key))
+		key := p.hash.of(p.key)
 		if s == nil || s.key != key {
 			if s = p.streams.get(key, now); s == nil {
 				s = &stream{key: key, off: -1}
