@@ -142,3 +142,30 @@ func TestConnectorConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectorPublicAttributes: public_attributes, read by the connector
+// from its YAML as by the processor, prunes the public route's records; the
+// private route keeps every attribute, its records being private whole.
+func TestConnectorPublicAttributes(t *testing.T) {
+	conf := map[string]any{"public_attributes": []any{"log.file.path", "log.file.record_number"}}
+	for k, v := range routes {
+		conf[k] = v
+	}
+	c, pub, priv := startConnector(t, conf)
+	if err := c.ConsumeLogs(context.Background(), parsedBatch([]string{prefix + " ok\rcustomer jane.doe@example.com"}, 1)); err != nil {
+		t.Fatal(err)
+	}
+	for name, sink := range map[string]*consumertest.LogsSink{"public": pub, "private": priv} {
+		if len(sink.AllLogs()) != 1 {
+			t.Fatalf("%s: %d batches, want 1", name, len(sink.AllLogs()))
+		}
+		lr := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+		_, message := lr.Attributes().Get("message")
+		if name == "public" && (message || lr.Attributes().Len() != 2) {
+			t.Errorf("public: %q left with %v", lr.Body().Str(), lr.Attributes().AsRaw())
+		}
+		if name == "private" && !message {
+			t.Errorf("private: %q lost its attributes: %v", lr.Body().Str(), lr.Attributes().AsRaw())
+		}
+	}
+}
