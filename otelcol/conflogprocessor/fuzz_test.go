@@ -161,3 +161,49 @@ func FuzzPartialTag(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStartMidFile: whatever the bytes, read as filelog reads a file it
+// begins after its first skip lines (start_at: end on the Collector's
+// start), numbered from 1 with their offsets, the processor passes what
+// scrub's strict mode passes on the lines read, no line by its prefix:
+// record 1 not at offset 0 is not the file's start. From the start, what
+// scrub passes.
+func FuzzStartMidFile(f *testing.F) {
+	f.Add([]byte("SystemLog: a\nTraceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nValueError: x\nSystemLog: heidi\n"), uint8(4), uint64(1))
+	f.Add([]byte("\n\nSystemLog: after two empty lines\n"), uint8(2), uint64(2))
+	f.Add([]byte("panic: boom\nSystemLog: value\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/main.go:5 +0x1d\nSystemLog: ok\n"), uint8(1), uint64(3))
+	f.Add(readJob(f), uint8(40), uint64(4))
+	f.Fuzz(func(t *testing.T, data []byte, skip uint8, seed uint64) {
+		lines := fileLines(data)
+		k := int(skip) % (len(lines) + 1)
+		off := int64(0)
+		for _, l := range lines[:k] {
+			off += int64(len(l)) + 1
+		}
+		cfg := testConfig()
+		p, sink := start(t, cfg)
+		rng := rand.New(rand.NewPCG(seed, 7))
+		read := lines[k:]
+		for i := 0; i < len(read); {
+			n := 1 + rng.IntN(len(read)-i)
+			ld := batch("fuzz")
+			sl := ld.ResourceLogs().At(0).ScopeLogs().At(0)
+			for _, l := range read[i : i+n] {
+				lr := sl.LogRecords().AppendEmpty()
+				lr.Body().SetStr(l)
+				lr.Attributes().PutStr("log.file.path", "/f.log")
+				lr.Attributes().PutInt("log.file.record_number", int64(i+1))
+				lr.Attributes().PutInt("log.file.record_offset", off)
+				off += int64(len(l)) + 1
+				i++
+			}
+			if err := p.ConsumeLogs(t.Context(), ld); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := oracleStrict(t, cfg, joinLines(read), k > 0)
+		if got := bodies(sink); !slices.Equal(got, want) {
+			t.Fatalf("begun after %d lines: got %q, want %q", k, got, want)
+		}
+	})
+}

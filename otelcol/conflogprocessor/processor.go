@@ -879,6 +879,12 @@ func (p *gate) sequence(s *stream, attrs pcommon.Map) {
 	}
 	seq := v.Int()
 	switch {
+	case seq == 1 && p.midFile(attrs):
+		// Record 1, but not at the file's start: filelog numbers from 1
+		// whatever offset its reader starts at (start_at: end, on the
+		// Collector's start, begins at the end of the files already
+		// there), so the offset attribute is what tells.
+		p.breakStream(s)
 	case seq == 1 && s.next != 1:
 		// The file starts again at record 1: the stream's first record,
 		// or a rotated or truncated file. A stream seen whole keeps its
@@ -903,6 +909,17 @@ func (p *gate) sequence(s *stream, attrs pcommon.Map) {
 // or "F:x", or one neither knows, makes the next record the line's rest,
 // private: it fails closed where the two readings differ.
 func partialTag(tag string) bool { return tag != "F" }
+
+// midFile reports whether the record's offset attribute says it does not
+// start its file.
+func (p *gate) midFile(attrs pcommon.Map) bool {
+	name := p.cfg.Streams.Offset
+	if name == "" {
+		return false
+	}
+	v, ok := attrs.Get(name)
+	return ok && v.Type() == pcommon.ValueTypeInt && v.Int() != 0
+}
 
 // continues reports whether the record is the rest of a line the receiver
 // cut: its stream's last record was receiver_max_log_size long or partial

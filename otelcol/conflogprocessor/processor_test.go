@@ -126,6 +126,13 @@ func fileLines(b []byte) []string {
 // tripwire (as cmd/conflog's, in block mode, with the processor's verb).
 func oracle(t testing.TB, cfg *Config, stream []byte) []string {
 	t.Helper()
+	return oracleStrict(t, cfg, stream, false)
+}
+
+// oracleStrict is oracle, with scrub's strict mode when strict is set: no
+// line passes by its prefix, crash traces are re-emitted scrubbed.
+func oracleStrict(t testing.TB, cfg *Config, stream []byte, strict bool) []string {
+	t.Helper()
 	var buf bytes.Buffer
 	var w io.Writer = &buf
 	if cfg.Detect != detectOff {
@@ -135,7 +142,7 @@ func oracle(t testing.TB, cfg *Config, stream []byte) []string {
 		}
 		w = &oracleTripwire{w: &buf, check: set.NewChecker(), set: set, redact: cfg.Detect == detectRedact}
 	}
-	opts := scrub.Options{Prefix: cfg.Prefix, MaxLine: cfg.MaxLine, KeepANSI: cfg.KeepANSI}
+	opts := scrub.Options{Prefix: cfg.Prefix, MaxLine: cfg.MaxLine, KeepANSI: cfg.KeepANSI, Strict: strict}
 	if cfg.Traces {
 		var allow *regexp.Regexp
 		if cfg.Allow != "" {
@@ -479,6 +486,49 @@ func TestRotationMidMessage(t *testing.T) {
 		if strings.Contains(l, "heidi") {
 			t.Fatalf("the message's continuation in the rotated file left: %q", l)
 		}
+	}
+}
+
+// TestStartAtEnd: filelog's reader numbers its records from 1 wherever it
+// starts reading, and with start_at: end (filelog's default) it starts the
+// files already there at their end when the Collector starts: its record
+// 1 can be the middle of an exception message. The record's offset
+// (include_file_record_offset) tells: record 1 not at offset 0 breaks the
+// stream, whole or new, until a record 1 at offset 0 (a rotated file).
+// Fails if record 1 is taken for the file's start whatever its offset.
+func TestStartAtEnd(t *testing.T) {
+	mk := func(first int64, bodies ...string) plog.Logs {
+		ld := batch("x")
+		sl := ld.ResourceLogs().At(0).ScopeLogs().At(0)
+		off := first
+		for i, b := range bodies {
+			lr := sl.LogRecords().AppendEmpty()
+			lr.Body().SetStr(b)
+			lr.Attributes().PutStr("log.file.path", "/var/log/pods/x/0.log")
+			lr.Attributes().PutInt("log.file.record_number", int64(i+1))
+			lr.Attributes().PutInt("log.file.record_offset", off)
+			off += int64(len(b)) + 1
+		}
+		return ld
+	}
+	p, sink := start(t, testConfig())
+	for _, ld := range []plog.Logs{
+		// The Collector started inside a message written before it.
+		mk(4096, prefix+" customer heidi, row 17", prefix+" heidi's card"),
+		// A whole stream, then the agent restarted at the file's end.
+		mk(0, prefix+" epoch 1", "Traceback (most recent call last):", `  File "a.py", line 1, in <module>`, "ValueError: row"),
+		mk(8192, prefix+" customer ivan, row 18"),
+		// A new file: record 1 at offset 0.
+		mk(0, prefix+" fresh"),
+	} {
+		if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{prefix + " epoch 1", prefix + " Traceback (most recent call last):",
+		prefix + `   File "a.py", line 1, in <module>`, prefix + " ValueError: [scrubbed]", prefix + " fresh"}
+	if got := bodies(sink); !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }
 

@@ -629,3 +629,114 @@ func TestCollectorPublicAttributes(t *testing.T) {
 		}
 	}
 }
+
+// lockedBuffer is a bytes.Buffer a process writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestCollectorStartAtEnd starts the distribution with filelog's default
+// start_at: end on a job's log whose exception message is in progress: the
+// receiver begins the file at its end and numbers the job's next line 1,
+// a continuation of the message that starts with the prefix. With
+// include_file_record_offset the processor sees that record 1 is not at
+// offset 0, and the stream fails closed: of the lines after, only a new
+// crash trace's, re-emitted scrubbed, leave (they also tell the test that
+// the receiver read the lines).
+func TestCollectorStartAtEnd(t *testing.T) {
+	bin := collectorBin(t)
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "pods")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	job := filepath.Join(logs, "job.log")
+	written := prefix + " epoch 1\nTraceback (most recent call last):\n  File \"train.py\", line 3, in <module>\nValueError: bad row:\n"
+	if err := os.WriteFile(job, []byte(written), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "export.json")
+	config := collectorConfig(filepath.Join(logs, "*.log"), out, "")
+	config = strings.Replace(config, "    start_at: beginning\n", "    start_at: end\n    include_file_record_offset: true\n", 1)
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedBuffer
+	cmd := exec.Command(bin, "--config", cfg)
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := <-exited; err != nil {
+			t.Errorf("the collector did not stop cleanly: %v\n%s", err, stderr.String())
+		}
+	}
+	defer stop()
+	deadline, hasDeadline := t.Deadline()
+	wait := func(what string, done func() bool) {
+		t.Helper()
+		for !done() {
+			select {
+			case err := <-exited:
+				stopped = true
+				t.Fatalf("the collector exited early: %v\n%s", err, stderr.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+			if hasDeadline && time.Until(deadline) < 30*time.Second {
+				t.Fatalf("the test's deadline is near, still waiting for %s\ncollector:\n%s", what, stderr.String())
+			}
+		}
+	}
+	// The receiver has begun the file at its end once the Collector is
+	// ready and a poll (200 ms) has passed.
+	wait("the collector to start", func() bool { return strings.Contains(stderr.String(), "Everything is ready") })
+	time.Sleep(time.Second)
+	f, err := os.OpenFile(job, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(prefix + " customer heidi, card 4000 0000 0000 0002\n" + prefix + " heidi's address\n" +
+		"Traceback (most recent call last):\n  File \"eval.py\", line 9, in <module>\nKeyError: 'heidi'\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	wait("the new trace's lines", func() bool {
+		recs, err := readExport(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(byPath(recs)[job]) >= 3
+	})
+	stop()
+	recs, err := readExport(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{prefix + " Traceback (most recent call last):", prefix + `   File "eval.py", line 9, in <module>`, prefix + " KeyError: [scrubbed]"}
+	if got := byPath(recs)[job]; !slices.Equal(got, want) {
+		t.Errorf("the job's lines after the Collector started at the file's end: got %q, want only the new trace's %q", got, want)
+	}
+}
