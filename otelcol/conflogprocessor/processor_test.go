@@ -366,6 +366,44 @@ func TestSplitTraceFailsClosed(t *testing.T) {
 	}
 }
 
+// TestSplitTraceAcrossResources: one file's records whose resource changes
+// mid-trace (an enriching processor before conflog that learns the pod's
+// metadata late, an agent that restarts with another resource) are two
+// streams to the processor; the second is not seen from record 1, so the
+// message's continuation stays private, in one batch or across batches.
+func TestSplitTraceAcrossResources(t *testing.T) {
+	lines := []string{
+		prefix + " epoch 1",
+		"Traceback (most recent call last):",
+		`  File "train.py", line 3, in <module>`,
+		"ValueError: customer 4111 1111 1111 1111",
+		prefix + " continued message: erin@example.com",
+		prefix + " after the split",
+	}
+	recs := records("/var/log/pods/x/0.log", lines)
+	for split := 1; split < len(recs); split++ {
+		for _, oneBatch := range []bool{false, true} {
+			p, sink := start(t, testConfig())
+			first, second := batch("x", recs[:split]...), batch("x", recs[split:]...)
+			second.ResourceLogs().At(0).Resource().Attributes().PutStr("k8s.pod.uid", "0123")
+			if oneBatch {
+				second.ResourceLogs().MoveAndAppendTo(first.ResourceLogs())
+				second = plog.NewLogs()
+			}
+			for _, ld := range []plog.Logs{first, second} {
+				if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, l := range bodies(sink) {
+				if strings.Contains(l, "erin") || strings.Contains(l, "4111") || l == prefix+" after the split" {
+					t.Fatalf("split at %d (one batch: %v): %q left", split, oneBatch, l)
+				}
+			}
+		}
+	}
+}
+
 // TestStreamsApartInOneBatch: in one batch, records whose stream
 // attributes differ only by a value's type (the string "7", the integer
 // 7), or whose scopes differ, are of different streams, however they
