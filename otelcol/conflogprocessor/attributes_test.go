@@ -79,35 +79,88 @@ func TestPublicAttributes(t *testing.T) {
 	}
 }
 
+// TestPublicAttributesTripwire: the attributes public_attributes keeps go
+// through the tripwire, as a public line does: a job's log file named after
+// a customer names the customer in log.file.path. Blocked, the value is a
+// notice naming the detector; redacted, each value is its detector's tag.
+// Fails if the kept attributes leave as they came.
+func TestPublicAttributesTripwire(t *testing.T) {
+	for _, mode := range []string{detectBlock, detectRedact} {
+		cfg := testConfig()
+		cfg.Detect = mode
+		cfg.PublicAttributes = []string{"log.file.path", "log.file.name"}
+		p, sink := start(t, cfg)
+		ld := parsedBatch([]string{prefix + " epoch 1"}, 1)
+		lr := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+		lr.Attributes().PutStr("log.file.path", "/var/log/jobs/jane.doe@example.com.log")
+		if err := p.ConsumeLogs(t.Context(), ld); err != nil {
+			t.Fatal(err)
+		}
+		out := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+		want := map[string]any{
+			detectBlock: map[string]any{
+				"log.file.path": "conflog: blocked an attribute: email at column 15 (value withheld)",
+				"log.file.name": "conflog: blocked an attribute: email at column 1 (value withheld)",
+			},
+			detectRedact: map[string]any{"log.file.path": "/var/log/jobs/<EMAIL>", "log.file.name": "<EMAIL>"},
+		}[mode].(map[string]any)
+		got := out.Attributes().AsRaw()
+		if len(got) != len(want) || got["log.file.path"] != want["log.file.path"] || got["log.file.name"] != want["log.file.name"] {
+			t.Errorf("detect %s: attributes %v, want %v", mode, got, want)
+		}
+		if out.Body().Str() != prefix+" epoch 1" {
+			t.Errorf("detect %s: body %q", mode, out.Body().Str())
+		}
+	}
+}
+
 // FuzzPublicAttributes: whatever the body (lines, redraws, escapes, cut
 // lines) and whatever a parser copied of it into the attributes, a public
 // record leaves with the attributes public_attributes names and no other,
-// each as it came.
+// and no value of them in which the tripwire finds anything (the file's
+// path, here named by the fuzzer).
 func FuzzPublicAttributes(f *testing.F) {
-	f.Add(prefix+" loss=0.3\rcustomer jane.doe@example.com 7", "jane.doe@example.com.log")
-	f.Add(prefix+" a\r"+prefix+" b\r\n"+prefix+" c\rjane", "")
-	f.Add("\x1b[32m"+prefix+"\x1b[0m ok\nTraceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 'jane'", "x")
-	f.Fuzz(func(t *testing.T, body, name string) {
+	f.Add(prefix+" loss=0.3\rcustomer jane.doe@example.com 7", "jane.doe@example.com.log", false)
+	f.Add(prefix+" a\r"+prefix+" b\r\n"+prefix+" c\rjane", "", true)
+	f.Add("\x1b[32m"+prefix+"\x1b[0m ok\nTraceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 'jane'", "card 4111 1111 1111 1111.log", true)
+	f.Fuzz(func(t *testing.T, body, name string, redact bool) {
 		cfg := testConfig()
 		cfg.MaxLine = 32
 		cfg.ReceiverMaxLogSize = 0
+		if redact {
+			cfg.Detect = detectRedact
+		}
 		cfg.PublicAttributes = []string{"log.file.path", "log.file.record_number"}
+		set, err := detectorSet(cfg.Detectors)
+		if err != nil {
+			t.Fatal(err)
+		}
 		p, sink := start(t, cfg)
+		path := "/var/log/jobs/" + name
 		ld := parsedBatch([]string{body, prefix + " after", body}, 1)
 		for _, lr := range ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All() {
 			lr.Attributes().PutStr("log.file.name", name)
+			lr.Attributes().PutStr("log.file.path", path)
 		}
 		if err := p.ConsumeLogs(t.Context(), ld); err != nil {
 			t.Fatal(err)
 		}
+		_, pathFinding := set.Check([]byte(path))
 		for _, ld := range sink.AllLogs() {
 			for _, lr := range ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All() {
 				attrs := lr.Attributes()
 				if attrs.Len() != 2 {
 					t.Fatalf("%q left with %v, want log.file.path and log.file.record_number only", lr.Body().Str(), attrs.AsRaw())
 				}
-				if v, ok := attrs.Get("log.file.path"); !ok || v.Str() != "/var/log/jobs/0.log" {
-					t.Fatalf("%q left with log.file.path %v", lr.Body().Str(), attrs.AsRaw())
+				v, ok := attrs.Get("log.file.path")
+				if !ok {
+					t.Fatalf("%q left without log.file.path: %v", lr.Body().Str(), attrs.AsRaw())
+				}
+				if f, found := set.Check([]byte(v.Str())); found && !strings.HasPrefix(v.Str(), "conflog: blocked an attribute: ") {
+					t.Fatalf("%q left with log.file.path %q, in which %s is found", lr.Body().Str(), v.Str(), f.Detector)
+				}
+				if !pathFinding && v.Str() != path {
+					t.Fatalf("%q left with log.file.path %q, want %q as it came", lr.Body().Str(), v.Str(), path)
 				}
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -208,14 +209,44 @@ func (p *gate) judge(ctx context.Context, ld plog.Logs) plog.Logs {
 }
 
 // pruneAttributes removes from the public records every attribute that
-// public_attributes does not name: only the body was judged.
+// public_attributes does not name: only the body was judged. The string
+// values it keeps go through the tripwire: a file named after a customer
+// names them in log.file.path.
 func (p *gate) pruneAttributes(recs plog.LogRecordSlice) {
 	for _, r := range recs.All() {
-		r.Attributes().RemoveIf(func(k string, _ pcommon.Value) bool {
+		attrs := r.Attributes()
+		attrs.RemoveIf(func(k string, _ pcommon.Value) bool {
 			_, keep := p.keepAttr[k]
 			return !keep
 		})
+		if p.set == nil {
+			continue
+		}
+		for _, v := range attrs.All() {
+			if v.Type() == pcommon.ValueTypeStr {
+				p.attributeTripwire(v)
+			}
+		}
 	}
+}
+
+// attributeTripwire replaces a kept attribute's string value that holds
+// personal data or a secret: by "conflog: blocked an attribute: DETECTOR
+// at column N (value withheld)" (detect: block), or by the value with each
+// finding replaced by its detector's tag (redact).
+func (p *gate) attributeTripwire(v pcommon.Value) {
+	s := v.Str()
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	f, found := p.set.Check(b)
+	if !found {
+		return
+	}
+	p.counts.blocked++
+	if p.redact {
+		v.SetStr(string(p.wire.AppendRedacted(nil, b, f)))
+		return
+	}
+	v.SetStr("conflog: blocked an attribute: " + f.Detector + " at column " + strconv.Itoa(f.Col) + " (value withheld)")
 }
 
 // privateRecords appends to dst, for each private line of the scope just
