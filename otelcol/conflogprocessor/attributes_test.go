@@ -166,3 +166,48 @@ func FuzzPublicAttributes(f *testing.F) {
 		}
 	})
 }
+
+// TestPublicAttributesDefault: without public_attributes a public record
+// keeps only DefaultPublicAttributes, the ones filelog fills from the file,
+// and those go through the tripwire; ["*"] is the explicit way to keep
+// every attribute. Fails if the default lets a parser's field out.
+func TestPublicAttributesDefault(t *testing.T) {
+	for _, tc := range []struct {
+		keep        []string
+		wantMessage bool
+	}{{nil, false}, {[]string{"*"}, true}} {
+		cfg := testConfig()
+		cfg.PublicAttributes = tc.keep
+		p, sink := start(t, cfg)
+		if err := p.ConsumeLogs(t.Context(), parsedBatch([]string{
+			prefix + " loss=0.3\rcustomer jane.doe@example.com 7",
+			prefix + " epoch 2",
+		}, 1)); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, ld := range sink.AllLogs() {
+			for _, rl := range ld.ResourceLogs().All() {
+				for _, sl := range rl.ScopeLogs().All() {
+					for _, lr := range sl.LogRecords().All() {
+						n++
+						attrs := lr.Attributes()
+						if _, ok := attrs.Get("message"); ok != tc.wantMessage {
+							t.Errorf("public_attributes %q: %q has the parser's message attribute: %v, want %v", tc.keep, lr.Body().Str(), ok, tc.wantMessage)
+						}
+						if v, ok := attrs.Get("log.file.path"); !ok || v.Str() != "/var/log/jobs/0.log" {
+							t.Errorf("public_attributes %q: %q lost log.file.path", tc.keep, lr.Body().Str())
+						}
+						name, _ := attrs.Get("log.file.name")
+						if tc.keep == nil && strings.Contains(name.Str(), "jane.doe") {
+							t.Errorf("default: log.file.name %q left without the tripwire", name.Str())
+						}
+					}
+				}
+			}
+		}
+		if n != 2 {
+			t.Fatalf("public_attributes %q: %d records, want 2", tc.keep, n)
+		}
+	}
+}

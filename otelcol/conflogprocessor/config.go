@@ -61,17 +61,33 @@ type Config struct {
 	// high-confidence one, ["all"] every one.
 	Detectors []string `mapstructure:"detectors"`
 
-	// PublicAttributes, when set, are the only record attributes a public
-	// record leaves with; every other is removed. Only the body is judged:
-	// an attribute a receiver's operator filled from the job's output (a
-	// parser's field, a copy of the body) would otherwise carry it out
-	// beside a public line, private lines and all. Empty (the default):
-	// every attribute leaves as it came.
+	// PublicAttributes are the only record attributes a public record
+	// leaves with; every other is removed, and the string values kept go
+	// through the tripwire. Only the body is judged: an attribute a
+	// receiver's operator filled from the job's output (a parser's field, a
+	// copy of the body) would otherwise carry it out beside a public line,
+	// private lines and all. Empty (the default) means
+	// DefaultPublicAttributes; ["*"] keeps every attribute as it came.
 	PublicAttributes []string `mapstructure:"public_attributes"`
 
 	// Streams configures the per-stream state.
 	Streams StreamsConfig `mapstructure:"streams"`
 }
+
+// DefaultPublicAttributes are the record attributes a public record keeps
+// when public_attributes is not set: the ones the filelog receiver and its
+// container operator fill from the file and the runtime's framing, never
+// from the job's output (a file's name still can be: the tripwire judges
+// them).
+var DefaultPublicAttributes = []string{
+	"log.file.name", "log.file.path", "log.file.name_resolved", "log.file.path_resolved",
+	"log.file.owner.name", "log.file.owner.group.name",
+	"log.file.record_number", "log.file.record_offset",
+	"log.iostream", "logtag",
+}
+
+// keepAllAttributes, alone in public_attributes, keeps every attribute.
+const keepAllAttributes = "*"
 
 // StreamsConfig says what a stream is and bounds the state kept for each.
 type StreamsConfig struct {
@@ -173,8 +189,11 @@ func (c *Config) Validate() error {
 		}
 	}
 	for i, a := range c.PublicAttributes {
-		if a == "" {
+		switch {
+		case a == "":
 			errs = append(errs, fmt.Errorf("public_attributes[%d]: empty attribute name", i))
+		case a == keepAllAttributes && len(c.PublicAttributes) > 1:
+			errs = append(errs, fmt.Errorf("public_attributes[%d]: %q keeps every attribute, so it stands alone", i, a))
 		}
 	}
 	if c.MaxMessageLines < 0 {

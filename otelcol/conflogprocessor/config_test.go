@@ -88,6 +88,7 @@ func TestValidate(t *testing.T) {
 		{"detectors with detect off", func(c *Config) { c.Detect = detectOff; c.Detectors = []string{"email"} }, "detectors: not used with detect: off"},
 		{"empty attribute", func(c *Config) { c.Streams.Attributes = []string{""} }, "streams::attributes[0]: empty attribute name"},
 		{"empty public attribute", func(c *Config) { c.PublicAttributes = []string{"log.file.path", ""} }, "public_attributes[1]: empty attribute name"},
+		{"keep-all among names", func(c *Config) { c.PublicAttributes = []string{"log.file.path", "*"} }, `public_attributes[1]: "*" keeps every attribute, so it stands alone`},
 		{"sequence as attribute", func(c *Config) { c.Streams.Attributes = []string{"log.file.record_number"} }, "is the sequence attribute"},
 		{"required sequence unnamed", func(c *Config) { c.Streams.Sequence = "" }, "streams::require_sequence: true, but streams::sequence names no attribute"},
 		{"no streams", func(c *Config) { c.Streams.MaxStreams = 0 }, "streams::max_streams: 0: want 1 to"},

@@ -33,7 +33,8 @@ type gate struct {
 	allow  *regexp.Regexp
 	// keepAttr are the record attributes a public record keeps
 	// (public_attributes); nil: all of them.
-	keepAttr map[string]struct{}
+	keepAttr map[string]*keptAttr
+	lastKeys []keyAt // see keptAt
 	now      func() time.Time
 	// slowOnly turns the plain-line path off (lines): tests compare the two.
 	slowOnly bool
@@ -107,10 +108,14 @@ func newProcessor(cfg *Config, tel component.TelemetrySettings) (*gate, error) {
 	if cfg.Allow != "" {
 		p.allow = regexp.MustCompile(cfg.Allow) // Validate compiled it
 	}
-	if len(cfg.PublicAttributes) > 0 {
-		p.keepAttr = make(map[string]struct{}, len(cfg.PublicAttributes))
-		for _, a := range cfg.PublicAttributes {
-			p.keepAttr[a] = struct{}{}
+	keep := cfg.PublicAttributes
+	if len(keep) == 0 {
+		keep = DefaultPublicAttributes
+	}
+	if !slices.Equal(keep, []string{keepAllAttributes}) {
+		p.keepAttr = make(map[string]*keptAttr, len(keep))
+		for _, a := range keep {
+			p.keepAttr[a] = new(keptAttr)
 		}
 	}
 	var err error
@@ -213,40 +218,74 @@ func (p *gate) judge(ctx context.Context, ld plog.Logs) plog.Logs {
 // values it keeps go through the tripwire: a file named after a customer
 // names them in log.file.path.
 func (p *gate) pruneAttributes(recs plog.LogRecordSlice) {
-	for _, r := range recs.All() {
-		attrs := r.Attributes()
-		attrs.RemoveIf(func(k string, _ pcommon.Value) bool {
-			_, keep := p.keepAttr[k]
-			return !keep
-		})
-		if p.set == nil {
-			continue
-		}
-		for _, v := range attrs.All() {
-			if v.Type() == pcommon.ValueTypeStr {
-				p.attributeTripwire(v)
+	for i := range recs.Len() {
+		attrs := recs.At(i).Attributes()
+		drop := false
+		j := 0
+		for k, v := range attrs.All() {
+			ka := p.keptAt(j, k)
+			j++
+			if ka == nil {
+				drop = true
+				continue
+			}
+			if p.set != nil && v.Type() == pcommon.ValueTypeStr && v.Str() != ka.clean && p.attributeTripwire(v) {
+				ka.clean = v.Str()
 			}
 		}
+		if drop {
+			attrs.RemoveIf(func(k string, _ pcommon.Value) bool { return p.keepAttr[k] == nil })
+		}
 	}
+}
+
+// keptAt returns the keptAttr of key k, the record's j-th attribute, or nil
+// if public records do not keep it. Records of one receiver list the same
+// keys in the same order, so the last record's key at j answers most of
+// the time, with one comparison instead of a map look-up.
+func (p *gate) keptAt(j int, k string) *keptAttr {
+	if j < len(p.lastKeys) && p.lastKeys[j].key == k {
+		return p.lastKeys[j].ka
+	}
+	ka := p.keepAttr[k]
+	if j < len(p.lastKeys) {
+		p.lastKeys[j] = keyAt{k, ka}
+	} else if j < 16 {
+		p.lastKeys = append(p.lastKeys, keyAt{k, ka})
+	}
+	return ka
+}
+
+type keyAt struct {
+	key string
+	ka  *keptAttr
+}
+
+// A keptAttr is an attribute public records keep.
+type keptAttr struct {
+	// clean is the last value the tripwire found clean: the records of a
+	// stream repeat their file's path.
+	clean string
 }
 
 // attributeTripwire replaces a kept attribute's string value that holds
 // personal data or a secret: by "conflog: blocked an attribute: DETECTOR
 // at column N (value withheld)" (detect: block), or by the value with each
 // finding replaced by its detector's tag (redact).
-func (p *gate) attributeTripwire(v pcommon.Value) {
+func (p *gate) attributeTripwire(v pcommon.Value) (clean bool) {
 	s := v.Str()
 	b := unsafe.Slice(unsafe.StringData(s), len(s))
 	f, found := p.set.Check(b)
 	if !found {
-		return
+		return true
 	}
 	p.counts.blocked++
 	if p.redact {
 		v.SetStr(string(p.wire.AppendRedacted(nil, b, f)))
-		return
+		return false
 	}
 	v.SetStr("conflog: blocked an attribute: " + f.Detector + " at column " + strconv.Itoa(f.Col) + " (value withheld)")
+	return false
 }
 
 // privateRecords appends to dst, for each private line of the scope just
