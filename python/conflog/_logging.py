@@ -376,7 +376,8 @@ def _holds_exception(v):
     to search within _BUDGET counts as holding one."""
     if isinstance(v, BaseException):
         return True
-    if not gc.is_tracked(v):
+    np = sys.modules.get("numpy")
+    if not gc.is_tracked(v) and not (np is not None and _may_hide_arrays(v, np)):
         return False  # a number, a numpy scalar, a str subclass: nothing the collector sees inside
     stack, seen = [v], set()
     while stack:
@@ -384,18 +385,41 @@ def _holds_exception(v):
         if isinstance(o, BaseException):
             return True
         # An exception is always tracked by the collector, and so is any
-        # object that holds one: an untracked object (a str, a number, a
-        # tuple or dict of only such) holds none.
-        if not gc.is_tracked(o) or isinstance(o, _OPAQUE) or id(o) in seen:
+        # object that holds one (a tuple or dict of only numbers and
+        # strings, say, holds none), but for numpy's arrays of objects,
+        # which hold theirs unseen by it, and the tuples and dicts that the
+        # collector untracks once they hold only untracked objects: such
+        # arrays, say.
+        if not gc.is_tracked(o) and not (np is not None and _may_hide_arrays(o, np)):
+            continue
+        if isinstance(o, _OPAQUE) or id(o) in seen:
             continue
         t = type(o)
         if t in _CONTAINERS and t is not dict and _PLAIN.issuperset(map(type, o)):
             continue  # a list of numbers or strings, with one C-level check
         seen.add(id(o))
+        if isinstance(o, np.ndarray) if np is not None else False:
+            if o.dtype.hasobject:
+                if o.size + len(seen) > _BUDGET:
+                    return True
+                stack.extend(o.ravel().tolist())  # a record array's rows come as tuples, searched in turn
+            continue
         if len(seen) > _BUDGET:
             return True
         stack.extend(gc.get_referents(o))
     return False
+
+
+def _may_hide_arrays(o, np):
+    """Whether o, untracked by the collector, may still hold an exception:
+    a numpy array of objects (dtype object, or a record dtype with an object
+    field), which holds its objects unseen by the collector and so by
+    gc.get_referents (a pandas Series, DataFrame or Index of errors holds
+    them in one), or an exact tuple or dict, which the collector untracks
+    once it holds only untracked objects, such arrays too. numpy is not
+    imported here: such an array can exist only if it was."""
+    t = type(o)
+    return t is tuple or t is dict or isinstance(o, np.ndarray) and o.dtype.hasobject
 
 
 def _public_arg(v, top=False, depth=0):

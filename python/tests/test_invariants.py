@@ -70,6 +70,17 @@ def _Row(v):
 
 _WRAPS = [lambda v: [v], lambda v: (v,), lambda v: {"k": v}, lambda v: {v}, lambda v: collections.deque([v]),
           _Holder, _Row, lambda v: {"k": v}.values(), lambda v: functools.partial(print, v), lambda v: slice(v)]
+try:  # numpy's arrays of objects hold them unseen by the collector (Debian's python3 has numpy)
+    import numpy
+
+    def _object_array(v):
+        a = numpy.empty(1, dtype=object)
+        a[0] = v
+        return a
+
+    _WRAPS.append(_object_array)
+except ImportError:
+    pass
 
 
 def held_exception(r):

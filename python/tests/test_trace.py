@@ -367,6 +367,31 @@ class ExceptionTest(Enabled):
         self.assertRegex(pub[0], r"^SystemLog: INFO t: conflog: error: the record logged at .*test_trace\.py:\d+ could not be formatted \(TypeError\)$")
 
 
+    def test_exceptions_in_numpy_and_pandas_objects_print_no_message(self):
+        # A numpy array of dtype object is not tracked by the collector,
+        # so the search took it (and the pandas Series, DataFrame or Index
+        # built on one) for a holder of no exception: a job's column of
+        # per-row errors, logged publicly, printed each error's message.
+        from .test_values import need
+
+        np = need("numpy")
+        pd = need("pandas")
+        errors = [ValueError(SECRET + "@example.com"), KeyError(SECRET)]
+        records = np.array([(1, errors[0])], dtype=[("n", "i4"), ("err", "O")])
+        log = logging.getLogger("t")
+        for arg in (np.array(errors, dtype=object), np.array([[errors[0]]], dtype=object), records,
+                    pd.Series(errors), pd.DataFrame({"n": [1, 2], "err": errors}), pd.Index(errors),
+                    pd.Series(errors).value_counts(), [np.array(errors, dtype=object)]):
+            log.warning("pub %s %r", arg, arg, category=conflog.PUBLIC)
+        log.warning("untouched %s %s", np.array([1.5]), pd.Series(["a"], dtype=object), category=conflog.PUBLIC)
+        pub, priv = self.out()
+        self.assertEqual(len(pub), 9, pub)
+        for l in pub:
+            self.assertNotIn(SECRET, l)
+        self.assertEqual(pub[0], "SystemLog: WARNING t: pub numpy.ndarray: [scrubbed] numpy.ndarray: [scrubbed]")
+        self.assertEqual(pub[-2], "SystemLog: WARNING t: pub [numpy.ndarray: [scrubbed]] [numpy.ndarray: [scrubbed]]")
+        self.assertEqual(pub[-1], "SystemLog: WARNING t: untouched [1.5] 0    a\\ndtype: object")
+
 class HookTest(unittest.TestCase):
     def test_uncaught_exception_goes_out_scrubbed_and_in_full_privately(self):
         p = run_py("""
