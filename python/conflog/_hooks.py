@@ -15,7 +15,7 @@ import warnings
 from . import _trace
 from ._category import DataCategory
 from ._line import escape
-from ._logging import PUBLIC, enabled_handler
+from ._logging import PUBLIC, enabled_handler, own_logger
 
 _REPORTED = "__conflog_reported__"
 
@@ -224,7 +224,7 @@ def metric(name, value, step=None, logger=None):
         if isinstance(step, bool) or not isinstance(step, numbers.Integral):
             raise TypeError("conflog.metric: step of %s: want an int, not %s" % (name, type(step).__name__))
         line += " step=%d" % int(step)
-    (logger or _metric_logger).info("%s", line, category=DataCategory.ONLY_PUBLIC_DATA, stacklevel=2)
+    (logger or own_logger(_metric_logger)).info("%s", line, category=DataCategory.ONLY_PUBLIC_DATA, stacklevel=2)
 
 
 __all__ = ["prefix_stack_trace", "metric", "install_excepthooks", "capture_warnings", "PUBLIC"]

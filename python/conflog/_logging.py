@@ -525,6 +525,18 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
     return root
 
 
+def own_logger(logger):
+    """One of conflog's own loggers (conflog.metric, conflog.progress),
+    enabled again if a dictConfig or fileConfig disabled it: with their
+    default disable_existing_loggers=True they disable every logger made
+    before them, and conflog's are made at its import, so a job's logging
+    config silenced every metric and progress line after it. Levels and
+    filters set on them still apply."""
+    if logger.disabled:
+        logger.disabled = False
+    return logger
+
+
 def public_prefixes():
     """The prefixes no private line may start with: enable()'s and the
     gate's (CONFLOG_PREFIX), even before enable()."""

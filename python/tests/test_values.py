@@ -156,6 +156,31 @@ class MetricTest(Enabled):
             conflog.metric("loss", 1, step="3")
         self.assertEqual(self.out(), ([], []))
 
+    def test_metric_and_progress_lines_survive_dictconfig(self):
+        # dictConfig and fileConfig disable every logger made before them
+        # (disable_existing_loggers=True, their default): conflog's own
+        # metric and progress loggers, made at import, went silent, and so
+        # did every public metric and progress line after a job's config.
+        import logging.config
+
+        saved = logging.getLogger().handlers[:]
+        loggers = [l for l in logging.Logger.manager.loggerDict.values() if isinstance(l, logging.Logger)]
+        states = [l.disabled for l in loggers]
+        try:
+            logging.config.dictConfig({"version": 1, "root": {"level": "INFO"}})
+        finally:
+            logging.getLogger().handlers[:] = saved
+        try:
+            conflog.metric("loss", 0.5)
+            for _ in conflog.progress(range(2), bar=False):
+                pass
+        finally:
+            for l, disabled in zip(loggers, states):  # every other test's logger, disabled above
+                l.disabled = disabled
+        pub = self.out()[0]
+        self.assertEqual(pub[0], "SystemLog: INFO conflog.metric: loss=0.5")
+        self.assertRegex(pub[1], r"^SystemLog: INFO conflog\.progress: n=2 total=2 ")
+
     def test_metric_numpy_and_torch_scalars(self):
         np = need("numpy")
         torch = need("torch")
