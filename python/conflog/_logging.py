@@ -327,8 +327,8 @@ def _public_message(record):
         msg = _trace.scrubbed_value(msg)
     elif type(msg) is not str and _holds_exception(msg):
         msg = _public_arg(msg)
-    if isinstance(args, dict):  # logging's one mapping argument: "%(name)s", or "%s" of the whole dict
-        if not _PLAIN.issuperset(map(type, args.values())) and any(
+    if isinstance(args, dict):  # logging's one mapping argument: "%(name)s", or "%s" of the whole dict, keys too
+        if not (_PLAIN.issuperset(map(type, args.values())) and _PLAIN.issuperset(map(type, args))) and any(
                 _holds_exception(k) or _holds_exception(v) for k, v in args.items()):
             args = {_public_arg(k): _public_arg(v, True) for k, v in args.items()}
     elif args and not _PLAIN.issuperset(map(type, args)) and any(_holds_exception(a) for a in args):

@@ -126,6 +126,12 @@ def log_random(r, log, public):
         log.info(msg.replace("%", "%%"), stack_info=True, **kw)
     elif mode == 4:
         log.info("%(a)s", {"a": msg}, **kw)
+    elif mode == 5 and r.random() < 0.3:
+        v = held_exception(r)  # a key of logging's one mapping argument, its values plain
+        try:
+            log.info(msg.replace("%", "%%") + " %s", {v: 1, rand_text(r): rand_text(r)}, **kw)
+        except TypeError:  # an unhashable key
+            log.info(msg.replace("%", "%%") + " %s", {"k": v}, **kw)
     else:
         v = held_exception(r)
         log.info(msg.replace("%", "%%") + " %s %r", v, v, **kw)

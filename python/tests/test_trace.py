@@ -276,6 +276,20 @@ class ExceptionTest(Enabled):
                                          "SystemLog: INFO t: KeyError: [scrubbed]",
                                          "SystemLog: INFO t: FileNotFoundError: [scrubbed]"])
 
+    def test_exceptions_as_keys_of_the_one_mapping_argument_print_their_type(self):
+        # A dict as the only argument is logging's mapping argument; its
+        # values were checked for exceptions, not its keys: errors counted
+        # by error ({error: count}, a Counter) printed each message.
+        import collections
+
+        log = logging.getLogger("t")
+        log.info("errors %s", {KeyError(SECRET): 3}, category=conflog.PUBLIC)
+        log.info("errors %r", collections.Counter([ValueError(SECRET)]), category=conflog.PUBLIC)
+        log.info("untouched %s", collections.Counter(["a"]), category=conflog.PUBLIC)
+        self.assertEqual(self.out()[0], ["SystemLog: INFO t: errors {KeyError: [scrubbed]: 3}",
+                                         "SystemLog: INFO t: errors {ValueError: [scrubbed]: 1}",
+                                         "SystemLog: INFO t: untouched Counter({'a': 1})"])
+
     def test_exceptions_inside_containers_print_their_type(self):
         # The errors of every retry, collected and logged publicly: the
         # list's repr would print each exception's repr, message included.
