@@ -26,6 +26,7 @@ import re
 import sys
 import threading
 import types
+from collections.abc import Mapping
 
 from . import _trace
 from ._category import ATTR, DataCategory, is_public
@@ -327,7 +328,9 @@ def _public_message(record):
         msg = _trace.scrubbed_value(msg)
     elif type(msg) is not str and _holds_exception(msg):
         msg = _public_arg(msg)
-    if isinstance(args, dict):  # logging's one mapping argument: "%(name)s", or "%s" of the whole dict, keys too
+    if isinstance(args, Mapping):
+        # logging's one mapping argument (a dict, or any Mapping: a ChainMap,
+        # a mappingproxy): "%(name)s", or "%s" of the whole, keys too
         if not (_PLAIN.issuperset(map(type, args.values())) and _PLAIN.issuperset(map(type, args))) and any(
                 _holds_exception(k) or _holds_exception(v) for k, v in args.items()):
             args = {_public_arg(k): _public_arg(v, True) for k, v in args.items()}

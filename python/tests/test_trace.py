@@ -281,13 +281,20 @@ class ExceptionTest(Enabled):
         # values were checked for exceptions, not its keys: errors counted
         # by error ({error: count}, a Counter) printed each message.
         import collections
+        import types
 
         log = logging.getLogger("t")
         log.info("errors %s", {KeyError(SECRET): 3}, category=conflog.PUBLIC)
         log.info("errors %r", collections.Counter([ValueError(SECRET)]), category=conflog.PUBLIC)
+        # Any Mapping is logging's mapping argument; a dict's checks missed
+        # another (a ChainMap of settings, a mappingproxy).
+        log.info("errors %(a)s", collections.ChainMap({"a": KeyError(SECRET)}), category=conflog.PUBLIC)
+        log.info("errors %s", types.MappingProxyType({"a": KeyError(SECRET)}), category=conflog.PUBLIC)
         log.info("untouched %s", collections.Counter(["a"]), category=conflog.PUBLIC)
         self.assertEqual(self.out()[0], ["SystemLog: INFO t: errors {KeyError: [scrubbed]: 3}",
                                          "SystemLog: INFO t: errors {ValueError: [scrubbed]: 1}",
+                                         "SystemLog: INFO t: errors KeyError: [scrubbed]",
+                                         "SystemLog: INFO t: errors {'a': 'KeyError: [scrubbed]'}",
                                          "SystemLog: INFO t: untouched Counter({'a': 1})"])
 
     def test_exceptions_inside_containers_print_their_type(self):
