@@ -14,7 +14,6 @@ import warnings
 
 from . import _trace
 from ._category import DataCategory
-from ._line import escape
 from ._logging import PUBLIC, enabled_handler, own_logger
 
 _REPORTED = "__conflog_reported__"
@@ -168,7 +167,11 @@ def _report_warning(message, category, filename, lineno):
     h = enabled_handler()
     if h is not None and _public_warnings and isinstance(category, type) and issubclass(category, _public_warnings):
         w = message if isinstance(message, Warning) else category(str(message))
-        text = _trace.scrubbed_value(w) if not h.policy.keeps(w) else _trace.type_name(category) + ": " + escape(str(message))
+        if h.policy.keeps(w):  # the message kept as an exception's is: an exception among its args by its type
+            kept = _trace.message_text(w, h.policy)
+            text = _trace.type_name(category) + (": " + kept if kept is not None else "")
+        else:
+            text = _trace.scrubbed_value(w)
         h.write_lines(["WARNING py.warnings: %s:%s: %s" % (
             _trace.scrub_path(str(filename)), _trace.line_number(int(lineno)), text)])
 

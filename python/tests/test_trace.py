@@ -413,6 +413,40 @@ class ExceptionTest(Enabled):
         self.assertEqual(pub[-2], "SystemLog: WARNING t: pub [numpy.ndarray: [scrubbed]] [numpy.ndarray: [scrubbed]]")
         self.assertEqual(pub[-1], "SystemLog: WARNING t: untouched [1.5] 0    a\\ndtype: object")
 
+class KeptMessageTest(Enabled):
+    allow = (RuntimeError,)
+
+    def test_a_kept_message_prints_the_errors_it_wraps_by_their_type(self):
+        # A PublicError or allow-listed type keeps its message; one that
+        # wraps the error it caught printed that error's message with it.
+        from conflog.shrike import PublicValueError
+
+        log = logging.getLogger("t")
+        try:
+            try:
+                {}[SECRET + "@example.com"]
+            except KeyError as e:
+                raise PublicValueError("lookup failed", e) from e
+        except ValueError as e:
+            log.exception("pub-1", category=conflog.PUBLIC)
+            log.error("pub-2 %s", e, category=conflog.PUBLIC)
+        try:
+            try:
+                float(SECRET)
+            except ValueError as e:
+                raise RuntimeError(e)
+        except RuntimeError:
+            log.exception("pub-3", category=conflog.PUBLIC)
+        log.error("pub-4 %s", conflog.PublicError("kept", 3), category=conflog.PUBLIC)
+        pub, priv = self.out()
+        for l in pub:
+            self.assertNotIn(SECRET, l)
+        self.assertIn("SystemLog: conflog.shrike.PublicValueError: ('lookup failed', KeyError: [scrubbed])", pub)
+        self.assertIn("SystemLog: ERROR t: pub-2 conflog.shrike.PublicValueError: ('lookup failed', KeyError: [scrubbed])", pub)
+        self.assertIn("SystemLog: RuntimeError: ValueError: [scrubbed]", pub)
+        self.assertEqual(pub[-1], "SystemLog: ERROR t: pub-4 conflog._errors.PublicError: ('kept', 3)")
+
+
 class HookTest(unittest.TestCase):
     def test_uncaught_exception_goes_out_scrubbed_and_in_full_privately(self):
         p = run_py("""
