@@ -283,7 +283,10 @@ def _one(exc, policy, depth, seen):
     """The lines of exc and of its chain, oldest first, as CPython orders them."""
     chain = []
     e = exc
-    while e is not None and id(e) not in seen and len(chain) < MAX_CHAIN:
+    # exc itself is printed even if seen: a group's member that is also in
+    # the group's own chain (errors caught one inside the other, then raised
+    # together) is printed again there, as CPython does; seen stops its chain.
+    while e is not None and (not chain or id(e) not in seen) and len(chain) < MAX_CHAIN:
         seen.add(id(e))
         chain.append(e)
         if e.__cause__ is not None:

@@ -255,6 +255,28 @@ class ExceptionTest(Enabled):
         self.assertIn("    | and 7 more exceptions", lines)
         self.assertEqual(lines[-1], "    +------------------------------------")
 
+    @unittest.skipIf(sys.version_info < (3, 11), "exception groups are new in 3.11")
+    def test_a_group_of_errors_already_in_its_chain_prints_them(self):
+        # Errors caught one inside the other, then raised together: each
+        # member is also in the group's __context__ chain, printed first,
+        # and the group's members printed empty (CPython prints them again).
+        def group():
+            try:
+                raise KeyError(SECRET)
+            except KeyError as k:
+                try:
+                    raise ValueError(SECRET)
+                except ValueError as v:
+                    raise ExceptionGroup("both", [v, k])  # noqa: F821
+
+        lines = self.log_exc(group)
+        i = lines.index("  | ExceptionGroup: [scrubbed] (2 sub-exceptions)")
+        self.assertEqual([l for l in lines[i:] if not l.startswith("    |   ")], [
+            "  | ExceptionGroup: [scrubbed] (2 sub-exceptions)", "    +---------------- 1 ----------------",
+            "    | Traceback (most recent call last):", "    | ValueError: [scrubbed]",
+            "    +---------------- 2 ----------------", "    | Traceback (most recent call last):",
+            "    | KeyError: [scrubbed]", "    +------------------------------------"])
+
     def test_stack_info_keeps_frames_only(self):
         def deep():
             x = SECRET  # noqa: F841  a local, on a source line
