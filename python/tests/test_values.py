@@ -136,6 +136,17 @@ class LogArgsTest(Enabled):
         self.assertEqual(priv, ["args data=/data/%s user=%s" % (SECRET, SECRET)])
 
 
+    def test_one_name_as_a_string(self):
+        # public="metadata_version" was searched with `in`, as a substring:
+        # an argument named "data" (or "a", "meta") was made public, and the
+        # string's characters were warned about as names.
+        ns = {"metadata_version": 2, "data": "/data/" + SECRET, "a": SECRET}
+        conflog.log_args(logging.getLogger("args"), ns, public="metadata_version")
+        pub, priv = self.out()
+        self.assertEqual(pub, ["SystemLog: INFO args: args metadata_version=2"])
+        self.assertEqual(priv, ["args a=%s data=/data/%s" % (SECRET, SECRET)])
+
+
 class MetricTest(Enabled):
     def test_metric_lines(self):
         conflog.metric("loss", 0.25, step=3)
