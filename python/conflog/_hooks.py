@@ -132,7 +132,7 @@ class prefix_stack_trace(contextlib.ContextDecorator):
     """
 
     def __init__(self, allow=(), reraise=True, match=None):
-        self.allow = tuple(allow)
+        self.allow = (allow,) if isinstance(allow, (str, type)) else tuple(allow)
         self.match = match
         self.reraise = reraise
 

@@ -193,6 +193,8 @@ class Policy:
     issubclass, strings matched against the printed type name exactly)."""
 
     def __init__(self, allow=(), match=None):
+        if isinstance(allow, (str, type)):
+            allow = (allow,)  # one name or class: a string is not a list of its characters
         self.classes = tuple(a for a in allow if isinstance(a, type))
         self.names = frozenset(a for a in allow if isinstance(a, str))
         self.match = match  # an extra predicate on the type name (shrike's allow_list)
@@ -202,6 +204,8 @@ class Policy:
         both = match
         if self.match is not None and match is not None:
             both = lambda name: self.match(name) or match(name)  # noqa: E731
+        if isinstance(allow, (str, type)):
+            allow = (allow,)
         return Policy(self.classes + tuple(self.names) + tuple(allow), both or self.match)
 
     def keeps(self, exc) -> bool:
