@@ -69,7 +69,8 @@ def _Row(v):
 
 
 _WRAPS = [lambda v: [v], lambda v: (v,), lambda v: {"k": v}, lambda v: {v}, lambda v: collections.deque([v]),
-          _Holder, _Row, lambda v: {"k": v}.values(), lambda v: functools.partial(print, v), lambda v: slice(v)]
+          _Holder, _Row, lambda v: {"k": v}.values(), lambda v: functools.partial(print, v), lambda v: slice(v),
+          lambda v: conflog.PublicError("kept", v)]  # a kept message wrapping what it caught
 try:  # numpy's arrays of objects hold them unseen by the collector (Debian's python3 has numpy)
     import numpy
 
