@@ -393,7 +393,7 @@ def _holds_exception(v):
         # which hold theirs unseen by it, and the tuples and dicts that the
         # collector untracks once they hold only untracked objects: such
         # arrays, say.
-        if not gc.is_tracked(o) and not (np is not None and _may_hide_arrays(o, np)):
+        if not gc.is_tracked(o) and (np is None or type(o) in _PLAIN or not _may_hide_arrays(o, np)):
             continue
         if isinstance(o, _OPAQUE) or id(o) in seen:
             continue
@@ -422,7 +422,11 @@ def _may_hide_arrays(o, np):
     once it holds only untracked objects, such arrays too. numpy is not
     imported here: such an array can exist only if it was."""
     t = type(o)
-    return t is tuple or t is dict or isinstance(o, np.ndarray) and o.dtype.hasobject
+    if t is tuple:
+        return not _PLAIN.issuperset(map(type, o))  # one C-level check, as for a tracked one
+    if t is dict:
+        return not (_PLAIN.issuperset(map(type, o.values())) and _PLAIN.issuperset(map(type, o)))
+    return isinstance(o, np.ndarray) and o.dtype.hasobject
 
 
 def _public_arg(v, top=False, depth=0):
