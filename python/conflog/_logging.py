@@ -328,7 +328,7 @@ def _public_message(record):
         msg = _trace.scrubbed_value(msg)
     elif type(msg) is not str and _holds_exception(msg):
         msg = _public_arg(msg)
-    if isinstance(args, Mapping):
+    if type(args) is not tuple and isinstance(args, Mapping):  # an ABC's check only off the common path
         # logging's one mapping argument (a dict, or any Mapping: a ChainMap,
         # a mappingproxy): "%(name)s", or "%s" of the whole, keys too
         if not (_PLAIN.issuperset(map(type, args.values())) and _PLAIN.issuperset(map(type, args))) and any(
