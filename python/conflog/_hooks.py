@@ -203,6 +203,10 @@ def capture_warnings(categories):
 # --- metrics ---------------------------------------------------------------------
 
 _metric_logger = logging.getLogger("conflog.metric")
+# Its own level, so that a job quieting the root logger (to WARNING, for its
+# libraries' sake) does not drop every metric line; setting this logger's
+# level silences them.
+_metric_logger.setLevel(logging.INFO)
 
 
 def metric(name, value, step=None, logger=None):

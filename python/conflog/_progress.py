@@ -14,6 +14,7 @@ except Exception:  # ImportError, or a broken install: the public lines still wo
     _tqdm = None
 
 _logger = logging.getLogger("conflog.progress")
+_logger.setLevel(logging.INFO)  # not the root logger's: see _hooks._metric_logger
 
 
 def _bar_desc(desc):

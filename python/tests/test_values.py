@@ -192,6 +192,28 @@ class MetricTest(Enabled):
         self.assertEqual(pub[0], "SystemLog: INFO conflog.metric: loss=0.5")
         self.assertRegex(pub[1], r"^SystemLog: INFO conflog\.progress: n=2 total=2 ")
 
+    def test_metric_and_progress_lines_survive_a_quiet_root_logger(self):
+        # Jobs quiet chatty libraries with the root logger's level
+        # (logging.getLogger().setLevel(logging.WARNING)); conflog's own
+        # loggers inherited it and every metric and progress line, logged
+        # at INFO, was dropped. Their own level still silences them.
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.WARNING)
+        try:
+            conflog.metric("loss", 0.5)
+            for _ in conflog.progress(range(2), bar=False):
+                pass
+            logging.getLogger("conflog.metric").setLevel(logging.WARNING)
+            conflog.metric("silenced", 1)
+        finally:
+            root.setLevel(level)
+            logging.getLogger("conflog.metric").setLevel(logging.INFO)
+        pub = self.out()[0]
+        self.assertEqual(len(pub), 2, pub)
+        self.assertEqual(pub[0], "SystemLog: INFO conflog.metric: loss=0.5")
+        self.assertRegex(pub[1], r"^SystemLog: INFO conflog\.progress: n=2 total=2 ")
+
     def test_metric_numpy_and_torch_scalars(self):
         np = need("numpy")
         torch = need("torch")
