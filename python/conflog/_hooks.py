@@ -14,8 +14,7 @@ import warnings
 
 from . import _trace
 from ._category import DataCategory
-from ._line import escape
-from ._logging import PUBLIC, enabled_handler
+from ._logging import PUBLIC, enabled_handler, own_logger
 
 _REPORTED = "__conflog_reported__"
 
@@ -133,7 +132,7 @@ class prefix_stack_trace(contextlib.ContextDecorator):
     """
 
     def __init__(self, allow=(), reraise=True, match=None):
-        self.allow = tuple(allow)
+        self.allow = (allow,) if isinstance(allow, (str, type)) else tuple(allow)
         self.match = match
         self.reraise = reraise
 
@@ -168,7 +167,11 @@ def _report_warning(message, category, filename, lineno):
     h = enabled_handler()
     if h is not None and _public_warnings and isinstance(category, type) and issubclass(category, _public_warnings):
         w = message if isinstance(message, Warning) else category(str(message))
-        text = _trace.scrubbed_value(w) if not h.policy.keeps(w) else _trace.type_name(category) + ": " + escape(str(message))
+        if h.policy.keeps(w):  # the message kept as an exception's is: an exception among its args by its type
+            kept = _trace.message_text(w, h.policy)
+            text = _trace.type_name(category) + (": " + kept if kept is not None else "")
+        else:
+            text = _trace.scrubbed_value(w)
         h.write_lines(["WARNING py.warnings: %s:%s: %s" % (
             _trace.scrub_path(str(filename)), _trace.line_number(int(lineno)), text)])
 
@@ -200,6 +203,10 @@ def capture_warnings(categories):
 # --- metrics ---------------------------------------------------------------------
 
 _metric_logger = logging.getLogger("conflog.metric")
+# Its own level, so that a job quieting the root logger (to WARNING, for its
+# libraries' sake) does not drop every metric line; setting this logger's
+# level silences them.
+_metric_logger.setLevel(logging.INFO)
 
 
 def metric(name, value, step=None, logger=None):
@@ -224,7 +231,7 @@ def metric(name, value, step=None, logger=None):
         if isinstance(step, bool) or not isinstance(step, numbers.Integral):
             raise TypeError("conflog.metric: step of %s: want an int, not %s" % (name, type(step).__name__))
         line += " step=%d" % int(step)
-    (logger or _metric_logger).info("%s", line, category=DataCategory.ONLY_PUBLIC_DATA, stacklevel=2)
+    (logger or own_logger(_metric_logger)).info("%s", line, category=DataCategory.ONLY_PUBLIC_DATA, stacklevel=2)
 
 
 __all__ = ["prefix_stack_trace", "metric", "install_excepthooks", "capture_warnings", "PUBLIC"]

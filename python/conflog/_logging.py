@@ -26,6 +26,7 @@ import re
 import sys
 import threading
 import types
+from collections.abc import Mapping
 
 from . import _trace
 from ._category import ATTR, DataCategory, is_public
@@ -327,8 +328,10 @@ def _public_message(record):
         msg = _trace.scrubbed_value(msg)
     elif type(msg) is not str and _holds_exception(msg):
         msg = _public_arg(msg)
-    if isinstance(args, dict):  # logging's one mapping argument: "%(name)s", or "%s" of the whole dict
-        if not _PLAIN.issuperset(map(type, args.values())) and any(
+    if type(args) is not tuple and isinstance(args, Mapping):  # an ABC's check only off the common path
+        # logging's one mapping argument (a dict, or any Mapping: a ChainMap,
+        # a mappingproxy): "%(name)s", or "%s" of the whole, keys too
+        if not (_PLAIN.issuperset(map(type, args.values())) and _PLAIN.issuperset(map(type, args))) and any(
                 _holds_exception(k) or _holds_exception(v) for k, v in args.items()):
             args = {_public_arg(k): _public_arg(v, True) for k, v in args.items()}
     elif args and not _PLAIN.issuperset(map(type, args)) and any(_holds_exception(a) for a in args):
@@ -376,7 +379,8 @@ def _holds_exception(v):
     to search within _BUDGET counts as holding one."""
     if isinstance(v, BaseException):
         return True
-    if not gc.is_tracked(v):
+    np = sys.modules.get("numpy")
+    if not gc.is_tracked(v) and not (np is not None and _may_hide_arrays(v, np)):
         return False  # a number, a numpy scalar, a str subclass: nothing the collector sees inside
     stack, seen = [v], set()
     while stack:
@@ -384,18 +388,45 @@ def _holds_exception(v):
         if isinstance(o, BaseException):
             return True
         # An exception is always tracked by the collector, and so is any
-        # object that holds one: an untracked object (a str, a number, a
-        # tuple or dict of only such) holds none.
-        if not gc.is_tracked(o) or isinstance(o, _OPAQUE) or id(o) in seen:
+        # object that holds one (a tuple or dict of only numbers and
+        # strings, say, holds none), but for numpy's arrays of objects,
+        # which hold theirs unseen by it, and the tuples and dicts that the
+        # collector untracks once they hold only untracked objects: such
+        # arrays, say.
+        if not gc.is_tracked(o) and (np is None or type(o) in _PLAIN or not _may_hide_arrays(o, np)):
+            continue
+        if isinstance(o, _OPAQUE) or id(o) in seen:
             continue
         t = type(o)
         if t in _CONTAINERS and t is not dict and _PLAIN.issuperset(map(type, o)):
             continue  # a list of numbers or strings, with one C-level check
         seen.add(id(o))
+        if isinstance(o, np.ndarray) if np is not None else False:
+            if o.dtype.hasobject:
+                if o.size + len(seen) > _BUDGET:
+                    return True
+                stack.extend(o.ravel().tolist())  # a record array's rows come as tuples, searched in turn
+            continue
         if len(seen) > _BUDGET:
             return True
         stack.extend(gc.get_referents(o))
     return False
+
+
+def _may_hide_arrays(o, np):
+    """Whether o, untracked by the collector, may still hold an exception:
+    a numpy array of objects (dtype object, or a record dtype with an object
+    field), which holds its objects unseen by the collector and so by
+    gc.get_referents (a pandas Series, DataFrame or Index of errors holds
+    them in one), or an exact tuple or dict, which the collector untracks
+    once it holds only untracked objects, such arrays too. numpy is not
+    imported here: such an array can exist only if it was."""
+    t = type(o)
+    if t is tuple:
+        return not _PLAIN.issuperset(map(type, o))  # one C-level check, as for a tracked one
+    if t is dict:
+        return not (_PLAIN.issuperset(map(type, o.values())) and _PLAIN.issuperset(map(type, o)))
+    return isinstance(o, np.ndarray) and o.dtype.hasobject
 
 
 def _public_arg(v, top=False, depth=0):
@@ -499,6 +530,18 @@ def enable(prefix=None, *, level=logging.INFO, stream=None, format=None, datefmt
 
     _spawn.install()
     return root
+
+
+def own_logger(logger):
+    """One of conflog's own loggers (conflog.metric, conflog.progress),
+    enabled again if a dictConfig or fileConfig disabled it: with their
+    default disable_existing_loggers=True they disable every logger made
+    before them, and conflog's are made at its import, so a job's logging
+    config silenced every metric and progress line after it. Levels and
+    filters set on them still apply."""
+    if logger.disabled:
+        logger.disabled = False
+    return logger
 
 
 def public_prefixes():

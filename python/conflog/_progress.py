@@ -14,6 +14,7 @@ except Exception:  # ImportError, or a broken install: the public lines still wo
     _tqdm = None
 
 _logger = logging.getLogger("conflog.progress")
+_logger.setLevel(logging.INFO)  # not the root logger's: see _hooks._metric_logger
 
 
 def _bar_desc(desc):
@@ -64,7 +65,7 @@ class progress:
         self.iterable, self.total, self.n = iterable, total, 0
         self.desc = escape(str(desc)) if (desc is not None and public_desc) else None
         self.interval = max(float(interval), 1.0)  # bounded: never more than one line a second
-        self.logger = logger or _logger
+        self.logger = logger
         self.bar = None
         if _tqdm is not None and bar is not False:
             if "postfix" in tqdm_kwargs:
@@ -117,4 +118,4 @@ class progress:
         if self.total is not None:
             parts.append("total=%d" % int(self.total))
         parts.append("rate=%.3g/s elapsed=%.1fs" % (rate, elapsed))
-        self.logger.info("%s", " ".join(parts), category=DataCategory.ONLY_PUBLIC_DATA)
+        (self.logger or _logging.own_logger(_logger)).info("%s", " ".join(parts), category=DataCategory.ONLY_PUBLIC_DATA)

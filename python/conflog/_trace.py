@@ -193,6 +193,8 @@ class Policy:
     issubclass, strings matched against the printed type name exactly)."""
 
     def __init__(self, allow=(), match=None):
+        if isinstance(allow, (str, type)):
+            allow = (allow,)  # one name or class: a string is not a list of its characters
         self.classes = tuple(a for a in allow if isinstance(a, type))
         self.names = frozenset(a for a in allow if isinstance(a, str))
         self.match = match  # an extra predicate on the type name (shrike's allow_list)
@@ -202,6 +204,8 @@ class Policy:
         both = match
         if self.match is not None and match is not None:
             both = lambda name: self.match(name) or match(name)  # noqa: E731
+        if isinstance(allow, (str, type)):
+            allow = (allow,)
         return Policy(self.classes + tuple(self.names) + tuple(allow), both or self.match)
 
     def keeps(self, exc) -> bool:
@@ -217,17 +221,41 @@ class Policy:
 DEFAULT = Policy()
 
 
-def _message(exc, policy):
+def message_text(exc, policy):
     """The text after "Type: " for exc, or None for a bare type."""
     if policy.keeps(exc):
         try:
-            text = str(exc)
+            text = _kept_args(exc)
+            if text is None:
+                text = str(exc)
         except Exception:
             return "<exception str() failed>"
         return escape(text) if text else None
     # Without calling str(): an exception's __str__ is its author's code and
     # may format data; args tell whether there is anything to scrub.
     return SCRUBBED if getattr(exc, "args", ()) else None
+
+
+_PLAIN = frozenset((str, int, float, bool, type(None), bytes))
+
+
+def _kept_args(exc):
+    """A kept message whose arguments hold an exception, with each such
+    argument as a public record's (its type, [scrubbed]), as BaseException
+    prints its args: one as str, more as a tuple; None for any other. A
+    PublicError or an allow-listed type that wraps the error it caught,
+    raise PublicValueError("lookup failed", e) or RuntimeError(e), printed
+    that error's message, which a public record's argument never does."""
+    args = getattr(exc, "args", ())
+    if not isinstance(args, tuple) or _PLAIN.issuperset(map(type, args)):
+        return None
+    from ._logging import _holds_exception, _public_arg  # _logging imports this module
+
+    if not any(_holds_exception(a) for a in args):
+        return None
+    if len(args) == 1:
+        return str(_public_arg(args[0], True))
+    return str(tuple(_public_arg(a) for a in args))
 
 
 def _frames(tb):
@@ -259,7 +287,10 @@ def _one(exc, policy, depth, seen):
     """The lines of exc and of its chain, oldest first, as CPython orders them."""
     chain = []
     e = exc
-    while e is not None and id(e) not in seen and len(chain) < MAX_CHAIN:
+    # exc itself is printed even if seen: a group's member that is also in
+    # the group's own chain (errors caught one inside the other, then raised
+    # together) is printed again there, as CPython does; seen stops its chain.
+    while e is not None and (not chain or id(e) not in seen) and len(chain) < MAX_CHAIN:
         seen.add(id(e))
         chain.append(e)
         if e.__cause__ is not None:
@@ -287,7 +318,7 @@ def _single(exc, policy, depth, seen):
     if exc.__traceback__ is not None:
         lines.append(GROUP_HEADER if group else HEADER)
         lines += _frames(exc.__traceback__)
-    msg = _message(exc, policy)
+    msg = message_text(exc, policy)
     head = type_name(type(exc))
     if group:
         n = len(exc.exceptions)
@@ -357,6 +388,6 @@ def stack_lines(stack_info: str):
 def scrubbed_value(exc) -> str:
     """How an exception passed as a public record's argument prints: its type,
     and its message only if the policy keeps it (as Go's scrubbed errors)."""
-    msg = _message(exc, DEFAULT)
+    msg = message_text(exc, DEFAULT)
     name = type_name(type(exc))
     return name + ": " + msg if msg is not None else name

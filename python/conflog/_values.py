@@ -181,6 +181,9 @@ def log_args(logger, namespace, public=(), level=logging.INFO):
     as two records, like Go's LogFlags: the arguments named in public as a
     public record "args", all the others as a private record "args". A name in
     public that the namespace does not have gets a public warning."""
+    if isinstance(public, (str, bytes)):
+        public = (public,)  # one name: a string's `in` would match its substrings ("data" in "metadata")
+    public = frozenset(public)
     items = sorted((namespace if isinstance(namespace, dict) else vars(namespace)).items())
     pub = [(k, v) for k, v in items if k in public]
     priv = [(k, v) for k, v in items if k not in public]
@@ -193,6 +196,6 @@ def log_args(logger, namespace, public=(), level=logging.INFO):
     if priv:
         logger.log(level, "args %s", fmt(priv), stacklevel=2)
     names = {k for k, _ in items}
-    for name in public:
+    for name in sorted(public, key=str):
         if name not in names:
             logger.warning("log_args: no such argument: %s", name, category=DataCategory.ONLY_PUBLIC_DATA, stacklevel=2)

@@ -55,7 +55,9 @@ def prefix_stack_trace(file=sys.stderr, disable=False, prefix="SystemLog:", scru
         return _Null()
     if _logging.enabled_handler() is None:
         _logging.enable(prefix, level=None)
-    allow = tuple(allow_list)
+    # One string is one name, not its characters, each of which is in
+    # almost every type's name.
+    allow = (allow_list,) if isinstance(allow_list, str) else tuple(allow_list)
     if keep_message:
         return _hooks.prefix_stack_trace(match=lambda name: True)
     return _hooks.prefix_stack_trace(match=(lambda name: any(a in name for a in allow)) if allow else None)

@@ -338,7 +338,44 @@ LOADER = """
 """
 
 
+PANDAS = """
+    import collections, logging, logging.config
+    import conflog, numpy as np, pandas as pd
+    conflog.enable("SystemLog:")
+    S = "%(secret)s"
+    log = logging.getLogger("job")
+    df = pd.DataFrame({"email": [S + "@example.com", "x"]})
+    errors = []
+    for v in df["email"]:
+        try:
+            float(v)
+        except ValueError as e:
+            errors.append(e)
+    df["err"] = errors                                            # a column of per-row errors
+    log.warning("pub-1 failed rows %%s", df["err"], category=conflog.PUBLIC)
+    log.warning("pub-2 %%s", np.array(errors, dtype=object), category=conflog.PUBLIC)
+    log.warning("pub-3 by error %%s", collections.Counter(errors), category=conflog.PUBLIC)
+    logging.config.dictConfig({"version": 1, "root": {"level": "INFO"}})  # disables every logger made before
+    conflog.metric("bad_rows", len(errors))
+    for _ in conflog.progress(range(2), bar=False):
+        pass
+"""
+
+
 class StacksTest(unittest.TestCase):
+    def test_pandas_errors_and_a_dictconfig_under_strict(self):
+        from .test_values import need
+
+        need("pandas")
+        code, out, err = run_job(PANDAS % {"secret": SECRET})
+        self.assertEqual(code, 0, err)
+        GateTest.check(self, code, out, err, [
+            "WARNING job: pub-1 failed rows pandas.core.series.Series: [scrubbed]",
+            "WARNING job: pub-2 numpy.ndarray: [scrubbed]", "WARNING job: pub-3 by error {ValueError: [scrubbed]: 1",
+            "INFO conflog.metric: bad_rows=2", "INFO conflog.progress: n=2 total=2"])
+        self.assertNotIn("blocked a public line", err)
+
+
     def test_rich_colorlog_dictconfig_and_a_replaced_excepthook_under_strict(self):
         from .test_values import need
 

@@ -69,7 +69,19 @@ def _Row(v):
 
 
 _WRAPS = [lambda v: [v], lambda v: (v,), lambda v: {"k": v}, lambda v: {v}, lambda v: collections.deque([v]),
-          _Holder, _Row, lambda v: {"k": v}.values(), lambda v: functools.partial(print, v), lambda v: slice(v)]
+          _Holder, _Row, lambda v: {"k": v}.values(), lambda v: functools.partial(print, v), lambda v: slice(v),
+          lambda v: conflog.PublicError("kept", v)]  # a kept message wrapping what it caught
+try:  # numpy's arrays of objects hold them unseen by the collector (Debian's python3 has numpy)
+    import numpy
+
+    def _object_array(v):
+        a = numpy.empty(1, dtype=object)
+        a[0] = v
+        return a
+
+    _WRAPS.append(_object_array)
+except ImportError:
+    pass
 
 
 def held_exception(r):
@@ -115,6 +127,12 @@ def log_random(r, log, public):
         log.info(msg.replace("%", "%%"), stack_info=True, **kw)
     elif mode == 4:
         log.info("%(a)s", {"a": msg}, **kw)
+    elif mode == 5 and r.random() < 0.3:
+        v = held_exception(r)  # a key of logging's one mapping argument, its values plain
+        try:
+            log.info(msg.replace("%", "%%") + " %s", {v: 1, rand_text(r): rand_text(r)}, **kw)
+        except TypeError:  # an unhashable key
+            log.info(msg.replace("%", "%%") + " %s", {"k": v}, **kw)
     else:
         v = held_exception(r)
         log.info(msg.replace("%", "%%") + " %s %r", v, v, **kw)

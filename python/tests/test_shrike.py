@@ -113,6 +113,26 @@ class ShrikeTest(unittest.TestCase):
                                  "SystemLog: ZeroDivisionError: [scrubbed]", "SystemLog: KeyError: [scrubbed]",
                                  "SystemLog: conflog.shrike.PublicValueError: lr must be positive"])
 
+    def test_an_allow_list_given_as_one_string(self):
+        # A string where a list belongs was taken for its characters: shrike's
+        # allow_list="ZeroDivision" kept every type whose name holds an "o"
+        # or an "e", and enable(allow="KeyError") kept __main__.E's.
+        p = run_py("""
+            import logging, conflog
+            from conflog.shrike import prefix_stack_trace
+            conflog.enable("SystemLog:", allow="KeyError")
+            class E(Exception):
+                pass
+            for err in (KeyError("k"), E("%s"), ValueError("%s")):
+                try:
+                    with prefix_stack_trace(allow_list="ZeroDivision"):
+                        raise err
+                except Exception:
+                    pass
+        """ % (SECRET, SECRET))
+        types = [l for l in public_lines(p) if "Error" in l or l.startswith("SystemLog: E")]
+        self.assertEqual(types, ["SystemLog: KeyError: 'k'", "SystemLog: E: [scrubbed]", "SystemLog: ValueError: [scrubbed]"])
+
     def test_enable_compliant_logging_passes_basicconfig_arguments(self):
         p = run_py("""
             import logging, sys

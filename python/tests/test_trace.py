@@ -255,6 +255,28 @@ class ExceptionTest(Enabled):
         self.assertIn("    | and 7 more exceptions", lines)
         self.assertEqual(lines[-1], "    +------------------------------------")
 
+    @unittest.skipIf(sys.version_info < (3, 11), "exception groups are new in 3.11")
+    def test_a_group_of_errors_already_in_its_chain_prints_them(self):
+        # Errors caught one inside the other, then raised together: each
+        # member is also in the group's __context__ chain, printed first,
+        # and the group's members printed empty (CPython prints them again).
+        def group():
+            try:
+                raise KeyError(SECRET)
+            except KeyError as k:
+                try:
+                    raise ValueError(SECRET)
+                except ValueError as v:
+                    raise ExceptionGroup("both", [v, k])  # noqa: F821
+
+        lines = self.log_exc(group)
+        i = lines.index("  | ExceptionGroup: [scrubbed] (2 sub-exceptions)")
+        self.assertEqual([l for l in lines[i:] if not l.startswith("    |   ")], [
+            "  | ExceptionGroup: [scrubbed] (2 sub-exceptions)", "    +---------------- 1 ----------------",
+            "    | Traceback (most recent call last):", "    | ValueError: [scrubbed]",
+            "    +---------------- 2 ----------------", "    | Traceback (most recent call last):",
+            "    | KeyError: [scrubbed]", "    +------------------------------------"])
+
     def test_stack_info_keeps_frames_only(self):
         def deep():
             x = SECRET  # noqa: F841  a local, on a source line
@@ -275,6 +297,27 @@ class ExceptionTest(Enabled):
         self.assertEqual(self.out()[0], ["SystemLog: INFO t: got ValueError: [scrubbed] and 'conflog._errors.PublicError: safe'",
                                          "SystemLog: INFO t: KeyError: [scrubbed]",
                                          "SystemLog: INFO t: FileNotFoundError: [scrubbed]"])
+
+    def test_exceptions_as_keys_of_the_one_mapping_argument_print_their_type(self):
+        # A dict as the only argument is logging's mapping argument; its
+        # values were checked for exceptions, not its keys: errors counted
+        # by error ({error: count}, a Counter) printed each message.
+        import collections
+        import types
+
+        log = logging.getLogger("t")
+        log.info("errors %s", {KeyError(SECRET): 3}, category=conflog.PUBLIC)
+        log.info("errors %r", collections.Counter([ValueError(SECRET)]), category=conflog.PUBLIC)
+        # Any Mapping is logging's mapping argument; a dict's checks missed
+        # another (a ChainMap of settings, a mappingproxy).
+        log.info("errors %(a)s", collections.ChainMap({"a": KeyError(SECRET)}), category=conflog.PUBLIC)
+        log.info("errors %s", types.MappingProxyType({"a": KeyError(SECRET)}), category=conflog.PUBLIC)
+        log.info("untouched %s", collections.Counter(["a"]), category=conflog.PUBLIC)
+        self.assertEqual(self.out()[0], ["SystemLog: INFO t: errors {KeyError: [scrubbed]: 3}",
+                                         "SystemLog: INFO t: errors {ValueError: [scrubbed]: 1}",
+                                         "SystemLog: INFO t: errors KeyError: [scrubbed]",
+                                         "SystemLog: INFO t: errors {'a': 'KeyError: [scrubbed]'}",
+                                         "SystemLog: INFO t: untouched Counter({'a': 1})"])
 
     def test_exceptions_inside_containers_print_their_type(self):
         # The errors of every retry, collected and logged publicly: the
@@ -365,6 +408,65 @@ class ExceptionTest(Enabled):
         pub, priv = self.out()
         self.assertEqual(len(pub), 1)
         self.assertRegex(pub[0], r"^SystemLog: INFO t: conflog: error: the record logged at .*test_trace\.py:\d+ could not be formatted \(TypeError\)$")
+
+
+    def test_exceptions_in_numpy_and_pandas_objects_print_no_message(self):
+        # A numpy array of dtype object is not tracked by the collector,
+        # so the search took it (and the pandas Series, DataFrame or Index
+        # built on one) for a holder of no exception: a job's column of
+        # per-row errors, logged publicly, printed each error's message.
+        from .test_values import need
+
+        np = need("numpy")
+        pd = need("pandas")
+        errors = [ValueError(SECRET + "@example.com"), KeyError(SECRET)]
+        records = np.array([(1, errors[0])], dtype=[("n", "i4"), ("err", "O")])
+        log = logging.getLogger("t")
+        for arg in (np.array(errors, dtype=object), np.array([[errors[0]]], dtype=object), records,
+                    pd.Series(errors), pd.DataFrame({"n": [1, 2], "err": errors}), pd.Index(errors),
+                    pd.Series(errors).value_counts(), [np.array(errors, dtype=object)]):
+            log.warning("pub %s %r", arg, arg, category=conflog.PUBLIC)
+        log.warning("untouched %s %s", np.array([1.5]), pd.Series(["a"], dtype=object), category=conflog.PUBLIC)
+        pub, priv = self.out()
+        self.assertEqual(len(pub), 9, pub)
+        for l in pub:
+            self.assertNotIn(SECRET, l)
+        self.assertEqual(pub[0], "SystemLog: WARNING t: pub numpy.ndarray: [scrubbed] numpy.ndarray: [scrubbed]")
+        self.assertEqual(pub[-2], "SystemLog: WARNING t: pub [numpy.ndarray: [scrubbed]] [numpy.ndarray: [scrubbed]]")
+        self.assertEqual(pub[-1], "SystemLog: WARNING t: untouched [1.5] 0    a\\ndtype: object")
+
+class KeptMessageTest(Enabled):
+    allow = (RuntimeError,)
+
+    def test_a_kept_message_prints_the_errors_it_wraps_by_their_type(self):
+        # A PublicError or allow-listed type keeps its message; one that
+        # wraps the error it caught printed that error's message with it.
+        from conflog.shrike import PublicValueError
+
+        log = logging.getLogger("t")
+        try:
+            try:
+                {}[SECRET + "@example.com"]
+            except KeyError as e:
+                raise PublicValueError("lookup failed", e) from e
+        except ValueError as e:
+            log.exception("pub-1", category=conflog.PUBLIC)
+            log.error("pub-2 %s", e, category=conflog.PUBLIC)
+        try:
+            try:
+                float(SECRET)
+            except ValueError as e:
+                raise RuntimeError(e)
+        except RuntimeError:
+            log.exception("pub-3", category=conflog.PUBLIC)
+        log.error("pub-4 %s", conflog.PublicError("kept", 3), category=conflog.PUBLIC)
+        pub, priv = self.out()
+        for l in pub:
+            self.assertNotIn(SECRET, l)
+        self.assertIn("SystemLog: conflog.shrike.PublicValueError: ('lookup failed', KeyError: [scrubbed])", pub)
+        self.assertIn("SystemLog: ERROR t: pub-2 conflog.shrike.PublicValueError: ('lookup failed', KeyError: [scrubbed])", pub)
+        self.assertIn("SystemLog: RuntimeError: ValueError: [scrubbed]", pub)
+        self.assertEqual(pub[-1], "SystemLog: ERROR t: pub-4 conflog._errors.PublicError: ('kept', 3)")
 
 
 class HookTest(unittest.TestCase):

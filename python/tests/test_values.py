@@ -136,6 +136,17 @@ class LogArgsTest(Enabled):
         self.assertEqual(priv, ["args data=/data/%s user=%s" % (SECRET, SECRET)])
 
 
+    def test_one_name_as_a_string(self):
+        # public="metadata_version" was searched with `in`, as a substring:
+        # an argument named "data" (or "a", "meta") was made public, and the
+        # string's characters were warned about as names.
+        ns = {"metadata_version": 2, "data": "/data/" + SECRET, "a": SECRET}
+        conflog.log_args(logging.getLogger("args"), ns, public="metadata_version")
+        pub, priv = self.out()
+        self.assertEqual(pub, ["SystemLog: INFO args: args metadata_version=2"])
+        self.assertEqual(priv, ["args a=%s data=/data/%s" % (SECRET, SECRET)])
+
+
 class MetricTest(Enabled):
     def test_metric_lines(self):
         conflog.metric("loss", 0.25, step=3)
@@ -155,6 +166,53 @@ class MetricTest(Enabled):
         with self.assertRaises(TypeError):
             conflog.metric("loss", 1, step="3")
         self.assertEqual(self.out(), ([], []))
+
+    def test_metric_and_progress_lines_survive_dictconfig(self):
+        # dictConfig and fileConfig disable every logger made before them
+        # (disable_existing_loggers=True, their default): conflog's own
+        # metric and progress loggers, made at import, went silent, and so
+        # did every public metric and progress line after a job's config.
+        import logging.config
+
+        saved = logging.getLogger().handlers[:]
+        loggers = [l for l in logging.Logger.manager.loggerDict.values() if isinstance(l, logging.Logger)]
+        states = [l.disabled for l in loggers]
+        try:
+            logging.config.dictConfig({"version": 1, "root": {"level": "INFO"}})
+        finally:
+            logging.getLogger().handlers[:] = saved
+        try:
+            conflog.metric("loss", 0.5)
+            for _ in conflog.progress(range(2), bar=False):
+                pass
+        finally:
+            for l, disabled in zip(loggers, states):  # every other test's logger, disabled above
+                l.disabled = disabled
+        pub = self.out()[0]
+        self.assertEqual(pub[0], "SystemLog: INFO conflog.metric: loss=0.5")
+        self.assertRegex(pub[1], r"^SystemLog: INFO conflog\.progress: n=2 total=2 ")
+
+    def test_metric_and_progress_lines_survive_a_quiet_root_logger(self):
+        # Jobs quiet chatty libraries with the root logger's level
+        # (logging.getLogger().setLevel(logging.WARNING)); conflog's own
+        # loggers inherited it and every metric and progress line, logged
+        # at INFO, was dropped. Their own level still silences them.
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.WARNING)
+        try:
+            conflog.metric("loss", 0.5)
+            for _ in conflog.progress(range(2), bar=False):
+                pass
+            logging.getLogger("conflog.metric").setLevel(logging.WARNING)
+            conflog.metric("silenced", 1)
+        finally:
+            root.setLevel(level)
+            logging.getLogger("conflog.metric").setLevel(logging.INFO)
+        pub = self.out()[0]
+        self.assertEqual(len(pub), 2, pub)
+        self.assertEqual(pub[0], "SystemLog: INFO conflog.metric: loss=0.5")
+        self.assertRegex(pub[1], r"^SystemLog: INFO conflog\.progress: n=2 total=2 ")
 
     def test_metric_numpy_and_torch_scalars(self):
         np = need("numpy")
