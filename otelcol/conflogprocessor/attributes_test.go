@@ -55,27 +55,20 @@ func TestPublicAttributes(t *testing.T) {
 	if got := bodies(sink); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("bodies: got %q, want %q", got, want)
 	}
-	n := 0
-	for _, ld := range sink.AllLogs() {
-		for _, rl := range ld.ResourceLogs().All() {
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					n++
-					attrs := lr.Attributes()
-					for k, v := range attrs.All() {
-						if k != "log.file.path" && k != "log.file.record_number" {
-							t.Errorf("%q left with attribute %s=%q", lr.Body().Str(), k, v.AsString())
-						}
-					}
-					if v, ok := attrs.Get("log.file.path"); !ok || v.Str() != "/var/log/jobs/0.log" {
-						t.Errorf("%q lost log.file.path, which public_attributes names", lr.Body().Str())
-					}
-				}
+	recs := sunk(sink)
+	for _, lr := range recs {
+		attrs := lr.Attributes()
+		for k, v := range attrs.All() {
+			if k != "log.file.path" && k != "log.file.record_number" {
+				t.Errorf("%q left with attribute %s=%q", lr.Body().Str(), k, v.AsString())
 			}
 		}
+		if v, ok := attrs.Get("log.file.path"); !ok || v.Str() != "/var/log/jobs/0.log" {
+			t.Errorf("%q lost log.file.path, which public_attributes names", lr.Body().Str())
+		}
 	}
-	if n != len(want) {
-		t.Fatalf("%d records, want %d", n, len(want))
+	if len(recs) != len(want) {
+		t.Fatalf("%d records, want %d", len(recs), len(want))
 	}
 }
 
@@ -185,29 +178,22 @@ func TestPublicAttributesDefault(t *testing.T) {
 		}, 1)); err != nil {
 			t.Fatal(err)
 		}
-		n := 0
-		for _, ld := range sink.AllLogs() {
-			for _, rl := range ld.ResourceLogs().All() {
-				for _, sl := range rl.ScopeLogs().All() {
-					for _, lr := range sl.LogRecords().All() {
-						n++
-						attrs := lr.Attributes()
-						if _, ok := attrs.Get("message"); ok != tc.wantMessage {
-							t.Errorf("public_attributes %q: %q has the parser's message attribute: %v, want %v", tc.keep, lr.Body().Str(), ok, tc.wantMessage)
-						}
-						if v, ok := attrs.Get("log.file.path"); !ok || v.Str() != "/var/log/jobs/0.log" {
-							t.Errorf("public_attributes %q: %q lost log.file.path", tc.keep, lr.Body().Str())
-						}
-						name, _ := attrs.Get("log.file.name")
-						if tc.keep == nil && strings.Contains(name.Str(), "jane.doe") {
-							t.Errorf("default: log.file.name %q left without the tripwire", name.Str())
-						}
-					}
-				}
+		recs := sunk(sink)
+		for _, lr := range recs {
+			attrs := lr.Attributes()
+			if _, ok := attrs.Get("message"); ok != tc.wantMessage {
+				t.Errorf("public_attributes %q: %q has the parser's message attribute: %v, want %v", tc.keep, lr.Body().Str(), ok, tc.wantMessage)
+			}
+			if v, ok := attrs.Get("log.file.path"); !ok || v.Str() != "/var/log/jobs/0.log" {
+				t.Errorf("public_attributes %q: %q lost log.file.path", tc.keep, lr.Body().Str())
+			}
+			name, _ := attrs.Get("log.file.name")
+			if tc.keep == nil && strings.Contains(name.Str(), "jane.doe") {
+				t.Errorf("default: log.file.name %q left without the tripwire", name.Str())
 			}
 		}
-		if n != 2 {
-			t.Fatalf("public_attributes %q: %d records, want 2", tc.keep, n)
+		if len(recs) != 2 {
+			t.Fatalf("public_attributes %q: %d records, want 2", tc.keep, len(recs))
 		}
 	}
 }

@@ -90,11 +90,20 @@ func batch(pod string, recs ...rec) plog.Logs {
 // bodies returns the bodies of every record the sink got, in order.
 func bodies(sink *consumertest.LogsSink) []string {
 	var out []string
+	for _, lr := range sunk(sink) {
+		out = append(out, lr.Body().AsString())
+	}
+	return out
+}
+
+// sunk returns every record the sink got, in order.
+func sunk(sink *consumertest.LogsSink) []plog.LogRecord {
+	var out []plog.LogRecord
 	for _, ld := range sink.AllLogs() {
 		for _, rl := range ld.ResourceLogs().All() {
 			for _, sl := range rl.ScopeLogs().All() {
 				for _, lr := range sl.LogRecords().All() {
-					out = append(out, lr.Body().AsString())
+					out = append(out, lr)
 				}
 			}
 		}
