@@ -221,11 +221,17 @@ def metric(name, value, step=None, logger=None):
         raise ValueError("conflog.metric: name %r is not identifier-shaped" % (name,))
     if isinstance(value, (str, bytes)) or not hasattr(type(value), "__float__"):
         raise TypeError("conflog.metric: value of %s: want a number, not %s" % (name, type(value).__name__))
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        text = str(int(value))
-    else:
-        v = float(value)
-        text = repr(v) if math.isfinite(v) else str(v)
+    try:
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            text = str(int(value))
+        else:
+            v = float(value)
+            text = repr(v) if math.isfinite(v) else str(v)
+    except Exception:
+        # A tensor or array of more than one element, or a __float__ that
+        # fails: the promised TypeError, without the value's own message.
+        raise TypeError("conflog.metric: value of %s: %s does not convert to one number"
+                        % (name, type(value).__name__)) from None
     line = "%s=%s" % (name, text)
     if step is not None:
         if isinstance(step, bool) or not isinstance(step, numbers.Integral):

@@ -157,9 +157,14 @@ class MetricTest(Enabled):
                                          "SystemLog: INFO conflog.metric: nan=nan"])
 
     def test_metric_refuses_what_could_carry_data(self):
-        for bad in [("loss", "0.25"), ("loss", SECRET), ("loss", b"1"), ("loss", None), ("loss", [1])]:
-            with self.assertRaises(TypeError):
+        class Broken:
+            def __float__(self):
+                raise ArithmeticError(SECRET)
+
+        for bad in [("loss", "0.25"), ("loss", SECRET), ("loss", b"1"), ("loss", None), ("loss", [1]), ("loss", Broken())]:
+            with self.assertRaises(TypeError) as cm:
                 conflog.metric(*bad)
+            self.assertNotIn(SECRET, str(cm.exception))
         for bad in ["a b", "SystemLog:", "x\ny", "", SECRET + "@x"]:
             with self.assertRaises(ValueError):
                 conflog.metric(bad, 1)
@@ -219,6 +224,9 @@ class MetricTest(Enabled):
         torch = need("torch")
         conflog.metric("a", np.float32(0.5), step=np.int64(2))
         conflog.metric("b", torch.tensor(0.25))
+        for bad in [torch.tensor([0.25, 0.5]), np.array([1.0, 2.0]), torch.tensor([])]:
+            with self.assertRaises(TypeError):  # not torch's RuntimeError, nor numpy's own
+                conflog.metric("c", bad)
         self.assertEqual(self.out()[0], ["SystemLog: INFO conflog.metric: a=0.5 step=2",
                                          "SystemLog: INFO conflog.metric: b=0.25"])
 
