@@ -148,6 +148,18 @@ func scrubLines(t *testing.T, conflog, path string, flags ...string) []string {
 	return lines
 }
 
+// podLogs makes a temporary directory and, in it, the directory "pods"
+// the Collector's filelog receiver reads the job logs from.
+func podLogs(t *testing.T) (dir, logs string) {
+	t.Helper()
+	dir = t.TempDir()
+	logs = filepath.Join(dir, "pods")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir, logs
+}
+
 // collectorConfig is the distribution's configuration for the test: the
 // filelog receiver as a node agent would run it on job logs, the conflog
 // processor with its defaults, the file exporter to out. With ansiOut, a
@@ -281,11 +293,7 @@ func byPath(recs []record) map[string][]string {
 // escapes (keep_ansi), held to `conflog scrub --keep-ansi`.
 func TestCollectorSameAsScrub(t *testing.T) {
 	bin, conflog, py := collectorBin(t), conflogBin(t), python(t)
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "pods")
-	if err := os.Mkdir(logs, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, logs := podLogs(t)
 	want, wantANSI := map[string][]string{}, map[string][]string{}
 	var jobs [][]byte
 	for _, seed := range seeds {
@@ -476,11 +484,7 @@ func compare(t *testing.T, got, want map[string][]string) {
 // line, the exception's message), and none of it is in the public file.
 func TestCollectorRoutesPrivate(t *testing.T) {
 	bin, conflog, py := collectorBin(t), conflogBin(t), python(t)
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "pods")
-	if err := os.Mkdir(logs, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, logs := podLogs(t)
 	path := filepath.Join(logs, "train-7.log")
 	job := runJob(t, py, "7", path)
 	want := map[string][]string{path: scrubLines(t, conflog, path)}
@@ -555,11 +559,7 @@ service:
 // lines and nothing of the private one, as conflog scrub gives.
 func TestCollectorCutLine(t *testing.T) {
 	bin, conflog := collectorBin(t), conflogBin(t)
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "pods")
-	if err := os.Mkdir(logs, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, logs := podLogs(t)
 	const maxLogSize = 1 << 20 // filelog's default
 	head := "customer dump: alice@example.com "
 	private := head + strings.Repeat("r", maxLogSize-len(head)) + prefix + " leaked-after-the-cut: the rest of a private line"
@@ -595,11 +595,7 @@ func TestCollectorCutLine(t *testing.T) {
 // kept, is anywhere in the export.
 func TestCollectorPublicAttributes(t *testing.T) {
 	bin := collectorBin(t)
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "pods")
-	if err := os.Mkdir(logs, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, logs := podLogs(t)
 	path := filepath.Join(logs, "job.log")
 	lines := []string{
 		prefix + " epoch 1",
@@ -658,11 +654,7 @@ func (l *lockedBuffer) String() string {
 // the receiver read the lines).
 func TestCollectorStartAtEnd(t *testing.T) {
 	bin := collectorBin(t)
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "pods")
-	if err := os.Mkdir(logs, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, logs := podLogs(t)
 	job := filepath.Join(logs, "job.log")
 	written := prefix + " epoch 1\nTraceback (most recent call last):\n  File \"train.py\", line 3, in <module>\nValueError: bad row:\n"
 	if err := os.WriteFile(job, []byte(written), 0o644); err != nil {

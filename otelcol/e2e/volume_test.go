@@ -69,11 +69,7 @@ func TestCollectorVolume(t *testing.T) {
 		n = 10_000
 	}
 	bin, conflog := collectorBin(t), conflogBin(t)
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "pods")
-	if err := os.Mkdir(logs, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, logs := podLogs(t)
 	want := map[string][]string{}
 	for name, traceAt := range map[string]int{"end.log": n - 4, "early.log": n / 10} {
 		b, public := volumeFile(name, n, traceAt)
