@@ -940,35 +940,10 @@ func TestReceiverCutOffset(t *testing.T) {
 	}
 }
 
-// TestPartialLine: a record the container parser tags partial (logtag P,
-// a CRI line the runtime split and the recombination flushed before its
-// end, e.g. at its force_flush_period) is followed by its line's rest:
-// private, though it starts with the prefix. The line after that passes.
-func TestPartialLine(t *testing.T) {
-	ld := plog.NewLogs()
-	sl := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
-	for i, r := range []struct{ body, tag string }{
-		{prefix + " a", "F"},
-		{"private head, 16 KiB of a customer row", "P"},
-		{prefix + " the row's rest", "F"},
-		{prefix + " b", "F"},
-	} {
-		lr := sl.LogRecords().AppendEmpty()
-		lr.Body().SetStr(r.body)
-		lr.Attributes().PutStr("log.file.path", "/var/log/pods/p/c/0.log")
-		lr.Attributes().PutStr("logtag", r.tag)
-		lr.Attributes().PutInt("log.file.record_number", int64(i+1))
-	}
-	p, sink := start(t, testConfig())
-	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := bodies(sink), []string{prefix + " a", prefix + " b"}; !slices.Equal(got, want) {
-		t.Fatalf("got %q, want %q", got, want)
-	}
-}
-
-// TestPartialTags: the CRI separates a line's log tags with ':', and the
+// TestPartialTags: a record the container parser tags partial (a CRI line
+// the runtime split and the recombination flushed before its end, e.g. at
+// its force_flush_period) is followed by its line's rest: private, though
+// it starts with the prefix; the line after that passes. The CRI separates a line's log tags with ':', and the
 // kubelet reads a line as partial when any tag is "P", where the container
 // parser joins parts until the tag is exactly "F". A tag of either
 // reading's partial line makes the next record the line's rest, private:
